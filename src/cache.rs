@@ -1,0 +1,331 @@
+//! The local SQLite cache: the last good data of every view, so sagescope opens instantly,
+//! works offline, and a failed refresh never loses what was there before.
+//!
+//! Each refresh is written in one transaction: a crash or a dropped network mid-write leaves the
+//! previous snapshot whole. A file SQLite cannot read is moved aside and a fresh cache started,
+//! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
+
+/// The schema version this build writes; older files are migrated forward on open.
+const SCHEMA_VERSION: i64 = 1;
+
+const VIEW_JOBS: &str = "jobs";
+const VIEW_SPEND: &str = "spend";
+const VIEW_FINDINGS: &str = "findings";
+
+/// What can go wrong with the cache once it is open.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cache database error")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cache file {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cached {view} data cannot be read back (run `sagescope refresh` to replace it)")]
+    Decode {
+        view: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot encode {view} data for the cache")]
+    Encode {
+        view: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// An open cache. Cheap to open; one per task that needs it.
+pub struct Cache {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// The result of opening a cache file: the cache and, if the old file was unusable, what
+/// happened to it (to show the user as a warning).
+pub struct Opened {
+    pub cache: Cache,
+    pub warning: Option<String>,
+}
+
+impl Cache {
+    /// Opens (or creates, mode 0600) the cache at `path`.
+    ///
+    /// A file that is not a usable sagescope cache is renamed to `<name>.corrupt-<time>` and
+    /// replaced by an empty cache; if even that fails, an in-memory cache keeps the app going.
+    /// Only an in-memory database that cannot be created (out of memory) is an error.
+    pub fn open(path: &Path) -> Result<Opened, CacheError> {
+        Ok(match Self::try_open(path) {
+            Ok(cache) => Opened {
+                cache,
+                warning: None,
+            },
+            Err(first_error) => {
+                let aside = aside_name(path, Utc::now());
+                let moved = std::fs::rename(path, &aside);
+                let reopened = moved.as_ref().ok().map(|_| Self::try_open(path));
+                match (moved, reopened) {
+                    (Ok(()), Some(Ok(cache))) => Opened {
+                        cache,
+                        warning: Some(format!(
+                            "the cache {} could not be read ({}); it was moved to {} and a new one started",
+                            path.display(),
+                            error_chain(&first_error),
+                            aside.display()
+                        )),
+                    },
+                    (moved, _) => Opened {
+                        cache: Self::in_memory()?,
+                        warning: Some(format!(
+                            "the cache {} could not be used ({}{}); this run keeps its data in memory only",
+                            path.display(),
+                            error_chain(&first_error),
+                            moved
+                                .err()
+                                .map(|e| format!("; moving it aside failed: {e}"))
+                                .unwrap_or_default()
+                        )),
+                    },
+                }
+            }
+        })
+    }
+
+    /// A cache that lives only as long as the process (tests, and the fallback when the file
+    /// cannot be used).
+    pub fn in_memory() -> Result<Cache, CacheError> {
+        let cache = Cache {
+            conn: Connection::open_in_memory()?,
+            path: None,
+        };
+        cache.migrate()?;
+        Ok(cache)
+    }
+
+    fn try_open(path: &Path) -> Result<Cache, CacheError> {
+        create_private_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let cache = Cache {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        cache.migrate()?;
+        Ok(cache)
+    }
+
+    /// The file behind this cache, if it is not in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Brings the schema to [`SCHEMA_VERSION`]. Reading `user_version` also proves the file is
+    /// a database at all, which is how corruption is detected on open.
+    fn migrate(&self) -> Result<(), CacheError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version < 1 {
+            self.conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS views (
+                     name    TEXT PRIMARY KEY,
+                     as_of   TEXT NOT NULL,
+                     errors  TEXT NOT NULL,
+                     rows    TEXT NOT NULL
+                 );
+                 PRAGMA user_version = 1;",
+            )?;
+        }
+        if version > SCHEMA_VERSION {
+            tracing::warn!(
+                version,
+                "cache written by a newer sagescope; reading what this build knows"
+            );
+        }
+        // A file that is a database but whose tables are unreadable must fail here, not later.
+        self.conn
+            .query_row("SELECT count(*) FROM views", [], |row| row.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// Writes all three views of a snapshot in one transaction.
+    pub fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_JOBS, &snapshot.jobs)?;
+        write_view(&tx, VIEW_SPEND, &snapshot.spend)?;
+        write_view(&tx, VIEW_FINDINGS, &snapshot.findings)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the jobs view alone (background job refreshes run far more often than spend).
+    pub fn save_jobs(&mut self, view: &View<Job>) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_JOBS, view)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the spend view alone.
+    pub fn save_spend(&mut self, view: &View<SpendRow>) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_SPEND, view)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the tag findings view alone.
+    pub fn save_findings(&mut self, view: &View<TagFinding>) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_FINDINGS, view)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The last saved snapshot, marked as coming from the cache; `None` before the first refresh.
+    ///
+    /// A view never saved yet comes back empty, dated like the oldest view that was saved.
+    pub fn load_snapshot(&self) -> Result<Option<Snapshot>, CacheError> {
+        let jobs: Option<View<Job>> = self.read_view(VIEW_JOBS)?;
+        let spend: Option<View<SpendRow>> = self.read_view(VIEW_SPEND)?;
+        let findings: Option<View<TagFinding>> = self.read_view(VIEW_FINDINGS)?;
+        let Some(oldest) = [
+            jobs.as_ref().map(|v| v.as_of),
+            spend.as_ref().map(|v| v.as_of),
+            findings.as_ref().map(|v| v.as_of),
+        ]
+        .into_iter()
+        .flatten()
+        .min() else {
+            return Ok(None);
+        };
+        Ok(Some(Snapshot {
+            source: DataSource::Cache,
+            jobs: jobs.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
+            spend: spend.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
+            findings: findings.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
+        }))
+    }
+
+    fn read_view<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<View<T>>, CacheError> {
+        let row: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT as_of, errors, rows FROM views WHERE name = ?1",
+                params![name],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        let Some((as_of, errors, rows)) = row else {
+            return Ok(None);
+        };
+        let decode = |source| CacheError::Decode { view: name, source };
+        let as_of: DateTime<Utc> = serde_json::from_str(&as_of).map_err(decode)?;
+        let errors: Vec<FetchError> = serde_json::from_str(&errors).map_err(decode)?;
+        let rows: Vec<T> = serde_json::from_str(&rows).map_err(decode)?;
+        Ok(Some(View::new(as_of, rows, errors)))
+    }
+}
+
+fn write_view<T: Serialize>(
+    tx: &rusqlite::Transaction<'_>,
+    name: &'static str,
+    view: &View<T>,
+) -> Result<(), CacheError> {
+    let encode = |source| CacheError::Encode { view: name, source };
+    let as_of = serde_json::to_string(&view.as_of).map_err(encode)?;
+    let errors = serde_json::to_string(&view.errors).map_err(encode)?;
+    let rows = serde_json::to_string(&view.rows).map_err(encode)?;
+    tx.execute(
+        "INSERT INTO views (name, as_of, errors, rows) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(name) DO UPDATE SET as_of = excluded.as_of, errors = excluded.errors, rows = excluded.rows",
+        params![name, as_of, errors, rows],
+    )?;
+    Ok(())
+}
+
+/// Creates the cache file (and its directory) readable by the owner only, before SQLite
+/// touches it; tightens the mode of an existing file too.
+fn create_private_file(path: &Path) -> Result<(), CacheError> {
+    let io = |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        options.open(path).map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// An error and its causes on one line: "cache database error: file is not a database".
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn aside_name(path: &Path, now: DateTime<Utc>) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".corrupt-{}", now.format("%Y%m%dT%H%M%S")));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aside_name_keeps_the_directory_and_adds_a_timestamp() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:11:12Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("valid time");
+        assert_eq!(
+            aside_name(Path::new("/x/cache.db"), now),
+            PathBuf::from("/x/cache.db.corrupt-20261122T101112")
+        );
+    }
+
+    #[test]
+    fn empty_cache_has_no_snapshot() {
+        let cache = Cache::in_memory().expect("in-memory cache opens");
+        assert!(cache.load_snapshot().expect("readable").is_none());
+    }
+}

@@ -1,0 +1,100 @@
+//! `sagescope export`.
+
+use std::io::Write;
+
+use chrono::Utc;
+
+use super::{CliError, ExportArgs, ModeArgs, Outcome};
+use crate::config::LoadedConfig;
+use crate::export::{self, ExportView, Format};
+use crate::model::Snapshot;
+use crate::{demo, sanitize};
+
+pub(super) fn run(
+    loaded: &LoadedConfig,
+    args: &ExportArgs,
+    mode: ModeArgs,
+) -> Result<Outcome, CliError> {
+    let (snapshot, config) = if mode.demo {
+        (demo::world(Utc::now()), demo::config(&loaded.config))
+    } else if mode.offline {
+        let cache = super::open_cache(loaded)?;
+        let snapshot = cache
+            .load_snapshot()
+            .map_err(|e| CliError::Fatal(e.into()))?
+            .ok_or_else(|| no_snapshot(&cache))?;
+        (snapshot, loaded.config.clone())
+    } else {
+        (
+            super::refresh::fetch_and_store(loaded)?,
+            loaded.config.clone(),
+        )
+    };
+
+    let group_by = args
+        .group_by
+        .clone()
+        .unwrap_or_else(|| config.spend.group_by.clone());
+    if args.view == ExportView::Spend {
+        warn_if_group_missing(&snapshot, &group_by);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let summary = match export::write(&snapshot, args.view, args.format, &group_by, &mut out)
+        .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))
+    {
+        Ok(summary) => summary,
+        // The reader stopped early (`| head`): what it wanted was printed.
+        Err(err) if err.is_broken_pipe() => return Ok(Outcome::Ok),
+        Err(err) => return Err(CliError::Fatal(err.into())),
+    };
+
+    if summary.errors.is_empty() {
+        Ok(Outcome::Ok)
+    } else {
+        if args.format == Format::Csv {
+            for error in &summary.errors {
+                eprintln!("error: {}", sanitize::plain(&error.to_string()));
+            }
+        }
+        eprintln!(
+            "partial result: {} account/region fetches failed (listed in `errors`)",
+            summary.errors.len()
+        );
+        Ok(Outcome::Partial)
+    }
+}
+
+fn no_snapshot(cache: &crate::cache::Cache) -> CliError {
+    let place = cache
+        .path()
+        .map(|p| format!(" in {}", p.display()))
+        .unwrap_or_default();
+    CliError::Fatal(anyhow::anyhow!(
+        "there is no snapshot yet{place}: run `sagescope refresh` (or drop --offline) to fetch one"
+    ))
+}
+
+fn warn_if_group_missing(snapshot: &Snapshot, group_by: &str) {
+    if snapshot.spend.rows.iter().any(|r| r.group_key == group_by) {
+        return;
+    }
+    let mut keys: Vec<&str> = snapshot
+        .spend
+        .rows
+        .iter()
+        .map(|r| r.group_key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let known = if keys.is_empty() {
+        "none".to_string()
+    } else {
+        keys.join(", ")
+    };
+    eprintln!(
+        "warning: no spend grouped by `{}` is available (grouped keys available: {})",
+        sanitize::plain(group_by),
+        sanitize::plain(&known)
+    );
+}

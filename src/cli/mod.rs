@@ -1,0 +1,149 @@
+//! The command line: the contract other tools and scripts depend on.
+//!
+//! Exit codes: 0 ok, 1 fatal error, 2 bad usage or bad config, 3 partial (some accounts or
+//! regions failed; the rest is printed and the failures are listed).
+
+mod exit;
+mod export;
+mod refresh;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use exit::{CliError, Outcome};
+
+use crate::config::{self, Granularity, LoadedConfig};
+use crate::export::{ExportView, Format};
+
+/// sagescope shows where your team's SageMaker money and jobs are, across every AWS account
+/// and region you run: live jobs, endpoints and notebooks, spend by cost-allocation tag, and
+/// resources that break your tagging rules.
+///
+/// Run it with no command for the terminal UI. Try `sagescope --demo` first: it needs no AWS
+/// account. sagescope only reads from AWS; it never changes anything there.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sagescope",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Config file to use (default: $SAGESCOPE_CONFIG, else ~/.config/sagescope/config.toml;
+    /// without any file, the default AWS credentials and region are used).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub mode: ModeArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the data comes from, when not from AWS directly.
+#[derive(Debug, Clone, Copy, Default, Args)]
+#[group(multiple = false)]
+pub struct ModeArgs {
+    /// Use the built-in demo world: three made-up accounts, no AWS access needed.
+    #[arg(long)]
+    pub demo: bool,
+    /// Use only the local cache from the last refresh; never call AWS.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch jobs, spend and tag findings from every configured account and region into the
+    /// local cache, without opening the UI (for cron jobs, or before going offline).
+    ///
+    /// Progress goes to stderr, a one-line summary to stdout.
+    Refresh,
+    /// Print one view (jobs, spend or untagged resources) to stdout as JSON or CSV.
+    ///
+    /// Without --demo or --offline it fetches live from AWS and updates the cache first.
+    /// JSON is an object with `as_of`, `source`, `errors` and `rows`; CSV has a header row and
+    /// joins lists with `;`. Exit code 3 means some accounts or regions failed and are listed
+    /// in `errors` (on stderr for CSV) while the rest was printed.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which view to print.
+    #[arg(value_enum)]
+    pub view: ExportView,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// For spend: the cost-allocation tag key to group by (default: spend.group_by).
+    #[arg(long, value_name = "TAGKEY")]
+    pub group_by: Option<String>,
+    /// For spend: days to look back (default: spend.lookback_days).
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// For spend: daily or monthly rows (default: spend.granularity).
+    #[arg(long, value_enum)]
+    pub granularity: Option<Granularity>,
+    /// For spend: count every AWS service, not only SageMaker.
+    #[arg(long)]
+    pub all_services: bool,
+    /// For spend: ignore cached Cost Explorer answers (each request costs USD 0.01).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Runs a parsed command line and says how it ended.
+pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let loaded = config::load(cli.config.as_deref())?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+        tracing::warn!("{warning}");
+    }
+    match cli.command {
+        None => run_tui(&loaded, cli.mode),
+        Some(Command::Refresh) => refresh::run(&loaded),
+        Some(Command::Export(args)) => {
+            let mode = ModeArgs {
+                demo: args.mode.demo || cli.mode.demo,
+                offline: args.mode.offline || cli.mode.offline,
+            };
+            if mode.demo && mode.offline {
+                return Err(CliError::Usage(
+                    "--demo and --offline cannot be used together".into(),
+                ));
+            }
+            export::run(&loaded, &args, mode)
+        }
+    }
+}
+
+fn run_tui(_loaded: &LoadedConfig, _mode: ModeArgs) -> Result<Outcome, CliError> {
+    println!("The sagescope terminal UI is not built yet; try `sagescope export jobs --demo`.");
+    Ok(Outcome::Ok)
+}
+
+/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
+pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
+    let path = loaded
+        .config
+        .cache_path
+        .clone()
+        .or_else(crate::paths::cache_file)
+        .ok_or_else(|| {
+            CliError::Fatal(anyhow::anyhow!(
+                "no cache directory is known for this platform; set [cache] path in the config"
+            ))
+        })?;
+    let opened = crate::cache::Cache::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
+    if let Some(warning) = opened.warning {
+        eprintln!("warning: {}", crate::sanitize::plain(&warning));
+        tracing::warn!("{warning}");
+    }
+    Ok(opened.cache)
+}

@@ -1,0 +1,511 @@
+//! The user's configuration: which accounts and regions to watch, the tag policy, spend
+//! settings, refresh intervals and UI preferences.
+//!
+//! Precedence follows the usual CLI habit: `--config PATH`, else `$SAGESCOPE_CONFIG`, else the
+//! platform config directory. No file at all is a valid setup (one account from the default
+//! credential chain), so a new user can start with `sagescope --demo` and then just `sagescope`.
+
+mod error;
+mod hints;
+mod raw;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use error::{ConfigError, Location};
+
+use crate::model::TagPolicy;
+use raw::RawConfig;
+
+/// Environment variable naming the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "SAGESCOPE_CONFIG";
+
+/// Name shown for the implicit account used when no `[[accounts]]` are configured.
+pub const DEFAULT_ACCOUNT_NAME: &str = "default";
+
+/// The validated configuration every part of sagescope reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// At least one: without any `[[accounts]]`, the default credential chain.
+    pub accounts: Vec<AccountConfig>,
+    pub tags: TagsConfig,
+    pub spend: SpendConfig,
+    pub refresh: RefreshConfig,
+    pub health: HealthConfig,
+    pub ui: UiConfig,
+    /// Where the SQLite cache lives; `None` means the platform cache directory.
+    pub cache_path: Option<PathBuf>,
+    pub budgets: Vec<Budget>,
+}
+
+/// One AWS account to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountConfig {
+    /// The label shown everywhere in place of the account id.
+    pub name: String,
+    /// A role assumed from the base credentials to reach this account.
+    pub role_arn: Option<String>,
+    /// A profile from `~/.aws/config` for this account's (base) credentials.
+    pub profile: Option<String>,
+    /// Passed to `sts:AssumeRole` when the role's trust policy asks for one.
+    pub external_id: Option<String>,
+    /// Regions to read; empty means the SDK's default region for this profile.
+    pub regions: Vec<String>,
+}
+
+impl AccountConfig {
+    /// The account reached through the default credential chain and region.
+    pub fn default_chain() -> Self {
+        AccountConfig {
+            name: DEFAULT_ACCOUNT_NAME.to_string(),
+            role_arn: None,
+            profile: None,
+            external_id: None,
+            regions: Vec::new(),
+        }
+    }
+
+    /// The 12-digit account id when the config reveals it (from the role ARN).
+    pub fn account_id_hint(&self) -> Option<&str> {
+        self.role_arn
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(4))
+    }
+}
+
+/// The tag policy admins enforce, plus how long read tags stay trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagsConfig {
+    pub policy: TagPolicy,
+    pub ttl_hours: u32,
+}
+
+/// Cost Explorer metrics a user may choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostMetric {
+    UnblendedCost,
+    AmortizedCost,
+    NetUnblendedCost,
+    NetAmortizedCost,
+    BlendedCost,
+}
+
+impl CostMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostMetric::UnblendedCost => "UnblendedCost",
+            CostMetric::AmortizedCost => "AmortizedCost",
+            CostMetric::NetUnblendedCost => "NetUnblendedCost",
+            CostMetric::NetAmortizedCost => "NetAmortizedCost",
+            CostMetric::BlendedCost => "BlendedCost",
+        }
+    }
+}
+
+/// Time granularity of spend rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Daily,
+    Monthly,
+}
+
+/// How spend is queried from Cost Explorer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpendConfig {
+    /// The cost-allocation tag key spend is grouped by.
+    pub group_by: String,
+    pub lookback_days: u32,
+    /// The `[[accounts]]` entry whose credentials call Cost Explorer (the payer sees all).
+    pub account: Option<String>,
+    pub metric: CostMetric,
+    pub granularity: Granularity,
+    /// Cost Explorer answers are reused this long: each request costs USD 0.01.
+    pub ttl_hours: u32,
+    /// Count every AWS service, not only SageMaker.
+    pub all_services: bool,
+}
+
+impl SpendConfig {
+    /// The tag keys the Spend pane can group by: the configured one, then the mandatory keys.
+    pub fn group_keys(&self, policy: &TagPolicy) -> Vec<String> {
+        let mut keys = vec![self.group_by.clone()];
+        for key in &policy.mandatory {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+}
+
+/// How often each kind of data refreshes by itself, and how hard sagescope may call AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshConfig {
+    pub jobs_seconds: u64,
+    pub metrics_seconds: u64,
+    /// Account-region fetches running at once.
+    pub max_concurrency: usize,
+    /// Client-side ceiling per account, region and SageMaker operation.
+    pub requests_per_second: f64,
+}
+
+/// Thresholds for the health flags on running resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthConfig {
+    pub underutilized_pct: u8,
+    pub max_hours: u32,
+}
+
+/// Colour scheme; `NO_COLOR` in the environment overrides it with `mono`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Dark,
+    Light,
+    Mono,
+}
+
+/// Terminal UI preferences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiConfig {
+    pub theme: Theme,
+    /// Data older than this is shown in a warning colour.
+    pub stale_after_minutes: u32,
+}
+
+/// A monthly budget for one tag value, shown against month-to-date spend and forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    pub tag_key: String,
+    pub tag_value: String,
+    pub monthly_usd: f64,
+}
+
+/// A config together with what the user should hear about it.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file read, or `None` when defaults apply because there is no file.
+    pub path: Option<PathBuf>,
+    /// Unknown keys and other non-fatal remarks, to show before the UI starts.
+    pub warnings: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::from_raw(RawConfig::default(), Path::new(""), "")
+            .expect("the built-in defaults are valid")
+    }
+}
+
+/// Where the config is looked for, given the `--config` flag.
+///
+/// Returns the path and whether the user asked for it explicitly (an explicit path that does
+/// not exist is an error; the implicit ones are optional).
+pub fn resolve_path(flag: Option<&Path>) -> Option<(PathBuf, bool)> {
+    if let Some(path) = flag {
+        return Some((path.to_path_buf(), true));
+    }
+    if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+        return Some((PathBuf::from(path), true));
+    }
+    crate::paths::config_file().map(|path| (path, false))
+}
+
+/// Loads the config the way the CLI does: flag, environment, platform default, or none.
+pub fn load(flag: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+    match resolve_path(flag) {
+        Some((path, explicit)) => match std::fs::read_to_string(&path) {
+            Ok(text) => parse(&text, &path),
+            Err(err) if !explicit && err.kind() == std::io::ErrorKind::NotFound => {
+                Ok(LoadedConfig {
+                    config: Config::default(),
+                    path: None,
+                    warnings: Vec::new(),
+                })
+            }
+            Err(source) => Err(ConfigError::Read { path, source }),
+        },
+        None => Ok(LoadedConfig {
+            config: Config::default(),
+            path: None,
+            warnings: Vec::new(),
+        }),
+    }
+}
+
+/// Parses and validates config text; `path` is only used in messages.
+pub fn parse(text: &str, path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let mut unknown = Vec::new();
+    let raw: RawConfig = toml::Deserializer::parse(text)
+        .and_then(|de| {
+            serde_ignored::deserialize(de, |key: serde_ignored::Path<'_>| {
+                unknown.push(key.to_string())
+            })
+        })
+        .map_err(|err| toml_error(&err, text, path))?;
+    let warnings = unknown
+        .iter()
+        .map(|key| hints::unknown_key_warning(path, key))
+        .collect();
+    let config = Config::from_raw(raw, path, text)?;
+    Ok(LoadedConfig {
+        config,
+        path: Some(path.to_path_buf()),
+        warnings,
+    })
+}
+
+fn toml_error(err: &toml::de::Error, text: &str, path: &Path) -> ConfigError {
+    let offset = err.span().map_or(0, |span| span.start);
+    let message = err.message().trim().to_string();
+    let hint = hints::fix_for(text, offset, &message);
+    ConfigError::Invalid {
+        location: Location::at_offset(path, text, offset),
+        message,
+        hint,
+    }
+}
+
+impl Config {
+    fn from_raw(raw: RawConfig, path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let at = |offset: usize, message: String, hint: Option<String>| ConfigError::Invalid {
+            location: Location::at_offset(path, text, offset),
+            message,
+            hint,
+        };
+
+        let mut seen = HashSet::new();
+        let mut accounts = Vec::with_capacity(raw.accounts.len());
+        for account in raw.accounts {
+            let span = account.name.span();
+            let name = account.name.into_inner().0;
+            if !seen.insert(name.clone()) {
+                return Err(at(
+                    span.start,
+                    format!("account name `{name}` is used twice"),
+                    Some("give every [[accounts]] entry its own name".into()),
+                ));
+            }
+            accounts.push(AccountConfig {
+                name,
+                role_arn: account.role_arn.map(|r| r.0),
+                profile: account.profile.map(|p| p.0),
+                external_id: account.external_id.map(|e| e.0),
+                regions: account.regions.map(|r| r.0).unwrap_or_default(),
+            });
+        }
+        if accounts.is_empty() {
+            accounts.push(AccountConfig::default_chain());
+        }
+
+        let mandatory: Vec<String> = match raw.tags.mandatory {
+            Some(keys) => keys.into_iter().map(|k| k.0).collect(),
+            None => ["cost-center", "project", "owner"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let allowed: BTreeMap<String, Vec<String>> = raw
+            .tags
+            .allowed
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect();
+
+        let spend_account = match raw.spend.account {
+            Some(spanned) => {
+                let span = spanned.span();
+                let name = spanned.into_inner();
+                if !accounts.iter().any(|a| a.name == name) {
+                    let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+                    return Err(at(
+                        span.start,
+                        format!("spend.account `{name}` is not the name of any [[accounts]] entry"),
+                        Some(format!("use one of: {}", known.join(", "))),
+                    ));
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        let group_by = raw
+            .spend
+            .group_by
+            .map(|g| g.0)
+            .or_else(|| mandatory.first().cloned())
+            .unwrap_or_else(|| "cost-center".to_string());
+
+        let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(Config {
+            accounts,
+            tags: TagsConfig {
+                policy: TagPolicy { mandatory, allowed },
+                ttl_hours: raw.tags.ttl_hours.map_or(24, |n| as_u32(n.0)),
+            },
+            spend: SpendConfig {
+                group_by,
+                lookback_days: raw.spend.lookback_days.map_or(30, |n| as_u32(n.0)),
+                account: spend_account,
+                metric: raw.spend.metric.unwrap_or(CostMetric::UnblendedCost),
+                granularity: raw.spend.granularity.unwrap_or(Granularity::Daily),
+                ttl_hours: raw.spend.ttl_hours.map_or(8, |n| as_u32(n.0)),
+                all_services: raw.spend.all_services.unwrap_or(false),
+            },
+            refresh: RefreshConfig {
+                jobs_seconds: raw.refresh.jobs_seconds.map_or(30, |n| n.0.unsigned_abs()),
+                metrics_seconds: raw
+                    .refresh
+                    .metrics_seconds
+                    .map_or(300, |n| n.0.unsigned_abs()),
+                max_concurrency: raw
+                    .refresh
+                    .max_concurrency
+                    .map_or(8, |n| usize::try_from(n.0).unwrap_or(8)),
+                requests_per_second: raw.refresh.requests_per_second.map_or(2.0, |r| r.0),
+            },
+            health: HealthConfig {
+                underutilized_pct: raw
+                    .health
+                    .underutilized_pct
+                    .map_or(20, |n| u8::try_from(n.0).unwrap_or(20)),
+                max_hours: raw.health.max_hours.map_or(24, |n| as_u32(n.0)),
+            },
+            ui: UiConfig {
+                theme: raw.ui.theme.unwrap_or(Theme::Dark),
+                stale_after_minutes: raw.ui.stale_after_minutes.map_or(10, |n| as_u32(n.0)),
+            },
+            cache_path: raw.cache.path.map(|p| PathBuf::from(p.0)),
+            budgets: raw
+                .budgets
+                .into_iter()
+                .map(|b| Budget {
+                    tag_key: b.tag_key.0,
+                    tag_value: b.tag_value,
+                    monthly_usd: b.monthly_usd.0,
+                })
+                .collect(),
+        })
+    }
+
+    /// The account that calls Cost Explorer: `spend.account`, else the first account.
+    pub fn spend_account(&self) -> Option<&AccountConfig> {
+        match &self.spend.account {
+            Some(name) => self.accounts.iter().find(|a| &a.name == name),
+            None => self.accounts.first(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> LoadedConfig {
+        match parse(text, Path::new("t.toml")) {
+            Ok(loaded) => loaded,
+            Err(err) => panic!("expected a valid config, got: {err}"),
+        }
+    }
+
+    fn parse_err(text: &str) -> String {
+        match parse(text, Path::new("t.toml")) {
+            Ok(_) => panic!("expected an error for:\n{text}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn empty_file_means_one_default_account_and_defaults() {
+        let loaded = parse_ok("");
+        let c = loaded.config;
+        assert_eq!(c.accounts, vec![AccountConfig::default_chain()]);
+        assert_eq!(c.spend.lookback_days, 30);
+        assert_eq!(c.spend.group_by, "cost-center");
+        assert_eq!(c.refresh.jobs_seconds, 30);
+        assert_eq!(c.tags.ttl_hours, 24);
+        assert_eq!(c.spend.ttl_hours, 8);
+        assert!(loaded.warnings.is_empty());
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn wrong_type_names_line_and_column() {
+        let text = "[[accounts]]\nname = \"a\"\nregions = \"us-east-1\"\n";
+        let err = parse_err(text);
+        assert!(err.starts_with("t.toml:3:11:"), "{err}");
+        assert!(err.contains("fix:"), "{err}");
+        assert!(err.contains("regions = [\"us-east-1\""), "{err}");
+    }
+
+    #[test]
+    fn invalid_region_value_points_at_the_value() {
+        let err = parse_err("[[accounts]]\nname = \"a\"\nregions = [\"useast1\"]\n");
+        assert!(err.starts_with("t.toml:3:11:"), "{err}");
+        assert!(err.contains("not an AWS region code"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_number_is_rejected_with_the_range() {
+        let err = parse_err("[spend]\nlookback_days = 0\n");
+        assert!(err.starts_with("t.toml:2:17:"), "{err}");
+        assert!(err.contains("from 1 to 400"), "{err}");
+    }
+
+    #[test]
+    fn spend_account_must_name_an_account() {
+        let err = parse_err("[[accounts]]\nname = \"dev\"\n[spend]\naccount = \"payer\"\n");
+        assert!(err.starts_with("t.toml:4:11:"), "{err}");
+        assert!(err.contains("use one of: dev"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_account_names_are_rejected() {
+        let err = parse_err("[[accounts]]\nname = \"a\"\n[[accounts]]\nname = \"a\"\n");
+        assert!(err.starts_with("t.toml:4:8:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let loaded = parse_ok("[spend]\nlookbak_days = 7\n");
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(
+            loaded.warnings[0].contains("spend.lookbak_days"),
+            "{:?}",
+            loaded.warnings
+        );
+        assert!(
+            loaded.warnings[0].contains("lookback_days"),
+            "{:?}",
+            loaded.warnings
+        );
+        assert_eq!(loaded.config.spend.lookback_days, 30);
+    }
+
+    #[test]
+    fn unknown_enum_value_lists_the_choices() {
+        let err = parse_err("[spend]\nmetric = \"Cheapest\"\n");
+        assert!(err.starts_with("t.toml:2:10:"), "{err}");
+        assert!(err.contains("UnblendedCost"), "{err}");
+    }
+
+    #[test]
+    fn group_keys_start_with_group_by_then_mandatory_keys() {
+        let c = parse_ok(
+            "[tags]\nmandatory = [\"project\", \"owner\"]\n[spend]\ngroup_by = \"team\"\n",
+        )
+        .config;
+        assert_eq!(
+            c.spend.group_keys(&c.tags.policy),
+            vec!["team", "project", "owner"]
+        );
+    }
+
+    #[test]
+    fn malformed_toml_is_located() {
+        let err = parse_err("[spend\n");
+        assert!(err.starts_with("t.toml:1:"), "{err}");
+    }
+}

@@ -1,0 +1,259 @@
+//! The config file exactly as written, before cross-field checks.
+//!
+//! Single-value rules live in `try_from` newtypes, so toml reports them with the span of the
+//! offending value; rules that relate two places (an account name used by `spend.account`) keep
+//! `Spanned` values so the error can still point at the right line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{CostMetric, Granularity, Theme};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawConfig {
+    pub accounts: Vec<RawAccount>,
+    pub tags: RawTags,
+    pub spend: RawSpend,
+    pub refresh: RawRefresh,
+    pub health: RawHealth,
+    pub ui: RawUi,
+    pub cache: RawCache,
+    pub budgets: Vec<RawBudget>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawAccount {
+    pub name: Spanned<NonEmpty>,
+    pub role_arn: Option<RoleArn>,
+    pub profile: Option<NonEmpty>,
+    pub external_id: Option<NonEmpty>,
+    pub regions: Option<Regions>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawTags {
+    pub mandatory: Option<Vec<NonEmpty>>,
+    pub allowed: BTreeMap<String, NonEmptyList>,
+    pub ttl_hours: Option<Bounded<1, 720>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawSpend {
+    pub group_by: Option<NonEmpty>,
+    pub lookback_days: Option<Bounded<1, 400>>,
+    pub account: Option<Spanned<String>>,
+    pub metric: Option<CostMetric>,
+    pub granularity: Option<Granularity>,
+    pub ttl_hours: Option<Bounded<1, 168>>,
+    pub all_services: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawRefresh {
+    pub jobs_seconds: Option<Bounded<5, 86_400>>,
+    pub metrics_seconds: Option<Bounded<30, 86_400>>,
+    pub max_concurrency: Option<Bounded<1, 64>>,
+    pub requests_per_second: Option<Rate>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawHealth {
+    pub underutilized_pct: Option<Bounded<0, 100>>,
+    pub max_hours: Option<Bounded<1, 8_760>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawUi {
+    pub theme: Option<Theme>,
+    pub stale_after_minutes: Option<Bounded<1, 10_080>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawCache {
+    pub path: Option<NonEmpty>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawBudget {
+    pub tag_key: NonEmpty,
+    pub tag_value: String,
+    pub monthly_usd: PositiveUsd,
+}
+
+/// A string that must not be blank.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub(super) struct NonEmpty(pub String);
+
+impl TryFrom<String> for NonEmpty {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.trim().is_empty() {
+            Err("must not be empty".into())
+        } else {
+            Ok(NonEmpty(s))
+        }
+    }
+}
+
+/// A list that must name at least one value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub(super) struct NonEmptyList(pub Vec<String>);
+
+impl TryFrom<Vec<String>> for NonEmptyList {
+    type Error = String;
+    fn try_from(values: Vec<String>) -> Result<Self, Self::Error> {
+        if values.is_empty() {
+            Err(
+                "the list of allowed values must not be empty (remove the key to allow any value)"
+                    .into(),
+            )
+        } else {
+            Ok(NonEmptyList(values))
+        }
+    }
+}
+
+/// An IAM role ARN, checked for shape so a typo fails here rather than as a confusing STS error.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub(super) struct RoleArn(pub String);
+
+impl TryFrom<String> for RoleArn {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let well_formed = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "iam"
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && parts[5].starts_with("role/")
+            && parts[5].len() > "role/".len();
+        if well_formed {
+            Ok(RoleArn(s))
+        } else {
+            Err(format!(
+                "`{s}` is not an IAM role ARN (expected arn:aws:iam::<12-digit account>:role/<name>)"
+            ))
+        }
+    }
+}
+
+/// A non-empty list of AWS region codes such as `eu-west-1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub(super) struct Regions(pub Vec<String>);
+
+impl TryFrom<Vec<String>> for Regions {
+    type Error = String;
+    fn try_from(regions: Vec<String>) -> Result<Self, Self::Error> {
+        if regions.is_empty() {
+            return Err("regions must name at least one region (or leave the key out to use the default region)".into());
+        }
+        if let Some(bad) = regions.iter().find(|r| !looks_like_region(r)) {
+            return Err(format!(
+                "`{bad}` is not an AWS region code (expected something like `us-east-1`)"
+            ));
+        }
+        Ok(Regions(regions))
+    }
+}
+
+/// `xx-name-N`, `xx-gov-name-N` and friends: lower-case words then a number.
+fn looks_like_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An integer within `MIN..=MAX`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "i64")]
+pub(super) struct Bounded<const MIN: i64, const MAX: i64>(pub i64);
+
+impl<const MIN: i64, const MAX: i64> TryFrom<i64> for Bounded<MIN, MAX> {
+    type Error = String;
+    fn try_from(n: i64) -> Result<Self, Self::Error> {
+        if (MIN..=MAX).contains(&n) {
+            Ok(Bounded(n))
+        } else {
+            Err(format!(
+                "{n} is out of range: use a whole number from {MIN} to {MAX}"
+            ))
+        }
+    }
+}
+
+/// Requests per second, above zero and at most what SageMaker allows.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "f64")]
+pub(super) struct Rate(pub f64);
+
+impl TryFrom<f64> for Rate {
+    type Error = String;
+    fn try_from(n: f64) -> Result<Self, Self::Error> {
+        if n > 0.0 && n <= 10.0 {
+            Ok(Rate(n))
+        } else {
+            Err(format!(
+                "{n} is out of range: use a number above 0 and at most 10 (SageMaker allows about 2 per second)"
+            ))
+        }
+    }
+}
+
+/// A positive dollar amount.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "f64")]
+pub(super) struct PositiveUsd(pub f64);
+
+impl TryFrom<f64> for PositiveUsd {
+    type Error = String;
+    fn try_from(n: f64) -> Result<Self, Self::Error> {
+        if n.is_finite() && n > 0.0 {
+            Ok(PositiveUsd(n))
+        } else {
+            Err(format!("{n} is not a positive amount of US dollars"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_shapes() {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-2"] {
+            assert!(looks_like_region(ok), "{ok}");
+        }
+        for bad in ["us-east", "US-EAST-1", "useast1", "", "us--1", "us-east-x"] {
+            assert!(!looks_like_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_arn_shapes() {
+        assert!(RoleArn::try_from("arn:aws:iam::222222222222:role/Read".to_string()).is_ok());
+        assert!(RoleArn::try_from("arn:aws:iam::2222:role/Read".to_string()).is_err());
+        assert!(RoleArn::try_from("arn:aws:iam::222222222222:user/bob".to_string()).is_err());
+        assert!(RoleArn::try_from("role/Read".to_string()).is_err());
+    }
+}

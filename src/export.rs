@@ -1,0 +1,373 @@
+//! `sagescope export`: one view as JSON or CSV, in a shape other tools can rely on.
+//!
+//! The field names here are a published contract: later versions may add fields, never rename
+//! or remove them. JSON is wrapped in an envelope carrying the data's age, source and the
+//! accounts that failed; CSV has a header row and joins lists with `;`.
+
+use std::io::Write;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::sanitize;
+
+/// The views `export` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportView {
+    /// Every job, endpoint and notebook instance.
+    Jobs,
+    /// Spend grouped by a cost-allocation tag.
+    Spend,
+    /// Resources breaking the tag policy.
+    Untagged,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the export")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write the export as JSON")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the export as CSV")]
+    Csv(#[from] csv::Error),
+}
+
+impl ExportError {
+    /// Whether the reader went away (`sagescope export jobs | head`): not worth an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        let kind = match self {
+            ExportError::Io(e) => Some(e.kind()),
+            ExportError::Json(e) => e.io_error_kind(),
+            ExportError::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(e) => Some(e.kind()),
+                _ => None,
+            },
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// One row of `export jobs`.
+#[derive(Debug, Serialize)]
+pub struct JobRow<'a> {
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub status: &'a str,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+    pub instance_type: Option<&'a str>,
+    pub instance_count: Option<u32>,
+    pub failure_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a Job> for JobRow<'a> {
+    fn from(job: &'a Job) -> Self {
+        JobRow {
+            account_id: &job.account_id,
+            account_name: &job.account_name,
+            region: &job.region,
+            kind: job.kind.as_str(),
+            name: &job.name,
+            arn: &job.arn,
+            status: job.status.as_str(),
+            created_at: rfc3339(job.created_at),
+            ended_at: job.ended_at.map(rfc3339),
+            instance_type: job.instance_type.as_deref(),
+            instance_count: job.instance_count,
+            failure_reason: job.failure_reason.as_deref(),
+        }
+    }
+}
+
+/// One row of `export spend`.
+#[derive(Debug, Serialize)]
+pub struct SpendExportRow<'a> {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub group_key: &'a str,
+    /// Empty for the untagged share.
+    pub group_value: &'a str,
+    pub amount: f64,
+    pub unit: &'a str,
+    pub estimated: bool,
+}
+
+impl<'a> From<&'a SpendRow> for SpendExportRow<'a> {
+    fn from(row: &'a SpendRow) -> Self {
+        SpendExportRow {
+            start: row.start,
+            end: row.end,
+            group_key: &row.group_key,
+            group_value: &row.group_value,
+            amount: row.amount,
+            unit: &row.unit,
+            estimated: row.estimated,
+        }
+    }
+}
+
+/// One row of `export untagged`.
+#[derive(Debug, Serialize)]
+pub struct UntaggedRow<'a> {
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub missing: &'a [String],
+    pub miscased: &'a [crate::model::Miscased],
+    pub invalid: &'a [crate::model::InvalidValue],
+}
+
+impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
+    fn from(f: &'a TagFinding) -> Self {
+        UntaggedRow {
+            account_id: &f.account_id,
+            account_name: &f.account_name,
+            region: &f.region,
+            kind: f.kind.as_str(),
+            name: &f.name,
+            arn: &f.arn,
+            missing: &f.missing,
+            miscased: &f.miscased,
+            invalid: &f.invalid,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, R: Serialize> {
+    as_of: String,
+    source: DataSource,
+    errors: Vec<ErrorRow<'a>>,
+    rows: Vec<R>,
+}
+
+#[derive(Serialize)]
+struct ErrorRow<'a> {
+    account: &'a str,
+    region: Option<&'a str>,
+    message: &'a str,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What an export printed, so the CLI can pick its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub rows: usize,
+    /// Accounts or regions that failed: the export is partial (exit 3).
+    pub errors: Vec<FetchError>,
+}
+
+/// Writes one view of `snapshot`. Spend is limited to the rows grouped by `group_by`.
+pub fn write(
+    snapshot: &Snapshot,
+    view: ExportView,
+    format: Format,
+    group_by: &str,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let source = snapshot.source;
+    match view {
+        ExportView::Jobs => {
+            let rows = snapshot.jobs.rows.iter().map(JobRow::from).collect();
+            emit(
+                &snapshot.jobs,
+                source,
+                format,
+                out,
+                rows,
+                &JOB_COLUMNS,
+                job_csv,
+            )
+        }
+        ExportView::Spend => {
+            let rows = snapshot
+                .spend
+                .rows
+                .iter()
+                .filter(|row| row.group_key == group_by)
+                .map(SpendExportRow::from)
+                .collect();
+            emit(
+                &snapshot.spend,
+                source,
+                format,
+                out,
+                rows,
+                &SPEND_COLUMNS,
+                spend_csv,
+            )
+        }
+        ExportView::Untagged => {
+            let rows = snapshot
+                .findings
+                .rows
+                .iter()
+                .map(UntaggedRow::from)
+                .collect();
+            emit(
+                &snapshot.findings,
+                source,
+                format,
+                out,
+                rows,
+                &UNTAGGED_COLUMNS,
+                untagged_csv,
+            )
+        }
+    }
+}
+
+fn emit<T, R: Serialize>(
+    view: &View<T>,
+    source: DataSource,
+    format: Format,
+    out: &mut dyn Write,
+    rows: Vec<R>,
+    columns: &[&str],
+    to_csv: impl Fn(&R) -> Vec<String>,
+) -> Result<ExportSummary, ExportError> {
+    let count = rows.len();
+    match format {
+        Format::Json => {
+            let envelope = Envelope {
+                as_of: rfc3339(view.as_of),
+                source,
+                errors: view
+                    .errors
+                    .iter()
+                    .map(|e| ErrorRow {
+                        account: &e.account,
+                        region: e.region.as_deref(),
+                        message: &e.message,
+                    })
+                    .collect(),
+                rows,
+            };
+            serde_json::to_writer_pretty(&mut *out, &envelope)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record(columns)?;
+            for row in &rows {
+                let values = to_csv(row);
+                debug_assert_eq!(values.len(), columns.len());
+                writer.write_record(values.iter().map(|v| sanitize::plain(v).into_owned()))?;
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(ExportSummary {
+        rows: count,
+        errors: view.errors.clone(),
+    })
+}
+
+/// Column names, in the order the CSV builders below fill them.
+const JOB_COLUMNS: [&str; 12] = [
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "status",
+    "created_at",
+    "ended_at",
+    "instance_type",
+    "instance_count",
+    "failure_reason",
+];
+const SPEND_COLUMNS: [&str; 7] = [
+    "start",
+    "end",
+    "group_key",
+    "group_value",
+    "amount",
+    "unit",
+    "estimated",
+];
+const UNTAGGED_COLUMNS: [&str; 9] = [
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "missing",
+    "miscased",
+    "invalid",
+];
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn job_csv(r: &JobRow<'_>) -> Vec<String> {
+    vec![
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        r.kind.to_string(),
+        r.name.to_string(),
+        r.arn.to_string(),
+        r.status.to_string(),
+        r.created_at.clone(),
+        opt(r.ended_at.as_deref()),
+        opt(r.instance_type),
+        opt(r.instance_count),
+        opt(r.failure_reason),
+    ]
+}
+
+fn spend_csv(r: &SpendExportRow<'_>) -> Vec<String> {
+    vec![
+        r.start.to_string(),
+        r.end.to_string(),
+        r.group_key.to_string(),
+        r.group_value.to_string(),
+        r.amount.to_string(),
+        r.unit.to_string(),
+        r.estimated.to_string(),
+    ]
+}
+
+fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
+    vec![
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        r.kind.to_string(),
+        r.name.to_string(),
+        r.arn.to_string(),
+        r.missing.join(";"),
+        r.miscased
+            .iter()
+            .map(|m| format!("{}->{}", m.found, m.expected))
+            .collect::<Vec<_>>()
+            .join(";"),
+        r.invalid
+            .iter()
+            .map(|i| format!("{}={}", i.key, i.value))
+            .collect::<Vec<_>>()
+            .join(";"),
+    ]
+}

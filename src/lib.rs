@@ -1,0 +1,13 @@
+//! sagescope: where an ML team's SageMaker money and jobs are, across every AWS account.
+//!
+//! The library holds everything headless (config, domain model, demo world, cache, exports)
+//! so the binary, the tests and the benchmarks drive the same code.
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod model;
+pub mod paths;
+pub mod sanitize;

@@ -1,0 +1,82 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{JobStatus, ResourceKind, Tags};
+
+/// One SageMaker job, endpoint or notebook instance in one account and region.
+///
+/// Optional fields are `None` when AWS did not say (a list summary carries no instance type,
+/// for example) rather than a guessed default, so exports can print `null` honestly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub account_id: String,
+    pub account_name: String,
+    pub region: String,
+    pub kind: ResourceKind,
+    pub name: String,
+    pub arn: String,
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    /// When the job ended (or the endpoint / notebook was last stopped); `None` while running.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When AWS last changed the resource, used to skip re-describing unchanged jobs.
+    #[serde(default)]
+    pub last_modified_at: Option<DateTime<Utc>>,
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    pub failure_reason: Option<String>,
+    /// Tags as last read; empty when the resource has none or they have not been read yet.
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Job {
+    /// How long the job ran, or has been running as of `now`.
+    pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {
+        let end = self.ended_at.unwrap_or(now);
+        (end - self.created_at).max(chrono::Duration::zero())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn job(ended: Option<DateTime<Utc>>) -> Job {
+        Job {
+            account_id: "111111111111".into(),
+            account_name: "dev".into(),
+            region: "us-east-1".into(),
+            kind: ResourceKind::Training,
+            name: "j".into(),
+            arn: "arn".into(),
+            status: JobStatus::from("InProgress"),
+            created_at: Utc
+                .with_ymd_and_hms(2026, 1, 1, 10, 0, 0)
+                .single()
+                .expect("valid"),
+            ended_at: ended,
+            last_modified_at: None,
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            tags: Tags::new(),
+        }
+    }
+
+    #[test]
+    fn duration_runs_to_now_while_active_and_to_the_end_after() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 1, 1, 12, 30, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(job(None).duration(now).num_minutes(), 150);
+        let end = Utc
+            .with_ymd_and_hms(2026, 1, 1, 11, 0, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(job(Some(end)).duration(now).num_minutes(), 60);
+    }
+}

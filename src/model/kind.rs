@@ -1,0 +1,123 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of SageMaker resource sagescope looks at.
+///
+/// The first six are the "jobs" the Jobs pane lists; Studio domains and user profiles only
+/// appear in tag hygiene, because they carry the tags that Studio propagates to what users start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    Training,
+    Processing,
+    Transform,
+    Tuning,
+    Endpoint,
+    Notebook,
+    Domain,
+    UserProfile,
+}
+
+impl ResourceKind {
+    /// The six kinds shown in the Jobs pane, in display order.
+    pub const JOB_KINDS: [ResourceKind; 6] = [
+        ResourceKind::Training,
+        ResourceKind::Processing,
+        ResourceKind::Transform,
+        ResourceKind::Tuning,
+        ResourceKind::Endpoint,
+        ResourceKind::Notebook,
+    ];
+
+    /// Every kind, in display order.
+    pub const ALL: [ResourceKind; 8] = [
+        ResourceKind::Training,
+        ResourceKind::Processing,
+        ResourceKind::Transform,
+        ResourceKind::Tuning,
+        ResourceKind::Endpoint,
+        ResourceKind::Notebook,
+        ResourceKind::Domain,
+        ResourceKind::UserProfile,
+    ];
+
+    /// The stable spelling used in exports, the cache and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Training => "training",
+            ResourceKind::Processing => "processing",
+            ResourceKind::Transform => "transform",
+            ResourceKind::Tuning => "tuning",
+            ResourceKind::Endpoint => "endpoint",
+            ResourceKind::Notebook => "notebook",
+            ResourceKind::Domain => "domain",
+            ResourceKind::UserProfile => "user-profile",
+        }
+    }
+
+    /// Whether the Jobs pane lists this kind.
+    pub fn is_job(self) -> bool {
+        Self::JOB_KINDS.contains(&self)
+    }
+
+    /// The ARN resource-type segment SageMaker uses for this kind
+    /// (`arn:aws:sagemaker:<region>:<account>:<segment>/<name>`).
+    pub fn arn_segment(self) -> &'static str {
+        match self {
+            ResourceKind::Training => "training-job",
+            ResourceKind::Processing => "processing-job",
+            ResourceKind::Transform => "transform-job",
+            ResourceKind::Tuning => "hyper-parameter-tuning-job",
+            ResourceKind::Endpoint => "endpoint",
+            ResourceKind::Notebook => "notebook-instance",
+            ResourceKind::Domain => "domain",
+            ResourceKind::UserProfile => "user-profile",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A kind name that sagescope does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, domain, user-profile)"
+)]
+pub struct ParseKindError(pub String);
+
+impl FromStr for ResourceKind {
+    type Err = ParseKindError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseKindError(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for kind in ResourceKind::ALL {
+            assert_eq!(kind.as_str().parse::<ResourceKind>(), Ok(kind));
+            let json = serde_json::to_string(&kind).expect("kind serialises");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+
+    #[test]
+    fn only_six_kinds_are_jobs() {
+        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 6);
+        assert!(!ResourceKind::Domain.is_job());
+    }
+}

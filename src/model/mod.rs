@@ -1,0 +1,20 @@
+//! Domain types every view, the cache and the exports share.
+//!
+//! Nothing in here knows about AWS SDK types or the terminal: fetchers map into these types at
+//! their boundary, and panes, exports and the cache read them.
+
+mod findings;
+mod job;
+mod kind;
+mod snapshot;
+mod spend;
+mod status;
+
+pub use findings::{
+    InvalidValue, Miscased, TagFinding, TagPolicy, TagProblems, Tags, find_tag_problems,
+};
+pub use job::Job;
+pub use kind::{ParseKindError, ResourceKind};
+pub use snapshot::{DataSource, FetchError, Snapshot, View};
+pub use spend::{SpendRow, UNTAGGED_LABEL};
+pub use status::{JobStatus, StatusPhase};

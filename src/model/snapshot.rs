@@ -1,0 +1,108 @@
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Job, SpendRow, TagFinding};
+
+/// Where the data on screen or in an export came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataSource {
+    /// Fetched from AWS just now.
+    Live,
+    /// Read back from the local cache.
+    Cache,
+    /// The built-in demo world.
+    Demo,
+}
+
+impl DataSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataSource::Live => "live",
+            DataSource::Cache => "cache",
+            DataSource::Demo => "demo",
+        }
+    }
+}
+
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure confined to one account (and possibly one region): the rest of the data stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchError {
+    /// The account's configured name.
+    pub account: String,
+    /// The region, when the failure was specific to one.
+    pub region: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.region {
+            Some(region) => write!(f, "{} {}: {}", self.account, region, self.message),
+            None => write!(f, "{}: {}", self.account, self.message),
+        }
+    }
+}
+
+/// The rows of one view with their own age and failures.
+///
+/// Views refresh on different clocks (jobs every few seconds, spend a few times a day), so each
+/// carries its own `as_of` instead of pretending the whole snapshot is equally fresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct View<T> {
+    pub as_of: DateTime<Utc>,
+    pub errors: Vec<FetchError>,
+    pub rows: Vec<T>,
+}
+
+impl<T> View<T> {
+    pub fn new(as_of: DateTime<Utc>, rows: Vec<T>, errors: Vec<FetchError>) -> Self {
+        View {
+            as_of,
+            errors,
+            rows,
+        }
+    }
+
+    /// Whether some accounts or regions failed while the rest loaded.
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Everything sagescope knows at one moment: jobs, spend and tag findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub source: DataSource,
+    pub jobs: View<super::Job>,
+    pub spend: View<SpendRow>,
+    pub findings: View<TagFinding>,
+}
+
+impl Snapshot {
+    /// The age of the oldest view: the honest "as of" for the snapshot as a whole.
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.jobs
+            .as_of
+            .min(self.spend.as_of)
+            .min(self.findings.as_of)
+    }
+
+    /// An empty snapshot, e.g. before the first fetch.
+    pub fn empty(source: DataSource, as_of: DateTime<Utc>) -> Self {
+        Snapshot {
+            source,
+            jobs: View::new(as_of, Vec::<Job>::new(), Vec::new()),
+            spend: View::new(as_of, Vec::new(), Vec::new()),
+            findings: View::new(as_of, Vec::new(), Vec::new()),
+        }
+    }
+}

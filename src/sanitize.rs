@@ -1,0 +1,113 @@
+//! Making text that came from outside (AWS names, failure reasons, tag keys and values, error
+//! messages) safe to put on a terminal.
+//!
+//! Anyone who can name a job or tag a resource can put escape sequences in those strings; sent
+//! raw they could retitle the window, clear the screen or worse. Control characters are shown as
+//! their Unicode "control pictures" (ESC becomes `␛`), other invisible format characters that can
+//! reorder text (bidi overrides) as `\u{...}`, so the user sees that something odd is there.
+
+use std::borrow::Cow;
+
+/// Text for a single-line cell: every control character, newlines and tabs included, is made
+/// visible.
+pub fn cell(text: &str) -> Cow<'_, str> {
+    clean(text, false)
+}
+
+/// Text for a multi-line block (a detail view): newlines survive, tabs become spaces, every
+/// other control character is made visible.
+pub fn block(text: &str) -> Cow<'_, str> {
+    clean(text, true)
+}
+
+fn clean(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c) || c == '\t') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\t' if keep_newlines => out.push_str("    "),
+            '\t' => out.push(' '),
+            c if needs_escape(c) => push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a character must not reach the terminal as itself.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || is_format_control(c)
+}
+
+/// Bidirectional overrides and isolates, and zero-width marks that can disguise text.
+fn is_format_control(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn push_visible(out: &mut String, c: char) {
+    let code = u32::from(c);
+    match code {
+        // C0 controls have pictures at U+2400 + code.
+        0x00..=0x1F => out.push(char::from_u32(0x2400 + code).unwrap_or('?')),
+        0x7F => out.push('\u{2421}'),
+        _ => out.push_str(&format!("\\u{{{code:x}}}")),
+    }
+}
+
+/// Text for a CSV field or a plain stderr line: newlines and tabs are data there and survive,
+/// every other control character is made visible.
+pub fn plain(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| needs_escape(c) && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) && c != '\n' && c != '\t' {
+            push_visible(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "boom\x1b]0;x\x07\x1b[2J\r\nnext\u{202E}gnp.exe\u{9b}";
+
+    #[test]
+    fn cells_contain_no_control_characters() {
+        let out = cell(HOSTILE);
+        assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        assert!(out.contains('␛'), "ESC is shown, not hidden: {out:?}");
+        assert!(out.contains("\\u{202e}"), "{out:?}");
+        assert!(out.contains("\\u{9b}"), "C1 CSI is escaped: {out:?}");
+    }
+
+    #[test]
+    fn blocks_keep_newlines_only() {
+        let out = block(HOSTILE);
+        assert!(out.contains('\n'));
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
+
+    #[test]
+    fn plain_text_is_borrowed_untouched() {
+        assert!(matches!(cell("ml.p3.2xlarge · ünïcode"), Cow::Borrowed(_)));
+        assert!(matches!(plain("a\tb\nc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn tabs_become_spaces() {
+        assert_eq!(cell("a\tb"), "a b");
+        assert_eq!(block("a\tb"), "a    b");
+    }
+}

@@ -1,0 +1,303 @@
+//! The export contract and exit codes, through the real binary.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A command isolated from the developer's own config, cache and logs.
+fn sagescope(home: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
+    cmd.env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("SAGESCOPE_CONFIG");
+    cmd
+}
+
+fn json_of(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+fn keys(row: &Value) -> Vec<String> {
+    let mut k: Vec<String> = row.as_object().expect("object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn demo_jobs_export_follows_the_contract() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--demo"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["source"], "demo");
+    assert!(chrono::DateTime::parse_from_rfc3339(doc["as_of"].as_str().expect("string")).is_ok());
+    assert_eq!(doc["errors"], Value::Array(vec![]));
+    let rows = doc["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 200);
+    let expected = sorted(&[
+        "account_id",
+        "account_name",
+        "region",
+        "kind",
+        "name",
+        "arn",
+        "status",
+        "created_at",
+        "ended_at",
+        "instance_type",
+        "instance_count",
+        "failure_reason",
+    ]);
+    for row in rows {
+        assert_eq!(keys(row), expected);
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["status"] == "Failed" && r["failure_reason"].is_string())
+    );
+    assert!(rows.iter().any(|r| r["ended_at"].is_null()));
+}
+
+#[test]
+fn demo_spend_export_has_untagged_rows_and_respects_group_by() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "spend", "--demo", "--group-by", "project"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let doc = json_of(&out);
+    let rows = doc["rows"].as_array().expect("rows");
+    let expected = sorted(&[
+        "start",
+        "end",
+        "group_key",
+        "group_value",
+        "amount",
+        "unit",
+        "estimated",
+    ]);
+    for row in rows {
+        assert_eq!(keys(row), expected);
+        assert_eq!(row["group_key"], "project");
+        assert!(row["amount"].is_number());
+        let start =
+            chrono::NaiveDate::parse_from_str(row["start"].as_str().expect("s"), "%Y-%m-%d")
+                .expect("date");
+        let end = chrono::NaiveDate::parse_from_str(row["end"].as_str().expect("s"), "%Y-%m-%d")
+            .expect("date");
+        assert_eq!(
+            end - start,
+            chrono::Duration::days(1),
+            "daily rows, end exclusive"
+        );
+    }
+    assert!(
+        rows.iter().any(|r| r["group_value"] == ""),
+        "the untagged share is present"
+    );
+}
+
+#[test]
+fn demo_untagged_export_lists_findings() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "untagged", "--demo"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let doc = json_of(&out);
+    let rows = doc["rows"].as_array().expect("rows");
+    let expected = sorted(&[
+        "account_id",
+        "account_name",
+        "region",
+        "kind",
+        "name",
+        "arn",
+        "missing",
+        "miscased",
+        "invalid",
+    ]);
+    for row in rows {
+        assert_eq!(keys(row), expected);
+    }
+    let miscased = rows
+        .iter()
+        .flat_map(|r| r["miscased"].as_array().into_iter().flatten())
+        .next()
+        .expect("some miscased key");
+    assert!(miscased["expected"].is_string() && miscased["found"].is_string());
+    let invalid = rows
+        .iter()
+        .flat_map(|r| r["invalid"].as_array().into_iter().flatten())
+        .next()
+        .expect("some invalid value");
+    assert!(invalid["allowed"].is_array());
+}
+
+#[test]
+fn csv_exports_have_a_header_and_the_same_row_count() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for (view, header) in [
+        (
+            "jobs",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason",
+        ),
+        (
+            "spend",
+            "start,end,group_key,group_value,amount,unit,estimated",
+        ),
+        (
+            "untagged",
+            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid",
+        ),
+    ] {
+        let csv_out = sagescope(&home)
+            .args(["export", view, "--demo", "--format", "csv"])
+            .output()
+            .expect("runs");
+        assert!(csv_out.status.success());
+        let json_out = sagescope(&home)
+            .args(["export", view, "--demo"])
+            .output()
+            .expect("runs");
+        let mut reader = csv::Reader::from_reader(csv_out.stdout.as_slice());
+        let got_header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(got_header.join(","), header);
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .expect("valid CSV");
+        assert_eq!(
+            records.len(),
+            json_of(&json_out)["rows"].as_array().expect("rows").len(),
+            "{view}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_type_in_the_config_exits_2_with_its_location() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[[accounts]]\nname = \"dev\"\nregions = \"us-east-1\"\n",
+    )
+    .expect("writes");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--offline", "--config"])
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:11:", config.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn offline_without_a_snapshot_says_so_and_exits_1() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--offline"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no snapshot yet"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_garbage_cache_is_moved_aside_then_offline_reports_no_snapshot() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("cache/sagescope");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("cache.db"), vec![0xAB; 4096]).expect("writes garbage");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--offline"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("moved to"), "{stderr}");
+    assert!(stderr.contains("no snapshot yet"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn offline_serves_the_cached_snapshot() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("cache/sagescope/cache.db");
+    let world = sagescope::demo::world(chrono::Utc::now());
+    sagescope::cache::Cache::open(&path)
+        .expect("opens")
+        .cache
+        .save_snapshot(&world)
+        .expect("saves");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--offline"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["source"], "cache");
+    assert_eq!(
+        doc["rows"].as_array().expect("rows").len(),
+        world.jobs.rows.len()
+    );
+}
+
+#[test]
+fn demo_and_offline_together_are_a_usage_error() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--demo", "--offline"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_explains_itself() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for args in [
+        vec!["--help"],
+        vec!["refresh", "--help"],
+        vec!["export", "--help"],
+    ] {
+        let out = sagescope(&home).args(&args).output().expect("runs");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.len() > 200, "{args:?} help is more than a usage line");
+    }
+    let top = sagescope(&home).arg("--help").output().expect("runs");
+    assert!(String::from_utf8_lossy(&top.stdout).contains("--demo"));
+}
