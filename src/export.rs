@@ -28,6 +28,20 @@ pub enum ExportView {
 pub enum Format {
     Json,
     Csv,
+    /// For `untagged` only: a shell script of `aws sagemaker add-tags`/`delete-tags` commands
+    /// that fix the findings, with `<FILL>` where a person must choose a value.
+    Script,
+}
+
+/// What an export needs besides the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions<'a> {
+    /// For spend: only rows grouped by this tag key.
+    pub group_by: &'a str,
+    /// For the fix script: each account's profile and role.
+    pub accounts: &'a [crate::config::AccountConfig],
+    /// For the fix script's header.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +52,8 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
     #[error("cannot write the export as CSV")]
     Csv(#[from] csv::Error),
+    #[error("--format script only applies to `export untagged`")]
+    ScriptNeedsUntagged,
 }
 
 impl ExportError {
@@ -50,6 +66,7 @@ impl ExportError {
                 csv::ErrorKind::Io(e) => Some(e.kind()),
                 _ => None,
             },
+            ExportError::ScriptNeedsUntagged => None,
         };
         kind == Some(std::io::ErrorKind::BrokenPipe)
     }
@@ -175,15 +192,29 @@ pub struct ExportSummary {
     pub errors: Vec<FetchError>,
 }
 
-/// Writes one view of `snapshot`. Spend is limited to the rows grouped by `group_by`.
+/// Writes one view of `snapshot`. Spend is limited to the rows grouped by `options.group_by`.
 pub fn write(
     snapshot: &Snapshot,
     view: ExportView,
     format: Format,
-    group_by: &str,
+    options: &ExportOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
     let source = snapshot.source;
+    let group_by = options.group_by;
+    if format == Format::Script {
+        if view != ExportView::Untagged {
+            return Err(ExportError::ScriptNeedsUntagged);
+        }
+        let findings = &snapshot.findings;
+        out.write_all(
+            crate::fixes::script(&findings.rows, options.accounts, options.now).as_bytes(),
+        )?;
+        return Ok(ExportSummary {
+            rows: findings.rows.len(),
+            errors: findings.errors.clone(),
+        });
+    }
     match view {
         ExportView::Jobs => {
             let rows = snapshot.jobs.rows.iter().map(JobRow::from).collect();
@@ -264,7 +295,8 @@ fn emit<T, R: Serialize>(
             serde_json::to_writer_pretty(&mut *out, &envelope)?;
             writeln!(out)?;
         }
-        Format::Csv => {
+        // Script never gets here: `write` prints it before reaching the table formats.
+        Format::Csv | Format::Script => {
             let mut writer = csv::Writer::from_writer(&mut *out);
             writer.write_record(columns)?;
             for row in &rows {

@@ -40,7 +40,17 @@ pub(super) fn run(
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let summary = match export::write(&snapshot, args.view, args.format, &group_by, &mut out)
+    if args.format == Format::Script && args.view != ExportView::Untagged {
+        return Err(CliError::Usage(
+            "--format script only applies to `export untagged`".into(),
+        ));
+    }
+    let options = export::ExportOptions {
+        group_by: &group_by,
+        accounts: &config.accounts,
+        now: Utc::now(),
+    };
+    let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))
     {
         Ok(summary) => summary,
@@ -52,7 +62,7 @@ pub(super) fn run(
     if summary.errors.is_empty() {
         Ok(Outcome::Ok)
     } else {
-        if args.format == Format::Csv {
+        if args.format != Format::Json {
             for error in &summary.errors {
                 eprintln!("error: {}", sanitize::plain(&error.to_string()));
             }

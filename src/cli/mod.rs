@@ -76,7 +76,8 @@ pub struct ExportArgs {
     /// Which view to print.
     #[arg(value_enum)]
     pub view: ExportView,
-    /// Output format.
+    /// Output format: json, csv, or (for untagged) script, a shell script of aws CLI
+    /// commands that fix the findings.
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
     #[command(flatten)]
