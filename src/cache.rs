@@ -128,6 +128,12 @@ impl Cache {
         Ok(cache)
     }
 
+    /// The database, for modules that keep their own tables in the cache file (they create
+    /// them with `CREATE TABLE IF NOT EXISTS`, so they need no migration step here).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The file behind this cache, if it is not in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()

@@ -12,3 +12,4 @@ pub mod fixes;
 pub mod model;
 pub mod paths;
 pub mod sanitize;
+pub mod spend;

@@ -83,7 +83,7 @@ pub struct TagsConfig {
 }
 
 /// Cost Explorer metrics a user may choose from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CostMetric {
     UnblendedCost,
     AmortizedCost,
@@ -105,7 +105,7 @@ impl CostMetric {
 }
 
 /// Time granularity of spend rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     Daily,

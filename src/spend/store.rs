@@ -1,0 +1,222 @@
+//! Cost Explorer answers and the requests made for them, kept in the cache file.
+//!
+//! Answers are keyed by [`super::SpendQuery::cache_key`], so reopening the app, switching panes
+//! or exporting again within the TTL costs nothing. The ledger counts billed requests per UTC
+//! day, which is what the status bar's "CE today" figure reads.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{CostPage, Forecast, USD_PER_REQUEST};
+use crate::cache::{Cache, CacheError};
+
+/// Requests and dollars spent on Cost Explorer today (UTC).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ledger {
+    pub requests: u32,
+    pub usd: f64,
+}
+
+/// A stored answer and when it was fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    pub value: T,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The spend tables of the cache.
+pub struct SpendStore<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> SpendStore<'a> {
+    /// Opens the spend tables, creating them on first use.
+    pub fn new(cache: &'a Cache) -> Result<Self, CacheError> {
+        let conn = cache.connection();
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS ce_answers (
+                 key        TEXT PRIMARY KEY,
+                 fetched_at TEXT NOT NULL,
+                 body       TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS ce_ledger (
+                 day      TEXT PRIMARY KEY,
+                 requests INTEGER NOT NULL
+             );",
+        )?;
+        Ok(SpendStore { conn })
+    }
+
+    /// The pages stored for `key` if they are younger than `ttl`.
+    pub fn fresh_pages(
+        &self,
+        key: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Stored<Vec<CostPage>>>, CacheError> {
+        Ok(self.pages(key)?.filter(|s| now - s.fetched_at < ttl))
+    }
+
+    /// The pages stored for `key`, however old (offline use).
+    pub fn pages(&self, key: &str) -> Result<Option<Stored<Vec<CostPage>>>, CacheError> {
+        self.read(key)
+    }
+
+    /// A stored forecast younger than `ttl`.
+    pub fn fresh_forecast(
+        &self,
+        key: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Stored<Forecast>>, CacheError> {
+        Ok(self
+            .read(&format!("forecast|{key}"))?
+            .filter(|s: &Stored<Forecast>| now - s.fetched_at < ttl))
+    }
+
+    /// Stores an answer, replacing any older one for the same key.
+    pub fn put_pages(
+        &self,
+        key: &str,
+        pages: &[CostPage],
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        self.write(key, &pages, now)
+    }
+
+    /// Stores a forecast.
+    pub fn put_forecast(
+        &self,
+        key: &str,
+        forecast: &Forecast,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        self.write(&format!("forecast|{key}"), forecast, now)
+    }
+
+    /// Adds billed requests to today's count.
+    pub fn record_requests(&self, requests: u32, now: DateTime<Utc>) -> Result<(), CacheError> {
+        if requests == 0 {
+            return Ok(());
+        }
+        self.conn.execute(
+            "INSERT INTO ce_ledger (day, requests) VALUES (?1, ?2)
+             ON CONFLICT(day) DO UPDATE SET requests = requests + excluded.requests",
+            params![now.date_naive().to_string(), requests],
+        )?;
+        Ok(())
+    }
+
+    /// What Cost Explorer has cost today.
+    pub fn ledger(&self, now: DateTime<Utc>) -> Result<Ledger, CacheError> {
+        let requests: Option<u32> = self
+            .conn
+            .query_row(
+                "SELECT requests FROM ce_ledger WHERE day = ?1",
+                params![now.date_naive().to_string()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let requests = requests.unwrap_or(0);
+        Ok(Ledger {
+            requests,
+            usd: f64::from(requests) * USD_PER_REQUEST,
+        })
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Stored<T>>, CacheError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT fetched_at, body FROM ce_answers WHERE key = ?1",
+                params![key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((fetched_at, body)) = row else {
+            return Ok(None);
+        };
+        // An entry this build cannot read is treated as absent: it is only a cached copy.
+        let (Ok(fetched_at), Ok(value)) = (
+            DateTime::parse_from_rfc3339(&fetched_at),
+            serde_json::from_str(&body),
+        ) else {
+            tracing::warn!(key, "unreadable Cost Explorer cache entry ignored");
+            return Ok(None);
+        };
+        Ok(Some(Stored {
+            value,
+            fetched_at: fetched_at.with_timezone(&Utc),
+        }))
+    }
+
+    fn write<T: serde::Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let body = serde_json::to_string(value).map_err(|source| CacheError::Encode {
+            view: "spend",
+            source,
+        })?;
+        self.conn.execute(
+            "INSERT INTO ce_answers (key, fetched_at, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+            params![key, now.to_rfc3339(), body],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(hour: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2026-03-15T{hour:02}:00:00Z"))
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn answers_are_fresh_within_the_ttl_only() {
+        let cache = Cache::in_memory().expect("cache");
+        let store = SpendStore::new(&cache).expect("tables");
+        store
+            .put_pages("k", &[CostPage::default()], t(1))
+            .expect("put");
+        let ttl = Duration::hours(8);
+        assert!(store.fresh_pages("k", ttl, t(8)).expect("read").is_some());
+        assert!(
+            store.fresh_pages("k", ttl, t(9)).expect("read").is_none(),
+            "8 h later it is stale"
+        );
+        assert!(
+            store.pages("k").expect("read").is_some(),
+            "stale answers still serve offline"
+        );
+        assert!(
+            store
+                .fresh_pages("other", ttl, t(1))
+                .expect("read")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_ledger_counts_requests_per_day() {
+        let cache = Cache::in_memory().expect("cache");
+        let store = SpendStore::new(&cache).expect("tables");
+        store.record_requests(3, t(1)).expect("record");
+        store.record_requests(2, t(5)).expect("record");
+        let ledger = store.ledger(t(6)).expect("ledger");
+        assert_eq!(ledger.requests, 5);
+        assert!((ledger.usd - 0.05).abs() < 1e-9);
+        let tomorrow = t(6) + Duration::days(1);
+        assert_eq!(store.ledger(tomorrow).expect("ledger").requests, 0);
+    }
+}
