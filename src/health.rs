@@ -168,6 +168,42 @@ pub fn deciding_utilisation(
     }
 }
 
+/// One series for a sparkline: the members' points merged per timestamp, oldest first.
+///
+/// Utilisation is averaged over hosts (variants) and normalised per vCPU / GPU as for flags;
+/// `Invocations` are summed over variants. Empty when the metric has no data.
+pub fn combined_series(
+    metrics: &ResourceMetrics,
+    metric: MetricName,
+    instance_type: Option<&str>,
+) -> Vec<Point> {
+    let spec = spec_of(instance_type);
+    let devices = match metric {
+        MetricName::CpuUtilization => spec.map(|s| s.vcpus),
+        MetricName::GpuUtilization | MetricName::GpuMemoryUtilization => spec.map(|s| s.gpus),
+        MetricName::MemoryUtilization | MetricName::Invocations => None,
+    };
+    let mut by_time: std::collections::BTreeMap<DateTime<Utc>, (f64, u32)> = Default::default();
+    for series in metrics.series(metric) {
+        for (at, value) in series {
+            let slot = by_time.entry(*at).or_insert((0.0, 0));
+            slot.0 += normalise(*value, devices);
+            slot.1 += 1;
+        }
+    }
+    by_time
+        .into_iter()
+        .map(|(at, (sum, n))| {
+            let value = if metric == MetricName::Invocations {
+                sum
+            } else {
+                sum / f64::from(n.max(1))
+            };
+            (at, value)
+        })
+        .collect()
+}
+
 fn is_job_kind(kind: ResourceKind) -> bool {
     matches!(
         kind,
@@ -443,6 +479,35 @@ mod tests {
         );
         let util = gpu_util(&m, Some("ml.g5.xlarge"), now()).expect("data");
         assert!((util - 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sparkline_series_average_hosts_per_gpu_and_sum_invocations() {
+        let t = |m: i64| now() - Duration::minutes(m);
+        let m = metrics(
+            vec![
+                vec![(
+                    MetricName::GpuUtilization,
+                    vec![(t(2), 400.0), (t(1), 200.0)],
+                )],
+                vec![(MetricName::GpuUtilization, vec![(t(1), 100.0)])],
+            ],
+            true,
+        );
+        // ml.g5.12xlarge has 4 GPUs: 400 -> 100 %, (200 + 100) / 2 -> 37.5 %.
+        assert_eq!(
+            combined_series(&m, MetricName::GpuUtilization, Some("ml.g5.12xlarge")),
+            vec![(t(2), 100.0), (t(1), 37.5)]
+        );
+        assert!(combined_series(&m, MetricName::CpuUtilization, None).is_empty());
+        let mut two_variants = endpoint_metrics(vec![(t(60), 5.0)], true);
+        let mut second = two_variants.members[0].clone();
+        second.member = "B".into();
+        two_variants.members.push(second);
+        assert_eq!(
+            combined_series(&two_variants, MetricName::Invocations, None),
+            vec![(t(60), 10.0)]
+        );
     }
 
     #[test]

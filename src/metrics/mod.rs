@@ -102,6 +102,19 @@ impl MetricTarget {
         )
     }
 
+    /// The target for an in-service endpoint with the production variant names from its
+    /// `DescribeEndpoint`, or `None` for anything else (or no variants).
+    pub fn endpoint(job: &Job, variants: Vec<String>) -> Option<MetricTarget> {
+        (job.kind == ResourceKind::Endpoint
+            && job.status.phase() == StatusPhase::Running
+            && !variants.is_empty())
+        .then(|| MetricTarget::Endpoint {
+            name: job.name.clone(),
+            variants,
+            instance_type: job.instance_type.clone(),
+        })
+    }
+
     pub fn name(&self) -> &str {
         match self {
             MetricTarget::TrainingJob { name, .. } | MetricTarget::Endpoint { name, .. } => name,
@@ -249,6 +262,18 @@ mod tests {
             vec!["algo-1"],
             "every job has algo-1"
         );
+    }
+
+    #[test]
+    fn only_in_service_endpoints_with_variants_become_endpoint_targets() {
+        let ep = job(ResourceKind::Endpoint, "InService", Some(2));
+        let target =
+            MetricTarget::endpoint(&ep, vec!["AllTraffic".into()]).expect("in-service endpoint");
+        assert_eq!(target.members(), vec!["AllTraffic"]);
+        assert_eq!(target.kind(), ResourceKind::Endpoint);
+        assert!(MetricTarget::endpoint(&ep, Vec::new()).is_none());
+        let creating = job(ResourceKind::Endpoint, "Creating", Some(2));
+        assert!(MetricTarget::endpoint(&creating, vec!["a".into()]).is_none());
     }
 
     #[test]
