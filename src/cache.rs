@@ -12,6 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::metrics::JobMetrics;
 use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// The schema version this build writes; older files are migrated forward on open.
@@ -20,6 +21,7 @@ const SCHEMA_VERSION: i64 = 1;
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
 const VIEW_FINDINGS: &str = "findings";
+const VIEW_METRICS: &str = "metrics";
 
 /// What can go wrong with the cache once it is open.
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +176,15 @@ impl Cache {
         write_view(&tx, VIEW_JOBS, &snapshot.jobs)?;
         write_view(&tx, VIEW_SPEND, &snapshot.spend)?;
         write_view(&tx, VIEW_FINDINGS, &snapshot.findings)?;
+        write_view(&tx, VIEW_METRICS, &snapshot.metrics)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the metrics view alone.
+    pub fn save_metrics(&mut self, view: &View<JobMetrics>) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_METRICS, view)?;
         tx.commit()?;
         Ok(())
     }
@@ -209,6 +220,7 @@ impl Cache {
         let jobs: Option<View<Job>> = self.read_view(VIEW_JOBS)?;
         let spend: Option<View<SpendRow>> = self.read_view(VIEW_SPEND)?;
         let findings: Option<View<TagFinding>> = self.read_view(VIEW_FINDINGS)?;
+        let metrics: Option<View<JobMetrics>> = self.read_view(VIEW_METRICS)?;
         let Some(oldest) = [
             jobs.as_ref().map(|v| v.as_of),
             spend.as_ref().map(|v| v.as_of),
@@ -224,6 +236,7 @@ impl Cache {
             jobs: jobs.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
             spend: spend.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
             findings: findings.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
+            metrics: metrics.unwrap_or_else(|| View::new(oldest, Vec::new(), Vec::new())),
         }))
     }
 

@@ -40,8 +40,10 @@ pub struct ExportOptions<'a> {
     pub group_by: &'a str,
     /// For the fix script: each account's profile and role.
     pub accounts: &'a [crate::config::AccountConfig],
-    /// For the fix script's header.
+    /// For the fix script's header, and "so far" in burn figures.
     pub now: DateTime<Utc>,
+    /// Thresholds for the health flags on jobs.
+    pub health: &'a crate::config::HealthConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,10 +89,24 @@ pub struct JobRow<'a> {
     pub instance_type: Option<&'a str>,
     pub instance_count: Option<u32>,
     pub failure_reason: Option<&'a str>,
+    /// Live burn and health (issue 7): `null` where unknown, never guessed.
+    pub usd_per_hour: Option<f64>,
+    pub usd_so_far: Option<f64>,
+    pub cpu_util: Option<f64>,
+    pub gpu_util: Option<f64>,
+    pub invocations_24h: Option<u64>,
+    pub flags: Vec<&'static str>,
 }
 
-impl<'a> From<&'a Job> for JobRow<'a> {
-    fn from(job: &'a Job) -> Self {
+impl<'a> JobRow<'a> {
+    fn new(job: &'a Job, snapshot: &Snapshot, options: &ExportOptions<'_>) -> Self {
+        let health = crate::health::export_fields(
+            job,
+            snapshot.metrics_for(&job.arn),
+            crate::pricing::PriceTable::embedded(),
+            options.health,
+            options.now,
+        );
         JobRow {
             account_id: &job.account_id,
             account_name: &job.account_name,
@@ -104,8 +120,23 @@ impl<'a> From<&'a Job> for JobRow<'a> {
             instance_type: job.instance_type.as_deref(),
             instance_count: job.instance_count,
             failure_reason: job.failure_reason.as_deref(),
+            usd_per_hour: health.usd_per_hour.map(cents),
+            usd_so_far: health.usd_so_far.map(cents),
+            cpu_util: health.cpu_util.map(tenths),
+            gpu_util: health.gpu_util.map(tenths),
+            invocations_24h: health.invocations_24h,
+            flags: health.flags.iter().map(|f| f.as_str()).collect(),
         }
     }
+}
+
+/// Money to the cent and percentages to a tenth: more digits would only be noise.
+fn cents(usd: f64) -> f64 {
+    (usd * 100.0).round() / 100.0
+}
+
+fn tenths(pct: f64) -> f64 {
+    (pct * 10.0).round() / 10.0
 }
 
 /// One row of `export spend`.
@@ -217,7 +248,12 @@ pub fn write(
     }
     match view {
         ExportView::Jobs => {
-            let rows = snapshot.jobs.rows.iter().map(JobRow::from).collect();
+            let rows = snapshot
+                .jobs
+                .rows
+                .iter()
+                .map(|job| JobRow::new(job, snapshot, options))
+                .collect();
             emit(
                 &snapshot.jobs,
                 source,
@@ -314,7 +350,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 12] = [
+const JOB_COLUMNS: [&str; 18] = [
     "account_id",
     "account_name",
     "region",
@@ -327,6 +363,12 @@ const JOB_COLUMNS: [&str; 12] = [
     "instance_type",
     "instance_count",
     "failure_reason",
+    "usd_per_hour",
+    "usd_so_far",
+    "cpu_util",
+    "gpu_util",
+    "invocations_24h",
+    "flags",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -367,6 +409,12 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.instance_type),
         opt(r.instance_count),
         opt(r.failure_reason),
+        opt(r.usd_per_hour),
+        opt(r.usd_so_far),
+        opt(r.cpu_util),
+        opt(r.gpu_util),
+        opt(r.invocations_24h),
+        r.flags.join(";"),
     ]
 }
 

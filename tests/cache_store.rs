@@ -36,6 +36,8 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
     assert_eq!(back.jobs, world.jobs);
     assert_eq!(back.spend, world.spend);
     assert_eq!(back.findings, world.findings);
+    assert!(!world.metrics.rows.is_empty());
+    assert_eq!(back.metrics, world.metrics);
 }
 
 #[test]

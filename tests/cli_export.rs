@@ -60,6 +60,12 @@ fn demo_jobs_export_follows_the_contract() {
         "instance_type",
         "instance_count",
         "failure_reason",
+        "usd_per_hour",
+        "usd_so_far",
+        "cpu_util",
+        "gpu_util",
+        "invocations_24h",
+        "flags",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -155,7 +161,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags",
         ),
         (
             "spend",
@@ -300,4 +306,45 @@ fn every_command_explains_itself() {
     }
     let top = sagescope(&home).arg("--help").output().expect("runs");
     assert!(String::from_utf8_lossy(&top.stdout).contains("--demo"));
+}
+
+#[test]
+fn demo_jobs_carry_burn_and_health_flags() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--demo"])
+        .output()
+        .expect("runs");
+    let doc = json_of(&out);
+    let rows = doc["rows"].as_array().expect("rows");
+    let has_flag = |row: &Value, flag: &str| {
+        row["flags"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == flag))
+    };
+    assert!(
+        rows.iter()
+            .any(|r| r["kind"] == "endpoint" && has_flag(r, "idle") && r["invocations_24h"] == 0),
+        "an idle endpoint is flagged"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["kind"] == "training" && has_flag(r, "underutilized")),
+        "an underutilised training job is flagged"
+    );
+    let running_priced = rows
+        .iter()
+        .filter(|r| r["status"] == "InProgress" || r["status"] == "InService")
+        .filter(|r| r["usd_per_hour"].as_f64().is_some_and(|usd| usd > 0.0))
+        .count();
+    assert!(
+        running_priced > 10,
+        "running resources show $/h ({running_priced})"
+    );
+    for row in rows.iter().filter(|r| r["status"] == "Completed") {
+        assert!(
+            row["usd_per_hour"].is_null(),
+            "finished jobs burn nothing: {row}"
+        );
+    }
 }

@@ -49,6 +49,7 @@ pub(super) fn run(
         group_by: &group_by,
         accounts: &config.accounts,
         now: Utc::now(),
+        health: &config.health,
     };
     let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))

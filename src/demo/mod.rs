@@ -147,8 +147,10 @@ pub fn world(now: DateTime<Utc>) -> Snapshot {
             },
         )
         .collect();
+    let metrics = crate::metrics::demo::synthesize(&jobs, now);
     Snapshot {
         source: DataSource::Demo,
+        metrics: View::new(now, metrics, Vec::new()),
         jobs: View::new(now, jobs, Vec::new()),
         spend: View::new(now, spend::generate(now.date_naive()), Vec::new()),
         findings: View::new(now, findings, Vec::new()),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use super::query::Window;
-use super::{MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};
+use super::{JobMetrics, MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};
 use crate::instances;
 use crate::model::{Job, ResourceKind, StatusPhase};
 
@@ -186,8 +186,8 @@ fn endpoint_metrics(job: &Job, profile: Profile, end: DateTime<Utc>) -> Resource
 
 /// Synthesises metrics for the running training jobs and in-service endpoints among `jobs`,
 /// as of `anchor` (the demo world's "now"). One [`ResourceMetrics`] per such resource, in
-/// the order of `jobs`.
-pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<ResourceMetrics> {
+/// the order of `jobs`, each keyed by its job's ARN.
+pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<JobMetrics> {
     let (_, end) = Window::LastHour.range(anchor);
     let running = |kind: ResourceKind| {
         let mut arns: Vec<&str> = jobs
@@ -210,7 +210,7 @@ pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<ResourceMetrics> {
         .filter(|j| j.status.phase() == StatusPhase::Running)
         .filter_map(|job| {
             let hashed = profile_from_hash(fnv(&job.arn));
-            match job.kind {
+            let metrics = match job.kind {
                 ResourceKind::Training => {
                     let profile = if trainings.first() == Some(&job.arn.as_str()) {
                         Profile::Idle
@@ -228,7 +228,11 @@ pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<ResourceMetrics> {
                     Some(endpoint_metrics(job, profile, end))
                 }
                 _ => None,
-            }
+            };
+            metrics.map(|metrics| JobMetrics {
+                arn: job.arn.clone(),
+                metrics,
+            })
         })
         .collect()
 }
@@ -253,7 +257,10 @@ mod tests {
 
     fn flags_in_world() -> Vec<(Job, Vec<Flag>)> {
         let jobs = world_jobs();
-        let metrics = synthesize(&jobs, anchor());
+        let metrics: Vec<ResourceMetrics> = synthesize(&jobs, anchor())
+            .into_iter()
+            .map(|m| m.metrics)
+            .collect();
         let config = HealthConfig {
             underutilized_pct: 20,
             max_hours: 24,
@@ -275,7 +282,10 @@ mod tests {
     #[test]
     fn every_running_training_job_and_endpoint_gets_metrics() {
         let jobs = world_jobs();
-        let metrics = synthesize(&jobs, anchor());
+        let metrics: Vec<ResourceMetrics> = synthesize(&jobs, anchor())
+            .into_iter()
+            .map(|m| m.metrics)
+            .collect();
         let expected = jobs
             .iter()
             .filter(|j| {
@@ -331,7 +341,10 @@ mod tests {
     #[test]
     fn idle_endpoints_have_no_invocations_and_busy_ones_do() {
         let jobs = world_jobs();
-        let metrics = synthesize(&jobs, anchor());
+        let metrics: Vec<ResourceMetrics> = synthesize(&jobs, anchor())
+            .into_iter()
+            .map(|m| m.metrics)
+            .collect();
         let counts: Vec<Option<u64>> = metrics
             .iter()
             .filter(|m| m.target.kind() == ResourceKind::Endpoint)
@@ -344,7 +357,7 @@ mod tests {
     #[test]
     fn cpu_only_hosts_have_no_gpu_series() {
         let jobs = world_jobs();
-        for m in synthesize(&jobs, anchor()) {
+        for m in synthesize(&jobs, anchor()).into_iter().map(|m| m.metrics) {
             let gpu_less = m
                 .target
                 .instance_type()

@@ -188,6 +188,14 @@ impl ResourceMetrics {
     }
 }
 
+/// A job's metrics, keyed by the job's ARN (unique across accounts and regions, which a
+/// target's kind and name alone are not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobMetrics {
+    pub arn: String,
+    pub metrics: ResourceMetrics,
+}
+
 /// Why metrics could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetricsError {

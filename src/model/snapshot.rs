@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Job, SpendRow, TagFinding};
+use crate::metrics::JobMetrics;
 
 /// Where the data on screen or in an export came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,10 +86,22 @@ pub struct Snapshot {
     pub jobs: View<super::Job>,
     pub spend: View<SpendRow>,
     pub findings: View<TagFinding>,
+    /// Utilisation of running jobs and endpoints. Refreshed on its own slower clock and not
+    /// part of the snapshot's overall age: without it, only the metric columns go blank.
+    pub metrics: View<JobMetrics>,
 }
 
 impl Snapshot {
-    /// The age of the oldest view: the honest "as of" for the snapshot as a whole.
+    /// The metrics of the job with `arn`, if any were fetched.
+    pub fn metrics_for(&self, arn: &str) -> Option<&crate::metrics::ResourceMetrics> {
+        self.metrics
+            .rows
+            .iter()
+            .find(|m| m.arn == arn)
+            .map(|m| &m.metrics)
+    }
+
+    /// The age of the oldest of jobs, spend and findings: the honest "as of" for the snapshot.
     pub fn as_of(&self) -> DateTime<Utc> {
         self.jobs
             .as_of
@@ -103,6 +116,7 @@ impl Snapshot {
             jobs: View::new(as_of, Vec::<Job>::new(), Vec::new()),
             spend: View::new(as_of, Vec::new(), Vec::new()),
             findings: View::new(as_of, Vec::new(), Vec::new()),
+            metrics: View::new(as_of, Vec::new(), Vec::new()),
         }
     }
 }
