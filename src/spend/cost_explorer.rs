@@ -1,0 +1,223 @@
+//! The real [`CostSource`]: AWS Cost Explorer through the official SDK. SDK types stop here;
+//! what leaves is [`CostPage`] / [`Forecast`] / [`CostError`].
+
+use aws_sdk_costexplorer::Client;
+use aws_sdk_costexplorer::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_costexplorer::types::{
+    DateInterval, Dimension, DimensionValues, Expression, Granularity as CeGranularity,
+    GroupDefinition, GroupDefinitionType, MatchOption, Metric, TagValues,
+};
+use chrono::NaiveDate;
+use futures::future::BoxFuture;
+
+use super::query::{Grouping, SAGEMAKER_SERVICE, TagFilter};
+use super::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast, SpendQuery};
+use crate::config::{CostMetric, Granularity};
+
+/// Cost Explorer in the account whose SDK configuration it was built from (the payer sees
+/// every linked account).
+#[derive(Debug, Clone)]
+pub struct CostExplorerSource {
+    client: Client,
+}
+
+impl CostExplorerSource {
+    /// Cost Explorer is a global service served from us-east-1 whatever the profile's region.
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        let ce_config = aws_sdk_costexplorer::config::Builder::from(config)
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        CostExplorerSource {
+            client: Client::from_conf(ce_config),
+        }
+    }
+}
+
+impl CostSource for CostExplorerSource {
+    fn cost_and_usage<'a>(
+        &'a self,
+        query: &'a SpendQuery,
+        next_token: Option<String>,
+    ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+        Box::pin(async move {
+            let grouping = match &query.grouping {
+                Grouping::Tag(key) => GroupDefinition::builder()
+                    .r#type(GroupDefinitionType::Tag)
+                    .key(key),
+                Grouping::Service => GroupDefinition::builder()
+                    .r#type(GroupDefinitionType::Dimension)
+                    .key("SERVICE"),
+                Grouping::LinkedAccount => GroupDefinition::builder()
+                    .r#type(GroupDefinitionType::Dimension)
+                    .key("LINKED_ACCOUNT"),
+            };
+            let output = self
+                .client
+                .get_cost_and_usage()
+                .time_period(interval(query.start, query.end)?)
+                .granularity(granularity(query.granularity))
+                .metrics(query.metric.as_str())
+                .group_by(grouping.build())
+                .set_filter(filter(query))
+                .set_next_page_token(next_token)
+                .send()
+                .await
+                .map_err(|e| classify("GetCostAndUsage", e))?;
+            let mut periods = Vec::new();
+            for result in output.results_by_time() {
+                let Some(period) = result.time_period() else {
+                    continue;
+                };
+                let (Some(start), Some(end)) = (date(period.start()), date(period.end())) else {
+                    continue;
+                };
+                let groups = result
+                    .groups()
+                    .iter()
+                    .filter_map(|group| {
+                        let value = group.metrics()?.get(query.metric.as_str())?;
+                        Some(CostGroup {
+                            keys: group.keys().to_vec(),
+                            amount: value.amount()?.parse().ok()?,
+                            unit: value.unit().unwrap_or("USD").to_string(),
+                        })
+                    })
+                    .collect();
+                periods.push(CostPeriod {
+                    start,
+                    end,
+                    estimated: result.estimated(),
+                    groups,
+                });
+            }
+            Ok(CostPage {
+                periods,
+                next_token: output.next_page_token().map(str::to_string),
+            })
+        })
+    }
+
+    fn forecast<'a>(
+        &'a self,
+        query: &'a SpendQuery,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+        Box::pin(async move {
+            let output = self
+                .client
+                .get_cost_forecast()
+                .time_period(interval(start, end)?)
+                .metric(metric(query.metric))
+                .granularity(CeGranularity::Monthly)
+                .set_filter(filter(query))
+                .send()
+                .await
+                .map_err(|e| classify("GetCostForecast", e))?;
+            let total = output
+                .total()
+                .ok_or_else(|| CostError::DataUnavailable("no forecast total".into()))?;
+            Ok(Forecast {
+                amount: total.amount().and_then(|a| a.parse().ok()).unwrap_or(0.0),
+                unit: total.unit().unwrap_or("USD").to_string(),
+            })
+        })
+    }
+}
+
+fn interval(start: NaiveDate, end: NaiveDate) -> Result<DateInterval, CostError> {
+    DateInterval::builder()
+        .start(start.to_string())
+        .end(end.to_string())
+        .build()
+        .map_err(|e| CostError::Other {
+            operation: "GetCostAndUsage",
+            message: e.to_string(),
+        })
+}
+
+fn date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+fn granularity(g: Granularity) -> CeGranularity {
+    match g {
+        Granularity::Daily => CeGranularity::Daily,
+        Granularity::Monthly => CeGranularity::Monthly,
+    }
+}
+
+fn metric(m: CostMetric) -> Metric {
+    match m {
+        CostMetric::UnblendedCost => Metric::UnblendedCost,
+        CostMetric::AmortizedCost => Metric::AmortizedCost,
+        CostMetric::NetUnblendedCost => Metric::NetUnblendedCost,
+        CostMetric::NetAmortizedCost => Metric::NetAmortizedCost,
+        CostMetric::BlendedCost => Metric::BlendedCost,
+    }
+}
+
+/// SERVICE = Amazon SageMaker unless all services are asked for, and the tag filter if any;
+/// joined with AND when both apply.
+fn filter(query: &SpendQuery) -> Option<Expression> {
+    let mut parts = Vec::new();
+    if !query.all_services {
+        parts.push(
+            Expression::builder()
+                .dimensions(
+                    DimensionValues::builder()
+                        .key(Dimension::Service)
+                        .values(SAGEMAKER_SERVICE)
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    if let Some(TagFilter { key, value }) = &query.tag_filter {
+        let tags = match value {
+            Some(value) => TagValues::builder()
+                .key(key)
+                .values(value)
+                .match_options(MatchOption::Equals),
+            None => TagValues::builder()
+                .key(key)
+                .match_options(MatchOption::Absent),
+        };
+        parts.push(Expression::builder().tags(tags.build()).build());
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Expression::builder().set_and(Some(parts)).build()),
+    }
+}
+
+/// Turns an SDK error into what the user can act on.
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    operation: &'static str,
+    err: SdkError<E, R>,
+) -> CostError {
+    let code = err.code().unwrap_or_default().to_string();
+    let message = err.message().unwrap_or_default().to_string();
+    match code.as_str() {
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+            CostError::AccessDenied { operation, message }
+        }
+        "LimitExceededException" | "ThrottlingException" => CostError::LimitExceeded,
+        "DataUnavailableException" => CostError::DataUnavailable(message),
+        "ExpiredTokenException" | "UnrecognizedClientException" | "InvalidClientTokenId" => {
+            CostError::Credentials(format!(
+                "the Cost Explorer account's credentials were refused ({code}): refresh them, e.g. `aws sso login`"
+            ))
+        }
+        _ => CostError::Other {
+            operation,
+            message: match err {
+                SdkError::DispatchFailure(ref e) => format!("cannot reach Cost Explorer: {e:?}"),
+                SdkError::TimeoutError(_) => "timed out".to_string(),
+                _ if !message.is_empty() => format!("{code}: {message}"),
+                ref other => format!("{other}"),
+            },
+        },
+    }
+}
