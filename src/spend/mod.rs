@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod cost_explorer;
+pub mod demo;
 pub mod fetch;
 pub mod query;
 pub mod source;
