@@ -378,3 +378,71 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     assert_eq!(new["status"], "InProgress");
     assert_eq!(new["instance_type"], "ml.p3.2xlarge");
 }
+
+#[test]
+fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
+    let mut moto = moto();
+    let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 3);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let throttle = |moto: &mut support::moto::Moto, times: u32| {
+        moto.call(serde_json::json!({
+            "cmd": "throttle", "account": "222222222222", "region": "eu-west-1",
+            "operation": "ListEndpoints", "times": times
+        }));
+    };
+
+    // Retries off (the test setting): one throttled List is an error for that account-region
+    // alone, and its other kinds and every other account-region still load.
+    throttle(&mut moto, 1);
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "second");
+    assert_eq!(errors[0]["region"], "eu-west-1");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("throttled"),
+        "{errors:?}"
+    );
+    let rows = index(doc["rows"].as_array().expect("rows"));
+    let expected: BTreeMap<_, _> = seeded_index(&seeded)
+        .into_iter()
+        .filter(|((account, region, kind, _), _)| {
+            !(account == "222222222222" && region == "eu-west-1" && kind == "endpoint")
+        })
+        .collect();
+    assert_eq!(rows, expected);
+
+    // Production retries (the default when AWS_MAX_ATTEMPTS is unset) absorb a short burst
+    // of throttling: the refresh is complete.
+    throttle(&mut moto, 2);
+    moto.requests();
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint())
+            .env_remove("AWS_MAX_ATTEMPTS")
+            .args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        index(doc["rows"].as_array().expect("rows")),
+        seeded_index(&seeded)
+    );
+    let endpoint_lists = moto
+        .requests()
+        .iter()
+        .filter(|(_, a, r, op)| a == "222222222222" && r == "eu-west-1" && op == "ListEndpoints")
+        .count();
+    assert_eq!(endpoint_lists, 3, "two throttled attempts, then success");
+}

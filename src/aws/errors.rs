@@ -2,7 +2,7 @@
 //! and what to run to fix it.
 
 use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_sagemaker::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemaker::error::{ConnectorError, ProvideErrorMetadata, SdkError};
 
 use crate::config::AccountConfig;
 use crate::fetch::source::SourceError;
@@ -88,17 +88,47 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    if let Some(credentials) = find_credentials_error(&err) {
-        let what = match credentials {
-            CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials",
-            CredentialsError::ProviderTimedOut(_) => "timed out loading AWS credentials",
-            CredentialsError::InvalidConfiguration(_) => "invalid AWS credentials configuration",
-            _ => "cannot get AWS credentials",
+    // The SDK reports a failed credential lookup as a dispatch failure ("other" kind), and a
+    // network failure inside it (the STS call of an assumed role) as a credentials error:
+    // look for the real cause, or users chase the wrong fix.
+    let credentials = find::<CredentialsError>(&err);
+    let network = match credentials {
+        Some(c) => find::<ConnectorError>(c),
+        None => find::<ConnectorError>(&err),
+    }
+    .filter(|c| c.is_io() || c.is_timeout());
+    if let Some(connector) = network {
+        return if connector.is_timeout() {
+            SourceError::Timeout { operation }
+        } else {
+            SourceError::Network {
+                operation,
+                message: chain(connector),
+            }
         };
-        return SourceError::Credentials(ctx.credentials_message(
-            what,
-            &one_line(&DisplayErrorContext(credentials).to_string()),
-        ));
+    }
+    if let Some(credentials) = credentials {
+        let (what, detail) = match credentials {
+            CredentialsError::CredentialsNotLoaded(_) => (
+                "no AWS credentials",
+                match &ctx.profile {
+                    Some(profile) => format!(
+                        "profile `{profile}` has no keys, SSO session, role or credential_process"
+                    ),
+                    None => "none in the environment, the AWS config files, the SSO cache or \
+                             instance metadata"
+                        .to_string(),
+                },
+            ),
+            CredentialsError::ProviderTimedOut(_) => {
+                ("timed out loading AWS credentials", chain(credentials))
+            }
+            CredentialsError::InvalidConfiguration(_) => {
+                ("invalid AWS credentials configuration", chain(credentials))
+            }
+            _ => ("cannot get AWS credentials", chain(credentials)),
+        };
+        return SourceError::Credentials(ctx.credentials_message(what, &detail));
     }
     match &err {
         SdkError::TimeoutError(_) => SourceError::Timeout { operation },
@@ -107,7 +137,7 @@ where
         }
         SdkError::DispatchFailure(_) => SourceError::Network {
             operation,
-            message: one_line(&DisplayErrorContext(&err).to_string()),
+            message: chain(&err),
         },
         _ => {
             let code = err.code().unwrap_or_default();
@@ -131,7 +161,7 @@ where
             } else if code.is_empty() {
                 SourceError::Other {
                     operation,
-                    message: one_line(&DisplayErrorContext(&err).to_string()),
+                    message: chain(&err),
                 }
             } else {
                 SourceError::Other {
@@ -143,13 +173,13 @@ where
     }
 }
 
-/// The credentials error somewhere in the chain of causes, if credentials were the problem.
-fn find_credentials_error<'a>(
+/// The first error of type `T` in the chain of causes.
+fn find<'a, T: std::error::Error + 'static>(
     err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a CredentialsError> {
+) -> Option<&'a T> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<CredentialsError>() {
+        if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
         }
         current = e.source();
@@ -157,7 +187,61 @@ fn find_credentials_error<'a>(
     None
 }
 
+/// An error and its causes on one line, each message once ("dispatch failure: io error:
+/// tcp connect error: Connection refused (os error 111)").
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Multi-line SDK messages folded onto one line for error lists and the status bar.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner\n  detail")]
+    struct Inner;
+
+    #[test]
+    fn chain_puts_every_cause_on_one_line_once() {
+        assert_eq!(chain(&Outer(Inner)), "outer: inner detail");
+    }
+
+    #[test]
+    fn find_reaches_through_the_causes() {
+        assert!(find::<Inner>(&Outer(Inner)).is_some());
+        assert!(find::<CredentialsError>(&Outer(Inner)).is_none());
+    }
+
+    #[test]
+    fn login_hint_names_the_profile() {
+        let ctx = AccountContext {
+            name: "prod".into(),
+            profile: Some("ml-prod".into()),
+            role_arn: None,
+        };
+        let message = ctx.credentials_message("no AWS credentials", "x");
+        assert!(message.contains("account `prod`"), "{message}");
+        assert!(
+            message.contains("aws sso login --profile ml-prod"),
+            "{message}"
+        );
+    }
 }

@@ -56,8 +56,13 @@ pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliErro
         .iter()
         .map(|(operation, n)| format!("{operation} {n}"))
         .collect();
+    let stale = if fetched.view.errors.is_empty() {
+        ""
+    } else {
+        " (account-regions that failed keep their last known rows)"
+    };
     eprintln!(
-        "fetched {} resources with {} AWS requests ({})",
+        "{} resources{stale}; {} AWS requests ({})",
         fetched.view.rows.len(),
         stats.total(),
         detail.join(", ")

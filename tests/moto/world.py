@@ -10,6 +10,9 @@ command line read from stdin, and exits when stdin closes:
   {"cmd": "seed", "accounts": [...], "regions": [...], "big": N}
         reset moto, create the world, answer {"jobs": [...]} (every resource seeded)
   {"cmd": "add_training", "account": A, "region": R, "name": X, "status": S}
+  {"cmd": "throttle", "account": A, "region": R, "operation": OP, "times": N}
+        answer the next N matching requests with ThrottlingException, as SageMaker does
+        past its quota
   {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
         and start counting afresh
 
@@ -109,6 +112,7 @@ class RequestLog:
         self.app = app
         self.lock = threading.Lock()
         self.events = []
+        self.throttles = {}  # (account, region, operation) -> requests left to refuse
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
@@ -129,6 +133,25 @@ class RequestLog:
             event = [time.time(), access_key, region, operation]
             with self.lock:
                 self.events.append(event)
+                key = (get_account_id_from(access_key), region, operation)
+                throttled = self.throttles.get(key, 0) > 0
+                if throttled:
+                    self.throttles[key] -= 1
+            if throttled:
+                # Drain the request first: an unread body would corrupt the kept-alive
+                # connection the client retries on.
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                if length:
+                    environ["wsgi.input"].read(length)
+                body = json.dumps(
+                    {"__type": "ThrottlingException", "message": "Rate exceeded"}
+                ).encode()
+                start_response(
+                    "400 Bad Request",
+                    [("Content-Type", "application/x-amz-json-1.1"),
+                     ("Content-Length", str(len(body)))],
+                )
+                return [body]
         return self.app(environ, start_response)
 
     def take(self):
@@ -329,12 +352,19 @@ def main():
                 urllib.request.urlopen(
                     urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
                 ).read()
+                with app.lock:
+                    app.throttles = {}
                 jobs = world.seed(cmd["accounts"], cmd["regions"], cmd.get("big", 0))
                 app.take()
                 answer = {"jobs": jobs}
             elif cmd["cmd"] == "add_training":
                 world.add_training(cmd["account"], cmd["region"], cmd["name"], cmd["status"])
                 app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "throttle":
+                with app.lock:
+                    key = (cmd["account"], cmd["region"], cmd["operation"])
+                    app.throttles[key] = cmd["times"]
                 answer = {"ok": True}
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}
