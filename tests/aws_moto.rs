@@ -446,3 +446,30 @@ fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
         .count();
     assert_eq!(endpoint_lists, 3, "two throttled attempts, then success");
 }
+
+#[test]
+fn an_unreachable_endpoint_fails_each_account_with_the_cause() {
+    // No moto here: a closed loopback port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let (code, doc, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
+    assert_eq!(code, 3, "{stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "one per account: {errors:?}");
+    for error in errors {
+        let message = error["message"].as_str().expect("message");
+        assert!(message.contains("cannot reach AWS"), "{message}");
+        assert!(message.contains("Connection refused"), "{message}");
+    }
+    assert_eq!(doc["rows"], Value::Array(vec![]));
+}

@@ -486,3 +486,17 @@ async fn a_kind_that_fails_keeps_its_previous_rows_and_reports_once_per_region()
     assert_eq!(second.view.errors.len(), 2, "one per region");
     assert!(second.view.errors[0].message.contains("ListTrainingJobs"));
 }
+
+#[test]
+fn the_fetch_future_can_run_on_a_background_task() {
+    // The TUI spawns refreshes with tokio::spawn, which needs a Send future and a fetcher
+    // that can be shared between tasks.
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shareable<T: Send + Sync>() {}
+    assert_shareable::<JobFetcher>();
+    let world = Arc::new(World::default());
+    let fetcher = fetcher(&world, &["main"]);
+    let known = KnownState::default();
+    let future = fetcher.fetch(&known, &|_| {});
+    assert_send(&future);
+}
