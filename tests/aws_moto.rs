@@ -200,6 +200,34 @@ fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
         })
         .count();
     assert_eq!(pages, 2);
+    // The client-side limiter spaces requests of one API in one account-region (2/s by
+    // default: 0.5 s; the margin absorbs arrival jitter, unlimited calls come ms apart).
+    let mut by_key: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for (time, account, region, operation) in &requests {
+        if !(operation.starts_with("List") || operation.starts_with("Describe")) {
+            continue; // STS: once per account, not SageMaker's quota
+        }
+        by_key
+            .entry((account.clone(), region.clone(), operation.clone()))
+            .or_default()
+            .push(*time);
+    }
+    let mut spaced = 0;
+    for (key, mut times) in by_key {
+        times.sort_by(f64::total_cmp);
+        for pair in times.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= 0.3,
+                "{key:?} requests {:.3} s apart",
+                pair[1] - pair[0]
+            );
+            spaced += 1;
+        }
+    }
+    assert!(
+        spaced >= 6,
+        "some keys had several requests to space: {spaced}"
+    );
     // Progress: one line per account-region, counting to 6.
     assert!(stderr.contains("[6/6]"), "{stderr}");
 }

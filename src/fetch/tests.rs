@@ -141,7 +141,7 @@ impl AccountLink for Link {
     }
 }
 
-struct FakeConnector(Arc<World>);
+struct FakeConnector(Arc<World>, std::sync::atomic::AtomicUsize);
 
 impl Connector for FakeConnector {
     fn connect<'a>(
@@ -149,6 +149,7 @@ impl Connector for FakeConnector {
         account: &'a AccountConfig,
     ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
         Box::pin(async move {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if self.0.broken.contains(&account.name) {
                 return Err(SourceError::Credentials(format!(
                     "no AWS credentials for account `{}`",
@@ -207,7 +208,10 @@ fn job(name: &str, minutes: i64, status: &str) -> Listed {
 }
 
 fn fetcher(world: &Arc<World>, names: &[&str]) -> JobFetcher {
-    JobFetcher::with_connector(&config(names), Arc::new(FakeConnector(world.clone())))
+    JobFetcher::with_connector(
+        &config(names),
+        Arc::new(FakeConnector(world.clone(), Default::default())),
+    )
 }
 
 async fn run(fetcher: &JobFetcher, known: &KnownState) -> JobsFetch {
@@ -499,4 +503,18 @@ fn the_fetch_future_can_run_on_a_background_task() {
     let known = KnownState::default();
     let future = fetcher.fetch(&known, &|_| {});
     assert_send(&future);
+}
+
+#[tokio::test]
+async fn a_kept_fetcher_connects_each_account_once_but_retries_failed_ones() {
+    let world = Arc::new(World {
+        broken: vec!["second".into()],
+        ..World::default()
+    });
+    let connector = Arc::new(FakeConnector(world.clone(), Default::default()));
+    let fetcher = JobFetcher::with_connector(&config(&["main", "second"]), connector.clone());
+    let first = run(&fetcher, &KnownState::default()).await;
+    run(&fetcher, &first.known_state()).await;
+    // main: once; second: every time, so fixed credentials are picked up.
+    assert_eq!(connector.1.load(std::sync::atomic::Ordering::SeqCst), 1 + 2);
 }
