@@ -162,7 +162,10 @@ def rates(requests):
     per_key = defaultdict(list)
     for t, account, region, op in requests:
         per_account[account].append(t)
-        per_key[(account, region, op)].append(t)
+        # SageMaker's quota is per API, account and region; STS (GetCallerIdentity, and the
+        # AssumeRole calls the base account makes for each role) is not part of it.
+        if op.startswith(("List", "Describe")):
+            per_key[(account, region, op)].append(t)
     account_rate = {a: max_window(ts) for a, ts in per_account.items()}
     key_rate = defaultdict(int)
     for (account, _, _), ts in per_key.items():
@@ -229,7 +232,7 @@ def main():
     print("sagescope request rate, cold run (max requests in any 1 s window):")
     for account in accounts:
         print(f"  {account}: {account_rate.get(account, 0)}/s over all APIs and regions, "
-              f"{key_rate.get(account, 0)}/s per API and region (quota: about 2)")
+              f"{key_rate.get(account, 0)}/s per SageMaker API and region (quota: about 2)")
 
 
 if __name__ == "__main__":
