@@ -12,11 +12,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::fetch::{DescribeCache, Described, JobsFetch, KnownState};
 use crate::metrics::JobMetrics;
 use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -158,6 +159,18 @@ impl Cache {
                  PRAGMA user_version = 1;",
             )?;
         }
+        if version < 2 {
+            // Describe results by ARN, valid while `version` (LastModifiedTime|Status)
+            // matches the listing: an unchanged job is never described twice.
+            self.conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS describes (
+                     arn      TEXT PRIMARY KEY,
+                     version  TEXT NOT NULL,
+                     details  TEXT NOT NULL
+                 );
+                 PRAGMA user_version = 2;",
+            )?;
+        }
         if version > SCHEMA_VERSION {
             tracing::warn!(
                 version,
@@ -195,6 +208,49 @@ impl Cache {
         write_view(&tx, VIEW_JOBS, view)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Saves a jobs refresh: the jobs view and the describe cache together, in one
+    /// transaction, so the next refresh starts from a consistent known state.
+    pub fn save_jobs_fetch(&mut self, fetch: &JobsFetch) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        write_view(&tx, VIEW_JOBS, &fetch.view)?;
+        tx.execute("DELETE FROM describes", [])?;
+        {
+            let mut insert =
+                tx.prepare("INSERT INTO describes (arn, version, details) VALUES (?1, ?2, ?3)")?;
+            for (arn, described) in &fetch.describes {
+                let details =
+                    serde_json::to_string(described).map_err(|source| CacheError::Encode {
+                        view: "describes",
+                        source,
+                    })?;
+                insert.execute(params![arn, described.version, details])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What the next jobs refresh starts from: the last jobs view and the describe cache.
+    /// Entries that cannot be read are skipped (they are only a saving, not data).
+    pub fn load_known(&self) -> Result<KnownState, CacheError> {
+        let jobs: Option<View<Job>> = self.read_view(VIEW_JOBS)?;
+        let mut statement = self.conn.prepare("SELECT arn, details FROM describes")?;
+        let mut describes = DescribeCache::new();
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (arn, details) = row?;
+            if let Ok(described) = serde_json::from_str::<Described>(&details) {
+                describes.insert(arn, described);
+            }
+        }
+        Ok(KnownState {
+            jobs: jobs.map(|v| v.rows).unwrap_or_default(),
+            describes,
+        })
     }
 
     /// Replaces the spend view alone.
@@ -339,6 +395,79 @@ mod tests {
         assert_eq!(
             aside_name(Path::new("/x/cache.db"), now),
             PathBuf::from("/x/cache.db.corrupt-20261122T101112")
+        );
+    }
+
+    fn described(version: &str) -> Described {
+        Described {
+            version: version.into(),
+            instance_type: Some("ml.g5.xlarge".into()),
+            instance_count: Some(2),
+            failure_reason: None,
+        }
+    }
+
+    #[test]
+    fn jobs_fetch_round_trips_with_its_describe_cache() {
+        let mut cache = Cache::in_memory().expect("in-memory cache opens");
+        let as_of = Utc::now();
+        let fetch = JobsFetch {
+            view: View::new(as_of, Vec::new(), Vec::new()),
+            describes: DescribeCache::from([("arn:a".to_string(), described("v1"))]),
+            stats: Default::default(),
+        };
+        cache.save_jobs_fetch(&fetch).expect("saves");
+        let known = cache.load_known().expect("loads");
+        assert_eq!(known.describes, fetch.describes);
+
+        // A later save replaces the cache instead of accumulating stale entries.
+        let next = JobsFetch {
+            describes: DescribeCache::from([("arn:b".to_string(), described("v2"))]),
+            ..fetch
+        };
+        cache.save_jobs_fetch(&next).expect("saves");
+        let known = cache.load_known().expect("loads");
+        assert_eq!(known.describes.keys().collect::<Vec<_>>(), vec!["arn:b"]);
+    }
+
+    #[test]
+    fn version_1_files_are_migrated_keeping_their_views() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cache.db");
+        {
+            let conn = Connection::open(&path).expect("opens");
+            conn.execute_batch(
+                "CREATE TABLE views (name TEXT PRIMARY KEY, as_of TEXT NOT NULL,
+                                     errors TEXT NOT NULL, rows TEXT NOT NULL);
+                 INSERT INTO views VALUES ('jobs', '\"2026-11-01T00:00:00Z\"', '[]', '[]');
+                 PRAGMA user_version = 1;",
+            )
+            .expect("v1 schema");
+        }
+        let opened = Cache::open(&path).expect("opens");
+        assert!(opened.warning.is_none(), "{:?}", opened.warning);
+        let version: i64 = opened
+            .cache
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let snapshot = opened
+            .cache
+            .load_snapshot()
+            .expect("reads")
+            .expect("has jobs");
+        assert_eq!(
+            snapshot.jobs.as_of.to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert!(
+            opened
+                .cache
+                .load_known()
+                .expect("reads")
+                .describes
+                .is_empty()
         );
     }
 

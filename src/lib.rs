@@ -3,11 +3,13 @@
 //! The library holds everything headless (config, domain model, demo world, cache, exports)
 //! so the binary, the tests and the benchmarks drive the same code.
 
+pub mod aws;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod fetch;
 pub mod fixes;
 pub mod health;
 pub mod instances;

@@ -2,29 +2,94 @@
 
 use super::{CliError, Outcome};
 use crate::config::LoadedConfig;
+use crate::fetch::{self, KnownState, Progress};
 use crate::model::Snapshot;
+use crate::sanitize;
 
 pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     let snapshot = fetch_and_store(loaded)?;
-    let errors =
-        snapshot.jobs.errors.len() + snapshot.spend.errors.len() + snapshot.findings.errors.len();
+    let errors = [
+        &snapshot.jobs.errors,
+        &snapshot.spend.errors,
+        &snapshot.findings.errors,
+    ];
+    for error in errors.iter().flat_map(|e| e.iter()) {
+        eprintln!("error: {}", sanitize::plain(&error.to_string()));
+    }
+    let error_count: usize = errors.iter().map(|e| e.len()).sum();
     println!(
         "refreshed: {} jobs, {} spend rows, {} tag findings; {} errors",
         snapshot.jobs.rows.len(),
         snapshot.spend.rows.len(),
         snapshot.findings.rows.len(),
-        errors
+        error_count
     );
-    Ok(if errors == 0 {
+    Ok(if error_count == 0 {
         Outcome::Ok
     } else {
         Outcome::Partial
     })
 }
 
-/// Fetches every view live and writes it to the cache in one transaction.
-pub(super) fn fetch_and_store(_loaded: &LoadedConfig) -> Result<Snapshot, CliError> {
-    Err(CliError::Fatal(anyhow::anyhow!(
-        "live AWS fetching is not part of this build yet; use --demo or --offline"
-    )))
+/// Fetches every view live (progress on stderr) and writes it to the cache in one
+/// transaction. Spend and tag findings join here once their sources exist; until then the
+/// live snapshot carries jobs and empty views of the same age.
+pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliError> {
+    let mut cache = super::open_cache(loaded)?;
+    let known = cache.load_known().unwrap_or_else(|err| {
+        // Only a saving is lost: this refresh lists everything.
+        tracing::warn!("cannot read the known state from the cache: {err}");
+        KnownState::default()
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
+    let fetched = runtime.block_on(fetch::fetch_jobs(&loaded.config, &known, print_progress));
+    cache
+        .save_jobs_fetch(&fetched)
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
+
+    let stats = &fetched.stats;
+    let detail: Vec<String> = stats
+        .requests
+        .iter()
+        .map(|(operation, n)| format!("{operation} {n}"))
+        .collect();
+    let stale = if fetched.view.errors.is_empty() {
+        ""
+    } else {
+        " (account-regions that failed keep their last known rows)"
+    };
+    eprintln!(
+        "{} resources{stale}; {} AWS requests ({})",
+        fetched.view.rows.len(),
+        stats.total(),
+        detail.join(", ")
+    );
+    tracing::info!(
+        rows = fetched.view.rows.len(),
+        errors = fetched.view.errors.len(),
+        requests = stats.total(),
+        "jobs refreshed"
+    );
+    Ok(fetch::live_snapshot(fetched.view))
+}
+
+/// One stderr line per finished account-region: `[3/6] ml-prod eu-west-1: 152 resources`.
+fn print_progress(progress: Progress) {
+    let place = match &progress.region {
+        Some(region) => format!("{} {}", progress.account, region),
+        None => progress.account.clone(),
+    };
+    let outcome = match &progress.error {
+        Some(error) => format!("failed: {error}"),
+        None => format!("{} resources", progress.jobs),
+    };
+    eprintln!(
+        "[{}/{}] {}",
+        progress.done,
+        progress.total,
+        sanitize::plain(&format!("{place}: {outcome}"))
+    );
 }

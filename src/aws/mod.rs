@@ -1,0 +1,41 @@
+//! The real AWS behind the [`crate::fetch`] traits. Every `aws_sdk_*` type stays inside this
+//! module: summaries and descriptions become domain values at this boundary, and SDK errors
+//! become [`SourceError`]s that name the account and the fix.
+//!
+//! - `accounts`: one SDK configuration per account (profiles, SSO, assumed roles,
+//!   `AWS_ENDPOINT_URL`), checked once with `sts:GetCallerIdentity`.
+//! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
+//! - `errors`: classification of SDK errors into what a user can act on.
+
+mod accounts;
+mod errors;
+mod sagemaker;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::config::AccountConfig;
+use crate::fetch::source::{AccountLink, Connector, SourceError};
+
+/// Connects accounts through the AWS SDK's standard configuration chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AwsConnector;
+
+impl AwsConnector {
+    pub fn new() -> Self {
+        AwsConnector
+    }
+}
+
+impl Connector for AwsConnector {
+    fn connect<'a>(
+        &'a self,
+        account: &'a AccountConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
+        Box::pin(async move {
+            let link = accounts::connect(account).await?;
+            Ok(Arc::new(link) as Arc<dyn AccountLink>)
+        })
+    }
+}

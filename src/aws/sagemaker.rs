@@ -1,0 +1,427 @@
+//! The SageMaker side of [`JobSource`]: one List page or one Describe per call, mapped into
+//! domain values right here so nothing past this module sees an SDK type.
+
+use aws_sdk_sagemaker::Client;
+use aws_sdk_sagemaker::types as sm;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+use super::errors::{AccountContext, classify};
+use crate::fetch::source::{Details, JobSource, Listed, Page, SourceError};
+use crate::model::{JobStatus, ResourceKind};
+
+/// Page size for every List call: the SDK's default is 10, which would cost ten times the
+/// requests against a 2-per-second quota.
+const PAGE_SIZE: i32 = 100;
+
+/// SageMaker in one account and region.
+pub(crate) struct SageMakerSource {
+    pub client: Client,
+    pub context: AccountContext,
+}
+
+impl JobSource for SageMakerSource {
+    fn list(
+        &self,
+        kind: ResourceKind,
+        next_token: Option<String>,
+    ) -> BoxFuture<'_, Result<Page, SourceError>> {
+        Box::pin(self.list_page(kind, next_token))
+    }
+
+    fn describe<'a>(
+        &'a self,
+        kind: ResourceKind,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Details, SourceError>> {
+        Box::pin(self.describe_one(kind, name))
+    }
+}
+
+impl SageMakerSource {
+    async fn list_page(
+        &self,
+        kind: ResourceKind,
+        token: Option<String>,
+    ) -> Result<Page, SourceError> {
+        let c = &self.client;
+        let ctx = &self.context;
+        match kind {
+            ResourceKind::Training => {
+                let out = c
+                    .list_training_jobs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListTrainingJobs", ctx))?;
+                Ok(page(
+                    out.training_job_summaries().iter().map(|s| {
+                        listed(
+                            s.training_job_name(),
+                            s.training_job_arn(),
+                            s.training_job_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            s.training_end_time(),
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Processing => {
+                let out = c
+                    .list_processing_jobs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListProcessingJobs", ctx))?;
+                Ok(page(
+                    out.processing_job_summaries().iter().map(|s| {
+                        listed(
+                            s.processing_job_name(),
+                            s.processing_job_arn(),
+                            s.processing_job_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            s.processing_end_time(),
+                            s.last_modified_time(),
+                        )
+                        .map(|l| with_reason(l, s.failure_reason()))
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Transform => {
+                let out = c
+                    .list_transform_jobs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListTransformJobs", ctx))?;
+                Ok(page(
+                    out.transform_job_summaries().iter().map(|s| {
+                        listed(
+                            s.transform_job_name(),
+                            s.transform_job_arn(),
+                            s.transform_job_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            s.transform_end_time(),
+                            s.last_modified_time(),
+                        )
+                        .map(|l| with_reason(l, s.failure_reason()))
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Tuning => {
+                let out = c
+                    .list_hyper_parameter_tuning_jobs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::HyperParameterTuningJobSortByOptions::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListHyperParameterTuningJobs", ctx))?;
+                Ok(page(
+                    out.hyper_parameter_tuning_job_summaries().iter().map(|s| {
+                        listed(
+                            s.hyper_parameter_tuning_job_name(),
+                            s.hyper_parameter_tuning_job_arn(),
+                            s.hyper_parameter_tuning_job_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            s.hyper_parameter_tuning_end_time(),
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Endpoint => {
+                let out = c
+                    .list_endpoints()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::EndpointSortKey::CreationTime)
+                    .sort_order(sm::OrderKey::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListEndpoints", ctx))?;
+                Ok(page(
+                    out.endpoints().iter().map(|s| {
+                        listed(
+                            s.endpoint_name(),
+                            s.endpoint_arn(),
+                            s.endpoint_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Notebook => {
+                let out = c
+                    .list_notebook_instances()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::NotebookInstanceSortKey::CreationTime)
+                    .sort_order(sm::NotebookInstanceSortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListNotebookInstances", ctx))?;
+                Ok(page(
+                    out.notebook_instances().iter().map(|s| {
+                        listed(
+                            s.notebook_instance_name(),
+                            s.notebook_instance_arn(),
+                            s.notebook_instance_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                        .map(|mut l| {
+                            l.instance_type = s.instance_type().map(|t| t.as_str().to_string());
+                            l.instance_count = Some(1);
+                            l
+                        })
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Domain | ResourceKind::UserProfile => Ok(Page::default()),
+        }
+    }
+
+    async fn describe_one(&self, kind: ResourceKind, name: &str) -> Result<Details, SourceError> {
+        let c = &self.client;
+        let ctx = &self.context;
+        match kind {
+            ResourceKind::Training => {
+                let out = c
+                    .describe_training_job()
+                    .training_job_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "DescribeTrainingJob", ctx))?;
+                let (instance_type, instance_count) = out
+                    .resource_config()
+                    .map(training_resources)
+                    .unwrap_or_default();
+                Ok(Details {
+                    instance_type,
+                    instance_count,
+                    failure_reason: text(out.failure_reason()),
+                })
+            }
+            ResourceKind::Processing => {
+                let out = c
+                    .describe_processing_job()
+                    .processing_job_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "DescribeProcessingJob", ctx))?;
+                let cluster = out.processing_resources().and_then(|r| r.cluster_config());
+                Ok(Details {
+                    instance_type: cluster
+                        .and_then(|c| c.instance_type())
+                        .map(|t| t.as_str().to_string()),
+                    instance_count: cluster.and_then(|c| c.instance_count()).and_then(count),
+                    failure_reason: text(out.failure_reason()),
+                })
+            }
+            ResourceKind::Transform => {
+                let out = c
+                    .describe_transform_job()
+                    .transform_job_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "DescribeTransformJob", ctx))?;
+                let resources = out.transform_resources();
+                Ok(Details {
+                    instance_type: resources
+                        .and_then(|r| r.instance_type())
+                        .map(|t| t.as_str().to_string()),
+                    instance_count: resources.and_then(|r| r.instance_count()).and_then(count),
+                    failure_reason: text(out.failure_reason()),
+                })
+            }
+            ResourceKind::Tuning => {
+                let out = c
+                    .describe_hyper_parameter_tuning_job()
+                    .hyper_parameter_tuning_job_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "DescribeHyperParameterTuningJob", ctx))?;
+                let (instance_type, instance_count) = out
+                    .training_job_definition()
+                    .or_else(|| out.training_job_definitions().first())
+                    .and_then(|d| d.resource_config())
+                    .map(training_resources)
+                    .unwrap_or_default();
+                Ok(Details {
+                    instance_type,
+                    instance_count,
+                    failure_reason: text(out.failure_reason()),
+                })
+            }
+            ResourceKind::Endpoint => self.describe_endpoint(name).await,
+            ResourceKind::Notebook => {
+                let out = c
+                    .describe_notebook_instance()
+                    .notebook_instance_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "DescribeNotebookInstance", ctx))?;
+                Ok(Details {
+                    instance_type: out.instance_type().map(|t| t.as_str().to_string()),
+                    instance_count: Some(1),
+                    failure_reason: text(out.failure_reason()),
+                })
+            }
+            ResourceKind::Domain | ResourceKind::UserProfile => Ok(Details::default()),
+        }
+    }
+
+    /// An endpoint's instances: the count from the endpoint, the type from its config.
+    async fn describe_endpoint(&self, name: &str) -> Result<Details, SourceError> {
+        let ctx = &self.context;
+        let endpoint = self
+            .client
+            .describe_endpoint()
+            .endpoint_name(name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeEndpoint", ctx))?;
+        let current: Option<u32> = endpoint
+            .production_variants()
+            .iter()
+            .filter_map(|v| v.current_instance_count().and_then(count))
+            .reduce(|a, b| a + b);
+        let mut details = Details {
+            instance_type: None,
+            instance_count: current,
+            failure_reason: text(endpoint.failure_reason()),
+        };
+        if let Some(config_name) = endpoint.endpoint_config_name() {
+            let config = self
+                .client
+                .describe_endpoint_config()
+                .endpoint_config_name(config_name)
+                .send()
+                .await
+                .map_err(|e| classify(e, "DescribeEndpointConfig", ctx))?;
+            let variants = config.production_variants();
+            details.instance_type = joined(
+                variants
+                    .iter()
+                    .filter_map(|v| v.instance_type().map(|t| t.as_str().to_string())),
+            );
+            if details.instance_count.is_none() {
+                details.instance_count = variants
+                    .iter()
+                    .filter_map(|v| v.initial_instance_count().and_then(count))
+                    .reduce(|a, b| a + b);
+            }
+        }
+        Ok(details)
+    }
+}
+
+/// Instance type and count of a training resource config, heterogeneous clusters included.
+fn training_resources(config: &sm::ResourceConfig) -> (Option<String>, Option<u32>) {
+    let groups = config.instance_groups();
+    if groups.is_empty() {
+        (
+            config.instance_type().map(|t| t.as_str().to_string()),
+            config.instance_count().and_then(count),
+        )
+    } else {
+        (
+            joined(
+                groups
+                    .iter()
+                    .filter_map(|g| g.instance_type().map(|t| t.as_str().to_string())),
+            ),
+            groups
+                .iter()
+                .filter_map(|g| g.instance_count().and_then(count))
+                .reduce(|a, b| a + b),
+        )
+    }
+}
+
+/// Distinct values joined with `+` (a cluster of `ml.p4d.24xlarge+ml.c5.xlarge`).
+fn joined(values: impl Iterator<Item = String>) -> Option<String> {
+    let mut distinct: Vec<String> = Vec::new();
+    for value in values {
+        if !distinct.contains(&value) {
+            distinct.push(value);
+        }
+    }
+    (!distinct.is_empty()).then(|| distinct.join("+"))
+}
+
+fn count(n: i32) -> Option<u32> {
+    u32::try_from(n).ok()
+}
+
+fn text(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+}
+
+/// A summary in domain terms; `None` (skipped, logged) when AWS left out the name, ARN or
+/// creation time, which every real summary has.
+fn listed(
+    name: Option<&str>,
+    arn: Option<&str>,
+    status: Option<&str>,
+    created: Option<&aws_smithy_types::DateTime>,
+    ended: Option<&aws_smithy_types::DateTime>,
+    modified: Option<&aws_smithy_types::DateTime>,
+) -> Option<Listed> {
+    let (Some(name), Some(arn), Some(created_at)) = (name, arn, time(created)) else {
+        tracing::warn!(
+            ?name,
+            ?arn,
+            "summary without name, ARN or creation time skipped"
+        );
+        return None;
+    };
+    Some(Listed {
+        name: name.to_string(),
+        arn: arn.to_string(),
+        status: JobStatus::new(status.unwrap_or("Unknown")),
+        created_at,
+        ended_at: time(ended),
+        last_modified_at: time(modified),
+        instance_type: None,
+        instance_count: None,
+        failure_reason: None,
+    })
+}
+
+fn with_reason(mut listed: Listed, reason: Option<&str>) -> Listed {
+    listed.failure_reason = text(reason);
+    listed
+}
+
+fn page(items: impl Iterator<Item = Option<Listed>>, next_token: Option<&str>) -> Page {
+    Page {
+        items: items.flatten().collect(),
+        next_token: next_token.filter(|t| !t.is_empty()).map(str::to_string),
+    }
+}

@@ -1,0 +1,195 @@
+//! Fetching live data from every configured account × region, behind traits so tests can
+//! inject fakes and the UI can run it in the background.
+//!
+//! - [`source`]: the traits ([`Connector`], [`AccountLink`], [`JobSource`]) the real AWS code
+//!   in `crate::aws` implements, and the domain-level values they return.
+//! - [`limiter`]: spacing requests per (account, region, operation).
+//! - `listing` / `describe`: what one kind in one account-region costs (see their docs for the
+//!   steady-state strategy).
+//! - [`JobFetcher`]: the fan-out across accounts × regions with bounded concurrency, where one
+//!   account's failure becomes a [`FetchError`] entry while the others carry on.
+//!
+//! Spend and tag findings will get their own sources (`SpendSource`, `TagSource`) next to
+//! [`JobSource`]; [`live_snapshot`] is where their views join the jobs view.
+
+mod describe;
+mod engine;
+pub mod limiter;
+mod listing;
+pub mod source;
+mod stats;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+
+use crate::config::{AccountConfig, Config};
+use crate::model::{DataSource, FetchError, Job, Snapshot, View};
+
+pub use describe::{DescribeCache, Described, MAX_DESCRIBES_PER_KIND, RECENT_HOURS};
+pub use limiter::RateLimiter;
+pub use source::{AccountLink, Connector, Details, JobSource, Listed, Page, SourceError};
+pub use stats::FetchStats;
+
+/// What sagescope knew before this refresh: the previous jobs and the describe cache.
+///
+/// Both make steady-state refreshes cheap; an empty one (first run) simply lists everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownState {
+    pub jobs: Vec<Job>,
+    pub describes: DescribeCache,
+}
+
+/// One account-region finished (or one account failed before its regions could start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Account-regions finished so far, this one included.
+    pub done: usize,
+    /// Account-regions in this refresh.
+    pub total: usize,
+    /// The account's configured name.
+    pub account: String,
+    /// `None` when the whole account failed (credentials, for example).
+    pub region: Option<String>,
+    /// Resources listed in this account-region.
+    pub jobs: usize,
+    /// Why it failed, if it did (already phrased for the user; sanitize before printing).
+    pub error: Option<String>,
+}
+
+/// The result of a jobs refresh: the view, the describe cache to keep, and what it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsFetch {
+    /// Every job, endpoint and notebook instance, sorted by account (config order), region,
+    /// kind and newest first. Account-regions that failed keep their previous rows and have
+    /// an entry in `errors`.
+    pub view: View<Job>,
+    /// Describe results for the rows of `view`, to hand back in the next [`KnownState`].
+    pub describes: DescribeCache,
+    /// AWS requests made (SageMaker and STS), by operation.
+    pub stats: FetchStats,
+}
+
+impl JobsFetch {
+    /// What the next refresh should start from.
+    pub fn known_state(&self) -> KnownState {
+        KnownState {
+            jobs: self.view.rows.clone(),
+            describes: self.describes.clone(),
+        }
+    }
+}
+
+/// Fetches jobs from every configured account × region, repeatedly if wanted.
+///
+/// Keep one `JobFetcher` for the life of the program (the TUI's background refresh): it keeps
+/// each account's resolved credentials, so assumed roles and SSO sessions are not resolved
+/// again on every refresh, and its rate limiter spans refreshes.
+pub struct JobFetcher {
+    accounts: Vec<AccountConfig>,
+    max_concurrency: usize,
+    connector: Arc<dyn Connector>,
+    limiter: Arc<RateLimiter>,
+    links: Mutex<HashMap<String, Arc<dyn AccountLink>>>,
+}
+
+impl JobFetcher {
+    /// A fetcher that talks to AWS through the standard credential chain (profiles, SSO,
+    /// assumed roles, `AWS_ENDPOINT_URL`).
+    pub fn new(config: &Config) -> Self {
+        Self::with_connector(config, Arc::new(crate::aws::AwsConnector::new()))
+    }
+
+    /// A fetcher over any connector: fakes in tests, the real one in [`JobFetcher::new`].
+    pub fn with_connector(config: &Config, connector: Arc<dyn Connector>) -> Self {
+        JobFetcher {
+            accounts: config.accounts.clone(),
+            max_concurrency: config.refresh.max_concurrency.max(1),
+            connector,
+            limiter: Arc::new(RateLimiter::new(config.refresh.requests_per_second)),
+            links: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Refreshes the jobs view once. Never fails as a whole: each account or region that
+    /// fails is listed in the view's `errors`, and `progress` hears about every
+    /// account-region as it finishes (from whichever task finished it).
+    pub async fn fetch(
+        &self,
+        known: &KnownState,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> JobsFetch {
+        engine::fetch_all(self, known, progress).await
+    }
+
+    /// The account's link, connecting (and remembering it) on first use.
+    async fn link(
+        &self,
+        account: &AccountConfig,
+        stats: &stats::Stats,
+    ) -> Result<Arc<dyn AccountLink>, SourceError> {
+        let cached = self
+            .links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&account.name)
+            .cloned();
+        if let Some(link) = cached {
+            return Ok(link);
+        }
+        let link = self.connector.connect(account).await?;
+        for operation in link.connect_requests() {
+            stats.record(operation);
+        }
+        self.links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(account.name.clone(), link.clone());
+        Ok(link)
+    }
+}
+
+/// The library entry point for a one-off jobs refresh (the CLI's `refresh` and `export`, and
+/// the TUI's background task until it keeps its own [`JobFetcher`]).
+///
+/// `known` is the previous state (e.g. [`crate::cache::Cache::load_known`]); pass
+/// `KnownState::default()` to list everything. Save the result with
+/// [`crate::cache::Cache::save_jobs_fetch`] so the next refresh is cheap.
+pub async fn fetch_jobs(
+    config: &Config,
+    known: &KnownState,
+    progress: impl Fn(Progress) + Send + Sync,
+) -> JobsFetch {
+    JobFetcher::new(config).fetch(known, &progress).await
+}
+
+/// A live snapshot: fresh jobs; spend and tag findings are empty views of the same age until
+/// their sources exist (they will be fetched here, each with its own `as_of` and errors).
+pub fn live_snapshot(jobs: View<Job>) -> Snapshot {
+    let as_of = jobs.as_of;
+    Snapshot {
+        source: DataSource::Live,
+        jobs,
+        spend: View::new(as_of, Vec::new(), Vec::new()),
+        findings: View::new(as_of, Vec::new(), Vec::new()),
+        metrics: View::new(as_of, Vec::new(), Vec::new()),
+    }
+}
+
+/// Builds the error entry for an account (or one of its regions).
+fn fetch_error(account: &str, region: Option<&str>, message: String) -> FetchError {
+    FetchError {
+        account: account.to_string(),
+        region: region.map(str::to_string),
+        message,
+    }
+}
+
+/// The time used for "recent" decisions; a function so the engine reads it in one place.
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}
+
+#[cfg(test)]
+mod tests;

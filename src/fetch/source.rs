@@ -1,0 +1,156 @@
+//! The seam between the fetch engine and AWS: traits the engine calls, and the domain-level
+//! values they return. The real implementations live in `crate::aws`; unit tests plug in fakes.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+use crate::config::AccountConfig;
+use crate::model::{JobStatus, ResourceKind};
+
+/// One resource as a SageMaker List* summary describes it, already in domain terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub name: String,
+    pub arn: String,
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub last_modified_at: Option<DateTime<Utc>>,
+    /// Only notebook summaries carry it.
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    /// Processing and transform summaries carry it; the others need a Describe.
+    pub failure_reason: Option<String>,
+}
+
+/// One page of a List* call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub items: Vec<Listed>,
+    /// `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// What a Describe* adds to a summary: the fields the Jobs view shows and lists lack.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Details {
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    pub failure_reason: Option<String>,
+}
+
+/// Why a call to AWS failed, in terms a user can act on.
+///
+/// The AWS layer builds these with the account's context already in the message (which
+/// profile, which command to run), so the engine only adds the account and region.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// Missing, expired or unusable credentials, or a role that cannot be assumed.
+    #[error("{0}")]
+    Credentials(String),
+    /// IAM refused an action.
+    #[error(
+        "access denied to sagemaker:{operation} ({message}); grant the actions in assets/iam-policy.json"
+    )]
+    AccessDenied {
+        operation: &'static str,
+        message: String,
+    },
+    /// SageMaker kept throttling after the SDK's retries.
+    #[error(
+        "throttled by SageMaker on {operation} after retries; lower refresh.requests_per_second"
+    )]
+    Throttled { operation: &'static str },
+    /// No answer in time.
+    #[error("timed out calling {operation}; check the network or AWS_ENDPOINT_URL")]
+    Timeout { operation: &'static str },
+    /// The endpoint could not be reached at all.
+    #[error("cannot reach AWS for {operation}: {message}")]
+    Network {
+        operation: &'static str,
+        message: String,
+    },
+    /// The account's configuration cannot work (no region, for example).
+    #[error("{0}")]
+    Config(String),
+    /// Anything else AWS answered.
+    #[error("{operation} failed: {message}")]
+    Other {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+/// Lists and describes SageMaker resources in one account and region.
+///
+/// Implementations make exactly one AWS request per `list` call (one page), so the engine's
+/// rate limiter sees every request. `describe` of an endpoint makes two (the endpoint, then its
+/// endpoint config for the instance type).
+pub trait JobSource: Send + Sync {
+    /// One page of `kind`, newest first (`SortBy=CreationTime`, descending), 100 at most.
+    fn list(
+        &self,
+        kind: ResourceKind,
+        next_token: Option<String>,
+    ) -> BoxFuture<'_, Result<Page, SourceError>>;
+
+    /// The details of one resource.
+    fn describe<'a>(
+        &'a self,
+        kind: ResourceKind,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Details, SourceError>>;
+}
+
+/// An account whose credentials have been resolved and checked.
+pub trait AccountLink: Send + Sync {
+    /// The 12-digit account id.
+    fn account_id(&self) -> &str;
+    /// The regions to read: the configured ones, else the profile's or SDK's default region.
+    fn regions(&self) -> &[String];
+    /// A source for one region of this account.
+    fn source(&self, region: &str) -> Arc<dyn JobSource>;
+    /// The requests connecting made (e.g. `AssumeRole`, `GetCallerIdentity`), for the
+    /// refresh's request count.
+    fn connect_requests(&self) -> &[&'static str] {
+        &[]
+    }
+}
+
+/// Opens accounts: resolves credentials (profile, SSO, assumed role) and the account id.
+pub trait Connector: Send + Sync {
+    fn connect<'a>(
+        &'a self,
+        account: &'a AccountConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>>;
+}
+
+/// The SageMaker List operation for a kind, as IAM and the quotas name it.
+pub fn list_operation(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Training => "ListTrainingJobs",
+        ResourceKind::Processing => "ListProcessingJobs",
+        ResourceKind::Transform => "ListTransformJobs",
+        ResourceKind::Tuning => "ListHyperParameterTuningJobs",
+        ResourceKind::Endpoint => "ListEndpoints",
+        ResourceKind::Notebook => "ListNotebookInstances",
+        ResourceKind::Domain => "ListDomains",
+        ResourceKind::UserProfile => "ListUserProfiles",
+    }
+}
+
+/// The SageMaker Describe operation for a kind.
+pub fn describe_operation(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Training => "DescribeTrainingJob",
+        ResourceKind::Processing => "DescribeProcessingJob",
+        ResourceKind::Transform => "DescribeTransformJob",
+        ResourceKind::Tuning => "DescribeHyperParameterTuningJob",
+        ResourceKind::Endpoint => "DescribeEndpoint",
+        ResourceKind::Notebook => "DescribeNotebookInstance",
+        ResourceKind::Domain => "DescribeDomain",
+        ResourceKind::UserProfile => "DescribeUserProfile",
+    }
+}

@@ -1,0 +1,520 @@
+//! Engine tests over a fake AWS: pagination, steady-state cost, describe caching, and
+//! per-account failure, without a network.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures::future::BoxFuture;
+
+use super::*;
+use crate::config::{AccountConfig, Config};
+use crate::model::{JobStatus, ResourceKind};
+
+type Key = (String, String, ResourceKind);
+
+/// A fake SageMaker: resources per (account, region, kind), counted calls.
+#[derive(Default)]
+struct World {
+    resources: Mutex<HashMap<Key, Vec<Listed>>>,
+    calls: Mutex<Vec<String>>,
+    /// Serve pages in creation order, oldest first, as a server ignoring SortBy would.
+    ignore_sort: bool,
+    /// Accounts whose credentials fail.
+    broken: Vec<String>,
+    /// Kinds whose List fails with AccessDenied.
+    denied: Vec<ResourceKind>,
+}
+
+impl World {
+    fn add(&self, account: &str, region: &str, kind: ResourceKind, item: Listed) {
+        self.resources
+            .lock()
+            .expect("lock")
+            .entry((account.into(), region.into(), kind))
+            .or_default()
+            .push(item);
+    }
+
+    fn set_status(&self, arn: &str, status: &str, modified: DateTime<Utc>) {
+        for items in self.resources.lock().expect("lock").values_mut() {
+            for item in items.iter_mut().filter(|i| i.arn == arn) {
+                item.status = JobStatus::new(status);
+                item.last_modified_at = Some(modified);
+            }
+        }
+    }
+
+    fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.calls.lock().expect("lock"))
+    }
+}
+
+struct Link {
+    world: Arc<World>,
+    account: String,
+    regions: Vec<String>,
+}
+
+struct Source {
+    world: Arc<World>,
+    account: String,
+    region: String,
+}
+
+impl JobSource for Source {
+    fn list(
+        &self,
+        kind: ResourceKind,
+        next_token: Option<String>,
+    ) -> BoxFuture<'_, Result<Page, SourceError>> {
+        Box::pin(async move {
+            self.world.calls.lock().expect("lock").push(format!(
+                "{} {}",
+                source::list_operation(kind),
+                self.account
+            ));
+            if self.world.denied.contains(&kind) {
+                return Err(SourceError::AccessDenied {
+                    operation: source::list_operation(kind),
+                    message: "no".into(),
+                });
+            }
+            let mut items = self
+                .world
+                .resources
+                .lock()
+                .expect("lock")
+                .get(&(self.account.clone(), self.region.clone(), kind))
+                .cloned()
+                .unwrap_or_default();
+            items.sort_by_key(|i| i.created_at);
+            if !self.world.ignore_sort {
+                items.reverse();
+            }
+            let start: usize = next_token.map_or(0, |t| t.parse().expect("numeric token"));
+            let end = (start + 100).min(items.len());
+            Ok(Page {
+                items: items[start..end].to_vec(),
+                next_token: (end < items.len()).then(|| end.to_string()),
+            })
+        })
+    }
+
+    fn describe<'a>(
+        &'a self,
+        kind: ResourceKind,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Details, SourceError>> {
+        Box::pin(async move {
+            self.world
+                .calls
+                .lock()
+                .expect("lock")
+                .push(format!("{} {name}", source::describe_operation(kind)));
+            Ok(Details {
+                instance_type: Some(format!("ml.type-of-{name}")),
+                instance_count: Some(1),
+                failure_reason: Some(format!("reason of {name}")),
+            })
+        })
+    }
+}
+
+impl AccountLink for Link {
+    fn account_id(&self) -> &str {
+        if self.account == "main" {
+            "123456789012"
+        } else {
+            "222222222222"
+        }
+    }
+    fn regions(&self) -> &[String] {
+        &self.regions
+    }
+    fn source(&self, region: &str) -> Arc<dyn JobSource> {
+        Arc::new(Source {
+            world: self.world.clone(),
+            account: self.account.clone(),
+            region: region.to_string(),
+        })
+    }
+}
+
+struct FakeConnector(Arc<World>, std::sync::atomic::AtomicUsize);
+
+impl Connector for FakeConnector {
+    fn connect<'a>(
+        &'a self,
+        account: &'a AccountConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
+        Box::pin(async move {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if self.0.broken.contains(&account.name) {
+                return Err(SourceError::Credentials(format!(
+                    "no AWS credentials for account `{}`",
+                    account.name
+                )));
+            }
+            Ok(Arc::new(Link {
+                world: self.0.clone(),
+                account: account.name.clone(),
+                regions: account.regions.clone(),
+            }) as Arc<dyn AccountLink>)
+        })
+    }
+}
+
+fn account(name: &str) -> AccountConfig {
+    AccountConfig {
+        name: name.into(),
+        role_arn: None,
+        profile: None,
+        external_id: None,
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+    }
+}
+
+fn config(names: &[&str]) -> Config {
+    let mut refresh = Config::default().refresh;
+    refresh.requests_per_second = 1000.0;
+    Config {
+        accounts: names.iter().map(|n| account(n)).collect(),
+        refresh,
+        ..Config::default()
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+/// A job created `minutes` after t0 (long ago, so only active ones are described).
+fn job(name: &str, minutes: i64, status: &str) -> Listed {
+    let created = t0() + Duration::minutes(minutes);
+    Listed {
+        name: name.into(),
+        arn: format!("arn:aws:sagemaker:r:a:training-job/{name}"),
+        status: JobStatus::new(status),
+        created_at: created,
+        ended_at: (status != "InProgress").then(|| created + Duration::minutes(30)),
+        last_modified_at: Some(created),
+        instance_type: None,
+        instance_count: None,
+        failure_reason: None,
+    }
+}
+
+fn fetcher(world: &Arc<World>, names: &[&str]) -> JobFetcher {
+    JobFetcher::with_connector(
+        &config(names),
+        Arc::new(FakeConnector(world.clone(), Default::default())),
+    )
+}
+
+async fn run(fetcher: &JobFetcher, known: &KnownState) -> JobsFetch {
+    fetcher.fetch(known, &|_| {}).await
+}
+
+fn count(calls: &[String], prefix: &str) -> usize {
+    calls.iter().filter(|c| c.starts_with(prefix)).count()
+}
+
+fn seed_training(world: &World, n: i64) {
+    for i in 0..n {
+        world.add(
+            "main",
+            "us-east-1",
+            ResourceKind::Training,
+            job(&format!("train-{i:03}"), i, "Completed"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_page_is_read_and_every_job_listed_once() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 250);
+    let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    let calls = world.take_calls();
+    assert_eq!(
+        count(&calls, "ListTrainingJobs"),
+        3 + 1,
+        "3 pages here, 1 in eu-west-1"
+    );
+    let mut names: Vec<&str> = fetched.view.rows.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names.len(), 250);
+    names.dedup();
+    assert_eq!(names.len(), 250, "no duplicates");
+    assert!(
+        fetched
+            .view
+            .rows
+            .iter()
+            .all(|j| j.account_id == "123456789012"
+                && j.region == "us-east-1"
+                && j.kind == ResourceKind::Training)
+    );
+    assert_eq!(fetched.stats.requests["ListTrainingJobs"], 4);
+}
+
+#[tokio::test]
+async fn steady_state_costs_one_list_per_kind_and_still_sees_new_and_changed_jobs() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 250);
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    world.take_calls();
+
+    let second = run(&fetcher, &first.known_state()).await;
+    let calls = world.take_calls();
+    assert_eq!(calls.len(), 12, "one List per kind per region: {calls:?}");
+    assert_eq!(second.view.rows, first.view.rows);
+
+    // A new job appears; the newest known one is re-read.
+    world.add(
+        "main",
+        "us-east-1",
+        ResourceKind::Training,
+        job("train-new", 1000, "InProgress"),
+    );
+    let third = run(&fetcher, &second.known_state()).await;
+    let calls = world.take_calls();
+    assert_eq!(count(&calls, "ListTrainingJobs"), 2);
+    assert_eq!(third.view.rows.len(), 251);
+    let new = third
+        .view
+        .rows
+        .iter()
+        .find(|j| j.name == "train-new")
+        .expect("listed");
+    assert_eq!(new.status.as_str(), "InProgress");
+    assert_eq!(
+        new.instance_type.as_deref(),
+        Some("ml.type-of-train-new"),
+        "active jobs are described"
+    );
+}
+
+#[tokio::test]
+async fn an_old_running_job_is_followed_until_it_finishes() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 250);
+    // train-010 is old (deep on page 3) and still running.
+    world.set_status(
+        "arn:aws:sagemaker:r:a:training-job/train-010",
+        "InProgress",
+        t0(),
+    );
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    world.take_calls();
+
+    world.set_status(
+        "arn:aws:sagemaker:r:a:training-job/train-010",
+        "Failed",
+        t0() + Duration::days(1),
+    );
+    let second = run(&fetcher, &first.known_state()).await;
+    let calls = world.take_calls();
+    assert_eq!(
+        count(&calls, "ListTrainingJobs"),
+        3 + 1,
+        "pages until the running job is seen"
+    );
+    let old = second
+        .view
+        .rows
+        .iter()
+        .find(|j| j.name == "train-010")
+        .expect("listed");
+    assert_eq!(old.status.as_str(), "Failed");
+    assert_eq!(second.view.rows.len(), 250);
+
+    // Once it has finished, steady state is one page again.
+    let _third = run(&fetcher, &second.known_state()).await;
+    assert_eq!(count(&world.take_calls(), "ListTrainingJobs"), 2);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_the_sort_order_is_listed_in_full() {
+    let world = Arc::new(World {
+        ignore_sort: true,
+        ..World::default()
+    });
+    seed_training(&world, 250);
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    world.take_calls();
+    world.add(
+        "main",
+        "us-east-1",
+        ResourceKind::Training,
+        job("train-new", 1000, "Completed"),
+    );
+    let second = run(&fetcher, &first.known_state()).await;
+    assert_eq!(count(&world.take_calls(), "ListTrainingJobs"), 3 + 1);
+    assert_eq!(
+        second.view.rows.len(),
+        251,
+        "the new job on the last page is not missed"
+    );
+}
+
+#[tokio::test]
+async fn unchanged_jobs_are_described_once_and_changed_ones_again() {
+    let world = Arc::new(World::default());
+    for i in 0..3 {
+        world.add(
+            "main",
+            "us-east-1",
+            ResourceKind::Training,
+            job(&format!("run-{i}"), i, "InProgress"),
+        );
+    }
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    assert_eq!(count(&world.take_calls(), "DescribeTrainingJob"), 3);
+    assert_eq!(first.describes.len(), 3);
+
+    let second = run(&fetcher, &first.known_state()).await;
+    assert_eq!(count(&world.take_calls(), "DescribeTrainingJob"), 0);
+    assert!(
+        second.view.rows.iter().all(|j| j.instance_type.is_some()),
+        "cached details applied"
+    );
+
+    world.set_status(
+        "arn:aws:sagemaker:r:a:training-job/run-1",
+        "Failed",
+        t0() + Duration::days(1),
+    );
+    let third = run(&fetcher, &second.known_state()).await;
+    let calls = world.take_calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("DescribeTrainingJob"))
+            .collect::<Vec<_>>(),
+        vec!["DescribeTrainingJob run-1"]
+    );
+    let failed = third
+        .view
+        .rows
+        .iter()
+        .find(|j| j.name == "run-1")
+        .expect("listed");
+    assert_eq!(failed.failure_reason.as_deref(), Some("reason of run-1"));
+}
+
+#[tokio::test]
+async fn old_finished_jobs_are_not_described() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 5);
+    let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    assert_eq!(count(&world.take_calls(), "Describe"), 0);
+    assert!(fetched.view.rows.iter().all(|j| j.instance_type.is_none()));
+}
+
+#[tokio::test]
+async fn describes_per_kind_are_capped_per_refresh() {
+    let world = Arc::new(World::default());
+    for i in 0..30 {
+        world.add(
+            "main",
+            "us-east-1",
+            ResourceKind::Training,
+            job(&format!("run-{i:02}"), i, "InProgress"),
+        );
+    }
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    assert_eq!(
+        count(&world.take_calls(), "DescribeTrainingJob"),
+        MAX_DESCRIBES_PER_KIND
+    );
+    run(&fetcher, &first.known_state()).await;
+    assert_eq!(
+        count(&world.take_calls(), "DescribeTrainingJob"),
+        30 - MAX_DESCRIBES_PER_KIND,
+        "the rest next time"
+    );
+}
+
+#[tokio::test]
+async fn one_broken_account_is_an_error_entry_and_the_others_still_load() {
+    let world = Arc::new(World {
+        broken: vec!["second".into()],
+        ..World::default()
+    });
+    seed_training(&world, 3);
+    let seen = Mutex::new(Vec::new());
+    let fetched = fetcher(&world, &["main", "second"])
+        .fetch(&KnownState::default(), &|p| {
+            seen.lock().expect("lock").push(p)
+        })
+        .await;
+    assert_eq!(fetched.view.rows.len(), 3);
+    assert_eq!(fetched.view.errors.len(), 1);
+    assert_eq!(fetched.view.errors[0].account, "second");
+    assert_eq!(fetched.view.errors[0].region, None);
+    assert!(fetched.view.errors[0].message.contains("credentials"));
+    let progress = seen.into_inner().expect("lock");
+    assert_eq!(progress.iter().map(|p| p.total).max(), Some(4));
+    assert_eq!(
+        progress.iter().map(|p| p.done).max(),
+        Some(4),
+        "the broken account counts as done"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|p| p.account == "second" && p.error.is_some())
+    );
+}
+
+#[tokio::test]
+async fn a_kind_that_fails_keeps_its_previous_rows_and_reports_once_per_region() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 3);
+    let first = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    let denied = Arc::new(World {
+        denied: vec![ResourceKind::Training],
+        resources: Mutex::new(world.resources.lock().expect("lock").clone()),
+        ..World::default()
+    });
+    let second = run(&fetcher(&denied, &["main"]), &first.known_state()).await;
+    assert_eq!(second.view.rows, first.view.rows, "stale rows kept");
+    assert_eq!(second.view.errors.len(), 2, "one per region");
+    assert!(second.view.errors[0].message.contains("ListTrainingJobs"));
+}
+
+#[test]
+fn the_fetch_future_can_run_on_a_background_task() {
+    // The TUI spawns refreshes with tokio::spawn, which needs a Send future and a fetcher
+    // that can be shared between tasks.
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shareable<T: Send + Sync>() {}
+    assert_shareable::<JobFetcher>();
+    let world = Arc::new(World::default());
+    let fetcher = fetcher(&world, &["main"]);
+    let known = KnownState::default();
+    let future = fetcher.fetch(&known, &|_| {});
+    assert_send(&future);
+}
+
+#[tokio::test]
+async fn a_kept_fetcher_connects_each_account_once_but_retries_failed_ones() {
+    let world = Arc::new(World {
+        broken: vec!["second".into()],
+        ..World::default()
+    });
+    let connector = Arc::new(FakeConnector(world.clone(), Default::default()));
+    let fetcher = JobFetcher::with_connector(&config(&["main", "second"]), connector.clone());
+    let first = run(&fetcher, &KnownState::default()).await;
+    run(&fetcher, &first.known_state()).await;
+    // main: once; second: every time, so fixed credentials are picked up.
+    assert_eq!(connector.1.load(std::sync::atomic::Ordering::SeqCst), 1 + 2);
+}

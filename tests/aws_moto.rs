@@ -1,0 +1,503 @@
+//! Live fetching against moto, through the real binary: what `sagescope export jobs` and
+//! `sagescope refresh` read from a multi-account, multi-region SageMaker world.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::moto::{DEFAULT_ACCOUNT, moto, role};
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// A sagescope command against moto, isolated from the developer's AWS files, config, cache
+/// and logs. Retries are off (`AWS_MAX_ATTEMPTS=1`), as moto never throttles.
+fn sagescope(home: &Path, endpoint: &str) -> Command {
+    let aws = home.join("aws");
+    std::fs::create_dir_all(&aws).expect("aws dir");
+    let config = aws.join("config");
+    if !config.exists() {
+        // A profile with a region but no credentials: an account that cannot be reached.
+        std::fs::write(&config, "[profile nocreds]\nregion = us-east-1\n").expect("aws config");
+    }
+    let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_RETRY_MODE",
+        "SAGESCOPE_CONFIG",
+        "MOTO_ACCOUNT_ID",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+/// A config file with one `[[accounts]]` entry per (name, role, profile).
+fn write_config(home: &Path, accounts: &[(&str, Option<String>, Option<&str>)]) -> String {
+    let mut text = String::new();
+    for (name, role_arn, profile) in accounts {
+        text.push_str(&format!("[[accounts]]\nname = \"{name}\"\n"));
+        if let Some(role_arn) = role_arn {
+            text.push_str(&format!("role_arn = \"{role_arn}\"\n"));
+        }
+        if let Some(profile) = profile {
+            text.push_str(&format!("profile = \"{profile}\"\n"));
+        }
+        text.push_str("regions = [\"us-east-1\", \"eu-west-1\"]\n\n");
+    }
+    let path = home.join("sagescope.toml");
+    std::fs::write(&path, text).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// The three-account world: the default account and two reached through roles.
+fn three_accounts(home: &Path) -> String {
+    write_config(
+        home,
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+            ("third", Some(role("333333333333")), None),
+        ],
+    )
+}
+
+fn run_json(cmd: &mut Command) -> (i32, Value, String) {
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{stderr}"));
+    (out.status.code().unwrap_or(-1), doc, stderr)
+}
+
+/// (account_id, region, kind, name) -> status, failing on any resource listed twice.
+fn index(rows: &[Value]) -> BTreeMap<(String, String, String, String), String> {
+    let mut map = BTreeMap::new();
+    for row in rows {
+        let key = (
+            row["account_id"].as_str().expect("account_id").to_string(),
+            row["region"].as_str().expect("region").to_string(),
+            row["kind"].as_str().expect("kind").to_string(),
+            row["name"].as_str().expect("name").to_string(),
+        );
+        let status = row["status"].as_str().expect("status").to_string();
+        assert!(
+            map.insert(key.clone(), status).is_none(),
+            "listed twice: {key:?}"
+        );
+    }
+    map
+}
+
+fn seeded_index(jobs: &[Value]) -> BTreeMap<(String, String, String, String), String> {
+    jobs.iter()
+        .map(|j| {
+            (
+                (
+                    j["account"].as_str().expect("account").to_string(),
+                    j["region"].as_str().expect("region").to_string(),
+                    j["kind"].as_str().expect("kind").to_string(),
+                    j["name"].as_str().expect("name").to_string(),
+                ),
+                j["status"].as_str().expect("status").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn row<'a>(rows: &'a [Value], name: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is listed"))
+}
+
+#[test]
+fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
+    let mut moto = moto();
+    let accounts = [DEFAULT_ACCOUNT, "222222222222", "333333333333"];
+    let seeded = moto.seed(&accounts, &REGIONS, 150);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = three_accounts(home.path());
+
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(doc["source"], "live");
+    assert_eq!(doc["errors"], Value::Array(vec![]));
+    let rows = doc["rows"].as_array().expect("rows");
+
+    // Every resource exactly once, with the right account, region, kind and status.
+    assert_eq!(index(rows), seeded_index(&seeded));
+    assert!(
+        rows.len() > 150 + 5 * 6,
+        "the big account-region is all there: {}",
+        rows.len()
+    );
+
+    // Account names follow the config; each account sees only its own resources.
+    for r in rows {
+        let id = r["account_id"].as_str().expect("id");
+        let expected = match id {
+            DEFAULT_ACCOUNT => "main",
+            "222222222222" => "second",
+            _ => "third",
+        };
+        assert_eq!(r["account_name"], expected);
+        let name = r["name"].as_str().expect("name");
+        assert!(name.contains(id), "{name} belongs to {id}");
+        assert!(name.contains(r["region"].as_str().expect("region")));
+    }
+
+    // Described details: recent failures carry their reason, running jobs their instances.
+    let failed = row(rows, "train-123456789012-us-east-1-148");
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(
+        failed["failure_reason"],
+        "AlgorithmError: CUDA out of memory (tried 2.0 GiB)"
+    );
+    let running = row(rows, "train-222222222222-eu-west-1-002");
+    assert_eq!(running["status"], "InProgress");
+    assert_eq!(running["instance_type"], "ml.p3.2xlarge");
+    assert_eq!(running["instance_count"], 1);
+    assert!(running["ended_at"].is_null());
+    let stopped = row(rows, "train-333333333333-us-east-1-000");
+    assert_eq!(stopped["status"], "Stopped");
+    let processing = row(rows, "proc-333333333333-eu-west-1-1");
+    assert_eq!(
+        processing["failure_reason"],
+        "ClientError: input s3://bucket/x not found"
+    );
+    let endpoint = row(rows, "endpoint-222222222222-us-east-1");
+    assert_eq!(endpoint["status"], "InService");
+    assert_eq!(endpoint["instance_type"], "ml.g4dn.xlarge");
+    let notebook = row(rows, "notebook-123456789012-eu-west-1");
+    assert_eq!(notebook["instance_type"], "ml.t3.medium");
+
+    // Pagination: 150 training jobs take two pages of 100 in the big account-region.
+    let requests = moto.requests();
+    let pages = requests
+        .iter()
+        .filter(|(_, a, r, op)| {
+            a == DEFAULT_ACCOUNT && r == "us-east-1" && op == "ListTrainingJobs"
+        })
+        .count();
+    assert_eq!(pages, 2);
+    // The client-side limiter spaces requests of one API in one account-region (2/s by
+    // default: 0.5 s; the margin absorbs arrival jitter, unlimited calls come ms apart).
+    let mut by_key: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for (time, account, region, operation) in &requests {
+        if !(operation.starts_with("List") || operation.starts_with("Describe")) {
+            continue; // STS: once per account, not SageMaker's quota
+        }
+        by_key
+            .entry((account.clone(), region.clone(), operation.clone()))
+            .or_default()
+            .push(*time);
+    }
+    let mut spaced = 0;
+    for (key, mut times) in by_key {
+        times.sort_by(f64::total_cmp);
+        for pair in times.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= 0.3,
+                "{key:?} requests {:.3} s apart",
+                pair[1] - pair[0]
+            );
+            spaced += 1;
+        }
+    }
+    assert!(
+        spaced >= 6,
+        "some keys had several requests to space: {spaced}"
+    );
+    // Progress: one line per account-region, counting to 6.
+    assert!(stderr.contains("[6/6]"), "{stderr}");
+}
+
+#[test]
+fn an_account_sees_only_its_own_resources() {
+    let mut moto = moto();
+    let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 120);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(home.path(), &[("second", Some(role("222222222222")), None)]);
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rows = doc["rows"].as_array().expect("rows");
+    let mine: Vec<Value> = seeded
+        .into_iter()
+        .filter(|j| j["account"] == "222222222222")
+        .collect();
+    assert_eq!(index(rows), seeded_index(&mine));
+}
+
+#[test]
+fn an_unreachable_account_exits_3_and_the_others_are_intact() {
+    let mut moto = moto();
+    let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 3);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("broken", None, Some("nocreds")),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 3, "partial: {stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "broken");
+    let message = errors[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("aws sso login --profile nocreds"),
+        "says what to run: {message}"
+    );
+    assert!(message.contains("`broken`"), "names the account: {message}");
+    assert_eq!(
+        index(doc["rows"].as_array().expect("rows")),
+        seeded_index(&seeded)
+    );
+    assert!(
+        stderr.contains("broken: failed"),
+        "progress shows it: {stderr}"
+    );
+}
+
+#[test]
+fn refresh_then_offline_export_prints_the_same_rows() {
+    let mut moto = moto();
+    moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 110);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = three_accounts(home.path());
+    let endpoint = moto.endpoint();
+
+    let out = sagescope(home.path(), &endpoint)
+        .args(["refresh", "--config", &config])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed: "));
+    assert!(stderr.contains("[6/6]"), "{stderr}");
+
+    let (code, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--config",
+        &config,
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(offline["source"], "cache");
+    let (code, live, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(offline["rows"], live["rows"]);
+    assert!(offline["rows"].as_array().expect("rows").len() > 110);
+}
+
+/// Operation -> count, for the requests of one refresh.
+fn by_operation(requests: &[(f64, String, String, String)]) -> BTreeMap<String, usize> {
+    let mut map = BTreeMap::new();
+    for (_, _, _, op) in requests {
+        *map.entry(op.clone()).or_default() += 1;
+    }
+    map
+}
+
+#[test]
+fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
+    let mut moto = moto();
+    moto.seed(
+        &[DEFAULT_ACCOUNT, "222222222222", "333333333333"],
+        &REGIONS,
+        150,
+    );
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = three_accounts(home.path());
+    let endpoint = moto.endpoint();
+    let refresh = |home: &Path| {
+        let out = sagescope(home, &endpoint)
+            .args(["refresh", "--config", &config])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let scopes = 3 * 2;
+
+    refresh(home.path());
+    let first = by_operation(&moto.requests());
+    eprintln!("first refresh: {first:?}");
+    let lists = |ops: &BTreeMap<String, usize>| -> usize {
+        ops.iter()
+            .filter(|(op, _)| op.starts_with("List"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    // 6 kinds per account-region, plus the second page of the 150 training jobs.
+    assert_eq!(lists(&first), 6 * scopes + 1);
+
+    refresh(home.path());
+    let second = by_operation(&moto.requests());
+    eprintln!("steady-state refresh: {second:?}");
+    assert_eq!(
+        lists(&second),
+        6 * scopes,
+        "one List per kind per account-region"
+    );
+    assert_eq!(
+        second
+            .keys()
+            .filter(|op| op.starts_with("Describe"))
+            .count(),
+        0,
+        "nothing unchanged is described again: {second:?}"
+    );
+    // Besides the Lists: one identity check per account and one AssumeRole per role.
+    assert_eq!(second.get("GetCallerIdentity"), Some(&3));
+    assert_eq!(second.get("AssumeRole"), Some(&2));
+
+    // A new running job shows up on the next refresh, still at one page.
+    moto.call(serde_json::json!({
+        "cmd": "add_training", "account": DEFAULT_ACCOUNT, "region": "us-east-1",
+        "name": "brand-new-run", "status": "InProgress"
+    }));
+    refresh(home.path());
+    let third = by_operation(&moto.requests());
+    assert_eq!(lists(&third), 6 * scopes);
+    assert_eq!(third.get("DescribeTrainingJob"), Some(&1), "{third:?}");
+    let (_, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--config",
+        &config,
+    ]));
+    let rows = offline["rows"].as_array().expect("rows");
+    let new = row(rows, "brand-new-run");
+    assert_eq!(new["status"], "InProgress");
+    assert_eq!(new["instance_type"], "ml.p3.2xlarge");
+}
+
+#[test]
+fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
+    let mut moto = moto();
+    let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 3);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let throttle = |moto: &mut support::moto::Moto, times: u32| {
+        moto.call(serde_json::json!({
+            "cmd": "throttle", "account": "222222222222", "region": "eu-west-1",
+            "operation": "ListEndpoints", "times": times
+        }));
+    };
+
+    // Retries off (the test setting): one throttled List is an error for that account-region
+    // alone, and its other kinds and every other account-region still load.
+    throttle(&mut moto, 1);
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "second");
+    assert_eq!(errors[0]["region"], "eu-west-1");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("throttled"),
+        "{errors:?}"
+    );
+    let rows = index(doc["rows"].as_array().expect("rows"));
+    let expected: BTreeMap<_, _> = seeded_index(&seeded)
+        .into_iter()
+        .filter(|((account, region, kind, _), _)| {
+            !(account == "222222222222" && region == "eu-west-1" && kind == "endpoint")
+        })
+        .collect();
+    assert_eq!(rows, expected);
+
+    // Production retries (the default when AWS_MAX_ATTEMPTS is unset) absorb a short burst
+    // of throttling: the refresh is complete.
+    throttle(&mut moto, 2);
+    moto.requests();
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint())
+            .env_remove("AWS_MAX_ATTEMPTS")
+            .args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        index(doc["rows"].as_array().expect("rows")),
+        seeded_index(&seeded)
+    );
+    let endpoint_lists = moto
+        .requests()
+        .iter()
+        .filter(|(_, a, r, op)| a == "222222222222" && r == "eu-west-1" && op == "ListEndpoints")
+        .count();
+    assert_eq!(endpoint_lists, 3, "two throttled attempts, then success");
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_each_account_with_the_cause() {
+    // No moto here: a closed loopback port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let (code, doc, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
+    assert_eq!(code, 3, "{stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "one per account: {errors:?}");
+    for error in errors {
+        let message = error["message"].as_str().expect("message");
+        assert!(message.contains("cannot reach AWS"), "{message}");
+        assert!(message.contains("Connection refused"), "{message}");
+    }
+    assert_eq!(doc["rows"], Value::Array(vec![]));
+}

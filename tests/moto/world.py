@@ -1,0 +1,380 @@
+"""A moto server with seeded SageMaker worlds, driven over stdin/stdout by the Rust tests.
+
+Runs moto in this process (so it can set statuses the HTTP API cannot: InProgress, Failed
+with a reason, Stopped) on a free loopback port, and counts every AWS request by account,
+region and operation.
+
+Protocol: prints one JSON line {"port": N} once serving, then answers one JSON line per
+command line read from stdin, and exits when stdin closes:
+
+  {"cmd": "seed", "accounts": [...], "regions": [...], "big": N}
+        reset moto, create the world, answer {"jobs": [...]} (every resource seeded)
+  {"cmd": "add_training", "account": A, "region": R, "name": X, "status": S}
+  {"cmd": "throttle", "account": A, "region": R, "operation": OP, "times": N}
+        answer the next N matching requests with ThrottlingException, as SageMaker does
+        past its quota
+  {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
+        and start counting afresh
+
+Never set MOTO_ACCOUNT_ID: it would fold every account into one.
+"""
+
+import io
+import json
+import logging
+import sys
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+import boto3
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+from moto.iam.models import get_account_id_from
+from moto.moto_api import state_manager  # noqa: F401  (imported for its side effects)
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.sagemaker.models import sagemaker_backends
+from moto.sagemaker.responses import SageMakerResponse
+from werkzeug.serving import make_server
+
+DEFAULT_ACCOUNT = "123456789012"
+ROLE = "arn:aws:iam::{account}:role/SageScopeReadOnly"
+EXEC_ROLE = "arn:aws:iam::{account}:role/SageMakerExecution"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:latest"
+
+
+# --- moto gaps, filled the way the SageMaker API documents them -------------------------
+#
+# moto 5.2.x accepts SortBy/SortOrder on ListTrainingJobs, ListProcessingJobs and
+# ListTransformJobs but ignores them (always insertion order), and pages 100 at a time
+# when MaxResults is absent (AWS pages 10). These replacements sort and paginate as AWS
+# does; filters are still applied by moto's own backend method.
+
+
+def _sorted_lister(backend_method, summaries_key, name_key, status_key):
+    def handler(self):
+        max_results = self._get_int_param("MaxResults") or 10
+        sort_by = self._get_param("SortBy", "CreationTime")
+        descending = self._get_param("SortOrder", "Ascending") == "Descending"
+        token = self._get_param("NextToken")
+        result = getattr(self.sagemaker_backend, backend_method)(
+            next_token=None,
+            max_results=None,
+            creation_time_after=self._get_param("CreationTimeAfter"),
+            creation_time_before=self._get_param("CreationTimeBefore"),
+            last_modified_time_after=self._get_param("LastModifiedTimeAfter"),
+            last_modified_time_before=self._get_param("LastModifiedTimeBefore"),
+            name_contains=self._get_param("NameContains"),
+            status_equals=self._get_param("StatusEquals"),
+        )
+        key = {"Name": name_key, "Status": status_key}.get(sort_by, "CreationTime")
+        items = sorted(
+            result[summaries_key], key=lambda s: (s[key], s[name_key]), reverse=descending
+        )
+        start = int(token) if token else 0
+        end = start + max_results
+        return ActionResult(
+            {
+                summaries_key: items[start:end],
+                "NextToken": str(end) if end < len(items) else None,
+            }
+        )
+
+    return handler
+
+
+SageMakerResponse.list_training_jobs = _sorted_lister(
+    "list_training_jobs", "TrainingJobSummaries", "TrainingJobName", "TrainingJobStatus"
+)
+SageMakerResponse.list_processing_jobs = _sorted_lister(
+    "list_processing_jobs",
+    "ProcessingJobSummaries",
+    "ProcessingJobName",
+    "ProcessingJobStatus",
+)
+SageMakerResponse.list_transform_jobs = _sorted_lister(
+    "list_transform_jobs", "TransformJobSummaries", "TransformJobName", "TransformJobStatus"
+)
+
+
+# --- request log -----------------------------------------------------------------------
+
+
+class RequestLog:
+    """WSGI middleware recording (time, account, region, operation) for each AWS request."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.events = []
+        self.throttles = {}  # (account, region, operation) -> requests left to refuse
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            operation = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
+            if not operation:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                environ["wsgi.input"] = io.BytesIO(body)
+                query = parse_qs(body.decode("utf-8", "replace"))
+                query.update(parse_qs(environ.get("QUERY_STRING", "")))
+                operation = (query.get("Action") or ["?"])[0]
+            auth = environ.get("HTTP_AUTHORIZATION", "")
+            access_key, region = "?", "?"
+            if "Credential=" in auth:
+                scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+                access_key = scope[0]
+                region = scope[2] if len(scope) > 2 else "?"
+            event = [time.time(), access_key, region, operation]
+            with self.lock:
+                self.events.append(event)
+                key = (get_account_id_from(access_key), region, operation)
+                throttled = self.throttles.get(key, 0) > 0
+                if throttled:
+                    self.throttles[key] -= 1
+            if throttled:
+                # Drain the request first: an unread body would corrupt the kept-alive
+                # connection the client retries on.
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                if length:
+                    environ["wsgi.input"].read(length)
+                body = json.dumps(
+                    {"__type": "ThrottlingException", "message": "Rate exceeded"}
+                ).encode()
+                start_response(
+                    "400 Bad Request",
+                    [("Content-Type", "application/x-amz-json-1.1"),
+                     ("Content-Length", str(len(body)))],
+                )
+                return [body]
+        return self.app(environ, start_response)
+
+    def take(self):
+        with self.lock:
+            events, self.events = self.events, []
+        # Resolve access keys to accounts now: assumed-role keys exist once AssumeRole ran.
+        return [[t, get_account_id_from(key), region, op] for t, key, region, op in events]
+
+
+# --- worlds ----------------------------------------------------------------------------
+
+
+class World:
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.clients = {}
+
+    def client(self, account, region):
+        key = (account, region)
+        if key not in self.clients:
+            creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+            if account != DEFAULT_ACCOUNT:
+                sts = boto3.client("sts", region_name=region, endpoint_url=self.endpoint, **creds)
+                got = sts.assume_role(
+                    RoleArn=ROLE.format(account=account), RoleSessionName="seed"
+                )["Credentials"]
+                creds = {
+                    "aws_access_key_id": got["AccessKeyId"],
+                    "aws_secret_access_key": got["SecretAccessKey"],
+                    "aws_session_token": got["SessionToken"],
+                }
+            self.clients[key] = boto3.client(
+                "sagemaker", region_name=region, endpoint_url=self.endpoint, **creds
+            )
+        return self.clients[key]
+
+    def seed(self, accounts, regions, big):
+        self.clients = {}
+        jobs = []
+        first = True
+        for account in accounts:
+            for region in regions:
+                jobs += self.seed_scope(account, region, big if first else 3)
+                first = False
+        return jobs
+
+    def seed_scope(self, account, region, n_training):
+        sm = self.client(account, region)
+        backend = sagemaker_backends[account][region]
+        tag = f"{account}-{region}"
+        role = EXEC_ROLE.format(account=account)
+        now = utcnow()
+        jobs = []
+
+        def record(kind, name, status, reason=None):
+            jobs.append(
+                {"account": account, "region": region, "kind": kind, "name": name,
+                 "status": status, "failure_reason": reason}
+            )
+
+        # Training: old completed history, plus one running, one failed, one stopped.
+        for i in range(n_training):
+            name = f"train-{tag}-{i:03d}"
+            self.create_training(sm, name, role)
+            job = backend.training_jobs[name]
+            job.creation_time = now - timedelta(days=30, minutes=-i)
+            job.last_modified_time = job.training_end_time = job.creation_time + timedelta(hours=1)
+            status, reason = "Completed", None
+            if i == n_training - 1:
+                status = "InProgress"
+                job.creation_time = job.last_modified_time = now - timedelta(minutes=20)
+                job.training_end_time = None
+            elif i == n_training - 2:
+                status, reason = "Failed", "AlgorithmError: CUDA out of memory (tried 2.0 GiB)"
+                job.creation_time = now - timedelta(hours=3)
+                job.last_modified_time = job.training_end_time = now - timedelta(hours=2)
+            elif i == n_training - 3:
+                status = "Stopped"
+            job.training_job_status = job.secondary_status = status
+            job.failure_reason = reason
+            record("training", name, status, reason)
+
+        # Processing: one completed long ago, one failed recently.
+        for i, (status, reason) in enumerate(
+            [("Completed", None), ("Failed", "ClientError: input s3://bucket/x not found")]
+        ):
+            name = f"proc-{tag}-{i}"
+            sm.create_processing_job(
+                ProcessingJobName=name,
+                ProcessingResources={"ClusterConfig": {
+                    "InstanceCount": 2, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 10}},
+                AppSpecification={"ImageUri": IMAGE},
+                RoleArn=role,
+                StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            )
+            job = backend.processing_jobs[name]
+            job.creation_time = now - timedelta(days=10 if status == "Completed" else 0, hours=1)
+            job.last_modified_time = job.processing_end_time = job.creation_time + timedelta(minutes=30)
+            job.processing_job_status = status
+            job.failure_reason = reason
+            record("processing", name, status, reason)
+
+        # A model for transform jobs and endpoints.
+        model = f"model-{tag}"
+        sm.create_model(
+            ModelName=model, ExecutionRoleArn=role, PrimaryContainer={"Image": IMAGE}
+        )
+        name = f"transform-{tag}"
+        sm.create_transform_job(
+            TransformJobName=name,
+            ModelName=model,
+            TransformInput={"DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": "s3://bucket/in"}}},
+            TransformOutput={"S3OutputPath": "s3://bucket/out"},
+            TransformResources={"InstanceType": "ml.c5.xlarge", "InstanceCount": 1},
+        )
+        job = backend.transform_jobs[name]
+        job.transform_job_status = "InProgress"
+        job.transform_end_time = None
+        record("transform", name, "InProgress")
+
+        name = f"tune-{tag}"
+        sm.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name,
+            HyperParameterTuningJobConfig={
+                "Strategy": "Bayesian",
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 4, "MaxParallelTrainingJobs": 2},
+            },
+            TrainingJobDefinition={
+                "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+                "RoleArn": role,
+                "OutputDataConfig": {"S3OutputPath": "s3://bucket/tune"},
+                "ResourceConfig": {
+                    "InstanceType": "ml.p3.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 50},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            },
+        )
+        record("tuning", name, "Completed")
+
+        config = f"config-{tag}"
+        sm.create_endpoint_config(
+            EndpointConfigName=config,
+            ProductionVariants=[{
+                "VariantName": "main", "ModelName": model,
+                "InstanceType": "ml.g4dn.xlarge", "InitialInstanceCount": 2}],
+        )
+        name = f"endpoint-{tag}"
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+        record("endpoint", name, "InService")
+
+        name = f"notebook-{tag}"
+        sm.create_notebook_instance(
+            NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=role
+        )
+        backend.notebook_instances[name].status = "Stopped"
+        record("notebook", name, "Stopped")
+        return jobs
+
+    def create_training(self, sm, name, role):
+        sm.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            RoleArn=role,
+            OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+            ResourceConfig={
+                "InstanceType": "ml.p3.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 50},
+            StoppingCondition={"MaxRuntimeInSeconds": 86400},
+        )
+
+    def add_training(self, account, region, name, status):
+        sm = self.client(account, region)
+        self.create_training(sm, name, EXEC_ROLE.format(account=account))
+        job = sagemaker_backends[account][region].training_jobs[name]
+        job.training_job_status = job.secondary_status = status
+        if status == "InProgress":
+            job.training_end_time = None
+
+
+def main():
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = RequestLog(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    world = World(endpoint)
+    print(json.dumps({"port": port}), flush=True)
+
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            cmd = json.loads(line)
+            if cmd["cmd"] == "seed":
+                import urllib.request
+
+                urllib.request.urlopen(
+                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+                ).read()
+                with app.lock:
+                    app.throttles = {}
+                jobs = world.seed(cmd["accounts"], cmd["regions"], cmd.get("big", 0))
+                app.take()
+                answer = {"jobs": jobs}
+            elif cmd["cmd"] == "add_training":
+                world.add_training(cmd["account"], cmd["region"], cmd["name"], cmd["status"])
+                app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "throttle":
+                with app.lock:
+                    key = (cmd["account"], cmd["region"], cmd["operation"])
+                    app.throttles[key] = cmd["times"]
+                answer = {"ok": True}
+            elif cmd["cmd"] == "requests":
+                answer = {"requests": app.take()}
+            else:
+                answer = {"error": f"unknown command {cmd['cmd']}"}
+        except Exception as err:  # reported to the test, which fails with it
+            answer = {"error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(answer), flush=True)
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+//! A real AWS wire protocol for the tests: moto, installed into a virtualenv on first use and
+//! run in-process by `tests/moto/world.py`, one server per test binary.
+//!
+//! The virtualenv lives in Cargo's per-target temporary directory, created under a file lock
+//! so test binaries running side by side do not install it twice. Set `SAGESCOPE_MOTO_PYTHON`
+//! to a Python that already has `moto[server]` to skip the install. If moto cannot be
+//! installed the tests fail (never skip) with what to do.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use serde_json::{Value, json};
+
+/// The moto release the fixture is written against (its SageMaker gaps are patched there).
+pub const MOTO_VERSION: &str = "5.2.5";
+
+/// The account moto serves plain (non-assumed) credentials from.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+
+fn venv_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-venv-{MOTO_VERSION}"))
+}
+
+fn install_help(what: &str) -> String {
+    format!(
+        "{what}\n\nThe AWS tests need moto (an AWS emulator) in a Python virtualenv. They create \
+         one at {} with `python3 -m venv` and `pip install 'moto[server]=={MOTO_VERSION}'`, \
+         which needs Python 3 with the venv module (Debian/Ubuntu: `apt-get install \
+         python3-venv python3-pip`) and access to PyPI. Alternatively install it yourself and \
+         point SAGESCOPE_MOTO_PYTHON at that interpreter.",
+        venv_dir().display()
+    )
+}
+
+/// The Python interpreter that has moto, installing it first if needed.
+pub fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("SAGESCOPE_MOTO_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let dir = venv_dir();
+    let python = dir.join("bin").join("python");
+    let ready = dir.join(".installed");
+    if ready.exists() {
+        return python;
+    }
+    std::fs::create_dir_all(dir.parent().expect("venv has a parent")).expect("target tmp dir");
+    let lock_path = dir.with_file_name(format!("moto-venv-{MOTO_VERSION}.lock"));
+    let lock = File::create(&lock_path).expect("create the venv lock file");
+    lock.lock().expect("lock the venv lock file");
+    if !ready.exists() {
+        let base = std::env::var_os("SAGESCOPE_PYTHON").unwrap_or_else(|| "python3".into());
+        run_install(
+            Command::new(&base)
+                .args(["-m", "venv", "--clear"])
+                .arg(&dir),
+            "create the virtualenv",
+        );
+        run_install(
+            Command::new(&python).args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--quiet",
+                &format!("moto[server]=={MOTO_VERSION}"),
+            ]),
+            "install moto",
+        );
+        File::create(&ready).expect("mark the virtualenv ready");
+    }
+    drop(lock);
+    python
+}
+
+fn run_install(command: &mut Command, what: &str) {
+    match command.output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "{}",
+            install_help(&format!(
+                "could not {what}: {}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        ),
+        Err(err) => panic!("{}", install_help(&format!("could not {what}: {err}"))),
+    }
+}
+
+/// A running moto server with its fixture.
+pub struct Moto {
+    pub port: u16,
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let python = python();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/world.py");
+        let log = File::create(
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.log", std::process::id())),
+        )
+        .expect("moto log file");
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .env_remove("MOTO_ACCOUNT_ID")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}",
+                    install_help(&format!("cannot start {}: {e}", python.display()))
+                )
+            });
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .expect("read the fixture's first line");
+        let hello: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+            panic!(
+                "{}",
+                install_help(&format!(
+                    "the moto fixture did not start (said {line:?}); see the moto-*.log in {}",
+                    env!("CARGO_TARGET_TMPDIR")
+                ))
+            )
+        });
+        let port = hello["port"].as_u64().expect("port") as u16;
+        // The process ends when this test binary exits and the pipe to its stdin closes.
+        Moto {
+            port,
+            _child: child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Sends one command and returns the fixture's answer, failing the test on an error.
+    pub fn call(&mut self, command: Value) -> Value {
+        writeln!(self.stdin, "{command}").expect("write to the fixture");
+        self.stdin.flush().expect("flush to the fixture");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read the fixture");
+        let answer: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("fixture answered {line:?}: {e}"));
+        if let Some(error) = answer.get("error") {
+            panic!("moto fixture failed on {command}: {error}");
+        }
+        answer
+    }
+
+    /// Resets moto and seeds `accounts` × `regions`; the first account-region gets `big`
+    /// training jobs. Returns every resource seeded.
+    pub fn seed(&mut self, accounts: &[&str], regions: &[&str], big: usize) -> Vec<Value> {
+        let answer =
+            self.call(json!({"cmd": "seed", "accounts": accounts, "regions": regions, "big": big}));
+        answer["jobs"].as_array().expect("jobs").clone()
+    }
+
+    /// Requests moto served since the last call: `[time, account, region, operation]`.
+    pub fn requests(&mut self) -> Vec<(f64, String, String, String)> {
+        let answer = self.call(json!({"cmd": "requests"}));
+        answer["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .map(|r| {
+                (
+                    r[0].as_f64().expect("time"),
+                    r[1].as_str().expect("account").to_string(),
+                    r[2].as_str().expect("region").to_string(),
+                    r[3].as_str().expect("operation").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// The test binary's moto server, held for the length of a test: tests that share it take
+/// turns, each starting from a freshly seeded world.
+pub fn moto() -> MutexGuard<'static, Moto> {
+    static MOTO: OnceLock<Mutex<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| Mutex::new(Moto::start()))
+        .lock()
+        // A test that failed while holding it leaves a usable server: the next one reseeds.
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The role each non-default account is reached through.
+pub fn role(account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/SageScopeReadOnly")
+}
