@@ -3,11 +3,17 @@
 //! The library holds everything headless (config, domain model, demo world, cache, exports)
 //! so the binary, the tests and the benchmarks drive the same code.
 
+pub mod action;
+pub mod app;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod keymap;
 pub mod model;
 pub mod paths;
 pub mod sanitize;
+pub mod source;
+pub mod tui;
+pub mod ui;
