@@ -20,9 +20,9 @@ fn specs(jobs: &JobsPane) -> [ColumnSpec; 8] {
         ColumnSpec::new("kind", 10, 2),
         ColumnSpec::flexible("name", 24, 0),
         ColumnSpec::new("status", 12, 1),
-        ColumnSpec::new("instance", 18, 5),
+        ColumnSpec::new("instance", 18, 6),
         ColumnSpec::new("started", 8, 4).right(),
-        ColumnSpec::new("duration", 8, 6).right(),
+        ColumnSpec::new("duration", 8, 5).right(),
     ]
 }
 
