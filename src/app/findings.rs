@@ -143,18 +143,18 @@ impl FindingsPane {
             .into_iter()
             .map(|(name, count)| (name.to_string(), count))
             .collect();
-        self.list.set_rows(view.rows, now, &|_| true);
+        self.list.set_rows(view.rows, now, None);
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text, &|_| true);
+        self.list.set_filter(text, None);
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        self.list.sort_next(now, &|_| true);
+        self.list.sort_next(now, None);
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        self.list.sort_reverse(now, &|_| true);
+        self.list.sort_reverse(now, None);
     }
 }

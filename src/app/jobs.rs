@@ -166,15 +166,15 @@ impl JobsPane {
         self.account_width = account_width;
         self.region_width = region_width;
         let keep = self.keep();
-        self.list.set_rows(view.rows, now, &keep);
+        self.list.set_rows(view.rows, now, as_keep(&keep));
     }
 
-    /// The quick toggles as a row predicate.
-    fn keep(&self) -> impl Fn(&Job) -> bool + use<> {
+    /// The quick toggles as a row predicate; `None` when both are off (the fast path).
+    fn keep(&self) -> Option<impl Fn(&Job) -> bool + use<>> {
         let (kind, active_only) = (self.kind, self.active_only);
-        move |job: &Job| {
+        (kind.is_some() || active_only).then_some(move |job: &Job| {
             kind.is_none_or(|k| job.kind == k) && (!active_only || job.status.is_active())
-        }
+        })
     }
 
     /// `t`: all kinds, then each job kind in turn, then all again.
@@ -188,28 +188,33 @@ impl JobsPane {
                 .and_then(|at| kinds.get(at + 1).copied()),
         };
         let keep = self.keep();
-        self.list.refilter(&keep);
+        self.list.refilter(as_keep(&keep));
     }
 
     /// `a`: active resources only, or everything.
     pub fn toggle_active(&mut self) {
         self.active_only = !self.active_only;
         let keep = self.keep();
-        self.list.refilter(&keep);
+        self.list.refilter(as_keep(&keep));
     }
 
     pub fn set_filter(&mut self, text: &str) {
         let keep = self.keep();
-        self.list.set_filter(text, &keep);
+        self.list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
         let keep = self.keep();
-        self.list.sort_next(now, &keep);
+        self.list.sort_next(now, as_keep(&keep));
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
         let keep = self.keep();
-        self.list.sort_reverse(now, &keep);
+        self.list.sort_reverse(now, as_keep(&keep));
     }
+}
+
+/// The toggles' predicate in the form `Listing` takes.
+fn as_keep<F: Fn(&Job) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, Job> {
+    keep.as_ref().map(|f| f as &dyn Fn(&Job) -> bool)
 }

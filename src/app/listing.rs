@@ -9,6 +9,12 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
+use super::search::SearchIndex;
+
+/// An extra row predicate (the Jobs pane's quick toggles); `None` keeps every row without
+/// touching it, which keeps a filter pass over 100,000 rows inside the search index.
+pub type Keep<'a, T> = Option<&'a dyn Fn(&T) -> bool>;
+
 /// A column a pane can sort by.
 pub trait SortColumn: Copy + Eq + std::fmt::Debug + 'static {
     /// The columns in the order `s` cycles through them; the first is the default.
@@ -61,6 +67,7 @@ impl Filter {
     }
 
     fn matches(&self, haystack: &str) -> bool {
+        // Kept in step with `SearchIndex::hits`, which answers the same question in bulk.
         self.needle.is_empty() || haystack.contains(self.needle.as_str()) != self.inverse
     }
 
@@ -75,7 +82,7 @@ impl Filter {
 #[derive(Debug, Clone)]
 pub struct Listing<T: Listed> {
     rows: Vec<T>,
-    search: Vec<Box<str>>,
+    search: SearchIndex,
     /// Every row index in sort order.
     order: Vec<u32>,
     /// The rows shown, in sort order.
@@ -98,7 +105,7 @@ impl<T: Listed> Listing<T> {
         let sort = T::Column::ALL[0];
         Listing {
             rows: Vec::new(),
-            search: Vec::new(),
+            search: SearchIndex::default(),
             order: Vec::new(),
             visible: Vec::new(),
             selected: 0,
@@ -109,47 +116,54 @@ impl<T: Listed> Listing<T> {
         }
     }
 
-    /// Replaces the rows (a refresh), keeping sort, filter and the selected row.
-    pub fn set_rows(&mut self, rows: Vec<T>, now: DateTime<Utc>, keep: &dyn Fn(&T) -> bool) {
-        let selected_key = self.selected_key();
-        self.search = rows
-            .iter()
-            .map(|r| r.search_text().into_boxed_str())
-            .collect();
+    /// Replaces the rows (a refresh), keeping sort, filter and the selected row (by key).
+    pub fn set_rows(&mut self, rows: Vec<T>, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        let selected_key = self.selected().map(|row| row.key().to_string());
+        self.search = SearchIndex::build(rows.iter().map(Listed::search_text));
         self.rows = rows;
         self.resort(now);
         self.rebuild_visible(keep);
-        self.reselect(selected_key.as_deref());
+        let found = selected_key.and_then(|key| {
+            self.visible
+                .iter()
+                .position(|&i| self.rows[i as usize].key() == key)
+        });
+        self.place_cursor(found);
     }
 
     /// Applies a new filter text, keeping the selected row when it still shows.
-    pub fn set_filter(&mut self, text: &str, keep: &dyn Fn(&T) -> bool) {
+    pub fn set_filter(&mut self, text: &str, keep: Keep<'_, T>) {
         let filter = Filter::new(text);
         if filter == self.filter {
             return;
         }
-        let selected_key = self.selected_key();
+        let selected = self.selected_row();
         let narrows = filter.narrows(&self.filter);
         self.filter = filter;
-        if narrows {
+        if narrows && self.visible.len() * 4 < self.rows.len() {
+            // Few rows left: testing them one by one beats scanning everything.
             let (search, filter) = (&self.search, &self.filter);
             self.visible
-                .retain(|&i| filter.matches(&search[i as usize]));
+                .retain(|&i| filter.matches(search.row(i as usize)));
+        } else if narrows {
+            let hits = self.search.hits(&self.filter.needle);
+            let inverse = self.filter.inverse;
+            self.visible.retain(|&i| hits[i as usize] != inverse);
         } else {
             self.rebuild_visible(keep);
         }
-        self.reselect(selected_key.as_deref());
+        self.reselect(selected);
     }
 
     /// Re-applies the filter and `keep` (after a quick toggle changed what `keep` says).
-    pub fn refilter(&mut self, keep: &dyn Fn(&T) -> bool) {
-        let selected_key = self.selected_key();
+    pub fn refilter(&mut self, keep: Keep<'_, T>) {
+        let selected = self.selected_row();
         self.rebuild_visible(keep);
-        self.reselect(selected_key.as_deref());
+        self.reselect(selected);
     }
 
     /// Sorts by the next column (`s`).
-    pub fn sort_next(&mut self, now: DateTime<Utc>, keep: &dyn Fn(&T) -> bool) {
+    pub fn sort_next(&mut self, now: DateTime<Utc>, keep: Keep<'_, T>) {
         let all = T::Column::ALL;
         let at = all.iter().position(|c| *c == self.sort).unwrap_or(0);
         self.sort = all[(at + 1) % all.len()];
@@ -158,16 +172,16 @@ impl<T: Listed> Listing<T> {
     }
 
     /// Reverses the sort (`S`).
-    pub fn sort_reverse(&mut self, now: DateTime<Utc>, keep: &dyn Fn(&T) -> bool) {
+    pub fn sort_reverse(&mut self, now: DateTime<Utc>, keep: Keep<'_, T>) {
         self.descending = !self.descending;
         self.resort_keeping(now, keep);
     }
 
-    fn resort_keeping(&mut self, now: DateTime<Utc>, keep: &dyn Fn(&T) -> bool) {
-        let selected_key = self.selected_key();
+    fn resort_keeping(&mut self, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        let selected = self.selected_row();
         self.resort(now);
         self.rebuild_visible(keep);
-        self.reselect(selected_key.as_deref());
+        self.reselect(selected);
     }
 
     fn resort(&mut self, now: DateTime<Utc>) {
@@ -187,26 +201,35 @@ impl<T: Listed> Listing<T> {
         self.order = order;
     }
 
-    fn rebuild_visible(&mut self, keep: &dyn Fn(&T) -> bool) {
-        let (rows, search, filter) = (&self.rows, &self.search, &self.filter);
-        self.visible = self
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| filter.matches(&search[i as usize]) && keep(&rows[i as usize]))
-            .collect();
-    }
-
-    fn selected_key(&self) -> Option<String> {
-        self.selected().map(|row| row.key().to_string())
-    }
-
-    fn reselect(&mut self, key: Option<&str>) {
-        let found = key.and_then(|key| {
-            self.visible
+    fn rebuild_visible(&mut self, keep: Keep<'_, T>) {
+        let rows = &self.rows;
+        let keep = |i: u32| keep.is_none_or(|keep| keep(&rows[i as usize]));
+        self.visible = if self.filter.is_empty() {
+            self.order.iter().copied().filter(|&i| keep(i)).collect()
+        } else {
+            let hits = self.search.hits(&self.filter.needle);
+            let inverse = self.filter.inverse;
+            self.order
                 .iter()
-                .position(|&i| self.rows[i as usize].key() == key)
-        });
+                .copied()
+                .filter(|&i| hits[i as usize] != inverse && keep(i))
+                .collect()
+        };
+    }
+
+    /// The row (index into `rows`) under the cursor.
+    fn selected_row(&self) -> Option<u32> {
+        self.visible.get(self.selected).copied()
+    }
+
+    /// Puts the cursor back on `row` if it is still shown (rows did not change).
+    fn reselect(&mut self, row: Option<u32>) {
+        let found = row.and_then(|row| self.visible.iter().position(|&i| i == row));
+        self.place_cursor(found);
+    }
+
+    /// The cursor at `found`, or where it was (clamped) when its row is gone.
+    fn place_cursor(&mut self, found: Option<usize>) {
         self.selected = match found {
             Some(at) => at,
             None => self.selected.min(self.visible.len().saturating_sub(1)),
@@ -333,40 +356,64 @@ mod tests {
         list.window(0, usize::MAX).map(|i| i.0.clone()).collect()
     }
 
-    fn all(_: &Item) -> bool {
-        true
-    }
-
     #[test]
     fn typing_more_letters_narrows_and_backspace_widens_again() {
         let mut list = Listing::new();
         list.set_rows(
             items(&[("Alpha", 1), ("alps", 2), ("beta", 3)]),
             Utc::now(),
-            &all,
+            None,
         );
-        list.set_filter("al", &all);
+        list.set_filter("al", None);
         assert_eq!(names(&list), ["alps", "Alpha"]);
-        list.set_filter("alp", &all);
+        list.set_filter("alp", None);
         assert_eq!(names(&list), ["alps", "Alpha"]);
-        list.set_filter("alph", &all);
+        list.set_filter("alph", None);
         assert_eq!(names(&list), ["Alpha"]);
-        list.set_filter("a", &all);
+        list.set_filter("a", None);
         assert_eq!(names(&list), ["beta", "alps", "Alpha"]);
-        list.set_filter("!alp", &all);
+        list.set_filter("!alp", None);
         assert_eq!(names(&list), ["beta"]);
+    }
+
+    #[test]
+    fn every_filter_path_agrees_with_a_plain_substring_test() {
+        let all: Vec<String> = (0..500).map(|n| format!("Job-{n:03}-{}", n % 7)).collect();
+        let mut list = Listing::new();
+        list.set_rows(
+            all.iter().map(|n| Item(n.clone(), 0)).collect(),
+            Utc::now(),
+            None,
+        );
+        // Narrowing from many rows (bulk scan), narrowing from few (row by row), widening,
+        // inverse, and a needle that would only match across two rows.
+        for text in [
+            "j", "job-1", "job-12", "job-123", "job-1", "!-3", "", "3-0job",
+        ] {
+            list.set_filter(text, None);
+            let filter = Filter::new(text);
+            let mut expected: Vec<String> = all
+                .iter()
+                .filter(|n| filter.matches(&n.to_lowercase()))
+                .cloned()
+                .collect();
+            expected.sort();
+            let mut shown = names(&list);
+            shown.sort();
+            assert_eq!(shown, expected, "filter {text:?}");
+        }
     }
 
     #[test]
     fn the_cursor_follows_its_row_through_a_refresh() {
         let mut list = Listing::new();
-        list.set_rows(items(&[("a", 1), ("b", 2), ("c", 3)]), Utc::now(), &all);
+        list.set_rows(items(&[("a", 1), ("b", 2), ("c", 3)]), Utc::now(), None);
         list.select(1, 10);
         assert_eq!(list.selected().map(|i| i.0.as_str()), Some("b"));
         list.set_rows(
             items(&[("a", 1), ("b", 2), ("c", 3), ("d", 9)]),
             Utc::now(),
-            &all,
+            None,
         );
         assert_eq!(list.selected().map(|i| i.0.as_str()), Some("b"));
         assert_eq!(list.selected_index(), 2, "d sorts first by size");
@@ -376,7 +423,7 @@ mod tests {
     fn window_keeps_the_cursor_visible_without_jumping() {
         let mut list = Listing::new();
         let many: Vec<Item> = (0..100).map(|n| Item(format!("{n:03}"), n)).collect();
-        list.set_rows(many, Utc::now(), &all);
+        list.set_rows(many, Utc::now(), None);
         list.move_by(15, 10);
         assert_eq!(list.window_start(10), 6);
         list.move_by(-3, 10);

@@ -8,6 +8,7 @@ mod errors;
 mod findings;
 mod jobs;
 mod listing;
+mod search;
 mod spend;
 
 use chrono::{DateTime, FixedOffset, Utc};

@@ -145,15 +145,15 @@ impl SpendPane {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.lines.set_filter(text, &|_| true);
+        self.lines.set_filter(text, None);
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        self.lines.sort_next(now, &|_| true);
+        self.lines.sort_next(now, None);
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        self.lines.sort_reverse(now, &|_| true);
+        self.lines.sort_reverse(now, None);
     }
 
     fn regroup(&mut self, now: DateTime<Utc>) {
@@ -163,7 +163,7 @@ impl SpendPane {
             self.days.clear();
             self.daily_totals.clear();
             (self.total, self.untagged_total, self.estimated_days) = (0.0, 0.0, 0);
-            self.lines.set_rows(Vec::new(), now, &|_| true);
+            self.lines.set_rows(Vec::new(), now, None);
             return;
         };
         let first = last - Duration::days(i64::from(self.lookback_days) - 1);
@@ -207,6 +207,6 @@ impl SpendPane {
             .filter(|l| l.is_untagged())
             .map(|l| l.total)
             .sum();
-        self.lines.set_rows(lines, now, &|_| true);
+        self.lines.set_rows(lines, now, None);
     }
 }
