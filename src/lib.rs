@@ -3,6 +3,8 @@
 //! The library holds everything headless (config, domain model, demo world, cache, exports)
 //! so the binary, the tests and the benchmarks drive the same code.
 
+pub mod action;
+pub mod app;
 pub mod aws;
 pub mod cache;
 pub mod cli;
@@ -13,9 +15,13 @@ pub mod fetch;
 pub mod fixes;
 pub mod health;
 pub mod instances;
+pub mod keymap;
 pub mod metrics;
 pub mod model;
 pub mod paths;
 pub mod pricing;
 pub mod sanitize;
+pub mod source;
 pub mod spend;
+pub mod tui;
+pub mod ui;

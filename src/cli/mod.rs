@@ -124,9 +124,8 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
-fn run_tui(_loaded: &LoadedConfig, _mode: ModeArgs) -> Result<Outcome, CliError> {
-    println!("The sagescope terminal UI is not built yet; try `sagescope export jobs --demo`.");
-    Ok(Outcome::Ok)
+fn run_tui(loaded: &LoadedConfig, mode: ModeArgs) -> Result<Outcome, CliError> {
+    crate::tui::run(loaded, mode)
 }
 
 /// Opens the cache the config points at, printing a warning if an unusable file was moved aside.

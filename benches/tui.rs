@@ -1,0 +1,100 @@
+//! How the terminal UI copes with 100,000 jobs: one full frame of the Jobs pane, one filter
+//! keystroke (both the narrowing kind, typing a letter, and the widening kind, deleting one),
+//! and a page down with its frame.
+//!
+//! Run: `cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3`
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sagescope::action::{Action, UserAction};
+use sagescope::app::{App, AppInit, Mode};
+use sagescope::config::Config;
+use sagescope::model::Job;
+use sagescope::source::RefreshOutcome;
+
+const ROWS: usize = 100_000;
+
+fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// The demo jobs repeated to 100,000, each with its own name, ARN and start time.
+fn big_app() -> App {
+    let world = sagescope::demo::world(anchor());
+    let base = world.jobs.rows.clone();
+    let jobs: Vec<Job> = (0..ROWS)
+        .map(|i| {
+            let mut job = base[i % base.len()].clone();
+            job.name = format!("{}-{i:06}", job.name);
+            job.arn = format!("{}-{i:06}", job.arn);
+            job.created_at -= Duration::minutes(i64::try_from(i / base.len()).unwrap_or(0));
+            job
+        })
+        .collect();
+    let mut snapshot = world;
+    snapshot.jobs.rows = jobs;
+    let config = sagescope::demo::config(&Config::default());
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc));
+    app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(snapshot)));
+    app.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    app
+}
+
+fn frame(terminal: &mut Terminal<TestBackend>, app: &App) {
+    terminal
+        .draw(|f| sagescope::ui::render(f, app))
+        .expect("draws");
+}
+
+fn benches(c: &mut Criterion) {
+    let app = big_app();
+    assert_eq!(app.jobs.list.visible_len(), ROWS);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+
+    c.bench_function("jobs pane frame, 100k rows, 120x40", |b| {
+        b.iter(|| frame(&mut terminal, &app));
+    });
+
+    // A letter typed into an empty filter: every row's search text is tested once.
+    let mut typing = app.clone();
+    typing.update(Action::User(UserAction::StartFilter));
+    c.bench_function("filter keystroke (narrowing), 100k rows", |b| {
+        b.iter_batched_ref(
+            || typing.clone(),
+            |app| app.update(Action::InsertChar('7')),
+            BatchSize::LargeInput,
+        );
+    });
+
+    // Deleting the last letter widens the filter: the shown rows are rebuilt from all 100k.
+    let mut deleting = typing.clone();
+    for c in "rain-2".chars() {
+        deleting.update(Action::InsertChar(c));
+    }
+    c.bench_function("filter keystroke (widening), 100k rows", |b| {
+        b.iter_batched_ref(
+            || deleting.clone(),
+            |app| app.update(Action::User(UserAction::InputBackspace)),
+            BatchSize::LargeInput,
+        );
+    });
+
+    let mut moving = app.clone();
+    c.bench_function("page down + frame, 100k rows", |b| {
+        b.iter(|| {
+            moving.update(Action::User(UserAction::PageDown));
+            frame(&mut terminal, &moving);
+        });
+    });
+}
+
+criterion_group!(tui, benches);
+criterion_main!(tui);

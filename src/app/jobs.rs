@@ -1,0 +1,220 @@
+//! The Jobs pane's state: every job, endpoint and notebook across accounts × regions, with
+//! quick toggles for one kind and for active resources only.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+
+use super::listing::{Listed, Listing, SortColumn};
+use crate::model::{Job, ResourceKind, StatusPhase, View};
+use crate::sanitize;
+
+/// Columns the Jobs pane sorts by, in `s` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobColumn {
+    Started,
+    Status,
+    Name,
+    Account,
+    Region,
+    Kind,
+    Instance,
+    Duration,
+}
+
+impl SortColumn for JobColumn {
+    const ALL: &'static [JobColumn] = &[
+        JobColumn::Started,
+        JobColumn::Status,
+        JobColumn::Name,
+        JobColumn::Account,
+        JobColumn::Region,
+        JobColumn::Kind,
+        JobColumn::Instance,
+        JobColumn::Duration,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            JobColumn::Started => "started",
+            JobColumn::Status => "status",
+            JobColumn::Name => "name",
+            JobColumn::Account => "account",
+            JobColumn::Region => "region",
+            JobColumn::Kind => "kind",
+            JobColumn::Instance => "instance",
+            JobColumn::Duration => "duration",
+        }
+    }
+
+    fn descending_first(self) -> bool {
+        matches!(self, JobColumn::Started | JobColumn::Duration)
+    }
+}
+
+/// Failures first, then what is running or starting, then the rest.
+fn phase_rank(phase: StatusPhase) -> u8 {
+    match phase {
+        StatusPhase::Failed => 0,
+        StatusPhase::Running => 1,
+        StatusPhase::Pending => 2,
+        StatusPhase::Unknown => 3,
+        StatusPhase::Stopped => 4,
+        StatusPhase::Done => 5,
+    }
+}
+
+/// `ml.g5.2xlarge ×2`, or `ml.t3.medium` for one instance, or empty when unknown.
+pub fn instance_label(job: &Job) -> String {
+    match (&job.instance_type, job.instance_count) {
+        (Some(kind), Some(count)) if count > 1 => format!("{} ×{count}", sanitize::cell(kind)),
+        (Some(kind), _) => sanitize::cell(kind).into_owned(),
+        (None, Some(count)) => format!("×{count}"),
+        (None, None) => String::new(),
+    }
+}
+
+impl Listed for Job {
+    type Column = JobColumn;
+
+    fn key(&self) -> &str {
+        &self.arn
+    }
+
+    fn search_text(&self) -> String {
+        let mut text = String::with_capacity(self.name.len() + 64);
+        for part in [
+            sanitize::cell(&self.account_name).as_ref(),
+            sanitize::cell(&self.region).as_ref(),
+            self.kind.as_str(),
+            sanitize::cell(&self.name).as_ref(),
+            sanitize::cell(self.status.as_str()).as_ref(),
+            instance_label(self).as_str(),
+        ] {
+            text.push_str(part);
+            text.push('\u{1f}');
+        }
+        text.to_lowercase()
+    }
+
+    fn compare(&self, other: &Self, column: JobColumn, now: DateTime<Utc>) -> Ordering {
+        match column {
+            JobColumn::Started => self.created_at.cmp(&other.created_at),
+            JobColumn::Status => phase_rank(self.status.phase())
+                .cmp(&phase_rank(other.status.phase()))
+                .then_with(|| self.status.cmp(&other.status)),
+            JobColumn::Name => self.name.cmp(&other.name),
+            JobColumn::Account => self.account_name.cmp(&other.account_name),
+            JobColumn::Region => self.region.cmp(&other.region),
+            JobColumn::Kind => self.kind.cmp(&other.kind),
+            JobColumn::Instance => self
+                .instance_type
+                .cmp(&other.instance_type)
+                .then_with(|| self.instance_count.cmp(&other.instance_count)),
+            JobColumn::Duration => self.duration(now).cmp(&other.duration(now)),
+        }
+    }
+}
+
+/// Counts by status phase over every job (not just the shown ones), for the pane title.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub total: usize,
+    pub running: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub stopped: usize,
+    pub done: usize,
+}
+
+/// The Jobs pane.
+#[derive(Debug, Clone, Default)]
+pub struct JobsPane {
+    pub list: Listing<Job>,
+    /// Show only this kind (`t` cycles).
+    pub kind: Option<ResourceKind>,
+    /// Show only running and pending resources (`a`).
+    pub active_only: bool,
+    pub counts: JobCounts,
+    pub as_of: Option<DateTime<Utc>>,
+    /// Widest account name and region in the data, so columns fit what is there.
+    pub account_width: usize,
+    pub region_width: usize,
+}
+
+impl JobsPane {
+    pub fn set_view(&mut self, view: View<Job>, now: DateTime<Utc>) {
+        self.as_of = Some(view.as_of);
+        let mut counts = JobCounts {
+            total: view.rows.len(),
+            ..JobCounts::default()
+        };
+        let (mut account_width, mut region_width) = (0, 0);
+        for job in &view.rows {
+            match job.status.phase() {
+                StatusPhase::Running => counts.running += 1,
+                StatusPhase::Pending => counts.pending += 1,
+                StatusPhase::Failed => counts.failed += 1,
+                StatusPhase::Stopped => counts.stopped += 1,
+                StatusPhase::Done => counts.done += 1,
+                StatusPhase::Unknown => {}
+            }
+            account_width = account_width.max(crate::ui::text_width(&job.account_name));
+            region_width = region_width.max(crate::ui::text_width(&job.region));
+        }
+        self.counts = counts;
+        self.account_width = account_width;
+        self.region_width = region_width;
+        let keep = self.keep();
+        self.list.set_rows(view.rows, now, as_keep(&keep));
+    }
+
+    /// The quick toggles as a row predicate; `None` when both are off (the fast path).
+    fn keep(&self) -> Option<impl Fn(&Job) -> bool + use<>> {
+        let (kind, active_only) = (self.kind, self.active_only);
+        (kind.is_some() || active_only).then_some(move |job: &Job| {
+            kind.is_none_or(|k| job.kind == k) && (!active_only || job.status.is_active())
+        })
+    }
+
+    /// `t`: all kinds, then each job kind in turn, then all again.
+    pub fn cycle_kind(&mut self) {
+        let kinds = ResourceKind::JOB_KINDS;
+        self.kind = match self.kind {
+            None => Some(kinds[0]),
+            Some(current) => kinds
+                .iter()
+                .position(|k| *k == current)
+                .and_then(|at| kinds.get(at + 1).copied()),
+        };
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
+    }
+
+    /// `a`: active resources only, or everything.
+    pub fn toggle_active(&mut self) {
+        self.active_only = !self.active_only;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        let keep = self.keep();
+        self.list.set_filter(text, as_keep(&keep));
+    }
+
+    pub fn sort_next(&mut self, now: DateTime<Utc>) {
+        let keep = self.keep();
+        self.list.sort_next(now, as_keep(&keep));
+    }
+
+    pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
+        let keep = self.keep();
+        self.list.sort_reverse(now, as_keep(&keep));
+    }
+}
+
+/// The toggles' predicate in the form `Listing` takes.
+fn as_keep<F: Fn(&Job) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, Job> {
+    keep.as_ref().map(|f| f as &dyn Fn(&Job) -> bool)
+}

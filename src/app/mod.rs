@@ -1,0 +1,559 @@
+//! The terminal UI's state and the one function that changes it.
+//!
+//! `App` holds no terminal, no clock and no network: the event loop feeds it [`Action`]s
+//! (keys, ticks carrying "now", refresh results) and carries out the [`Command`]s it returns.
+//! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
+
+mod errors;
+mod findings;
+mod jobs;
+mod listing;
+mod search;
+mod spend;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
+pub use findings::{
+    FindingColumn, FindingWidths, FindingsPane, invalid_label, miscased_label, missing_label,
+};
+pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
+pub use listing::{Filter, Listed, Listing, SortColumn};
+pub use spend::{SpendColumn, SpendLine, SpendPane};
+
+use crate::action::{Action, Command, UserAction};
+use crate::config::{Config, Theme};
+use crate::keymap::KeyContext;
+use crate::model::{DataSource, Snapshot};
+use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
+
+/// Rows of the screen that are not table body (tab bar, borders, header, status, hints).
+pub const CHROME_ROWS: u16 = 6;
+
+/// How long a notice stays in the status bar.
+const NOTICE_SECONDS: i64 = 5;
+
+/// The three panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Jobs,
+    Spend,
+    Untagged,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Jobs, Pane::Spend, Pane::Untagged];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Jobs => "Jobs",
+            Pane::Spend => "Spend",
+            Pane::Untagged => "Untagged",
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    fn step(self, by: isize) -> Pane {
+        let n = Pane::ALL.len() as isize;
+        Pane::ALL[(self.index() as isize + by).rem_euclid(n) as usize]
+    }
+}
+
+/// A full-pane view on top of the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Detail,
+    Help,
+    Errors,
+}
+
+/// What the bottom line is being typed into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputLine {
+    pub kind: InputKind,
+    pub text: String,
+}
+
+/// How the app was started, which decides what "refresh" can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Demo,
+    Offline,
+    Live,
+}
+
+/// A refresh running in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshing {
+    pub kind: RefreshKind,
+    pub started: DateTime<Utc>,
+    pub progress: Option<RefreshProgress>,
+}
+
+/// A short message in the status bar that goes away by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub until: DateTime<Utc>,
+}
+
+/// Everything the App needs to start, all as data (tests pin `now` and `tz`).
+#[derive(Debug, Clone)]
+pub struct AppInit {
+    pub mode: Mode,
+    pub now: DateTime<Utc>,
+    /// The offset times are shown in (the local zone at start, UTC in tests).
+    pub tz: FixedOffset,
+    pub theme: Theme,
+    pub stale_after_minutes: u32,
+    /// Tag keys the Spend pane can group by.
+    pub group_keys: Vec<String>,
+    pub lookback_days: u32,
+    /// Why refreshing is impossible (`--offline`, no live source), or `None` when it works.
+    pub refresh_blocked: Option<String>,
+}
+
+impl AppInit {
+    /// Settings taken from the config.
+    pub fn from_config(config: &Config, mode: Mode, now: DateTime<Utc>, tz: FixedOffset) -> Self {
+        AppInit {
+            mode,
+            now,
+            tz,
+            theme: config.ui.theme,
+            stale_after_minutes: config.ui.stale_after_minutes,
+            group_keys: config.spend.group_keys(&config.tags.policy),
+            lookback_days: config.spend.lookback_days,
+            refresh_blocked: None,
+        }
+    }
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub mode: Mode,
+    /// Where the data on screen came from.
+    pub source: DataSource,
+    pub now: DateTime<Utc>,
+    pub tz: FixedOffset,
+    pub theme: Theme,
+    pub stale_after: chrono::Duration,
+    pub pane: Pane,
+    pub overlay: Option<Overlay>,
+    /// Scroll position of the overlay, in lines.
+    pub overlay_scroll: usize,
+    /// The largest useful scroll position, set by the event loop from the last layout.
+    pub overlay_scroll_max: usize,
+    pub input: Option<InputLine>,
+    pub jobs: JobsPane,
+    pub spend: SpendPane,
+    pub findings: FindingsPane,
+    pub refreshing: Option<Refreshing>,
+    pub refresh_blocked: Option<String>,
+    pub errors: ErrorLog,
+    /// Errors reported by the most recent refresh (the status bar shows them as current).
+    pub errors_from_last_refresh: usize,
+    pub notice: Option<Notice>,
+    /// Shown in empty panes: why there is no data (e.g. no cached snapshot yet).
+    pub empty_note: Option<String>,
+    /// Terminal size in cells.
+    pub viewport: (u16, u16),
+    /// Advances on every tick; drives the spinner.
+    pub ticks: u64,
+    quit: bool,
+}
+
+impl App {
+    pub fn new(init: AppInit) -> App {
+        App {
+            mode: init.mode,
+            source: match init.mode {
+                Mode::Demo => DataSource::Demo,
+                Mode::Offline | Mode::Live => DataSource::Cache,
+            },
+            now: init.now,
+            tz: init.tz,
+            theme: init.theme,
+            stale_after: chrono::Duration::minutes(i64::from(init.stale_after_minutes)),
+            pane: Pane::Jobs,
+            overlay: None,
+            overlay_scroll: 0,
+            overlay_scroll_max: usize::MAX,
+            input: None,
+            jobs: JobsPane::default(),
+            spend: SpendPane::new(init.group_keys, init.lookback_days),
+            findings: FindingsPane::default(),
+            refreshing: None,
+            refresh_blocked: init.refresh_blocked,
+            errors: ErrorLog::default(),
+            errors_from_last_refresh: 0,
+            notice: None,
+            empty_note: None,
+            viewport: (80, 24),
+            ticks: 0,
+            quit: false,
+        }
+    }
+
+    /// Shows a whole snapshot (from the cache or the demo) as if a refresh had returned it.
+    pub fn load_snapshot(&mut self, snapshot: Snapshot) {
+        self.apply(RefreshOutcome::from_snapshot(snapshot));
+    }
+
+    /// Records an error that did not come from a refresh (config warnings, the cache).
+    pub fn push_error(&mut self, text: impl Into<String>) {
+        self.errors.push(self.now, text);
+    }
+
+    /// Whether `q` or `:q` was pressed.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// What keys mean right now.
+    pub fn key_context(&self) -> KeyContext {
+        if self.input.is_some() {
+            KeyContext::Input
+        } else if self.overlay.is_some() {
+            KeyContext::View
+        } else {
+            match self.pane {
+                Pane::Jobs => KeyContext::Jobs,
+                Pane::Spend => KeyContext::Spend,
+                Pane::Untagged => KeyContext::Untagged,
+            }
+        }
+    }
+
+    /// The as-of time of the data the current pane shows.
+    pub fn as_of(&self) -> Option<DateTime<Utc>> {
+        match self.pane {
+            Pane::Jobs => self.jobs.as_of,
+            Pane::Spend => self.spend.as_of,
+            Pane::Untagged => self.findings.as_of,
+        }
+    }
+
+    /// Whether the current pane's data is older than `ui.stale_after_minutes`.
+    pub fn is_stale(&self) -> bool {
+        self.as_of()
+            .is_some_and(|as_of| self.now - as_of > self.stale_after)
+    }
+
+    /// Table body rows on screen, for paging.
+    pub fn page_rows(&self) -> usize {
+        usize::from(self.viewport.1.saturating_sub(CHROME_ROWS)).max(1)
+    }
+
+    /// The filter text of the current pane.
+    pub fn filter_text(&self) -> &str {
+        match self.pane {
+            Pane::Jobs => self.jobs.list.filter().text(),
+            Pane::Spend => self.spend.lines.filter().text(),
+            Pane::Untagged => self.findings.list.filter().text(),
+        }
+    }
+
+    /// Applies one action and says what the event loop must do.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::User(user) => return self.handle(user),
+            Action::InsertChar(c) => {
+                if let Some(input) = &mut self.input {
+                    input.text.push(c);
+                    self.input_changed();
+                }
+            }
+            Action::Tick(now) => {
+                self.now = now;
+                self.ticks = self.ticks.wrapping_add(1);
+                if self.notice.as_ref().is_some_and(|n| n.until <= now) {
+                    self.notice = None;
+                }
+            }
+            Action::Resize { width, height } => self.viewport = (width, height),
+            Action::RefreshDue => return self.start_refresh(RefreshKind::Auto),
+            Action::RefreshProgress(progress) => {
+                if let Some(refreshing) = &mut self.refreshing {
+                    refreshing.progress = Some(progress);
+                }
+            }
+            Action::RefreshDone(outcome) => {
+                self.refreshing = None;
+                self.apply(outcome);
+            }
+        }
+        Vec::new()
+    }
+
+    fn handle(&mut self, user: UserAction) -> Vec<Command> {
+        use UserAction as U;
+        let page = self.page_rows();
+        match user {
+            U::Quit => {
+                self.quit = true;
+                return vec![Command::Quit];
+            }
+            U::NextPane => self.show_pane(self.pane.step(1)),
+            U::PrevPane => self.show_pane(self.pane.step(-1)),
+            U::ShowJobs => self.show_pane(Pane::Jobs),
+            U::ShowSpend => self.show_pane(Pane::Spend),
+            U::ShowUntagged => self.show_pane(Pane::Untagged),
+            U::Down => self.move_by(1),
+            U::Up => self.move_by(-1),
+            U::PageDown => self.move_by(page as isize),
+            U::PageUp => self.move_by(-(page as isize)),
+            U::Top => self.move_to(0),
+            U::Bottom => self.move_to(usize::MAX),
+            U::OpenDetail => {
+                if self.has_selection() {
+                    self.open(Overlay::Detail);
+                }
+            }
+            U::Back => {
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else if !self.filter_text().is_empty() {
+                    self.set_filter("");
+                }
+            }
+            U::Help => {
+                if self.overlay == Some(Overlay::Help) {
+                    self.overlay = None;
+                } else {
+                    self.open(Overlay::Help);
+                }
+            }
+            U::ErrorHistory => self.open(Overlay::Errors),
+            U::StartFilter => {
+                self.input = Some(InputLine {
+                    kind: InputKind::Filter,
+                    text: self.filter_text().to_string(),
+                });
+            }
+            U::StartCommand => {
+                self.input = Some(InputLine {
+                    kind: InputKind::Command,
+                    text: String::new(),
+                });
+            }
+            U::SortNext => match self.pane {
+                Pane::Jobs => self.jobs.sort_next(self.now),
+                Pane::Spend => self.spend.sort_next(self.now),
+                Pane::Untagged => self.findings.sort_next(self.now),
+            },
+            U::SortReverse => match self.pane {
+                Pane::Jobs => self.jobs.sort_reverse(self.now),
+                Pane::Spend => self.spend.sort_reverse(self.now),
+                Pane::Untagged => self.findings.sort_reverse(self.now),
+            },
+            U::Refresh => return self.start_refresh(RefreshKind::Manual),
+            U::CycleKind => self.jobs.cycle_kind(),
+            U::ToggleActive => self.jobs.toggle_active(),
+            U::NextGroupKey => self.spend.next_key(self.now),
+            U::InputSubmit => return self.submit_input(),
+            U::InputCancel => {
+                if let Some(input) = self.input.take()
+                    && input.kind == InputKind::Filter
+                {
+                    self.set_filter("");
+                }
+            }
+            U::InputBackspace => {
+                if let Some(input) = &mut self.input {
+                    input.text.pop();
+                    self.input_changed();
+                }
+            }
+            U::InputClear => {
+                if let Some(input) = &mut self.input {
+                    input.text.clear();
+                    self.input_changed();
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn show_pane(&mut self, pane: Pane) {
+        self.overlay = None;
+        self.pane = pane;
+    }
+
+    fn open(&mut self, overlay: Overlay) {
+        self.overlay = Some(overlay);
+        self.overlay_scroll = 0;
+        self.overlay_scroll_max = usize::MAX;
+    }
+
+    fn has_selection(&self) -> bool {
+        match self.pane {
+            Pane::Jobs => self.jobs.list.selected().is_some(),
+            Pane::Spend => self.spend.lines.selected().is_some(),
+            Pane::Untagged => self.findings.list.selected().is_some(),
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let page = self.page_rows();
+        if self.overlay.is_some() {
+            self.overlay_scroll = self
+                .overlay_scroll
+                .saturating_add_signed(delta)
+                .min(self.overlay_scroll_max);
+            return;
+        }
+        match self.pane {
+            Pane::Jobs => self.jobs.list.move_by(delta, page),
+            Pane::Spend => self.spend.lines.move_by(delta, page),
+            Pane::Untagged => self.findings.list.move_by(delta, page),
+        }
+    }
+
+    fn move_to(&mut self, index: usize) {
+        let page = self.page_rows();
+        if self.overlay.is_some() {
+            self.overlay_scroll = index.min(self.overlay_scroll_max);
+            return;
+        }
+        match self.pane {
+            Pane::Jobs => self.jobs.list.select(index, page),
+            Pane::Spend => self.spend.lines.select(index, page),
+            Pane::Untagged => self.findings.list.select(index, page),
+        }
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        match self.pane {
+            Pane::Jobs => self.jobs.set_filter(text),
+            Pane::Spend => self.spend.set_filter(text),
+            Pane::Untagged => self.findings.set_filter(text),
+        }
+        // Keep the cursor's window in place around the (possibly moved) cursor.
+        let page = self.page_rows();
+        match self.pane {
+            Pane::Jobs => self.jobs.list.move_by(0, page),
+            Pane::Spend => self.spend.lines.move_by(0, page),
+            Pane::Untagged => self.findings.list.move_by(0, page),
+        }
+    }
+
+    /// The filter applies as the user types, like k9s.
+    fn input_changed(&mut self) {
+        if let Some(InputLine {
+            kind: InputKind::Filter,
+            text,
+        }) = &self.input
+        {
+            let text = text.clone();
+            self.set_filter(&text);
+        }
+    }
+
+    fn submit_input(&mut self) -> Vec<Command> {
+        let Some(input) = self.input.take() else {
+            return Vec::new();
+        };
+        if input.kind == InputKind::Filter {
+            return Vec::new();
+        }
+        let command = input.text.trim();
+        match command {
+            "" => {}
+            "q" | "q!" | "quit" => return self.handle(UserAction::Quit),
+            "jobs" | "job" | "1" => self.show_pane(Pane::Jobs),
+            "spend" | "2" => self.show_pane(Pane::Spend),
+            "untagged" | "tags" | "3" => self.show_pane(Pane::Untagged),
+            "errors" | "err" => self.open(Overlay::Errors),
+            "help" | "h" => self.open(Overlay::Help),
+            "refresh" | "r" => return self.start_refresh(RefreshKind::Manual),
+            other => self.notify(format!(
+                "unknown command :{} (try :jobs :spend :untagged :errors :help :refresh :q)",
+                crate::sanitize::cell(other)
+            )),
+        }
+        Vec::new()
+    }
+
+    fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            until: self.now + chrono::Duration::seconds(NOTICE_SECONDS),
+        });
+    }
+
+    fn start_refresh(&mut self, kind: RefreshKind) -> Vec<Command> {
+        if let Some(reason) = &self.refresh_blocked {
+            if kind == RefreshKind::Manual {
+                self.notify(reason.clone());
+            }
+            return Vec::new();
+        }
+        if self.refreshing.is_some() {
+            if kind == RefreshKind::Manual {
+                self.notify("a refresh is already running");
+            }
+            return Vec::new();
+        }
+        self.refreshing = Some(Refreshing {
+            kind,
+            started: self.now,
+            progress: None,
+        });
+        vec![Command::Refresh(kind)]
+    }
+
+    /// Merges a refresh result: views that came back replace theirs (cursor, filter and sort
+    /// stay), views that did not stay as they were, and every error goes to the history.
+    fn apply(&mut self, outcome: RefreshOutcome) {
+        let now = self.now;
+        let mut reported = 0;
+        if let Some(source) = outcome.source {
+            self.source = source;
+        }
+        let mut log = |errors: &mut ErrorLog, text: String| {
+            errors.push(now, text);
+            reported += 1;
+        };
+        let arrived =
+            outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
+        if let Some(view) = outcome.jobs {
+            for e in &view.errors {
+                log(&mut self.errors, format!("jobs: {e}"));
+            }
+            self.jobs.set_view(view, now);
+        }
+        if let Some(view) = outcome.spend {
+            for e in &view.errors {
+                log(&mut self.errors, format!("spend: {e}"));
+            }
+            self.spend.set_view(view, now);
+        }
+        if let Some(view) = outcome.findings {
+            for e in &view.errors {
+                log(&mut self.errors, format!("tags: {e}"));
+            }
+            self.findings.set_view(view, now);
+        }
+        for e in outcome.errors {
+            log(&mut self.errors, e);
+        }
+        self.errors_from_last_refresh = reported;
+        if arrived {
+            self.empty_note = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! Scripted sessions through `App::update`: no terminal, no clock, no network.
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+
+use super::*;
+use crate::action::{Action, Command, UserAction as U};
+use crate::model::{Job, StatusPhase};
+use crate::source::RefreshOutcome;
+
+fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn app_with(mode: Mode, refresh_blocked: Option<&str>) -> App {
+    let config = crate::demo::config(&Config::default());
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut init = AppInit::from_config(&config, mode, anchor(), utc);
+    init.refresh_blocked = refresh_blocked.map(String::from);
+    let mut app = App::new(init);
+    app.load_snapshot(crate::demo::world(anchor()));
+    app.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    app
+}
+
+fn demo_app() -> App {
+    app_with(Mode::Demo, None)
+}
+
+fn press(app: &mut App, keys: &[U]) -> Vec<Command> {
+    keys.iter()
+        .flat_map(|k| app.update(Action::User(*k)))
+        .collect()
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::InsertChar(c));
+    }
+}
+
+fn selected_arn(app: &App) -> String {
+    app.jobs
+        .list
+        .selected()
+        .map(|j| j.arn.clone())
+        .expect("a job is selected")
+}
+
+fn shown_jobs(app: &App) -> Vec<&Job> {
+    app.jobs.list.window(0, usize::MAX).collect()
+}
+
+#[test]
+fn opens_on_the_jobs_pane_with_every_job_newest_first() {
+    let app = demo_app();
+    assert_eq!(app.pane, Pane::Jobs);
+    let shown = shown_jobs(&app);
+    assert_eq!(shown.len(), crate::demo::world(anchor()).jobs.rows.len());
+    assert!(shown.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+}
+
+#[test]
+fn navigation_moves_pages_and_stops_at_both_ends() {
+    let mut app = demo_app();
+    let page = app.page_rows();
+    assert_eq!(page, 34, "40 rows minus the chrome");
+    press(&mut app, &[U::Down, U::Down, U::Up]);
+    assert_eq!(app.jobs.list.selected_index(), 1);
+    press(&mut app, &[U::PageDown]);
+    assert_eq!(app.jobs.list.selected_index(), 1 + page);
+    press(&mut app, &[U::Bottom, U::Down]);
+    assert_eq!(
+        app.jobs.list.selected_index(),
+        app.jobs.list.visible_len() - 1
+    );
+    press(&mut app, &[U::Top, U::Up, U::PageUp]);
+    assert_eq!(app.jobs.list.selected_index(), 0);
+}
+
+#[test]
+fn filter_narrows_as_you_type_case_insensitively_and_esc_clears_it() {
+    let mut app = demo_app();
+    let total = app.jobs.list.visible_len();
+    press(&mut app, &[U::StartFilter]);
+    assert_eq!(app.key_context(), crate::keymap::KeyContext::Input);
+    type_text(&mut app, "RECSYS");
+    let shown = shown_jobs(&app);
+    assert!(!shown.is_empty() && shown.len() < total);
+    assert!(shown.iter().all(|j| j.name.contains("recsys")));
+    type_text(&mut app, "-train");
+    assert!(
+        shown_jobs(&app)
+            .iter()
+            .all(|j| j.name.contains("recsys-train"))
+    );
+    press(&mut app, &[U::InputSubmit]);
+    assert_eq!(
+        app.input, None,
+        "Enter keeps the filter and leaves the line"
+    );
+    assert_eq!(app.filter_text(), "RECSYS-train");
+    press(&mut app, &[U::Back]);
+    assert_eq!(app.filter_text(), "");
+    assert_eq!(app.jobs.list.visible_len(), total);
+}
+
+#[test]
+fn filter_matches_any_visible_column_and_bang_excludes() {
+    let mut app = demo_app();
+    press(&mut app, &[U::StartFilter]);
+    type_text(&mut app, "eu-west-1");
+    assert!(shown_jobs(&app).iter().all(|j| j.region == "eu-west-1"));
+    press(&mut app, &[U::InputClear]);
+    type_text(&mut app, "!completed");
+    let shown = shown_jobs(&app);
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|j| j.status.as_str() != "Completed"));
+    press(&mut app, &[U::InputCancel]);
+    assert_eq!(app.filter_text(), "", "Esc while typing clears the filter");
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let mut app = demo_app();
+    press(&mut app, &[U::SortNext]);
+    assert_eq!(app.jobs.list.sort_column(), JobColumn::Status);
+    let phases: Vec<StatusPhase> = shown_jobs(&app).iter().map(|j| j.status.phase()).collect();
+    assert_eq!(phases.first(), Some(&StatusPhase::Failed), "failures first");
+    press(&mut app, &[U::SortNext]);
+    assert_eq!(app.jobs.list.sort_column(), JobColumn::Name);
+    let names: Vec<&str> = shown_jobs(&app).iter().map(|j| j.name.as_str()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]));
+    press(&mut app, &[U::SortReverse]);
+    let names: Vec<&str> = shown_jobs(&app).iter().map(|j| j.name.as_str()).collect();
+    assert!(names.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn the_cursor_stays_on_its_job_when_the_sort_changes() {
+    let mut app = demo_app();
+    press(&mut app, &[U::Down, U::Down, U::Down]);
+    let arn = selected_arn(&app);
+    press(&mut app, &[U::SortNext, U::SortNext, U::SortReverse]);
+    assert_eq!(selected_arn(&app), arn);
+}
+
+#[test]
+fn panes_switch_with_tab_numbers_and_commands() {
+    let mut app = demo_app();
+    press(&mut app, &[U::NextPane]);
+    assert_eq!(app.pane, Pane::Spend);
+    press(&mut app, &[U::NextPane, U::NextPane]);
+    assert_eq!(app.pane, Pane::Jobs, "Tab wraps around");
+    press(&mut app, &[U::PrevPane]);
+    assert_eq!(app.pane, Pane::Untagged);
+    press(&mut app, &[U::ShowSpend]);
+    assert_eq!(app.pane, Pane::Spend);
+    press(&mut app, &[U::ShowJobs]);
+    assert_eq!(app.pane, Pane::Jobs);
+    press(&mut app, &[U::StartCommand]);
+    type_text(&mut app, "untagged");
+    press(&mut app, &[U::InputSubmit]);
+    assert_eq!(app.pane, Pane::Untagged);
+}
+
+#[test]
+fn each_pane_keeps_its_own_filter_and_cursor() {
+    let mut app = demo_app();
+    press(&mut app, &[U::Down, U::Down, U::StartFilter]);
+    type_text(&mut app, "train");
+    press(&mut app, &[U::InputSubmit, U::ShowUntagged]);
+    assert_eq!(app.filter_text(), "");
+    press(&mut app, &[U::ShowJobs]);
+    assert_eq!(app.filter_text(), "train");
+}
+
+#[test]
+fn detail_opens_on_enter_and_esc_goes_back() {
+    let mut app = demo_app();
+    press(&mut app, &[U::OpenDetail]);
+    assert_eq!(app.overlay, Some(Overlay::Detail));
+    assert_eq!(app.key_context(), crate::keymap::KeyContext::View);
+    press(&mut app, &[U::Back]);
+    assert_eq!(app.overlay, None);
+    press(&mut app, &[U::Help]);
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    press(&mut app, &[U::Help]);
+    assert_eq!(app.overlay, None, "? toggles help");
+}
+
+#[test]
+fn unknown_commands_say_so_and_q_quits() {
+    let mut app = demo_app();
+    press(&mut app, &[U::StartCommand]);
+    type_text(&mut app, "frobnicate");
+    press(&mut app, &[U::InputSubmit]);
+    let notice = app.notice.clone().expect("a notice");
+    assert!(notice.text.contains("unknown command :frobnicate"));
+    app.update(Action::Tick(anchor() + Duration::seconds(10)));
+    assert_eq!(app.notice, None, "notices expire");
+    press(&mut app, &[U::StartCommand]);
+    type_text(&mut app, "q");
+    assert_eq!(press(&mut app, &[U::InputSubmit]), vec![Command::Quit]);
+    assert!(app.should_quit());
+}
+
+#[test]
+fn quick_toggles_filter_by_kind_and_activity() {
+    let mut app = demo_app();
+    press(&mut app, &[U::CycleKind]);
+    assert_eq!(app.jobs.kind, Some(crate::model::ResourceKind::Training));
+    assert!(
+        shown_jobs(&app)
+            .iter()
+            .all(|j| j.kind.as_str() == "training")
+    );
+    press(&mut app, &[U::ToggleActive]);
+    let shown = shown_jobs(&app);
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|j| j.status.is_active() && j.kind.as_str() == "training")
+    );
+    for _ in 0..6 {
+        press(&mut app, &[U::CycleKind]);
+    }
+    assert_eq!(app.jobs.kind, None, "after the sixth kind comes all kinds");
+}
+
+#[test]
+fn refresh_asks_once_and_merges_keeping_cursor_and_filter() {
+    let mut app = demo_app();
+    press(&mut app, &[U::StartFilter]);
+    type_text(&mut app, "train");
+    press(&mut app, &[U::InputSubmit, U::Down, U::Down]);
+    let arn = selected_arn(&app);
+    assert_eq!(
+        press(&mut app, &[U::Refresh]),
+        vec![Command::Refresh(RefreshKind::Manual)]
+    );
+    assert!(app.refreshing.is_some());
+    assert!(
+        press(&mut app, &[U::Refresh]).is_empty(),
+        "no second refresh"
+    );
+
+    let mut fresh = crate::demo::world(anchor());
+    let later = anchor() + Duration::minutes(1);
+    fresh.jobs.as_of = later;
+    fresh.jobs.rows.reverse();
+    fresh.jobs.errors.push(crate::model::FetchError {
+        account: "ml-prod".into(),
+        region: Some("us-west-2".into()),
+        message: "AccessDenied".into(),
+    });
+    app.update(Action::RefreshDone(RefreshOutcome {
+        jobs: Some(fresh.jobs),
+        ..RefreshOutcome::default()
+    }));
+    assert!(app.refreshing.is_none());
+    assert_eq!(selected_arn(&app), arn, "cursor follows the ARN");
+    assert_eq!(app.filter_text(), "train");
+    assert_eq!(app.jobs.as_of, Some(later));
+    assert_eq!(app.spend.as_of, Some(anchor()), "views not returned stay");
+    let latest = app.errors.latest().expect("the error is kept");
+    assert!(latest.text.contains("ml-prod us-west-2: AccessDenied"));
+}
+
+#[test]
+fn offline_refresh_explains_instead_of_fetching() {
+    let mut app = app_with(Mode::Offline, Some("offline: refreshing is off"));
+    assert!(press(&mut app, &[U::Refresh]).is_empty());
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("offline"))
+    );
+    assert!(app.update(Action::RefreshDue).is_empty());
+}
+
+#[test]
+fn data_turns_stale_after_the_configured_minutes() {
+    let mut app = demo_app();
+    app.update(Action::Tick(anchor() + Duration::minutes(3)));
+    assert!(!app.is_stale());
+    app.update(Action::Tick(anchor() + Duration::minutes(11)));
+    assert!(app.is_stale(), "default stale_after_minutes is 10");
+}
+
+#[test]
+fn spend_groups_by_the_next_key_on_g() {
+    let mut app = demo_app();
+    press(&mut app, &[U::ShowSpend]);
+    assert_eq!(app.spend.key(), "cost-center");
+    let untagged = app
+        .spend
+        .lines
+        .rows()
+        .iter()
+        .filter(|l| l.is_untagged())
+        .count();
+    assert_eq!(untagged, 1, "the untagged share is one line");
+    let shares: f64 = app.spend.lines.rows().iter().map(|l| l.share).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "shares add up to the whole");
+    press(&mut app, &[U::NextGroupKey]);
+    assert_eq!(app.spend.key(), "project");
+    assert!(
+        app.spend
+            .lines
+            .rows()
+            .iter()
+            .any(|l| l.value == "llm-finetune")
+    );
+    assert_eq!(app.spend.days.len(), 30, "the lookback window");
+}
+
+#[test]
+fn overlay_scrolling_stops_at_the_end_the_layout_reports() {
+    let mut app = demo_app();
+    press(&mut app, &[U::OpenDetail]);
+    app.overlay_scroll_max = 3;
+    press(&mut app, &[U::Down, U::Down, U::Down, U::Down, U::Down]);
+    assert_eq!(app.overlay_scroll, 3);
+    press(&mut app, &[U::Up]);
+    assert_eq!(app.overlay_scroll, 2);
+}

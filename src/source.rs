@@ -1,0 +1,270 @@
+//! Where the terminal UI gets fresh data from, without knowing anything about AWS.
+//!
+//! The UI asks a [`SnapshotSource`] to refresh and gets back owned views on a channel; it never
+//! waits on the network and never holds a lock on its state. Three sources exist or are planned:
+//!
+//! - [`DemoSource`]: the built-in demo world (`--demo`).
+//! - the live AWS source: plugs in at [`live_source`] (see there).
+//! - [`CachingSource`]: wraps another source and writes what it returns to the SQLite cache, so
+//!   the next start (and `--offline`) shows it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::cache::Cache;
+use crate::config::LoadedConfig;
+use crate::model::{DataSource, Job, Snapshot, SpendRow, TagFinding, View};
+
+/// Why a refresh was asked for: a source may skip costly views (Cost Explorer charges per
+/// request) on automatic refreshes and fetch everything when the user pressed `r`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshKind {
+    /// The background timer.
+    Auto,
+    /// The user asked (`r`).
+    Manual,
+}
+
+/// How far a running refresh has got, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshProgress {
+    /// Steps finished so far (e.g. account-region fetches).
+    pub done: usize,
+    /// Steps in all; 0 when unknown.
+    pub total: usize,
+    /// What is being fetched now, e.g. `ml-prod us-east-1`. Outside text: sanitised on display.
+    pub label: String,
+}
+
+/// What a refresh produced. Each view is optional: a refresh may fetch only jobs, and a view
+/// that could not be fetched at all stays as it was on screen instead of being emptied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefreshOutcome {
+    /// Where the views came from; `None` leaves the displayed source unchanged.
+    pub source: Option<DataSource>,
+    pub jobs: Option<View<Job>>,
+    pub spend: Option<View<SpendRow>>,
+    pub findings: Option<View<TagFinding>>,
+    /// Failures that stopped a whole view or the whole refresh (per-account failures travel
+    /// inside each view's `errors`). Outside text: sanitised on display.
+    pub errors: Vec<String>,
+}
+
+impl RefreshOutcome {
+    /// A full snapshot as an outcome.
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        RefreshOutcome {
+            source: Some(snapshot.source),
+            jobs: Some(snapshot.jobs),
+            spend: Some(snapshot.spend),
+            findings: Some(snapshot.findings),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A refresh that produced nothing but an error.
+    pub fn failed(message: impl Into<String>) -> Self {
+        RefreshOutcome {
+            errors: vec![message.into()],
+            ..RefreshOutcome::default()
+        }
+    }
+}
+
+/// Anything that can produce fresh views for the UI.
+///
+/// `refresh` must not block: it returns a future the UI spawns on the runtime. Progress goes
+/// on `progress` (dropping messages is fine: the UI only shows the latest); the outcome is the
+/// future's value. Implementations must be cheap to call repeatedly: the UI calls them on a
+/// timer.
+pub trait SnapshotSource: Send + Sync + 'static {
+    fn refresh(
+        &self,
+        kind: RefreshKind,
+        progress: UnboundedSender<RefreshProgress>,
+    ) -> BoxFuture<'static, RefreshOutcome>;
+}
+
+/// The built-in demo world as a source.
+///
+/// It regenerates the world at the anchor time it was created with and dates it "now", so the
+/// same resources (same ARNs) come back on every refresh: the cursor stays on its row, running
+/// jobs keep running longer, and the data is never stale. Regenerating at a new anchor would
+/// rename the demo jobs (their names embed start times) every minute.
+pub struct DemoSource {
+    anchor: DateTime<Utc>,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl DemoSource {
+    /// A demo source whose world is anchored at `anchor` and dated by the wall clock.
+    pub fn new(anchor: DateTime<Utc>) -> Self {
+        DemoSource {
+            anchor,
+            clock: Utc::now,
+        }
+    }
+
+    /// A demo source with a fixed clock, for tests.
+    pub fn with_clock(anchor: DateTime<Utc>, clock: fn() -> DateTime<Utc>) -> Self {
+        DemoSource { anchor, clock }
+    }
+}
+
+impl SnapshotSource for DemoSource {
+    fn refresh(
+        &self,
+        _kind: RefreshKind,
+        progress: UnboundedSender<RefreshProgress>,
+    ) -> BoxFuture<'static, RefreshOutcome> {
+        let anchor = self.anchor;
+        let now = (self.clock)();
+        async move {
+            // Walk the demo accounts so the spinner and progress show what a live refresh does.
+            let accounts = crate::demo::config(&crate::config::Config::default()).accounts;
+            let total = accounts.len();
+            for (done, account) in accounts.iter().enumerate() {
+                // A closed channel only means nobody is watching any more.
+                let _ = progress.send(RefreshProgress {
+                    done,
+                    total,
+                    label: account.name.clone(),
+                });
+                tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+            }
+            let mut snapshot = crate::demo::world(anchor);
+            snapshot.jobs.as_of = now;
+            snapshot.spend.as_of = now;
+            snapshot.findings.as_of = now;
+            RefreshOutcome::from_snapshot(snapshot)
+        }
+        .boxed()
+    }
+}
+
+/// Wraps a source and saves every view it returns to the cache, off the UI task.
+///
+/// A failed save becomes an error in the outcome: the fresh data is still shown.
+pub struct CachingSource<S> {
+    inner: S,
+    cache_path: PathBuf,
+}
+
+impl<S: SnapshotSource> CachingSource<S> {
+    pub fn new(inner: S, cache_path: PathBuf) -> Self {
+        CachingSource { inner, cache_path }
+    }
+}
+
+impl<S: SnapshotSource> SnapshotSource for CachingSource<S> {
+    fn refresh(
+        &self,
+        kind: RefreshKind,
+        progress: UnboundedSender<RefreshProgress>,
+    ) -> BoxFuture<'static, RefreshOutcome> {
+        let fetch = self.inner.refresh(kind, progress);
+        let path = self.cache_path.clone();
+        async move {
+            let outcome = fetch.await;
+            let to_save = outcome.clone();
+            let saved = tokio::task::spawn_blocking(move || save(&path, &to_save)).await;
+            let mut outcome = outcome;
+            match saved {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => outcome.errors.push(message),
+                Err(join) => outcome
+                    .errors
+                    .push(format!("saving to the cache stopped: {join}")),
+            }
+            outcome
+        }
+        .boxed()
+    }
+}
+
+fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> {
+    let describe = |e: crate::cache::CacheError| format!("could not write the cache: {e}");
+    let opened = Cache::open(path).map_err(describe)?;
+    let mut cache = opened.cache;
+    if let Some(jobs) = &outcome.jobs {
+        cache.save_jobs(jobs).map_err(describe)?;
+    }
+    if let Some(spend) = &outcome.spend {
+        cache.save_spend(spend).map_err(describe)?;
+    }
+    if let Some(findings) = &outcome.findings {
+        cache.save_findings(findings).map_err(describe)?;
+    }
+    match opened.warning {
+        Some(warning) => Err(warning),
+        None => Ok(()),
+    }
+}
+
+/// THE SLOT FOR LIVE AWS DATA.
+///
+/// Returns the source the UI refreshes from when it runs without `--demo` or `--offline`.
+/// Until the live fetcher (`src/fetch/`, `src/aws/`) is merged this returns `None`, and the UI
+/// shows the cached snapshot with an error saying live fetching is unavailable.
+///
+/// To wire it: implement [`SnapshotSource`] for the fetcher (map its per-account failures into
+/// each view's `errors`, send a [`RefreshProgress`] per account-region, honour
+/// `config.spend.ttl_hours` on [`RefreshKind::Auto`]), then return
+/// `Some(Arc::new(CachingSource::new(fetcher, cache_path)))` here so every refresh lands in the
+/// cache too. Nothing else in the UI changes.
+pub fn live_source(_loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn anchor() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn later() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 15, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    #[tokio::test]
+    async fn demo_refresh_keeps_the_same_resources_and_dates_them_now() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let outcome = DemoSource::with_clock(anchor(), later)
+            .refresh(RefreshKind::Manual, tx)
+            .await;
+        let jobs = outcome.jobs.expect("demo returns jobs");
+        assert_eq!(jobs.as_of, later());
+        assert_eq!(jobs.rows, crate::demo::world(anchor()).jobs.rows);
+        assert!(rx.recv().await.is_some(), "progress was reported");
+    }
+
+    #[tokio::test]
+    async fn caching_source_writes_what_it_returns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cache.db");
+        let source = CachingSource::new(DemoSource::with_clock(anchor(), later), path.clone());
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let outcome = source.refresh(RefreshKind::Auto, tx).await;
+        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+        let cache = Cache::open(&path).expect("opens").cache;
+        let snapshot = cache.load_snapshot().expect("reads").expect("saved");
+        assert_eq!(
+            snapshot.jobs.rows.len(),
+            outcome.jobs.map_or(0, |j| j.rows.len())
+        );
+        assert_eq!(snapshot.jobs.as_of, later());
+    }
+}

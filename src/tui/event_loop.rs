@@ -1,0 +1,149 @@
+//! The event loop: owns the App, turns terminal events, ticks, signals and refresh results into
+//! Actions, carries out the Commands, and draws after each change.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyCode};
+use futures::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::terminal;
+use crate::action::{Action, Command, UserAction};
+use crate::app::App;
+use crate::keymap::{self, Key, KeyContext};
+use crate::source::{RefreshKind, RefreshOutcome, SnapshotSource};
+use crate::ui;
+
+/// How often the clock ticks (ages, spinner).
+const TICK: Duration = Duration::from_millis(250);
+
+/// Runs until the user quits, a terminating signal arrives or the terminal fails.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    source: Option<Arc<dyn SnapshotSource>>,
+    refresh_every: Option<Duration>,
+    refresh_at_start: bool,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let period = refresh_every.unwrap_or(Duration::from_secs(3600));
+    let mut refresh_timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    refresh_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    let size = terminal.size()?;
+    app.update(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    let mut pending = if refresh_at_start {
+        vec![Action::RefreshDue]
+    } else {
+        Vec::new()
+    };
+    loop {
+        for action in pending.drain(..) {
+            for command in app.update(action) {
+                match command {
+                    Command::Quit => return Ok(()),
+                    Command::Refresh(kind) => match &source {
+                        Some(source) => spawn_refresh(source.as_ref(), kind, tx.clone()),
+                        None => {
+                            app.update(Action::RefreshDone(RefreshOutcome::failed(
+                                "there is no data source to refresh from",
+                            )));
+                        }
+                    },
+                }
+            }
+        }
+        if terminal::panicked() {
+            anyhow::bail!("sagescope stopped after an internal error (details in the log)");
+        }
+        let area = terminal.size()?;
+        let area = ratatui::layout::Rect::new(0, 0, area.width, area.height);
+        app.overlay_scroll_max = ui::overlay_scroll_max(app, area);
+        terminal.draw(|frame| ui::render(frame, app))?;
+
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => to_action(app, &event),
+                Some(Err(err)) => return Err(err.into()),
+                None => return Ok(()),
+            },
+            _ = tick.tick() => Some(Action::Tick(Utc::now())),
+            Some(action) = rx.recv() => Some(action),
+            _ = refresh_timer.tick(), if refresh_every.is_some() => Some(Action::RefreshDue),
+            _ = sigterm.recv() => Some(Action::User(UserAction::Quit)),
+            _ = sighup.recv() => Some(Action::User(UserAction::Quit)),
+            _ = sigint.recv() => Some(Action::User(UserAction::Quit)),
+        };
+        pending.extend(action);
+    }
+}
+
+/// What a terminal event means to the App, if anything.
+pub fn to_action(app: &App, event: &Event) -> Option<Action> {
+    match event {
+        Event::Key(event) => {
+            let key = Key::from_event(event)?;
+            let context = app.key_context();
+            match keymap::resolve(context, key) {
+                Some(user) => Some(Action::User(user)),
+                None => match key.code {
+                    KeyCode::Char(c) if context == KeyContext::Input && !key.ctrl => {
+                        Some(Action::InsertChar(c))
+                    }
+                    _ => None,
+                },
+            }
+        }
+        Event::Resize(width, height) => Some(Action::Resize {
+            width: *width,
+            height: *height,
+        }),
+        _ => None,
+    }
+}
+
+/// Runs one refresh in the background; progress and the outcome come back as Actions.
+fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSender<Action>) {
+    let (progress_tx, mut progress_rx) = unbounded_channel();
+    let refresh = tokio::spawn(source.refresh(kind, progress_tx));
+    let progress_out = tx.clone();
+    tokio::spawn(async move {
+        while let Some(progress) = progress_rx.recv().await {
+            if progress_out
+                .send(Action::RefreshProgress(progress))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    tokio::spawn(
+        refresh
+            .map(|joined| {
+                joined.unwrap_or_else(|err| {
+                    RefreshOutcome::failed(format!("the refresh stopped unexpectedly: {err}"))
+                })
+            })
+            .map(move |outcome| {
+                // The UI may be gone already; nothing to tell then.
+                let _ = tx.send(Action::RefreshDone(outcome));
+            }),
+    );
+}

@@ -1,0 +1,155 @@
+//! `sagescope [--demo | --offline]`: the interactive terminal UI.
+//!
+//! Startup shows data at once (the demo world, or the cached snapshot), then refreshes in the
+//! background; the network never blocks a keypress.
+
+mod event_loop;
+mod terminal;
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+
+use crate::app::{App, AppInit, Mode};
+use crate::cli::{CliError, ModeArgs, Outcome};
+use crate::config::{Config, LoadedConfig};
+use crate::source::{DemoSource, SnapshotSource, live_source};
+use crate::ui::theme;
+
+pub use event_loop::to_action;
+
+/// Runs the terminal UI until the user quits.
+pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "the terminal UI needs a terminal; for scripts use `sagescope export`".into(),
+        ));
+    }
+    let mode = match (args.demo, args.offline) {
+        (true, _) => Mode::Demo,
+        (_, true) => Mode::Offline,
+        _ => Mode::Live,
+    };
+    let tz = chrono::Local::now().offset().fix();
+    let no_color = theme::no_color_requested();
+    let (mut app, source, config) = initial_state(loaded, mode, Utc::now(), tz, no_color);
+    let refresh_every = source
+        .as_ref()
+        .map(|_| Duration::from_secs(config.refresh.jobs_seconds.max(1)));
+    let refresh_at_start = mode == Mode::Live && source.is_some();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    let result = runtime.block_on(async {
+        let (mut terminal, guard) = terminal::enter()?;
+        let result = event_loop::run(
+            &mut terminal,
+            &mut app,
+            source,
+            refresh_every,
+            refresh_at_start,
+        )
+        .await;
+        drop(guard);
+        result
+    });
+    // Background refreshes may still be waiting on the network: do not wait for them.
+    runtime.shutdown_background();
+    result.map_err(CliError::Fatal)?;
+    Ok(Outcome::Ok)
+}
+
+/// The App with its first data (demo world, cached snapshot, or a note saying there is none),
+/// the source to refresh from, and the config in effect. Public so tests can check startup
+/// without a terminal.
+pub fn initial_state(
+    loaded: &LoadedConfig,
+    mode: Mode,
+    now: DateTime<Utc>,
+    tz: FixedOffset,
+    no_color: bool,
+) -> (App, Option<Arc<dyn SnapshotSource>>, Config) {
+    let config = match mode {
+        Mode::Demo => crate::demo::config(&loaded.config),
+        Mode::Offline | Mode::Live => loaded.config.clone(),
+    };
+    let mut init = AppInit::from_config(&config, mode, now, tz);
+    init.theme = theme::effective(config.ui.theme, no_color);
+    let source: Option<Arc<dyn SnapshotSource>> = match mode {
+        Mode::Demo => Some(Arc::new(DemoSource::new(now))),
+        Mode::Offline => None,
+        Mode::Live => live_source(loaded),
+    };
+    init.refresh_blocked = match (mode, &source) {
+        (Mode::Offline, _) => Some("offline: refreshing is off (started with --offline)".into()),
+        (Mode::Live, None) => {
+            Some("live AWS fetching is not part of this build yet; try `sagescope --demo`".into())
+        }
+        _ => None,
+    };
+    let mut app = App::new(init);
+    for warning in &loaded.warnings {
+        app.push_error(format!("config: {warning}"));
+    }
+    match mode {
+        Mode::Demo => app.load_snapshot(crate::demo::world(now)),
+        Mode::Offline | Mode::Live => load_cache(&mut app, loaded, mode, source.is_some()),
+    }
+    if let (Mode::Live, Some(reason)) = (mode, app.refresh_blocked.clone()) {
+        app.push_error(reason);
+    }
+    (app, source, config)
+}
+
+/// Shows the cached snapshot, or says on screen why there is none.
+fn load_cache(app: &mut App, loaded: &LoadedConfig, mode: Mode, can_fetch: bool) {
+    let Some(path) = loaded
+        .config
+        .cache_path
+        .clone()
+        .or_else(crate::paths::cache_file)
+    else {
+        app.empty_note =
+            Some("No cache directory is known here; set [cache] path in the config.".into());
+        return;
+    };
+    let opened = match crate::cache::Cache::open(&path) {
+        Ok(opened) => opened,
+        Err(err) => {
+            app.push_error(format!("cache: {err}"));
+            app.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
+            return;
+        }
+    };
+    if let Some(warning) = opened.warning {
+        app.push_error(format!("cache: {warning}"));
+    }
+    match opened.cache.load_snapshot() {
+        Ok(Some(snapshot)) => app.load_snapshot(snapshot),
+        Ok(None) => {
+            let next = match (mode, can_fetch) {
+                (Mode::Live, true) => "Fetching the first one now…",
+                (Mode::Live, false) => {
+                    "Live fetching is not available in this build: try `sagescope --demo`."
+                }
+                _ => "Run `sagescope refresh` (or start without --offline) to fetch one.",
+            };
+            app.empty_note = Some(format!(
+                "No cached snapshot yet in {}. {next}",
+                path.display()
+            ));
+        }
+        Err(err) => {
+            app.push_error(format!("cache: {err}"));
+            app.empty_note = Some(format!(
+                "The cached snapshot in {} cannot be read: {err}",
+                path.display()
+            ));
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The detail view (Enter): everything known about the selected row, the full failure reason
+//! and every tag included. Text is wrapped here so scrolling knows how long it is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::format;
+use super::theme::{Palette, palette};
+use crate::app::{App, Pane, SpendLine, instance_label};
+use crate::model::{Job, TagFinding, Tags};
+use crate::sanitize;
+
+const LABEL: usize = 16;
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let p = palette(app.theme);
+    let block = Block::bordered()
+        .border_style(p.border)
+        .title(Line::styled(
+            format!(" Detail · {} ", heading(app)),
+            p.title,
+        ))
+        .title_bottom(Line::styled(" Esc back · j/k scroll ", p.dim));
+    let inner = block.inner(area);
+    let lines = lines(app, inner.width);
+    let max = lines.len().saturating_sub(usize::from(inner.height));
+    let scroll = app.overlay_scroll.min(max);
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(visible).block(block), area);
+}
+
+pub fn line_count(app: &App, width: u16) -> usize {
+    lines(app, width).len()
+}
+
+fn heading(app: &App) -> String {
+    let name = match app.pane {
+        Pane::Jobs => app.jobs.list.selected().map(|j| j.name.as_str()),
+        Pane::Spend => app.spend.lines.selected().map(|l| {
+            if l.is_untagged() {
+                crate::model::UNTAGGED_LABEL
+            } else {
+                l.value.as_str()
+            }
+        }),
+        Pane::Untagged => app.findings.list.selected().map(|f| f.name.as_str()),
+    };
+    format::truncate(&sanitize::cell(name.unwrap_or("nothing selected")), 60)
+}
+
+fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let mut out = Lines {
+        lines: Vec::new(),
+        width: usize::from(width),
+        palette: palette(app.theme),
+    };
+    match app.pane {
+        Pane::Jobs => {
+            if let Some(job) = app.jobs.list.selected() {
+                job_lines(&mut out, job, app);
+            }
+        }
+        Pane::Spend => {
+            if let Some(line) = app.spend.lines.selected() {
+                spend_lines(&mut out, line, app);
+            }
+        }
+        Pane::Untagged => {
+            if let Some(finding) = app.findings.list.selected() {
+                finding_lines(&mut out, finding, app);
+            }
+        }
+    }
+    out.lines
+}
+
+struct Lines {
+    lines: Vec<Line<'static>>,
+    width: usize,
+    palette: Palette,
+}
+
+impl Lines {
+    /// `label          value`, the value wrapped under itself. `value` must be sanitised.
+    fn field(&mut self, label: &str, value: &str, style: Style) {
+        let room = self.width.saturating_sub(LABEL + 1).max(10);
+        // A label too long for its column (a long tag key) gets a line of its own.
+        let label = if format::width(label) >= LABEL {
+            self.lines
+                .push(Line::styled(format!(" {label}"), self.palette.dim));
+            ""
+        } else {
+            label
+        };
+        for (n, part) in format::wrap(value, room).into_iter().enumerate() {
+            let label = if n == 0 { label } else { "" };
+            self.lines.push(Line::from(vec![
+                Span::styled(format!(" {label:<width$}", width = LABEL), self.palette.dim),
+                Span::styled(part, style),
+            ]));
+        }
+    }
+
+    fn heading(&mut self, text: String) {
+        self.lines.push(Line::raw(""));
+        self.lines
+            .push(Line::styled(format!(" {text}"), self.palette.header));
+    }
+
+    /// A block of outside text (a failure reason), newlines kept, wrapped, indented.
+    fn block(&mut self, text: &str, style: Style) {
+        let room = self.width.saturating_sub(4).max(10);
+        for part in format::wrap(&sanitize::block(text), room) {
+            self.lines.push(Line::styled(format!("   {part}"), style));
+        }
+    }
+
+    fn tags(&mut self, tags: &Tags) {
+        self.heading(format!("Tags ({})", tags.len()));
+        if tags.is_empty() {
+            self.lines
+                .push(Line::styled("   none".to_string(), self.palette.dim));
+        }
+        for (key, value) in tags {
+            let text = self.palette.text;
+            self.field(
+                &format!("  {}", sanitize::cell(key)),
+                &sanitize::cell(value),
+                text,
+            );
+        }
+    }
+}
+
+fn job_lines(out: &mut Lines, job: &Job, app: &App) {
+    let (p, tz) = (out.palette, app.tz);
+    out.field("name", &sanitize::cell(&job.name), p.title);
+    out.field("kind", job.kind.as_str(), p.text);
+    let phase = job.status.phase().label();
+    let status = if job.status.as_str().eq_ignore_ascii_case(phase) {
+        sanitize::cell(job.status.as_str()).into_owned()
+    } else {
+        format!("{} ({phase})", sanitize::cell(job.status.as_str()))
+    };
+    out.field("status", &status, p.status(job.status.phase()));
+    let account = format!(
+        "{} ({})",
+        sanitize::cell(&job.account_name),
+        sanitize::cell(&job.account_id)
+    );
+    out.field("account", &account, p.text);
+    out.field("region", &sanitize::cell(&job.region), p.text);
+    out.field("arn", &sanitize::cell(&job.arn), p.text);
+    let instance = instance_label(job);
+    out.field(
+        "instance",
+        if instance.is_empty() {
+            "unknown"
+        } else {
+            &instance
+        },
+        p.text,
+    );
+    let created = format!(
+        "{} ({})",
+        format::timestamp(job.created_at, tz),
+        format::age(app.now, job.created_at)
+    );
+    out.field("created", &created, p.text);
+    let ended = job
+        .ended_at
+        .map_or_else(|| "not ended".to_string(), |t| format::timestamp(t, tz));
+    out.field("ended", &ended, p.text);
+    out.field("duration", &format::duration(job.duration(app.now)), p.text);
+    if let Some(modified) = job.last_modified_at {
+        out.field("last modified", &format::timestamp(modified, tz), p.text);
+    }
+    if let Some(reason) = &job.failure_reason {
+        out.heading("Failure reason".into());
+        out.block(reason, p.failed);
+    }
+    out.tags(&job.tags);
+}
+
+fn spend_lines(out: &mut Lines, line: &SpendLine, app: &App) {
+    let p = out.palette;
+    let spend = &app.spend;
+    out.field("tag key", &sanitize::cell(spend.key()), p.text);
+    out.field(
+        "tag value",
+        &line.label(),
+        if line.is_untagged() {
+            p.untagged
+        } else {
+            p.title
+        },
+    );
+    let total = format!(
+        "{} over {} days",
+        format::money(line.total, &spend.unit),
+        spend.days.len()
+    );
+    out.field("total", &total, p.text);
+    out.field(
+        "share",
+        &format!(
+            "{} of {}",
+            format::share(line.share),
+            format::money(spend.total, &spend.unit)
+        ),
+        p.text,
+    );
+    out.heading("Per day".into());
+    let max = line.daily.iter().copied().fold(0.0_f64, f64::max);
+    let bar_room = out.width.saturating_sub(LABEL + 16).min(40);
+    let estimated_from = spend.days.len().saturating_sub(spend.estimated_days);
+    for (n, (day, amount)) in spend.days.iter().zip(&line.daily).enumerate().rev() {
+        let cells = if max > 0.0 {
+            (amount / max * bar_room as f64).round() as usize
+        } else {
+            0
+        };
+        let mark = if n >= estimated_from {
+            " estimated"
+        } else {
+            ""
+        };
+        out.lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    " {:<width$}",
+                    day.format("%Y-%m-%d %a").to_string(),
+                    width = LABEL
+                ),
+                p.dim,
+            ),
+            Span::raw(format!("{:>11} ", format::money(*amount, &spend.unit))),
+            Span::styled("█".repeat(cells), p.accent),
+            Span::styled(mark, p.dim),
+        ]));
+    }
+}
+
+fn finding_lines(out: &mut Lines, f: &TagFinding, app: &App) {
+    let p = out.palette;
+    out.field("name", &sanitize::cell(&f.name), p.title);
+    out.field("kind", f.kind.as_str(), p.text);
+    let account = format!(
+        "{} ({})",
+        sanitize::cell(&f.account_name),
+        sanitize::cell(&f.account_id)
+    );
+    out.field("account", &account, p.text);
+    out.field("region", &sanitize::cell(&f.region), p.text);
+    out.field("arn", &sanitize::cell(&f.arn), p.text);
+    if let Some(created) = f.created_at {
+        out.field("created", &format::timestamp(created, app.tz), p.text);
+    }
+    out.heading(format!("Problems ({})", f.problem_count()));
+    for key in &f.missing {
+        out.field("  missing", &sanitize::cell(key), p.failed);
+    }
+    for m in &f.miscased {
+        let text = format!(
+            "{} should be spelled {}",
+            sanitize::cell(&m.found),
+            sanitize::cell(&m.expected)
+        );
+        out.field("  miscased", &text, p.stopped);
+    }
+    for i in &f.invalid {
+        let text = format!(
+            "{}={} (allowed: {})",
+            sanitize::cell(&i.key),
+            sanitize::cell(&i.value),
+            sanitize::cell(&i.allowed.join(", "))
+        );
+        out.field("  invalid value", &text, p.stopped);
+    }
+    out.tags(&f.tags);
+}

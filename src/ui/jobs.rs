@@ -1,0 +1,120 @@
+//! The Jobs pane: every job, endpoint and notebook across accounts × regions.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
+
+use super::table::{self, ColumnSpec, TableDraw};
+use super::theme::{Palette, palette};
+use super::{empty_message, filter_note, format, no_data_lines};
+use crate::app::{App, JobColumn, JobsPane, instance_label};
+use crate::model::Job;
+use crate::sanitize;
+
+fn specs(jobs: &JobsPane) -> [ColumnSpec; 8] {
+    let clamp = |w: usize, lo: u16, hi: u16| u16::try_from(w).unwrap_or(hi).clamp(lo, hi);
+    [
+        ColumnSpec::new("account", clamp(jobs.account_width, 7, 16), 3),
+        ColumnSpec::new("region", clamp(jobs.region_width, 6, 14), 7),
+        ColumnSpec::new("kind", 10, 2),
+        ColumnSpec::flexible("name", 24, 0),
+        ColumnSpec::new("status", 12, 1),
+        ColumnSpec::new("instance", 18, 6),
+        ColumnSpec::new("started", 8, 4).right(),
+        ColumnSpec::new("duration", 8, 5).right(),
+    ]
+}
+
+fn spec_index(column: JobColumn) -> usize {
+    match column {
+        JobColumn::Account => 0,
+        JobColumn::Region => 1,
+        JobColumn::Kind => 2,
+        JobColumn::Name => 3,
+        JobColumn::Status => 4,
+        JobColumn::Instance => 5,
+        JobColumn::Started => 6,
+        JobColumn::Duration => 7,
+    }
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let p = palette(app.theme);
+    let jobs = &app.jobs;
+    let block = Block::bordered()
+        .border_style(p.border)
+        .title(title(jobs, &p));
+    if jobs.list.rows().is_empty() {
+        return empty_message(frame, block, area, no_data_lines(app, "jobs"));
+    }
+    if jobs.list.visible_len() == 0 {
+        let hint = "No job matches the filter and toggles (Esc clears the filter, t and a toggle).";
+        return empty_message(frame, block, area, vec![Line::raw(hint)]);
+    }
+    let inner = block.inner(area);
+    let specs = specs(jobs);
+    let columns = table::fit(&specs, inner.width);
+    let body = usize::from(inner.height.saturating_sub(1));
+    let start = jobs.list.window_start(body);
+    let rows = jobs
+        .list
+        .window(start, body)
+        .map(|job| cells(job, app, &p, &columns))
+        .collect();
+    let draw = TableDraw {
+        block,
+        specs: &specs,
+        columns: &columns,
+        sorted_by: Some((
+            spec_index(jobs.list.sort_column()),
+            jobs.list.sort_descending(),
+        )),
+        rows,
+        selected: jobs.list.selected_index().checked_sub(start),
+    };
+    table::draw(frame, area, draw, &p);
+}
+
+fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
+    let c = jobs.counts;
+    let mut spans = vec![
+        Span::styled(format!(" Jobs {}", c.total), p.title),
+        Span::raw(" · "),
+        Span::styled(format!("{} running", c.running), p.running),
+        Span::raw(" · "),
+        Span::styled(
+            format!("{} failed", c.failed),
+            if c.failed > 0 { p.failed } else { p.text },
+        ),
+    ];
+    if let Some(kind) = jobs.kind {
+        spans.push(Span::styled(format!(" · {kind} only"), p.accent));
+    }
+    if jobs.active_only {
+        spans.push(Span::styled(" · active only", p.accent));
+    }
+    let note = filter_note(jobs.list.filter().text(), jobs.list.visible_len(), c.total);
+    spans.push(Span::styled(note, p.accent));
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+fn cells<'a>(job: &'a Job, app: &App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
+    columns
+        .iter()
+        .map(|&(i, _)| match i {
+            0 => Span::raw(sanitize::cell(&job.account_name)),
+            1 => Span::raw(sanitize::cell(&job.region)),
+            2 => Span::raw(job.kind.as_str()),
+            3 => Span::raw(sanitize::cell(&job.name)),
+            4 => Span::styled(
+                sanitize::cell(job.status.as_str()),
+                p.status(job.status.phase()),
+            ),
+            5 => Span::raw(instance_label(job)),
+            6 => Span::raw(format::short_age(app.now, job.created_at)),
+            _ => Span::raw(format::duration(job.duration(app.now))),
+        })
+        .collect()
+}

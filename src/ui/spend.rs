@@ -1,0 +1,151 @@
+//! The Spend pane: spend by tag value over the lookback window, the untagged share as its own
+//! row, and a chart of the daily totals below.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
+
+use super::table::{self, ColumnSpec, TableDraw};
+use super::theme::{Palette, palette};
+use super::{empty_message, filter_note, format, no_data_lines, spend_chart};
+use crate::app::{App, SpendColumn, SpendLine, SpendPane};
+use crate::sanitize;
+
+/// Below this many rows inside the pane, the chart is left out and the table gets them all.
+const CHART_MIN_HEIGHT: u16 = 14;
+
+fn specs(spend: &SpendPane) -> [ColumnSpec; 4] {
+    let days = u16::try_from(spend.days.len()).unwrap_or(60).clamp(8, 60);
+    [
+        ColumnSpec::flexible("tag value", 16, 0),
+        ColumnSpec::new("total", 11, 1).right(),
+        ColumnSpec::new("share", 6, 2).right(),
+        ColumnSpec::new("per day", days, 3),
+    ]
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let p = palette(app.theme);
+    let spend = &app.spend;
+    let block = Block::bordered()
+        .border_style(p.border)
+        .title(title(spend, &p));
+    if spend.keys_in_data().is_empty() {
+        return empty_message(frame, block, area, no_data_lines(app, "spend"));
+    }
+    if spend.lines.rows().is_empty() {
+        let text = format!(
+            "No spend grouped by `{}` in this snapshot (grouped keys: {}). Press g for the next key.",
+            sanitize::cell(spend.key()),
+            sanitize::cell(&spend.keys_in_data().join(", "))
+        );
+        return empty_message(frame, block, area, vec![Line::raw(text)]);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (table_area, chart_area) = if inner.height >= CHART_MIN_HEIGHT {
+        let rows = u16::try_from(spend.lines.visible_len() + 1).unwrap_or(u16::MAX);
+        let table_height = rows.clamp(4, inner.height / 2);
+        let [t, c] =
+            Layout::vertical([Constraint::Length(table_height), Constraint::Min(1)]).areas(inner);
+        (t, Some(c))
+    } else {
+        (inner, None)
+    };
+    draw_table(frame, spend, table_area, &p);
+    if let Some(chart_area) = chart_area {
+        spend_chart::render(frame, app, chart_area);
+    }
+}
+
+fn draw_table(frame: &mut Frame, spend: &SpendPane, area: Rect, p: &Palette) {
+    if spend.lines.visible_len() == 0 {
+        let line = Line::styled("No tag value matches the filter (Esc clears it).", p.dim);
+        frame.render_widget(line, area);
+        return;
+    }
+    let specs = specs(spend);
+    let columns = table::fit(&specs, area.width);
+    let body = usize::from(area.height.saturating_sub(1));
+    let start = spend.lines.window_start(body);
+    let rows = spend
+        .lines
+        .window(start, body)
+        .map(|line| cells(line, spend, p, &columns))
+        .collect();
+    let sorted = match spend.lines.sort_column() {
+        SpendColumn::Total => 1,
+        SpendColumn::Value => 0,
+    };
+    let draw = TableDraw {
+        block: Block::new(),
+        specs: &specs,
+        columns: &columns,
+        sorted_by: Some((sorted, spend.lines.sort_descending())),
+        rows,
+        selected: spend.lines.selected_index().checked_sub(start),
+    };
+    table::draw(frame, area, draw, p);
+}
+
+fn title<'a>(spend: &SpendPane, p: &Palette) -> Line<'a> {
+    let mut spans = vec![Span::styled(
+        format!(" Spend by {}", sanitize::cell(spend.key())),
+        p.title,
+    )];
+    if let Some(last) = spend.days.last() {
+        spans.push(Span::raw(format!(
+            " · {} days to {} · {}",
+            spend.days.len(),
+            last.format("%m-%d"),
+            format::money(spend.total, &spend.unit)
+        )));
+        let untagged = if spend.total > 0.0 {
+            spend.untagged_total / spend.total
+        } else {
+            0.0
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("untagged {}", format::share(untagged)),
+            p.untagged,
+        ));
+    }
+    let lines = spend.lines.rows().len();
+    spans.push(Span::styled(
+        filter_note(
+            spend.lines.filter().text(),
+            spend.lines.visible_len(),
+            lines,
+        ),
+        p.accent,
+    ));
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+fn cells<'a>(
+    line: &SpendLine,
+    spend: &SpendPane,
+    p: &Palette,
+    columns: &[(usize, u16)],
+) -> Vec<Span<'a>> {
+    columns
+        .iter()
+        .map(|&(i, width)| match i {
+            0 if line.is_untagged() => Span::styled(line.label(), p.untagged),
+            0 => Span::raw(line.label()),
+            1 => Span::raw(format::money(line.total, &spend.unit)),
+            2 => Span::raw(format::share(line.share)),
+            _ => Span::styled(
+                format::sparkline(&line.daily, usize::from(width)),
+                if line.is_untagged() {
+                    p.untagged
+                } else {
+                    p.accent
+                },
+            ),
+        })
+        .collect()
+}
