@@ -18,6 +18,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cache::Cache;
 use crate::config::LoadedConfig;
+use crate::fetch::{JobFetcher, KnownState};
 use crate::model::{DataSource, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// Why a refresh was asked for: a source may skip costly views (Cost Explorer charges per
@@ -206,19 +207,97 @@ fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> 
     }
 }
 
-/// THE SLOT FOR LIVE AWS DATA.
+/// The live AWS source: every configured account × region, through one long-lived
+/// [`JobFetcher`] (it keeps credentials and the rate limiter between refreshes, so a steady
+/// state refresh costs about one List call per kind per account-region).
 ///
-/// Returns the source the UI refreshes from when it runs without `--demo` or `--offline`.
-/// Until the live fetcher (`src/fetch/`, `src/aws/`) is merged this returns `None`, and the UI
-/// shows the cached snapshot with an error saying live fetching is unavailable.
-///
-/// To wire it: implement [`SnapshotSource`] for the fetcher (map its per-account failures into
-/// each view's `errors`, send a [`RefreshProgress`] per account-region, honour
-/// `config.spend.ttl_hours` on [`RefreshKind::Auto`]), then return
-/// `Some(Arc::new(CachingSource::new(fetcher, cache_path)))` here so every refresh lands in the
-/// cache too. Nothing else in the UI changes.
-pub fn live_source(_loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
-    None
+/// Each refresh starts from what the previous one knew (first from the cache), and writes the
+/// jobs view and describe cache back in one transaction, off the UI task.
+pub struct LiveSource {
+    fetcher: Arc<JobFetcher>,
+    known: Arc<tokio::sync::Mutex<KnownState>>,
+    cache_path: PathBuf,
+}
+
+impl LiveSource {
+    /// A source for `config`, starting from the state cached at `cache_path` (if readable).
+    pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
+        let known = Cache::open(&cache_path)
+            .ok()
+            .and_then(|opened| opened.cache.load_known().ok())
+            .unwrap_or_default();
+        LiveSource {
+            fetcher: Arc::new(JobFetcher::new(config)),
+            known: Arc::new(tokio::sync::Mutex::new(known)),
+            cache_path,
+        }
+    }
+}
+
+impl SnapshotSource for LiveSource {
+    fn refresh(
+        &self,
+        _kind: RefreshKind,
+        progress: UnboundedSender<RefreshProgress>,
+    ) -> BoxFuture<'static, RefreshOutcome> {
+        let fetcher = self.fetcher.clone();
+        let known = self.known.clone();
+        let path = self.cache_path.clone();
+        async move {
+            // One refresh at a time: a second `r` waits for the first instead of doubling
+            // the requests.
+            let mut known = known.lock().await;
+            let report = move |p: crate::fetch::Progress| {
+                let label = match &p.region {
+                    Some(region) => format!("{} {region}", p.account),
+                    None => p.account.clone(),
+                };
+                // A closed channel only means nobody is watching any more.
+                let _ = progress.send(RefreshProgress {
+                    done: p.done,
+                    total: p.total,
+                    label,
+                });
+            };
+            let fetched = fetcher.fetch(&known, &report).await;
+            *known = fetched.known_state();
+            let mut outcome = RefreshOutcome {
+                source: Some(DataSource::Live),
+                jobs: Some(fetched.view.clone()),
+                ..RefreshOutcome::default()
+            };
+            let saved = tokio::task::spawn_blocking(move || {
+                let opened =
+                    Cache::open(&path).map_err(|e| format!("could not write the cache: {e}"))?;
+                let mut cache = opened.cache;
+                cache
+                    .save_jobs_fetch(&fetched)
+                    .map_err(|e| format!("could not write the cache: {e}"))?;
+                opened.warning.map_or(Ok(()), Err)
+            })
+            .await;
+            match saved {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => outcome.errors.push(message),
+                Err(join) => outcome
+                    .errors
+                    .push(format!("saving to the cache stopped: {join}")),
+            }
+            outcome
+        }
+        .boxed()
+    }
+}
+
+/// The source the UI refreshes from when it runs without `--demo` or `--offline`: live AWS,
+/// written through to the cache. `None` only when no cache location is known.
+pub fn live_source(loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
+    let path = loaded
+        .config
+        .cache_path
+        .clone()
+        .or_else(crate::paths::cache_file)?;
+    Some(Arc::new(LiveSource::new(&loaded.config, path)))
 }
 
 #[cfg(test)]
