@@ -61,6 +61,15 @@ impl AccountLink for AwsAccount {
     fn connect_requests(&self) -> &[&'static str] {
         &self.connect_requests
     }
+
+    fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
+        Some(Arc::new(crate::spend::cost_explorer::CostExplorerSource::new(&self.sdk)))
+    }
+
+    fn metric_source(&self, region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
+        let conf = self.sdk.to_builder().region(Region::new(region.to_string())).build();
+        Some(Arc::new(crate::metrics::cloudwatch::CloudWatchSource::new(&conf)))
+    }
 }
 
 /// Production retries: the SDK's standard mode (up to 4 attempts, exponential backoff with

@@ -117,6 +117,17 @@ pub trait AccountLink: Send + Sync {
     fn connect_requests(&self) -> &[&'static str] {
         &[]
     }
+
+    /// Cost Explorer with this account's credentials (meaningful for `spend.account`).
+    /// `None` from fakes that do not serve spend.
+    fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
+        None
+    }
+
+    /// CloudWatch in one region of this account. `None` from fakes that serve no metrics.
+    fn metric_source(&self, _region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
+        None
+    }
 }
 
 /// Opens accounts: resolves credentials (profile, SSO, assumed role) and the account id.
