@@ -1,6 +1,6 @@
 //! How the terminal UI copes with 100,000 jobs: one full frame of the Jobs pane, one filter
 //! keystroke (both the narrowing kind, typing a letter, and the widening kind, deleting one),
-//! and a page down with its frame.
+//! a refresh merging 100,000 fresh rows, and a page down with its frame.
 //!
 //! Run: `cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3`
 
@@ -22,8 +22,8 @@ fn anchor() -> DateTime<Utc> {
         .expect("valid time")
 }
 
-/// The demo jobs repeated to 100,000, each with its own name, ARN and start time.
-fn big_app() -> App {
+/// The demo world with its jobs repeated to 100,000, each with its own name, ARN and start.
+fn big_snapshot() -> sagescope::model::Snapshot {
     let world = sagescope::demo::world(anchor());
     let base = world.jobs.rows.clone();
     let jobs: Vec<Job> = (0..ROWS)
@@ -37,6 +37,11 @@ fn big_app() -> App {
         .collect();
     let mut snapshot = world;
     snapshot.jobs.rows = jobs;
+    snapshot
+}
+
+fn big_app() -> App {
+    let snapshot = big_snapshot();
     let config = sagescope::demo::config(&Config::default());
     let utc = FixedOffset::east_opt(0).expect("valid offset");
     let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc));
@@ -83,6 +88,16 @@ fn benches(c: &mut Criterion) {
         b.iter_batched_ref(
             || deleting.clone(),
             |app| app.update(Action::User(UserAction::InputBackspace)),
+            BatchSize::LargeInput,
+        );
+    });
+
+    // A refresh landing: search texts rebuilt, rows sorted, filter and cursor restored.
+    let fresh = RefreshOutcome::from_snapshot(big_snapshot());
+    c.bench_function("refresh merge, 100k rows", |b| {
+        b.iter_batched_ref(
+            || (app.clone(), fresh.clone()),
+            |(app, fresh)| app.update(Action::RefreshDone(std::mem::take(fresh))),
             BatchSize::LargeInput,
         );
     });

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::listing::{Listed, Listing, SortColumn};
+use super::search::{SEPARATOR, push_lowercase};
 use crate::model::{TagFinding, View};
 use crate::sanitize;
 
@@ -76,18 +77,19 @@ impl Listed for TagFinding {
         &self.arn
     }
 
-    fn search_text(&self) -> String {
-        [
-            sanitize::cell(&self.account_name).into_owned(),
-            sanitize::cell(&self.region).into_owned(),
-            self.kind.as_str().to_string(),
-            sanitize::cell(&self.name).into_owned(),
-            missing_label(self),
-            miscased_label(self),
-            invalid_label(self),
-        ]
-        .join("\u{1f}")
-        .to_lowercase()
+    fn write_search_text(&self, out: &mut String) {
+        for part in [
+            sanitize::cell(&self.account_name).as_ref(),
+            sanitize::cell(&self.region).as_ref(),
+            self.kind.as_str(),
+            sanitize::cell(&self.name).as_ref(),
+            missing_label(self).as_str(),
+            miscased_label(self).as_str(),
+            invalid_label(self).as_str(),
+        ] {
+            push_lowercase(out, part);
+            out.push(SEPARATOR);
+        }
     }
 
     fn compare(&self, other: &Self, column: FindingColumn, _now: DateTime<Utc>) -> Ordering {

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::listing::{Listed, Listing, SortColumn};
+use super::search::{SEPARATOR, push_lowercase};
 use crate::model::{Job, ResourceKind, StatusPhase, View};
 use crate::sanitize;
 
@@ -81,8 +82,7 @@ impl Listed for Job {
         &self.arn
     }
 
-    fn search_text(&self) -> String {
-        let mut text = String::with_capacity(self.name.len() + 64);
+    fn write_search_text(&self, out: &mut String) {
         for part in [
             sanitize::cell(&self.account_name).as_ref(),
             sanitize::cell(&self.region).as_ref(),
@@ -91,10 +91,9 @@ impl Listed for Job {
             sanitize::cell(self.status.as_str()).as_ref(),
             instance_label(self).as_str(),
         ] {
-            text.push_str(part);
-            text.push('\u{1f}');
+            push_lowercase(out, part);
+            out.push(SEPARATOR);
         }
-        text.to_lowercase()
     }
 
     fn compare(&self, other: &Self, column: JobColumn, now: DateTime<Utc>) -> Ordering {

@@ -29,8 +29,9 @@ pub trait Listed {
     type Column: SortColumn;
     /// Stable identity (an ARN, a tag value) the cursor follows across refreshes.
     fn key(&self) -> &str;
-    /// Lowercase text of every searchable column as the table shows it (sanitised).
-    fn search_text(&self) -> String;
+    /// Appends the lowercase text of every searchable column as the table shows it
+    /// (sanitised), columns separated by [`SEPARATOR`](super::search::SEPARATOR).
+    fn write_search_text(&self, out: &mut String);
     /// Ascending order by `column`; `now` is for columns that depend on time (durations).
     fn compare(&self, other: &Self, column: Self::Column, now: DateTime<Utc>) -> Ordering;
 }
@@ -119,7 +120,7 @@ impl<T: Listed> Listing<T> {
     /// Replaces the rows (a refresh), keeping sort, filter and the selected row (by key).
     pub fn set_rows(&mut self, rows: Vec<T>, now: DateTime<Utc>, keep: Keep<'_, T>) {
         let selected_key = self.selected().map(|row| row.key().to_string());
-        self.search = SearchIndex::build(rows.iter().map(Listed::search_text));
+        self.search = SearchIndex::build(&rows, T::write_search_text);
         self.rows = rows;
         self.resort(now);
         self.rebuild_visible(keep);
@@ -337,8 +338,8 @@ mod tests {
         fn key(&self) -> &str {
             &self.0
         }
-        fn search_text(&self) -> String {
-            self.0.to_lowercase()
+        fn write_search_text(&self, out: &mut String) {
+            out.push_str(&self.0.to_lowercase());
         }
         fn compare(&self, other: &Self, column: Col, _now: DateTime<Utc>) -> Ordering {
             match column {

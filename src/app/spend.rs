@@ -66,8 +66,8 @@ impl Listed for SpendLine {
         &self.value
     }
 
-    fn search_text(&self) -> String {
-        self.label().to_lowercase()
+    fn write_search_text(&self, out: &mut String) {
+        super::search::push_lowercase(out, &self.label());
     }
 
     fn compare(&self, other: &Self, column: SpendColumn, _now: DateTime<Utc>) -> Ordering {
