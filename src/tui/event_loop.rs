@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{Event, EventStream, KeyCode};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers};
 use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -80,7 +80,14 @@ where
 
         let action = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => to_action(app, &event),
+                Some(Ok(event)) => {
+                    let (escape, event) = split_alt(event);
+                    if let Some(escape) = escape.and_then(|e| to_action(app, &e)) {
+                        // Esc never asks for work, so its commands need no handling.
+                        app.update(escape);
+                    }
+                    to_action(app, &event)
+                }
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(()),
             },
@@ -119,6 +126,23 @@ pub fn to_action(app: &App, event: &Event) -> Option<Action> {
     }
 }
 
+/// Terminals send Alt-x as ESC x, and an Esc quickly followed by a key arrives the same way
+/// (crossterm then reports Alt-x). sagescope binds nothing to Alt, so such a key is an Esc
+/// followed by the key: typing `/foo`, Esc, `2` clears the filter and shows the Spend pane.
+fn split_alt(event: Event) -> (Option<Event>, Event) {
+    match event {
+        Event::Key(mut key)
+            if key.modifiers.contains(KeyModifiers::ALT)
+                && matches!(key.code, KeyCode::Char(_)) =>
+        {
+            key.modifiers.remove(KeyModifiers::ALT);
+            let escape = KeyEvent::new_with_kind(KeyCode::Esc, KeyModifiers::NONE, key.kind);
+            (Some(Event::Key(escape)), Event::Key(key))
+        }
+        other => (None, other),
+    }
+}
+
 /// Runs one refresh in the background; progress and the outcome come back as Actions.
 fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSender<Action>) {
     let (progress_tx, mut progress_rx) = unbounded_channel();
@@ -146,4 +170,25 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
                 let _ = tx.send(Action::RefreshDone(outcome));
             }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alt_keys_are_an_escape_then_the_key() {
+        let alt_two = Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+        let (escape, key) = split_alt(alt_two);
+        assert_eq!(
+            escape,
+            Some(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)))
+        );
+        assert_eq!(
+            key,
+            Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE))
+        );
+        let plain = Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE));
+        assert_eq!(split_alt(plain.clone()), (None, plain));
+    }
 }
