@@ -74,6 +74,29 @@ impl<'a> SpendStore<'a> {
             .filter(|s: &Stored<Forecast>| now - s.fetched_at < ttl))
     }
 
+    /// A stored forecast of any age (offline).
+    pub fn forecast(&self, key: &str) -> Result<Option<Stored<Forecast>>, CacheError> {
+        self.read(&format!("forecast|{key}"))
+    }
+
+    /// Remembers which account the scope's credentials belong to, so the member-account note
+    /// still works when every answer comes from the cache and nothing connects.
+    pub fn put_caller(
+        &self,
+        scope: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        self.write(&format!("caller|{scope}"), account_id, now)
+    }
+
+    /// The account id [`SpendStore::put_caller`] remembered.
+    pub fn caller(&self, scope: &str) -> Result<Option<String>, CacheError> {
+        Ok(self
+            .read::<String>(&format!("caller|{scope}"))?
+            .map(|s| s.value))
+    }
+
     /// Stores an answer, replacing any older one for the same key.
     pub fn put_pages(
         &self,
