@@ -73,6 +73,22 @@ pub struct SpendOutcome {
     pub ledger: Ledger,
 }
 
+impl SpendOutcome {
+    /// A load that could not run at all.
+    pub fn failed(request: SpendRequest, message: impl Into<String>) -> Self {
+        SpendOutcome {
+            request,
+            answer: None,
+            outlook: None,
+            drill: None,
+            errors: vec![message.into()],
+            requests: 0,
+            full_cost: 0,
+            ledger: Ledger::default(),
+        }
+    }
+}
+
 /// Requests counted while a load runs.
 #[derive(Debug, Default)]
 struct Tally {
@@ -202,16 +218,8 @@ impl SpendService {
         now: DateTime<Utc>,
         notes: Notes<'_>,
     ) -> SpendOutcome {
-        let mut out = SpendOutcome {
-            request,
-            answer: None,
-            outlook: None,
-            drill: None,
-            errors: Vec::new(),
-            requests: 0,
-            full_cost: 0,
-            ledger: Ledger::default(),
-        };
+        let mut out = SpendOutcome::failed(request, "");
+        out.errors.clear();
         let mut tally = Tally::default();
         let request = out.request.clone();
         match &request.target {
