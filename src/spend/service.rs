@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::drill::{self, DrillAnswer};
 use super::outlook::{self, Month, MonthOutlook};
+use super::store::CachedForecast;
 use super::{
     Ask, CostError, CostSource, Forecast, Freshness, Ledger, SpendAnswer, SpendError, SpendQuery,
     SpendStore, TagFilter, budget_status, cached, cached_pages, fetch_and_store,
@@ -449,7 +450,19 @@ impl SpendService {
             };
             if let Some(hit) = hit {
                 tally.full += 1;
-                return Ok(hit.value.amount);
+                return match hit.value {
+                    CachedForecast::Answer(forecast) => Ok(forecast.amount),
+                    CachedForecast::NoData(message) => {
+                        Err(forecast_failed(CostError::DataUnavailable(message), 0))
+                    }
+                    CachedForecast::Denied(message) => Err(forecast_failed(
+                        CostError::AccessDenied {
+                            operation: "GetCostForecast",
+                            message,
+                        },
+                        0,
+                    )),
+                };
             }
         }
         if freshness == Freshness::AnyAge {
@@ -469,13 +482,22 @@ impl SpendService {
         tally.full += 1;
         let store = SpendStore::new(&cache)?;
         store.record_requests(requests, now)?;
-        match got {
-            Ok(forecast) => {
-                store.put_forecast(&key, &forecast, now)?;
-                Ok(forecast.amount)
+        let lasting = match &got {
+            Ok(forecast) => Some(CachedForecast::Answer(forecast.clone())),
+            Err(CostError::DataUnavailable(message)) => {
+                Some(CachedForecast::NoData(message.clone()))
             }
-            Err(error) => Err(SpendError::Cost(super::Failed { error, requests })),
+            Err(CostError::AccessDenied { message, .. }) => {
+                Some(CachedForecast::Denied(message.clone()))
+            }
+            // Throttling, the network, the unexpected: worth asking again next time.
+            Err(_) => None,
+        };
+        if let Some(entry) = lasting {
+            store.put_forecast(&key, &entry, now)?;
         }
+        got.map(|forecast| forecast.amount)
+            .map_err(|error| forecast_failed(error, requests))
     }
 
     /// A forecast that failed: too little history is a note; anything else also an error.
@@ -584,6 +606,10 @@ impl SpendService {
             _ => format!("Cost Explorer in `{}`: {err}", self.spend_account),
         }
     }
+}
+
+fn forecast_failed(error: CostError, requests: u32) -> SpendError {
+    SpendError::Cost(super::Failed { error, requests })
 }
 
 /// What the user hears while sagescope waits out Cost Explorer's request limit.
