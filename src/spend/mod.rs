@@ -9,6 +9,9 @@
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
+//! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
+//!   so no request asks what an answer at hand already holds.
+//! - [`service`]: the one cached path the CLI and the terminal UI both ask through.
 
 pub mod budget;
 pub mod cost_explorer;

@@ -31,7 +31,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::bordered()
         .border_style(p.border)
         .title(title(spend, &p));
-    let outlook = spend_outlook::lines(spend, &p);
+    let outlook = spend_outlook::lines(spend, area.width.saturating_sub(2), &p);
     if spend.lines.rows().is_empty() {
         let nothing_at_all = spend.keys_in_data().is_empty();
         let mut lines = if nothing_at_all && app.empty_note.is_some() {

@@ -10,20 +10,28 @@ use crate::app::SpendPane;
 use crate::sanitize;
 use crate::spend::BudgetStatus;
 
-/// The outlook lines for the pane, most important first.
-pub fn lines(spend: &SpendPane, p: &Palette) -> Vec<Line<'static>> {
+/// Lines a hint or an error may take: enough for the Billing console step to show.
+const MESSAGE_LINES: usize = 3;
+
+/// The outlook lines for the pane, most important first, for a pane `width` cells wide.
+pub fn lines(spend: &SpendPane, width: u16, p: &Palette) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    let room = usize::from(width).saturating_sub(2).max(20);
+    let mut message = |mark: &str, text: &str, style| {
+        for (n, part) in format::wrap(&sanitize::cell(text), room)
+            .into_iter()
+            .take(MESSAGE_LINES)
+            .enumerate()
+        {
+            let lead = if n == 0 { mark } else { "  " };
+            out.push(Line::styled(format!("{lead}{part}"), style));
+        }
+    };
     if let Some(error) = &spend.error {
-        out.push(Line::from(vec![
-            Span::styled("✗ ", p.error),
-            Span::styled(sanitize::cell(error).into_owned(), p.error),
-        ]));
+        message("✗ ", error, p.error);
     }
     if let Some(hint) = &spend.hint {
-        out.push(Line::from(vec![
-            Span::styled("⚠ ", p.warning),
-            Span::styled(sanitize::cell(hint).into_owned(), p.warning),
-        ]));
+        message("⚠ ", hint, p.warning);
     }
     let Some(outlook) = &spend.outlook else {
         return out;
