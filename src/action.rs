@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
+use crate::spend::{Ledger, SpendOutcome, SpendRequest};
 
 /// Something that happened: a key the keymap understood, a typed character, time passing, a
 /// resized terminal, or news from a refresh running in the background.
@@ -27,6 +28,12 @@ pub enum Action {
     RefreshDue,
     RefreshProgress(RefreshProgress),
     RefreshDone(RefreshOutcome),
+    /// A spend load finished (boxed: it is far larger than the other actions).
+    SpendLoaded(Box<SpendOutcome>),
+    /// Something a running spend load wants the user to hear (e.g. it is backing off).
+    SpendNote(String),
+    /// Cost Explorer requests made today, read at start for the status bar.
+    SpendLedger(Ledger),
 }
 
 /// What a key means, independent of which key it is (the keymap decides that).
@@ -61,6 +68,16 @@ pub enum UserAction {
     InputCancel,
     InputBackspace,
     InputClear,
+    /// Spend: the next or previous time range.
+    NextRange,
+    PrevRange,
+    /// Spend: every AWS service, or SageMaker only.
+    ToggleAllServices,
+    /// Answers to a question on the bottom line (a forced spend refresh).
+    ConfirmYes,
+    ConfirmNo,
+    /// From the drill-down of the untagged spend: the Untagged pane, filtered to that key.
+    JumpToUntagged,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.
@@ -70,4 +87,6 @@ pub enum Command {
     Refresh(RefreshKind),
     /// Leave the UI and restore the terminal.
     Quit,
+    /// Load spend in the background (cache first; Cost Explorer only when needed).
+    LoadSpend(SpendRequest),
 }

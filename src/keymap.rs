@@ -86,11 +86,12 @@ pub enum Section {
     Spend,
     Views,
     Input,
+    Confirm,
 }
 
 impl Section {
     /// Help screen order.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::General,
         Section::Move,
         Section::Tables,
@@ -98,6 +99,7 @@ impl Section {
         Section::Spend,
         Section::Views,
         Section::Input,
+        Section::Confirm,
         Section::Anywhere,
     ];
 
@@ -111,6 +113,7 @@ impl Section {
             Section::Spend => "Spend pane",
             Section::Views => "Detail, help and error views",
             Section::Input => "Filter (/) and command line (:)",
+            Section::Confirm => "Yes/no questions (forced spend refresh)",
         }
     }
 }
@@ -125,6 +128,8 @@ pub enum KeyContext {
     View,
     /// Typing into the filter or the command line.
     Input,
+    /// A yes/no question on the bottom line.
+    Confirm,
 }
 
 impl KeyContext {
@@ -137,6 +142,7 @@ impl KeyContext {
             KeyContext::Untagged => &[Anywhere, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
             KeyContext::Input => &[Anywhere, Input],
+            KeyContext::Confirm => &[Anywhere, Confirm],
         }
     }
 }
@@ -354,16 +360,76 @@ pub const KEYMAP: &[Binding] = &[
         "clear the line",
         "",
     ),
+    bind(
+        S::Spend,
+        A::OpenDetail,
+        &[Key::plain(K::Enter)],
+        "drill down: by service and by account",
+        "drill-down",
+    ),
+    bind(
+        S::Spend,
+        A::Refresh,
+        &[Key::ch('r')],
+        "refresh spend: shows the cost, asks y/n",
+        "refresh",
+    ),
+    bind(
+        S::Spend,
+        A::NextRange,
+        &[Key::ch('t'), Key::ch(']')],
+        "next range: 7d 30d 90d MTD last month",
+        "range",
+    ),
+    bind(
+        S::Spend,
+        A::PrevRange,
+        &[Key::ch('[')],
+        "previous time range",
+        "",
+    ),
+    bind(
+        S::Spend,
+        A::ToggleAllServices,
+        &[Key::ch('a')],
+        "all AWS services, or SageMaker only",
+        "services",
+    ),
+    bind(
+        S::Views,
+        A::JumpToUntagged,
+        &[Key::ch('u')],
+        "untagged spend: resources missing the key",
+        "",
+    ),
+    bind(
+        S::Confirm,
+        A::ConfirmYes,
+        &[Key::ch('y'), Key::plain(K::Enter)],
+        "yes",
+        "yes",
+    ),
+    bind(
+        S::Confirm,
+        A::ConfirmNo,
+        &[Key::ch('n'), Key::plain(K::Esc)],
+        "no",
+        "no",
+    ),
 ];
 
 /// What `key` means in `context`, if anything.
 pub fn resolve(context: KeyContext, key: Key) -> Option<UserAction> {
+    binding_for(context, key).map(|binding| binding.action)
+}
+
+/// The binding `key` triggers in `context`: the first section that binds it wins.
+fn binding_for(context: KeyContext, key: Key) -> Option<&'static Binding> {
     context.sections().iter().find_map(|section| {
         KEYMAP
             .iter()
             .filter(|binding| binding.section == *section)
             .find(|binding| binding.keys.contains(&key))
-            .map(|binding| binding.action)
     })
 }
 
@@ -377,7 +443,12 @@ pub fn hints(context: KeyContext) -> Vec<(String, &'static str)> {
                 .iter()
                 .filter(move |binding| binding.section == *section && !binding.hint.is_empty())
         })
-        .filter_map(|binding| binding.keys.first().map(|key| (key.label(), binding.hint)))
+        .filter_map(|binding| {
+            let key = binding.keys.first()?;
+            // A key a more specific section took over is not hinted twice.
+            let winner = binding_for(context, *key)?;
+            std::ptr::eq(winner, binding).then(|| (key.label(), binding.hint))
+        })
         .collect()
 }
 
@@ -417,6 +488,7 @@ mod tests {
             KeyContext::Untagged,
             KeyContext::View,
             KeyContext::Input,
+            KeyContext::Confirm,
         ] {
             let mut seen: Vec<(Key, Section)> = Vec::new();
             for section in context.sections() {

@@ -20,6 +20,7 @@ use crate::cache::Cache;
 use crate::config::LoadedConfig;
 use crate::fetch::{JobFetcher, KnownState};
 use crate::model::{DataSource, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::spend::{CostAccess, SpendService};
 
 /// Why a refresh was asked for: a source may skip costly views (Cost Explorer charges per
 /// request) on automatic refreshes and fetch everything when the user pressed `r`.
@@ -89,6 +90,12 @@ pub trait SnapshotSource: Send + Sync + 'static {
         kind: RefreshKind,
         progress: UnboundedSender<RefreshProgress>,
     ) -> BoxFuture<'static, RefreshOutcome>;
+
+    /// Where the Spend pane's loads go (the same accounts and cache as the refreshes), if this
+    /// source serves spend.
+    fn spend(&self) -> Option<Arc<SpendService>> {
+        None
+    }
 }
 
 /// The built-in demo world as a source.
@@ -100,24 +107,38 @@ pub trait SnapshotSource: Send + Sync + 'static {
 pub struct DemoSource {
     anchor: DateTime<Utc>,
     clock: fn() -> DateTime<Utc>,
+    spend: Option<Arc<SpendService>>,
 }
 
 impl DemoSource {
     /// A demo source whose world is anchored at `anchor` and dated by the wall clock.
     pub fn new(anchor: DateTime<Utc>) -> Self {
-        DemoSource {
-            anchor,
-            clock: Utc::now,
-        }
+        Self::with_clock(anchor, Utc::now)
     }
 
     /// A demo source with a fixed clock, for tests.
     pub fn with_clock(anchor: DateTime<Utc>, clock: fn() -> DateTime<Utc>) -> Self {
-        DemoSource { anchor, clock }
+        DemoSource {
+            anchor,
+            clock,
+            spend: demo_spend(anchor),
+        }
     }
 }
 
+/// The demo's Cost Explorer: the demo world's spend, answers cached in memory only (the demo
+/// never touches the user's cache file).
+pub fn demo_spend(anchor: DateTime<Utc>) -> Option<Arc<SpendService>> {
+    let config = crate::demo::config(&crate::config::Config::default());
+    let rows = crate::demo::world(anchor).spend.rows;
+    SpendService::demo(&config, rows).ok().map(Arc::new)
+}
+
 impl SnapshotSource for DemoSource {
+    fn spend(&self) -> Option<Arc<SpendService>> {
+        self.spend.clone()
+    }
+
     fn refresh(
         &self,
         _kind: RefreshKind,
@@ -163,6 +184,10 @@ impl<S: SnapshotSource> CachingSource<S> {
 }
 
 impl<S: SnapshotSource> SnapshotSource for CachingSource<S> {
+    fn spend(&self) -> Option<Arc<SpendService>> {
+        self.inner.spend()
+    }
+
     fn refresh(
         &self,
         kind: RefreshKind,
@@ -217,6 +242,8 @@ pub struct LiveSource {
     fetcher: Arc<JobFetcher>,
     known: Arc<tokio::sync::Mutex<KnownState>>,
     cache_path: PathBuf,
+    /// Cost Explorer in `spend.account`, through the same fetcher (one connect per account).
+    spend: Option<Arc<SpendService>>,
 }
 
 impl LiveSource {
@@ -226,15 +253,28 @@ impl LiveSource {
             .ok()
             .and_then(|opened| opened.cache.load_known().ok())
             .unwrap_or_default();
+        let fetcher = Arc::new(JobFetcher::new(config));
+        let spend = Cache::open(&cache_path).ok().map(|opened| {
+            Arc::new(SpendService::new(
+                config,
+                opened.cache,
+                CostAccess::Account(fetcher.clone()),
+            ))
+        });
         LiveSource {
-            fetcher: Arc::new(JobFetcher::new(config)),
+            fetcher,
             known: Arc::new(tokio::sync::Mutex::new(known)),
             cache_path,
+            spend,
         }
     }
 }
 
 impl SnapshotSource for LiveSource {
+    fn spend(&self) -> Option<Arc<SpendService>> {
+        self.spend.clone()
+    }
+
     fn refresh(
         &self,
         _kind: RefreshKind,
@@ -287,6 +327,21 @@ impl SnapshotSource for LiveSource {
         }
         .boxed()
     }
+}
+
+/// Spend for `--offline`: the cached Cost Explorer answers of any age, never a request.
+pub fn offline_spend(loaded: &LoadedConfig) -> Option<Arc<SpendService>> {
+    let path = loaded
+        .config
+        .cache_path
+        .clone()
+        .or_else(crate::paths::cache_file)?;
+    let opened = Cache::open(&path).ok()?;
+    Some(Arc::new(SpendService::new(
+        &loaded.config,
+        opened.cache,
+        CostAccess::Offline,
+    )))
 }
 
 /// The source the UI refreshes from when it runs without `--demo` or `--offline`: live AWS,

@@ -201,7 +201,9 @@ fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
         .count();
     assert_eq!(pages, 2);
     // The client-side limiter spaces requests of one API in one account-region (2/s by
-    // default: 0.5 s; the margin absorbs arrival jitter, unlimited calls come ms apart).
+    // default). What moto sees is arrival times, which a loaded machine jitters by a few
+    // hundred milliseconds, so check the two things jitter cannot fake: no burst (unlimited
+    // calls arrive milliseconds apart) and an average rate within the quota.
     let mut by_key: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
     for (time, account, region, operation) in &requests {
         if !(operation.starts_with("List") || operation.starts_with("Describe")) {
@@ -217,11 +219,17 @@ fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
         times.sort_by(f64::total_cmp);
         for pair in times.windows(2) {
             assert!(
-                pair[1] - pair[0] >= 0.3,
-                "{key:?} requests {:.3} s apart",
+                pair[1] - pair[0] >= 0.1,
+                "{key:?} requests {:.3} s apart: a burst",
                 pair[1] - pair[0]
             );
             spaced += 1;
+        }
+        if let [first, .., last] = times.as_slice()
+            && times.len() >= 3
+        {
+            let rate = (times.len() - 1) as f64 / (last - first);
+            assert!(rate <= 2.2, "{key:?} at {rate:.2} requests/s");
         }
     }
     assert!(

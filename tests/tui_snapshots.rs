@@ -6,13 +6,14 @@
 
 mod common;
 
-use common::{demo_app, press, screen};
+use common::{demo_app, demo_spend, press_settled, screen};
 use sagescope::action::{Action, UserAction};
 
+/// Both sizes after `keys`, spend loads answered by the demo's Cost Explorer as in the app.
 fn snapshot(name: &str, keys: &[UserAction]) {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
-        press(&mut app, keys);
+        press_settled(&mut app, &demo_spend(), keys);
         insta::assert_snapshot!(
             format!("{name}_{width}x{height}"),
             screen(&app, width, height).backend()
@@ -81,7 +82,7 @@ fn help_screen() {
 fn filter_being_typed() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
-        press(&mut app, &[UserAction::StartFilter]);
+        press_settled(&mut app, &demo_spend(), &[UserAction::StartFilter]);
         for c in "llm".chars() {
             app.update(Action::InsertChar(c));
         }
@@ -90,4 +91,52 @@ fn filter_being_typed() {
             screen(&app, width, height).backend()
         );
     }
+}
+
+#[test]
+fn spend_drill_down_of_a_value() {
+    snapshot(
+        "spend_drill_down",
+        &[
+            UserAction::ShowSpend,
+            UserAction::Down,
+            UserAction::OpenDetail,
+        ],
+    );
+}
+
+#[test]
+fn spend_drill_down_of_the_untagged_share() {
+    // Sorted by total, cost-center's untagged share is the third line.
+    snapshot(
+        "spend_drill_down_untagged",
+        &[
+            UserAction::ShowSpend,
+            UserAction::Down,
+            UserAction::Down,
+            UserAction::OpenDetail,
+        ],
+    );
+}
+
+#[test]
+fn spend_last_month_all_services() {
+    snapshot(
+        "spend_last_month_all_services",
+        &[
+            UserAction::ShowSpend,
+            UserAction::NextRange,
+            UserAction::NextRange,
+            UserAction::NextRange,
+            UserAction::ToggleAllServices,
+        ],
+    );
+}
+
+#[test]
+fn spend_forced_refresh_asks_first() {
+    snapshot(
+        "spend_confirm",
+        &[UserAction::ShowSpend, UserAction::Refresh],
+    );
 }

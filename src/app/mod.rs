@@ -10,6 +10,7 @@ mod jobs;
 mod listing;
 mod search;
 mod spend;
+mod spend_load;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -19,10 +20,10 @@ pub use findings::{
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
-pub use spend::{SpendColumn, SpendLine, SpendPane};
+pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
-use crate::config::{Config, Theme};
+use crate::config::{Config, SpendConfig, Theme};
 use crate::keymap::KeyContext;
 use crate::model::{DataSource, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
@@ -120,6 +121,8 @@ pub struct AppInit {
     pub lookback_days: u32,
     /// Why refreshing is impossible (`--offline`, no live source), or `None` when it works.
     pub refresh_blocked: Option<String>,
+    /// `[spend]`: range, metric, granularity, scope and TTL of the Spend pane.
+    pub spend: SpendConfig,
 }
 
 impl AppInit {
@@ -134,6 +137,7 @@ impl AppInit {
             group_keys: config.spend.group_keys(&config.tags.policy),
             lookback_days: config.spend.lookback_days,
             refresh_blocked: None,
+            spend: config.spend.clone(),
         }
     }
 }
@@ -191,7 +195,14 @@ impl App {
             overlay_scroll_max: usize::MAX,
             input: None,
             jobs: JobsPane::default(),
-            spend: SpendPane::new(init.group_keys, init.lookback_days),
+            spend: SpendPane::new(
+                init.group_keys,
+                &SpendConfig {
+                    lookback_days: init.lookback_days,
+                    ..init.spend
+                },
+                init.now,
+            ),
             findings: FindingsPane::default(),
             refreshing: None,
             refresh_blocked: init.refresh_blocked,
@@ -222,7 +233,9 @@ impl App {
 
     /// What keys mean right now.
     pub fn key_context(&self) -> KeyContext {
-        if self.input.is_some() {
+        if self.spend.confirm.is_some() {
+            KeyContext::Confirm
+        } else if self.input.is_some() {
             KeyContext::Input
         } else if self.overlay.is_some() {
             KeyContext::View
@@ -244,10 +257,14 @@ impl App {
         }
     }
 
-    /// Whether the current pane's data is older than `ui.stale_after_minutes`.
+    /// Whether the current pane's data is older than `ui.stale_after_minutes` (spend: older
+    /// than `spend.ttl_hours`, as billing data changes only a few times a day).
     pub fn is_stale(&self) -> bool {
-        self.as_of()
-            .is_some_and(|as_of| self.now - as_of > self.stale_after)
+        let limit = match self.pane {
+            Pane::Spend => self.spend.ttl,
+            Pane::Jobs | Pane::Untagged => self.stale_after,
+        };
+        self.as_of().is_some_and(|as_of| self.now - as_of > limit)
     }
 
     /// Table body rows on screen, for paging.
@@ -267,7 +284,11 @@ impl App {
     /// Applies one action and says what the event loop must do.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         match action {
-            Action::User(user) => return self.handle(user),
+            Action::User(user) => {
+                let mut commands = self.handle(user);
+                commands.extend(self.spend_due());
+                return commands;
+            }
             Action::InsertChar(c) => {
                 if let Some(input) = &mut self.input {
                     input.text.push(c);
@@ -280,6 +301,7 @@ impl App {
                 if self.notice.as_ref().is_some_and(|n| n.until <= now) {
                     self.notice = None;
                 }
+                return self.spend_due();
             }
             Action::Resize { width, height } => self.viewport = (width, height),
             Action::RefreshDue => return self.start_refresh(RefreshKind::Auto),
@@ -292,6 +314,9 @@ impl App {
                 self.refreshing = None;
                 self.apply(outcome);
             }
+            Action::SpendLoaded(outcome) => self.apply_spend(*outcome),
+            Action::SpendNote(note) => self.notify(note),
+            Action::SpendLedger(ledger) => self.spend.ledger = Some(ledger),
         }
         Vec::new()
     }
@@ -315,6 +340,7 @@ impl App {
             U::PageUp => self.move_by(-(page as isize)),
             U::Top => self.move_to(0),
             U::Bottom => self.move_to(usize::MAX),
+            U::OpenDetail if self.pane == Pane::Spend => return self.open_spend_drill(),
             U::OpenDetail => {
                 if self.has_selection() {
                     self.open(Overlay::Detail);
@@ -357,6 +383,7 @@ impl App {
                 Pane::Spend => self.spend.sort_reverse(self.now),
                 Pane::Untagged => self.findings.sort_reverse(self.now),
             },
+            U::Refresh if self.pane == Pane::Spend => self.ask_spend_refresh(),
             U::Refresh => return self.start_refresh(RefreshKind::Manual),
             U::CycleKind => self.jobs.cycle_kind(),
             U::ToggleActive => self.jobs.toggle_active(),
@@ -381,6 +408,12 @@ impl App {
                     self.input_changed();
                 }
             }
+            U::NextRange => self.spend.step_range(1, self.now),
+            U::PrevRange => self.spend.step_range(-1, self.now),
+            U::ToggleAllServices => self.spend.toggle_all_services(self.now),
+            U::ConfirmYes => return self.confirm_spend_refresh(true),
+            U::ConfirmNo => return self.confirm_spend_refresh(false),
+            U::JumpToUntagged => self.jump_from_untagged_spend(),
         }
         Vec::new()
     }
@@ -557,3 +590,6 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod spend_tests;

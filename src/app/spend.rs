@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::listing::{Listed, Listing, SortColumn};
+use crate::config::SpendConfig;
 use crate::model::{SpendRow, UNTAGGED_LABEL, View};
 use crate::sanitize;
+use crate::spend::{DrillAnswer, Ledger, MonthOutlook, RangePreset, SpendQuery, SpendRequest};
 
 /// Columns the Spend pane sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,16 +80,57 @@ impl Listed for SpendLine {
     }
 }
 
+/// A drill-down into one tag value, as loaded so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrillView {
+    pub request: SpendRequest,
+    pub answer: Option<DrillAnswer>,
+    pub error: Option<String>,
+    pub loading: bool,
+    /// Requests this drill-down costs with nothing cached.
+    pub full_cost: u32,
+}
+
 /// The Spend pane.
 #[derive(Debug, Clone)]
 pub struct SpendPane {
+    /// Spend rows of any key; the pane shows those of its key within its range.
     rows: Vec<SpendRow>,
+    /// When Cost Explorer produced the figures shown (the status bar's "as of").
     pub as_of: Option<DateTime<Utc>>,
     /// Tag keys `g` cycles through (from the config).
     pub keys: Vec<String>,
     key_index: usize,
     pub lookback_days: u32,
-    /// The days of the window, oldest first.
+    /// `[spend]` from the config: metric, granularity, default scope.
+    pub config: SpendConfig,
+    pub range: RangePreset,
+    /// Every AWS service (`a`), not only SageMaker.
+    pub all_services: bool,
+    /// The day ranges end on (UTC, as Cost Explorer counts days).
+    pub today: NaiveDate,
+    /// Answers are reused this long; past it the pane refreshes by itself.
+    pub ttl: Duration,
+    /// The last overview asked for (without `force`), and whether it is still on its way.
+    pub requested: Option<SpendRequest>,
+    pub loading: bool,
+    /// Whether the figures came from the answer cache.
+    pub from_cache: bool,
+    /// When the pane asks again by itself (the answer's age reaches the TTL).
+    pub next_auto: Option<DateTime<Utc>>,
+    /// Why the last overview failed.
+    pub error: Option<String>,
+    /// A fix to tell the user (the tag key is not activated for cost allocation).
+    pub hint: Option<String>,
+    pub outlook: Option<MonthOutlook>,
+    pub drill: Option<DrillView>,
+    /// Cost Explorer requests and dollars today.
+    pub ledger: Option<Ledger>,
+    /// Requests the overview costs with nothing cached (the forced refresh estimate).
+    pub full_cost: u32,
+    /// A forced refresh waiting for the user's yes, with the requests it will make.
+    pub confirm: Option<u32>,
+    /// The days (or months) of the window, oldest first.
     pub days: Vec<NaiveDate>,
     /// Total spend per day of the window.
     pub daily_totals: Vec<f64>,
@@ -97,16 +140,35 @@ pub struct SpendPane {
     /// Days whose figures Cost Explorer still calls estimated.
     pub estimated_days: usize,
     pub lines: Listing<SpendLine>,
+    /// Whether an answer the pane asked for has arrived (snapshots no longer replace it).
+    answered: bool,
 }
 
 impl SpendPane {
-    pub fn new(keys: Vec<String>, lookback_days: u32) -> Self {
+    pub fn new(keys: Vec<String>, config: &SpendConfig, now: DateTime<Utc>) -> Self {
+        let lookback_days = config.lookback_days.max(1);
         SpendPane {
             rows: Vec::new(),
             as_of: None,
             keys,
             key_index: 0,
-            lookback_days: lookback_days.max(1),
+            lookback_days,
+            config: config.clone(),
+            range: SpendPane::initial_range(lookback_days),
+            all_services: config.all_services,
+            today: now.date_naive(),
+            ttl: Duration::hours(i64::from(config.ttl_hours.max(1))),
+            requested: None,
+            loading: false,
+            from_cache: false,
+            next_auto: None,
+            error: None,
+            hint: None,
+            outlook: None,
+            drill: None,
+            ledger: None,
+            full_cost: 0,
+            confirm: None,
             days: Vec::new(),
             daily_totals: Vec::new(),
             total: 0.0,
@@ -114,6 +176,7 @@ impl SpendPane {
             unit: "USD".into(),
             estimated_days: 0,
             lines: Listing::new(),
+            answered: false,
         }
     }
 
@@ -130,9 +193,49 @@ impl SpendPane {
         keys
     }
 
+    /// The question the pane shows the answer to: its key, range and scope, ending today.
+    pub fn query(&self) -> SpendQuery {
+        let mut query = SpendQuery::from_config(&self.config, self.key(), self.range, self.today);
+        query.all_services = self.all_services;
+        query
+    }
+
+    /// `[start, end)` of the shown range.
+    pub fn window(&self) -> (NaiveDate, NaiveDate) {
+        self.range.dates(self.today, self.lookback_days)
+    }
+
+    /// The range as the title says it, e.g. `30d to 11-20` or `last month (10-01..10-31)`.
+    pub fn range_label(&self) -> String {
+        let (start, end) = self.window();
+        let last = end - Duration::days(1);
+        match self.range {
+            RangePreset::MonthToDate | RangePreset::LastMonth => format!(
+                "{} ({}..{})",
+                self.range.label(self.lookback_days),
+                start.format("%m-%d"),
+                last.format("%m-%d")
+            ),
+            _ => format!("{}d to {}", (end - start).num_days(), last.format("%m-%d")),
+        }
+    }
+
+    /// A snapshot's spend (the cache or the demo at start): shown until an answer arrives.
     pub fn set_view(&mut self, view: View<SpendRow>, now: DateTime<Utc>) {
+        if self.answered {
+            // Answers the pane asked for are newer than any snapshot's.
+            return;
+        }
         self.as_of = Some(view.as_of);
         self.rows = view.rows;
+        self.regroup(now);
+    }
+
+    /// An answer for `key`: replaces that key's rows.
+    pub fn set_answer(&mut self, key: &str, rows: Vec<SpendRow>, now: DateTime<Utc>) {
+        self.answered = true;
+        self.rows.retain(|r| r.group_key != key);
+        self.rows.extend(rows);
         self.regroup(now);
     }
 
@@ -140,6 +243,48 @@ impl SpendPane {
     pub fn next_key(&mut self, now: DateTime<Utc>) {
         if !self.keys.is_empty() {
             self.key_index = (self.key_index + 1) % self.keys.len();
+            self.regroup(now);
+        }
+    }
+
+    /// `t` / `]` and `[`: the next or previous time range.
+    pub fn step_range(&mut self, by: isize, now: DateTime<Utc>) {
+        let presets = self.presets();
+        let at = presets.iter().position(|p| *p == self.range).unwrap_or(0) as isize;
+        let n = presets.len() as isize;
+        self.range = presets[(at + by).rem_euclid(n) as usize];
+        self.regroup(now);
+    }
+
+    /// `a`: every service, or SageMaker only.
+    pub fn toggle_all_services(&mut self, now: DateTime<Utc>) {
+        self.all_services = !self.all_services;
+        self.regroup(now);
+    }
+
+    /// The ranges `t` cycles through: the configured lookback (when it is not one of the
+    /// fixed ones), 7, 30 and 90 days, month to date, last month.
+    fn presets(&self) -> Vec<RangePreset> {
+        RangePreset::ALL
+            .into_iter()
+            .filter(|p| *p != RangePreset::Configured || ![7, 30, 90].contains(&self.lookback_days))
+            .collect()
+    }
+
+    /// The preset the configured lookback starts on.
+    pub fn initial_range(lookback_days: u32) -> RangePreset {
+        match lookback_days {
+            7 => RangePreset::Days7,
+            30 => RangePreset::Days30,
+            90 => RangePreset::Days90,
+            _ => RangePreset::Configured,
+        }
+    }
+
+    /// A new day: ranges move on.
+    pub fn set_today(&mut self, today: NaiveDate, now: DateTime<Utc>) {
+        if today != self.today {
+            self.today = today;
             self.regroup(now);
         }
     }
@@ -158,27 +303,41 @@ impl SpendPane {
 
     fn regroup(&mut self, now: DateTime<Utc>) {
         let key = self.key().to_string();
-        let grouped: Vec<&SpendRow> = self.rows.iter().filter(|r| r.group_key == key).collect();
-        let Some(last) = grouped.iter().map(|r| r.start).max() else {
+        let (start, end) = self.window();
+        let grouped: Vec<&SpendRow> = self
+            .rows
+            .iter()
+            .filter(|r| r.group_key == key && r.start >= start && r.start < end)
+            .collect();
+        if grouped.is_empty() {
             self.days.clear();
             self.daily_totals.clear();
             (self.total, self.untagged_total, self.estimated_days) = (0.0, 0.0, 0);
             self.lines.set_rows(Vec::new(), now, None);
             return;
+        }
+        // One bucket per day of the range, or per period the answer has (monthly).
+        let daily = grouped.iter().all(|r| r.end - r.start == Duration::days(1));
+        self.days = if daily {
+            start.iter_days().take_while(|d| *d < end).collect()
+        } else {
+            let mut starts: Vec<NaiveDate> = grouped.iter().map(|r| r.start).collect();
+            starts.sort_unstable();
+            starts.dedup();
+            starts
         };
-        let first = last - Duration::days(i64::from(self.lookback_days) - 1);
-        self.days = first.iter_days().take_while(|d| *d <= last).collect();
         let day_count = self.days.len();
-        let mut by_value: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        // The untagged share always has a line, even at zero.
+        let mut by_value: BTreeMap<&str, Vec<f64>> = BTreeMap::from([("", vec![0.0; day_count])]);
         let mut estimated = std::collections::BTreeSet::new();
-        for row in grouped.iter().filter(|r| r.start >= first) {
-            let day = usize::try_from((row.start - first).num_days()).unwrap_or(0);
+        for row in &grouped {
+            let Ok(slot) = self.days.binary_search(&row.start) else {
+                continue;
+            };
             let series = by_value
                 .entry(row.group_value.as_str())
                 .or_insert_with(|| vec![0.0; day_count]);
-            if let Some(slot) = series.get_mut(day) {
-                *slot += row.amount;
-            }
+            series[slot] += row.amount;
             if row.estimated {
                 estimated.insert(row.start);
             }

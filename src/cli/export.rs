@@ -4,10 +4,12 @@ use std::io::Write;
 
 use chrono::Utc;
 
+use super::spend::SpendOptions;
 use super::{CliError, ExportArgs, ModeArgs, Outcome};
 use crate::config::LoadedConfig;
 use crate::export::{self, ExportView, Format};
-use crate::model::Snapshot;
+use crate::model::{Snapshot, View};
+use crate::spend::{CostAccess, SpendService};
 use crate::{demo, sanitize};
 
 pub(super) fn run(
@@ -15,18 +17,33 @@ pub(super) fn run(
     args: &ExportArgs,
     mode: ModeArgs,
 ) -> Result<Outcome, CliError> {
+    let spend = args.view == ExportView::Spend;
     let (snapshot, config) = if mode.demo {
-        (demo::world(Utc::now()), demo::config(&loaded.config))
+        let config = demo::config(&loaded.config);
+        let mut snapshot = demo::world(Utc::now());
+        if spend {
+            snapshot.spend = demo_spend(&config, args, snapshot.spend.rows)?;
+        }
+        (snapshot, config)
     } else if mode.offline {
         let cache = super::open_cache(loaded)?;
-        let snapshot = cache
+        let mut snapshot = cache
             .load_snapshot()
             .map_err(|e| CliError::Fatal(e.into()))?
             .ok_or_else(|| no_snapshot(&cache))?;
+        if spend && let Some(view) = offline_spend(loaded, args, cache)? {
+            snapshot.spend = view;
+        }
         (snapshot, loaded.config.clone())
+    } else if spend {
+        let options = SpendOptions::from_args(&loaded.config, args);
+        (
+            super::refresh::fetch_and_store(loaded, false, Some(&options))?,
+            loaded.config.clone(),
+        )
     } else {
         (
-            super::refresh::fetch_and_store(loaded)?,
+            super::refresh::fetch_and_store(loaded, true, None)?,
             loaded.config.clone(),
         )
     };
@@ -35,7 +52,7 @@ pub(super) fn run(
         .group_by
         .clone()
         .unwrap_or_else(|| config.spend.group_by.clone());
-    if args.view == ExportView::Spend {
+    if spend && snapshot.spend.errors.is_empty() {
         warn_if_group_missing(&snapshot, &group_by);
     }
     let stdout = std::io::stdout();
@@ -74,6 +91,47 @@ pub(super) fn run(
         );
         Ok(Outcome::Partial)
     }
+}
+
+/// The demo's spend through the real path (cache, ledger), honouring the spend flags; the
+/// answers live in memory only.
+fn demo_spend(
+    config: &crate::config::Config,
+    args: &ExportArgs,
+    rows: Vec<crate::model::SpendRow>,
+) -> Result<View<crate::model::SpendRow>, CliError> {
+    let service = SpendService::demo(config, rows).map_err(|e| CliError::Fatal(e.into()))?;
+    let options = SpendOptions::from_args(config, args);
+    let runtime = runtime()?;
+    let mut fetched = runtime.block_on(super::spend::fetch(&service, config, &options, Utc::now()));
+    fetched.view.as_of = Utc::now();
+    Ok(fetched.view)
+}
+
+/// Offline spend: the cached Cost Explorer answer to exactly this question, however old, or
+/// `None` to fall back to the last saved spend view.
+fn offline_spend(
+    loaded: &LoadedConfig,
+    args: &ExportArgs,
+    cache: crate::cache::Cache,
+) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
+    let service = SpendService::new(&loaded.config, cache, CostAccess::Offline);
+    let options = SpendOptions::from_args(&loaded.config, args);
+    let runtime = runtime()?;
+    let fetched = runtime.block_on(super::spend::fetch(
+        &service,
+        &loaded.config,
+        &options,
+        Utc::now(),
+    ));
+    Ok(fetched.answered.then_some(fetched.view))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))
 }
 
 fn no_snapshot(cache: &crate::cache::Cache) -> CliError {

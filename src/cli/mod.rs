@@ -6,6 +6,7 @@
 mod exit;
 mod export;
 mod refresh;
+mod spend;
 
 use std::path::PathBuf;
 

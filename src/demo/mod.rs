@@ -67,7 +67,7 @@ pub fn config(user: &Config) -> Config {
         Budget {
             tag_key: "project".into(),
             tag_value: "llm-finetune".into(),
-            monthly_usd: 18_000.0,
+            monthly_usd: 30_000.0,
         },
         Budget {
             tag_key: "cost-center".into(),

@@ -150,6 +150,37 @@ impl JobFetcher {
     }
 }
 
+impl JobFetcher {
+    /// The link of the configured account `name`, connecting on first use and shared with the
+    /// job refreshes (so Cost Explorer in `spend.account` costs no second `AssumeRole`).
+    pub async fn account_link(&self, name: &str) -> Result<Arc<dyn AccountLink>, SourceError> {
+        let account = self
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| SourceError::Config(format!("no [[accounts]] entry is named `{name}`")))?
+            .clone();
+        self.link(&account, &stats::Stats::default()).await
+    }
+
+    /// `(name, account id)` of every account connected so far, in config order: names for the
+    /// ids Cost Explorer's LINKED_ACCOUNT breakdown returns.
+    pub fn connected_ids(&self) -> Vec<(String, String)> {
+        let links = self
+            .links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.accounts
+            .iter()
+            .filter_map(|a| {
+                links
+                    .get(&a.name)
+                    .map(|l| (a.name.clone(), l.account_id().to_string()))
+            })
+            .collect()
+    }
+}
+
 /// The library entry point for a one-off jobs refresh (the CLI's `refresh` and `export`, and
 /// the TUI's background task until it keeps its own [`JobFetcher`]).
 ///

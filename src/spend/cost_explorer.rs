@@ -23,9 +23,14 @@ pub struct CostExplorerSource {
 
 impl CostExplorerSource {
     /// Cost Explorer is a global service served from us-east-1 whatever the profile's region.
+    ///
+    /// The SDK's own retries are off: it would retry `LimitExceededException` (a throttling
+    /// code to it) silently, and every attempt is a billed request. [`super::fetch_pages`]
+    /// retries instead, counting each attempt and saying that it waits.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         let ce_config = aws_sdk_costexplorer::config::Builder::from(config)
             .region(aws_config::Region::new("us-east-1"))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
             .build();
         CostExplorerSource {
             client: Client::from_conf(ce_config),
@@ -54,7 +59,7 @@ impl CostSource for CostExplorerSource {
             let output = self
                 .client
                 .get_cost_and_usage()
-                .time_period(interval(query.start, query.end)?)
+                .time_period(interval("GetCostAndUsage", query.start, query.end)?)
                 .granularity(granularity(query.granularity))
                 .metrics(query.metric.as_str())
                 .group_by(grouping.build())
@@ -107,7 +112,7 @@ impl CostSource for CostExplorerSource {
             let output = self
                 .client
                 .get_cost_forecast()
-                .time_period(interval(start, end)?)
+                .time_period(interval("GetCostForecast", start, end)?)
                 .metric(metric(query.metric))
                 .granularity(CeGranularity::Monthly)
                 .set_filter(filter(query))
@@ -125,13 +130,17 @@ impl CostSource for CostExplorerSource {
     }
 }
 
-fn interval(start: NaiveDate, end: NaiveDate) -> Result<DateInterval, CostError> {
+fn interval(
+    operation: &'static str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<DateInterval, CostError> {
     DateInterval::builder()
         .start(start.to_string())
         .end(end.to_string())
         .build()
         .map_err(|e| CostError::Other {
-            operation: "GetCostAndUsage",
+            operation,
             message: e.to_string(),
         })
 }

@@ -51,6 +51,12 @@ impl DemoCostSource {
             (None, Grouping::Tag(key)) => key.clone(),
             (None, _) => "project".to_string(),
         };
+        // Other services add their share to every grouping when all services are counted.
+        let scale = if query.all_services {
+            1.0 + OTHER_SERVICES.iter().map(|(_, share)| share).sum::<f64>()
+        } else {
+            1.0
+        };
         let mut out: BTreeMap<NaiveDate, BTreeMap<String, f64>> = BTreeMap::new();
         for row in self
             .rows
@@ -66,7 +72,8 @@ impl DemoCostSource {
             let day = out.entry(row.start).or_default();
             match &query.grouping {
                 Grouping::Tag(_) => {
-                    *day.entry(format!("{key}${}", row.group_value)).or_default() += row.amount
+                    *day.entry(format!("{key}${}", row.group_value)).or_default() +=
+                        row.amount * scale
                 }
                 Grouping::Service => {
                     *day.entry("Amazon SageMaker".into()).or_default() += row.amount;
@@ -78,7 +85,7 @@ impl DemoCostSource {
                 }
                 Grouping::LinkedAccount => {
                     for (id, share) in &self.accounts {
-                        *day.entry(id.clone()).or_default() += row.amount * share;
+                        *day.entry(id.clone()).or_default() += row.amount * share * scale;
                     }
                 }
             }
@@ -96,7 +103,7 @@ impl DemoCostSource {
                 *out.entry(row.start)
                     .or_default()
                     .entry(format!("{tag}$"))
-                    .or_default() += row.amount;
+                    .or_default() += row.amount * scale;
             }
         }
         out

@@ -19,34 +19,66 @@ pub struct Answer {
     pub requests: u32,
 }
 
+/// A question Cost Explorer did not answer, with the requests it cost anyway (earlier pages
+/// were billed even when a later one failed, so the ledger must still count them).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error}")]
+pub struct Failed {
+    pub error: CostError,
+    pub requests: u32,
+}
+
 /// Fetches every page of `query`. `on_backoff` hears each pause so the UI can say it waits.
+///
+/// Every attempt counts as a request, throttled ones included: the ledger errs on the side of
+/// showing more spend, never less.
 pub async fn fetch_pages(
     source: &dyn CostSource,
     query: &SpendQuery,
     on_backoff: &(dyn Fn(Duration) + Send + Sync),
-) -> Result<Answer, CostError> {
+) -> Result<Answer, Failed> {
     let mut pages = Vec::new();
     let mut requests = 0;
     let mut token = None;
     loop {
-        let mut backoff = FIRST_BACKOFF;
-        let mut attempt = 0;
-        let page = loop {
-            requests += 1;
-            match source.cost_and_usage(query, token.clone()).await {
-                Err(CostError::LimitExceeded) if attempt < LIMIT_RETRIES => {
-                    attempt += 1;
-                    on_backoff(backoff);
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                }
-                other => break other?,
-            }
-        };
+        let page = with_backoff(
+            || source.cost_and_usage(query, token.clone()),
+            &mut requests,
+            on_backoff,
+        )
+        .await
+        .map_err(|error| Failed { error, requests })?;
         token = page.next_token.clone();
         pages.push(page);
         if token.is_none() {
             return Ok(Answer { pages, requests });
+        }
+    }
+}
+
+/// One Cost Explorer call, retried with a doubling pause while it answers
+/// `LimitExceededException`; `requests` counts every attempt.
+pub async fn with_backoff<T, F, Fut>(
+    mut call: F,
+    requests: &mut u32,
+    on_backoff: &(dyn Fn(Duration) + Send + Sync),
+) -> Result<T, CostError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CostError>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 0;
+    loop {
+        *requests += 1;
+        match call().await {
+            Err(CostError::LimitExceeded) if attempt < LIMIT_RETRIES => {
+                attempt += 1;
+                on_backoff(backoff);
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other,
         }
     }
 }
@@ -249,8 +281,13 @@ mod tests {
         let err = fetch_pages(&source, &query("project"), &|_| {})
             .await
             .expect_err("gives up");
-        assert_eq!(err, CostError::LimitExceeded);
+        assert_eq!(err.error, CostError::LimitExceeded);
         assert_eq!(source.calls.load(Ordering::SeqCst), LIMIT_RETRIES + 1);
+        assert_eq!(
+            err.requests,
+            LIMIT_RETRIES + 1,
+            "failed attempts are counted too"
+        );
     }
 
     #[test]

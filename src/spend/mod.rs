@@ -9,18 +9,27 @@
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
+//! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
+//!   so no request asks what an answer at hand already holds.
+//! - [`service`]: the one cached path the CLI and the terminal UI both ask through.
 
 pub mod budget;
 pub mod cost_explorer;
 pub mod demo;
+pub mod drill;
 pub mod fetch;
+pub mod outlook;
 pub mod query;
+pub mod service;
 pub mod source;
 pub mod store;
 
 pub use budget::{BudgetStatus, budget_status};
-pub use fetch::{Answer, fetch_pages, rows_from_pages, untagged_hint};
+pub use drill::DrillAnswer;
+pub use fetch::{Answer, Failed, fetch_pages, rows_from_pages, untagged_hint};
+pub use outlook::MonthOutlook;
 pub use query::{Grouping, RangePreset, SpendQuery, TagFilter};
+pub use service::{CostAccess, SpendOutcome, SpendRequest, SpendService, Target};
 pub use source::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast};
 pub use store::{Ledger, SpendStore};
 
@@ -38,6 +47,8 @@ pub struct SpendAnswer {
     pub rows: Vec<SpendRow>,
     /// Billed Cost Explorer requests this answer cost now: 0 from the cache.
     pub requests: u32,
+    /// Pages the answer has: what asking again without the cache costs.
+    pub pages: u32,
     /// When Cost Explorer produced these figures.
     pub fetched_at: DateTime<Utc>,
     pub from_cache: bool,
@@ -48,52 +59,149 @@ pub struct SpendAnswer {
 /// Why spend could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum SpendError {
+    /// Cost Explorer refused or failed, after the requests it counts.
     #[error(transparent)]
-    Cost(#[from] CostError),
-    #[error("the spend cache failed")]
+    Cost(#[from] Failed),
+    #[error("the spend cache failed: {0}")]
     Cache(#[from] CacheError),
+    /// Offline and nothing cached for this question.
+    #[error("no cached Cost Explorer answer for this view (offline: nothing is fetched)")]
+    NotCached,
+    /// The `spend.account` could not be connected (credentials, role).
+    #[error("cannot use the spend.account: {0}")]
+    Connect(String),
 }
 
-/// Answers `query` from the cache when the stored answer is younger than `ttl` (and `force`
-/// is off), else from Cost Explorer, storing the answer and counting its requests.
+impl SpendError {
+    /// Requests made before it failed (they count in the ledger).
+    pub fn requests(&self) -> u32 {
+        match self {
+            SpendError::Cost(failed) => failed.requests,
+            _ => 0,
+        }
+    }
+}
+
+/// How old a cached answer may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Younger than the TTL, else ask Cost Explorer.
+    WithinTtl,
+    /// Ask Cost Explorer whatever is cached (a forced refresh, `--no-cache`).
+    Force,
+    /// Any cached answer, however old, and never ask (offline).
+    AnyAge,
+}
+
+/// How one question is to be answered.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    /// Whose Cost Explorer answers (the spend account): part of the cache key, so answers of
+    /// a member account are never served after switching `spend.account` to the payer.
+    pub scope: &'a str,
+    pub ttl: Duration,
+    pub freshness: Freshness,
+    pub now: DateTime<Utc>,
+}
+
+impl Ask<'_> {
+    /// The cache key of `query` for this scope.
+    pub fn key(&self, query: &SpendQuery) -> String {
+        format!("{}|{}", self.scope, query.cache_key())
+    }
+}
+
+/// The cached answer to `query` if `ask` allows one, without any request.
+pub fn cached(
+    cache: &Cache,
+    query: &SpendQuery,
+    ask: &Ask<'_>,
+) -> Result<Option<SpendAnswer>, CacheError> {
+    let store = SpendStore::new(cache)?;
+    let key = ask.key(query);
+    let hit = match ask.freshness {
+        Freshness::Force => None,
+        Freshness::WithinTtl => store.fresh_pages(&key, ask.ttl, ask.now)?,
+        Freshness::AnyAge => store.pages(&key)?,
+    };
+    Ok(hit.map(|hit| answer(query, &hit.value, 0, hit.fetched_at, true)))
+}
+
+/// How many requests the cached answer to `query` took (its pages), whatever its age: the
+/// estimate a forced refresh shows before it spends anything.
+pub fn cached_pages(
+    cache: &Cache,
+    query: &SpendQuery,
+    ask: &Ask<'_>,
+) -> Result<Option<u32>, CacheError> {
+    let stored = SpendStore::new(cache)?.pages(&ask.key(query))?;
+    Ok(stored.map(|s| page_count(&s.value)))
+}
+
+/// Asks Cost Explorer for every page of `query`, stores the answer and counts the requests in
+/// today's ledger (failed ones too: they may be billed).
+pub async fn fetch_and_store(
+    cache: &mut Cache,
+    source: &dyn CostSource,
+    query: &SpendQuery,
+    ask: &Ask<'_>,
+    on_backoff: &(dyn Fn(std::time::Duration) + Send + Sync),
+) -> Result<SpendAnswer, SpendError> {
+    let fetched = fetch_pages(source, query, on_backoff).await;
+    let store = SpendStore::new(cache)?;
+    match fetched {
+        Ok(got) => {
+            store.record_requests(got.requests, ask.now)?;
+            store.put_pages(&ask.key(query), &got.pages, ask.now)?;
+            Ok(answer(query, &got.pages, got.requests, ask.now, false))
+        }
+        Err(failed) => {
+            store.record_requests(failed.requests, ask.now)?;
+            Err(failed.into())
+        }
+    }
+}
+
+/// Answers `query` from the cache when `ask` allows it, else from Cost Explorer, storing the
+/// answer and counting its requests.
 ///
-/// Takes `&mut Cache` so the future stays `Send` for a background task (the cache is never
-/// borrowed across an await).
+/// Takes `&mut Cache` so the future stays `Send` for a background task.
 pub async fn spend_for(
     cache: &mut Cache,
     source: &dyn CostSource,
     query: &SpendQuery,
-    ttl: Duration,
-    force: bool,
-    now: DateTime<Utc>,
+    ask: &Ask<'_>,
     on_backoff: &(dyn Fn(std::time::Duration) + Send + Sync),
 ) -> Result<SpendAnswer, SpendError> {
-    let key = query.cache_key();
-    if !force {
-        let hit = SpendStore::new(cache)?.fresh_pages(&key, ttl, now)?;
-        if let Some(hit) = hit {
-            let rows = rows_from_pages(query, &hit.value);
-            return Ok(SpendAnswer {
-                hint: untagged_hint(query.grouping.key(), &rows).filter(|_| is_tag(query)),
-                rows,
-                requests: 0,
-                fetched_at: hit.fetched_at,
-                from_cache: true,
-            });
-        }
+    if let Some(hit) = cached(cache, query, ask)? {
+        return Ok(hit);
     }
-    let answer = fetch_pages(source, query, on_backoff).await?;
-    let store = SpendStore::new(cache)?;
-    store.record_requests(answer.requests, now)?;
-    store.put_pages(&key, &answer.pages, now)?;
-    let rows = rows_from_pages(query, &answer.pages);
-    Ok(SpendAnswer {
+    if ask.freshness == Freshness::AnyAge {
+        return Err(SpendError::NotCached);
+    }
+    fetch_and_store(cache, source, query, ask, on_backoff).await
+}
+
+fn page_count(pages: &[CostPage]) -> u32 {
+    u32::try_from(pages.len()).unwrap_or(u32::MAX).max(1)
+}
+
+fn answer(
+    query: &SpendQuery,
+    pages: &[CostPage],
+    requests: u32,
+    fetched_at: DateTime<Utc>,
+    from_cache: bool,
+) -> SpendAnswer {
+    let rows = rows_from_pages(query, pages);
+    SpendAnswer {
         hint: untagged_hint(query.grouping.key(), &rows).filter(|_| is_tag(query)),
         rows,
-        requests: answer.requests,
-        fetched_at: now,
-        from_cache: false,
-    })
+        requests,
+        pages: page_count(pages),
+        fetched_at,
+        from_cache,
+    }
 }
 
 fn is_tag(query: &SpendQuery) -> bool {
@@ -150,6 +258,15 @@ mod tests {
         }
     }
 
+    fn ask(freshness: Freshness, now: DateTime<Utc>) -> Ask<'static> {
+        Ask {
+            scope: "payer",
+            ttl: Duration::hours(8),
+            freshness,
+            now,
+        }
+    }
+
     #[tokio::test]
     async fn a_second_ask_within_the_ttl_costs_nothing_and_force_pays_again() {
         let mut cache = Cache::in_memory().expect("cache");
@@ -165,22 +282,25 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-03-15T00:30:00Z")
             .expect("time")
             .with_timezone(&Utc);
-        let ttl = Duration::hours(8);
-
-        let first = spend_for(&mut cache, &source, &query, ttl, false, now, &|_| {})
-            .await
-            .expect("answers");
+        let first = spend_for(
+            &mut cache,
+            &source,
+            &query,
+            &ask(Freshness::WithinTtl, now),
+            &|_| {},
+        )
+        .await
+        .expect("answers");
         assert!(!first.from_cache);
-        assert_eq!(first.requests, 1);
+        assert_eq!((first.requests, first.pages), (1, 1));
         assert!(first.hint.is_some(), "all-untagged spend explains itself");
 
+        let later = now + Duration::hours(1);
         let second = spend_for(
             &mut cache,
             &source,
             &query,
-            ttl,
-            false,
-            now + Duration::hours(1),
+            &ask(Freshness::WithinTtl, later),
             &|_| {},
         )
         .await
@@ -188,27 +308,49 @@ mod tests {
         assert!(second.from_cache);
         assert_eq!(second.requests, 0);
         assert_eq!(second.rows, first.rows);
+        assert_eq!(
+            second.fetched_at, now,
+            "the age is the answer's, not the read's"
+        );
         assert_eq!(source.0.load(Ordering::SeqCst), 1, "no second request");
 
-        let later = spend_for(
+        let other_scope = Ask {
+            scope: "member",
+            ..ask(Freshness::WithinTtl, later)
+        };
+        assert!(
+            cached(&cache, &query, &other_scope)
+                .expect("reads")
+                .is_none(),
+            "another account's answers are never served"
+        );
+
+        let stale = now + Duration::hours(9);
+        let offline = spend_for(
             &mut cache,
             &source,
             &query,
-            ttl,
-            false,
-            now + Duration::hours(9),
+            &ask(Freshness::AnyAge, stale),
+            &|_| {},
+        )
+        .await
+        .expect("offline serves any age");
+        assert!(offline.from_cache);
+        let refetched = spend_for(
+            &mut cache,
+            &source,
+            &query,
+            &ask(Freshness::WithinTtl, stale),
             &|_| {},
         )
         .await
         .expect("answers");
-        assert!(!later.from_cache, "past the TTL it asks again");
+        assert!(!refetched.from_cache, "past the TTL it asks again");
         let forced = spend_for(
             &mut cache,
             &source,
             &query,
-            ttl,
-            true,
-            now + Duration::hours(9),
+            &ask(Freshness::Force, stale),
             &|_| {},
         )
         .await
@@ -217,8 +359,37 @@ mod tests {
         assert_eq!(source.0.load(Ordering::SeqCst), 3);
         let ledger = SpendStore::new(&cache)
             .expect("store")
-            .ledger(now + Duration::hours(9))
+            .ledger(stale)
             .expect("ledger");
         assert_eq!(ledger.requests, 3);
+        assert_eq!(
+            cached_pages(&cache, &query, &ask(Freshness::WithinTtl, stale)).expect("reads"),
+            Some(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn offline_without_a_cached_answer_asks_nothing() {
+        let mut cache = Cache::in_memory().expect("cache");
+        let source = Counting(AtomicU32::new(0));
+        let today = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
+        let query = SpendQuery::from_config(
+            &crate::config::Config::default().spend,
+            "team",
+            RangePreset::Days7,
+            today,
+        );
+        let now = Utc::now();
+        let err = spend_for(
+            &mut cache,
+            &source,
+            &query,
+            &ask(Freshness::AnyAge, now),
+            &|_| {},
+        )
+        .await
+        .expect_err("nothing cached");
+        assert!(matches!(err, SpendError::NotCached));
+        assert_eq!(source.0.load(Ordering::SeqCst), 0);
     }
 }

@@ -17,6 +17,17 @@ pub struct Ledger {
     pub usd: f64,
 }
 
+/// A forecast as cached: refusals that will not change within the TTL (too little history, no
+/// permission) are kept too, so a pane reload does not pay to hear them again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum CachedForecast {
+    Answer(Forecast),
+    /// `DataUnavailableException`: too little history to forecast.
+    NoData(String),
+    /// `AccessDenied` on `ce:GetCostForecast`.
+    Denied(String),
+}
+
 /// A stored answer and when it was fetched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored<T> {
@@ -68,10 +79,33 @@ impl<'a> SpendStore<'a> {
         key: &str,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<Option<Stored<Forecast>>, CacheError> {
+    ) -> Result<Option<Stored<CachedForecast>>, CacheError> {
         Ok(self
             .read(&format!("forecast|{key}"))?
-            .filter(|s: &Stored<Forecast>| now - s.fetched_at < ttl))
+            .filter(|s: &Stored<CachedForecast>| now - s.fetched_at < ttl))
+    }
+
+    /// A stored forecast of any age (offline).
+    pub fn forecast(&self, key: &str) -> Result<Option<Stored<CachedForecast>>, CacheError> {
+        self.read(&format!("forecast|{key}"))
+    }
+
+    /// Remembers which account the scope's credentials belong to, so the member-account note
+    /// still works when every answer comes from the cache and nothing connects.
+    pub fn put_caller(
+        &self,
+        scope: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        self.write(&format!("caller|{scope}"), account_id, now)
+    }
+
+    /// The account id [`SpendStore::put_caller`] remembered.
+    pub fn caller(&self, scope: &str) -> Result<Option<String>, CacheError> {
+        Ok(self
+            .read::<String>(&format!("caller|{scope}"))?
+            .map(|s| s.value))
     }
 
     /// Stores an answer, replacing any older one for the same key.
@@ -84,11 +118,11 @@ impl<'a> SpendStore<'a> {
         self.write(key, &pages, now)
     }
 
-    /// Stores a forecast.
+    /// Stores a forecast (or a lasting reason there is none).
     pub fn put_forecast(
         &self,
         key: &str,
-        forecast: &Forecast,
+        forecast: &CachedForecast,
         now: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         self.write(&format!("forecast|{key}"), forecast, now)

@@ -17,6 +17,7 @@ use crate::action::{Action, Command, UserAction};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
 use crate::source::{RefreshKind, RefreshOutcome, SnapshotSource};
+use crate::spend::{SpendOutcome, SpendRequest, SpendService};
 use crate::ui;
 
 /// How often the clock ticks (ages, spinner).
@@ -29,6 +30,7 @@ pub async fn run<B: Backend>(
     source: Option<Arc<dyn SnapshotSource>>,
     refresh_every: Option<Duration>,
     refresh_at_start: bool,
+    spend: Option<Arc<SpendService>>,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -54,6 +56,13 @@ where
     } else {
         Vec::new()
     };
+    if let Some(service) = &spend {
+        let (service, tx) = (service.clone(), tx.clone());
+        tokio::spawn(async move {
+            let ledger = service.ledger(Utc::now()).await;
+            let _ = tx.send(Action::SpendLedger(ledger));
+        });
+    }
     loop {
         for action in pending.drain(..) {
             for command in app.update(action) {
@@ -65,6 +74,15 @@ where
                             app.update(Action::RefreshDone(RefreshOutcome::failed(
                                 "there is no data source to refresh from",
                             )));
+                        }
+                    },
+                    Command::LoadSpend(request) => match &spend {
+                        Some(service) => spawn_spend(service.clone(), request, tx.clone()),
+                        None => {
+                            app.update(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+                                request,
+                                "spend is not available: no cache location is known (set [cache] path)",
+                            ))));
                         }
                     },
                 }
@@ -141,6 +159,25 @@ fn split_alt(event: Event) -> (Option<Event>, Event) {
         }
         other => (None, other),
     }
+}
+
+/// Runs one spend load in the background; its notes and outcome come back as Actions.
+fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedSender<Action>) {
+    let notes_tx = tx.clone();
+    let echo = request.clone();
+    let load = tokio::spawn(async move {
+        let notes = move |note: String| {
+            // The UI may be gone already; nothing to tell then.
+            let _ = notes_tx.send(Action::SpendNote(note));
+        };
+        service.load(request, Utc::now(), &notes).await
+    });
+    tokio::spawn(async move {
+        let outcome = load.await.unwrap_or_else(|err| {
+            SpendOutcome::failed(echo, format!("the spend load stopped unexpectedly: {err}"))
+        });
+        let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
+    });
 }
 
 /// Runs one refresh in the background; progress and the outcome come back as Actions.

@@ -39,6 +39,10 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
         .as_ref()
         .map(|_| Duration::from_secs(config.refresh.jobs_seconds.max(1)));
     let refresh_at_start = mode == Mode::Live && source.is_some();
+    let spend = match mode {
+        Mode::Offline => crate::source::offline_spend(loaded),
+        Mode::Demo | Mode::Live => source.as_ref().and_then(|s| s.spend()),
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -53,6 +57,7 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
             source,
             refresh_every,
             refresh_at_start,
+            spend,
         )
         .await;
         drop(guard);

@@ -12,6 +12,28 @@ use crate::sanitize;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
+    if let Some(requests) = app.spend.confirm {
+        let billed = if app.mode == crate::app::Mode::Demo {
+            " (demo: not billed)"
+        } else {
+            ""
+        };
+        let line = Line::from(vec![
+            Span::styled(
+                format!(
+                    " Refresh spend: ~{requests} Cost Explorer request{}, USD {:.2}{billed}?",
+                    if requests == 1 { "" } else { "s" },
+                    f64::from(requests) * crate::spend::USD_PER_REQUEST
+                ),
+                p.warning,
+            ),
+            Span::styled(" y", p.key),
+            Span::styled("/", p.dim),
+            Span::styled("n", p.key),
+        ]);
+        frame.render_widget(line, area);
+        return;
+    }
     if let Some(input) = &app.input {
         let (prefix, help) = match input.kind {
             InputKind::Filter => ("/", "  Enter keep · Esc clear · !text excludes"),

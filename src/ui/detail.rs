@@ -199,9 +199,9 @@ fn spend_lines(out: &mut Lines, line: &SpendLine, app: &App) {
         },
     );
     let total = format!(
-        "{} over {} days",
+        "{} over {}",
         format::money(line.total, &spend.unit),
-        spend.days.len()
+        spend.range_label()
     );
     out.field("total", &total, p.text);
     out.field(
@@ -213,6 +213,9 @@ fn spend_lines(out: &mut Lines, line: &SpendLine, app: &App) {
         ),
         p.text,
     );
+    let width = out.width;
+    out.lines
+        .extend(super::spend_drill::lines(app, line, width, &p));
     out.heading("Per day".into());
     let max = line.daily.iter().copied().fold(0.0_f64, f64::max);
     let bar_room = out.width.saturating_sub(LABEL + 16).min(40);

@@ -11,6 +11,8 @@ mod help;
 mod jobs;
 mod spend;
 mod spend_chart;
+mod spend_drill;
+mod spend_outlook;
 mod status_bar;
 mod table;
 mod tabs;

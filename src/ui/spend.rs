@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Block;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
-use super::{empty_message, filter_note, format, no_data_lines, spend_chart};
+use super::{empty_message, filter_note, format, no_data_lines, spend_chart, spend_outlook};
 use crate::app::{App, SpendColumn, SpendLine, SpendPane};
 use crate::sanitize;
 
@@ -31,29 +31,50 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::bordered()
         .border_style(p.border)
         .title(title(spend, &p));
-    if spend.keys_in_data().is_empty() {
-        return empty_message(frame, block, area, no_data_lines(app, "spend"));
-    }
+    let outlook = spend_outlook::lines(spend, area.width.saturating_sub(2), &p);
     if spend.lines.rows().is_empty() {
-        let text = format!(
-            "No spend grouped by `{}` in this snapshot (grouped keys: {}). Press g for the next key.",
-            sanitize::cell(spend.key()),
-            sanitize::cell(&spend.keys_in_data().join(", "))
-        );
-        return empty_message(frame, block, area, vec![Line::raw(text)]);
+        let nothing_at_all = spend.keys_in_data().is_empty();
+        let mut lines = if nothing_at_all && app.empty_note.is_some() {
+            no_data_lines(app, "spend")
+        } else if spend.loading {
+            vec![Line::raw(format!(
+                "Loading spend by `{}` ({})…",
+                sanitize::cell(spend.key()),
+                spend.range_label()
+            ))]
+        } else if nothing_at_all && spend.error.is_none() {
+            no_data_lines(app, "spend")
+        } else {
+            vec![Line::raw(format!(
+                "No spend grouped by `{}` in {}. Press g for the next key, t for another range.",
+                sanitize::cell(spend.key()),
+                spend.range_label()
+            ))]
+        };
+        lines.extend(outlook);
+        return empty_message(frame, block, area, lines);
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (table_area, chart_area) = if inner.height >= CHART_MIN_HEIGHT {
-        let rows = u16::try_from(spend.lines.visible_len() + 1).unwrap_or(u16::MAX);
+    let outlook_height = u16::try_from(outlook.len()).unwrap_or(u16::MAX);
+    let rows = u16::try_from(spend.lines.visible_len() + 1).unwrap_or(u16::MAX);
+    let (table_area, outlook_area, chart_area) = if inner.height >= CHART_MIN_HEIGHT {
         let table_height = rows.clamp(4, inner.height / 2);
-        let [t, c] =
-            Layout::vertical([Constraint::Length(table_height), Constraint::Min(1)]).areas(inner);
-        (t, Some(c))
+        let [t, o, c] = Layout::vertical([
+            Constraint::Length(table_height),
+            Constraint::Length(outlook_height),
+            Constraint::Min(1),
+        ])
+        .areas(inner);
+        (t, o, Some(c))
     } else {
-        (inner, None)
+        let outlook_height = outlook_height.min(inner.height.saturating_sub(4));
+        let [t, o] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(outlook_height)]).areas(inner);
+        (t, o, None)
     };
     draw_table(frame, spend, table_area, &p);
+    frame.render_widget(Paragraph::new(outlook), outlook_area);
     if let Some(chart_area) = chart_area {
         spend_chart::render(frame, app, chart_area);
     }
@@ -90,15 +111,19 @@ fn draw_table(frame: &mut Frame, spend: &SpendPane, area: Rect, p: &Palette) {
 }
 
 fn title<'a>(spend: &SpendPane, p: &Palette) -> Line<'a> {
+    let scope = if spend.all_services {
+        "all services"
+    } else {
+        "SageMaker"
+    };
+    // Most important first: narrow terminals cut the end.
     let mut spans = vec![Span::styled(
         format!(" Spend by {}", sanitize::cell(spend.key())),
         p.title,
     )];
-    if let Some(last) = spend.days.last() {
+    if !spend.days.is_empty() {
         spans.push(Span::raw(format!(
-            " · {} days to {} · {}",
-            spend.days.len(),
-            last.format("%m-%d"),
+            " · {}",
             format::money(spend.total, &spend.unit)
         )));
         let untagged = if spend.total > 0.0 {
@@ -111,6 +136,10 @@ fn title<'a>(spend: &SpendPane, p: &Palette) -> Line<'a> {
             format!("untagged {}", format::share(untagged)),
             p.untagged,
         ));
+    }
+    spans.push(Span::raw(format!(" · {} · {scope}", spend.range_label())));
+    if spend.loading {
+        spans.push(Span::styled(" · loading…", p.accent));
     }
     let lines = spend.lines.rows().len();
     spans.push(Span::styled(

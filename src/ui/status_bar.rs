@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         }
         spans.push(Span::styled(text, p.accent));
     }
+    spans.extend(cost_explorer_today(app, &p));
     if let Some(notice) = &app.notice {
         spans.push(Span::styled(
             format!("  {}", sanitize::cell(&notice.text)),
@@ -71,4 +72,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(more, p.dim));
     }
     frame.render_widget(Line::from(spans), area);
+}
+
+/// Cost Explorer requests and dollars spent today (each request costs USD 0.01).
+fn cost_explorer_today<'a>(app: &App, p: &super::theme::Palette) -> Option<Span<'a>> {
+    let ledger = app.spend.ledger?;
+    Some(Span::styled(
+        format!("  CE today {} req ${:.2}", ledger.requests, ledger.usd),
+        p.dim,
+    ))
 }

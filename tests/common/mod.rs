@@ -56,3 +56,39 @@ pub fn press(app: &mut App, actions: &[UserAction]) {
         app.update(Action::User(*action));
     }
 }
+
+/// The demo's Cost Explorer (answers in memory), as the event loop would get it.
+pub fn demo_spend() -> std::sync::Arc<sagescope::spend::SpendService> {
+    sagescope::source::demo_spend(anchor()).expect("the demo spend service")
+}
+
+/// Carries out the Commands the way the event loop does for spend: each load runs on the
+/// demo's Cost Explorer and its outcome is fed back (other Commands are dropped).
+pub fn settle(
+    app: &mut App,
+    spend: &sagescope::spend::SpendService,
+    mut commands: Vec<sagescope::action::Command>,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a test runtime");
+    while let Some(command) = commands.pop() {
+        if let sagescope::action::Command::LoadSpend(request) = command {
+            let outcome = runtime.block_on(spend.load(request, app.now, &|_| {}));
+            commands.extend(app.update(Action::SpendLoaded(Box::new(outcome))));
+        }
+    }
+}
+
+/// Presses keys, settling every spend load they start.
+pub fn press_settled(
+    app: &mut App,
+    spend: &sagescope::spend::SpendService,
+    actions: &[UserAction],
+) {
+    for action in actions {
+        let commands = app.update(Action::User(*action));
+        settle(app, spend, commands);
+    }
+}

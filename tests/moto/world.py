@@ -10,9 +10,14 @@ command line read from stdin, and exits when stdin closes:
   {"cmd": "seed", "accounts": [...], "regions": [...], "big": N}
         reset moto, create the world, answer {"jobs": [...]} (every resource seeded)
   {"cmd": "add_training", "account": A, "region": R, "name": X, "status": S}
-  {"cmd": "throttle", "account": A, "region": R, "operation": OP, "times": N}
-        answer the next N matching requests with ThrottlingException, as SageMaker does
-        past its quota
+  {"cmd": "throttle", "account": A, "region": R, "operation": OP, "times": N,
+   "code": C (optional, default ThrottlingException)}
+        answer the next N matching requests with error C (HTTP 400), as SageMaker does
+        past its quota (Cost Explorer: LimitExceededException, AccessDeniedException)
+  {"cmd": "reset"}      reset moto (no world), forget throttles and the request log
+  {"cmd": "ce_results", "account": A, "results": [GetCostAndUsage responses...]}
+        queue Cost Explorer answers: each distinct request body takes the next one
+        (a NextPageToken request is a distinct body, so pages are queued in order)
   {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
         and start counting afresh
 
@@ -112,7 +117,7 @@ class RequestLog:
         self.app = app
         self.lock = threading.Lock()
         self.events = []
-        self.throttles = {}  # (account, region, operation) -> requests left to refuse
+        self.throttles = {}  # (account, region, operation) -> [requests left, error code]
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
@@ -134,18 +139,17 @@ class RequestLog:
             with self.lock:
                 self.events.append(event)
                 key = (get_account_id_from(access_key), region, operation)
-                throttled = self.throttles.get(key, 0) > 0
+                left, code = self.throttles.get(key, (0, None))
+                throttled = left > 0
                 if throttled:
-                    self.throttles[key] -= 1
+                    self.throttles[key] = (left - 1, code)
             if throttled:
                 # Drain the request first: an unread body would corrupt the kept-alive
                 # connection the client retries on.
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 if length:
                     environ["wsgi.input"].read(length)
-                body = json.dumps(
-                    {"__type": "ThrottlingException", "message": "Rate exceeded"}
-                ).encode()
+                body = json.dumps({"__type": code, "message": "refused by the fixture"}).encode()
                 start_response(
                     "400 Bad Request",
                     [("Content-Type", "application/x-amz-json-1.1"),
@@ -364,7 +368,30 @@ def main():
             elif cmd["cmd"] == "throttle":
                 with app.lock:
                     key = (cmd["account"], cmd["region"], cmd["operation"])
-                    app.throttles[key] = cmd["times"]
+                    app.throttles[key] = (cmd["times"], cmd.get("code", "ThrottlingException"))
+                answer = {"ok": True}
+            elif cmd["cmd"] == "reset":
+                import urllib.request
+
+                urllib.request.urlopen(
+                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+                ).read()
+                with app.lock:
+                    app.throttles = {}
+                app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "ce_results":
+                import urllib.request
+
+                body = json.dumps({"account_id": cmd["account"], "results": cmd["results"]})
+                urllib.request.urlopen(
+                    urllib.request.Request(
+                        f"{endpoint}/moto-api/static/ce/cost-and-usage-results",
+                        data=body.encode(),
+                        headers={"Content-Type": "application/json"},
+                        method="POST",
+                    )
+                ).read()
                 answer = {"ok": True}
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}

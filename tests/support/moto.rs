@@ -184,6 +184,25 @@ impl Moto {
             .collect()
     }
 
+    /// Resets moto to no world at all, no throttles and an empty request log.
+    pub fn reset(&mut self) {
+        self.call(json!({"cmd": "reset"}));
+    }
+
+    /// Queues Cost Explorer `GetCostAndUsage` answers for `account`: each distinct request
+    /// body takes the next one, and asking the same body again gets the same answer.
+    pub fn cost_and_usage(&mut self, account: &str, results: &[Value]) {
+        self.call(json!({"cmd": "ce_results", "account": account, "results": results}));
+    }
+
+    /// The next `times` requests of `operation` in `account`/`region` fail with `code`.
+    pub fn refuse(&mut self, account: &str, region: &str, operation: &str, times: u32, code: &str) {
+        self.call(json!({
+            "cmd": "throttle", "account": account, "region": region,
+            "operation": operation, "times": times, "code": code
+        }));
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

@@ -1,0 +1,625 @@
+//! The one way spend is asked for, by the CLI and the terminal UI alike: every question goes
+//! through the answer cache first, Cost Explorer is connected only when the cache cannot
+//! answer, and every request lands in the daily ledger.
+//!
+//! The UI asks for a [`SpendRequest`] (the pane's overview, or a drill-down into one tag value)
+//! and gets a [`SpendOutcome`] back, off the UI task. One load runs at a time (the cache lock
+//! is held while Cost Explorer answers), so two quick identical asks cost one request.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::drill::{self, DrillAnswer};
+use super::outlook::{self, Month, MonthOutlook};
+use super::store::CachedForecast;
+use super::{
+    Ask, CostError, CostSource, Forecast, Freshness, Ledger, SpendAnswer, SpendError, SpendQuery,
+    SpendStore, TagFilter, budget_status, cached, cached_pages, fetch_and_store,
+};
+use crate::cache::Cache;
+use crate::config::{AccountConfig, Budget, Config};
+use crate::fetch::JobFetcher;
+use crate::model::SpendRow;
+
+/// Where Cost Explorer answers come from when the cache has none.
+pub enum CostAccess {
+    /// A source at hand (the demo world, tests), with the account id it answers as.
+    Ready {
+        source: Arc<dyn CostSource>,
+        caller_id: Option<String>,
+    },
+    /// `spend.account` through the fetcher the job refreshes use, connected on first need.
+    Account(Arc<JobFetcher>),
+    /// Cached answers only, of any age (`--offline`).
+    Offline,
+}
+
+/// What a load is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The pane: spend per tag value, month to date, forecast and budgets.
+    Overview,
+    /// One tag value (`None`: the untagged share) by service and by linked account.
+    Drill(Option<String>),
+}
+
+/// One load the UI asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendRequest {
+    /// The pane's question: spend grouped by its tag key over its range and scope.
+    pub query: SpendQuery,
+    pub target: Target,
+    /// The day the month outlook is for (UTC, as Cost Explorer counts days).
+    pub today: NaiveDate,
+    /// Ask Cost Explorer even when the cache holds a fresh answer.
+    pub force: bool,
+}
+
+/// What a load produced. Parts that failed are missing and explained in `errors`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpendOutcome {
+    pub request: SpendRequest,
+    /// The overview's rows.
+    pub answer: Option<SpendAnswer>,
+    pub outlook: Option<MonthOutlook>,
+    pub drill: Option<DrillAnswer>,
+    /// Already phrased for the user (sanitise before display).
+    pub errors: Vec<String>,
+    /// Requests this load made.
+    pub requests: u32,
+    /// Requests the same load makes with nothing cached: what a forced refresh costs.
+    pub full_cost: u32,
+    /// Cost Explorer requests made today, this load included.
+    pub ledger: Ledger,
+}
+
+impl SpendOutcome {
+    /// A load that could not run at all.
+    pub fn failed(request: SpendRequest, message: impl Into<String>) -> Self {
+        SpendOutcome {
+            request,
+            answer: None,
+            outlook: None,
+            drill: None,
+            errors: vec![message.into()],
+            requests: 0,
+            full_cost: 0,
+            ledger: Ledger::default(),
+        }
+    }
+}
+
+/// Requests counted while a load runs.
+#[derive(Debug, Default)]
+struct Tally {
+    made: u32,
+    full: u32,
+}
+
+type Notes<'a> = &'a (dyn Fn(String) + Send + Sync);
+
+/// Answers spend questions for one `spend.account`.
+pub struct SpendService {
+    cache: tokio::sync::Mutex<Cache>,
+    access: CostAccess,
+    connected: tokio::sync::Mutex<Option<Arc<dyn CostSource>>>,
+    caller: Mutex<Option<String>>,
+    scope: String,
+    ttl: Duration,
+    budgets: Vec<Budget>,
+    accounts: Vec<AccountConfig>,
+    spend_account: String,
+}
+
+impl SpendService {
+    /// A service answering from `cache`, asking Cost Explorer through `access`.
+    pub fn new(config: &Config, cache: Cache, access: CostAccess) -> Self {
+        let account = config.spend_account();
+        let caller = match &access {
+            CostAccess::Ready { caller_id, .. } => caller_id.clone(),
+            _ => account.and_then(|a| a.account_id_hint().map(str::to_string)),
+        };
+        // Answers belong to the credentials that fetched them.
+        let scope = match account {
+            Some(a) => format!(
+                "{}:{}",
+                a.name,
+                a.role_arn
+                    .as_deref()
+                    .or(a.profile.as_deref())
+                    .unwrap_or("default")
+            ),
+            None => "default".to_string(),
+        };
+        SpendService {
+            cache: tokio::sync::Mutex::new(cache),
+            access,
+            connected: tokio::sync::Mutex::new(None),
+            caller: Mutex::new(caller),
+            scope,
+            ttl: Duration::hours(i64::from(config.spend.ttl_hours.max(1))),
+            budgets: config.budgets.clone(),
+            accounts: config.accounts.clone(),
+            spend_account: account.map_or_else(|| "default".into(), |a| a.name.clone()),
+        }
+    }
+
+    /// The demo: Cost Explorer over the demo world's spend, answers kept in memory only so the
+    /// demo never touches the user's cache file (its ledger counts what the real one would).
+    pub fn demo(config: &Config, rows: Vec<SpendRow>) -> Result<Self, crate::cache::CacheError> {
+        let caller = config
+            .spend_account()
+            .and_then(|a| a.account_id_hint().map(str::to_string));
+        Ok(SpendService::new(
+            config,
+            Cache::in_memory()?,
+            CostAccess::Ready {
+                source: Arc::new(super::demo::DemoCostSource::new(rows)),
+                caller_id: caller,
+            },
+        ))
+    }
+
+    /// How long answers are reused (`spend.ttl_hours`).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The configured account Cost Explorer is asked from.
+    pub fn account_name(&self) -> &str {
+        &self.spend_account
+    }
+
+    /// Whether nothing is ever fetched (offline).
+    pub fn is_offline(&self) -> bool {
+        matches!(self.access, CostAccess::Offline)
+    }
+
+    /// One question, for the CLI: the cache within the TTL (or any age offline) unless
+    /// `force`, else Cost Explorer. `notes` hears every backoff.
+    pub async fn answer(
+        &self,
+        query: &SpendQuery,
+        force: bool,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+    ) -> Result<SpendAnswer, SpendError> {
+        self.ask(
+            query,
+            self.freshness(force),
+            now,
+            notes,
+            &mut Tally::default(),
+        )
+        .await
+    }
+
+    /// How many requests the cached answer to `query` took, however old: the estimate shown
+    /// before a forced refresh. `None` when it was never asked.
+    pub async fn cached_cost(&self, query: &SpendQuery, now: DateTime<Utc>) -> Option<u32> {
+        let cache = self.cache.lock().await;
+        cached_pages(&cache, query, &self.ask_for(Freshness::AnyAge, now))
+            .ok()
+            .flatten()
+    }
+
+    /// Cost Explorer requests made today.
+    pub async fn ledger(&self, now: DateTime<Utc>) -> Ledger {
+        let cache = self.cache.lock().await;
+        SpendStore::new(&cache)
+            .and_then(|store| store.ledger(now))
+            .unwrap_or_default()
+    }
+
+    /// Runs one load of the UI. Never fails as a whole: what failed is in `errors`.
+    pub async fn load(
+        &self,
+        request: SpendRequest,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+    ) -> SpendOutcome {
+        let mut out = SpendOutcome::failed(request, "");
+        out.errors.clear();
+        let mut tally = Tally::default();
+        let request = out.request.clone();
+        match &request.target {
+            Target::Overview => {
+                self.overview(&request, now, notes, &mut tally, &mut out)
+                    .await
+            }
+            Target::Drill(value) => {
+                self.drill(&request, value.as_deref(), now, notes, &mut tally, &mut out)
+                    .await
+            }
+        }
+        out.requests = tally.made;
+        out.full_cost = tally.full;
+        out.ledger = self.ledger(now).await;
+        out
+    }
+
+    async fn overview(
+        &self,
+        request: &SpendRequest,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+        tally: &mut Tally,
+        out: &mut SpendOutcome,
+    ) {
+        let freshness = self.freshness(request.force);
+        let base = &request.query;
+        let main = match self.ask(base, freshness, now, notes, tally).await {
+            Ok(main) => main,
+            Err(err) => {
+                out.errors.push(self.describe(&err));
+                return;
+            }
+        };
+        let key = base.grouping.key().to_string();
+        let month = Month::of(request.today);
+        let mut keys = vec![key.clone()];
+        for budget in &self.budgets {
+            if !keys.contains(&budget.tag_key) {
+                keys.push(budget.tag_key.clone());
+            }
+        }
+        let mut month_to_date = std::collections::BTreeMap::new();
+        for k in keys {
+            if let Some(by_value) = outlook::month_to_date_from(base, &main.rows, &k, &month) {
+                month_to_date.insert(k, by_value);
+                continue;
+            }
+            let query = outlook::month_to_date_query(base, &k, &month);
+            match self.ask(&query, freshness, now, notes, tally).await {
+                Ok(answer) => {
+                    month_to_date.insert(k, outlook::by_value(answer.rows.iter()));
+                }
+                Err(err) => out.errors.push(self.describe(&err)),
+            }
+        }
+        if let Some(scope_mtd) = month_to_date.get(&key) {
+            let mut notes_for_forecast = Vec::new();
+            let forecast = outlook::forecast_query(base, None, &month);
+            let rest = self
+                .forecast(&forecast, &month, freshness, now, notes, tally)
+                .await
+                .map_err(|err| notes_for_forecast.push(self.forecast_problem(&err, out)))
+                .ok();
+            let mut budgets = Vec::new();
+            for budget in &self.budgets {
+                let filter = TagFilter {
+                    key: budget.tag_key.clone(),
+                    value: Some(budget.tag_value.clone()),
+                };
+                let query = outlook::forecast_query(base, Some(filter), &month);
+                let rest = self
+                    .forecast(&query, &month, freshness, now, notes, tally)
+                    .await
+                    .map_err(|err| self.forecast_problem(&err, out))
+                    .ok();
+                let spent = month_to_date
+                    .get(&budget.tag_key)
+                    .and_then(|m| m.get(&budget.tag_value))
+                    .copied()
+                    .unwrap_or(0.0);
+                budgets.push(budget_status(budget, spent, rest));
+            }
+            out.outlook = Some(MonthOutlook {
+                month,
+                month_to_date: scope_mtd.values().sum(),
+                rest_forecast: rest,
+                forecast_note: notes_for_forecast.pop(),
+                budgets,
+                unit: main
+                    .rows
+                    .first()
+                    .map_or_else(|| "USD".to_string(), |r| r.unit.clone()),
+            });
+        }
+        out.answer = Some(main);
+    }
+
+    async fn drill(
+        &self,
+        request: &SpendRequest,
+        value: Option<&str>,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+        tally: &mut Tally,
+        out: &mut SpendOutcome,
+    ) {
+        let freshness = self.freshness(request.force);
+        let [by_service, by_account] = drill::drill_queries(&request.query, value);
+        let services = self.ask(&by_service, freshness, now, notes, tally).await;
+        let accounts = self.ask(&by_account, freshness, now, notes, tally).await;
+        let known = self.known_ids();
+        let names = |id: &str| {
+            known
+                .iter()
+                .find(|(_, known_id)| known_id == id)
+                .map(|(name, _)| name.clone())
+        };
+        let mut unit = None;
+        let mut rows_of = |got: Result<SpendAnswer, SpendError>, out: &mut SpendOutcome| match got {
+            Ok(answer) => {
+                unit = unit
+                    .take()
+                    .or_else(|| answer.rows.first().map(|r| r.unit.clone()));
+                drill::shares(&answer.rows, &names)
+            }
+            Err(err) => {
+                out.errors.push(self.describe(&err));
+                Vec::new()
+            }
+        };
+        let by_service = rows_of(services, out);
+        let by_account = rows_of(accounts, out);
+        let caller = self.caller_id().await;
+        let ids: Vec<String> = known.iter().map(|(_, id)| id.clone()).collect();
+        out.drill = Some(DrillAnswer {
+            value: value.map(str::to_string),
+            member_note: drill::member_note(
+                caller.as_deref(),
+                &self.spend_account,
+                &ids,
+                &by_account,
+            ),
+            by_service,
+            by_account,
+            unit: unit.unwrap_or_else(|| "USD".into()),
+        });
+    }
+
+    fn freshness(&self, force: bool) -> Freshness {
+        match (&self.access, force) {
+            (CostAccess::Offline, _) => Freshness::AnyAge,
+            (_, true) => Freshness::Force,
+            (_, false) => Freshness::WithinTtl,
+        }
+    }
+
+    fn ask_for(&self, freshness: Freshness, now: DateTime<Utc>) -> Ask<'_> {
+        Ask {
+            scope: &self.scope,
+            ttl: self.ttl,
+            freshness,
+            now,
+        }
+    }
+
+    /// One question through the cache.
+    async fn ask(
+        &self,
+        query: &SpendQuery,
+        freshness: Freshness,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+        tally: &mut Tally,
+    ) -> Result<SpendAnswer, SpendError> {
+        let ask = self.ask_for(freshness, now);
+        {
+            let cache = self.cache.lock().await;
+            if let Some(hit) = cached(&cache, query, &ask)? {
+                tally.full += hit.pages;
+                return Ok(hit);
+            }
+        }
+        if freshness == Freshness::AnyAge {
+            return Err(SpendError::NotCached);
+        }
+        let source = self.source(now).await?;
+        let mut cache = self.cache.lock().await;
+        let on_backoff = |pause: std::time::Duration| notes(backoff_note(pause));
+        match fetch_and_store(&mut cache, source.as_ref(), query, &ask, &on_backoff).await {
+            Ok(answer) => {
+                tally.made += answer.requests;
+                tally.full += answer.pages;
+                Ok(answer)
+            }
+            Err(err) => {
+                tally.made += err.requests();
+                tally.full += 1;
+                Err(err)
+            }
+        }
+    }
+
+    /// The rest-of-month forecast for `query`'s scope: one request, cached like answers.
+    async fn forecast(
+        &self,
+        query: &SpendQuery,
+        month: &Month,
+        freshness: Freshness,
+        now: DateTime<Utc>,
+        notes: Notes<'_>,
+        tally: &mut Tally,
+    ) -> Result<f64, SpendError> {
+        if !month.has_rest() {
+            return Ok(0.0);
+        }
+        let ask = self.ask_for(freshness, now);
+        let key = ask.key(query);
+        {
+            let cache = self.cache.lock().await;
+            let store = SpendStore::new(&cache)?;
+            let hit = match freshness {
+                Freshness::Force => None,
+                Freshness::WithinTtl => store.fresh_forecast(&key, self.ttl, now)?,
+                Freshness::AnyAge => store.forecast(&key)?,
+            };
+            if let Some(hit) = hit {
+                tally.full += 1;
+                return match hit.value {
+                    CachedForecast::Answer(forecast) => Ok(forecast.amount),
+                    CachedForecast::NoData(message) => {
+                        Err(forecast_failed(CostError::DataUnavailable(message), 0))
+                    }
+                    CachedForecast::Denied(message) => Err(forecast_failed(
+                        CostError::AccessDenied {
+                            operation: "GetCostForecast",
+                            message,
+                        },
+                        0,
+                    )),
+                };
+            }
+        }
+        if freshness == Freshness::AnyAge {
+            return Err(SpendError::NotCached);
+        }
+        let source = self.source(now).await?;
+        let cache = self.cache.lock().await;
+        let on_backoff = |pause: std::time::Duration| notes(backoff_note(pause));
+        let mut requests = 0;
+        let got: Result<Forecast, CostError> = super::fetch::with_backoff(
+            || source.forecast(query, query.start, query.end),
+            &mut requests,
+            &on_backoff,
+        )
+        .await;
+        tally.made += requests;
+        tally.full += 1;
+        let store = SpendStore::new(&cache)?;
+        store.record_requests(requests, now)?;
+        let lasting = match &got {
+            Ok(forecast) => Some(CachedForecast::Answer(forecast.clone())),
+            Err(CostError::DataUnavailable(message)) => {
+                Some(CachedForecast::NoData(message.clone()))
+            }
+            Err(CostError::AccessDenied { message, .. }) => {
+                Some(CachedForecast::Denied(message.clone()))
+            }
+            // Throttling, the network, the unexpected: worth asking again next time.
+            Err(_) => None,
+        };
+        if let Some(entry) = lasting {
+            store.put_forecast(&key, &entry, now)?;
+        }
+        got.map(|forecast| forecast.amount)
+            .map_err(|error| forecast_failed(error, requests))
+    }
+
+    /// A forecast that failed: too little history is a note; anything else also an error.
+    fn forecast_problem(&self, err: &SpendError, out: &mut SpendOutcome) -> String {
+        match err {
+            SpendError::Cost(failed) if matches!(failed.error, CostError::DataUnavailable(_)) => {
+                "no forecast: Cost Explorer needs more spend history for one".to_string()
+            }
+            SpendError::NotCached => "no forecast cached (offline)".to_string(),
+            other => {
+                let text = self.describe(other);
+                if !out.errors.contains(&text) {
+                    out.errors.push(text);
+                }
+                "no forecast (see the error history, E)".to_string()
+            }
+        }
+    }
+
+    /// Cost Explorer, connecting the spend account on first need.
+    async fn source(&self, now: DateTime<Utc>) -> Result<Arc<dyn CostSource>, SpendError> {
+        let fetcher = match &self.access {
+            CostAccess::Ready { source, .. } => return Ok(source.clone()),
+            CostAccess::Offline => return Err(SpendError::NotCached),
+            CostAccess::Account(fetcher) => fetcher,
+        };
+        let mut slot = self.connected.lock().await;
+        if let Some(source) = slot.as_ref() {
+            return Ok(source.clone());
+        }
+        let link = fetcher
+            .account_link(&self.spend_account)
+            .await
+            .map_err(|e| SpendError::Connect(e.to_string()))?;
+        let source = link
+            .cost_source()
+            .ok_or_else(|| SpendError::Connect("this account offers no Cost Explorer".into()))?;
+        let id = link.account_id().to_string();
+        {
+            let cache = self.cache.lock().await;
+            if let Err(err) =
+                SpendStore::new(&cache).and_then(|s| s.put_caller(&self.scope, &id, now))
+            {
+                tracing::warn!("cannot remember the spend account id: {err}");
+            }
+        }
+        *self
+            .caller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
+        *slot = Some(source.clone());
+        Ok(source)
+    }
+
+    /// The spend account's id: known from connecting, the role ARN, or a cached connect.
+    async fn caller_id(&self) -> Option<String> {
+        let known = self
+            .caller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if known.is_some() {
+            return known;
+        }
+        let cache = self.cache.lock().await;
+        SpendStore::new(&cache)
+            .and_then(|s| s.caller(&self.scope))
+            .ok()
+            .flatten()
+    }
+
+    /// `(name, id)` of every configured account whose id is known.
+    fn known_ids(&self) -> Vec<(String, String)> {
+        let mut ids: Vec<(String, String)> = self
+            .accounts
+            .iter()
+            .filter_map(|a| {
+                a.account_id_hint()
+                    .map(|id| (a.name.clone(), id.to_string()))
+            })
+            .collect();
+        if let CostAccess::Account(fetcher) = &self.access {
+            for (name, id) in fetcher.connected_ids() {
+                if !ids.iter().any(|(n, _)| *n == name) {
+                    ids.push((name, id));
+                }
+            }
+        }
+        let caller = self
+            .caller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(id) = caller
+            && !ids.iter().any(|(_, known)| *known == id)
+        {
+            ids.push((self.spend_account.clone(), id));
+        }
+        ids
+    }
+
+    /// An error as the user reads it, naming the account Cost Explorer was asked from.
+    pub fn describe(&self, err: &SpendError) -> String {
+        match err {
+            SpendError::NotCached | SpendError::Cache(_) => err.to_string(),
+            _ => format!("Cost Explorer in `{}`: {err}", self.spend_account),
+        }
+    }
+}
+
+fn forecast_failed(error: CostError, requests: u32) -> SpendError {
+    SpendError::Cost(super::Failed { error, requests })
+}
+
+/// What the user hears while sagescope waits out Cost Explorer's request limit.
+pub fn backoff_note(pause: std::time::Duration) -> String {
+    format!(
+        "Cost Explorer said LimitExceededException: waiting {:.1} s before asking again",
+        pause.as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

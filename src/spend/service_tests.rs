@@ -1,0 +1,440 @@
+//! The service's arithmetic of cost: what a first open, a reopen, a drill-down and a forced
+//! refresh ask Cost Explorer, against the demo world and a scripted fake.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::TimeZone;
+use futures::future::BoxFuture;
+
+use super::*;
+use crate::spend::{CostGroup, CostPage, CostPeriod, Grouping, RangePreset};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 14, 5, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn demo_config() -> Config {
+    crate::demo::config(&Config::default())
+}
+
+fn demo_service() -> SpendService {
+    let world = crate::demo::world(now());
+    SpendService::demo(&demo_config(), world.spend.rows).expect("in-memory cache")
+}
+
+fn request(config: &Config, key: &str, range: RangePreset, target: Target) -> SpendRequest {
+    let today = now().date_naive();
+    SpendRequest {
+        query: SpendQuery::from_config(&config.spend, key, range, today),
+        target,
+        today,
+        force: false,
+    }
+}
+
+fn quiet(_: String) {}
+
+#[tokio::test]
+async fn first_open_pays_once_and_a_reopen_within_the_ttl_pays_nothing() {
+    let service = demo_service();
+    let config = demo_config();
+    let overview = request(
+        &config,
+        "cost-center",
+        RangePreset::Days30,
+        Target::Overview,
+    );
+
+    let first = service.load(overview.clone(), now(), &quiet).await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    // The 30-day answer covers November so far, so month to date by cost-center is free;
+    // the `project` budget needs its own month-to-date question; then one forecast for the
+    // scope and one per budget.
+    assert_eq!(first.requests, 5);
+    assert_eq!(first.full_cost, 5);
+    assert_eq!(first.ledger.requests, 5);
+    let outlook = first.outlook.as_ref().expect("month outlook");
+    assert!(outlook.month_to_date > 0.0);
+    assert!(outlook.rest_forecast.is_some_and(|f| f > 0.0));
+    assert_eq!(outlook.budgets.len(), 2);
+    let llm = &outlook.budgets[0];
+    assert_eq!(llm.budget.tag_value, "llm-finetune");
+    assert!(llm.month_to_date > 0.0 && llm.projected.is_some());
+    let rows = &first.answer.as_ref().expect("rows").rows;
+    assert!(rows.iter().any(|r| r.is_untagged()));
+    // Month to date from the rows equals the sum of November's rows.
+    let november: f64 = rows
+        .iter()
+        .filter(|r| r.start >= outlook.month.start)
+        .map(|r| r.amount)
+        .sum();
+    assert!((outlook.month_to_date - november).abs() < 1e-6);
+
+    let again = service
+        .load(overview.clone(), now() + Duration::hours(2), &quiet)
+        .await;
+    assert_eq!(again.requests, 0, "within the TTL nothing is asked");
+    assert_eq!(
+        again.full_cost, 5,
+        "the forced-refresh estimate stays known"
+    );
+    assert_eq!(again.ledger.requests, 5);
+    assert_eq!(again.outlook, first.outlook);
+    assert!(again.answer.as_ref().is_some_and(|a| a.from_cache));
+
+    let forced = service
+        .load(
+            SpendRequest {
+                force: true,
+                ..overview
+            },
+            now() + Duration::hours(2),
+            &quiet,
+        )
+        .await;
+    assert_eq!(
+        forced.requests, first.full_cost,
+        "the estimate is what it costs"
+    );
+    assert_eq!(forced.ledger.requests, 10);
+}
+
+#[tokio::test]
+async fn a_short_range_needs_its_own_month_to_date_question() {
+    let service = demo_service();
+    let seven = request(
+        &demo_config(),
+        "cost-center",
+        RangePreset::Days7,
+        Target::Overview,
+    );
+    let out = service.load(seven, now(), &quiet).await;
+    assert_eq!(out.requests, 6, "main, 2 month-to-date, 3 forecasts");
+}
+
+#[tokio::test]
+async fn a_drill_down_costs_two_requests_and_names_the_accounts() {
+    let service = demo_service();
+    let config = demo_config();
+    let overview = service
+        .load(
+            request(
+                &config,
+                "cost-center",
+                RangePreset::Days30,
+                Target::Overview,
+            ),
+            now(),
+            &quiet,
+        )
+        .await;
+    let total: f64 = overview
+        .answer
+        .expect("rows")
+        .rows
+        .iter()
+        .filter(|r| r.group_value == "cc-3300")
+        .map(|r| r.amount)
+        .sum();
+    let drill = request(
+        &config,
+        "cost-center",
+        RangePreset::Days30,
+        Target::Drill(Some("cc-3300".into())),
+    );
+    let out = service.load(drill.clone(), now(), &quiet).await;
+    assert_eq!(out.requests, 2);
+    let answer = out.drill.expect("drill-down");
+    let names: Vec<Option<&str>> = answer
+        .by_account
+        .iter()
+        .map(|s| s.name.as_deref())
+        .collect();
+    assert_eq!(
+        names,
+        vec![Some("ml-prod"), Some("ml-dev"), Some("research")]
+    );
+    let accounts: f64 = answer.by_account.iter().map(|s| s.amount).sum();
+    assert!((accounts - total).abs() < 1.0, "{accounts} vs {total}");
+    assert!(answer.by_service.len() > 1, "every service is counted");
+    assert_eq!(answer.by_service[0].key, "Amazon SageMaker");
+    assert!(answer.member_note.is_none(), "the demo asks from the payer");
+    let again = service.load(drill, now(), &quiet).await;
+    assert_eq!(again.requests, 0);
+}
+
+/// A scripted forecast: for the budget's tag value (`None`: the whole scope), the answer.
+type ScriptedForecast = (Option<&'static str>, Result<f64, CostError>);
+
+/// Scripted Cost Explorer: fixed spend, forecasts by tag filter, optional refusal.
+struct Fake {
+    calls: AtomicU32,
+    deny_usage: bool,
+    accounts: Vec<&'static str>,
+    forecasts: Mutex<Vec<ScriptedForecast>>,
+}
+
+impl Fake {
+    fn new() -> Fake {
+        Fake {
+            calls: AtomicU32::new(0),
+            deny_usage: false,
+            accounts: vec!["111111111111"],
+            forecasts: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl CostSource for Fake {
+    fn cost_and_usage<'a>(
+        &'a self,
+        q: &'a SpendQuery,
+        _t: Option<String>,
+    ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.deny_usage {
+                return Err(CostError::AccessDenied {
+                    operation: "GetCostAndUsage",
+                    message: "not authorized".into(),
+                });
+            }
+            let keys: Vec<String> = match &q.grouping {
+                Grouping::Tag(key) => vec![format!("{key}$vision"), format!("{key}$")],
+                Grouping::Service => vec!["Amazon SageMaker".into()],
+                Grouping::LinkedAccount => self.accounts.iter().map(|a| a.to_string()).collect(),
+            };
+            Ok(CostPage {
+                periods: vec![CostPeriod {
+                    start: q.start,
+                    end: q.end,
+                    estimated: true,
+                    groups: keys
+                        .into_iter()
+                        .map(|k| CostGroup {
+                            keys: vec![k],
+                            amount: 100.0,
+                            unit: "USD".into(),
+                        })
+                        .collect(),
+                }],
+                next_token: None,
+            })
+        })
+    }
+
+    fn forecast<'a>(
+        &'a self,
+        q: &'a SpendQuery,
+        _s: NaiveDate,
+        _e: NaiveDate,
+    ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let value = q.tag_filter.as_ref().and_then(|f| f.value.as_deref());
+            let forecasts = self.forecasts.lock().expect("lock");
+            let (_, answer) = forecasts
+                .iter()
+                .find(|(v, _)| *v == value)
+                .expect("a scripted forecast");
+            answer.clone().map(|amount| Forecast {
+                amount,
+                unit: "USD".into(),
+            })
+        })
+    }
+}
+
+fn fake_config() -> Config {
+    let text = r#"
+        [[accounts]]
+        name = "dev"
+        role_arn = "arn:aws:iam::111111111111:role/R"
+        [[accounts]]
+        name = "prod"
+        role_arn = "arn:aws:iam::222222222222:role/R"
+        [spend]
+        account = "dev"
+        group_by = "project"
+        [[budgets]]
+        tag_key = "project"
+        tag_value = "vision"
+        monthly_usd = 150.0
+    "#;
+    crate::config::parse(text, std::path::Path::new("t.toml"))
+        .expect("valid config")
+        .config
+}
+
+fn fake_service(fake: Fake) -> SpendService {
+    SpendService::new(
+        &fake_config(),
+        Cache::in_memory().expect("cache"),
+        CostAccess::Ready {
+            source: Arc::new(fake),
+            caller_id: Some("111111111111".into()),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_forecast_crossing_the_budget_warns() {
+    let fake = Fake::new();
+    *fake.forecasts.lock().expect("lock") = vec![(None, Ok(400.0)), (Some("vision"), Ok(60.0))];
+    let service = fake_service(fake);
+    let out = service
+        .load(
+            request(
+                &fake_config(),
+                "project",
+                RangePreset::Days30,
+                Target::Overview,
+            ),
+            now(),
+            &quiet,
+        )
+        .await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let outlook = out.outlook.expect("outlook");
+    // The fake answers one period of 100 per value over the whole range, which starts
+    // before November, so month to date is asked on its own: 100 tagged + 100 untagged.
+    assert_eq!(outlook.month_to_date, 200.0);
+    assert_eq!(outlook.rest_forecast, Some(400.0));
+    assert_eq!(outlook.projected(), Some(600.0));
+    let budget = &outlook.budgets[0];
+    assert_eq!(budget.month_to_date, 100.0);
+    assert_eq!(budget.projected, Some(160.0));
+    assert!(budget.over, "100 spent + 60 forecast crosses 150");
+    assert!((budget.pct_used - 66.666).abs() < 0.01);
+}
+
+#[tokio::test]
+async fn too_little_history_for_a_forecast_is_a_note_not_an_error() {
+    let fake = Fake::new();
+    *fake.forecasts.lock().expect("lock") = vec![
+        (None, Err(CostError::DataUnavailable("insufficient".into()))),
+        (
+            Some("vision"),
+            Err(CostError::DataUnavailable("insufficient".into())),
+        ),
+    ];
+    let service = fake_service(fake);
+    let out = service
+        .load(
+            request(
+                &fake_config(),
+                "project",
+                RangePreset::Days30,
+                Target::Overview,
+            ),
+            now(),
+            &quiet,
+        )
+        .await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let outlook = out.outlook.expect("outlook");
+    assert_eq!(outlook.rest_forecast, None);
+    assert!(outlook.forecast_note.is_some_and(|n| n.contains("history")));
+    assert!(!outlook.budgets[0].over, "no forecast, spend under budget");
+}
+
+#[tokio::test]
+async fn access_denied_is_an_error_naming_the_permission_and_still_counted() {
+    let fake = Fake {
+        deny_usage: true,
+        ..Fake::new()
+    };
+    let service = fake_service(fake);
+    let out = service
+        .load(
+            request(
+                &fake_config(),
+                "project",
+                RangePreset::Days30,
+                Target::Overview,
+            ),
+            now(),
+            &quiet,
+        )
+        .await;
+    assert!(out.answer.is_none() && out.outlook.is_none());
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert!(
+        out.errors[0].contains("ce:GetCostAndUsage"),
+        "{}",
+        out.errors[0]
+    );
+    assert!(
+        out.errors[0].contains("`dev`"),
+        "names the account: {}",
+        out.errors[0]
+    );
+    assert_eq!(out.ledger.requests, 1, "a refused request is still counted");
+}
+
+#[tokio::test]
+async fn a_member_account_seeing_only_itself_says_so() {
+    let service = fake_service(Fake::new());
+    let out = service
+        .load(
+            request(
+                &fake_config(),
+                "project",
+                RangePreset::Days30,
+                Target::Drill(Some("vision".into())),
+            ),
+            now(),
+            &quiet,
+        )
+        .await;
+    let drill = out.drill.expect("drill-down");
+    assert_eq!(drill.by_account[0].name.as_deref(), Some("dev"));
+    let note = drill.member_note.expect("member note");
+    assert!(note.contains("spend.account"), "{note}");
+}
+
+#[tokio::test]
+async fn offline_serves_old_answers_and_never_asks() {
+    let fake_calls;
+    let cache = {
+        let fake = Fake::new();
+        *fake.forecasts.lock().expect("lock") = vec![(None, Ok(1.0)), (Some("vision"), Ok(1.0))];
+        let service = fake_service(fake);
+        let req = request(
+            &fake_config(),
+            "project",
+            RangePreset::Days30,
+            Target::Overview,
+        );
+        let out = service.load(req, now(), &quiet).await;
+        fake_calls = out.requests;
+        service.cache.into_inner()
+    };
+    assert!(fake_calls > 0);
+    let offline = SpendService::new(&fake_config(), cache, CostAccess::Offline);
+    let req = request(
+        &fake_config(),
+        "project",
+        RangePreset::Days30,
+        Target::Overview,
+    );
+    let out = offline.load(req, now() + Duration::days(3), &quiet).await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.requests, 0);
+    assert!(out.outlook.is_some_and(|o| o.rest_forecast == Some(1.0)));
+    let other = request(
+        &fake_config(),
+        "owner",
+        RangePreset::Days30,
+        Target::Overview,
+    );
+    let missing = offline.load(other, now(), &quiet).await;
+    assert!(
+        missing.errors[0].contains("offline"),
+        "{:?}",
+        missing.errors
+    );
+}
