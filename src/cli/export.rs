@@ -25,8 +25,13 @@ pub(super) fn run(
             .ok_or_else(|| no_snapshot(&cache))?;
         (snapshot, loaded.config.clone())
     } else {
+        let retag = if args.no_cache {
+            crate::fetch::TagRefresh::All
+        } else {
+            crate::fetch::TagRefresh::Cached
+        };
         (
-            super::refresh::fetch_and_store(loaded)?,
+            super::refresh::fetch_and_store_with(loaded, retag)?,
             loaded.config.clone(),
         )
     };

@@ -31,10 +31,19 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     })
 }
 
-/// Fetches every view live (progress on stderr) and writes it to the cache in one
-/// transaction. Spend and tag findings join here once their sources exist; until then the
-/// live snapshot carries jobs and empty views of the same age.
+/// Fetches every view live (progress on stderr) and writes it to the cache. Jobs come first,
+/// then the tag pass puts tags on them and computes the findings; spend joins here once its
+/// source exists.
 pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliError> {
+    fetch_and_store_with(loaded, fetch::TagRefresh::Cached)
+}
+
+/// [`fetch_and_store`], saying which cached tags may be trusted (`export --no-cache` trusts
+/// none).
+pub(super) fn fetch_and_store_with(
+    loaded: &LoadedConfig,
+    retag: fetch::TagRefresh,
+) -> Result<Snapshot, CliError> {
     let mut cache = super::open_cache(loaded)?;
     let known = cache.load_known().unwrap_or_else(|err| {
         // Only a saving is lost: this refresh lists everything.
@@ -45,10 +54,13 @@ pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliErro
         .enable_all()
         .build()
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    let fetched = runtime.block_on(fetch::fetch_jobs(&loaded.config, &known, print_progress));
+    let fetcher = fetch::JobFetcher::new(&loaded.config);
+    let mut fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
+    let tagged = tag_pass(retag, &runtime, &fetcher, &mut fetched, &cache, loaded);
     cache
         .save_jobs_fetch(&fetched)
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
+    save_tags(&mut cache, &tagged)?;
 
     let stats = &fetched.stats;
     let detail: Vec<String> = stats
@@ -73,7 +85,80 @@ pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliErro
         requests = stats.total(),
         "jobs refreshed"
     );
-    Ok(fetch::live_snapshot(fetched.view))
+    let mut snapshot = fetch::live_snapshot(fetched.view);
+    snapshot.findings = tagged.findings;
+    Ok(snapshot)
+}
+
+/// The tag pass after the jobs: tags for what is new, changed or due (the rest from the
+/// cache), findings from the `[tags]` policy, and one stderr line on what it cost.
+fn tag_pass(
+    retag: fetch::TagRefresh,
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &fetch::JobFetcher,
+    fetched: &mut fetch::JobsFetch,
+    cache: &crate::cache::Cache,
+    loaded: &LoadedConfig,
+) -> fetch::TagsFetch {
+    let previous = crate::tags::store::load(cache).unwrap_or_else(|err| {
+        // Only a saving is lost: this refresh reads every resource's tags.
+        tracing::warn!("cannot read the tag cache: {err}");
+        crate::tags::TagState::default()
+    });
+    let tagged = runtime.block_on(fetcher.fetch_tags(
+        &mut fetched.view,
+        &previous,
+        &loaded.config.tags,
+        retag,
+        &print_tag_progress,
+    ));
+    let detail: Vec<String> = tagged
+        .stats
+        .requests
+        .iter()
+        .map(|(operation, n)| format!("{operation} {n}"))
+        .collect();
+    eprintln!(
+        "{} tag findings; tags read for {} resources, {} from the cache; {} AWS requests ({})",
+        tagged.findings.rows.len(),
+        tagged.read,
+        tagged.state.entries.len().saturating_sub(tagged.read),
+        tagged.stats.total(),
+        detail.join(", ")
+    );
+    tracing::info!(
+        findings = tagged.findings.rows.len(),
+        read = tagged.read,
+        requests = tagged.stats.total(),
+        "tags refreshed"
+    );
+    tagged
+}
+
+/// Saves the tag cache and the findings view.
+fn save_tags(cache: &mut crate::cache::Cache, tagged: &fetch::TagsFetch) -> Result<(), CliError> {
+    let fatal = |e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the tag findings"));
+    crate::tags::store::save(cache, &tagged.state).map_err(fatal)?;
+    cache.save_findings(&tagged.findings).map_err(fatal)
+}
+
+/// One stderr line per account-region whose tags were checked: `[tags 3/6] ml-prod
+/// eu-west-1: 12 read`.
+fn print_tag_progress(progress: Progress) {
+    let place = match &progress.region {
+        Some(region) => format!("{} {}", progress.account, region),
+        None => progress.account.clone(),
+    };
+    let outcome = match &progress.error {
+        Some(error) => format!("{} read; {error}", progress.jobs),
+        None => format!("{} read", progress.jobs),
+    };
+    eprintln!(
+        "[tags {}/{}] {}",
+        progress.done,
+        progress.total,
+        sanitize::plain(&format!("{place}: {outcome}"))
+    );
 }
 
 /// One stderr line per finished account-region: `[3/6] ml-prod eu-west-1: 152 resources`.

@@ -18,6 +18,7 @@ pub mod limiter;
 mod listing;
 pub mod source;
 mod stats;
+mod tags;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,14 @@ use crate::model::{DataSource, FetchError, Job, Snapshot, View};
 
 pub use describe::{DescribeCache, Described, MAX_DESCRIBES_PER_KIND, RECENT_HOURS};
 pub use limiter::RateLimiter;
-pub use source::{AccountLink, Connector, Details, JobSource, Listed, Page, SourceError};
+pub use source::{
+    AccountLink, Connector, Details, JobSource, Listed, Page, SearchPage, Searched, SourceError,
+    TagPage, TagSource,
+};
 pub use stats::FetchStats;
+pub use tags::{TagRefresh, TagsFetch};
+
+pub(crate) use describe::version as describe_version;
 
 /// What sagescope knew before this refresh: the previous jobs and the describe cache.
 ///
