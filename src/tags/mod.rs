@@ -22,13 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Job, TagFinding, TagPolicy, Tags, find_tag_problems};
 
-/// Tag Studio puts on what a Studio user starts: the domain it came from.
-pub const STUDIO_DOMAIN_TAG: &str = "sagemaker:domain-arn";
-/// Tag Studio puts on what a Studio user starts: the user profile that started it, which
-/// tells an admin whom to ask about an untagged resource.
-pub const STUDIO_USER_PROFILE_TAG: &str = "sagemaker:user-profile-arn";
-/// Tag Studio puts on what is started from a shared space.
-pub const STUDIO_SPACE_TAG: &str = "sagemaker:space-arn";
+pub use crate::model::{STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG};
 
 /// The tags of one resource as last read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,12 +124,6 @@ pub fn findings<'a>(
     out
 }
 
-/// The last segment of an ARN's resource path: the user profile's name in
-/// `arn:aws:sagemaker:…:user-profile/d-abc/alice`.
-pub fn arn_leaf(arn: &str) -> &str {
-    arn.rsplit(['/', ':']).next().unwrap_or(arn)
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -231,18 +219,5 @@ mod tests {
         assert_eq!(found[0].miscased[0].found, "Owner");
         assert_eq!(found[1].missing, ["owner"]);
         assert_eq!(found[1].created_at, Some(at(1)));
-    }
-
-    #[test]
-    fn arn_leaf_is_the_last_path_segment() {
-        assert_eq!(
-            arn_leaf("arn:aws:sagemaker:us-east-1:1:user-profile/d-abc/alice"),
-            "alice"
-        );
-        assert_eq!(
-            arn_leaf("arn:aws:sagemaker:us-east-1:1:domain/d-abc"),
-            "d-abc"
-        );
-        assert_eq!(arn_leaf("plain"), "plain");
     }
 }

@@ -20,6 +20,7 @@ command line read from stdin, and exits when stdin closes:
         reset moto and create exactly these resources with exactly these tags (a tag-hygiene
         world), answer {"arns": {name: arn}}
   {"cmd": "add_tags", "account": A, "region": R, "arn": X, "tags": {k: v}}   through the API
+  {"cmd": "delete_tags", "account": A, "region": R, "arn": X, "keys": [k]}   through the API
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
 
@@ -495,6 +496,9 @@ class World:
         resource = sagemaker_backends[account][region]._get_resource_from_arn(arn)
         resource.last_modified_time = utcnow()
 
+    def delete_tags(self, account, region, arn, keys):
+        self.client(account, region).delete_tags(ResourceArn=arn, TagKeys=keys)
+
     def add_tags(self, account, region, arn, tags):
         self.client(account, region).add_tags(
             ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
@@ -571,6 +575,10 @@ def main():
                 answer = {"ok": True}
             elif cmd["cmd"] == "add_tags":
                 world.add_tags(cmd["account"], cmd["region"], cmd["arn"], cmd["tags"])
+                app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "delete_tags":
+                world.delete_tags(cmd["account"], cmd["region"], cmd["arn"], cmd["keys"])
                 app.take()
                 answer = {"ok": True}
             elif cmd["cmd"] == "requests":
