@@ -27,6 +27,11 @@ pub enum Action {
     RefreshDue,
     RefreshProgress(RefreshProgress),
     RefreshDone(RefreshOutcome),
+    /// The fix script for `resources` resources was written (to this file), or why not.
+    FixScriptWritten {
+        resources: usize,
+        written: Result<std::path::PathBuf, String>,
+    },
 }
 
 /// What a key means, independent of which key it is (the keymap decides that).
@@ -57,6 +62,12 @@ pub enum UserAction {
     CycleKind,
     ToggleActive,
     NextGroupKey,
+    /// Untagged: only resources missing a mandatory key (`m`).
+    ToggleMissingOnly,
+    /// Untagged: the fix script for the row under the cursor (`x`).
+    WriteFixScript,
+    /// Untagged: the fix script for every row shown (`X`).
+    WriteFixScriptShown,
     InputSubmit,
     InputCancel,
     InputBackspace,
@@ -70,4 +81,7 @@ pub enum Command {
     Refresh(RefreshKind),
     /// Leave the UI and restore the terminal.
     Quit,
+    /// Write this tag-fix script to a new file (never run it); `resources` is how many
+    /// resources it fixes, for the message.
+    WriteFixScript { script: String, resources: usize },
 }

@@ -86,16 +86,18 @@ pub enum Section {
     Spend,
     Views,
     Input,
+    Untagged,
 }
 
 impl Section {
     /// Help screen order.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::General,
         Section::Move,
         Section::Tables,
         Section::Jobs,
         Section::Spend,
+        Section::Untagged,
         Section::Views,
         Section::Input,
         Section::Anywhere,
@@ -111,6 +113,7 @@ impl Section {
             Section::Spend => "Spend pane",
             Section::Views => "Detail, help and error views",
             Section::Input => "Filter (/) and command line (:)",
+            Section::Untagged => "Untagged pane",
         }
     }
 }
@@ -134,7 +137,7 @@ impl KeyContext {
         match self {
             KeyContext::Jobs => &[Anywhere, Jobs, Tables, Move, General],
             KeyContext::Spend => &[Anywhere, Spend, Tables, Move, General],
-            KeyContext::Untagged => &[Anywhere, Tables, Move, General],
+            KeyContext::Untagged => &[Anywhere, Untagged, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
             KeyContext::Input => &[Anywhere, Input],
         }
@@ -318,6 +321,27 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ch('g')],
         "group by the next tag key",
         "group-by",
+    ),
+    bind(
+        S::Untagged,
+        A::ToggleMissingOnly,
+        &[Key::ch('m')],
+        "only resources missing a mandatory tag",
+        "missing",
+    ),
+    bind(
+        S::Untagged,
+        A::WriteFixScript,
+        &[Key::ch('x')],
+        "fix script for this row, to a file",
+        "fix",
+    ),
+    bind(
+        S::Untagged,
+        A::WriteFixScriptShown,
+        &[Key::ch('X')],
+        "fix script for every row shown, to a file",
+        "",
     ),
     bind(
         S::Views,

@@ -6,6 +6,7 @@
 
 mod errors;
 mod findings;
+mod fix_script;
 mod jobs;
 mod listing;
 mod search;
@@ -15,14 +16,15 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use findings::{
-    FindingColumn, FindingWidths, FindingsPane, invalid_label, miscased_label, missing_label,
+    FindingColumn, FindingWidths, FindingsPane, FixScope, invalid_label, miscased_label,
+    missing_label, owner_label, problems_label,
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use spend::{SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
-use crate::config::{Config, Theme};
+use crate::config::{AccountConfig, Config, Theme};
 use crate::keymap::KeyContext;
 use crate::model::{DataSource, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
@@ -120,6 +122,10 @@ pub struct AppInit {
     pub lookback_days: u32,
     /// Why refreshing is impossible (`--offline`, no live source), or `None` when it works.
     pub refresh_blocked: Option<String>,
+    /// The tag policy's keys in order, for the Untagged pane's counts per key.
+    pub tag_keys: Vec<String>,
+    /// The configured accounts, for the fix script's `--profile`.
+    pub accounts: Vec<AccountConfig>,
 }
 
 impl AppInit {
@@ -134,8 +140,23 @@ impl AppInit {
             group_keys: config.spend.group_keys(&config.tags.policy),
             lookback_days: config.spend.lookback_days,
             refresh_blocked: None,
+            tag_keys: policy_keys(&config.tags.policy),
+            accounts: config.accounts.clone(),
         }
     }
+}
+
+/// The policy's keys in order: mandatory ones, then those that only restrict values.
+fn policy_keys(policy: &crate::model::TagPolicy) -> Vec<String> {
+    let mut keys = policy.mandatory.clone();
+    keys.extend(
+        policy
+            .allowed
+            .keys()
+            .filter(|k| !policy.mandatory.contains(k))
+            .cloned(),
+    );
+    keys
 }
 
 /// The whole UI state.
@@ -192,7 +213,7 @@ impl App {
             input: None,
             jobs: JobsPane::default(),
             spend: SpendPane::new(init.group_keys, init.lookback_days),
-            findings: FindingsPane::default(),
+            findings: FindingsPane::new(init.tag_keys, init.accounts),
             refreshing: None,
             refresh_blocked: init.refresh_blocked,
             errors: ErrorLog::default(),
@@ -292,6 +313,9 @@ impl App {
                 self.refreshing = None;
                 self.apply(outcome);
             }
+            Action::FixScriptWritten { resources, written } => {
+                self.fix_script_written(resources, written);
+            }
         }
         Vec::new()
     }
@@ -361,6 +385,13 @@ impl App {
             U::CycleKind => self.jobs.cycle_kind(),
             U::ToggleActive => self.jobs.toggle_active(),
             U::NextGroupKey => self.spend.next_key(self.now),
+            U::ToggleMissingOnly => {
+                if self.pane == Pane::Untagged {
+                    self.findings.toggle_missing_only();
+                }
+            }
+            U::WriteFixScript => return self.write_fix_script(FixScope::Selected),
+            U::WriteFixScriptShown => return self.write_fix_script(FixScope::Shown),
             U::InputSubmit => return self.submit_input(),
             U::InputCancel => {
                 if let Some(input) = self.input.take()
@@ -557,3 +588,6 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod untagged_tests;
