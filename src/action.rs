@@ -68,6 +68,8 @@ pub enum UserAction {
     WriteFixScript,
     /// Untagged: the fix script for every row shown (`X`).
     WriteFixScriptShown,
+    /// Spend: the resources behind the untagged share of the group-by key (`u`).
+    ShowUntaggedForKey,
     InputSubmit,
     InputCancel,
     InputBackspace,

@@ -323,6 +323,13 @@ pub const KEYMAP: &[Binding] = &[
         "group-by",
     ),
     bind(
+        S::Spend,
+        A::ShowUntaggedForKey,
+        &[Key::ch('u')],
+        "the resources behind (untagged)",
+        "",
+    ),
+    bind(
         S::Untagged,
         A::ToggleMissingOnly,
         &[Key::ch('m')],

@@ -137,6 +137,12 @@ impl Listed for TagFinding {
     }
 }
 
+/// Whether the resource's spend lands in Cost Explorer's untagged share for `key`: the key is
+/// missing, or present only in another letter case (a different key to Cost Explorer).
+pub fn untagged_for(finding: &TagFinding, key: &str) -> bool {
+    finding.missing.iter().any(|k| k == key) || finding.miscased.iter().any(|m| m.expected == key)
+}
+
 /// How long ago the resource was created (zero when unknown).
 fn age(finding: &TagFinding, now: DateTime<Utc>) -> chrono::Duration {
     finding
@@ -158,6 +164,9 @@ pub struct FindingsPane {
     pub widths: FindingWidths,
     /// `m`: only resources missing a mandatory key.
     pub missing_only: bool,
+    /// From the Spend pane (`u`): only resources Cost Explorer counts as untagged for this
+    /// key (missing it, or carrying it in another letter case, which is another key there).
+    pub without_key: Option<String>,
     /// The policy's keys in order (mandatory, then those with allowed values).
     pub policy_keys: Vec<String>,
     /// The configured accounts, for the fix script's `--profile` and role notes.
@@ -240,10 +249,23 @@ impl FindingsPane {
         self.list.set_rows(view.rows, now, as_keep(&keep));
     }
 
-    /// The `m` predicate, when on.
+    /// The `m` and spend-key predicates, when on.
     fn keep(&self) -> Option<impl Fn(&TagFinding) -> bool + use<>> {
-        self.missing_only
-            .then_some(|finding: &TagFinding| !finding.missing.is_empty())
+        let missing_only = self.missing_only;
+        let without = self.without_key.clone();
+        (missing_only || without.is_some()).then_some(move |finding: &TagFinding| {
+            (!missing_only || !finding.missing.is_empty())
+                && without
+                    .as_deref()
+                    .is_none_or(|key| untagged_for(finding, key))
+        })
+    }
+
+    /// Only resources untagged for `key` as Cost Explorer sees it (`None`: all again).
+    pub fn set_without_key(&mut self, key: Option<String>) {
+        self.without_key = key;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
     }
 
     /// `m`: only resources missing a mandatory key, or everything again.

@@ -1,5 +1,6 @@
-//! `x` / `X` on the Untagged pane: the fix script for the selection or for every finding
-//! shown. The App only builds the text; the event loop writes the file and says where.
+//! From spend to fixes: `u` on the Spend pane opens the resources behind its untagged share,
+//! and `x` / `X` on the Untagged pane make the fix script for the selection or for every
+//! finding shown. The App only builds the text; the event loop writes the file and says where.
 
 use super::{App, FixScope, Notice, Pane};
 use crate::action::Command;
@@ -8,6 +9,28 @@ use crate::action::Command;
 const PATH_NOTICE_SECONDS: i64 = 30;
 
 impl App {
+    /// `u` on the Spend pane: the Untagged pane, showing only the resources Cost Explorer
+    /// counts as untagged for the key spend is grouped by.
+    pub(super) fn show_untagged_for_spend_key(&mut self) {
+        if self.pane != Pane::Spend || self.overlay.is_some() {
+            return;
+        }
+        let key = self.spend.key().to_string();
+        if key.is_empty() {
+            return;
+        }
+        if !self.findings.policy_keys.contains(&key) {
+            self.notify(format!(
+                "{} is not in the tag policy ([tags] mandatory): no finding tracks it",
+                crate::sanitize::cell(&key)
+            ));
+            return;
+        }
+        self.overlay = None;
+        self.pane = Pane::Untagged;
+        self.findings.set_without_key(Some(key));
+    }
+
     pub(super) fn write_fix_script(&mut self, scope: FixScope) -> Vec<Command> {
         if self.pane != Pane::Untagged || self.overlay.is_some() {
             return Vec::new();

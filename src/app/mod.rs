@@ -349,6 +349,8 @@ impl App {
                     self.overlay = None;
                 } else if !self.filter_text().is_empty() {
                     self.set_filter("");
+                } else if self.pane == Pane::Untagged && self.findings.without_key.is_some() {
+                    self.findings.set_without_key(None);
                 }
             }
             U::Help => {
@@ -392,6 +394,7 @@ impl App {
             }
             U::WriteFixScript => return self.write_fix_script(FixScope::Selected),
             U::WriteFixScriptShown => return self.write_fix_script(FixScope::Shown),
+            U::ShowUntaggedForKey => self.show_untagged_for_spend_key(),
             U::InputSubmit => return self.submit_input(),
             U::InputCancel => {
                 if let Some(input) = self.input.take()

@@ -262,3 +262,48 @@ fn m_and_x_are_untagged_keys_only() {
     assert!(press(&mut app, &[U::WriteFixScript, U::ToggleMissingOnly]).is_empty());
     assert!(!app.findings.missing_only);
 }
+
+#[test]
+fn u_on_spend_opens_the_resources_behind_the_untagged_share_and_esc_shows_all() {
+    let mut app = untagged_app();
+    let all = shown(&app).len();
+    press(&mut app, &[U::ShowSpend]);
+    let key = app.spend.key().to_string();
+    assert_eq!(key, "cost-center", "the demo groups spend by cost center");
+    press(&mut app, &[U::ShowUntaggedForKey]);
+    assert_eq!(app.pane, Pane::Untagged);
+    let rows = shown(&app);
+    assert!(!rows.is_empty() && rows.len() < all);
+    // Missing the key, or carrying it in another case: both land in `cost-center$` spend.
+    assert!(
+        rows.iter()
+            .all(|f| { f.missing.contains(&key) || f.miscased.iter().any(|m| m.expected == key) })
+    );
+    assert!(rows.iter().any(|f| !f.miscased.is_empty()));
+    let expected = crate::demo::world(anchor())
+        .findings
+        .rows
+        .iter()
+        .filter(|f| findings::untagged_for(f, &key))
+        .count();
+    assert_eq!(rows.len(), expected);
+
+    press(&mut app, &[U::Back]);
+    assert_eq!(shown(&app).len(), all);
+}
+
+#[test]
+fn u_for_a_key_outside_the_policy_says_why_nothing_is_shown() {
+    let config = crate::demo::config(&Config::default());
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut init = AppInit::from_config(&config, Mode::Demo, anchor(), utc);
+    init.group_keys = vec!["team".into()];
+    let mut app = App::new(init);
+    app.load_snapshot(crate::demo::world(anchor()));
+    press(&mut app, &[U::ShowSpend, U::ShowUntaggedForKey]);
+    assert_eq!(app.pane, Pane::Spend);
+    assert!(
+        app.notice
+            .is_some_and(|n| n.text.contains("team is not in the tag policy"))
+    );
+}

@@ -101,6 +101,12 @@ fn title<'a>(findings: &FindingsPane, p: &Palette, room: usize) -> Line<'a> {
     if findings.missing_only {
         spans.push(Span::styled(" · missing only", p.accent));
     }
+    if let Some(key) = &findings.without_key {
+        spans.push(Span::styled(
+            format!(" · without {} (Esc: all)", sanitize::cell(key)),
+            p.accent,
+        ));
+    }
     spans.push(Span::styled(
         filter_note(
             findings.list.filter().text(),
