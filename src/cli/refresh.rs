@@ -13,10 +13,16 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
         &snapshot.spend.errors,
         &snapshot.findings.errors,
     ];
+    // An account that cannot connect fails the jobs and the tag pass alike: say it once.
+    let mut printed: Vec<String> = Vec::new();
     for error in errors.iter().flat_map(|e| e.iter()) {
-        eprintln!("error: {}", sanitize::plain(&error.to_string()));
+        let text = error.to_string();
+        if !printed.contains(&text) {
+            eprintln!("error: {}", sanitize::plain(&text));
+            printed.push(text);
+        }
     }
-    let error_count: usize = errors.iter().map(|e| e.len()).sum();
+    let error_count = printed.len();
     println!(
         "refreshed: {} jobs, {} spend rows, {} tag findings; {} errors",
         snapshot.jobs.rows.len(),

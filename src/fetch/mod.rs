@@ -8,9 +8,11 @@
 //!   steady-state strategy).
 //! - [`JobFetcher`]: the fan-out across accounts × regions with bounded concurrency, where one
 //!   account's failure becomes a [`FetchError`] entry while the others carry on.
+//! - `tags`: [`JobFetcher::fetch_tags`], the tag pass after the jobs (Studio domains and user
+//!   profiles, tags through [`TagSource`] with a cache by ARN, findings from the policy).
 //!
-//! Spend and tag findings will get their own sources (`SpendSource`, `TagSource`) next to
-//! [`JobSource`]; [`live_snapshot`] is where their views join the jobs view.
+//! Spend gets its own source next to [`JobSource`]; [`live_snapshot`] is where its view joins
+//! the jobs view (the findings join from [`TagsFetch`]).
 
 mod describe;
 mod engine;
