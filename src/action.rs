@@ -34,6 +34,11 @@ pub enum Action {
     SpendNote(String),
     /// Cost Explorer requests made today, read at start for the status bar.
     SpendLedger(Ledger),
+    /// The fix script for `resources` resources was written (to this file), or why not.
+    FixScriptWritten {
+        resources: usize,
+        written: Result<std::path::PathBuf, String>,
+    },
 }
 
 /// What a key means, independent of which key it is (the keymap decides that).
@@ -64,6 +69,14 @@ pub enum UserAction {
     CycleKind,
     ToggleActive,
     NextGroupKey,
+    /// Untagged: only resources missing a mandatory key (`m`).
+    ToggleMissingOnly,
+    /// Untagged: the fix script for the row under the cursor (`x`).
+    WriteFixScript,
+    /// Untagged: the fix script for every row shown (`X`).
+    WriteFixScriptShown,
+    /// Spend: the resources behind the untagged share of the group-by key (`u`).
+    ShowUntaggedForKey,
     InputSubmit,
     InputCancel,
     InputBackspace,
@@ -89,4 +102,7 @@ pub enum Command {
     Quit,
     /// Load spend in the background (cache first; Cost Explorer only when needed).
     LoadSpend(SpendRequest),
+    /// Write this tag-fix script to a new file (never run it); `resources` is how many
+    /// resources it fixes, for the message.
+    WriteFixScript { script: String, resources: usize },
 }

@@ -178,6 +178,10 @@ pub struct UntaggedRow<'a> {
     pub missing: &'a [String],
     pub miscased: &'a [crate::model::Miscased],
     pub invalid: &'a [crate::model::InvalidValue],
+    /// Studio's `sagemaker:domain-arn` tag, when the resource was started in Studio.
+    pub studio_domain_arn: Option<&'a str>,
+    /// Studio's `sagemaker:user-profile-arn` tag: whom to ask.
+    pub studio_user_profile_arn: Option<&'a str>,
 }
 
 impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
@@ -192,6 +196,8 @@ impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
             missing: &f.missing,
             miscased: &f.miscased,
             invalid: &f.invalid,
+            studio_domain_arn: f.studio_domain_arn(),
+            studio_user_profile_arn: f.studio_user_profile_arn(),
         }
     }
 }
@@ -379,7 +385,7 @@ const SPEND_COLUMNS: [&str; 7] = [
     "unit",
     "estimated",
 ];
-const UNTAGGED_COLUMNS: [&str; 9] = [
+const UNTAGGED_COLUMNS: [&str; 11] = [
     "account_id",
     "account_name",
     "region",
@@ -389,6 +395,8 @@ const UNTAGGED_COLUMNS: [&str; 9] = [
     "missing",
     "miscased",
     "invalid",
+    "studio_domain_arn",
+    "studio_user_profile_arn",
 ];
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -449,5 +457,7 @@ fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
             .map(|i| format!("{}={}", i.key, i.value))
             .collect::<Vec<_>>()
             .join(";"),
+        r.studio_domain_arn.unwrap_or_default().to_string(),
+        r.studio_user_profile_arn.unwrap_or_default().to_string(),
     ]
 }

@@ -87,16 +87,18 @@ pub enum Section {
     Views,
     Input,
     Confirm,
+    Untagged,
 }
 
 impl Section {
     /// Help screen order.
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::General,
         Section::Move,
         Section::Tables,
         Section::Jobs,
         Section::Spend,
+        Section::Untagged,
         Section::Views,
         Section::Input,
         Section::Confirm,
@@ -114,6 +116,7 @@ impl Section {
             Section::Views => "Detail, help and error views",
             Section::Input => "Filter (/) and command line (:)",
             Section::Confirm => "Yes/no questions (forced spend refresh)",
+            Section::Untagged => "Untagged pane",
         }
     }
 }
@@ -139,7 +142,7 @@ impl KeyContext {
         match self {
             KeyContext::Jobs => &[Anywhere, Jobs, Tables, Move, General],
             KeyContext::Spend => &[Anywhere, Spend, Tables, Move, General],
-            KeyContext::Untagged => &[Anywhere, Tables, Move, General],
+            KeyContext::Untagged => &[Anywhere, Untagged, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
             KeyContext::Input => &[Anywhere, Input],
             KeyContext::Confirm => &[Anywhere, Confirm],
@@ -324,6 +327,34 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ch('g')],
         "group by the next tag key",
         "group-by",
+    ),
+    bind(
+        S::Spend,
+        A::ShowUntaggedForKey,
+        &[Key::ch('u')],
+        "the resources behind (untagged)",
+        "",
+    ),
+    bind(
+        S::Untagged,
+        A::ToggleMissingOnly,
+        &[Key::ch('m')],
+        "only resources missing a mandatory tag",
+        "missing",
+    ),
+    bind(
+        S::Untagged,
+        A::WriteFixScript,
+        &[Key::ch('x')],
+        "fix script for this row, to a file",
+        "fix",
+    ),
+    bind(
+        S::Untagged,
+        A::WriteFixScriptShown,
+        &[Key::ch('X')],
+        "fix script for every row shown, to a file",
+        "",
     ),
     bind(
         S::Views,

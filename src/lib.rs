@@ -23,5 +23,6 @@ pub mod pricing;
 pub mod sanitize;
 pub mod source;
 pub mod spend;
+pub mod tags;
 pub mod tui;
 pub mod ui;

@@ -244,13 +244,17 @@ pub struct LiveSource {
     cache_path: PathBuf,
     /// Cost Explorer in `spend.account`, through the same fetcher (one connect per account).
     spend: Option<Arc<SpendService>>,
+    /// The tag cache and Studio resources between refreshes (first from the cache).
+    tags: Arc<tokio::sync::Mutex<crate::tags::TagState>>,
+    tag_settings: crate::config::TagsConfig,
 }
 
 impl LiveSource {
     /// A source for `config`, starting from the state cached at `cache_path` (if readable).
     pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
-        let known = Cache::open(&cache_path)
-            .ok()
+        let opened = Cache::open(&cache_path).ok();
+        let known = opened
+            .as_ref()
             .and_then(|opened| opened.cache.load_known().ok())
             .unwrap_or_default();
         let fetcher = Arc::new(JobFetcher::new(config));
@@ -261,11 +265,17 @@ impl LiveSource {
                 CostAccess::Account(fetcher.clone()),
             ))
         });
+        let tags = opened
+            .as_ref()
+            .and_then(|opened| crate::tags::store::load(&opened.cache).ok())
+            .unwrap_or_default();
         LiveSource {
             fetcher,
             known: Arc::new(tokio::sync::Mutex::new(known)),
             cache_path,
             spend,
+            tags: Arc::new(tokio::sync::Mutex::new(tags)),
+            tag_settings: config.tags.clone(),
         }
     }
 }
@@ -277,12 +287,21 @@ impl SnapshotSource for LiveSource {
 
     fn refresh(
         &self,
-        _kind: RefreshKind,
+        kind: RefreshKind,
         progress: UnboundedSender<RefreshProgress>,
     ) -> BoxFuture<'static, RefreshOutcome> {
+        // `r` also re-reads the tags of resources with findings: after running the fix
+        // script, the user sees the fixed ones go.
+        let retag = match kind {
+            RefreshKind::Auto => crate::fetch::TagRefresh::Cached,
+            RefreshKind::Manual => crate::fetch::TagRefresh::Findings,
+        };
         let fetcher = self.fetcher.clone();
         let known = self.known.clone();
         let path = self.cache_path.clone();
+        let tag_state = self.tags.clone();
+        let tag_settings = self.tag_settings.clone();
+        let tag_progress = progress.clone();
         async move {
             // One refresh at a time: a second `r` waits for the first instead of doubling
             // the requests.
@@ -299,11 +318,37 @@ impl SnapshotSource for LiveSource {
                     label,
                 });
             };
-            let fetched = fetcher.fetch(&known, &report).await;
+            let mut fetched = fetcher.fetch(&known, &report).await;
+            // The tag pass: tags onto the jobs, and the Untagged view.
+            let mut tag_state = tag_state.lock().await;
+            let report_tags = move |p: crate::fetch::Progress| {
+                let place = match &p.region {
+                    Some(region) => format!("{} {region}", p.account),
+                    None => p.account.clone(),
+                };
+                // A closed channel only means nobody is watching any more.
+                let _ = tag_progress.send(RefreshProgress {
+                    done: p.done,
+                    total: p.total,
+                    label: format!("tags {place}"),
+                });
+            };
+            let tagged = fetcher
+                .fetch_tags(
+                    &mut fetched.view,
+                    &tag_state,
+                    &tag_settings,
+                    retag,
+                    &report_tags,
+                )
+                .await;
+            *tag_state = tagged.state.clone();
+            drop(tag_state);
             *known = fetched.known_state();
             let mut outcome = RefreshOutcome {
                 source: Some(DataSource::Live),
                 jobs: Some(fetched.view.clone()),
+                findings: Some(tagged.findings.clone()),
                 ..RefreshOutcome::default()
             };
             let saved = tokio::task::spawn_blocking(move || {
@@ -312,6 +357,9 @@ impl SnapshotSource for LiveSource {
                 let mut cache = opened.cache;
                 cache
                     .save_jobs_fetch(&fetched)
+                    .map_err(|e| format!("could not write the cache: {e}"))?;
+                crate::tags::store::save(&cache, &tagged.state)
+                    .and_then(|()| cache.save_findings(&tagged.findings))
                     .map_err(|e| format!("could not write the cache: {e}"))?;
                 opened.warning.map_or(Ok(()), Err)
             })

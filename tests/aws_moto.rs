@@ -364,9 +364,14 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     refresh(home.path());
     let first = by_operation(&moto.requests());
     eprintln!("first refresh: {first:?}");
+    // The six job kinds' List calls (the tag pass's ListTags and ListDomains are counted in
+    // the tag tests).
     let lists = |ops: &BTreeMap<String, usize>| -> usize {
         ops.iter()
             .filter(|(op, _)| op.starts_with("List"))
+            .filter(|(op, _)| {
+                !["ListTags", "ListDomains", "ListUserProfiles"].contains(&op.as_str())
+            })
             .map(|(_, n)| n)
             .sum()
     };
@@ -508,4 +513,583 @@ fn an_unreachable_endpoint_fails_each_account_with_the_cause() {
         assert!(message.contains("Connection refused"), "{message}");
     }
     assert_eq!(doc["rows"], Value::Array(vec![]));
+}
+
+// --- tag hygiene ---------------------------------------------------------------------------
+
+const SECOND: &str = "222222222222";
+
+/// The policy every tag test runs with.
+const TAG_POLICY: &str = "[tags]\nmandatory = [\"cost-center\", \"project\", \"owner\"]\n\
+                          allowed = { environment = [\"dev\", \"staging\", \"production\"] }\n";
+
+/// Two accounts (the default one, and 222222222222 through a role) with the tag policy;
+/// `extra` is appended, so it may continue the `[tags]` table.
+fn tag_config(home: &Path, extra: &str) -> String {
+    let path = write_config(
+        home,
+        &[("main", None, None), ("second", Some(role(SECOND)), None)],
+    );
+    let mut text = std::fs::read_to_string(&path).expect("config");
+    text.push_str(TAG_POLICY);
+    text.push_str(extra);
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+fn spec(account: &str, region: &str, kind: &str, name: &str, tags: &[(&str, &str)]) -> Value {
+    let tags: serde_json::Map<String, Value> = tags
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect();
+    serde_json::json!({"account": account, "region": region, "kind": kind, "name": name,
+                       "tags": tags})
+}
+
+const COMPLETE: [(&str, &str); 4] = [
+    ("cost-center", "cc-1"),
+    ("project", "vision"),
+    ("owner", "ana"),
+    ("environment", "dev"),
+];
+
+/// Every kind, in two accounts and two regions, complete or with each kind of problem.
+fn tag_world_spec() -> Vec<Value> {
+    let m = DEFAULT_ACCOUNT;
+    let domain = "arn:aws:sagemaker:us-east-1:123456789012:domain/d-studio";
+    let bob = "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-studio/bob";
+    let mut bob_profile = spec(m, "us-east-1", "user-profile", "bob", &[("owner", "bob")]);
+    bob_profile["domain"] = "studio".into();
+    let mut alice_profile = spec(m, "us-east-1", "user-profile", "alice", &COMPLETE);
+    alice_profile["domain"] = "studio".into();
+    vec![
+        spec(m, "us-east-1", "training", "tr-complete", &COMPLETE),
+        spec(m, "us-east-1", "training", "tr-untagged", &[]),
+        spec(
+            m,
+            "us-east-1",
+            "training",
+            "tr-miscased",
+            &[
+                ("Cost-Center", "cc-1"),
+                ("project", "vision"),
+                ("owner", "ana"),
+            ],
+        ),
+        spec(
+            m,
+            "us-east-1",
+            "processing",
+            "proc-invalid",
+            &[
+                ("cost-center", "cc-1"),
+                ("project", "vision"),
+                ("owner", "ana"),
+                ("environment", "prod"),
+            ],
+        ),
+        spec(m, "us-east-1", "transform", "tf-complete", &COMPLETE),
+        spec(
+            m,
+            "us-east-1",
+            "tuning",
+            "tune-no-owner",
+            &[("cost-center", "cc-1"), ("project", "vision")],
+        ),
+        spec(m, "us-east-1", "endpoint", "ep-complete", &COMPLETE),
+        spec(
+            m,
+            "us-east-1",
+            "notebook",
+            "nb-studio",
+            &[
+                ("cost-center", "cc-1"),
+                ("project", "vision"),
+                ("sagemaker:domain-arn", domain),
+                ("sagemaker:user-profile-arn", bob),
+            ],
+        ),
+        spec(m, "us-east-1", "domain", "studio", &COMPLETE),
+        alice_profile,
+        bob_profile,
+        spec(
+            m,
+            "eu-west-1",
+            "endpoint",
+            "ep-eu-miscased",
+            &[
+                ("COST-CENTER", "cc-2"),
+                ("Project", "nlp"),
+                ("owner", "ana"),
+            ],
+        ),
+        spec(SECOND, "us-east-1", "training", "tr2-complete", &COMPLETE),
+        spec(
+            SECOND,
+            "us-east-1",
+            "training",
+            "tr2-bad-env-no-project",
+            &[
+                ("cost-center", "cc-3"),
+                ("owner", "li"),
+                ("environment", "test"),
+            ],
+        ),
+        spec(SECOND, "us-east-1", "notebook", "nb2-untagged", &[]),
+        spec(
+            SECOND,
+            "eu-west-1",
+            "processing",
+            "proc2-complete",
+            &COMPLETE,
+        ),
+    ]
+}
+
+/// One expected finding: (account_id, region, kind, name, missing, miscased found->expected,
+/// invalid key=value).
+type Expected = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+);
+
+/// A finding as compared: [`Expected`] with owned strings.
+type Finding = (
+    String,
+    String,
+    String,
+    String,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+fn expected_findings() -> Vec<Expected> {
+    let m = DEFAULT_ACCOUNT;
+    let all = vec!["cost-center", "project", "owner"];
+    let mut expected = vec![
+        (
+            m,
+            "us-east-1",
+            "training",
+            "tr-untagged",
+            all.clone(),
+            vec![],
+            vec![],
+        ),
+        (
+            m,
+            "us-east-1",
+            "training",
+            "tr-miscased",
+            vec![],
+            vec!["Cost-Center->cost-center"],
+            vec![],
+        ),
+        (
+            m,
+            "us-east-1",
+            "processing",
+            "proc-invalid",
+            vec![],
+            vec![],
+            vec!["environment=prod"],
+        ),
+        (
+            m,
+            "us-east-1",
+            "tuning",
+            "tune-no-owner",
+            vec!["owner"],
+            vec![],
+            vec![],
+        ),
+        (
+            m,
+            "us-east-1",
+            "notebook",
+            "nb-studio",
+            vec!["owner"],
+            vec![],
+            vec![],
+        ),
+        (
+            m,
+            "us-east-1",
+            "user-profile",
+            "bob",
+            vec!["cost-center", "project"],
+            vec![],
+            vec![],
+        ),
+        (
+            m,
+            "eu-west-1",
+            "endpoint",
+            "ep-eu-miscased",
+            vec![],
+            vec!["COST-CENTER->cost-center", "Project->project"],
+            vec![],
+        ),
+        (
+            SECOND,
+            "us-east-1",
+            "training",
+            "tr2-bad-env-no-project",
+            vec!["project"],
+            vec![],
+            vec!["environment=test"],
+        ),
+        (
+            SECOND,
+            "us-east-1",
+            "notebook",
+            "nb2-untagged",
+            all,
+            vec![],
+            vec![],
+        ),
+    ];
+    expected.sort();
+    expected
+}
+
+fn strings(value: &Value, render: impl Fn(&Value) -> String) -> Vec<String> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(render)
+        .collect()
+}
+
+/// The export's rows in the shape of [`Expected`], sorted.
+fn findings_of(rows: &[Value]) -> Vec<Finding> {
+    let text = |v: &Value| v.as_str().expect("string").to_string();
+    let mut out: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                text(&r["account_id"]),
+                text(&r["region"]),
+                text(&r["kind"]),
+                text(&r["name"]),
+                strings(&r["missing"], text),
+                strings(&r["miscased"], |m| {
+                    format!("{}->{}", text(&m["found"]), text(&m["expected"]))
+                }),
+                strings(&r["invalid"], |i| {
+                    format!("{}={}", text(&i["key"]), text(&i["value"]))
+                }),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn owned(expected: Vec<Expected>) -> Vec<Finding> {
+    let s = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+    expected
+        .into_iter()
+        .map(|(a, r, k, n, m, c, i)| (a.into(), r.into(), k.into(), n.into(), s(m), s(c), s(i)))
+        .collect()
+}
+
+#[test]
+fn export_untagged_lists_exactly_the_offending_resources_across_two_accounts() {
+    let mut moto = moto();
+    let arns = moto.tag_world(&Value::Array(tag_world_spec()));
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = tag_config(home.path(), "");
+
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "untagged", "--config", &config]),
+    );
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(doc["source"], "live");
+    assert_eq!(doc["errors"], Value::Array(vec![]), "{stderr}");
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(findings_of(rows), owned(expected_findings()));
+
+    // ARNs are the real ones (the user profile's is built from its domain), account names
+    // follow the config, and Studio's tags say whom to ask.
+    for r in rows {
+        let name = r["name"].as_str().expect("name");
+        assert_eq!(
+            r["arn"].as_str(),
+            arns.get(name).map(String::as_str),
+            "{name}"
+        );
+        let expected = if r["account_id"] == DEFAULT_ACCOUNT {
+            "main"
+        } else {
+            "second"
+        };
+        assert_eq!(r["account_name"], expected);
+    }
+    let nb = row(rows, "nb-studio");
+    assert_eq!(
+        nb["studio_user_profile_arn"],
+        "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-studio/bob"
+    );
+    assert_eq!(
+        nb["studio_domain_arn"],
+        "arn:aws:sagemaker:us-east-1:123456789012:domain/d-studio"
+    );
+    assert!(row(rows, "nb2-untagged")["studio_user_profile_arn"].is_null());
+
+    // The jobs the same refresh cached carry their tags.
+    let (_, jobs, _) = run_json(sagescope(home.path(), &moto.endpoint()).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--config",
+        &config,
+    ]));
+    let jobs = jobs["rows"].as_array().expect("rows");
+    let (_, cached, _) = run_json(sagescope(home.path(), &moto.endpoint()).args([
+        "export",
+        "untagged",
+        "--offline",
+        "--config",
+        &config,
+    ]));
+    assert_eq!(cached["rows"], doc["rows"], "the findings view was saved");
+    assert!(jobs.iter().any(|j| j["name"] == "tr-complete"));
+}
+
+/// `aws sagemaker ...` lines of a script, each parsed as the shell would.
+fn script_commands(script: &str) -> Vec<Vec<String>> {
+    script
+        .lines()
+        .filter(|l| l.starts_with("aws "))
+        .map(|l| shlex::split(l).unwrap_or_else(|| panic!("not one shell command: {l}")))
+        .collect()
+}
+
+fn flag<'a>(words: &'a [String], name: &str) -> &'a str {
+    let at = words
+        .iter()
+        .position(|w| w == name)
+        .unwrap_or_else(|| panic!("{name} in {words:?}"));
+    &words[at + 1]
+}
+
+/// `Key=k,Value=v` (the shorthand the script writes for simple keys and values).
+fn shorthand(tag: &str) -> (String, String) {
+    let (key, value) = tag.split_once(",Value=").expect("Key=..,Value=..");
+    (
+        key.strip_prefix("Key=").expect("Key=").to_string(),
+        value.to_string(),
+    )
+}
+
+#[test]
+fn the_fix_script_names_the_right_arns_and_once_filled_in_fixes_every_finding() {
+    let mut moto = moto();
+    moto.tag_world(&Value::Array(tag_world_spec()));
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = tag_config(home.path(), "");
+    let endpoint = moto.endpoint();
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &endpoint).args(["export", "untagged", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let findings = doc["rows"].as_array().expect("rows").clone();
+
+    let out = sagescope(home.path(), &endpoint)
+        .args([
+            "export",
+            "untagged",
+            "--offline",
+            "--format",
+            "script",
+            "--config",
+            &config,
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let script = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(script.starts_with("#!/usr/bin/env bash\n"));
+    let commands = script_commands(&script);
+
+    // Exactly the findings' ARNs, each in its own region.
+    let mut named: Vec<&str> = commands.iter().map(|c| flag(c, "--resource-arn")).collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut expected: Vec<&str> = findings
+        .iter()
+        .map(|f| f["arn"].as_str().expect("arn"))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(named, expected);
+    for command in &commands {
+        assert_eq!(&command[..2], ["aws", "sagemaker"]);
+        let arn = flag(command, "--resource-arn");
+        assert_eq!(
+            flag(command, "--region"),
+            arn.split(':').nth(3).expect("region")
+        );
+        assert!(
+            !command.contains(&"--profile".to_string()),
+            "no profile is configured"
+        );
+    }
+    // One command per problem; a rename is an add followed by the delete of the wrong key.
+    let problems: usize = findings
+        .iter()
+        .map(|f| {
+            ["missing", "invalid"]
+                .iter()
+                .map(|k| f[k].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+                + 2 * f["miscased"].as_array().map_or(0, Vec::len)
+        })
+        .sum();
+    assert_eq!(commands.len(), problems, "{script}");
+    let rename = commands
+        .iter()
+        .position(|c| c[2] == "delete-tags" && flag(c, "--tag-keys") == "Cost-Center")
+        .unwrap_or_else(|| panic!("the miscased key is deleted:\n{script}"));
+    assert_eq!(commands[rename - 1][2], "add-tags");
+    assert_eq!(
+        shorthand(flag(&commands[rename - 1], "--tags")),
+        ("cost-center".into(), "cc-1".into())
+    );
+
+    // Fill the placeholders as an admin would and run the commands against moto.
+    for command in &commands {
+        let arn = flag(command, "--resource-arn");
+        let account = arn.split(':').nth(4).expect("account");
+        let region = flag(command, "--region");
+        if command[2] == "add-tags" {
+            let (key, value) = shorthand(flag(command, "--tags"));
+            let value = match (value.as_str(), key.as_str()) {
+                ("<FILL>", "environment") => "staging".to_string(),
+                ("<FILL>", _) => "filled".to_string(),
+                _ => value,
+            };
+            moto.call(serde_json::json!({"cmd": "add_tags", "account": account,
+                "region": region, "arn": arn, "tags": {key: value}}));
+        } else {
+            assert_eq!(command[2], "delete-tags");
+            moto.call(serde_json::json!({"cmd": "delete_tags", "account": account,
+                "region": region, "arn": arn, "keys": [flag(command, "--tag-keys")]}));
+        }
+    }
+
+    // Tags changed, the resources did not: the cache trusts its tags until tags.ttl_hours...
+    let (_, cached, _) = run_json(
+        sagescope(home.path(), &endpoint).args(["export", "untagged", "--config", &config]),
+    );
+    assert_eq!(
+        cached["rows"].as_array().map(Vec::len),
+        Some(findings.len())
+    );
+    // ...and --no-cache reads them all again: nothing is left to fix.
+    let (code, fixed, stderr) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "untagged",
+        "--no-cache",
+        "--config",
+        &config,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(fixed["rows"], Value::Array(vec![]), "{stderr}");
+}
+
+/// Tag requests of one refresh, by operation.
+fn tag_requests(moto: &mut support::moto::Moto) -> BTreeMap<String, usize> {
+    let mut map = BTreeMap::new();
+    for (_, _, _, op) in moto.requests() {
+        if ["ListTags", "Search", "ListDomains", "ListUserProfiles"].contains(&op.as_str()) {
+            *map.entry(op).or_default() += 1;
+        }
+    }
+    map
+}
+
+#[test]
+fn the_tag_cache_makes_the_next_refresh_read_only_what_changed() {
+    const BULK: usize = 120;
+    let mut moto = moto();
+    let mut world = tag_world_spec();
+    for i in 0..BULK {
+        world.push(spec(
+            DEFAULT_ACCOUNT,
+            "us-east-1",
+            "training",
+            &format!("bulk-{i:03}"),
+            &COMPLETE,
+        ));
+    }
+    let arns = moto.tag_world(&Value::Array(world.clone()));
+    let resources = world.len();
+    let training = world.iter().filter(|r| r["kind"] == "training").count();
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = tag_config(home.path(), "[refresh]\nrequests_per_second = 10.0\n");
+    let endpoint = moto.endpoint();
+    let refresh = |home: &Path, config: &str| {
+        let out = sagescope(home, &endpoint)
+            .args(["refresh", "--config", config])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stderr
+    };
+
+    let stderr = refresh(home.path(), &config);
+    let first = tag_requests(&mut moto);
+    eprintln!("first refresh, {resources} resources: {first:?}\n{stderr}");
+    // Training jobs come from one Search per account-region that has them (moto answers in
+    // one page; AWS pages by 100); every other resource costs one ListTags. Domains are
+    // listed in each account-region, user profiles only where there is a domain.
+    assert_eq!(first.get("Search"), Some(&2), "{first:?}");
+    assert_eq!(
+        first.get("ListTags"),
+        Some(&(resources - training)),
+        "{first:?}"
+    );
+    assert_eq!(first.get("ListDomains"), Some(&4));
+    assert_eq!(first.get("ListUserProfiles"), Some(&1));
+
+    refresh(home.path(), &config);
+    let second = tag_requests(&mut moto);
+    eprintln!("second refresh: {second:?}");
+    assert_eq!(second.get("ListTags"), None, "{second:?}");
+    assert_eq!(second.get("Search"), None, "{second:?}");
+
+    // One resource changes: its tags alone are read again.
+    moto.call(
+        serde_json::json!({"cmd": "touch", "account": DEFAULT_ACCOUNT,
+        "region": "us-east-1", "arn": arns["nb-studio"]}),
+    );
+    refresh(home.path(), &config);
+    let third = tag_requests(&mut moto);
+    assert_eq!(third.get("ListTags"), Some(&1), "{third:?}");
+    assert_eq!(third.get("Search"), None);
+
+    // The same world with Search turned off: one ListTags per resource.
+    let off_home = tempfile::tempdir().expect("tempdir");
+    let off = tag_config(
+        off_home.path(),
+        "search = false\n[refresh]\nrequests_per_second = 10.0\n",
+    );
+    refresh(off_home.path(), &off);
+    let without = tag_requests(&mut moto);
+    eprintln!("first refresh without Search: {without:?}");
+    assert_eq!(without.get("Search"), None);
+    assert_eq!(without.get("ListTags"), Some(&resources));
 }

@@ -137,6 +137,8 @@ fn demo_untagged_export_lists_findings() {
         "missing",
         "miscased",
         "invalid",
+        "studio_domain_arn",
+        "studio_user_profile_arn",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -169,7 +171,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
         ),
         (
             "untagged",
-            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid",
+            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,studio_domain_arn,studio_user_profile_arn",
         ),
     ] {
         let csv_out = sagescope(&home)

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{demo_app, demo_spend, press_settled, screen};
+use common::{demo_app, demo_spend, press, press_settled, screen};
 use sagescope::action::{Action, UserAction};
 
 /// Both sizes after `keys`, spend loads answered by the demo's Cost Explorer as in the app.
@@ -106,6 +106,14 @@ fn spend_drill_down_of_a_value() {
 }
 
 #[test]
+fn untagged_pane_missing_only() {
+    snapshot(
+        "untagged_missing_only",
+        &[UserAction::ShowUntagged, UserAction::ToggleMissingOnly],
+    );
+}
+
+#[test]
 fn spend_drill_down_of_the_untagged_share() {
     // Sorted by total, cost-center's untagged share is the third line.
     snapshot(
@@ -139,4 +147,32 @@ fn spend_forced_refresh_asks_first() {
         "spend_confirm",
         &[UserAction::ShowSpend, UserAction::Refresh],
     );
+}
+
+#[test]
+fn untagged_detail_of_a_studio_resource_names_whom_to_ask() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        press(
+            &mut app,
+            &[UserAction::ShowUntagged, UserAction::StartFilter],
+        );
+        // The first finding (in data order) that Studio tagged with its user profile.
+        let name = app
+            .findings
+            .list
+            .rows()
+            .iter()
+            .find(|f| f.studio_user_profile_arn().is_some() && !f.missing.is_empty())
+            .map(|f| f.name.clone())
+            .expect("the demo has Studio resources with findings");
+        for c in name.chars() {
+            app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit, UserAction::OpenDetail]);
+        insta::assert_snapshot!(
+            format!("detail_untagged_studio_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
 }

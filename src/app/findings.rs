@@ -1,45 +1,50 @@
 //! The Untagged pane's state: resources that break the tag policy.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
+use crate::config::AccountConfig;
 use crate::model::{TagFinding, View};
 use crate::sanitize;
 
-/// Columns the Untagged pane sorts by.
+/// Columns the Untagged pane sorts by. The default, account, groups the findings by account
+/// (most problems first within each), because fixing is done one account's credentials at a
+/// time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindingColumn {
-    Problems,
     Account,
-    Region,
+    Problems,
     Kind,
+    Age,
     Name,
 }
 
 impl SortColumn for FindingColumn {
     const ALL: &'static [FindingColumn] = &[
-        FindingColumn::Problems,
         FindingColumn::Account,
-        FindingColumn::Region,
+        FindingColumn::Problems,
         FindingColumn::Kind,
+        FindingColumn::Age,
         FindingColumn::Name,
     ];
 
     fn label(self) -> &'static str {
         match self {
-            FindingColumn::Problems => "problems",
             FindingColumn::Account => "account",
-            FindingColumn::Region => "region",
+            FindingColumn::Problems => "problems",
             FindingColumn::Kind => "kind",
+            FindingColumn::Age => "age",
             FindingColumn::Name => "name",
         }
     }
 
     fn descending_first(self) -> bool {
-        self == FindingColumn::Problems
+        // Most problems first; by age, the oldest (longest unowned) first.
+        matches!(self, FindingColumn::Problems | FindingColumn::Age)
     }
 }
 
@@ -57,6 +62,30 @@ pub fn miscased_label(finding: &TagFinding) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     sanitize::cell(&text).into_owned()
+}
+
+/// Every problem in one cell, for the table: `no cost-center, owner · Cost-Center→cost-center
+/// · environment=qa` (missing keys, miscased keys, values outside the allowed list).
+pub fn problems_label(finding: &TagFinding) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !finding.missing.is_empty() {
+        parts.push(format!("no {}", missing_label(finding)));
+    }
+    if !finding.miscased.is_empty() {
+        parts.push(miscased_label(finding));
+    }
+    if !finding.invalid.is_empty() {
+        parts.push(invalid_label(finding));
+    }
+    parts.join(" · ")
+}
+
+/// Whom to ask: the Studio user profile (or space) that started the resource, if any.
+pub fn owner_label(finding: &TagFinding) -> String {
+    finding
+        .studio_owner()
+        .map(|owner| sanitize::cell(owner).into_owned())
+        .unwrap_or_default()
 }
 
 /// `environment=prod`: the values outside the allowed lists as one cell.
@@ -86,21 +115,41 @@ impl Listed for TagFinding {
             missing_label(self).as_str(),
             miscased_label(self).as_str(),
             invalid_label(self).as_str(),
+            owner_label(self).as_str(),
         ] {
             push_lowercase(out, part);
             out.push(SEPARATOR);
         }
     }
 
-    fn compare(&self, other: &Self, column: FindingColumn, _now: DateTime<Utc>) -> Ordering {
+    fn compare(&self, other: &Self, column: FindingColumn, now: DateTime<Utc>) -> Ordering {
         match column {
+            // Grouped by account, most problems first within a group.
+            FindingColumn::Account => self
+                .account_name
+                .cmp(&other.account_name)
+                .then_with(|| other.problem_count().cmp(&self.problem_count()))
+                .then_with(|| self.name.cmp(&other.name)),
             FindingColumn::Problems => self.problem_count().cmp(&other.problem_count()),
-            FindingColumn::Account => self.account_name.cmp(&other.account_name),
-            FindingColumn::Region => self.region.cmp(&other.region),
             FindingColumn::Kind => self.kind.cmp(&other.kind),
+            // Age: how long ago it was created; unknown counts as new.
+            FindingColumn::Age => age(self, now).cmp(&age(other, now)),
             FindingColumn::Name => self.name.cmp(&other.name),
         }
     }
+}
+
+/// Whether the resource's spend lands in Cost Explorer's untagged share for `key`: the key is
+/// missing, or present only in another letter case (a different key to Cost Explorer).
+pub fn untagged_for(finding: &TagFinding, key: &str) -> bool {
+    finding.missing.iter().any(|k| k == key) || finding.miscased.iter().any(|m| m.expected == key)
+}
+
+/// How long ago the resource was created (zero when unknown).
+fn age(finding: &TagFinding, now: DateTime<Utc>) -> chrono::Duration {
+    finding
+        .created_at
+        .map_or(chrono::Duration::zero(), |t| now - t)
 }
 
 /// The Untagged pane.
@@ -110,8 +159,20 @@ pub struct FindingsPane {
     pub as_of: Option<DateTime<Utc>>,
     /// Findings per account name, in name order, for the title.
     pub per_account: Vec<(String, usize)>,
+    /// Resources with a problem on each tag key (missing, miscased or invalid), policy keys
+    /// first in policy order, for the title.
+    pub per_key: Vec<(String, usize)>,
     /// Widest cell of the data-sized columns, so columns are as wide as what they hold.
     pub widths: FindingWidths,
+    /// `m`: only resources missing a mandatory key.
+    pub missing_only: bool,
+    /// From the Spend pane (`u`): only resources Cost Explorer counts as untagged for this
+    /// key (missing it, or carrying it in another letter case, which is another key there).
+    pub without_key: Option<String>,
+    /// The policy's keys in order (mandatory, then those with allowed values).
+    pub policy_keys: Vec<String>,
+    /// The configured accounts, for the fix script's `--profile` and role notes.
+    pub accounts: Vec<AccountConfig>,
 }
 
 /// Widest cell of each data-sized column of the Untagged pane.
@@ -119,44 +180,132 @@ pub struct FindingsPane {
 pub struct FindingWidths {
     pub account: usize,
     pub region: usize,
-    pub missing: usize,
-    pub miscased: usize,
-    pub invalid: usize,
+    pub problems: usize,
+    pub owner: usize,
+}
+
+/// Which findings `x` puts in the fix script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixScope {
+    /// The row under the cursor.
+    Selected,
+    /// Every row shown (filter and `m` applied).
+    Shown,
 }
 
 impl FindingsPane {
+    /// An empty pane for a policy's keys and the configured accounts.
+    pub fn new(policy_keys: Vec<String>, accounts: Vec<AccountConfig>) -> Self {
+        FindingsPane {
+            policy_keys,
+            accounts,
+            ..FindingsPane::default()
+        }
+    }
+
     pub fn set_view(&mut self, view: View<TagFinding>, now: DateTime<Utc>) {
         self.as_of = Some(view.as_of);
-        let mut per_account: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut per_key: BTreeMap<&str, usize> = BTreeMap::new();
         let mut w = FindingWidths::default();
         let width = crate::ui::format::width;
         for finding in &view.rows {
             *per_account
                 .entry(finding.account_name.as_str())
                 .or_default() += 1;
+            let mut keys: Vec<&str> = finding
+                .missing
+                .iter()
+                .map(String::as_str)
+                .chain(finding.miscased.iter().map(|m| m.expected.as_str()))
+                .chain(finding.invalid.iter().map(|i| i.key.as_str()))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                *per_key.entry(key).or_default() += 1;
+            }
             w.account = w.account.max(crate::ui::text_width(&finding.account_name));
             w.region = w.region.max(crate::ui::text_width(&finding.region));
-            w.missing = w.missing.max(width(&missing_label(finding)));
-            w.miscased = w.miscased.max(width(&miscased_label(finding)));
-            w.invalid = w.invalid.max(width(&invalid_label(finding)));
+            w.problems = w.problems.max(width(&problems_label(finding)));
+            w.owner = w.owner.max(width(&owner_label(finding)));
         }
         self.widths = w;
         self.per_account = per_account
             .into_iter()
             .map(|(name, count)| (name.to_string(), count))
             .collect();
-        self.list.set_rows(view.rows, now, None);
+        let rank = |key: &str| {
+            self.policy_keys
+                .iter()
+                .position(|k| k == key)
+                .unwrap_or(usize::MAX)
+        };
+        let mut per_key: Vec<(String, usize)> = per_key
+            .into_iter()
+            .map(|(key, count)| (key.to_string(), count))
+            .collect();
+        per_key.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+        self.per_key = per_key;
+        let keep = self.keep();
+        self.list.set_rows(view.rows, now, as_keep(&keep));
+    }
+
+    /// The `m` and spend-key predicates, when on.
+    fn keep(&self) -> Option<impl Fn(&TagFinding) -> bool + use<>> {
+        let missing_only = self.missing_only;
+        let without = self.without_key.clone();
+        (missing_only || without.is_some()).then_some(move |finding: &TagFinding| {
+            (!missing_only || !finding.missing.is_empty())
+                && without
+                    .as_deref()
+                    .is_none_or(|key| untagged_for(finding, key))
+        })
+    }
+
+    /// Only resources untagged for `key` as Cost Explorer sees it (`None`: all again).
+    pub fn set_without_key(&mut self, key: Option<String>) {
+        self.without_key = key;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
+    }
+
+    /// `m`: only resources missing a mandatory key, or everything again.
+    pub fn toggle_missing_only(&mut self) {
+        self.missing_only = !self.missing_only;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text, None);
+        let keep = self.keep();
+        self.list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        self.list.sort_next(now, None);
+        let keep = self.keep();
+        self.list.sort_next(now, as_keep(&keep));
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        self.list.sort_reverse(now, None);
+        let keep = self.keep();
+        self.list.sort_reverse(now, as_keep(&keep));
     }
+
+    /// Whether the rows are shown grouped by account (the account sort, either direction).
+    pub fn grouped(&self) -> bool {
+        self.list.sort_column() == FindingColumn::Account
+    }
+
+    /// The findings `scope` covers, in the order shown.
+    pub fn in_scope(&self, scope: FixScope) -> Vec<&TagFinding> {
+        match scope {
+            FixScope::Selected => self.list.selected().into_iter().collect(),
+            FixScope::Shown => self.list.window(0, usize::MAX).collect(),
+        }
+    }
+}
+
+fn as_keep<F: Fn(&TagFinding) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, TagFinding> {
+    keep.as_ref().map(|f| f as &dyn Fn(&TagFinding) -> bool)
 }

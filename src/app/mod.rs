@@ -6,6 +6,7 @@
 
 mod errors;
 mod findings;
+mod fix_script;
 mod jobs;
 mod listing;
 mod search;
@@ -16,14 +17,15 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use findings::{
-    FindingColumn, FindingWidths, FindingsPane, invalid_label, miscased_label, missing_label,
+    FindingColumn, FindingWidths, FindingsPane, FixScope, invalid_label, miscased_label,
+    missing_label, owner_label, problems_label,
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
-use crate::config::{Config, SpendConfig, Theme};
+use crate::config::{AccountConfig, Config, SpendConfig, Theme};
 use crate::keymap::KeyContext;
 use crate::model::{DataSource, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
@@ -123,6 +125,10 @@ pub struct AppInit {
     pub refresh_blocked: Option<String>,
     /// `[spend]`: range, metric, granularity, scope and TTL of the Spend pane.
     pub spend: SpendConfig,
+    /// The tag policy's keys in order, for the Untagged pane's counts per key.
+    pub tag_keys: Vec<String>,
+    /// The configured accounts, for the fix script's `--profile`.
+    pub accounts: Vec<AccountConfig>,
 }
 
 impl AppInit {
@@ -138,8 +144,23 @@ impl AppInit {
             lookback_days: config.spend.lookback_days,
             refresh_blocked: None,
             spend: config.spend.clone(),
+            tag_keys: policy_keys(&config.tags.policy),
+            accounts: config.accounts.clone(),
         }
     }
+}
+
+/// The policy's keys in order: mandatory ones, then those that only restrict values.
+fn policy_keys(policy: &crate::model::TagPolicy) -> Vec<String> {
+    let mut keys = policy.mandatory.clone();
+    keys.extend(
+        policy
+            .allowed
+            .keys()
+            .filter(|k| !policy.mandatory.contains(k))
+            .cloned(),
+    );
+    keys
 }
 
 /// The whole UI state.
@@ -203,7 +224,7 @@ impl App {
                 },
                 init.now,
             ),
-            findings: FindingsPane::default(),
+            findings: FindingsPane::new(init.tag_keys, init.accounts),
             refreshing: None,
             refresh_blocked: init.refresh_blocked,
             errors: ErrorLog::default(),
@@ -317,6 +338,9 @@ impl App {
             Action::SpendLoaded(outcome) => self.apply_spend(*outcome),
             Action::SpendNote(note) => self.notify(note),
             Action::SpendLedger(ledger) => self.spend.ledger = Some(ledger),
+            Action::FixScriptWritten { resources, written } => {
+                self.fix_script_written(resources, written);
+            }
         }
         Vec::new()
     }
@@ -351,6 +375,8 @@ impl App {
                     self.overlay = None;
                 } else if !self.filter_text().is_empty() {
                     self.set_filter("");
+                } else if self.pane == Pane::Untagged && self.findings.without_key.is_some() {
+                    self.findings.set_without_key(None);
                 }
             }
             U::Help => {
@@ -388,6 +414,14 @@ impl App {
             U::CycleKind => self.jobs.cycle_kind(),
             U::ToggleActive => self.jobs.toggle_active(),
             U::NextGroupKey => self.spend.next_key(self.now),
+            U::ToggleMissingOnly => {
+                if self.pane == Pane::Untagged {
+                    self.findings.toggle_missing_only();
+                }
+            }
+            U::WriteFixScript => return self.write_fix_script(FixScope::Selected),
+            U::WriteFixScriptShown => return self.write_fix_script(FixScope::Shown),
+            U::ShowUntaggedForKey => self.show_untagged_for_spend_key(),
             U::InputSubmit => return self.submit_input(),
             U::InputCancel => {
                 if let Some(input) = self.input.take()
@@ -593,3 +627,5 @@ mod tests;
 
 #[cfg(test)]
 mod spend_tests;
+#[cfg(test)]
+mod untagged_tests;

@@ -189,7 +189,7 @@ impl App {
     /// share of spend grouped by `key` comes from.
     pub fn show_untagged_missing(&mut self, key: &str) {
         self.show_pane(Pane::Untagged);
-        self.set_filter(key);
+        self.findings.set_without_key(Some(key.to_string()));
     }
 
     /// `u` in the drill-down of the `(untagged)` spend row.

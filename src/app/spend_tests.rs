@@ -223,8 +223,12 @@ fn enter_on_the_untagged_share_leads_to_the_resources_missing_the_key() {
     press(&mut app, &service, &[U::JumpToUntagged]);
     assert_eq!(app.pane, Pane::Untagged);
     assert_eq!(app.overlay, None);
-    assert_eq!(app.filter_text(), "cost-center");
+    assert_eq!(app.findings.without_key.as_deref(), Some("cost-center"));
     assert!(app.findings.list.visible_len() > 0);
+    assert!(
+        app.findings.list.visible_len() < app.findings.list.rows().len(),
+        "only the resources without the key"
+    );
 }
 
 #[test]

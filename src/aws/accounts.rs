@@ -16,7 +16,7 @@ use aws_sdk_sagemaker::config::retry::RetryPartition;
 use super::errors::{AccountContext, classify};
 use super::sagemaker::SageMakerSource;
 use crate::config::AccountConfig;
-use crate::fetch::source::{AccountLink, JobSource, SourceError};
+use crate::fetch::source::{AccountLink, JobSource, SourceError, TagSource};
 
 /// Session name shown in the watched account's CloudTrail for assumed-role calls.
 const SESSION_NAME: &str = "sagescope";
@@ -28,6 +28,8 @@ pub(crate) struct AwsAccount {
     regions: Vec<String>,
     context: AccountContext,
     connect_requests: Vec<&'static str>,
+    /// `aws`, `aws-cn`, ...: from the caller identity's ARN, for ARNs sagescope builds.
+    partition: String,
 }
 
 impl AccountLink for AwsAccount {
@@ -40,22 +42,7 @@ impl AccountLink for AwsAccount {
     }
 
     fn source(&self, region: &str) -> Arc<dyn JobSource> {
-        // The SDK shares retry state (the adaptive rate limiter, the retry token bucket) per
-        // partition, by default one per service and region across every account: one
-        // account's throttling would slow all the others down. SageMaker's quotas are per
-        // account and region, so the retry state is too.
-        let partition = RetryPartition::new(format!(
-            "sagescope-{}-{}-{region}",
-            self.account_id, self.context.name
-        ));
-        let conf = aws_sdk_sagemaker::config::Builder::from(&self.sdk)
-            .region(Region::new(region.to_string()))
-            .retry_partition(partition)
-            .build();
-        Arc::new(SageMakerSource {
-            client: aws_sdk_sagemaker::Client::from_conf(conf),
-            context: self.context.clone(),
-        })
+        Arc::new(self.sagemaker(region))
     }
 
     fn connect_requests(&self) -> &[&'static str] {
@@ -77,6 +64,36 @@ impl AccountLink for AwsAccount {
         Some(Arc::new(crate::metrics::cloudwatch::CloudWatchSource::new(
             &conf,
         )))
+    }
+
+    fn tag_source(&self, region: &str) -> Option<Arc<dyn TagSource>> {
+        Some(Arc::new(self.sagemaker(region)))
+    }
+}
+
+impl AwsAccount {
+    /// SageMaker in one region of this account, as both the jobs and the tags source.
+    fn sagemaker(&self, region: &str) -> SageMakerSource {
+        // The SDK shares retry state (the adaptive rate limiter, the retry token bucket) per
+        // partition, by default one per service and region across every account: one
+        // account's throttling would slow all the others down. SageMaker's quotas are per
+        // account and region, so the retry state is too.
+        let partition = RetryPartition::new(format!(
+            "sagescope-{}-{}-{region}",
+            self.account_id, self.context.name
+        ));
+        let conf = aws_sdk_sagemaker::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .retry_partition(partition)
+            .build();
+        SageMakerSource {
+            client: aws_sdk_sagemaker::Client::from_conf(conf),
+            context: self.context.clone(),
+            arn_prefix: format!(
+                "arn:{}:sagemaker:{region}:{}",
+                self.partition, self.account_id
+            ),
+        }
     }
 }
 
@@ -189,11 +206,18 @@ pub(crate) async fn connect(account: &AccountConfig) -> Result<AwsAccount, Sourc
             "assumed role reports a different account than its ARN"
         );
     }
+    let partition = identity
+        .arn()
+        .and_then(|arn| arn.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_string();
     Ok(AwsAccount {
         sdk,
         account_id,
         regions,
         context,
         connect_requests,
+        partition,
     })
 }

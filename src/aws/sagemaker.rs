@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use super::errors::{AccountContext, classify};
-use crate::fetch::source::{Details, JobSource, Listed, Page, SourceError};
-use crate::model::{JobStatus, ResourceKind};
+use crate::fetch::source::{
+    Details, JobSource, Listed, Page, SearchPage, Searched, SourceError, TagPage, TagSource,
+};
+use crate::model::{JobStatus, ResourceKind, Tags};
 
 /// Page size for every List call: the SDK's default is 10, which would cost ten times the
 /// requests against a 2-per-second quota.
@@ -18,6 +20,8 @@ const PAGE_SIZE: i32 = 100;
 pub(crate) struct SageMakerSource {
     pub client: Client,
     pub context: AccountContext,
+    /// `arn:<partition>:sagemaker:<region>:<account>`, for ARNs a summary leaves out.
+    pub arn_prefix: String,
 }
 
 impl JobSource for SageMakerSource {
@@ -35,6 +39,24 @@ impl JobSource for SageMakerSource {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Details, SourceError>> {
         Box::pin(self.describe_one(kind, name))
+    }
+}
+
+impl TagSource for SageMakerSource {
+    fn list_tags<'a>(
+        &'a self,
+        arn: &'a str,
+        next_token: Option<String>,
+    ) -> BoxFuture<'a, Result<TagPage, SourceError>> {
+        Box::pin(self.list_tags_page(arn, next_token))
+    }
+
+    fn search(
+        &self,
+        kind: ResourceKind,
+        next_token: Option<String>,
+    ) -> BoxFuture<'_, Result<SearchPage, SourceError>> {
+        Box::pin(self.search_page(kind, next_token))
     }
 }
 
@@ -198,8 +220,132 @@ impl SageMakerSource {
                     out.next_token(),
                 ))
             }
-            ResourceKind::Domain | ResourceKind::UserProfile => Ok(Page::default()),
+            ResourceKind::Domain => {
+                let out = c
+                    .list_domains()
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListDomains", ctx))?;
+                Ok(page(
+                    out.domains().iter().map(|d| {
+                        // Studio lists a domain by id; its name is what people recognise.
+                        listed(
+                            d.domain_name().or(d.domain_id()),
+                            d.domain_arn(),
+                            d.status().map(|x| x.as_str()),
+                            d.creation_time(),
+                            None,
+                            d.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::UserProfile => {
+                let out = c
+                    .list_user_profiles()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::UserProfileSortKey::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListUserProfiles", ctx))?;
+                Ok(page(
+                    out.user_profiles().iter().map(|u| {
+                        // The summary carries no ARN; SageMaker's ARN format names the domain.
+                        let arn = match (u.domain_id(), u.user_profile_name()) {
+                            (Some(domain), Some(name)) => {
+                                Some(format!("{}:user-profile/{domain}/{name}", self.arn_prefix))
+                            }
+                            _ => None,
+                        };
+                        listed(
+                            u.user_profile_name(),
+                            arn.as_deref(),
+                            u.status().map(|x| x.as_str()),
+                            u.creation_time(),
+                            None,
+                            u.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
         }
+    }
+
+    async fn list_tags_page(
+        &self,
+        arn: &str,
+        token: Option<String>,
+    ) -> Result<TagPage, SourceError> {
+        let out = self
+            .client
+            .list_tags()
+            .resource_arn(arn)
+            .max_results(PAGE_SIZE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ListTags", &self.context))?;
+        Ok(TagPage {
+            tags: pairs(out.tags()).collect(),
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    async fn search_page(
+        &self,
+        kind: ResourceKind,
+        token: Option<String>,
+    ) -> Result<SearchPage, SourceError> {
+        let resource = match kind {
+            ResourceKind::Training => sm::ResourceType::TrainingJob,
+            ResourceKind::Tuning => sm::ResourceType::HyperParameterTuningJob,
+            ResourceKind::Endpoint => sm::ResourceType::Endpoint,
+            _ => return Ok(SearchPage::default()),
+        };
+        let out = self
+            .client
+            .search()
+            .resource(resource)
+            .max_results(PAGE_SIZE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify(e, "Search", &self.context))?;
+        let items = out
+            .results()
+            .iter()
+            .filter_map(|record| match kind {
+                ResourceKind::Training => record
+                    .training_job()
+                    .and_then(|j| searched(j.training_job_name(), j.training_job_arn(), j.tags())),
+                ResourceKind::Tuning => record.hyper_parameter_tuning_job().and_then(|j| {
+                    searched(
+                        j.hyper_parameter_tuning_job_name(),
+                        j.hyper_parameter_tuning_job_arn(),
+                        j.tags(),
+                    )
+                }),
+                _ => record
+                    .endpoint()
+                    .and_then(|e| searched(e.endpoint_name(), e.endpoint_arn(), e.tags())),
+            })
+            .collect();
+        Ok(SearchPage {
+            items,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
     }
 
     async fn describe_one(&self, kind: ResourceKind, name: &str) -> Result<Details, SourceError> {
@@ -424,4 +570,21 @@ fn page(items: impl Iterator<Item = Option<Listed>>, next_token: Option<&str>) -
         items: items.flatten().collect(),
         next_token: next_token.filter(|t| !t.is_empty()).map(str::to_string),
     }
+}
+
+/// Tags as key/value pairs; a tag without a key (never seen from AWS) is skipped.
+fn pairs(tags: &[sm::Tag]) -> impl Iterator<Item = (String, String)> + '_ {
+    tags.iter().filter_map(|t| {
+        t.key()
+            .map(|k| (k.to_string(), t.value().unwrap_or_default().to_string()))
+    })
+}
+
+/// A Search result in domain terms; `None` (skipped) without a name to match it by.
+fn searched(name: Option<&str>, arn: Option<&str>, tags: &[sm::Tag]) -> Option<Searched> {
+    Some(Searched {
+        name: name?.to_string(),
+        arn: arn.map(str::to_string),
+        tags: pairs(tags).collect::<Tags>(),
+    })
 }

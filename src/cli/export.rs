@@ -38,12 +38,22 @@ pub(super) fn run(
     } else if spend {
         let options = SpendOptions::from_args(&loaded.config, args);
         (
-            super::refresh::fetch_and_store(loaded, false, Some(&options))?,
+            super::refresh::fetch_and_store(
+                loaded,
+                false,
+                Some(&options),
+                crate::fetch::TagRefresh::Cached,
+            )?,
             loaded.config.clone(),
         )
     } else {
+        let retag = if args.no_cache {
+            crate::fetch::TagRefresh::All
+        } else {
+            crate::fetch::TagRefresh::Cached
+        };
         (
-            super::refresh::fetch_and_store(loaded, true, None)?,
+            super::refresh::fetch_and_store(loaded, true, None, retag)?,
             loaded.config.clone(),
         )
     };

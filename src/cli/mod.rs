@@ -95,7 +95,8 @@ pub struct ExportArgs {
     /// For spend: count every AWS service, not only SageMaker.
     #[arg(long)]
     pub all_services: bool,
-    /// For spend: ignore cached Cost Explorer answers (each request costs USD 0.01).
+    /// For spend: ignore cached Cost Explorer answers (each request costs USD 0.01). For
+    /// untagged: read every resource's tags again (e.g. after running the fix script).
     #[arg(long)]
     pub no_cache: bool,
 }

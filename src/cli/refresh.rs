@@ -17,16 +17,23 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
         loaded,
         true,
         Some(&SpendOptions::from_config(&loaded.config)),
+        fetch::TagRefresh::Cached,
     )?;
     let errors = [
         &snapshot.jobs.errors,
         &snapshot.spend.errors,
         &snapshot.findings.errors,
     ];
+    // An account that cannot connect fails the jobs and the tag pass alike: say it once.
+    let mut printed: Vec<String> = Vec::new();
     for error in errors.iter().flat_map(|e| e.iter()) {
-        eprintln!("error: {}", sanitize::plain(&error.to_string()));
+        let text = error.to_string();
+        if !printed.contains(&text) {
+            eprintln!("error: {}", sanitize::plain(&text));
+            printed.push(text);
+        }
     }
-    let error_count: usize = errors.iter().map(|e| e.len()).sum();
+    let error_count = printed.len();
     println!(
         "refreshed: {} jobs, {} spend rows, {} tag findings; {} errors",
         snapshot.jobs.rows.len(),
@@ -41,14 +48,16 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     })
 }
 
-/// Fetches jobs (when `jobs`) and spend (when `spend` is given) live, progress and costs on
-/// stderr, and writes them to the cache. Both share one fetcher, so the spend account is
+/// Fetches jobs with their tags and findings (when `jobs`; `retag` says which cached tags may
+/// be trusted, `export --no-cache` trusts none) and spend (when `spend` is given) live,
+/// progress and costs on stderr, and writes them to the cache. Both share one fetcher, so the spend account is
 /// connected once. Spend within `spend.ttl_hours` comes from the answer cache at no cost.
 /// Views not fetched are empty views of the same age.
 pub(super) fn fetch_and_store(
     loaded: &LoadedConfig,
     jobs: bool,
     spend: Option<&SpendOptions>,
+    retag: fetch::TagRefresh,
 ) -> Result<Snapshot, CliError> {
     let mut cache = super::open_cache(loaded)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -57,7 +66,10 @@ pub(super) fn fetch_and_store(
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
     let fetcher = Arc::new(JobFetcher::new(&loaded.config));
     let mut snapshot = if jobs {
-        fetch::live_snapshot(fetch_jobs(&runtime, &fetcher, &mut cache)?)
+        let (jobs, findings) = fetch_jobs(&runtime, &fetcher, &mut cache, loaded, retag)?;
+        let mut snapshot = fetch::live_snapshot(jobs);
+        snapshot.findings = findings;
+        snapshot
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
@@ -82,20 +94,25 @@ pub(super) fn fetch_and_store(
     Ok(snapshot)
 }
 
+/// Jobs, then the tag pass that puts tags on them and computes the findings; both saved.
 fn fetch_jobs(
     runtime: &tokio::runtime::Runtime,
     fetcher: &JobFetcher,
     cache: &mut crate::cache::Cache,
-) -> Result<crate::model::View<crate::model::Job>, CliError> {
+    loaded: &LoadedConfig,
+    retag: fetch::TagRefresh,
+) -> Result<JobsAndFindings, CliError> {
     let known = cache.load_known().unwrap_or_else(|err| {
         // Only a saving is lost: this refresh lists everything.
         tracing::warn!("cannot read the known state from the cache: {err}");
         KnownState::default()
     });
-    let fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
+    let mut fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
+    let tagged = tag_pass(retag, runtime, fetcher, &mut fetched, cache, loaded);
     cache
         .save_jobs_fetch(&fetched)
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
+    save_tags(cache, &tagged)?;
 
     let stats = &fetched.stats;
     let detail: Vec<String> = stats
@@ -120,7 +137,83 @@ fn fetch_jobs(
         requests = stats.total(),
         "jobs refreshed"
     );
-    Ok(fetched.view)
+    Ok((fetched.view, tagged.findings))
+}
+
+type JobsAndFindings = (
+    crate::model::View<crate::model::Job>,
+    crate::model::View<crate::model::TagFinding>,
+);
+
+/// The tag pass after the jobs: tags for what is new, changed or due (the rest from the
+/// cache), findings from the `[tags]` policy, and one stderr line on what it cost.
+fn tag_pass(
+    retag: fetch::TagRefresh,
+    runtime: &tokio::runtime::Runtime,
+    fetcher: &fetch::JobFetcher,
+    fetched: &mut fetch::JobsFetch,
+    cache: &crate::cache::Cache,
+    loaded: &LoadedConfig,
+) -> fetch::TagsFetch {
+    let previous = crate::tags::store::load(cache).unwrap_or_else(|err| {
+        // Only a saving is lost: this refresh reads every resource's tags.
+        tracing::warn!("cannot read the tag cache: {err}");
+        crate::tags::TagState::default()
+    });
+    let tagged = runtime.block_on(fetcher.fetch_tags(
+        &mut fetched.view,
+        &previous,
+        &loaded.config.tags,
+        retag,
+        &print_tag_progress,
+    ));
+    let detail: Vec<String> = tagged
+        .stats
+        .requests
+        .iter()
+        .map(|(operation, n)| format!("{operation} {n}"))
+        .collect();
+    eprintln!(
+        "{} tag findings; tags read for {} resources, {} from the cache; {} AWS requests ({})",
+        tagged.findings.rows.len(),
+        tagged.read,
+        tagged.state.entries.len().saturating_sub(tagged.read),
+        tagged.stats.total(),
+        detail.join(", ")
+    );
+    tracing::info!(
+        findings = tagged.findings.rows.len(),
+        read = tagged.read,
+        requests = tagged.stats.total(),
+        "tags refreshed"
+    );
+    tagged
+}
+
+/// Saves the tag cache and the findings view.
+fn save_tags(cache: &mut crate::cache::Cache, tagged: &fetch::TagsFetch) -> Result<(), CliError> {
+    let fatal = |e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the tag findings"));
+    crate::tags::store::save(cache, &tagged.state).map_err(fatal)?;
+    cache.save_findings(&tagged.findings).map_err(fatal)
+}
+
+/// One stderr line per account-region whose tags were checked: `[tags 3/6] ml-prod
+/// eu-west-1: 12 read`.
+fn print_tag_progress(progress: Progress) {
+    let place = match &progress.region {
+        Some(region) => format!("{} {}", progress.account, region),
+        None => progress.account.clone(),
+    };
+    let outcome = match &progress.error {
+        Some(error) => format!("{} read; {error}", progress.jobs),
+        None => format!("{} read", progress.jobs),
+    };
+    eprintln!(
+        "[tags {}/{}] {}",
+        progress.done,
+        progress.total,
+        sanitize::plain(&format!("{place}: {outcome}"))
+    );
 }
 
 /// One stderr line per finished account-region: `[3/6] ml-prod eu-west-1: 152 resources`.

@@ -80,6 +80,9 @@ impl AccountConfig {
 pub struct TagsConfig {
     pub policy: TagPolicy,
     pub ttl_hours: u32,
+    /// Read the tags of many training jobs, tuning jobs and endpoints with one `Search`
+    /// request where that takes fewer requests than `ListTags` per resource.
+    pub search: bool,
 }
 
 /// Cost Explorer metrics a user may choose from.
@@ -344,6 +347,7 @@ impl Config {
             tags: TagsConfig {
                 policy: TagPolicy { mandatory, allowed },
                 ttl_hours: raw.tags.ttl_hours.map_or(24, |n| as_u32(n.0)),
+                search: raw.tags.search.unwrap_or(true),
             },
             spend: SpendConfig {
                 group_by,

@@ -39,6 +39,7 @@ pub(super) struct RawTags {
     pub mandatory: Option<Vec<NonEmpty>>,
     pub allowed: BTreeMap<String, NonEmptyList>,
     pub ttl_hours: Option<Bounded<1, 720>>,
+    pub search: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

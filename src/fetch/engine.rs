@@ -270,7 +270,7 @@ async fn fetch_region(
     out
 }
 
-fn to_job(
+pub(super) fn to_job(
     item: Listed,
     kind: ResourceKind,
     account: &AccountConfig,

@@ -8,9 +8,11 @@
 //!   steady-state strategy).
 //! - [`JobFetcher`]: the fan-out across accounts × regions with bounded concurrency, where one
 //!   account's failure becomes a [`FetchError`] entry while the others carry on.
+//! - `tags`: [`JobFetcher::fetch_tags`], the tag pass after the jobs (Studio domains and user
+//!   profiles, tags through [`TagSource`] with a cache by ARN, findings from the policy).
 //!
-//! Spend and tag findings will get their own sources (`SpendSource`, `TagSource`) next to
-//! [`JobSource`]; [`live_snapshot`] is where their views join the jobs view.
+//! Spend gets its own source next to [`JobSource`]; [`live_snapshot`] is where its view joins
+//! the jobs view (the findings join from [`TagsFetch`]).
 
 mod describe;
 mod engine;
@@ -18,6 +20,7 @@ pub mod limiter;
 mod listing;
 pub mod source;
 mod stats;
+mod tags;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,8 +32,14 @@ use crate::model::{DataSource, FetchError, Job, Snapshot, View};
 
 pub use describe::{DescribeCache, Described, MAX_DESCRIBES_PER_KIND, RECENT_HOURS};
 pub use limiter::RateLimiter;
-pub use source::{AccountLink, Connector, Details, JobSource, Listed, Page, SourceError};
+pub use source::{
+    AccountLink, Connector, Details, JobSource, Listed, Page, SearchPage, Searched, SourceError,
+    TagPage, TagSource,
+};
 pub use stats::FetchStats;
+pub use tags::{TagRefresh, TagsFetch};
+
+pub(crate) use describe::version as describe_version;
 
 /// What sagescope knew before this refresh: the previous jobs and the describe cache.
 ///

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::config::AccountConfig;
-use crate::model::{JobStatus, ResourceKind};
+use crate::model::{JobStatus, ResourceKind, Tags};
 
 /// One resource as a SageMaker List* summary describes it, already in domain terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +128,68 @@ pub trait AccountLink: Send + Sync {
     fn metric_source(&self, _region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
         None
     }
+
+    /// Tags in one region of this account. `None` from fakes that serve no tags.
+    fn tag_source(&self, _region: &str) -> Option<Arc<dyn TagSource>> {
+        None
+    }
+}
+
+/// One page of `ListTags`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagPage {
+    pub tags: Vec<(String, String)>,
+    /// `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// One resource found by `Search`, with every tag it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searched {
+    /// The resource's name (Search results always carry it; the ARN not always, e.g. moto).
+    pub name: String,
+    pub arn: Option<String>,
+    pub tags: Tags,
+}
+
+/// One page of `Search`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchPage {
+    pub items: Vec<Searched>,
+    /// `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// Reads tags in one account and region.
+///
+/// `ListTags` is the only call that covers every kind (and finds resources that were never
+/// tagged, which the Resource Groups Tagging API cannot). `Search` answers up to 100 training
+/// jobs, tuning jobs or endpoints with their tags in one request, which is far cheaper when
+/// many of one kind need reading. Each call is one AWS request, so the engine's rate limiter
+/// sees every request.
+pub trait TagSource: Send + Sync {
+    /// One page (up to 100 tags) of the tags on `arn`.
+    fn list_tags<'a>(
+        &'a self,
+        arn: &'a str,
+        next_token: Option<String>,
+    ) -> BoxFuture<'a, Result<TagPage, SourceError>>;
+
+    /// One page (up to 100 resources) of `Search` over `kind`. Only kinds for which
+    /// [`searchable`] is true may be asked; others answer an empty last page.
+    fn search(
+        &self,
+        kind: ResourceKind,
+        next_token: Option<String>,
+    ) -> BoxFuture<'_, Result<SearchPage, SourceError>>;
+}
+
+/// Whether SageMaker's `Search` returns this kind with its tags.
+pub fn searchable(kind: ResourceKind) -> bool {
+    matches!(
+        kind,
+        ResourceKind::Training | ResourceKind::Tuning | ResourceKind::Endpoint
+    )
 }
 
 /// Opens accounts: resolves credentials (profile, SSO, assumed role) and the account id.

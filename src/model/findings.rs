@@ -8,6 +8,20 @@ use super::ResourceKind;
 /// Resource tags, key to value, ordered by key so every view lists them the same way.
 pub type Tags = BTreeMap<String, String>;
 
+/// Tag Studio puts on what a Studio user starts: the domain it came from.
+pub const STUDIO_DOMAIN_TAG: &str = "sagemaker:domain-arn";
+/// Tag Studio puts on what a Studio user starts: the user profile that started it, which
+/// tells an admin whom to ask about an untagged resource.
+pub const STUDIO_USER_PROFILE_TAG: &str = "sagemaker:user-profile-arn";
+/// Tag Studio puts on what is started from a shared space.
+pub const STUDIO_SPACE_TAG: &str = "sagemaker:space-arn";
+
+/// The last segment of an ARN's resource path: the user profile's name in
+/// `arn:aws:sagemaker:…:user-profile/d-abc/alice`.
+pub fn arn_leaf(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
 /// The tagging rules an organisation enforces, from the `[tags]` section of the config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagPolicy {
@@ -131,6 +145,25 @@ impl TagFinding {
     pub fn problem_count(&self) -> usize {
         self.missing.len() + self.miscased.len() + self.invalid.len()
     }
+
+    /// The Studio domain the resource was started from (Studio's `sagemaker:domain-arn`).
+    pub fn studio_domain_arn(&self) -> Option<&str> {
+        self.tags.get(STUDIO_DOMAIN_TAG).map(String::as_str)
+    }
+
+    /// The Studio user profile that started the resource (`sagemaker:user-profile-arn`): the
+    /// person to ask about it.
+    pub fn studio_user_profile_arn(&self) -> Option<&str> {
+        self.tags.get(STUDIO_USER_PROFILE_TAG).map(String::as_str)
+    }
+
+    /// Who to ask, as short as it gets: the Studio user profile's name, else the shared
+    /// space's (`sagemaker:space-arn`).
+    pub fn studio_owner(&self) -> Option<&str> {
+        self.studio_user_profile_arn()
+            .or_else(|| self.tags.get(STUDIO_SPACE_TAG).map(String::as_str))
+            .map(arn_leaf)
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +280,19 @@ mod tests {
         assert_eq!(problems.invalid.len(), 1);
         assert_eq!(problems.invalid[0].key, "project");
         assert_eq!(problems.count(), 1);
+    }
+
+    #[test]
+    fn arn_leaf_is_the_last_path_segment() {
+        assert_eq!(
+            arn_leaf("arn:aws:sagemaker:us-east-1:1:user-profile/d-abc/alice"),
+            "alice"
+        );
+        assert_eq!(
+            arn_leaf("arn:aws:sagemaker:us-east-1:1:domain/d-abc"),
+            "d-abc"
+        );
+        assert_eq!(arn_leaf("plain"), "plain");
     }
 
     #[test]

@@ -11,7 +11,8 @@ mod spend;
 mod status;
 
 pub use findings::{
-    InvalidValue, Miscased, TagFinding, TagPolicy, TagProblems, Tags, find_tag_problems,
+    InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
+    TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,
 };
 pub use job::Job;
 pub use kind::{ParseKindError, ResourceKind};

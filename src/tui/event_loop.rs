@@ -85,6 +85,11 @@ where
                             ))));
                         }
                     },
+                    Command::WriteFixScript { script, resources } => {
+                        // A small file: written here, then the App says where.
+                        let written = super::fix_file::write(&script, Utc::now());
+                        app.update(Action::FixScriptWritten { resources, written });
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! background; the network never blocks a keypress.
 
 mod event_loop;
+mod fix_file;
 mod terminal;
 
 use std::io::IsTerminal;

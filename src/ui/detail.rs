@@ -260,7 +260,28 @@ fn finding_lines(out: &mut Lines, f: &TagFinding, app: &App) {
     out.field("region", &sanitize::cell(&f.region), p.text);
     out.field("arn", &sanitize::cell(&f.arn), p.text);
     if let Some(created) = f.created_at {
-        out.field("created", &format::timestamp(created, app.tz), p.text);
+        let created = format!(
+            "{} ({})",
+            format::timestamp(created, app.tz),
+            format::age(app.now, created)
+        );
+        out.field("created", &created, p.text);
+    }
+    // Studio's own tags say who started it: the person to ask for the missing values.
+    if let Some(profile) = f.studio_user_profile_arn() {
+        out.heading("Started in Studio (ask them)".into());
+        out.field(
+            "user profile",
+            &sanitize::cell(crate::model::arn_leaf(profile)),
+            p.accent,
+        );
+        out.field("profile arn", &sanitize::cell(profile), p.text);
+        if let Some(domain) = f.studio_domain_arn() {
+            out.field("domain arn", &sanitize::cell(domain), p.text);
+        }
+    } else if let Some(owner) = f.studio_owner() {
+        out.heading("Started in Studio (ask them)".into());
+        out.field("space", &sanitize::cell(owner), p.accent);
     }
     out.heading(format!("Problems ({})", f.problem_count()));
     for key in &f.missing {
@@ -284,4 +305,9 @@ fn finding_lines(out: &mut Lines, f: &TagFinding, app: &App) {
         out.field("  invalid value", &text, p.stopped);
     }
     out.tags(&f.tags);
+    out.lines.push(Line::raw(""));
+    out.lines.push(Line::styled(
+        " Esc, then x: the fix script for this resource, written to a file (never run)",
+        p.dim,
+    ));
 }

@@ -1,4 +1,6 @@
-//! The Untagged pane: resources that break the tag policy, and what is wrong with each.
+//! The Untagged pane: resources that break the tag policy, what is wrong with each, and
+//! (from Studio's tags) whom to ask. Grouped by account by default: the account is named on
+//! the first row of its group only.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,42 +9,45 @@ use ratatui::widgets::Block;
 
 use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
-use super::{empty_message, filter_note, no_data_lines};
-use crate::app::{App, FindingColumn, FindingsPane, invalid_label, miscased_label, missing_label};
+use super::{empty_message, filter_note, format, no_data_lines};
+use crate::app::{App, FindingColumn, FindingsPane, owner_label, problems_label};
 use crate::model::TagFinding;
 use crate::sanitize;
 
-/// Columns sized to the data, within limits; the name takes what is left.
+/// Columns sized to the data, within limits; the name takes what is left. Every problem
+/// shares one column, so a resource's problems stay visible however narrow the terminal.
 fn specs(findings: &FindingsPane) -> [ColumnSpec; 7] {
     let w = findings.widths;
     let fit = |width: usize, lo: u16, hi: u16| u16::try_from(width).unwrap_or(hi).clamp(lo, hi);
     [
-        ColumnSpec::new("account", fit(w.account, 7, 16), 4),
+        ColumnSpec::new("account", fit(w.account, 7, 16), 2),
         ColumnSpec::new("region", fit(w.region, 6, 14), 6),
-        ColumnSpec::new("kind", 12, 5),
-        ColumnSpec::flexible("name", 24, 0),
-        ColumnSpec::new("missing", fit(w.missing, 7, 30), 1),
-        ColumnSpec::new("miscased", fit(w.miscased, 8, 26), 2),
-        ColumnSpec::new("invalid", fit(w.invalid, 7, 24), 3),
+        ColumnSpec::new("kind", 12, 3),
+        ColumnSpec::flexible("name", 20, 0),
+        ColumnSpec::new("age", 8, 4).right(),
+        ColumnSpec::new("problems", fit(w.problems, 8, 48), 1),
+        ColumnSpec::new("studio user", fit(w.owner, 11, 16), 5),
     ]
 }
 
 fn spec_index(column: FindingColumn) -> Option<usize> {
     match column {
-        FindingColumn::Problems => None,
         FindingColumn::Account => Some(0),
-        FindingColumn::Region => Some(1),
         FindingColumn::Kind => Some(2),
         FindingColumn::Name => Some(3),
+        FindingColumn::Age => Some(4),
+        FindingColumn::Problems => Some(5),
     }
 }
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let findings = &app.findings;
-    let block = Block::bordered()
-        .border_style(p.border)
-        .title(title(findings, &p));
+    let block = Block::bordered().border_style(p.border).title(title(
+        findings,
+        &p,
+        usize::from(area.width.saturating_sub(4)),
+    ));
     if findings.list.rows().is_empty() {
         let lines = if findings.as_of.is_some() && app.empty_note.is_none() {
             vec![Line::styled(
@@ -55,7 +60,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         return empty_message(frame, block, area, lines);
     }
     if findings.list.visible_len() == 0 {
-        let hint = "No resource matches the filter (Esc clears it).";
+        let hint = "No resource matches the filter and toggles (Esc clears the filter, m toggles).";
         return empty_message(frame, block, area, vec![Line::raw(hint)]);
     }
     let inner = block.inner(area);
@@ -63,10 +68,17 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let columns = table::fit(&specs, inner.width);
     let body = usize::from(inner.height.saturating_sub(1));
     let start = findings.list.window_start(body);
+    let grouped = findings.grouped();
+    let mut previous: Option<&str> = None;
     let rows = findings
         .list
         .window(start, body)
-        .map(|f| cells(f, &p, &columns))
+        .map(|f| {
+            // Grouped: the account on the first row of its group (and of the window) only.
+            let first = previous != Some(f.account_name.as_str());
+            previous = Some(f.account_name.as_str());
+            cells(f, &p, &columns, app, !grouped || first)
+        })
         .collect();
     let draw = TableDraw {
         block,
@@ -80,19 +92,20 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     table::draw(frame, area, draw, &p);
 }
 
-fn title<'a>(findings: &FindingsPane, p: &Palette) -> Line<'a> {
+/// ` Untagged 93 · missing only · cost-center 60 · project 35 · owner 70 · ml-dev 28 …`: the
+/// toggles and filter first (they change what is shown), then resources with a problem per
+/// tag key (what an admin fixes), then, room permitting, the findings per account.
+fn title<'a>(findings: &FindingsPane, p: &Palette, room: usize) -> Line<'a> {
     let total = findings.list.rows().len();
     let mut spans = vec![Span::styled(format!(" Untagged {total}"), p.title)];
-    for (account, count) in &findings.per_account {
-        spans.push(Span::raw(format!(" · {} {count}", sanitize::cell(account))));
+    if findings.missing_only {
+        spans.push(Span::styled(" · missing only", p.accent));
     }
-    if findings.list.sort_column() == FindingColumn::Problems {
-        let order = if findings.list.sort_descending() {
-            "most"
-        } else {
-            "fewest"
-        };
-        spans.push(Span::styled(format!(" · {order} problems first"), p.dim));
+    if let Some(key) = &findings.without_key {
+        spans.push(Span::styled(
+            format!(" · without {} (Esc: all)", sanitize::cell(key)),
+            p.accent,
+        ));
     }
     spans.push(Span::styled(
         filter_note(
@@ -102,21 +115,49 @@ fn title<'a>(findings: &FindingsPane, p: &Palette) -> Line<'a> {
         ),
         p.accent,
     ));
+    let optional = findings
+        .per_key
+        .iter()
+        .map(|(key, count)| Span::raw(format!(" · {} {count}", sanitize::cell(key))))
+        .chain(findings.per_account.iter().map(|(account, count)| {
+            Span::styled(format!(" · {} {count}", sanitize::cell(account)), p.dim)
+        }));
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for span in optional {
+        if used + span.width() + 1 > room {
+            break;
+        }
+        used += span.width();
+        spans.push(span);
+    }
     spans.push(Span::raw(" "));
     Line::from(spans)
 }
 
-fn cells<'a>(f: &'a TagFinding, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
+fn cells<'a>(
+    f: &'a TagFinding,
+    p: &Palette,
+    columns: &[(usize, u16)],
+    app: &App,
+    show_account: bool,
+) -> Vec<Span<'a>> {
     columns
         .iter()
         .map(|&(i, _)| match i {
-            0 => Span::raw(sanitize::cell(&f.account_name)),
+            0 if show_account => Span::raw(sanitize::cell(&f.account_name)),
+            0 => Span::raw(""),
             1 => Span::raw(sanitize::cell(&f.region)),
             2 => Span::raw(f.kind.as_str()),
             3 => Span::raw(sanitize::cell(&f.name)),
-            4 => Span::styled(missing_label(f), p.failed),
-            5 => Span::styled(miscased_label(f), p.stopped),
-            _ => Span::styled(invalid_label(f), p.stopped),
+            4 => Span::styled(
+                f.created_at
+                    .map(|t| format::short_age(app.now, t))
+                    .unwrap_or_default(),
+                p.dim,
+            ),
+            5 if f.missing.is_empty() => Span::styled(problems_label(f), p.stopped),
+            5 => Span::styled(problems_label(f), p.failed),
+            _ => Span::styled(owner_label(f), p.accent),
         })
         .collect()
 }

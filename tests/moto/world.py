@@ -20,6 +20,14 @@ command line read from stdin, and exits when stdin closes:
         (a NextPageToken request is a distinct body, so pages are queued in order)
   {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
         and start counting afresh
+  {"cmd": "tag_world", "resources": [{"account", "region", "kind", "name", "tags": {k: v},
+        "domain": name (user profiles only)}, ...]}
+        reset moto and create exactly these resources with exactly these tags (a tag-hygiene
+        world), answer {"arns": {name: arn}}
+  {"cmd": "add_tags", "account": A, "region": R, "arn": X, "tags": {k: v}}   through the API
+  {"cmd": "delete_tags", "account": A, "region": R, "arn": X, "keys": [k]}   through the API
+  {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
+        (LastModifiedTime), as AWS marks a job that moved on
 
 Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 """
@@ -43,7 +51,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sagemaker.models import sagemaker_backends
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 from werkzeug.serving import make_server
 
@@ -105,6 +114,74 @@ SageMakerResponse.list_processing_jobs = _sorted_lister(
 SageMakerResponse.list_transform_jobs = _sorted_lister(
     "list_transform_jobs", "TransformJobSummaries", "TransformJobName", "TransformJobStatus"
 )
+
+
+# moto 5.2.5 has no ListUserProfiles (nor CreateUserProfile): Studio user profiles are kept
+# here per backend and served as the API documents them (the summary carries no ARN; the ARN
+# is arn:aws:sagemaker:<region>:<account>:user-profile/<domain-id>/<name>). ListTags/AddTags
+# find them through the ARN like every other resource.
+
+
+class FakeUserProfile:
+    def __init__(self, account, region, domain_id, name, tags):
+        self.domain_id = domain_id
+        self.name = name
+        self.arn = f"arn:aws:sagemaker:{region}:{account}:user-profile/{domain_id}/{name}"
+        self.tags = list(tags)
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def summary(self):
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+
+def user_profiles(backend):
+    if not hasattr(backend, "fixture_user_profiles"):
+        backend.fixture_user_profiles = {}
+    return backend.fixture_user_profiles
+
+
+def _list_user_profiles(self):
+    max_results = self._get_int_param("MaxResults") or 10
+    token = self._get_param("NextToken")
+    items = sorted(
+        user_profiles(self.sagemaker_backend).values(),
+        key=lambda p: (p.creation_time, p.name),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    domain = self._get_param("DomainIdEquals")
+    if domain:
+        items = [p for p in items if p.domain_id == domain]
+    start = int(token) if token else 0
+    end = start + max_results
+    return ActionResult(
+        {
+            "UserProfiles": [p.summary() for p in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+SageMakerResponse.list_user_profiles = _list_user_profiles
+_original_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
+
+
+def _resource_from_arn(self, arn):
+    if ":user-profile/" in arn:
+        profile = user_profiles(self).get(arn)
+        if profile is None:
+            raise ValidationError(message=f"Could not find user profile {arn}")
+        return profile
+    return _original_resource_from_arn(self, arn)
+
+
+SageMakerModelBackend._get_resource_from_arn = _resource_from_arn
 
 
 # --- request log -----------------------------------------------------------------------
@@ -312,7 +389,124 @@ class World:
         )
         backend.notebook_instances[name].status = "Stopped"
         record("notebook", name, "Stopped")
+        # moto keeps no tag list on tuning jobs and None on untagged transform jobs, so its
+        # ListTags fails on them; AWS answers an empty list.
+        for store in (backend.transform_jobs, backend.hyper_parameter_tuning_jobs):
+            for resource in store.values():
+                if getattr(resource, "tags", None) is None:
+                    resource.tags = []
         return jobs
+
+    # --- the tag-hygiene world ---------------------------------------------------------
+
+    def tag_world(self, resources):
+        """Creates exactly `resources`, each with exactly its tags; answers name -> ARN."""
+        self.clients = {}
+        arns = {}
+        domains = {}
+        for spec in sorted(resources, key=lambda r: r["kind"] != "domain"):
+            account, region, kind = spec["account"], spec["region"], spec["kind"]
+            name, tags = spec["name"], spec.get("tags", {})
+            sm = self.client(account, region)
+            backend = sagemaker_backends[account][region]
+            role = EXEC_ROLE.format(account=account)
+            model = f"model-{account}-{region}"
+            if kind in ("transform", "endpoint") and model not in backend._models:
+                sm.create_model(
+                    ModelName=model, ExecutionRoleArn=role, PrimaryContainer={"Image": IMAGE}
+                )
+            if kind == "training":
+                self.create_training(sm, name, role)
+                resource = backend.training_jobs[name]
+            elif kind == "processing":
+                sm.create_processing_job(
+                    ProcessingJobName=name,
+                    ProcessingResources={"ClusterConfig": {
+                        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                        "VolumeSizeInGB": 10}},
+                    AppSpecification={"ImageUri": IMAGE},
+                    RoleArn=role,
+                    StoppingCondition={"MaxRuntimeInSeconds": 3600},
+                )
+                resource = backend.processing_jobs[name]
+            elif kind == "transform":
+                sm.create_transform_job(
+                    TransformJobName=name,
+                    ModelName=model,
+                    TransformInput={"DataSource": {"S3DataSource": {
+                        "S3DataType": "S3Prefix", "S3Uri": "s3://bucket/in"}}},
+                    TransformOutput={"S3OutputPath": "s3://bucket/out"},
+                    TransformResources={"InstanceType": "ml.c5.xlarge", "InstanceCount": 1},
+                )
+                resource = backend.transform_jobs[name]
+            elif kind == "tuning":
+                sm.create_hyper_parameter_tuning_job(
+                    HyperParameterTuningJobName=name,
+                    HyperParameterTuningJobConfig={
+                        "Strategy": "Bayesian",
+                        "ResourceLimits": {
+                            "MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+                    },
+                    TrainingJobDefinition={
+                        "AlgorithmSpecification": {
+                            "TrainingImage": IMAGE, "TrainingInputMode": "File"},
+                        "RoleArn": role,
+                        "OutputDataConfig": {"S3OutputPath": "s3://bucket/tune"},
+                        "ResourceConfig": {
+                            "InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
+                            "VolumeSizeInGB": 10},
+                        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+                    },
+                )
+                resource = backend.hyper_parameter_tuning_jobs[name]
+            elif kind == "endpoint":
+                config = f"config-{name}"
+                sm.create_endpoint_config(
+                    EndpointConfigName=config,
+                    ProductionVariants=[{
+                        "VariantName": "main", "ModelName": model,
+                        "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+                )
+                sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+                resource = backend.endpoints[name]
+            elif kind == "notebook":
+                sm.create_notebook_instance(
+                    NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=role
+                )
+                resource = backend.notebook_instances[name]
+            elif kind == "domain":
+                sm.create_domain(
+                    DomainName=name,
+                    AuthMode="IAM",
+                    DefaultUserSettings={"ExecutionRole": role},
+                    SubnetIds=["subnet-1"],
+                    VpcId="vpc-1",
+                    Tags=[{"Key": "placeholder", "Value": "x"}],
+                )
+                resource = next(d for d in backend.domains.values() if d.domain_name == name)
+                domains[(account, region, name)] = resource.id
+            elif kind == "user-profile":
+                domain_id = domains[(account, region, spec["domain"])]
+                resource = FakeUserProfile(account, region, domain_id, name, [])
+                user_profiles(backend)[resource.arn] = resource
+            else:
+                raise ValueError(f"unknown kind {kind}")
+            # Exactly the tags asked for, whatever each create call did with Tags.
+            resource.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+            arns[name] = resource.arn
+        return arns
+
+    def touch(self, account, region, arn):
+        resource = sagemaker_backends[account][region]._get_resource_from_arn(arn)
+        resource.last_modified_time = utcnow()
+
+    def delete_tags(self, account, region, arn, keys):
+        self.client(account, region).delete_tags(ResourceArn=arn, TagKeys=keys)
+
+    def add_tags(self, account, region, arn, tags):
+        self.client(account, region).add_tags(
+            ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        )
 
     def create_training(self, sm, name, role):
         sm.create_training_job(
@@ -392,6 +586,27 @@ def main():
                         method="POST",
                     )
                 ).read()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "tag_world":
+                import urllib.request
+
+                urllib.request.urlopen(
+                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+                ).read()
+                with app.lock:
+                    app.throttles = {}
+                answer = {"arns": world.tag_world(cmd["resources"])}
+                app.take()
+            elif cmd["cmd"] == "touch":
+                world.touch(cmd["account"], cmd["region"], cmd["arn"])
+                answer = {"ok": True}
+            elif cmd["cmd"] == "add_tags":
+                world.add_tags(cmd["account"], cmd["region"], cmd["arn"], cmd["tags"])
+                app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "delete_tags":
+                world.delete_tags(cmd["account"], cmd["region"], cmd["arn"], cmd["keys"])
+                app.take()
                 answer = {"ok": True}
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}

@@ -203,6 +203,19 @@ impl Moto {
         }));
     }
 
+    /// Resets moto and creates exactly `resources` (objects with `account`, `region`,
+    /// `kind`, `name`, `tags` and, for user profiles, `domain`), each carrying exactly its
+    /// tags. Returns name -> ARN.
+    pub fn tag_world(&mut self, resources: &Value) -> std::collections::BTreeMap<String, String> {
+        let answer = self.call(json!({"cmd": "tag_world", "resources": resources}));
+        answer["arns"]
+            .as_object()
+            .expect("arns")
+            .iter()
+            .map(|(name, arn)| (name.clone(), arn.as_str().expect("arn").to_string()))
+            .collect()
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
