@@ -63,12 +63,20 @@ impl AccountLink for AwsAccount {
     }
 
     fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
-        Some(Arc::new(crate::spend::cost_explorer::CostExplorerSource::new(&self.sdk)))
+        Some(Arc::new(
+            crate::spend::cost_explorer::CostExplorerSource::new(&self.sdk),
+        ))
     }
 
     fn metric_source(&self, region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
-        let conf = self.sdk.to_builder().region(Region::new(region.to_string())).build();
-        Some(Arc::new(crate::metrics::cloudwatch::CloudWatchSource::new(&conf)))
+        let conf = self
+            .sdk
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Some(Arc::new(crate::metrics::cloudwatch::CloudWatchSource::new(
+            &conf,
+        )))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{CliError, Outcome};
 use crate::config::LoadedConfig;
-use crate::fetch::{self, KnownState, Progress};
+use crate::fetch::{self, JobFetcher, KnownState, Progress};
 use crate::model::Snapshot;
 use crate::sanitize;
 
@@ -12,6 +12,7 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
         &snapshot.jobs.errors,
         &snapshot.spend.errors,
         &snapshot.findings.errors,
+        &snapshot.metrics.errors,
     ];
     for error in errors.iter().flat_map(|e| e.iter()) {
         eprintln!("error: {}", sanitize::plain(&error.to_string()));
@@ -33,7 +34,8 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
 
 /// Fetches every view live (progress on stderr) and writes it to the cache in one
 /// transaction. Spend and tag findings join here once their sources exist; until then the
-/// live snapshot carries jobs and empty views of the same age.
+/// live snapshot carries jobs and empty views of the same age. Utilisation of what runs
+/// is fetched from CloudWatch right after the jobs, through the same connected accounts.
 pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliError> {
     let mut cache = super::open_cache(loaded)?;
     let known = cache.load_known().unwrap_or_else(|err| {
@@ -45,9 +47,17 @@ pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliErro
         .enable_all()
         .build()
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    let fetched = runtime.block_on(fetch::fetch_jobs(&loaded.config, &known, print_progress));
+    let fetcher = JobFetcher::new(&loaded.config);
+    let fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
+    let metrics = runtime.block_on(fetcher.fetch_metrics(
+        &fetched.view.rows,
+        &fetched.describes,
+        &[],
+        chrono::Utc::now(),
+    ));
     cache
         .save_jobs_fetch(&fetched)
+        .and_then(|()| cache.save_metrics(&metrics.view))
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
 
     let stats = &fetched.stats;
@@ -73,7 +83,11 @@ pub(super) fn fetch_and_store(loaded: &LoadedConfig) -> Result<Snapshot, CliErro
         requests = stats.total(),
         "jobs refreshed"
     );
-    Ok(fetch::live_snapshot(fetched.view))
+    eprintln!("{}", metrics.summary());
+    tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
+    let mut snapshot = fetch::live_snapshot(fetched.view);
+    snapshot.metrics = metrics.view;
+    Ok(snapshot)
 }
 
 /// One stderr line per finished account-region: `[3/6] ml-prod eu-west-1: 152 resources`.
