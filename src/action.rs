@@ -64,6 +64,8 @@ pub enum UserAction {
     InputCancel,
     InputBackspace,
     InputClear,
+    /// Jobs pane: only rows with a health flag (idle, underutilized, long running), or all.
+    ToggleFlagged,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.

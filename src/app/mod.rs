@@ -4,6 +4,7 @@
 //! (keys, ticks carrying "now", refresh results) and carries out the [`Command`]s it returns.
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
+mod burn;
 mod errors;
 mod findings;
 mod jobs;
@@ -13,6 +14,7 @@ mod spend;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+pub use burn::{JobsHealth, RowHealth, badge};
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use findings::{
     FindingColumn, FindingWidths, FindingsPane, invalid_label, miscased_label, missing_label,
@@ -22,7 +24,7 @@ pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use spend::{SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
-use crate::config::{Config, Theme};
+use crate::config::{Config, HealthConfig, Theme};
 use crate::keymap::KeyContext;
 use crate::model::{DataSource, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
@@ -120,6 +122,8 @@ pub struct AppInit {
     pub lookback_days: u32,
     /// Why refreshing is impossible (`--offline`, no live source), or `None` when it works.
     pub refresh_blocked: Option<String>,
+    /// Thresholds of the Jobs pane's health flags.
+    pub health: HealthConfig,
 }
 
 impl AppInit {
@@ -134,6 +138,7 @@ impl AppInit {
             group_keys: config.spend.group_keys(&config.tags.policy),
             lookback_days: config.spend.lookback_days,
             refresh_blocked: None,
+            health: config.health.clone(),
         }
     }
 }
@@ -190,7 +195,7 @@ impl App {
             overlay_scroll: 0,
             overlay_scroll_max: usize::MAX,
             input: None,
-            jobs: JobsPane::default(),
+            jobs: JobsPane::new(init.health),
             spend: SpendPane::new(init.group_keys, init.lookback_days),
             findings: FindingsPane::default(),
             refreshing: None,
@@ -361,6 +366,7 @@ impl App {
             U::CycleKind => self.jobs.cycle_kind(),
             U::ToggleActive => self.jobs.toggle_active(),
             U::NextGroupKey => self.spend.next_key(self.now),
+            U::ToggleFlagged => self.jobs.toggle_flagged(),
             U::InputSubmit => return self.submit_input(),
             U::InputCancel => {
                 if let Some(input) = self.input.take()
@@ -544,6 +550,12 @@ impl App {
                 log(&mut self.errors, format!("tags: {e}"));
             }
             self.findings.set_view(view, now);
+        }
+        if let Some(view) = outcome.metrics {
+            for e in &view.errors {
+                log(&mut self.errors, format!("metrics: {e}"));
+            }
+            self.jobs.set_metrics(view, now);
         }
         for e in outcome.errors {
             log(&mut self.errors, e);
