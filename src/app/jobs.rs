@@ -252,7 +252,9 @@ fn keep(
     (kind.is_some() || active_only || flagged_only).then_some(move |job: &Job| {
         kind.is_none_or(|k| job.kind == k)
             && (!active_only || job.status.is_active())
-            && (!flagged_only || health.is_flagged(&job.arn))
+            // Only running rows carry flags: the cheap status test spares most lookups.
+            && (!flagged_only
+                || (job.status.phase() == StatusPhase::Running && health.is_flagged(&job.arn)))
     })
 }
 
