@@ -1,6 +1,8 @@
 //! How the terminal UI copes with 100,000 jobs: one full frame of the Jobs pane, one filter
 //! keystroke (both the narrowing kind, typing a letter, and the widening kind, deleting one),
-//! a refresh merging 100,000 fresh rows, and a page down with its frame.
+//! a refresh merging 100,000 fresh rows, a page down with its frame, and the live-burn work:
+//! a metrics refresh arriving (every running row's rate and flags judged again) and `f`
+//! (flagged rows only).
 //!
 //! Run: `cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3`
 
@@ -107,6 +109,35 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             moving.update(Action::User(UserAction::PageDown));
             frame(&mut terminal, &moving);
+        });
+    });
+
+    // Series for the running resources among the first 5,000 rows (an hour of one-minute
+    // points each): what a large metrics refresh hands the UI.
+    let rows = app.jobs.list.rows();
+    let metrics = sagescope::metrics::demo::synthesize(&rows[..5000], anchor());
+    let view = sagescope::model::View::new(anchor(), metrics, Vec::new());
+    c.bench_function("metrics arrive (flags judged again), 100k rows", |b| {
+        b.iter_batched_ref(
+            || (app.clone(), view.clone()),
+            |(app, view)| {
+                app.update(Action::RefreshDone(RefreshOutcome {
+                    metrics: Some(std::mem::replace(
+                        view,
+                        sagescope::model::View::new(anchor(), Vec::new(), Vec::new()),
+                    )),
+                    ..RefreshOutcome::default()
+                }))
+            },
+            BatchSize::LargeInput,
+        );
+    });
+
+    let mut flagged = app.clone();
+    c.bench_function("f (flagged only, and back) + frame, 100k rows", |b| {
+        b.iter(|| {
+            flagged.update(Action::User(UserAction::ToggleFlagged));
+            frame(&mut terminal, &flagged);
         });
     });
 }

@@ -12,6 +12,9 @@ use crate::spend::{Ledger, SpendOutcome, SpendRequest};
 /// Something that happened: a key the keymap understood, a typed character, time passing, a
 /// resized terminal, or news from a refresh running in the background.
 #[derive(Debug, Clone, PartialEq)]
+// `RefreshDone` carries every view and dwarfs the rest; actions pass one channel a few times
+// a second, so boxing it would save nothing measurable.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// A key bound in [`crate::keymap::KEYMAP`].
     User(UserAction),
@@ -91,6 +94,8 @@ pub enum UserAction {
     ConfirmNo,
     /// From the drill-down of the untagged spend: the Untagged pane, filtered to that key.
     JumpToUntagged,
+    /// Jobs pane: only rows with a health flag (idle, underutilized, long running), or all.
+    ToggleFlagged,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.

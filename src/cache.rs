@@ -404,6 +404,7 @@ mod tests {
             instance_type: Some("ml.g5.xlarge".into()),
             instance_count: Some(2),
             failure_reason: None,
+            variants: Some(vec!["AllTraffic".into()]),
         }
     }
 

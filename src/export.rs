@@ -99,10 +99,14 @@ pub struct JobRow<'a> {
 }
 
 impl<'a> JobRow<'a> {
-    fn new(job: &'a Job, snapshot: &Snapshot, options: &ExportOptions<'_>) -> Self {
+    fn new(
+        job: &'a Job,
+        metrics: Option<&crate::metrics::ResourceMetrics>,
+        options: &ExportOptions<'_>,
+    ) -> Self {
         let health = crate::health::export_fields(
             job,
-            snapshot.metrics_for(&job.arn),
+            metrics,
             crate::pricing::PriceTable::embedded(),
             options.health,
             options.now,
@@ -254,21 +258,26 @@ pub fn write(
     }
     match view {
         ExportView::Jobs => {
+            // Indexed once: a lookup per row, not a scan of every series per row.
+            let metrics: std::collections::HashMap<&str, &crate::metrics::ResourceMetrics> =
+                snapshot
+                    .metrics
+                    .rows
+                    .iter()
+                    .map(|m| (m.arn.as_str(), &m.metrics))
+                    .collect();
             let rows = snapshot
                 .jobs
                 .rows
                 .iter()
-                .map(|job| JobRow::new(job, snapshot, options))
+                .map(|job| JobRow::new(job, metrics.get(job.arn.as_str()).copied(), options))
                 .collect();
-            emit(
-                &snapshot.jobs,
-                source,
-                format,
-                out,
-                rows,
-                &JOB_COLUMNS,
-                job_csv,
-            )
+            // A CloudWatch failure leaves utilisation `null` for its account-region: the
+            // export says so, and is partial.
+            let mut errors = snapshot.jobs.errors.clone();
+            errors.extend(snapshot.metrics.errors.iter().cloned());
+            let view = View::new(snapshot.jobs.as_of, Vec::<()>::new(), errors);
+            emit(&view, source, format, out, rows, &JOB_COLUMNS, job_csv)
         }
         ExportView::Spend => {
             let rows = snapshot

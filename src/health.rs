@@ -142,10 +142,14 @@ pub fn gpu_util(
 /// Invocations over the last 24 hours, summed over variants.
 ///
 /// CloudWatch publishes no `Invocations` point for an hour without requests, so a complete
-/// answer with no points means zero. `None` when invocations were not fetched or the answer
-/// was incomplete (then we cannot tell zero from unknown).
+/// answer with no points means zero. `None` when invocations were not fetched, the answer
+/// was incomplete (then we cannot tell zero from unknown), or it is older than
+/// [`UTILISATION_WINDOW`] (a cached "nobody called" from yesterday says nothing about today).
 pub fn invocations_24h(metrics: &ResourceMetrics, now: DateTime<Utc>) -> Option<u64> {
-    if !metrics.complete || !metrics.has(MetricName::Invocations) {
+    if !metrics.complete
+        || !metrics.has(MetricName::Invocations)
+        || metrics.as_of < now - UTILISATION_WINDOW
+    {
         return None;
     }
     let sum = total(&collect(metrics, MetricName::Invocations), IDLE_WINDOW, now);
@@ -647,6 +651,20 @@ mod tests {
         assert!(!is_idle(&endpoint(Duration::days(3)), Some(&one), now()));
         let old = endpoint_metrics(vec![(now() - Duration::hours(25), 500.0)], true);
         assert!(is_idle(&endpoint(Duration::days(3)), Some(&old), now()));
+    }
+
+    #[test]
+    fn an_old_answer_says_nothing_about_invocations_now() {
+        let mut old = endpoint_metrics(Vec::new(), true);
+        old.as_of = now() - Duration::hours(3);
+        assert_eq!(invocations_24h(&old, now()), None);
+        assert!(!is_idle(&endpoint(Duration::days(3)), Some(&old), now()));
+        old.as_of = now() - Duration::minutes(29);
+        assert_eq!(
+            invocations_24h(&old, now()),
+            Some(0),
+            "a recent answer counts"
+        );
     }
 
     #[test]

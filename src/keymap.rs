@@ -322,6 +322,13 @@ pub const KEYMAP: &[Binding] = &[
         "active",
     ),
     bind(
+        S::Jobs,
+        A::ToggleFlagged,
+        &[Key::ch('f')],
+        "flagged only (idle, underutilized, long running)",
+        "flagged",
+    ),
+    bind(
         S::Spend,
         A::NextGroupKey,
         &[Key::ch('g')],

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::cache::Cache;
 use crate::config::LoadedConfig;
 use crate::fetch::{JobFetcher, KnownState};
+use crate::metrics::JobMetrics;
 use crate::model::{DataSource, Job, Snapshot, SpendRow, TagFinding, View};
 use crate::spend::{CostAccess, SpendService};
 
@@ -52,6 +53,9 @@ pub struct RefreshOutcome {
     pub jobs: Option<View<Job>>,
     pub spend: Option<View<SpendRow>>,
     pub findings: Option<View<TagFinding>>,
+    /// Utilisation of running resources; refreshed on its own slower clock, so most jobs
+    /// refreshes leave it `None` (the metrics on screen stay).
+    pub metrics: Option<View<JobMetrics>>,
     /// Failures that stopped a whole view or the whole refresh (per-account failures travel
     /// inside each view's `errors`). Outside text: sanitised on display.
     pub errors: Vec<String>,
@@ -65,6 +69,7 @@ impl RefreshOutcome {
             jobs: Some(snapshot.jobs),
             spend: Some(snapshot.spend),
             findings: Some(snapshot.findings),
+            metrics: Some(snapshot.metrics),
             errors: Vec::new(),
         }
     }
@@ -163,6 +168,9 @@ impl SnapshotSource for DemoSource {
             snapshot.jobs.as_of = now;
             snapshot.spend.as_of = now;
             snapshot.findings.as_of = now;
+            // Series that end now, so utilisation flags hold however long the demo runs.
+            let metrics = crate::metrics::demo::synthesize(&snapshot.jobs.rows, now);
+            snapshot.metrics = View::new(now, metrics, Vec::new());
             RefreshOutcome::from_snapshot(snapshot)
         }
         .boxed()
@@ -226,6 +234,9 @@ fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> 
     if let Some(findings) = &outcome.findings {
         cache.save_findings(findings).map_err(describe)?;
     }
+    if let Some(metrics) = &outcome.metrics {
+        cache.save_metrics(metrics).map_err(describe)?;
+    }
     match opened.warning {
         Some(warning) => Err(warning),
         None => Ok(()),
@@ -238,6 +249,10 @@ fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> 
 ///
 /// Each refresh starts from what the previous one knew (first from the cache), and writes the
 /// jobs view and describe cache back in one transaction, off the UI task.
+///
+/// CloudWatch utilisation rides on the jobs refresh, on its own slower clock: a refresh
+/// fetches it too when `refresh.metrics_seconds` have passed (or on `r`), through the same
+/// connected accounts, for what that jobs refresh found running.
 pub struct LiveSource {
     fetcher: Arc<JobFetcher>,
     known: Arc<tokio::sync::Mutex<KnownState>>,
@@ -247,6 +262,27 @@ pub struct LiveSource {
     /// The tag cache and Studio resources between refreshes (first from the cache).
     tags: Arc<tokio::sync::Mutex<crate::tags::TagState>>,
     tag_settings: crate::config::TagsConfig,
+    metrics: Arc<tokio::sync::Mutex<MetricsClock>>,
+    metrics_every: std::time::Duration,
+}
+
+/// When metrics were last fetched, and what came back (an account-region whose CloudWatch
+/// call fails next time keeps these).
+#[derive(Debug, Default)]
+struct MetricsClock {
+    last: Option<std::time::Instant>,
+    rows: Vec<JobMetrics>,
+}
+
+/// Whether a refresh also fetches metrics: the user asked (`r`), none were fetched yet, or
+/// `every` has passed since the last time.
+fn metrics_due(
+    kind: RefreshKind,
+    last: Option<std::time::Instant>,
+    now: std::time::Instant,
+    every: std::time::Duration,
+) -> bool {
+    kind == RefreshKind::Manual || last.is_none_or(|last| now.duration_since(last) >= every)
 }
 
 impl LiveSource {
@@ -276,6 +312,8 @@ impl LiveSource {
             spend,
             tags: Arc::new(tokio::sync::Mutex::new(tags)),
             tag_settings: config.tags.clone(),
+            metrics: Arc::default(),
+            metrics_every: std::time::Duration::from_secs(config.refresh.metrics_seconds),
         }
     }
 }
@@ -302,6 +340,9 @@ impl SnapshotSource for LiveSource {
         let tag_state = self.tags.clone();
         let tag_settings = self.tag_settings.clone();
         let tag_progress = progress.clone();
+        let metrics_clock = self.metrics.clone();
+        let metrics_every = self.metrics_every;
+        let metrics_progress = progress.clone();
         async move {
             // One refresh at a time: a second `r` waits for the first instead of doubling
             // the requests.
@@ -345,10 +386,35 @@ impl SnapshotSource for LiveSource {
             *tag_state = tagged.state.clone();
             drop(tag_state);
             *known = fetched.known_state();
+            let mut clock = metrics_clock.lock().await;
+            let metrics = if metrics_due(kind, clock.last, std::time::Instant::now(), metrics_every)
+            {
+                let _ = metrics_progress.send(RefreshProgress {
+                    done: 0,
+                    total: 0,
+                    label: "CloudWatch".into(),
+                });
+                let m = fetcher
+                    .fetch_metrics(
+                        &fetched.view.rows,
+                        &fetched.describes,
+                        &clock.rows,
+                        Utc::now(),
+                    )
+                    .await;
+                tracing::info!(errors = m.view.errors.len(), "{}", m.summary());
+                clock.last = Some(std::time::Instant::now());
+                clock.rows = m.view.rows.clone();
+                Some(m.view)
+            } else {
+                None
+            };
+            drop(clock);
             let mut outcome = RefreshOutcome {
                 source: Some(DataSource::Live),
                 jobs: Some(fetched.view.clone()),
                 findings: Some(tagged.findings.clone()),
+                metrics: metrics.clone(),
                 ..RefreshOutcome::default()
             };
             let saved = tokio::task::spawn_blocking(move || {
@@ -361,6 +427,11 @@ impl SnapshotSource for LiveSource {
                 crate::tags::store::save(&cache, &tagged.state)
                     .and_then(|()| cache.save_findings(&tagged.findings))
                     .map_err(|e| format!("could not write the cache: {e}"))?;
+                if let Some(metrics) = &metrics {
+                    cache
+                        .save_metrics(metrics)
+                        .map_err(|e| format!("could not write the cache: {e}"))?;
+                }
                 opened.warning.map_or(Ok(()), Err)
             })
             .await;
@@ -434,6 +505,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn demo_refresh_carries_metrics_that_end_now() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let outcome = DemoSource::with_clock(anchor(), later)
+            .refresh(RefreshKind::Auto, tx)
+            .await;
+        let metrics = outcome.metrics.expect("demo returns metrics");
+        assert_eq!(metrics.as_of, later());
+        assert!(!metrics.rows.is_empty());
+        let jobs = outcome.jobs.expect("jobs");
+        for row in &metrics.rows {
+            assert!(jobs.rows.iter().any(|j| j.arn == row.arn), "{}", row.arn);
+            assert!(
+                row.metrics.as_of > anchor(),
+                "series end at the refresh, not at the world's anchor"
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_come_on_their_own_slower_clock_or_when_asked() {
+        let every = std::time::Duration::from_secs(300);
+        let t0 = std::time::Instant::now();
+        let after = |s: u64| t0 + std::time::Duration::from_secs(s);
+        assert!(metrics_due(RefreshKind::Auto, None, t0, every), "first");
+        assert!(!metrics_due(RefreshKind::Auto, Some(t0), after(30), every));
+        assert!(!metrics_due(RefreshKind::Auto, Some(t0), after(299), every));
+        assert!(metrics_due(RefreshKind::Auto, Some(t0), after(300), every));
+        assert!(
+            metrics_due(RefreshKind::Manual, Some(t0), after(1), every),
+            "`r` refreshes everything"
+        );
+    }
+
+    #[tokio::test]
     async fn caching_source_writes_what_it_returns() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("cache.db");
@@ -448,5 +553,11 @@ mod tests {
             outcome.jobs.map_or(0, |j| j.rows.len())
         );
         assert_eq!(snapshot.jobs.as_of, later());
+        assert_eq!(
+            snapshot.metrics.rows.len(),
+            outcome.metrics.map_or(0, |m| m.rows.len()),
+            "metrics are cached too"
+        );
+        assert!(!snapshot.metrics.rows.is_empty());
     }
 }

@@ -1093,3 +1093,204 @@ fn the_tag_cache_makes_the_next_refresh_read_only_what_changed() {
     assert_eq!(without.get("Search"), None);
     assert_eq!(without.get("ListTags"), Some(&resources));
 }
+
+// --- live burn and health ---------------------------------------------------------------
+
+/// The row of the seeded resource `name` in the export.
+fn seeded_row<'a>(rows: &'a [Value], name: &str) -> &'a Value {
+    row(rows, name)
+}
+
+/// `usd` rounded to the cent, as `export` writes money.
+fn cents(usd: f64) -> f64 {
+    (usd * 100.0).round() / 100.0
+}
+
+fn list_price(instance_type: &str) -> f64 {
+    sagescope::pricing::lookup("us-east-1", instance_type)
+        .unwrap_or_else(|| panic!("{instance_type} is priced in us-east-1"))
+}
+
+/// Publishes CloudWatch metrics in moto: in account 222222222222 a training job that barely
+/// uses its GPU and an endpoint nobody called for three days; in the default account a busy
+/// training job and an endpoint serving 120 requests an hour.
+fn publish_utilisation(moto: &mut support::moto::Moto) {
+    for (account, gpu, cpu, endpoint_cpu, endpoint_gpu, per_hour) in [
+        ("222222222222", 6.0, 300.0, 12.0, 2.0, 0),
+        (DEFAULT_ACCOUNT, 93.0, 400.0, 150.0, 60.0, 120),
+    ] {
+        let answer = moto.call(serde_json::json!({
+            "cmd": "utilisation", "account": account, "region": "us-east-1",
+            "training": {
+                "name": format!("train-{account}-us-east-1-002"), "age_minutes": 90,
+                "cpu": cpu, "gpu": gpu, "gpu_memory": 30.0, "memory": 40.0
+            },
+            "endpoint": {
+                "name": format!("endpoint-{account}-us-east-1"), "variant": "main",
+                "age_hours": 72, "cpu": endpoint_cpu, "gpu": endpoint_gpu,
+                "invocations_per_hour": per_hour
+            }
+        }));
+        assert!(answer["points"].as_u64().expect("points") > 100, "{answer}");
+    }
+}
+
+#[test]
+fn export_flags_an_idle_endpoint_and_an_underutilised_training_job_with_their_burn() {
+    let mut moto = moto();
+    moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &["us-east-1"], 3);
+    publish_utilisation(&mut moto);
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let endpoint = moto.endpoint();
+
+    let (code, doc, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["errors"], Value::Array(vec![]), "{stderr}");
+    let rows = doc["rows"].as_array().expect("rows");
+    let endpoint_rate = cents(2.0 * list_price("ml.g4dn.xlarge"));
+    let training_rate = cents(list_price("ml.p3.2xlarge"));
+
+    // Account 222222222222: the endpoint serves nobody, the training job's GPU idles.
+    let idle = seeded_row(rows, "endpoint-222222222222-us-east-1");
+    assert_eq!(idle["status"], "InService");
+    assert_eq!(
+        idle["instance_count"], 2,
+        "CurrentInstanceCount of its variant"
+    );
+    assert_eq!(idle["invocations_24h"], 0);
+    assert_eq!(idle["usd_per_hour"], endpoint_rate);
+    let flags = idle["flags"].as_array().expect("flags");
+    assert!(flags.contains(&Value::from("idle")), "{idle}");
+    let so_far = idle["usd_so_far"].as_f64().expect("so far");
+    let expected = 2.0 * list_price("ml.g4dn.xlarge") * 72.0;
+    assert!((so_far - expected).abs() < 0.1, "72 h in service: {so_far}");
+
+    let low = seeded_row(rows, "train-222222222222-us-east-1-002");
+    assert_eq!(low["status"], "InProgress");
+    assert_eq!(low["flags"], serde_json::json!(["underutilized"]), "{low}");
+    assert_eq!(low["gpu_util"], 6.0, "one GPU at 6 %");
+    assert_eq!(low["cpu_util"], 37.5, "300 over 8 vCPUs");
+    assert_eq!(low["usd_per_hour"], training_rate);
+    assert!(low["invocations_24h"].is_null(), "not an endpoint");
+
+    // The default account: busy, nothing flagged, the same prices.
+    let busy = seeded_row(rows, "train-123456789012-us-east-1-002");
+    assert_eq!(busy["flags"], serde_json::json!([]), "{busy}");
+    assert_eq!(busy["gpu_util"], 93.0);
+    assert_eq!(busy["usd_per_hour"], training_rate);
+    let serving = seeded_row(rows, "endpoint-123456789012-us-east-1");
+    assert_eq!(serving["flags"], serde_json::json!([]), "{serving}");
+    assert_eq!(serving["invocations_24h"], 23 * 120);
+
+    // A running transform job burns money but has no utilisation fetched; finished jobs
+    // neither burn nor carry metrics.
+    let transform = seeded_row(rows, "transform-222222222222-us-east-1");
+    assert_eq!(transform["usd_per_hour"], cents(list_price("ml.c5.xlarge")));
+    assert!(transform["cpu_util"].is_null());
+    let failed = seeded_row(rows, "train-222222222222-us-east-1-001");
+    assert!(failed["usd_per_hour"].is_null() && failed["usd_so_far"].is_null());
+
+    // What CloudWatch was asked: two windows (hour, day) per account-region with running
+    // resources, one request each; 7 metrics per account-region (4 for the single-GPU
+    // training host, CPU, GPU and invocations for the endpoint's one variant).
+    let cloudwatch: Vec<(String, String)> = moto
+        .requests()
+        .into_iter()
+        .filter(|(_, _, _, op)| op == "GetMetricData")
+        .map(|(_, account, region, _)| (account, region))
+        .collect();
+    assert_eq!(cloudwatch.len(), 4, "{cloudwatch:?}");
+    assert!(cloudwatch.iter().all(|(_, region)| region == "us-east-1"));
+    assert!(
+        stderr.contains(
+            "CloudWatch: 4 running resources, 4 GetMetricData requests, 14 metrics, \
+             USD 0.00014 at list price"
+        ),
+        "{stderr}"
+    );
+
+    // `refresh` stores the metrics with the jobs: an offline export carries the same fields.
+    let out = sagescope(home.path(), &endpoint)
+        .args(["refresh", "--config", &config])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--config",
+        &config,
+    ]));
+    assert_eq!(code, 0);
+    let offline_rows = offline["rows"].as_array().expect("rows");
+    for name in [
+        "endpoint-222222222222-us-east-1",
+        "train-222222222222-us-east-1-002",
+        "endpoint-123456789012-us-east-1",
+    ] {
+        let (live, cached) = (seeded_row(rows, name), seeded_row(offline_rows, name));
+        for field in [
+            "flags",
+            "gpu_util",
+            "cpu_util",
+            "invocations_24h",
+            "usd_per_hour",
+        ] {
+            assert_eq!(live[field], cached[field], "{name} {field}");
+        }
+    }
+}
+
+#[test]
+fn a_cloudwatch_failure_is_an_error_entry_and_every_job_still_exports() {
+    let mut moto = moto();
+    let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &["us-east-1"], 3);
+    publish_utilisation(&mut moto);
+    moto.call(serde_json::json!({
+        "cmd": "throttle", "account": "222222222222", "region": "us-east-1",
+        "operation": "GetMetricData", "times": 1
+    }));
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        home.path(),
+        &[
+            ("main", None, None),
+            ("second", Some(role("222222222222")), None),
+        ],
+    );
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 3, "partial: {stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "second");
+    assert_eq!(errors[0]["region"], "us-east-1");
+    let message = errors[0]["message"].as_str().expect("message");
+    assert!(message.contains("GetMetricData"), "{message}");
+
+    // Every job is there; only the failed account-region lacks utilisation (and so flags
+    // that need it), while its burn needs no CloudWatch.
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(index(rows), seeded_index(&seeded));
+    let low = seeded_row(rows, "train-222222222222-us-east-1-002");
+    assert!(low["gpu_util"].is_null(), "{low}");
+    assert_eq!(low["flags"], serde_json::json!([]), "no data, no flag");
+    assert_eq!(low["usd_per_hour"], cents(list_price("ml.p3.2xlarge")));
+    let busy = seeded_row(rows, "train-123456789012-us-east-1-002");
+    assert_eq!(busy["gpu_util"], 93.0, "the other account's metrics loaded");
+}

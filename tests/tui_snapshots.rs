@@ -176,3 +176,47 @@ fn untagged_detail_of_a_studio_resource_names_whom_to_ask() {
         );
     }
 }
+
+#[test]
+fn jobs_pane_flagged_only() {
+    snapshot("jobs_flagged", &[UserAction::ToggleFlagged]);
+}
+
+/// Scrolls the detail to its burn, flags and sparklines where the screen is too short to
+/// show them below the resource's fields (80×24); a no-op where everything fits (120×40).
+const SCROLL_TO_HEALTH: [UserAction; 12] = [UserAction::Down; 12];
+
+#[test]
+fn detail_of_an_underutilised_training_job_with_sparklines() {
+    // Flagged training jobs only; the first one barely uses its CPUs.
+    let mut keys = vec![
+        UserAction::ToggleFlagged,
+        UserAction::CycleKind,
+        UserAction::OpenDetail,
+    ];
+    keys.extend(SCROLL_TO_HEALTH);
+    snapshot("detail_training_health", &keys);
+}
+
+#[test]
+fn detail_of_an_idle_endpoint_with_sparklines() {
+    // Flagged endpoints only (`t` cycles to endpoints on its fifth press).
+    let mut keys = vec![UserAction::ToggleFlagged];
+    keys.extend([UserAction::CycleKind; 5]);
+    keys.push(UserAction::OpenDetail);
+    keys.extend(SCROLL_TO_HEALTH);
+    snapshot("detail_endpoint_health", &keys);
+}
+
+#[test]
+fn detail_of_a_gpu_training_job_with_gpu_sparklines() {
+    // Flagged training jobs, the second: a GPU job running past health.max_hours.
+    let mut keys = vec![
+        UserAction::ToggleFlagged,
+        UserAction::CycleKind,
+        UserAction::Down,
+        UserAction::OpenDetail,
+    ];
+    keys.extend(SCROLL_TO_HEALTH);
+    snapshot("detail_gpu_training_health", &keys);
+}

@@ -1,12 +1,16 @@
 //! The Jobs pane's state: every job, endpoint and notebook across accounts × regions, with
-//! quick toggles for one kind and for active resources only.
+//! quick toggles for one kind, for active resources only and for flagged ones only, and the
+//! live burn and health of what runs (see [`JobsHealth`]).
 
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
+use super::burn::JobsHealth;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
+use crate::config::HealthConfig;
+use crate::metrics::JobMetrics;
 use crate::model::{Job, ResourceKind, StatusPhase, View};
 use crate::sanitize;
 
@@ -139,9 +143,21 @@ pub struct JobsPane {
     /// Widest account name and region in the data, so columns fit what is there.
     pub account_width: usize,
     pub region_width: usize,
+    /// Show only rows with a health flag (`f`).
+    pub flagged_only: bool,
+    /// Each running row's `$/h` and flags, the burn total, and the metrics behind them.
+    pub health: JobsHealth,
 }
 
 impl JobsPane {
+    /// An empty pane judging health flags by `thresholds`.
+    pub fn new(thresholds: HealthConfig) -> Self {
+        JobsPane {
+            health: JobsHealth::new(thresholds),
+            ..JobsPane::default()
+        }
+    }
+
     pub fn set_view(&mut self, view: View<Job>, now: DateTime<Utc>) {
         self.as_of = Some(view.as_of);
         let mut counts = JobCounts {
@@ -164,16 +180,29 @@ impl JobsPane {
         self.counts = counts;
         self.account_width = account_width;
         self.region_width = region_width;
-        let keep = self.keep();
+        self.health.recompute(&view.rows, now);
+        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
         self.list.set_rows(view.rows, now, as_keep(&keep));
     }
 
-    /// The quick toggles as a row predicate; `None` when both are off (the fast path).
-    fn keep(&self) -> Option<impl Fn(&Job) -> bool + use<>> {
-        let (kind, active_only) = (self.kind, self.active_only);
-        (kind.is_some() || active_only).then_some(move |job: &Job| {
-            kind.is_none_or(|k| job.kind == k) && (!active_only || job.status.is_active())
-        })
+    /// New utilisation arrived: flags are judged again (the rows stay as they are).
+    pub fn set_metrics(&mut self, view: View<JobMetrics>, now: DateTime<Utc>) {
+        self.health.set_metrics(view);
+        self.health.recompute(self.list.rows(), now);
+        if self.flagged_only {
+            self.refilter();
+        }
+    }
+
+    fn refilter(&mut self) {
+        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+        self.list.refilter(as_keep(&keep));
+    }
+
+    /// `f`: rows with a health flag only, or everything.
+    pub fn toggle_flagged(&mut self) {
+        self.flagged_only = !self.flagged_only;
+        self.refilter();
     }
 
     /// `t`: all kinds, then each job kind in turn, then all again.
@@ -186,31 +215,46 @@ impl JobsPane {
                 .position(|k| *k == current)
                 .and_then(|at| kinds.get(at + 1).copied()),
         };
-        let keep = self.keep();
-        self.list.refilter(as_keep(&keep));
+        self.refilter();
     }
 
     /// `a`: active resources only, or everything.
     pub fn toggle_active(&mut self) {
         self.active_only = !self.active_only;
-        let keep = self.keep();
-        self.list.refilter(as_keep(&keep));
+        self.refilter();
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        let keep = self.keep();
+        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
         self.list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        let keep = self.keep();
+        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
         self.list.sort_next(now, as_keep(&keep));
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        let keep = self.keep();
+        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
         self.list.sort_reverse(now, as_keep(&keep));
     }
+}
+
+/// The quick toggles as a row predicate; `None` when all are off (the fast path). A free
+/// function so it can borrow `health` while the listing is borrowed mutably.
+fn keep(
+    kind: Option<ResourceKind>,
+    active_only: bool,
+    flagged_only: bool,
+    health: &JobsHealth,
+) -> Option<impl Fn(&Job) -> bool + '_> {
+    (kind.is_some() || active_only || flagged_only).then_some(move |job: &Job| {
+        kind.is_none_or(|k| job.kind == k)
+            && (!active_only || job.status.is_active())
+            // Only running rows carry flags: the cheap status test spares most lookups.
+            && (!flagged_only
+                || (job.status.phase() == StatusPhase::Running && health.is_flagged(&job.arn)))
+    })
 }
 
 /// The toggles' predicate in the form `Listing` takes.

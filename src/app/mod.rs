@@ -4,6 +4,7 @@
 //! (keys, ticks carrying "now", refresh results) and carries out the [`Command`]s it returns.
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
+mod burn;
 mod errors;
 mod findings;
 mod fix_script;
@@ -15,6 +16,7 @@ mod spend_load;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+pub use burn::{JobsHealth, RowHealth, badge};
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use findings::{
     FindingColumn, FindingWidths, FindingsPane, FixScope, invalid_label, miscased_label,
@@ -25,7 +27,7 @@ pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
-use crate::config::{AccountConfig, Config, SpendConfig, Theme};
+use crate::config::{AccountConfig, Config, HealthConfig, SpendConfig, Theme};
 use crate::keymap::KeyContext;
 use crate::model::{DataSource, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
@@ -129,6 +131,8 @@ pub struct AppInit {
     pub tag_keys: Vec<String>,
     /// The configured accounts, for the fix script's `--profile`.
     pub accounts: Vec<AccountConfig>,
+    /// Thresholds of the Jobs pane's health flags.
+    pub health: HealthConfig,
 }
 
 impl AppInit {
@@ -146,6 +150,7 @@ impl AppInit {
             spend: config.spend.clone(),
             tag_keys: policy_keys(&config.tags.policy),
             accounts: config.accounts.clone(),
+            health: config.health.clone(),
         }
     }
 }
@@ -215,7 +220,7 @@ impl App {
             overlay_scroll: 0,
             overlay_scroll_max: usize::MAX,
             input: None,
-            jobs: JobsPane::default(),
+            jobs: JobsPane::new(init.health),
             spend: SpendPane::new(
                 init.group_keys,
                 &SpendConfig {
@@ -422,6 +427,7 @@ impl App {
             U::WriteFixScript => return self.write_fix_script(FixScope::Selected),
             U::WriteFixScriptShown => return self.write_fix_script(FixScope::Shown),
             U::ShowUntaggedForKey => self.show_untagged_for_spend_key(),
+            U::ToggleFlagged => self.jobs.toggle_flagged(),
             U::InputSubmit => return self.submit_input(),
             U::InputCancel => {
                 if let Some(input) = self.input.take()
@@ -611,6 +617,12 @@ impl App {
                 log(&mut self.errors, format!("tags: {e}"));
             }
             self.findings.set_view(view, now);
+        }
+        if let Some(view) = outcome.metrics {
+            for e in &view.errors {
+                log(&mut self.errors, format!("metrics: {e}"));
+            }
+            self.jobs.set_metrics(view, now);
         }
         for e in outcome.errors {
             log(&mut self.errors, e);

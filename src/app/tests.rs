@@ -330,3 +330,150 @@ fn overlay_scrolling_stops_at_the_end_the_layout_reports() {
     press(&mut app, &[U::Up]);
     assert_eq!(app.overlay_scroll, 2);
 }
+
+fn flagged_names(app: &App) -> Vec<String> {
+    shown_jobs(app).iter().map(|j| j.name.clone()).collect()
+}
+
+#[test]
+fn f_shows_only_flagged_rows_and_f_again_shows_everything() {
+    let mut app = demo_app();
+    let all = app.jobs.list.visible_len();
+    let flagged = app.jobs.health.flagged;
+    assert!(flagged > 0 && flagged < all, "{flagged} of {all}");
+
+    press(&mut app, &[U::ToggleFlagged]);
+    assert!(app.jobs.flagged_only);
+    let shown = shown_jobs(&app);
+    assert_eq!(shown.len(), flagged);
+    let badges: Vec<&str> = shown
+        .iter()
+        .map(|j| {
+            app.jobs
+                .health
+                .row(&j.arn)
+                .map(|r| r.badge.as_str())
+                .expect("a flagged row has health")
+        })
+        .collect();
+    assert!(badges.iter().all(|b| !b.is_empty()));
+    for badge in ["IDLE", "LOW", "LONG"] {
+        assert!(
+            badges
+                .iter()
+                .any(|b| b.split(' ').any(|part| part == badge)),
+            "the demo shows a {badge} badge: {badges:?}"
+        );
+    }
+    let idle = shown
+        .iter()
+        .find(|j| {
+            app.jobs
+                .health
+                .row(&j.arn)
+                .is_some_and(|r| r.flags.contains(&crate::health::Flag::Idle))
+        })
+        .expect("an idle row");
+    assert_eq!(idle.kind, crate::model::ResourceKind::Endpoint);
+
+    press(&mut app, &[U::ToggleFlagged]);
+    assert!(!app.jobs.flagged_only);
+    assert_eq!(app.jobs.list.visible_len(), all);
+}
+
+#[test]
+fn f_combines_with_the_kind_toggle_and_the_filter() {
+    let mut app = demo_app();
+    press(&mut app, &[U::ToggleFlagged, U::CycleKind]);
+    assert_eq!(app.jobs.kind, Some(crate::model::ResourceKind::Training));
+    let shown = shown_jobs(&app);
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|j| {
+        j.kind == crate::model::ResourceKind::Training && app.jobs.health.is_flagged(&j.arn)
+    }));
+    let first = shown[0].name.clone();
+    let needle: String = first.chars().take(8).collect();
+    press(&mut app, &[U::StartFilter]);
+    type_text(&mut app, &needle);
+    assert!(flagged_names(&app).iter().all(|n| n.contains(&needle)));
+    assert!(flagged_names(&app).contains(&first));
+    // Typing `f` into the filter is text, not the toggle.
+    type_text(&mut app, "f");
+    assert!(app.jobs.flagged_only);
+    assert_eq!(
+        app.input.as_ref().map(|i| i.text.clone()),
+        Some(format!("{needle}f"))
+    );
+}
+
+#[test]
+fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
+    let mut app = demo_app();
+    let world = crate::demo::world(anchor());
+    // Jobs without metrics: only `long_running` can be judged.
+    app.update(Action::RefreshDone(RefreshOutcome {
+        jobs: Some(world.jobs.clone()),
+        metrics: Some(crate::model::View::new(anchor(), Vec::new(), Vec::new())),
+        ..RefreshOutcome::default()
+    }));
+    press(&mut app, &[U::ToggleFlagged]);
+    let long_only = app.jobs.list.visible_len();
+    assert!(shown_jobs(&app).iter().all(|j| {
+        app.jobs.health.row(&j.arn).map(|r| r.flags.clone())
+            == Some(vec![crate::health::Flag::LongRunning])
+    }));
+    // The metrics refresh comes in on its own: idle and underused rows join the view.
+    app.update(Action::RefreshDone(RefreshOutcome {
+        metrics: Some(world.metrics.clone()),
+        ..RefreshOutcome::default()
+    }));
+    assert!(app.jobs.list.visible_len() > long_only);
+    assert_eq!(app.jobs.list.visible_len(), app.jobs.health.flagged);
+    assert_eq!(app.jobs.health.metrics_as_of, Some(world.metrics.as_of));
+    assert_eq!(
+        app.jobs.list.rows().len(),
+        world.jobs.rows.len(),
+        "a metrics refresh leaves the jobs as they were"
+    );
+}
+
+#[test]
+fn the_burn_total_is_the_sum_over_everything_running() {
+    let app = demo_app();
+    let world = crate::demo::world(anchor());
+    let expected = crate::pricing::burn(&world.jobs.rows, crate::pricing::PriceTable::embedded());
+    let got = app.jobs.health.burn;
+    assert_eq!(got.resources, expected.resources);
+    assert_eq!(got.priced, expected.priced);
+    assert!((got.usd_per_hour - expected.usd_per_hour).abs() < 1e-6);
+    assert!(got.resources > 0 && got.usd_per_hour > 0.0);
+}
+
+#[test]
+fn a_cloudwatch_failure_is_logged_and_keeps_jobs_and_other_metrics() {
+    let mut app = demo_app();
+    let world = crate::demo::world(anchor());
+    let flagged_before = app.jobs.health.flagged;
+    let error = crate::model::FetchError {
+        account: "ml-prod".into(),
+        region: Some("us-west-2".into()),
+        message: "CloudWatch GetMetricData failed: Throttling".into(),
+    };
+    app.update(Action::RefreshDone(RefreshOutcome {
+        metrics: Some(crate::model::View::new(
+            anchor(),
+            world.metrics.rows.clone(),
+            vec![error],
+        )),
+        ..RefreshOutcome::default()
+    }));
+    let latest = app.errors.latest().expect("logged");
+    assert!(
+        latest.text.starts_with("metrics: ml-prod us-west-2"),
+        "{}",
+        latest.text
+    );
+    assert_eq!(app.errors_from_last_refresh, 1);
+    assert_eq!(app.jobs.list.rows().len(), world.jobs.rows.len());
+    assert_eq!(app.jobs.health.flagged, flagged_before);
+}

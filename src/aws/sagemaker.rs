@@ -367,6 +367,7 @@ impl SageMakerSource {
                     instance_type,
                     instance_count,
                     failure_reason: text(out.failure_reason()),
+                    ..Details::default()
                 })
             }
             ResourceKind::Processing => {
@@ -383,6 +384,7 @@ impl SageMakerSource {
                         .map(|t| t.as_str().to_string()),
                     instance_count: cluster.and_then(|c| c.instance_count()).and_then(count),
                     failure_reason: text(out.failure_reason()),
+                    ..Details::default()
                 })
             }
             ResourceKind::Transform => {
@@ -399,6 +401,7 @@ impl SageMakerSource {
                         .map(|t| t.as_str().to_string()),
                     instance_count: resources.and_then(|r| r.instance_count()).and_then(count),
                     failure_reason: text(out.failure_reason()),
+                    ..Details::default()
                 })
             }
             ResourceKind::Tuning => {
@@ -418,6 +421,7 @@ impl SageMakerSource {
                     instance_type,
                     instance_count,
                     failure_reason: text(out.failure_reason()),
+                    ..Details::default()
                 })
             }
             ResourceKind::Endpoint => self.describe_endpoint(name).await,
@@ -432,13 +436,15 @@ impl SageMakerSource {
                     instance_type: out.instance_type().map(|t| t.as_str().to_string()),
                     instance_count: Some(1),
                     failure_reason: text(out.failure_reason()),
+                    ..Details::default()
                 })
             }
             ResourceKind::Domain | ResourceKind::UserProfile => Ok(Details::default()),
         }
     }
 
-    /// An endpoint's instances: the count from the endpoint, the type from its config.
+    /// An endpoint's instances: the count (the variants' `CurrentInstanceCount` summed) and
+    /// variant names from the endpoint, the type from its config.
     async fn describe_endpoint(&self, name: &str) -> Result<Details, SourceError> {
         let ctx = &self.context;
         let endpoint = self
@@ -457,6 +463,12 @@ impl SageMakerSource {
             instance_type: None,
             instance_count: current,
             failure_reason: text(endpoint.failure_reason()),
+            variants: endpoint
+                .production_variants()
+                .iter()
+                .filter_map(|v| v.variant_name())
+                .map(str::to_string)
+                .collect(),
         };
         if let Some(config_name) = endpoint.endpoint_config_name() {
             let config = self

@@ -66,9 +66,10 @@ pub(super) fn fetch_and_store(
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
     let fetcher = Arc::new(JobFetcher::new(&loaded.config));
     let mut snapshot = if jobs {
-        let (jobs, findings) = fetch_jobs(&runtime, &fetcher, &mut cache, loaded, retag)?;
+        let (jobs, findings, metrics) = fetch_jobs(&runtime, &fetcher, &mut cache, loaded, retag)?;
         let mut snapshot = fetch::live_snapshot(jobs);
         snapshot.findings = findings;
+        snapshot.metrics = metrics;
         snapshot
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
@@ -94,7 +95,8 @@ pub(super) fn fetch_and_store(
     Ok(snapshot)
 }
 
-/// Jobs, then the tag pass that puts tags on them and computes the findings; both saved.
+/// Jobs, then the tag pass that puts tags on them and computes the findings, then CloudWatch
+/// utilisation of what runs (through the same connected accounts); all saved.
 fn fetch_jobs(
     runtime: &tokio::runtime::Runtime,
     fetcher: &JobFetcher,
@@ -109,8 +111,15 @@ fn fetch_jobs(
     });
     let mut fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
     let tagged = tag_pass(retag, runtime, fetcher, &mut fetched, cache, loaded);
+    let metrics = runtime.block_on(fetcher.fetch_metrics(
+        &fetched.view.rows,
+        &fetched.describes,
+        &[],
+        Utc::now(),
+    ));
     cache
         .save_jobs_fetch(&fetched)
+        .and_then(|()| cache.save_metrics(&metrics.view))
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
     save_tags(cache, &tagged)?;
 
@@ -137,12 +146,15 @@ fn fetch_jobs(
         requests = stats.total(),
         "jobs refreshed"
     );
-    Ok((fetched.view, tagged.findings))
+    eprintln!("{}", metrics.summary());
+    tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
+    Ok((fetched.view, tagged.findings, metrics.view))
 }
 
 type JobsAndFindings = (
     crate::model::View<crate::model::Job>,
     crate::model::View<crate::model::TagFinding>,
+    crate::model::View<crate::metrics::JobMetrics>,
 );
 
 /// The tag pass after the jobs: tags for what is new, changed or due (the rest from the

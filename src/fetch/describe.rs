@@ -36,6 +36,11 @@ pub struct Described {
     pub instance_type: Option<String>,
     pub instance_count: Option<u32>,
     pub failure_reason: Option<String>,
+    /// An endpoint's production variant names, for its CloudWatch metrics. `None` for other
+    /// kinds, and for endpoints described by a build that did not keep them (those are
+    /// described once more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<String>>,
 }
 
 /// The version a listed resource is at; changes whenever AWS changes the resource.
@@ -91,7 +96,7 @@ pub(crate) async fn describe_kind(
     for (index, item) in items.iter_mut().enumerate() {
         let version = version_of(item);
         match cache.get(&item.arn) {
-            Some(cached) if cached.version == version => {
+            Some(cached) if cached.version == version && !lacks_variants(kind, cached) => {
                 apply(item, cached);
                 entries.push((item.arn.clone(), cached.clone()));
             }
@@ -117,7 +122,7 @@ pub(crate) async fn describe_kind(
         }
         match scope.source.describe(kind, &item.name).await {
             Ok(details) => {
-                let described = merge(item, details);
+                let described = merge(kind, item, details);
                 apply(item, &described);
                 entries.push((item.arn.clone(), described));
             }
@@ -131,7 +136,7 @@ pub(crate) async fn describe_kind(
 }
 
 /// The details to keep: what Describe said, falling back to the summary's own fields.
-fn merge(item: &Listed, details: Details) -> Described {
+fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
     Described {
         version: version_of(item),
         instance_type: details.instance_type.or_else(|| item.instance_type.clone()),
@@ -140,7 +145,13 @@ fn merge(item: &Listed, details: Details) -> Described {
             .failure_reason
             .filter(|r| !r.is_empty())
             .or_else(|| item.failure_reason.clone()),
+        variants: (kind == ResourceKind::Endpoint).then_some(details.variants),
     }
+}
+
+/// An endpoint cached before variant names were kept: its metrics need them.
+fn lacks_variants(kind: ResourceKind, cached: &Described) -> bool {
+    kind == ResourceKind::Endpoint && cached.variants.is_none()
 }
 
 fn apply(item: &mut Listed, described: &Described) {

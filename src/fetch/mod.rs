@@ -18,6 +18,7 @@ mod describe;
 mod engine;
 pub mod limiter;
 mod listing;
+mod metrics;
 pub mod source;
 mod stats;
 mod tags;
@@ -32,6 +33,7 @@ use crate::model::{DataSource, FetchError, Job, Snapshot, View};
 
 pub use describe::{DescribeCache, Described, MAX_DESCRIBES_PER_KIND, RECENT_HOURS};
 pub use limiter::RateLimiter;
+pub use metrics::MetricsFetch;
 pub use source::{
     AccountLink, Connector, Details, JobSource, Listed, Page, SearchPage, Searched, SourceError,
     TagPage, TagSource,
@@ -101,6 +103,8 @@ pub struct JobFetcher {
     connector: Arc<dyn Connector>,
     limiter: Arc<RateLimiter>,
     links: Mutex<HashMap<String, Arc<dyn AccountLink>>>,
+    /// CloudWatch per (account name, region), made on first use (see `metrics.rs`).
+    metric_sources: Mutex<HashMap<(String, String), Arc<dyn crate::metrics::MetricSource>>>,
 }
 
 impl JobFetcher {
@@ -118,6 +122,7 @@ impl JobFetcher {
             connector,
             limiter: Arc::new(RateLimiter::new(config.refresh.requests_per_second)),
             links: Mutex::new(HashMap::new()),
+            metric_sources: Mutex::new(HashMap::new()),
         }
     }
 

@@ -39,6 +39,9 @@ pub struct Details {
     pub instance_type: Option<String>,
     pub instance_count: Option<u32>,
     pub failure_reason: Option<String>,
+    /// An endpoint's production variant names (`DescribeEndpoint`): CloudWatch keys endpoint
+    /// metrics by variant, so without them an endpoint's utilisation cannot be asked for.
+    pub variants: Vec<String>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.

@@ -116,6 +116,7 @@ impl JobSource for Source {
                 instance_type: Some(format!("ml.type-of-{name}")),
                 instance_count: Some(1),
                 failure_reason: Some(format!("reason of {name}")),
+                ..Details::default()
             })
         })
     }
@@ -517,4 +518,38 @@ async fn a_kept_fetcher_connects_each_account_once_but_retries_failed_ones() {
     run(&fetcher, &first.known_state()).await;
     // main: once; second: every time, so fixed credentials are picked up.
     assert_eq!(connector.1.load(std::sync::atomic::Ordering::SeqCst), 1 + 2);
+}
+
+#[tokio::test]
+async fn endpoints_keep_their_variants_and_old_cache_entries_without_them_are_read_once() {
+    let world = Arc::new(World::default());
+    let mut endpoint = job("ep", 5, "InService");
+    endpoint.arn = "arn:aws:sagemaker:r:a:endpoint/ep".into();
+    endpoint.ended_at = None;
+    world.add("main", "us-east-1", ResourceKind::Endpoint, endpoint);
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    let described = &first.describes["arn:aws:sagemaker:r:a:endpoint/ep"];
+    assert_eq!(described.variants, Some(Vec::new()), "read, even if empty");
+    world.take_calls();
+
+    // Unchanged and read with variants: not described again.
+    run(&fetcher, &first.known_state()).await;
+    assert_eq!(count(&world.take_calls(), "DescribeEndpoint"), 0);
+
+    // A cache entry written before variants were kept is described once more.
+    let mut legacy = first.known_state();
+    for entry in legacy.describes.values_mut() {
+        entry.variants = None;
+    }
+    let again = run(&fetcher, &legacy).await;
+    assert_eq!(count(&world.take_calls(), "DescribeEndpoint"), 1);
+    assert!(
+        again.describes["arn:aws:sagemaker:r:a:endpoint/ep"]
+            .variants
+            .is_some()
+    );
+    let json = r#"{"version":"v","instance_type":null,"instance_count":2,"failure_reason":null}"#;
+    let old: Described = serde_json::from_str(json).expect("old cache entries still read");
+    assert_eq!(old.variants, None);
 }

@@ -115,6 +115,10 @@ impl MetricSource for CloudWatchSource {
     ) -> BoxFuture<'a, Result<Vec<ResourceMetrics>, MetricsError>> {
         Box::pin(self.fetch_all(targets, now))
     }
+
+    fn usage(&self) -> Usage {
+        CloudWatchSource::usage(self)
+    }
 }
 
 fn to_sdk(query: &Query) -> MetricDataQuery {

@@ -214,6 +214,12 @@ pub trait MetricSource: Send + Sync {
         targets: &'a [MetricTarget],
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<ResourceMetrics>, MetricsError>>;
+
+    /// What this source has asked CloudWatch for since it was made, so a refresh can say
+    /// what it cost. Fakes that call nothing keep the default.
+    fn usage(&self) -> cloudwatch::Usage {
+        cloudwatch::Usage::default()
+    }
 }
 
 #[cfg(test)]

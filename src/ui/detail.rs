@@ -7,6 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+mod health;
+
 use super::format;
 use super::theme::{Palette, palette};
 use crate::app::{App, Pane, SpendLine, instance_label};
@@ -182,6 +184,7 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
         out.heading("Failure reason".into());
         out.block(reason, p.failed);
     }
+    health::lines(out, job, app);
     out.tags(&job.tags);
 }
 

@@ -1,7 +1,9 @@
-//! The Jobs pane: every job, endpoint and notebook across accounts × regions.
+//! The Jobs pane: every job, endpoint and notebook across accounts × regions, with what each
+//! running one costs per hour and its health badges.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
@@ -12,7 +14,9 @@ use crate::app::{App, JobColumn, JobsPane, instance_label};
 use crate::model::Job;
 use crate::sanitize;
 
-fn specs(jobs: &JobsPane) -> [ColumnSpec; 8] {
+/// Badges and `$/h` rank right after the status: money burning and idle GPUs are what an
+/// operator must not miss, even at 80 columns.
+fn specs(jobs: &JobsPane) -> [ColumnSpec; 10] {
     let clamp = |w: usize, lo: u16, hi: u16| u16::try_from(w).unwrap_or(hi).clamp(lo, hi);
     [
         ColumnSpec::new("account", clamp(jobs.account_width, 7, 16), 3),
@@ -20,7 +24,9 @@ fn specs(jobs: &JobsPane) -> [ColumnSpec; 8] {
         ColumnSpec::new("kind", 10, 2),
         ColumnSpec::flexible("name", 24, 0),
         ColumnSpec::new("status", 12, 1),
+        ColumnSpec::new("flags", 8, 1),
         ColumnSpec::new("instance", 18, 6),
+        ColumnSpec::new("$/h", 8, 2).right(),
         ColumnSpec::new("started", 8, 4).right(),
         ColumnSpec::new("duration", 8, 5).right(),
     ]
@@ -33,9 +39,9 @@ fn spec_index(column: JobColumn) -> usize {
         JobColumn::Kind => 2,
         JobColumn::Name => 3,
         JobColumn::Status => 4,
-        JobColumn::Instance => 5,
-        JobColumn::Started => 6,
-        JobColumn::Duration => 7,
+        JobColumn::Instance => 6,
+        JobColumn::Started => 8,
+        JobColumn::Duration => 9,
     }
 }
 
@@ -49,7 +55,8 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         return empty_message(frame, block, area, no_data_lines(app, "jobs"));
     }
     if jobs.list.visible_len() == 0 {
-        let hint = "No job matches the filter and toggles (Esc clears the filter, t and a toggle).";
+        let hint =
+            "No job matches the filter and toggles (Esc clears the filter, t, a and f toggle).";
         return empty_message(frame, block, area, vec![Line::raw(hint)]);
     }
     let inner = block.inner(area);
@@ -91,8 +98,18 @@ fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
     if let Some(kind) = jobs.kind {
         spans.push(Span::styled(format!(" · {kind} only"), p.accent));
     }
+    if jobs.health.flagged > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("{} flagged", jobs.health.flagged),
+            p.warning,
+        ));
+    }
     if jobs.active_only {
         spans.push(Span::styled(" · active only", p.accent));
+    }
+    if jobs.flagged_only {
+        spans.push(Span::styled(" · flagged only", p.accent));
     }
     let note = filter_note(jobs.list.filter().text(), jobs.list.visible_len(), c.total);
     spans.push(Span::styled(note, p.accent));
@@ -100,7 +117,9 @@ fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
     Line::from(spans)
 }
 
-fn cells<'a>(job: &'a Job, app: &App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
+fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
+    // Precomputed when the data arrived: one lookup per drawn row.
+    let health = app.jobs.health.row(&job.arn);
     columns
         .iter()
         .map(|&(i, _)| match i {
@@ -112,8 +131,19 @@ fn cells<'a>(job: &'a Job, app: &App, p: &Palette, columns: &[(usize, u16)]) -> 
                 sanitize::cell(job.status.as_str()),
                 p.status(job.status.phase()),
             ),
-            5 => Span::raw(instance_label(job)),
-            6 => Span::raw(format::short_age(app.now, job.created_at)),
+            5 => match health.filter(|h| !h.badge.is_empty()) {
+                Some(h) => {
+                    Span::styled(h.badge.as_str(), p.warning.add_modifier(Modifier::REVERSED))
+                }
+                None => Span::raw(""),
+            },
+            6 => Span::raw(instance_label(job)),
+            7 => match health {
+                Some(h) if h.usd_per_hour.is_none() => Span::styled(h.rate.as_str(), p.dim),
+                Some(h) => Span::raw(h.rate.as_str()),
+                None => Span::raw(""),
+            },
+            8 => Span::raw(format::short_age(app.now, job.created_at)),
             _ => Span::raw(format::duration(job.duration(app.now))),
         })
         .collect()

@@ -1,5 +1,6 @@
-//! The status bar: where the data came from, how old it is (stale in a warning colour), a
-//! spinner while a refresh runs, and the latest error with a count of the earlier ones.
+//! The status bar: where the data came from, how old it is (stale in a warning colour), on the
+//! Jobs pane what everything running burns per hour, a spinner while a refresh runs, and the
+//! latest error with a count of the earlier ones.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,7 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::format;
 use super::theme::palette;
-use crate::app::App;
+use crate::app::{App, Pane};
 use crate::sanitize;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -32,6 +33,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             }
         }
         None => spans.push(Span::styled(" no data yet", p.warning)),
+    }
+    let burn = app.jobs.health.burn;
+    if app.pane == Pane::Jobs && burn.resources > 0 {
+        spans.push(Span::styled(format!("  {burn}"), p.title));
     }
     if let Some(refreshing) = &app.refreshing {
         let frame_char = SPINNER[(app.ticks % SPINNER.len() as u64) as usize];

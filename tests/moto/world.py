@@ -18,6 +18,9 @@ command line read from stdin, and exits when stdin closes:
   {"cmd": "ce_results", "account": A, "results": [GetCostAndUsage responses...]}
         queue Cost Explorer answers: each distinct request body takes the next one
         (a NextPageToken request is a distinct body, so pages are queued in order)
+  {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
+        age a running training job and an in-service endpoint and publish their CloudWatch
+        metrics (see World.utilisation), answer {"points": N}
   {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
         and start counting afresh
   {"cmd": "tag_world", "resources": [{"account", "region", "kind", "name", "tags": {k: v},
@@ -250,8 +253,8 @@ class World:
         self.endpoint = endpoint
         self.clients = {}
 
-    def client(self, account, region):
-        key = (account, region)
+    def client(self, account, region, service="sagemaker"):
+        key = (account, region, service)
         if key not in self.clients:
             creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
             if account != DEFAULT_ACCOUNT:
@@ -265,7 +268,7 @@ class World:
                     "aws_session_token": got["SessionToken"],
                 }
             self.clients[key] = boto3.client(
-                "sagemaker", region_name=region, endpoint_url=self.endpoint, **creds
+                service, region_name=region, endpoint_url=self.endpoint, **creds
             )
         return self.clients[key]
 
@@ -527,6 +530,71 @@ class World:
         if status == "InProgress":
             job.training_end_time = None
 
+    def utilisation(self, account, region, training=None, endpoint=None):
+        """Ages a running training job and an in-service endpoint and publishes the metrics
+        SageMaker would: per-minute host utilisation for the last 40 minutes, and hourly
+        endpoint invocations for the last day (none at all for an endpoint nobody calls, as
+        CloudWatch publishes no point for an hour without requests).
+
+        Published through CloudWatch's own API (PutMetricData) with the account's
+        credentials, so the points land in that account and region only. Real CloudWatch
+        refuses PutMetricData into the reserved `AWS/` namespaces; moto does not check, which
+        is what lets a test publish `AWS/SageMaker` Invocations.
+
+        training: {"name", "age_minutes", and any of "cpu", "gpu", "gpu_memory", "memory"
+                   (values as CloudWatch reports them: summed over vCPUs / GPUs)}
+        endpoint: {"name", "variant", "age_hours", "invocations_per_hour", and any of
+                   "cpu", "gpu"}
+        """
+        cw = self.client(account, region, "cloudwatch")
+        backend = sagemaker_backends[account][region]
+        now = utcnow()
+        minutes = [now - timedelta(minutes=m) for m in range(2, 41)]
+        points = 0
+
+        def put(namespace, name, dimensions, samples):
+            nonlocal points
+            data = [
+                {"MetricName": name, "Dimensions": dimensions, "Timestamp": at, "Value": value}
+                for at, value in samples
+            ]
+            for start in range(0, len(data), 500):
+                cw.put_metric_data(Namespace=namespace, MetricData=data[start:start + 500])
+            points += len(data)
+
+        if training:
+            name = training["name"]
+            job = backend.training_jobs[name]
+            job.creation_time = job.last_modified_time = now - timedelta(
+                minutes=training["age_minutes"]
+            )
+            hosts = int(job.resource_config.get("InstanceCount", 1))
+            for host in range(1, hosts + 1):
+                dims = [{"Name": "Host", "Value": f"{name}/algo-{host}"}]
+                for key, metric in [("cpu", "CPUUtilization"), ("gpu", "GPUUtilization"),
+                                    ("gpu_memory", "GPUMemoryUtilization"),
+                                    ("memory", "MemoryUtilization")]:
+                    if key in training:
+                        put("/aws/sagemaker/TrainingJobs", metric, dims,
+                            [(at, training[key]) for at in minutes])
+        if endpoint:
+            name = endpoint["name"]
+            ep = backend.endpoints[name]
+            ep.creation_time = ep.last_modified_time = now - timedelta(
+                hours=endpoint["age_hours"]
+            )
+            dims = [{"Name": "EndpointName", "Value": name},
+                    {"Name": "VariantName", "Value": endpoint["variant"]}]
+            for key, metric in [("cpu", "CPUUtilization"), ("gpu", "GPUUtilization")]:
+                if key in endpoint:
+                    put("/aws/sagemaker/Endpoints", metric, dims,
+                        [(at, endpoint[key]) for at in minutes])
+            per_hour = endpoint.get("invocations_per_hour", 0)
+            if per_hour:
+                hours = [now - timedelta(hours=h, minutes=30) for h in range(0, 23)]
+                put("AWS/SageMaker", "Invocations", dims, [(at, per_hour) for at in hours])
+        return points
+
 
 def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -559,6 +627,12 @@ def main():
                 world.add_training(cmd["account"], cmd["region"], cmd["name"], cmd["status"])
                 app.take()
                 answer = {"ok": True}
+            elif cmd["cmd"] == "utilisation":
+                points = world.utilisation(
+                    cmd["account"], cmd["region"], cmd.get("training"), cmd.get("endpoint")
+                )
+                app.take()
+                answer = {"points": points}
             elif cmd["cmd"] == "throttle":
                 with app.lock:
                     key = (cmd["account"], cmd["region"], cmd["operation"])
