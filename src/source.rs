@@ -204,38 +204,48 @@ impl<S: SnapshotSource> SnapshotSource for CachingSource<S> {
         let fetch = self.inner.refresh(kind, progress);
         let path = self.cache_path.clone();
         async move {
-            let outcome = fetch.await;
+            let mut outcome = fetch.await;
             let to_save = outcome.clone();
-            let saved = tokio::task::spawn_blocking(move || save(&path, &to_save)).await;
-            let mut outcome = outcome;
-            match saved {
-                Ok(Ok(())) => {}
-                Ok(Err(message)) => outcome.errors.push(message),
-                Err(join) => outcome
-                    .errors
-                    .push(format!("saving to the cache stopped: {join}")),
-            }
+            save_off_ui_task(&mut outcome, move || save(&path, &to_save)).await;
             outcome
         }
         .boxed()
     }
 }
 
+/// Runs a cache write on the blocking pool, off the UI task; a failure becomes an error in
+/// the outcome, and the fresh data is still shown.
+async fn save_off_ui_task(
+    outcome: &mut RefreshOutcome,
+    write: impl FnOnce() -> Result<(), String> + Send + 'static,
+) {
+    match tokio::task::spawn_blocking(write).await {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => outcome.errors.push(message),
+        Err(join) => outcome
+            .errors
+            .push(format!("saving to the cache stopped: {join}")),
+    }
+}
+
+fn could_not_write(e: crate::cache::CacheError) -> String {
+    format!("could not write the cache: {e}")
+}
+
 fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> {
-    let describe = |e: crate::cache::CacheError| format!("could not write the cache: {e}");
-    let opened = Cache::open(path).map_err(describe)?;
+    let opened = Cache::open(path).map_err(could_not_write)?;
     let mut cache = opened.cache;
     if let Some(jobs) = &outcome.jobs {
-        cache.save_jobs(jobs).map_err(describe)?;
+        cache.save_jobs(jobs).map_err(could_not_write)?;
     }
     if let Some(spend) = &outcome.spend {
-        cache.save_spend(spend).map_err(describe)?;
+        cache.save_spend(spend).map_err(could_not_write)?;
     }
     if let Some(findings) = &outcome.findings {
-        cache.save_findings(findings).map_err(describe)?;
+        cache.save_findings(findings).map_err(could_not_write)?;
     }
     if let Some(metrics) = &outcome.metrics {
-        cache.save_metrics(metrics).map_err(describe)?;
+        cache.save_metrics(metrics).map_err(could_not_write)?;
     }
     match opened.warning {
         Some(warning) => Err(warning),
@@ -417,31 +427,19 @@ impl SnapshotSource for LiveSource {
                 metrics: metrics.clone(),
                 ..RefreshOutcome::default()
             };
-            let saved = tokio::task::spawn_blocking(move || {
-                let opened =
-                    Cache::open(&path).map_err(|e| format!("could not write the cache: {e}"))?;
+            save_off_ui_task(&mut outcome, move || {
+                let opened = Cache::open(&path).map_err(could_not_write)?;
                 let mut cache = opened.cache;
-                cache
-                    .save_jobs_fetch(&fetched)
-                    .map_err(|e| format!("could not write the cache: {e}"))?;
+                cache.save_jobs_fetch(&fetched).map_err(could_not_write)?;
                 crate::tags::store::save(&cache, &tagged.state)
                     .and_then(|()| cache.save_findings(&tagged.findings))
-                    .map_err(|e| format!("could not write the cache: {e}"))?;
+                    .map_err(could_not_write)?;
                 if let Some(metrics) = &metrics {
-                    cache
-                        .save_metrics(metrics)
-                        .map_err(|e| format!("could not write the cache: {e}"))?;
+                    cache.save_metrics(metrics).map_err(could_not_write)?;
                 }
                 opened.warning.map_or(Ok(()), Err)
             })
             .await;
-            match saved {
-                Ok(Ok(())) => {}
-                Ok(Err(message)) => outcome.errors.push(message),
-                Err(join) => outcome
-                    .errors
-                    .push(format!("saving to the cache stopped: {join}")),
-            }
             outcome
         }
         .boxed()
