@@ -6,48 +6,11 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use support::cli::{run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto, role};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
-
-/// A sagescope command against moto, isolated from the developer's AWS files, config, cache
-/// and logs. Retries are off (`AWS_MAX_ATTEMPTS=1`), as moto never throttles.
-fn sagescope(home: &Path, endpoint: &str) -> Command {
-    let aws = home.join("aws");
-    std::fs::create_dir_all(&aws).expect("aws dir");
-    let config = aws.join("config");
-    if !config.exists() {
-        // A profile with a region but no credentials: an account that cannot be reached.
-        std::fs::write(&config, "[profile nocreds]\nregion = us-east-1\n").expect("aws config");
-    }
-    let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
-    for var in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_DEFAULT_REGION",
-        "AWS_RETRY_MODE",
-        "SAGESCOPE_CONFIG",
-        "MOTO_ACCOUNT_ID",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
-}
 
 /// A config file with one `[[accounts]]` entry per (name, role, profile).
 fn write_config(home: &Path, accounts: &[(&str, Option<String>, Option<&str>)]) -> String {
@@ -77,14 +40,6 @@ fn three_accounts(home: &Path) -> String {
             ("third", Some(role("333333333333")), None),
         ],
     )
-}
-
-fn run_json(cmd: &mut Command) -> (i32, Value, String) {
-    let out = cmd.output().expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{stderr}"));
-    (out.status.code().unwrap_or(-1), doc, stderr)
 }
 
 /// (account_id, region, kind, name) -> status, failing on any resource listed twice.

@@ -1,5 +1,5 @@
 //! The sagescope binary against moto, isolated from the developer's AWS files, config, cache
-//! and logs (the same set-up tests/aws_moto.rs uses; new tests take it from here).
+//! and logs; every moto test file takes its command from here.
 
 use std::path::Path;
 
@@ -13,6 +13,7 @@ pub fn sagescope(home: &Path, endpoint: &str) -> Command {
     std::fs::create_dir_all(&aws).expect("aws dir");
     let config = aws.join("config");
     if !config.exists() {
+        // A profile with a region but no credentials: an account that cannot be reached.
         std::fs::write(&config, "[profile nocreds]\nregion = us-east-1\n").expect("aws config");
     }
     let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
