@@ -3,11 +3,11 @@
 //! own rate-limit key.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
+use super::counter::ProgressCounter;
 use super::describe::{DescribeCache, Described, describe_kind};
 use super::listing::{Scope, list_kind};
 use super::source::{AccountLink, Listed};
@@ -26,32 +26,9 @@ struct RegionResult {
 struct Run<'a> {
     fetcher: &'a JobFetcher,
     known: &'a KnownState,
-    progress: &'a (dyn Fn(Progress) + Send + Sync),
+    counter: ProgressCounter<'a>,
     stats: Stats,
-    done: AtomicUsize,
-    total: usize,
     permits: Semaphore,
-}
-
-impl Run<'_> {
-    fn report(
-        &self,
-        account: &str,
-        region: Option<&str>,
-        count: usize,
-        jobs: usize,
-        error: Option<String>,
-    ) {
-        let done = self.done.fetch_add(count, Ordering::SeqCst) + count;
-        (self.progress)(Progress {
-            done,
-            total: self.total,
-            account: account.to_string(),
-            region: region.map(str::to_string),
-            jobs,
-            error,
-        });
-    }
 }
 
 pub(super) async fn fetch_all(
@@ -64,10 +41,8 @@ pub(super) async fn fetch_all(
     let run = Run {
         fetcher,
         known,
-        progress,
+        counter: ProgressCounter::new(progress, total),
         stats: Stats::default(),
-        done: AtomicUsize::new(0),
-        total,
         permits: Semaphore::new(fetcher.max_concurrency),
     };
 
@@ -117,7 +92,7 @@ async fn fetch_account(run: &Run<'_>, _index: usize, account: &AccountConfig) ->
         Ok(link) => link,
         Err(err) => {
             let message = err.to_string();
-            run.report(
+            run.counter.report(
                 &account.name,
                 None,
                 planned_regions(account),
@@ -154,7 +129,8 @@ async fn fetch_account(run: &Run<'_>, _index: usize, account: &AccountConfig) ->
                 .collect::<Vec<_>>()
                 .join("; ")
         });
-        run.report(&account.name, Some(region), 1, jobs, error);
+        run.counter
+            .report(&account.name, Some(region), 1, jobs, error);
         result
     }))
     .await

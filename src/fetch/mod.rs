@@ -14,6 +14,7 @@
 //! Spend gets its own source next to [`JobSource`]; [`live_snapshot`] is where its view joins
 //! the jobs view (the findings join from [`TagsFetch`]).
 
+mod counter;
 mod describe;
 mod engine;
 pub mod limiter;

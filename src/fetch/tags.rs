@@ -15,12 +15,12 @@
 //! A steady-state refresh where nothing changed reads no tags at all.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
+use super::counter::ProgressCounter;
 use super::engine::to_job;
 use super::listing::{Scope, list_kind};
 use super::source::{AccountLink, SourceError, TagSource, searchable};
@@ -78,33 +78,12 @@ struct Run<'a> {
     refresh: TagRefresh,
     ttl: chrono::Duration,
     when: DateTime<Utc>,
-    progress: &'a (dyn Fn(Progress) + Send + Sync),
+    counter: ProgressCounter<'a>,
     stats: Stats,
-    done: AtomicUsize,
-    total: usize,
     permits: Semaphore,
 }
 
 impl Run<'_> {
-    fn report(
-        &self,
-        account: &str,
-        region: Option<&str>,
-        count: usize,
-        read: usize,
-        error: Option<String>,
-    ) {
-        let done = self.done.fetch_add(count, Ordering::SeqCst) + count;
-        (self.progress)(Progress {
-            done,
-            total: self.total,
-            account: account.to_string(),
-            region: region.map(str::to_string),
-            jobs: read,
-            error,
-        });
-    }
-
     /// The previous entry for `job`, if it may stand for it now.
     fn fresh<'s>(&'s self, job: &Job) -> Option<&'s TagEntry> {
         let entry = self
@@ -155,10 +134,11 @@ impl JobFetcher {
             refresh,
             ttl: chrono::Duration::hours(i64::from(settings.ttl_hours.max(1))),
             when,
-            progress,
+            counter: ProgressCounter::new(
+                progress,
+                self.accounts.iter().map(|a| a.regions.len().max(1)).sum(),
+            ),
             stats: Stats::default(),
-            done: AtomicUsize::new(0),
-            total: self.accounts.iter().map(|a| a.regions.len().max(1)).sum(),
             permits: Semaphore::new(self.max_concurrency),
         };
         let per_account = join_all(self.accounts.iter().map(|account| {
@@ -236,7 +216,7 @@ async fn account_tags(
     let link = match link {
         Ok(link) => link,
         Err(message) => {
-            run.report(
+            run.counter.report(
                 &account.name,
                 None,
                 account.regions.len().max(1),
@@ -282,7 +262,8 @@ async fn account_tags(
                 .collect::<Vec<_>>()
                 .join("; ")
         });
-        run.report(&account.name, Some(region), 1, result.read, error);
+        run.counter
+            .report(&account.name, Some(region), 1, result.read, error);
         result
     }))
     .await
