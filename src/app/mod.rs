@@ -336,6 +336,10 @@ impl App {
                     refreshing.progress = Some(progress);
                 }
             }
+            Action::ScopeRows { scope, rows } => {
+                self.jobs.merge_scope(&scope, rows, self.now);
+                self.empty_note = None;
+            }
             Action::RefreshDone(outcome) => {
                 self.refreshing = None;
                 self.apply(outcome);
@@ -373,6 +377,15 @@ impl App {
             U::OpenDetail => {
                 if self.has_selection() {
                     self.open(Overlay::Detail);
+                    // Details still coming for this row: ask for them first.
+                    if self.pane == Pane::Jobs
+                        && self.refreshing.is_some()
+                        && let Some(job) = self.jobs.list.selected()
+                    {
+                        return vec![Command::Prioritize {
+                            arn: job.arn.clone(),
+                        }];
+                    }
                 }
             }
             U::Back => {

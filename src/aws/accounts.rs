@@ -82,9 +82,12 @@ impl AwsAccount {
             "sagescope-{}-{}-{region}",
             self.account_id, self.context.name
         ));
+        // One attempt per call: the fetch engine retries throttled calls itself, slowing the
+        // throttled key down first, until its refresh deadline (`crate::fetch` call.rs).
         let conf = aws_sdk_sagemaker::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .retry_partition(partition)
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
         SageMakerSource {
             client: aws_sdk_sagemaker::Client::from_conf(conf),

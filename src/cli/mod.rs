@@ -5,6 +5,7 @@
 
 mod exit;
 mod export;
+mod progress;
 mod refresh;
 mod spend;
 
@@ -130,9 +131,9 @@ fn run_tui(loaded: &LoadedConfig, mode: ModeArgs) -> Result<Outcome, CliError> {
     crate::tui::run(loaded, mode)
 }
 
-/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
-pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
-    let path = loaded
+/// Where the cache file is: the config's `[cache] path`, else the platform's cache directory.
+pub(crate) fn cache_path(loaded: &LoadedConfig) -> Result<std::path::PathBuf, CliError> {
+    loaded
         .config
         .cache_path
         .clone()
@@ -141,7 +142,12 @@ pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, C
             CliError::Fatal(anyhow::anyhow!(
                 "no cache directory is known for this platform; set [cache] path in the config"
             ))
-        })?;
+        })
+}
+
+/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
+pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
+    let path = cache_path(loaded)?;
     let opened = crate::cache::Cache::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
     if let Some(warning) = opened.warning {
         eprintln!("warning: {}", crate::sanitize::plain(&warning));

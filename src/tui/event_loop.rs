@@ -16,7 +16,7 @@ use super::terminal;
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
-use crate::source::{RefreshKind, RefreshOutcome, SnapshotSource};
+use crate::source::{RefreshEvent, RefreshKind, RefreshOutcome, SnapshotSource};
 use crate::spend::{SpendOutcome, SpendRequest, SpendService};
 use crate::ui;
 
@@ -85,6 +85,11 @@ where
                             ))));
                         }
                     },
+                    Command::Prioritize { arn } => {
+                        if let Some(source) = &source {
+                            source.prioritize(&arn);
+                        }
+                    }
                     Command::WriteFixScript { script, resources } => {
                         // A small file: written here, then the App says where.
                         let written = super::fix_file::write(&script, Utc::now());
@@ -191,11 +196,12 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
     let refresh = tokio::spawn(source.refresh(kind, progress_tx));
     let progress_out = tx.clone();
     tokio::spawn(async move {
-        while let Some(progress) = progress_rx.recv().await {
-            if progress_out
-                .send(Action::RefreshProgress(progress))
-                .is_err()
-            {
+        while let Some(event) = progress_rx.recv().await {
+            let action = match event {
+                RefreshEvent::Progress(progress) => Action::RefreshProgress(progress),
+                RefreshEvent::Rows { scope, rows } => Action::ScopeRows { scope, rows },
+            };
+            if progress_out.send(action).is_err() {
                 break;
             }
         }
