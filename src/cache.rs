@@ -183,6 +183,7 @@ impl Cache {
                      region   TEXT NOT NULL,
                      kind     TEXT NOT NULL,
                      as_of    TEXT NOT NULL,
+                     ord      INTEGER NOT NULL,
                      rows     TEXT NOT NULL,
                      PRIMARY KEY (account, region, kind)
                  );",
@@ -201,7 +202,7 @@ impl Cache {
                     serde_json::from_str::<Vec<Job>>(&rows),
                 )
             }) {
-                write_scopes(&tx, as_of, &rows)?;
+                write_scopes(&tx, as_of, &rows, 0)?;
             }
             tx.execute(
                 "UPDATE views SET rows = '[]' WHERE name = ?1",
@@ -240,11 +241,20 @@ impl Cache {
         describes: &[(String, Described)],
     ) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
+        let key = params![scope.account, scope.region, scope.kind.as_str()];
+        // The scope keeps its place among the others; a new one goes last.
+        let ord: i64 = tx.query_row(
+            "SELECT COALESCE(
+                 (SELECT ord FROM scopes WHERE account = ?1 AND region = ?2 AND kind = ?3),
+                 (SELECT COALESCE(MAX(ord), -1) + 1 FROM scopes))",
+            key,
+            |row| row.get(0),
+        )?;
         tx.execute(
             "DELETE FROM scopes WHERE account = ?1 AND region = ?2 AND kind = ?3",
-            params![scope.account, scope.region, scope.kind.as_str()],
+            key,
         )?;
-        write_scopes(&tx, as_of, rows)?;
+        write_scopes(&tx, as_of, rows, ord)?;
         write_describes(&tx, describes.iter().map(|(arn, d)| (arn, d)))?;
         tx.commit()?;
         Ok(())
@@ -256,7 +266,7 @@ impl Cache {
     pub fn save_refresh(&mut self, refresh: &RefreshRecord<'_>) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM scopes", [])?;
-        write_scopes(&tx, refresh.jobs.view.as_of, &refresh.jobs.view.rows)?;
+        write_scopes(&tx, refresh.jobs.view.as_of, &refresh.jobs.view.rows, 0)?;
         let meta: View<Job> = View::new(
             refresh.jobs.view.as_of,
             Vec::new(),
@@ -281,7 +291,7 @@ impl Cache {
     fn load_jobs(&self) -> Result<(Vec<Job>, Option<DateTime<Utc>>), CacheError> {
         let mut statement = self
             .conn
-            .prepare("SELECT as_of, rows FROM scopes ORDER BY account, region, kind")?;
+            .prepare("SELECT as_of, rows FROM scopes ORDER BY ord, account, region, kind")?;
         let blobs = statement.query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })?;
@@ -414,25 +424,33 @@ pub struct RefreshRecord<'a> {
     pub metrics: Option<&'a View<JobMetrics>>,
 }
 
-/// Inserts `rows` grouped by scope (replacing those scopes), dated `as_of`.
+/// Inserts `rows` grouped by scope (replacing those scopes), dated `as_of`, the scopes in the
+/// order they first appear from `first_ord` on: the view reads back in the order it was saved.
 fn write_scopes(
     tx: &rusqlite::Connection,
     as_of: DateTime<Utc>,
     rows: &[Job],
+    first_ord: i64,
 ) -> Result<(), CacheError> {
     let as_of = serde_json::to_string(&as_of).map_err(|source| CacheError::Encode {
         view: VIEW_JOBS,
         source,
     })?;
-    let mut scopes: std::collections::BTreeMap<ScopeKey, Vec<&Job>> = Default::default();
+    let mut order: Vec<ScopeKey> = Vec::new();
+    let mut scopes: std::collections::HashMap<ScopeKey, Vec<&Job>> = Default::default();
     for job in rows {
-        scopes.entry(ScopeKey::of(job)).or_default().push(job);
+        let scope = ScopeKey::of(job);
+        if !scopes.contains_key(&scope) {
+            order.push(scope.clone());
+        }
+        scopes.entry(scope).or_default().push(job);
     }
     let mut insert = tx.prepare(
-        "INSERT OR REPLACE INTO scopes (account, region, kind, as_of, rows)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO scopes (account, region, kind, as_of, ord, rows)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for (scope, jobs) in scopes {
+    for (ord, scope) in (first_ord..).zip(order) {
+        let jobs = scopes.remove(&scope).unwrap_or_default();
         let blob = serde_json::to_string(&jobs).map_err(|source| CacheError::Encode {
             view: VIEW_JOBS,
             source,
@@ -442,6 +460,7 @@ fn write_scopes(
             scope.region,
             scope.kind.as_str(),
             as_of,
+            ord,
             blob
         ])?;
     }

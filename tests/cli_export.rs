@@ -3,6 +3,8 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
 /// A command isolated from the developer's own config, cache and logs.
 fn sagescope(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
@@ -261,11 +263,9 @@ fn offline_serves_the_cached_snapshot() {
     let home = tempfile::tempdir().expect("tempdir");
     let path = home.path().join("cache/sagescope/cache.db");
     let world = sagescope::demo::world(chrono::Utc::now());
-    sagescope::cache::Cache::open(&path)
-        .expect("opens")
-        .cache
-        .save_snapshot(&world)
-        .expect("saves");
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    drop(cache);
     let out = sagescope(&home)
         .args(["export", "jobs", "--offline"])
         .output()

@@ -221,9 +221,7 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("cache.db");
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    cache
-        .save_snapshot(&sagescope::demo::world(anchor()))
-        .expect("saves");
+    common::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
     let loaded = loaded_with_cache(&path);
     let now = anchor() + Duration::hours(2);
     let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);

@@ -74,7 +74,11 @@ impl Caller<'_> {
                 }
                 _ => return Err(err),
             };
-            if Instant::now() + pause > self.deadline {
+            let retry_at = self
+                .limiter
+                .next_slot(self.account, self.region, operation)
+                .max(Instant::now() + pause);
+            if retry_at > self.deadline {
                 tracing::warn!(
                     account = self.account,
                     region = self.region,

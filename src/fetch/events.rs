@@ -106,7 +106,6 @@ impl<'a> Tracker<'a> {
         (self.sink)(FetchEvent::Progress(now));
     }
 }
-}
 
 #[cfg(test)]
 mod tests {

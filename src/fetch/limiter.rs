@@ -181,6 +181,15 @@ impl RateLimiter {
         }
     }
 
+    /// When the next request with this key could go at the earliest.
+    pub fn next_slot(&self, account: &str, region: &str, operation: &'static str) -> Instant {
+        let now = Instant::now();
+        self.schedule()
+            .keys
+            .get(&Self::key(account, region, operation))
+            .map_or(now, |s| s.next_free.max(now))
+    }
+
     /// The key's current rate in requests per second (`None` when unlimited).
     pub fn current_rate(&self, account: &str, region: &str, operation: &'static str) -> Option<f64> {
         let base = self.base_rate?;

@@ -92,3 +92,23 @@ pub fn press_settled(
         settle(app, spend, commands);
     }
 }
+
+/// Writes a whole snapshot to the cache the way a finished live refresh does (every view in
+/// one commit), plus its spend view.
+pub fn seed_cache(cache: &mut sagescope::cache::Cache, snapshot: &sagescope::model::Snapshot) {
+    let jobs = sagescope::fetch::JobsFetch {
+        view: snapshot.jobs.clone(),
+        describes: Default::default(),
+        searched_tags: Default::default(),
+        stats: Default::default(),
+    };
+    let tags = sagescope::tags::TagState::default();
+    cache
+        .save_refresh(&sagescope::cache::RefreshRecord {
+            jobs: &jobs,
+            tags: Some((&tags, &snapshot.findings)),
+            metrics: Some(&snapshot.metrics),
+        })
+        .expect("saves the refresh");
+    cache.save_spend(&snapshot.spend).expect("saves the spend");
+}
