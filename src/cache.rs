@@ -471,9 +471,8 @@ fn write_describes<'a>(
     tx: &rusqlite::Connection,
     entries: impl Iterator<Item = (&'a String, &'a Described)>,
 ) -> Result<(), CacheError> {
-    let mut insert = tx.prepare(
-        "INSERT OR REPLACE INTO describes (arn, version, details) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut insert =
+        tx.prepare("INSERT OR REPLACE INTO describes (arn, version, details) VALUES (?1, ?2, ?3)")?;
     for (arn, described) in entries {
         let details = serde_json::to_string(described).map_err(|source| CacheError::Encode {
             view: "describes",
@@ -681,7 +680,10 @@ mod tests {
             "prod training is wholly new (t-old-2 gone with it); the other scopes wholly old"
         );
         assert_eq!(
-            known.describes.get("arn:prod:t-new").map(|d| d.version.as_str()),
+            known
+                .describes
+                .get("arn:prod:t-new")
+                .map(|d| d.version.as_str()),
             Some("v9")
         );
     }

@@ -86,7 +86,14 @@ pub async fn run(
             let searched = std::mem::take(&mut jobs.searched_tags);
             Some(
                 fetcher
-                    .fetch_tags(&mut jobs.view, previous, settings, retag, &searched, &report)
+                    .fetch_tags(
+                        &mut jobs.view,
+                        previous,
+                        settings,
+                        retag,
+                        &searched,
+                        &report,
+                    )
                     .await,
             )
         }

@@ -21,8 +21,8 @@ use crate::config::LoadedConfig;
 use crate::fetch::{FetchEvent, JobFetcher, KnownState};
 use crate::metrics::JobMetrics;
 use crate::model::{DataSource, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
-use crate::store::Store;
 use crate::spend::{CostAccess, SpendService};
+use crate::store::Store;
 
 /// Why a refresh was asked for: a source may skip costly views (Cost Explorer charges per
 /// request) on automatic refreshes and fetch everything when the user pressed `r`.
@@ -39,7 +39,10 @@ pub enum RefreshKind {
 pub enum RefreshEvent {
     Progress(RefreshProgress),
     /// One (account, region, kind) as the refresh knows it now: replaces that scope's rows.
-    Rows { scope: ScopeKey, rows: Vec<Job> },
+    Rows {
+        scope: ScopeKey,
+        rows: Vec<Job>,
+    },
 }
 
 /// How far a running refresh has got, for the status bar.
@@ -259,7 +262,9 @@ impl LiveSource {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The state a refresh starts from: the last one's, or the cache's on the first refresh.
@@ -378,7 +383,9 @@ impl SnapshotSource for LiveSource {
                 outcome.metrics = Some(metrics.view);
             }
             if let Some(err) = refreshed.store_error {
-                outcome.errors.push(format!("could not write the cache: {err}"));
+                outcome
+                    .errors
+                    .push(format!("could not write the cache: {err}"));
             }
             outcome.errors.extend(warning);
             *lock(&state) = Some(next);

@@ -125,7 +125,11 @@ impl Store {
 
     /// Queues `f` without waiting for it (a scope's commit while the refresh goes on).
     /// Failures are logged; the end-of-refresh commit writes everything again anyway.
-    pub fn spawn_write(&self, what: &'static str, f: impl FnOnce(&mut Cache) -> Result<(), CacheError> + Send + 'static) {
+    pub fn spawn_write(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Cache) -> Result<(), CacheError> + Send + 'static,
+    ) {
         let _ = self.work.send(Box::new(move |cache| {
             if let Err(err) = f(cache) {
                 tracing::warn!("could not write {what} to the cache: {err}");
@@ -141,23 +145,24 @@ mod tests {
     #[tokio::test]
     async fn work_runs_on_one_thread_in_the_order_sent() {
         let store = Store::in_memory().expect("opens");
-        let ids: Vec<_> = futures::future::join_all((0..4).map(|_| {
-            store.run(|_cache| std::thread::current().id())
-        }))
+        let ids: Vec<_> = futures::future::join_all(
+            (0..4).map(|_| store.run(|_cache| std::thread::current().id())),
+        )
         .await
         .into_iter()
         .map(|r| r.expect("answers"))
         .collect();
-        assert!(ids.iter().all(|id| *id == ids[0]), "one thread owns the connection");
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "one thread owns the connection"
+        );
         assert_ne!(ids[0], std::thread::current().id());
     }
 
     #[tokio::test]
     async fn a_panicking_operation_leaves_the_store_working() {
         let store = Store::in_memory().expect("opens");
-        let failed = store
-            .run(|_cache| -> u8 { panic!("boom") })
-            .await;
+        let failed = store.run(|_cache| -> u8 { panic!("boom") }).await;
         assert!(matches!(failed, Err(StoreError::Gone)));
         let answer = store
             .run(|cache| cache.load_snapshot().map(|s| s.is_none()))

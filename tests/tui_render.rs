@@ -47,6 +47,7 @@ fn hostile_app() -> App {
         account: format!("acct{HOSTILE}"),
         region: Some("us-east-1".into()),
         message: format!("AccessDenied {HOSTILE}"),
+        ..Default::default()
     });
     let day = world
         .spend

@@ -258,6 +258,7 @@ fn refresh_asks_once_and_merges_keeping_cursor_and_filter() {
         account: "ml-prod".into(),
         region: Some("us-west-2".into()),
         message: "AccessDenied".into(),
+        ..Default::default()
     });
     app.update(Action::RefreshDone(RefreshOutcome {
         jobs: Some(fresh.jobs),
@@ -458,6 +459,7 @@ fn a_cloudwatch_failure_is_logged_and_keeps_jobs_and_other_metrics() {
         account: "ml-prod".into(),
         region: Some("us-west-2".into()),
         message: "CloudWatch GetMetricData failed: Throttling".into(),
+        ..Default::default()
     };
     app.update(Action::RefreshDone(RefreshOutcome {
         metrics: Some(crate::model::View::new(

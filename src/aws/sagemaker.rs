@@ -327,7 +327,9 @@ impl SageMakerSource {
             .iter()
             .filter_map(|record| match kind {
                 ResourceKind::Training => record.training_job().and_then(searched_training),
-                ResourceKind::Tuning => record.hyper_parameter_tuning_job().and_then(searched_tuning),
+                ResourceKind::Tuning => record
+                    .hyper_parameter_tuning_job()
+                    .and_then(searched_tuning),
                 _ => record.endpoint().and_then(searched_endpoint),
             })
             .collect();

@@ -80,8 +80,9 @@ impl AccountConfig {
 pub struct TagsConfig {
     pub policy: TagPolicy,
     pub ttl_hours: u32,
-    /// Read the tags of many training jobs, tuning jobs and endpoints with one `Search`
-    /// request where that takes fewer requests than `ListTags` per resource.
+    /// Read many training jobs, tuning jobs and endpoints with one `Search` request (their
+    /// details and tags) where that takes fewer requests than one call per resource; `false`
+    /// never calls Search (for roles without `sagemaker:Search`).
     pub search: bool,
 }
 

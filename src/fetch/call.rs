@@ -37,7 +37,11 @@ pub(crate) struct Caller<'a> {
 impl Caller<'_> {
     /// Sends one request (`send` is called once per attempt) under the key
     /// (account, region, `operation`).
-    pub async fn call<T, F, Fut>(&self, operation: &'static str, mut send: F) -> Result<T, SourceError>
+    pub async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut send: F,
+    ) -> Result<T, SourceError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, SourceError>>,
@@ -51,8 +55,7 @@ impl Caller<'_> {
             self.stats.record(operation);
             let err = match send().await {
                 Ok(value) => {
-                    self.limiter
-                        .succeeded(self.account, self.region, operation);
+                    self.limiter.succeeded(self.account, self.region, operation);
                     return Ok(value);
                 }
                 Err(err) => err,

@@ -127,7 +127,12 @@ impl DetailSources<'_> {
     }
 
     /// Applies cached details to `items` and reads the missing ones (see the module docs).
-    pub async fn fill(&self, kind: ResourceKind, items: &mut [Listed], now: DateTime<Utc>) -> Filled {
+    pub async fn fill(
+        &self,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        now: DateTime<Utc>,
+    ) -> Filled {
         let mut filled = Filled::default();
         let mut needed: Vec<usize> = Vec::new();
         for (index, item) in items.iter_mut().enumerate() {
@@ -154,7 +159,10 @@ impl DetailSources<'_> {
             && kind != ResourceKind::Endpoint
             && let Some(search) = self.search
         {
-            match self.search_details(search, kind, items, &needed, &mut filled).await {
+            match self
+                .search_details(search, kind, items, &needed, &mut filled)
+                .await
+            {
                 Ok(()) => {}
                 Err(err) => {
                     let left = needed
@@ -263,7 +271,9 @@ impl DetailSources<'_> {
             let index = queue.remove(next);
             let item = &mut items[index];
             let name = item.name.clone();
-            let result = caller.call(operation, || source.describe(kind, &name)).await;
+            let result = caller
+                .call(operation, || source.describe(kind, &name))
+                .await;
             if kind == ResourceKind::Endpoint {
                 self.scope.stats.record("DescribeEndpointConfig");
             }

@@ -20,10 +20,40 @@ use crate::model::{FetchError, Job, ResourceKind, Tags, View};
 /// What one (account, region, kind) produced.
 #[derive(Default)]
 struct ScopeResult {
+    kind: Option<ResourceKind>,
     rows: Vec<Job>,
     describes: Vec<(String, super::Described)>,
     tags: Vec<(String, Tags)>,
     error: Option<SourceError>,
+    /// The list failed: `rows` are the last good ones.
+    stale: bool,
+}
+
+/// The errors of one account-region: one per failed kind, or one for the region when every
+/// kind failed the same way (expired credentials, say), so the cause is said once.
+fn region_errors(account: &str, region: &str, scopes: &[ScopeResult]) -> Vec<FetchError> {
+    let failed: Vec<(&ScopeResult, String)> = scopes
+        .iter()
+        .filter_map(|s| s.error.as_ref().map(|e| (s, e.to_string())))
+        .collect();
+    let everywhere = failed.len() == scopes.len()
+        && failed
+            .iter()
+            .all(|(s, m)| *m == failed[0].1 && s.stale == failed[0].0.stale);
+    if everywhere && let Some((first, message)) = failed.first() {
+        return vec![FetchError {
+            stale: first.stale,
+            ..fetch_error(account, Some(region), message.clone())
+        }];
+    }
+    failed
+        .into_iter()
+        .map(|(scope, message)| FetchError {
+            kind: scope.kind,
+            stale: scope.stale,
+            ..fetch_error(account, Some(region), message)
+        })
+        .collect()
 }
 
 struct Run<'a> {
@@ -110,8 +140,12 @@ async fn fetch_account(
         Err(err) => {
             let planned = planned_regions(account) * ResourceKind::JOB_KINDS.len();
             run.tracker.update(|p| p.listed += planned);
+            let error = FetchError {
+                stale: true,
+                ..fetch_error(&account.name, None, err.to_string())
+            };
             run.tracker.send(FetchEvent::Failed {
-                error: fetch_error(&account.name, None, err.to_string()),
+                error: error.clone(),
                 kind: None,
             });
             // Keep what was known about this account: stale rows beat an empty screen, and
@@ -129,7 +163,7 @@ async fn fetch_account(
                     rows,
                     ..ScopeResult::default()
                 }],
-                vec![fetch_error(&account.name, None, err.to_string())],
+                vec![error],
             );
         }
     };
@@ -149,20 +183,7 @@ async fn fetch_account(
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for (region, scopes) in regions.iter().zip(per_region) {
-        let mut messages: Vec<String> = Vec::new();
-        for result in &scopes {
-            if let Some(err) = &result.error {
-                messages.push(err.to_string());
-            }
-        }
-        // The same cause (expired credentials, say) fails every kind: report it once.
-        messages.sort();
-        messages.dedup();
-        errors.extend(
-            messages
-                .into_iter()
-                .map(|m| fetch_error(&account.name, Some(region), m)),
-        );
+        errors.extend(region_errors(&account.name, region, &scopes));
         results.extend(scopes);
     }
     (results, errors)
@@ -175,7 +196,11 @@ async fn fetch_region(
     region: &str,
 ) -> Vec<ScopeResult> {
     let source = link.source(region);
-    let search = link.tag_source(region);
+    let search = if run.fetcher.search {
+        link.tag_source(region)
+    } else {
+        None
+    };
     let scope = Scope {
         account: &account.name,
         region,
@@ -240,14 +265,20 @@ impl KindContext<'_> {
             Err(err) => {
                 tracing::warn!(account = %self.account.name, region = self.region, kind = %kind, "{err}");
                 self.run.tracker.send(FetchEvent::Failed {
-                    error: fetch_error(&self.account.name, Some(self.region), err.to_string()),
+                    error: FetchError {
+                        kind: Some(kind),
+                        stale: true,
+                        ..fetch_error(&self.account.name, Some(self.region), err.to_string())
+                    },
                     kind: Some(kind),
                 });
                 return ScopeResult {
+                    kind: Some(kind),
                     rows: known.iter().map(|j| (*j).clone()).collect(),
                     describes: self.carried_describes(known.iter().copied()),
                     tags: Vec::new(),
                     error: Some(err),
+                    stale: true,
                 };
             }
         };
@@ -273,19 +304,20 @@ impl KindContext<'_> {
         // Carried rows keep their cache entries.
         let described: std::collections::HashSet<String> =
             describes.iter().map(|(arn, _)| arn.clone()).collect();
-        describes.extend(
-            self.carried_describes(rows.iter().filter(|j| !described.contains(&j.arn))),
-        );
+        describes
+            .extend(self.carried_describes(rows.iter().filter(|j| !described.contains(&j.arn))));
         self.run.tracker.send(FetchEvent::Filled {
             scope: key,
             rows: rows.clone(),
             describes: describes.clone(),
         });
         ScopeResult {
+            kind: Some(kind),
             rows,
             describes,
             tags: filled.tags,
             error: filled.error,
+            stale: false,
         }
     }
 

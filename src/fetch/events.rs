@@ -7,8 +7,8 @@
 use std::fmt;
 use std::sync::Mutex;
 
-pub use crate::model::ScopeKey;
 use crate::model::Job;
+pub use crate::model::ScopeKey;
 
 /// How far the phases of a refresh have got.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

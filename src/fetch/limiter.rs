@@ -122,7 +122,10 @@ impl RateLimiter {
         // really goes, so the key's own quota holds too.
         if sent > slot {
             let mut schedule = self.schedule();
-            if let Some(state) = schedule.keys.get_mut(&Self::key(account, region, operation)) {
+            if let Some(state) = schedule
+                .keys
+                .get_mut(&Self::key(account, region, operation))
+            {
                 state.next_free = state.next_free.max(sent + interval(state.rate));
             }
         }
@@ -136,10 +139,7 @@ impl RateLimiter {
         let slot = {
             let now = Instant::now();
             let mut schedule = self.schedule();
-            let next = schedule
-                .accounts
-                .entry(account.to_string())
-                .or_insert(now);
+            let next = schedule.accounts.entry(account.to_string()).or_insert(now);
             let slot = (*next).max(now);
             *next = slot + self.account_interval;
             slot
@@ -191,7 +191,12 @@ impl RateLimiter {
     }
 
     /// The key's current rate in requests per second (`None` when unlimited).
-    pub fn current_rate(&self, account: &str, region: &str, operation: &'static str) -> Option<f64> {
+    pub fn current_rate(
+        &self,
+        account: &str,
+        region: &str,
+        operation: &'static str,
+    ) -> Option<f64> {
         let base = self.base_rate?;
         Some(
             self.schedule()
@@ -265,7 +270,9 @@ mod tests {
         let start = Instant::now();
         limiter.acquire("a", "us-east-1", "ListTrainingJobs").await;
         limiter.acquire("a", "eu-west-1", "ListEndpoints").await;
-        limiter.acquire("a", "us-east-1", "ListProcessingJobs").await;
+        limiter
+            .acquire("a", "us-east-1", "ListProcessingJobs")
+            .await;
         assert!(start.elapsed() >= Duration::from_millis(100));
         // Another account has its own cap.
         let other = Instant::now();

@@ -113,6 +113,8 @@ pub struct JobFetcher {
     deadline: std::time::Duration,
     /// ARNs the user opened while details were still coming: described first.
     urgent: Mutex<HashSet<String>>,
+    /// `tags.search`: whether `Search` may be called at all (for details as for tags).
+    search: bool,
     links: Mutex<HashMap<String, Arc<dyn AccountLink>>>,
     /// CloudWatch per (account name, region), made on first use (see `metrics.rs`).
     metric_sources: Mutex<HashMap<(String, String), Arc<dyn crate::metrics::MetricSource>>>,
@@ -137,6 +139,7 @@ impl JobFetcher {
             )),
             deadline: std::time::Duration::from_secs(config.refresh.deadline_seconds.max(1)),
             urgent: Mutex::new(HashSet::new()),
+            search: config.tags.search,
             links: Mutex::new(HashMap::new()),
             metric_sources: Mutex::new(HashMap::new()),
         }
@@ -235,6 +238,7 @@ fn fetch_error(account: &str, region: Option<&str>, message: String) -> FetchErr
         account: account.to_string(),
         region: region.map(str::to_string),
         message,
+        ..FetchError::default()
     }
 }
 

@@ -476,7 +476,11 @@ async fn every_running_and_failed_job_gets_its_details_in_one_refresh_running_fi
     let order: Vec<String> = described.iter().map(|n| status_of(n)).collect();
     assert_eq!(
         order,
-        [vec!["InProgress".to_string(); 8], vec!["Failed".to_string(); 4]].concat(),
+        [
+            vec!["InProgress".to_string(); 8],
+            vec!["Failed".to_string(); 4]
+        ]
+        .concat(),
         "running before failed: {described:?}"
     );
     for job in &fetched.view.rows {
@@ -510,7 +514,9 @@ async fn a_scope_streams_its_rows_before_their_details() {
     seed_old_mix(&world);
     let events = Mutex::new(Vec::new());
     let fetched = fetcher(&world, &["main"])
-        .fetch(&KnownState::default(), &|e| events.lock().expect("lock").push(e))
+        .fetch(&KnownState::default(), &|e| {
+            events.lock().expect("lock").push(e)
+        })
         .await;
     let events = events.into_inner().expect("lock");
     let training = |e: &FetchEvent| match e {
@@ -526,7 +532,9 @@ async fn a_scope_streams_its_rows_before_their_details() {
     };
     assert_eq!(listed.len(), 18, "every row at once");
     assert!(
-        listed.iter().all(|j| j.instance_type.is_none() && j.failure_reason.is_none()),
+        listed
+            .iter()
+            .all(|j| j.instance_type.is_none() && j.failure_reason.is_none()),
         "before any Describe"
     );
     let FetchEvent::Filled {
@@ -539,7 +547,7 @@ async fn a_scope_streams_its_rows_before_their_details() {
     };
     assert_eq!(describes.len(), 12);
     let mut filled = filled.clone();
-    filled.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    filled.sort_by_key(|j| std::cmp::Reverse(j.created_at));
     let final_rows: Vec<&Job> = fetched
         .view
         .rows
@@ -589,7 +597,11 @@ async fn throttling_past_the_deadline_keeps_the_last_rows_of_that_scope() {
     assert_eq!(second.view.rows, first.view.rows, "stale rows kept");
     assert!(!second.view.errors.is_empty());
     assert!(
-        second.view.errors.iter().all(|e| e.message.contains("throttled")),
+        second
+            .view
+            .errors
+            .iter()
+            .all(|e| e.message.contains("throttled")),
         "{:?}",
         second.view.errors
     );

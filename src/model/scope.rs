@@ -33,4 +33,3 @@ impl fmt::Display for ScopeKey {
         write!(f, "{} {} {}", self.account, self.region, self.kind)
     }
 }
-
