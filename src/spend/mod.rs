@@ -5,7 +5,7 @@
 //! request sagescope makes is counted in a daily ledger the status bar shows.
 //!
 //! - [`query`]: what is asked (range, grouping, filters) and its cache key.
-//! - [`source`]: the [`CostSource`] seam the AWS code implements and tests fake.
+//! - [`source`]: the [`CostSource`] seam the AWS code (`crate::aws`) implements and tests fake.
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
@@ -14,7 +14,6 @@
 //! - [`service`]: the one cached path the CLI and the terminal UI both ask through.
 
 pub mod budget;
-pub mod cost_explorer;
 pub mod demo;
 pub mod drill;
 pub mod fetch;
