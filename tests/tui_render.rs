@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::Duration;
 use common::{anchor, demo_app, press, screen, text, utc};
 use ratatui::style::Color;
-use sagescope::action::{Action, UserAction};
+use sagescope::action::{Action, Command, UserAction};
 use sagescope::app::{App, Mode};
 use sagescope::model::{FetchError, JobStatus, SpendRow};
 use sagescope::source::RefreshOutcome;
@@ -244,11 +244,12 @@ fn keys_typed_into_the_filter_are_text_not_commands() {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     let mut app = demo_app(120, 40);
     let key = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut commands = Vec::new();
     for event in [key('/'), key('q'), key('g')] {
         let action = sagescope::tui::to_action(&app, &event).expect("bound or text");
-        app.update(action);
+        commands.extend(app.update(action));
     }
-    assert!(!app.should_quit());
+    assert!(!commands.contains(&Command::Quit), "{commands:?}");
     assert_eq!(app.filter_text(), "qg");
 }
 
