@@ -72,8 +72,8 @@ fn hostile_app() -> App {
         .map(|key| format!("{key}{HOSTILE}"))
         .collect();
     let mut app = demo_app(120, 40);
-    app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(world)));
-    app.update(Action::RefreshDone(RefreshOutcome::failed(format!(
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(world)));
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::failed(format!(
         "refresh failed: {HOSTILE}"
     ))));
     app
@@ -102,7 +102,7 @@ fn hostile_text_reaches_no_screen_as_escape_or_bell() {
     for keys in screens {
         for (width, height) in [(120, 40), (80, 24)] {
             let mut app = hostile_app();
-            app.update(Action::Resize { width, height });
+            let _ = app.update(Action::Resize { width, height });
             press(&mut app, keys);
             let terminal = screen(&app, width, height);
             let found = control_characters(&terminal);
@@ -167,7 +167,7 @@ fn no_color_draws_every_screen_without_colour() {
 #[test]
 fn stale_data_is_marked_in_the_status_bar() {
     let mut app = demo_app(120, 40);
-    app.update(Action::Tick(anchor() + Duration::minutes(42)));
+    let _ = app.update(Action::Tick(anchor() + Duration::minutes(42)));
     let shown = text(&screen(&app, 120, 40));
     assert!(shown.contains("as of 14:02, 42 min ago (stale)"), "{shown}");
 }
@@ -227,7 +227,7 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     let loaded = loaded_with_cache(&path);
     let now = anchor() + Duration::hours(2);
     let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);
-    app.update(Action::Tick(now));
+    let _ = app.update(Action::Tick(now));
     let shown = text(&screen(&app, 120, 40));
     assert!(shown.contains("Jobs 252"), "{shown}");
     assert!(

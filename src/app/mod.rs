@@ -300,7 +300,9 @@ impl App {
         }
     }
 
-    /// Applies one action and says what the event loop must do.
+    /// Applies one action and says what the event loop must do. Dropping the result would
+    /// silently lose work (a spend load, a refresh, quitting), hence `must_use`.
+    #[must_use = "every Command the App returns must be carried out"]
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::User(user) => {

@@ -1,6 +1,8 @@
 //! The event loop: owns the App, turns terminal events, ticks, signals and refresh results into
-//! Actions, carries out the Commands, and draws after each change.
+//! Actions, carries out the Commands (every one, through [`settle`]), and draws after each
+//! change.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use super::settle::{Flow, Input, settle};
 use super::terminal;
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
@@ -47,15 +50,13 @@ where
     let mut sigint = signal(SignalKind::interrupt())?;
 
     let size = terminal.size()?;
-    app.update(Action::Resize {
+    let mut pending = VecDeque::from([Input::Action(Action::Resize {
         width: size.width,
         height: size.height,
-    });
-    let mut pending = if refresh_at_start {
-        vec![Action::RefreshDue]
-    } else {
-        Vec::new()
-    };
+    })]);
+    if refresh_at_start {
+        pending.push_back(Input::Action(Action::RefreshDue));
+    }
     if let Some(service) = &spend {
         let (service, tx) = (service.clone(), tx.clone());
         tokio::spawn(async move {
@@ -64,34 +65,11 @@ where
         });
     }
     loop {
-        for action in pending.drain(..) {
-            for command in app.update(action) {
-                match command {
-                    Command::Quit => return Ok(()),
-                    Command::Refresh(kind) => match &source {
-                        Some(source) => spawn_refresh(source.as_ref(), kind, tx.clone()),
-                        None => {
-                            app.update(Action::RefreshDone(RefreshOutcome::failed(
-                                "there is no data source to refresh from",
-                            )));
-                        }
-                    },
-                    Command::LoadSpend(request) => match &spend {
-                        Some(service) => spawn_spend(service.clone(), request, tx.clone()),
-                        None => {
-                            app.update(Action::SpendLoaded(Box::new(SpendOutcome::failed(
-                                request,
-                                "spend is not available: no cache location is known (set [cache] path)",
-                            ))));
-                        }
-                    },
-                    Command::WriteFixScript { script, resources } => {
-                        // A small file: written here, then the App says where.
-                        let written = super::fix_file::write(&script, Utc::now());
-                        app.update(Action::FixScriptWritten { resources, written });
-                    }
-                }
-            }
+        let flow = settle(app, &mut pending, |command| {
+            carry_out(command, source.as_deref(), spend.as_ref(), &tx)
+        });
+        if flow == Flow::Quit {
+            return Ok(());
         }
         if terminal::panicked() {
             anyhow::bail!("sagescope stopped after an internal error (details in the log)");
@@ -101,27 +79,63 @@ where
         app.overlay_scroll_max = ui::overlay_scroll_max(app, area);
         terminal.draw(|frame| ui::render(frame, app))?;
 
-        let action = tokio::select! {
+        let input = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {
+                    // Alt-x is Esc then x: two inputs, the second resolved after the first.
                     let (escape, event) = split_alt(event);
-                    if let Some(escape) = escape.and_then(|e| to_action(app, &e)) {
-                        // Esc never asks for work, so its commands need no handling.
-                        app.update(escape);
-                    }
-                    to_action(app, &event)
+                    pending.extend(escape.map(Input::Event));
+                    Input::Event(event)
                 }
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(()),
             },
-            _ = tick.tick() => Some(Action::Tick(Utc::now())),
-            Some(action) = rx.recv() => Some(action),
-            _ = refresh_timer.tick(), if refresh_every.is_some() => Some(Action::RefreshDue),
-            _ = sigterm.recv() => Some(Action::User(UserAction::Quit)),
-            _ = sighup.recv() => Some(Action::User(UserAction::Quit)),
-            _ = sigint.recv() => Some(Action::User(UserAction::Quit)),
+            _ = tick.tick() => Input::Action(Action::Tick(Utc::now())),
+            Some(action) = rx.recv() => Input::Action(action),
+            _ = refresh_timer.tick(), if refresh_every.is_some() => Input::Action(Action::RefreshDue),
+            _ = sigterm.recv() => Input::Action(Action::User(UserAction::Quit)),
+            _ = sighup.recv() => Input::Action(Action::User(UserAction::Quit)),
+            _ = sigint.recv() => Input::Action(Action::User(UserAction::Quit)),
         };
-        pending.extend(action);
+        pending.push_back(input);
+    }
+}
+
+/// Carries out one Command: background work is spawned and reports back on `tx`; work that
+/// cannot start is answered at once with the Action saying so, which [`settle`] feeds back
+/// to the App. `Quit` never gets here: `settle` stops at it.
+fn carry_out(
+    command: Command,
+    source: Option<&dyn SnapshotSource>,
+    spend: Option<&Arc<SpendService>>,
+    tx: &UnboundedSender<Action>,
+) -> Option<Action> {
+    match command {
+        Command::Quit => None,
+        Command::Refresh(kind) => match source {
+            Some(source) => {
+                spawn_refresh(source, kind, tx.clone());
+                None
+            }
+            None => Some(Action::RefreshDone(RefreshOutcome::failed(
+                "there is no data source to refresh from",
+            ))),
+        },
+        Command::LoadSpend(request) => match spend {
+            Some(service) => {
+                spawn_spend(service.clone(), request, tx.clone());
+                None
+            }
+            None => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+                request,
+                "spend is not available: no cache location is known (set [cache] path)",
+            )))),
+        },
+        Command::WriteFixScript { script, resources } => {
+            // A small file: written here, then the App says where.
+            let written = super::fix_file::write(&script, Utc::now());
+            Some(Action::FixScriptWritten { resources, written })
+        }
     }
 }
 

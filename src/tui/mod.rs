@@ -5,6 +5,7 @@
 
 mod event_loop;
 mod fix_file;
+mod settle;
 mod terminal;
 
 use std::io::IsTerminal;
