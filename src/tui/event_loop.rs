@@ -14,8 +14,8 @@ use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use super::background;
 use super::settle::{Flow, Input, settle};
-use super::terminal;
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
@@ -70,9 +70,6 @@ where
         });
         if flow == Flow::Quit {
             return Ok(());
-        }
-        if terminal::panicked() {
-            anyhow::bail!("sagescope stopped after an internal error (details in the log)");
         }
         let area = terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, area.width, area.height);
@@ -193,7 +190,7 @@ fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedS
     });
     tokio::spawn(async move {
         let outcome = load.await.unwrap_or_else(|err| {
-            SpendOutcome::failed(echo, format!("the spend load stopped unexpectedly: {err}"))
+            SpendOutcome::failed(echo, background::failure("the spend load", err))
         });
         let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
     });
@@ -218,7 +215,7 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
         refresh
             .map(|joined| {
                 joined.unwrap_or_else(|err| {
-                    RefreshOutcome::failed(format!("the refresh stopped unexpectedly: {err}"))
+                    RefreshOutcome::failed(background::failure("the refresh", err))
                 })
             })
             .map(move |outcome| {
@@ -230,7 +227,128 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
 
 #[cfg(test)]
 mod tests {
+    use chrono::{FixedOffset, TimeZone};
+    use futures::future::BoxFuture;
+
     use super::*;
+    use crate::app::{AppInit, Mode};
+    use crate::cache::Cache;
+    use crate::config::Config;
+    use crate::source::RefreshProgress;
+    use crate::spend::{
+        CostAccess, CostError, CostPage, Forecast, RangePreset, SpendQuery, Target,
+    };
+
+    /// A data source whose refresh panics, as a bug in the fetcher would.
+    struct PanickingSource;
+
+    impl SnapshotSource for PanickingSource {
+        fn refresh(
+            &self,
+            _kind: RefreshKind,
+            _progress: UnboundedSender<RefreshProgress>,
+        ) -> BoxFuture<'static, RefreshOutcome> {
+            Box::pin(async { panic!("the fetcher fell over") })
+        }
+    }
+
+    /// Cost Explorer whose client panics.
+    struct PanickingCost;
+
+    impl crate::spend::CostSource for PanickingCost {
+        fn cost_and_usage<'a>(
+            &'a self,
+            _query: &'a SpendQuery,
+            _next_token: Option<String>,
+        ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+            Box::pin(async { panic!("cost page out of range") })
+        }
+
+        fn forecast<'a>(
+            &'a self,
+            _query: &'a SpendQuery,
+            _start: chrono::NaiveDate,
+            _end: chrono::NaiveDate,
+        ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+            Box::pin(async { panic!("cost page out of range") })
+        }
+    }
+
+    fn app() -> App {
+        let config = crate::demo::config(&Config::default());
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+            .single()
+            .expect("valid time");
+        let utc = FixedOffset::east_opt(0).expect("valid offset");
+        App::new(AppInit::from_config(&config, Mode::Demo, now, utc))
+    }
+
+    /// The first Action `rx` brings that `pick` accepts.
+    async fn first<T>(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+        pick: impl Fn(Action) -> Option<T>,
+    ) -> T {
+        loop {
+            let action = rx.recv().await.expect("the task reports back");
+            if let Some(found) = pick(action) {
+                return found;
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_refresh_is_an_error_in_the_history_not_the_end() {
+        let (tx, mut rx) = unbounded_channel();
+        spawn_refresh(&PanickingSource, RefreshKind::Manual, tx);
+        let outcome = first(&mut rx, |action| match action {
+            Action::RefreshDone(outcome) => Some(outcome),
+            _ => None,
+        })
+        .await;
+        let mut app = app();
+        let _ = app.update(Action::User(UserAction::Refresh));
+        let _ = app.update(Action::RefreshDone(outcome));
+        assert!(app.refreshing.is_none());
+        let latest = app.errors.latest().expect("an error");
+        assert_eq!(
+            latest.text,
+            "the refresh stopped unexpectedly: it panicked: the fetcher fell over"
+        );
+        assert_eq!(app.errors_from_last_refresh, 1, "shown as current");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_spend_load_is_an_error_in_the_history() {
+        let config = Config::default();
+        let service = SpendService::new(
+            &config,
+            Cache::in_memory().expect("cache"),
+            CostAccess::Ready {
+                source: Arc::new(PanickingCost),
+                caller_id: None,
+            },
+        );
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let request = SpendRequest {
+            query: SpendQuery::from_config(&config.spend, "team", RangePreset::Days7, today),
+            target: Target::Overview,
+            today,
+            force: false,
+        };
+        let (tx, mut rx) = unbounded_channel();
+        spawn_spend(Arc::new(service), request.clone(), tx);
+        let outcome = first(&mut rx, |action| match action {
+            Action::SpendLoaded(outcome) => Some(outcome),
+            _ => None,
+        })
+        .await;
+        assert_eq!(outcome.request, request, "the request comes back with it");
+        assert_eq!(
+            outcome.errors,
+            vec!["the spend load stopped unexpectedly: it panicked: cost page out of range"]
+        );
+    }
 
     #[test]
     fn alt_keys_are_an_escape_then_the_key() {

@@ -3,6 +3,7 @@
 //! Startup shows data at once (the demo world, or the cached snapshot), then refreshes in the
 //! background; the network never blocks a keypress.
 
+mod background;
 mod event_loop;
 mod fix_file;
 mod settle;
@@ -46,11 +47,7 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
         Mode::Demo | Mode::Live => source.as_ref().and_then(|s| s.spend()),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(e.into()))?;
+    let runtime = runtime().map_err(|e| CliError::Fatal(e.into()))?;
     let result = runtime.block_on(async {
         let (mut terminal, guard) = terminal::enter()?;
         let result = event_loop::run(
@@ -69,6 +66,16 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
     runtime.shutdown_background();
     result.map_err(CliError::Fatal)?;
     Ok(Outcome::Ok)
+}
+
+/// The UI's runtime. Multi-threaded on purpose: `block_on` polls the UI future on the calling
+/// thread and spawned tasks (refreshes, spend loads) run only on the worker threads, so the
+/// panic hook can tell a panic of the UI from one of a background task by its thread.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }
 
 /// The App with its first data (demo world, cached snapshot, or a note saying there is none),
