@@ -196,8 +196,8 @@ impl JobsPane {
                 StatusPhase::Done => counts.done += 1,
                 StatusPhase::Unknown => {}
             }
-            account_width = account_width.max(crate::ui::text_width(&job.account_name));
-            region_width = region_width.max(crate::ui::text_width(&job.region));
+            account_width = account_width.max(crate::sanitize::cell_width(&job.account_name));
+            region_width = region_width.max(crate::sanitize::cell_width(&job.region));
         }
         self.counts = counts;
         self.account_width = account_width;

@@ -15,8 +15,10 @@ use clap::{Args, Parser, Subcommand};
 
 pub use exit::{CliError, Outcome};
 
+use crate::app::Mode;
 use crate::config::{self, Granularity, LoadedConfig};
 use crate::export::{ExportView, Format};
+use crate::tui::TuiError;
 
 /// sagescope shows where your team's SageMaker money and jobs are, across every AWS account
 /// and region you run: live jobs, endpoints and notebooks, spend by cost-allocation tag, and
@@ -127,8 +129,18 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
-fn run_tui(loaded: &LoadedConfig, mode: ModeArgs) -> Result<Outcome, CliError> {
-    crate::tui::run(loaded, mode)
+/// The terminal UI, in the mode the flags ask for; its failures get the CLI's exit codes.
+fn run_tui(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
+    let mode = match (args.demo, args.offline) {
+        (true, _) => Mode::Demo,
+        (_, true) => Mode::Offline,
+        _ => Mode::Live,
+    };
+    match crate::tui::run(loaded, mode) {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(err @ TuiError::NotATerminal) => Err(CliError::Usage(err.to_string())),
+        Err(TuiError::Failed(err)) => Err(CliError::Fatal(err)),
+    }
 }
 
 /// Where the cache file is: the config's `[cache] path`, else the platform's cache directory.

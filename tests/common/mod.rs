@@ -26,8 +26,8 @@ pub fn demo_app(width: u16, height: u16) -> App {
     let config = sagescope::demo::config(&Config::default());
     let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc()));
     app.load_snapshot(sagescope::demo::world(anchor()));
-    app.update(Action::Resize { width, height });
-    app.update(Action::Tick(anchor() + chrono::Duration::minutes(3)));
+    let _ = app.update(Action::Resize { width, height });
+    let _ = app.update(Action::Tick(anchor() + chrono::Duration::minutes(3)));
     app
 }
 
@@ -53,7 +53,7 @@ pub fn text(terminal: &Terminal<TestBackend>) -> String {
 
 pub fn press(app: &mut App, actions: &[UserAction]) {
     for action in actions {
-        app.update(Action::User(*action));
+        let _ = app.update(Action::User(*action));
     }
 }
 
