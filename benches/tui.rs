@@ -47,8 +47,8 @@ fn big_app() -> App {
     let config = sagescope::demo::config(&Config::default());
     let utc = FixedOffset::east_opt(0).expect("valid offset");
     let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc));
-    app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(snapshot)));
-    app.update(Action::Resize {
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(snapshot)));
+    let _ = app.update(Action::Resize {
         width: 120,
         height: 40,
     });
@@ -72,7 +72,7 @@ fn benches(c: &mut Criterion) {
 
     // A letter typed into an empty filter: every row's search text is tested once.
     let mut typing = app.clone();
-    typing.update(Action::User(UserAction::StartFilter));
+    let _ = typing.update(Action::User(UserAction::StartFilter));
     c.bench_function("filter keystroke (narrowing), 100k rows", |b| {
         b.iter_batched_ref(
             || typing.clone(),
@@ -84,7 +84,7 @@ fn benches(c: &mut Criterion) {
     // Deleting the last letter widens the filter: the shown rows are rebuilt from all 100k.
     let mut deleting = typing.clone();
     for c in "rain-2".chars() {
-        deleting.update(Action::InsertChar(c));
+        let _ = deleting.update(Action::InsertChar(c));
     }
     c.bench_function("filter keystroke (widening), 100k rows", |b| {
         b.iter_batched_ref(
@@ -107,7 +107,7 @@ fn benches(c: &mut Criterion) {
     let mut moving = app.clone();
     c.bench_function("page down + frame, 100k rows", |b| {
         b.iter(|| {
-            moving.update(Action::User(UserAction::PageDown));
+            let _ = moving.update(Action::User(UserAction::PageDown));
             frame(&mut terminal, &moving);
         });
     });
@@ -136,7 +136,7 @@ fn benches(c: &mut Criterion) {
     let mut flagged = app.clone();
     c.bench_function("f (flagged only, and back) + frame, 100k rows", |b| {
         b.iter(|| {
-            flagged.update(Action::User(UserAction::ToggleFlagged));
+            let _ = flagged.update(Action::User(UserAction::ToggleFlagged));
             frame(&mut terminal, &flagged);
         });
     });

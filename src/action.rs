@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::model::{Job, ScopeKey};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
 use crate::spend::{Ledger, SpendOutcome, SpendRequest};
 
@@ -30,6 +31,11 @@ pub enum Action {
     /// The background timer says data is due for a refresh.
     RefreshDue,
     RefreshProgress(RefreshProgress),
+    /// One (account, region, kind) of a running refresh: its rows replace that scope's.
+    ScopeRows {
+        scope: ScopeKey,
+        rows: Vec<Job>,
+    },
     RefreshDone(RefreshOutcome),
     /// A spend load finished (boxed: it is far larger than the other actions).
     SpendLoaded(Box<SpendOutcome>),
@@ -110,4 +116,7 @@ pub enum Command {
     /// Write this tag-fix script to a new file (never run it); `resources` is how many
     /// resources it fixes, for the message.
     WriteFixScript { script: String, resources: usize },
+    /// The user opened this resource while a refresh may still be reading details: read its
+    /// details next.
+    Prioritize { arn: String },
 }

@@ -1,8 +1,10 @@
 //! The local SQLite cache: the last good data of every view, so sagescope opens instantly,
 //! works offline, and a failed refresh never loses what was there before.
 //!
-//! Each refresh is written in one transaction: a crash or a dropped network mid-write leaves the
-//! previous snapshot whole. A file SQLite cannot read is moved aside and a fresh cache started,
+//! Jobs are kept per (account, region, kind) scope. Each scope is committed in one transaction
+//! as soon as its list and details are in, and the end of a refresh commits every scope with
+//! its tags, the findings and the metrics in one more: a crash or a dropped network mid-refresh
+//! leaves each scope either as the last refresh left it or as this one found it, never mixed. A file SQLite cannot read is moved aside and a fresh cache started,
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
 use std::path::{Path, PathBuf};
@@ -12,12 +14,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::fetch::{DescribeCache, Described, JobsFetch, KnownState};
+use crate::fetch::{DescribeCache, Described, JobsFetch, KnownState, ScopeKey};
 use crate::metrics::JobMetrics;
 use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -171,6 +173,44 @@ impl Cache {
                  PRAGMA user_version = 2;",
             )?;
         }
+        if version < 3 {
+            // Jobs by scope, so one scope's refresh commits alone. The jobs view keeps its
+            // age and errors; its rows move into the scopes they belong to.
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS scopes (
+                     account  TEXT NOT NULL,
+                     region   TEXT NOT NULL,
+                     kind     TEXT NOT NULL,
+                     as_of    TEXT NOT NULL,
+                     ord      INTEGER NOT NULL,
+                     rows     TEXT NOT NULL,
+                     PRIMARY KEY (account, region, kind)
+                 );",
+            )?;
+            let old: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT as_of, rows FROM views WHERE name = ?1",
+                    params![VIEW_JOBS],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            // Rows an older build cannot have written readably are only a copy: drop them.
+            if let Some((Ok(as_of), Ok(rows))) = old.map(|(as_of, rows)| {
+                (
+                    serde_json::from_str::<DateTime<Utc>>(&as_of),
+                    serde_json::from_str::<Vec<Job>>(&rows),
+                )
+            }) {
+                write_scopes(&tx, as_of, &rows, 0)?;
+            }
+            tx.execute(
+                "UPDATE views SET rows = '[]' WHERE name = ?1",
+                params![VIEW_JOBS],
+            )?;
+            tx.execute_batch("PRAGMA user_version = 3;")?;
+            tx.commit()?;
+        }
         if version > SCHEMA_VERSION {
             tracing::warn!(
                 version,
@@ -183,17 +223,6 @@ impl Cache {
         Ok(())
     }
 
-    /// Writes all three views of a snapshot in one transaction.
-    pub fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), CacheError> {
-        let tx = self.conn.transaction()?;
-        write_view(&tx, VIEW_JOBS, &snapshot.jobs)?;
-        write_view(&tx, VIEW_SPEND, &snapshot.spend)?;
-        write_view(&tx, VIEW_FINDINGS, &snapshot.findings)?;
-        write_view(&tx, VIEW_METRICS, &snapshot.metrics)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Replaces the metrics view alone.
     pub fn save_metrics(&mut self, view: &View<JobMetrics>) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
@@ -202,40 +231,107 @@ impl Cache {
         Ok(())
     }
 
-    /// Replaces the jobs view alone (background job refreshes run far more often than spend).
-    pub fn save_jobs(&mut self, view: &View<Job>) -> Result<(), CacheError> {
+    /// Commits one scope as a refresh found it: its rows and their describe entries, in one
+    /// transaction. The jobs view's age and errors change only with [`Cache::save_refresh`].
+    pub fn save_scope(
+        &mut self,
+        scope: &ScopeKey,
+        as_of: DateTime<Utc>,
+        rows: &[Job],
+        describes: &[(String, Described)],
+    ) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
-        write_view(&tx, VIEW_JOBS, view)?;
+        let key = params![scope.account, scope.region, scope.kind.as_str()];
+        // The scope keeps its place among the others; a new one goes last.
+        let ord: i64 = tx.query_row(
+            "SELECT COALESCE(
+                 (SELECT ord FROM scopes WHERE account = ?1 AND region = ?2 AND kind = ?3),
+                 (SELECT COALESCE(MAX(ord), -1) + 1 FROM scopes))",
+            key,
+            |row| row.get(0),
+        )?;
+        tx.execute(
+            "DELETE FROM scopes WHERE account = ?1 AND region = ?2 AND kind = ?3",
+            key,
+        )?;
+        write_scopes(&tx, as_of, rows, ord)?;
+        write_describes(&tx, describes.iter().map(|(arn, d)| (arn, d)))?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Saves a jobs refresh: the jobs view and the describe cache together, in one
-    /// transaction, so the next refresh starts from a consistent known state.
-    pub fn save_jobs_fetch(&mut self, fetch: &JobsFetch) -> Result<(), CacheError> {
+    /// Commits a whole refresh in one transaction: every scope (tags included), the jobs
+    /// view's age and errors, the describe cache (pruned to what is listed), the tag state and
+    /// findings, and the metrics when they were fetched.
+    pub fn save_refresh(&mut self, refresh: &RefreshRecord<'_>) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
-        write_view(&tx, VIEW_JOBS, &fetch.view)?;
+        tx.execute("DELETE FROM scopes", [])?;
+        write_scopes(&tx, refresh.jobs.view.as_of, &refresh.jobs.view.rows, 0)?;
+        let meta: View<Job> = View::new(
+            refresh.jobs.view.as_of,
+            Vec::new(),
+            refresh.jobs.view.errors.clone(),
+        );
+        write_view(&tx, VIEW_JOBS, &meta)?;
         tx.execute("DELETE FROM describes", [])?;
-        {
-            let mut insert =
-                tx.prepare("INSERT INTO describes (arn, version, details) VALUES (?1, ?2, ?3)")?;
-            for (arn, described) in &fetch.describes {
-                let details =
-                    serde_json::to_string(described).map_err(|source| CacheError::Encode {
-                        view: "describes",
-                        source,
-                    })?;
-                insert.execute(params![arn, described.version, details])?;
-            }
+        write_describes(&tx, refresh.jobs.describes.iter())?;
+        if let Some((tags, findings)) = refresh.tags {
+            crate::tags::store::save_in(&tx, tags)?;
+            write_view(&tx, VIEW_FINDINGS, findings)?;
+        }
+        if let Some(metrics) = refresh.metrics {
+            write_view(&tx, VIEW_METRICS, metrics)?;
         }
         tx.commit()?;
         Ok(())
     }
 
+    /// Every cached job, scope by scope (account, region, kind, newest first), and the age of
+    /// the oldest scope.
+    fn load_jobs(&self) -> Result<(Vec<Job>, Option<DateTime<Utc>>), CacheError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT as_of, rows FROM scopes ORDER BY ord, account, region, kind")?;
+        let blobs = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let decode = |source| CacheError::Decode {
+            view: VIEW_JOBS,
+            source,
+        };
+        let mut jobs = Vec::new();
+        let mut oldest: Option<DateTime<Utc>> = None;
+        for blob in blobs {
+            let (as_of, rows) = blob?;
+            let as_of: DateTime<Utc> = serde_json::from_str(&as_of).map_err(decode)?;
+            let rows: Vec<Job> = serde_json::from_str(&rows).map_err(decode)?;
+            oldest = Some(oldest.map_or(as_of, |o| o.min(as_of)));
+            jobs.extend(rows);
+        }
+        Ok((jobs, oldest))
+    }
+
+    /// The jobs view: its errors as the last whole refresh left them, its rows from every
+    /// scope (some may be newer, committed by a refresh that did not finish), dated by the
+    /// oldest scope.
+    fn jobs_view(&self) -> Result<Option<View<Job>>, CacheError> {
+        let meta = self.read_view::<Job>(VIEW_JOBS)?;
+        let (rows, oldest) = self.load_jobs()?;
+        Ok(match (meta, oldest) {
+            (Some(mut view), oldest) => {
+                view.as_of = oldest.map_or(view.as_of, |o| o.min(view.as_of));
+                view.rows = rows;
+                Some(view)
+            }
+            (None, Some(oldest)) => Some(View::new(oldest, rows, Vec::new())),
+            (None, None) => None,
+        })
+    }
+
     /// What the next jobs refresh starts from: the last jobs view and the describe cache.
     /// Entries that cannot be read are skipped (they are only a saving, not data).
     pub fn load_known(&self) -> Result<KnownState, CacheError> {
-        let jobs: Option<View<Job>> = self.read_view(VIEW_JOBS)?;
+        let jobs = self.jobs_view()?;
         let mut statement = self.conn.prepare("SELECT arn, details FROM describes")?;
         let mut describes = DescribeCache::new();
         let rows = statement.query_map([], |row| {
@@ -273,7 +369,7 @@ impl Cache {
     ///
     /// A view never saved yet comes back empty, dated like the oldest view that was saved.
     pub fn load_snapshot(&self) -> Result<Option<Snapshot>, CacheError> {
-        let jobs: Option<View<Job>> = self.read_view(VIEW_JOBS)?;
+        let jobs = self.jobs_view()?;
         let spend: Option<View<SpendRow>> = self.read_view(VIEW_SPEND)?;
         let findings: Option<View<TagFinding>> = self.read_view(VIEW_FINDINGS)?;
         let metrics: Option<View<JobMetrics>> = self.read_view(VIEW_METRICS)?;
@@ -319,8 +415,76 @@ impl Cache {
     }
 }
 
+/// What one whole refresh commits (see [`Cache::save_refresh`]).
+pub struct RefreshRecord<'a> {
+    pub jobs: &'a JobsFetch,
+    /// The tag state and findings, when the tag pass ran.
+    pub tags: Option<(&'a crate::tags::TagState, &'a View<TagFinding>)>,
+    /// Utilisation, when it was fetched this time.
+    pub metrics: Option<&'a View<JobMetrics>>,
+}
+
+/// Inserts `rows` grouped by scope (replacing those scopes), dated `as_of`, the scopes in the
+/// order they first appear from `first_ord` on: the view reads back in the order it was saved.
+fn write_scopes(
+    tx: &rusqlite::Connection,
+    as_of: DateTime<Utc>,
+    rows: &[Job],
+    first_ord: i64,
+) -> Result<(), CacheError> {
+    let as_of = serde_json::to_string(&as_of).map_err(|source| CacheError::Encode {
+        view: VIEW_JOBS,
+        source,
+    })?;
+    let mut order: Vec<ScopeKey> = Vec::new();
+    let mut scopes: std::collections::HashMap<ScopeKey, Vec<&Job>> = Default::default();
+    for job in rows {
+        let scope = ScopeKey::of(job);
+        if !scopes.contains_key(&scope) {
+            order.push(scope.clone());
+        }
+        scopes.entry(scope).or_default().push(job);
+    }
+    let mut insert = tx.prepare(
+        "INSERT OR REPLACE INTO scopes (account, region, kind, as_of, ord, rows)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (ord, scope) in (first_ord..).zip(order) {
+        let jobs = scopes.remove(&scope).unwrap_or_default();
+        let blob = serde_json::to_string(&jobs).map_err(|source| CacheError::Encode {
+            view: VIEW_JOBS,
+            source,
+        })?;
+        insert.execute(params![
+            scope.account,
+            scope.region,
+            scope.kind.as_str(),
+            as_of,
+            ord,
+            blob
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_describes<'a>(
+    tx: &rusqlite::Connection,
+    entries: impl Iterator<Item = (&'a String, &'a Described)>,
+) -> Result<(), CacheError> {
+    let mut insert =
+        tx.prepare("INSERT OR REPLACE INTO describes (arn, version, details) VALUES (?1, ?2, ?3)")?;
+    for (arn, described) in entries {
+        let details = serde_json::to_string(described).map_err(|source| CacheError::Encode {
+            view: "describes",
+            source,
+        })?;
+        insert.execute(params![arn, described.version, details])?;
+    }
+    Ok(())
+}
+
 fn write_view<T: Serialize>(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     name: &'static str,
     view: &View<T>,
 ) -> Result<(), CacheError> {
@@ -386,6 +550,7 @@ fn aside_name(path: &Path, now: DateTime<Utc>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceKind;
 
     #[test]
     fn aside_name_keeps_the_directory_and_adds_a_timestamp() {
@@ -408,27 +573,119 @@ mod tests {
         }
     }
 
-    #[test]
-    fn jobs_fetch_round_trips_with_its_describe_cache() {
-        let mut cache = Cache::in_memory().expect("in-memory cache opens");
-        let as_of = Utc::now();
-        let fetch = JobsFetch {
-            view: View::new(as_of, Vec::new(), Vec::new()),
-            describes: DescribeCache::from([("arn:a".to_string(), described("v1"))]),
+    fn job(account: &str, kind: ResourceKind, name: &str, status: &str) -> Job {
+        Job {
+            account_id: "111111111111".into(),
+            account_name: account.into(),
+            region: "us-east-1".into(),
+            kind,
+            name: name.into(),
+            arn: format!("arn:{account}:{name}"),
+            status: crate::model::JobStatus::new(status),
+            created_at: Utc::now(),
+            ended_at: None,
+            last_modified_at: None,
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            tags: Default::default(),
+        }
+    }
+
+    fn fetch(rows: Vec<Job>, describes: DescribeCache) -> JobsFetch {
+        JobsFetch {
+            view: View::new(Utc::now(), rows, Vec::new()),
+            describes,
+            searched_tags: Default::default(),
             stats: Default::default(),
-        };
-        cache.save_jobs_fetch(&fetch).expect("saves");
+        }
+    }
+
+    fn record(jobs: &JobsFetch) -> RefreshRecord<'_> {
+        RefreshRecord {
+            jobs,
+            tags: None,
+            metrics: None,
+        }
+    }
+
+    #[test]
+    fn a_refresh_round_trips_with_its_describe_cache() {
+        let mut cache = Cache::in_memory().expect("in-memory cache opens");
+        let first = fetch(
+            Vec::new(),
+            DescribeCache::from([("arn:a".to_string(), described("v1"))]),
+        );
+        cache.save_refresh(&record(&first)).expect("saves");
         let known = cache.load_known().expect("loads");
-        assert_eq!(known.describes, fetch.describes);
+        assert_eq!(known.describes, first.describes);
 
         // A later save replaces the cache instead of accumulating stale entries.
-        let next = JobsFetch {
-            describes: DescribeCache::from([("arn:b".to_string(), described("v2"))]),
-            ..fetch
-        };
-        cache.save_jobs_fetch(&next).expect("saves");
+        let next = fetch(
+            Vec::new(),
+            DescribeCache::from([("arn:b".to_string(), described("v2"))]),
+        );
+        cache.save_refresh(&record(&next)).expect("saves");
         let known = cache.load_known().expect("loads");
         assert_eq!(known.describes.keys().collect::<Vec<_>>(), vec!["arn:b"]);
+    }
+
+    #[test]
+    fn a_refresh_cut_short_leaves_every_scope_whole_old_or_new() {
+        let mut cache = Cache::in_memory().expect("in-memory cache opens");
+        let old = fetch(
+            vec![
+                job("prod", ResourceKind::Training, "t-old-1", "InProgress"),
+                job("prod", ResourceKind::Training, "t-old-2", "Completed"),
+                job("prod", ResourceKind::Endpoint, "e-old", "InService"),
+                job("dev", ResourceKind::Training, "d-old", "Completed"),
+            ],
+            DescribeCache::new(),
+        );
+        cache.save_refresh(&record(&old)).expect("saves");
+        // The next refresh commits prod's training scope, then stops (killed, network gone).
+        let scope = ScopeKey {
+            account: "prod".into(),
+            region: "us-east-1".into(),
+            kind: ResourceKind::Training,
+        };
+        let fresh = vec![
+            job("prod", ResourceKind::Training, "t-new", "InProgress"),
+            job("prod", ResourceKind::Training, "t-old-1", "Failed"),
+        ];
+        cache
+            .save_scope(
+                &scope,
+                Utc::now(),
+                &fresh,
+                &[("arn:prod:t-new".to_string(), described("v9"))],
+            )
+            .expect("saves");
+
+        let known = cache.load_known().expect("loads");
+        let mut names: Vec<(&str, &str)> = known
+            .jobs
+            .iter()
+            .map(|j| (j.name.as_str(), j.status.as_str()))
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            vec![
+                ("d-old", "Completed"),
+                ("e-old", "InService"),
+                ("t-new", "InProgress"),
+                ("t-old-1", "Failed"),
+            ],
+            "prod training is wholly new (t-old-2 gone with it); the other scopes wholly old"
+        );
+        assert_eq!(
+            known
+                .describes
+                .get("arn:prod:t-new")
+                .map(|d| d.version.as_str()),
+            Some("v9")
+        );
     }
 
     #[test]

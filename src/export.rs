@@ -96,12 +96,15 @@ pub struct JobRow<'a> {
     pub gpu_util: Option<f64>,
     pub invocations_24h: Option<u64>,
     pub flags: Vec<&'static str>,
+    /// The row is the last good one: this refresh could not list its scope (see `errors`).
+    pub stale: bool,
 }
 
 impl<'a> JobRow<'a> {
     fn new(
         job: &'a Job,
         metrics: Option<&crate::metrics::ResourceMetrics>,
+        stale: bool,
         options: &ExportOptions<'_>,
     ) -> Self {
         let health = crate::health::export_fields(
@@ -130,6 +133,7 @@ impl<'a> JobRow<'a> {
             gpu_util: health.gpu_util.map(tenths),
             invocations_24h: health.invocations_24h,
             flags: health.flags.iter().map(|f| f.as_str()).collect(),
+            stale,
         }
     }
 }
@@ -218,6 +222,11 @@ struct Envelope<'a, R: Serialize> {
 struct ErrorRow<'a> {
     account: &'a str,
     region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    /// The rows of what failed are the last good ones (`stale: true` on them).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stale: bool,
     message: &'a str,
 }
 
@@ -270,7 +279,10 @@ pub fn write(
                 .jobs
                 .rows
                 .iter()
-                .map(|job| JobRow::new(job, metrics.get(job.arn.as_str()).copied(), options))
+                .map(|job| {
+                    let stale = snapshot.jobs.errors.iter().any(|e| e.leaves_stale(job));
+                    JobRow::new(job, metrics.get(job.arn.as_str()).copied(), stale, options)
+                })
                 .collect();
             // A CloudWatch failure leaves utilisation `null` for its account-region: the
             // export says so, and is partial.
@@ -338,6 +350,8 @@ fn emit<T, R: Serialize>(
                     .map(|e| ErrorRow {
                         account: &e.account,
                         region: e.region.as_deref(),
+                        kind: e.kind.map(|k| k.as_str()),
+                        stale: e.stale,
                         message: &e.message,
                     })
                     .collect(),
@@ -365,7 +379,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 18] = [
+const JOB_COLUMNS: [&str; 19] = [
     "account_id",
     "account_name",
     "region",
@@ -384,6 +398,7 @@ const JOB_COLUMNS: [&str; 18] = [
     "gpu_util",
     "invocations_24h",
     "flags",
+    "stale",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -432,6 +447,7 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.gpu_util),
         opt(r.invocations_24h),
         r.flags.join(";"),
+        r.stale.to_string(),
     ]
 }
 

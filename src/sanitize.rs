@@ -5,6 +5,10 @@
 //! raw they could retitle the window, clear the screen or worse. Control characters are shown as
 //! their Unicode "control pictures" (ESC becomes `␛`), other invisible format characters that can
 //! reorder text (bidi overrides) as `\u{...}`, so the user sees that something odd is there.
+//!
+//! How many cells such text takes ([`width`], [`cell_width`]) lives here too: the App sizes
+//! columns to the data when it arrives and the drawing code lays text out, and both must agree
+//! with what [`cell`] will put on screen.
 
 use std::borrow::Cow;
 
@@ -18,6 +22,16 @@ pub fn cell(text: &str) -> Cow<'_, str> {
 /// other control character is made visible.
 pub fn block(text: &str) -> Cow<'_, str> {
     clean(text, true)
+}
+
+/// Display width in terminal cells, of text as given.
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// Display width of outside text once made safe by [`cell`], for sizing columns to the data.
+pub fn cell_width(text: &str) -> usize {
+    width(&cell(text))
 }
 
 fn clean(text: &str, keep_newlines: bool) -> Cow<'_, str> {
@@ -103,6 +117,15 @@ mod tests {
     fn plain_text_is_borrowed_untouched() {
         assert!(matches!(cell("ml.p3.2xlarge · ünïcode"), Cow::Borrowed(_)));
         assert!(matches!(plain("a\tb\nc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn widths_are_of_what_is_shown() {
+        assert_eq!(width("日本"), 4);
+        assert_eq!(cell_width("a\x1bb"), 3, "ESC is shown as one cell");
+        // A bidi override takes no cell as given, but is shown spelled out.
+        assert_eq!(width("a\u{202E}b"), 2);
+        assert_eq!(cell_width("a\u{202E}b"), 2 + "\\u{202e}".len());
     }
 
     #[test]

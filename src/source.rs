@@ -1,15 +1,15 @@
 //! Where the terminal UI gets fresh data from, without knowing anything about AWS.
 //!
 //! The UI asks a [`SnapshotSource`] to refresh and gets back owned views on a channel; it never
-//! waits on the network and never holds a lock on its state. Three sources exist or are planned:
+//! waits on the network and never holds a lock on its state. Two sources exist:
 //!
 //! - [`DemoSource`]: the built-in demo world (`--demo`).
-//! - the live AWS source: plugs in at [`live_source`] (see there).
-//! - [`CachingSource`]: wraps another source and writes what it returns to the SQLite cache, so
-//!   the next start (and `--offline`) shows it.
+//! - [`LiveSource`]: every configured account through the refresh pipeline
+//!   ([`crate::refresh`]), streaming each scope's rows as they arrive and committing them to
+//!   the cache's store.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
@@ -18,10 +18,11 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cache::Cache;
 use crate::config::LoadedConfig;
-use crate::fetch::{JobFetcher, KnownState};
+use crate::fetch::{FetchEvent, JobFetcher, KnownState};
 use crate::metrics::JobMetrics;
-use crate::model::{DataSource, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::model::{DataSource, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
 use crate::spend::{CostAccess, SpendService};
+use crate::store::Store;
 
 /// Why a refresh was asked for: a source may skip costly views (Cost Explorer charges per
 /// request) on automatic refreshes and fetch everything when the user pressed `r`.
@@ -31,6 +32,17 @@ pub enum RefreshKind {
     Auto,
     /// The user asked (`r`).
     Manual,
+}
+
+/// What a running refresh tells the UI before its outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshEvent {
+    Progress(RefreshProgress),
+    /// One (account, region, kind) as the refresh knows it now: replaces that scope's rows.
+    Rows {
+        scope: ScopeKey,
+        rows: Vec<Job>,
+    },
 }
 
 /// How far a running refresh has got, for the status bar.
@@ -93,8 +105,11 @@ pub trait SnapshotSource: Send + Sync + 'static {
     fn refresh(
         &self,
         kind: RefreshKind,
-        progress: UnboundedSender<RefreshProgress>,
+        progress: UnboundedSender<RefreshEvent>,
     ) -> BoxFuture<'static, RefreshOutcome>;
+
+    /// The user opened this resource: a source that is still reading details reads its next.
+    fn prioritize(&self, _arn: &str) {}
 
     /// Where the Spend pane's loads go (the same accounts and cache as the refreshes), if this
     /// source serves spend.
@@ -147,7 +162,7 @@ impl SnapshotSource for DemoSource {
     fn refresh(
         &self,
         _kind: RefreshKind,
-        progress: UnboundedSender<RefreshProgress>,
+        progress: UnboundedSender<RefreshEvent>,
     ) -> BoxFuture<'static, RefreshOutcome> {
         let anchor = self.anchor;
         let now = (self.clock)();
@@ -157,11 +172,11 @@ impl SnapshotSource for DemoSource {
             let total = accounts.len();
             for (done, account) in accounts.iter().enumerate() {
                 // A closed channel only means nobody is watching any more.
-                let _ = progress.send(RefreshProgress {
+                let _ = progress.send(RefreshEvent::Progress(RefreshProgress {
                     done,
                     total,
                     label: account.name.clone(),
-                });
+                }));
                 tokio::time::sleep(std::time::Duration::from_millis(120)).await;
             }
             let mut snapshot = crate::demo::world(anchor);
@@ -177,111 +192,35 @@ impl SnapshotSource for DemoSource {
     }
 }
 
-/// Wraps a source and saves every view it returns to the cache, off the UI task.
-///
-/// A failed save becomes an error in the outcome: the fresh data is still shown.
-pub struct CachingSource<S> {
-    inner: S,
-    cache_path: PathBuf,
-}
-
-impl<S: SnapshotSource> CachingSource<S> {
-    pub fn new(inner: S, cache_path: PathBuf) -> Self {
-        CachingSource { inner, cache_path }
-    }
-}
-
-impl<S: SnapshotSource> SnapshotSource for CachingSource<S> {
-    fn spend(&self) -> Option<Arc<SpendService>> {
-        self.inner.spend()
-    }
-
-    fn refresh(
-        &self,
-        kind: RefreshKind,
-        progress: UnboundedSender<RefreshProgress>,
-    ) -> BoxFuture<'static, RefreshOutcome> {
-        let fetch = self.inner.refresh(kind, progress);
-        let path = self.cache_path.clone();
-        async move {
-            let mut outcome = fetch.await;
-            let to_save = outcome.clone();
-            save_off_ui_task(&mut outcome, move || save(&path, &to_save)).await;
-            outcome
-        }
-        .boxed()
-    }
-}
-
-/// Runs a cache write on the blocking pool, off the UI task; a failure becomes an error in
-/// the outcome, and the fresh data is still shown.
-async fn save_off_ui_task(
-    outcome: &mut RefreshOutcome,
-    write: impl FnOnce() -> Result<(), String> + Send + 'static,
-) {
-    match tokio::task::spawn_blocking(write).await {
-        Ok(Ok(())) => {}
-        Ok(Err(message)) => outcome.errors.push(message),
-        Err(join) => outcome
-            .errors
-            .push(format!("saving to the cache stopped: {join}")),
-    }
-}
-
-fn could_not_write(e: crate::cache::CacheError) -> String {
-    format!("could not write the cache: {e}")
-}
-
-fn save(path: &std::path::Path, outcome: &RefreshOutcome) -> Result<(), String> {
-    let opened = Cache::open(path).map_err(could_not_write)?;
-    let mut cache = opened.cache;
-    if let Some(jobs) = &outcome.jobs {
-        cache.save_jobs(jobs).map_err(could_not_write)?;
-    }
-    if let Some(spend) = &outcome.spend {
-        cache.save_spend(spend).map_err(could_not_write)?;
-    }
-    if let Some(findings) = &outcome.findings {
-        cache.save_findings(findings).map_err(could_not_write)?;
-    }
-    if let Some(metrics) = &outcome.metrics {
-        cache.save_metrics(metrics).map_err(could_not_write)?;
-    }
-    match opened.warning {
-        Some(warning) => Err(warning),
-        None => Ok(()),
-    }
-}
-
-/// The live AWS source: every configured account × region, through one long-lived
+/// The live AWS source: every configured account × region through one long-lived
 /// [`JobFetcher`] (it keeps credentials and the rate limiter between refreshes, so a steady
-/// state refresh costs about one List call per kind per account-region).
+/// state refresh costs about one List call per kind per account-region) and the refresh
+/// pipeline, with the cache's one writer.
 ///
-/// Each refresh starts from what the previous one knew (first from the cache), and writes the
-/// jobs view and describe cache back in one transaction, off the UI task.
-///
-/// CloudWatch utilisation rides on the jobs refresh, on its own slower clock: a refresh
-/// fetches it too when `refresh.metrics_seconds` have passed (or on `r`), through the same
-/// connected accounts, for what that jobs refresh found running.
+/// Each refresh starts from what the previous one knew (first from the cache). CloudWatch
+/// utilisation rides on the jobs refresh, on its own slower clock: a refresh fetches it too
+/// when `refresh.metrics_seconds` have passed (or on `r`).
 pub struct LiveSource {
     fetcher: Arc<JobFetcher>,
-    known: Arc<tokio::sync::Mutex<KnownState>>,
-    cache_path: PathBuf,
+    store: Option<Store>,
+    /// What the next refresh starts from; `None` until read from the store. Taken out for a
+    /// refresh and put back after, so no lock is held across the network.
+    state: Arc<Mutex<Option<LiveState>>>,
     /// Cost Explorer in `spend.account`, through the same fetcher (one connect per account).
     spend: Option<Arc<SpendService>>,
-    /// The tag cache and Studio resources between refreshes (first from the cache).
-    tags: Arc<tokio::sync::Mutex<crate::tags::TagState>>,
     tag_settings: crate::config::TagsConfig,
-    metrics: Arc<tokio::sync::Mutex<MetricsClock>>,
     metrics_every: std::time::Duration,
+    /// Why the cache cannot be used, said once with the first refresh.
+    store_warning: Arc<Mutex<Option<String>>>,
 }
 
-/// When metrics were last fetched, and what came back (an account-region whose CloudWatch
-/// call fails next time keeps these).
-#[derive(Debug, Default)]
-struct MetricsClock {
-    last: Option<std::time::Instant>,
-    rows: Vec<JobMetrics>,
+/// What one refresh hands the next.
+#[derive(Debug, Clone, Default)]
+struct LiveState {
+    known: KnownState,
+    tags: crate::tags::TagState,
+    metrics_last: Option<std::time::Instant>,
+    metrics: Vec<JobMetrics>,
 }
 
 /// Whether a refresh also fetches metrics: the user asked (`r`), none were fetched yet, or
@@ -296,14 +235,13 @@ fn metrics_due(
 }
 
 impl LiveSource {
-    /// A source for `config`, starting from the state cached at `cache_path` (if readable).
+    /// A source for `config` whose cache lives at `cache_path`.
     pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
-        let opened = Cache::open(&cache_path).ok();
-        let known = opened
-            .as_ref()
-            .and_then(|opened| opened.cache.load_known().ok())
-            .unwrap_or_default();
         let fetcher = Arc::new(JobFetcher::new(config));
+        let (store, warning) = match Store::open(&cache_path) {
+            Ok(opened) => (Some(opened.store), opened.warning),
+            Err(err) => (None, Some(format!("the cache cannot be used: {err}"))),
+        };
         let spend = Cache::open(&cache_path).ok().map(|opened| {
             Arc::new(SpendService::new(
                 config,
@@ -311,20 +249,48 @@ impl LiveSource {
                 CostAccess::Account(fetcher.clone()),
             ))
         });
-        let tags = opened
-            .as_ref()
-            .and_then(|opened| crate::tags::store::load(&opened.cache).ok())
-            .unwrap_or_default();
         LiveSource {
             fetcher,
-            known: Arc::new(tokio::sync::Mutex::new(known)),
-            cache_path,
+            store,
+            state: Arc::new(Mutex::new(None)),
             spend,
-            tags: Arc::new(tokio::sync::Mutex::new(tags)),
             tag_settings: config.tags.clone(),
-            metrics: Arc::default(),
             metrics_every: std::time::Duration::from_secs(config.refresh.metrics_seconds),
+            store_warning: Arc::new(Mutex::new(warning)),
         }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The state a refresh starts from: the last one's, or the cache's on the first refresh.
+async fn starting_state(state: &Mutex<Option<LiveState>>, store: &Store) -> LiveState {
+    if let Some(state) = lock(state).clone() {
+        return state;
+    }
+    let loaded = store
+        .run(|cache| {
+            let known = cache.load_known().unwrap_or_else(|err| {
+                // Only a saving is lost: this refresh lists everything.
+                tracing::warn!("cannot read the known state from the cache: {err}");
+                KnownState::default()
+            });
+            let tags = crate::tags::store::load(cache).unwrap_or_else(|err| {
+                tracing::warn!("cannot read the tag cache: {err}");
+                crate::tags::TagState::default()
+            });
+            (known, tags)
+        })
+        .await;
+    let (known, tags) = loaded.unwrap_or_default();
+    LiveState {
+        known,
+        tags,
+        ..LiveState::default()
     }
 }
 
@@ -333,10 +299,14 @@ impl SnapshotSource for LiveSource {
         self.spend.clone()
     }
 
+    fn prioritize(&self, arn: &str) {
+        self.fetcher.prioritize(arn);
+    }
+
     fn refresh(
         &self,
         kind: RefreshKind,
-        progress: UnboundedSender<RefreshProgress>,
+        events: UnboundedSender<RefreshEvent>,
     ) -> BoxFuture<'static, RefreshOutcome> {
         // `r` also re-reads the tags of resources with findings: after running the fix
         // script, the user sees the fixed ones go.
@@ -345,101 +315,80 @@ impl SnapshotSource for LiveSource {
             RefreshKind::Manual => crate::fetch::TagRefresh::Findings,
         };
         let fetcher = self.fetcher.clone();
-        let known = self.known.clone();
-        let path = self.cache_path.clone();
-        let tag_state = self.tags.clone();
+        let store = self.store.clone();
+        let state = self.state.clone();
         let tag_settings = self.tag_settings.clone();
-        let tag_progress = progress.clone();
-        let metrics_clock = self.metrics.clone();
         let metrics_every = self.metrics_every;
-        let metrics_progress = progress.clone();
+        let warning = lock(&self.store_warning).take();
         async move {
-            // One refresh at a time: a second `r` waits for the first instead of doubling
-            // the requests.
-            let mut known = known.lock().await;
-            let report = move |p: crate::fetch::Progress| {
-                let label = match &p.region {
-                    Some(region) => format!("{} {region}", p.account),
-                    None => p.account.clone(),
-                };
+            let Some(store) = store else {
+                return RefreshOutcome::failed(
+                    warning.unwrap_or_else(|| "the cache cannot be used".into()),
+                );
+            };
+            let start = starting_state(&state, &store).await;
+            let metrics_now = metrics_due(
+                kind,
+                start.metrics_last,
+                std::time::Instant::now(),
+                metrics_every,
+            );
+            let sink = |event: FetchEvent| {
                 // A closed channel only means nobody is watching any more.
-                let _ = progress.send(RefreshProgress {
-                    done: p.done,
-                    total: p.total,
-                    label,
-                });
-            };
-            let mut fetched = fetcher.fetch(&known, &report).await;
-            // The tag pass: tags onto the jobs, and the Untagged view.
-            let mut tag_state = tag_state.lock().await;
-            let report_tags = move |p: crate::fetch::Progress| {
-                let place = match &p.region {
-                    Some(region) => format!("{} {region}", p.account),
-                    None => p.account.clone(),
+                let _ = match event {
+                    FetchEvent::Rows { scope, rows } | FetchEvent::Filled { scope, rows, .. } => {
+                        events.send(RefreshEvent::Rows { scope, rows })
+                    }
+                    FetchEvent::Progress(progress) => {
+                        events.send(RefreshEvent::Progress(RefreshProgress {
+                            done: 0,
+                            total: 0,
+                            label: progress.to_string(),
+                        }))
+                    }
+                    // The error arrives with the outcome, in the view's errors.
+                    FetchEvent::Failed { .. } => Ok(()),
                 };
-                // A closed channel only means nobody is watching any more.
-                let _ = tag_progress.send(RefreshProgress {
-                    done: p.done,
-                    total: p.total,
-                    label: format!("tags {place}"),
-                });
             };
-            let tagged = fetcher
-                .fetch_tags(
-                    &mut fetched.view,
-                    &tag_state,
-                    &tag_settings,
-                    retag,
-                    &report_tags,
-                )
-                .await;
-            *tag_state = tagged.state.clone();
-            drop(tag_state);
-            *known = fetched.known_state();
-            let mut clock = metrics_clock.lock().await;
-            let metrics = if metrics_due(kind, clock.last, std::time::Instant::now(), metrics_every)
-            {
-                let _ = metrics_progress.send(RefreshProgress {
-                    done: 0,
-                    total: 0,
-                    label: "CloudWatch".into(),
-                });
-                let m = fetcher
-                    .fetch_metrics(
-                        &fetched.view.rows,
-                        &fetched.describes,
-                        &clock.rows,
-                        Utc::now(),
-                    )
-                    .await;
-                tracing::info!(errors = m.view.errors.len(), "{}", m.summary());
-                clock.last = Some(std::time::Instant::now());
-                clock.rows = m.view.rows.clone();
-                Some(m.view)
-            } else {
-                None
+            let refreshed = crate::refresh::run(
+                &fetcher,
+                &store,
+                crate::refresh::RefreshRequest {
+                    known: &start.known,
+                    tags: Some((&start.tags, &tag_settings, retag)),
+                    metrics: metrics_now.then_some(start.metrics.as_slice()),
+                },
+                &sink,
+            )
+            .await;
+            let mut next = LiveState {
+                known: refreshed.jobs.known_state(),
+                tags: start.tags.clone(),
+                metrics_last: start.metrics_last,
+                metrics: start.metrics.clone(),
             };
-            drop(clock);
             let mut outcome = RefreshOutcome {
                 source: Some(DataSource::Live),
-                jobs: Some(fetched.view.clone()),
-                findings: Some(tagged.findings.clone()),
-                metrics: metrics.clone(),
+                jobs: Some(refreshed.jobs.view),
                 ..RefreshOutcome::default()
             };
-            save_off_ui_task(&mut outcome, move || {
-                let opened = Cache::open(&path).map_err(could_not_write)?;
-                let mut cache = opened.cache;
-                cache.save_jobs_fetch(&fetched).map_err(could_not_write)?;
-                crate::tags::store::save(&cache, &tagged.state)
-                    .and_then(|()| cache.save_findings(&tagged.findings))
-                    .map_err(could_not_write)?;
-                if let Some(metrics) = &metrics {
-                    cache.save_metrics(metrics).map_err(could_not_write)?;
-                }
-                opened.warning.map_or(Ok(()), Err)
-            })
-            .await;
+            if let Some(tagged) = refreshed.tags {
+                next.tags = tagged.state;
+                outcome.findings = Some(tagged.findings);
+            }
+            if let Some(metrics) = refreshed.metrics {
+                tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
+                next.metrics_last = Some(std::time::Instant::now());
+                next.metrics = metrics.view.rows.clone();
+                outcome.metrics = Some(metrics.view);
+            }
+            if let Some(err) = refreshed.store_error {
+                outcome
+                    .errors
+                    .push(format!("could not write the cache: {err}"));
+            }
+            outcome.errors.extend(warning);
+            *lock(&state) = Some(next);
             outcome
         }
         .boxed()
@@ -534,28 +483,5 @@ mod tests {
             metrics_due(RefreshKind::Manual, Some(t0), after(1), every),
             "`r` refreshes everything"
         );
-    }
-
-    #[tokio::test]
-    async fn caching_source_writes_what_it_returns() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("cache.db");
-        let source = CachingSource::new(DemoSource::with_clock(anchor(), later), path.clone());
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let outcome = source.refresh(RefreshKind::Auto, tx).await;
-        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-        let cache = Cache::open(&path).expect("opens").cache;
-        let snapshot = cache.load_snapshot().expect("reads").expect("saved");
-        assert_eq!(
-            snapshot.jobs.rows.len(),
-            outcome.jobs.map_or(0, |j| j.rows.len())
-        );
-        assert_eq!(snapshot.jobs.as_of, later());
-        assert_eq!(
-            snapshot.metrics.rows.len(),
-            outcome.metrics.map_or(0, |m| m.rows.len()),
-            "metrics are cached too"
-        );
-        assert!(!snapshot.metrics.rows.is_empty());
     }
 }

@@ -191,8 +191,8 @@ fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
         spaced >= 6,
         "some keys had several requests to space: {spaced}"
     );
-    // Progress: one line per account-region, counting to 6.
-    assert!(stderr.contains("[6/6]"), "{stderr}");
+    // Progress: one line per listed (account, region, kind), counting to 3 × 2 × 6.
+    assert!(stderr.contains("[listing 36/36]"), "{stderr}");
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn an_unreachable_account_exits_3_and_the_others_are_intact() {
         seeded_index(&seeded)
     );
     assert!(
-        stderr.contains("broken: failed"),
+        stderr.contains("failed: broken:"),
         "progress shows it: {stderr}"
     );
 }
@@ -264,7 +264,7 @@ fn refresh_then_offline_export_prints_the_same_rows() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed: "));
-    assert!(stderr.contains("[6/6]"), "{stderr}");
+    assert!(stderr.contains("[listing 36/36]"), "{stderr}");
 
     let (code, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
         "export",
@@ -376,7 +376,7 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
 }
 
 #[test]
-fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
+fn throttling_is_retried_until_the_deadline_and_past_it_the_scope_keeps_its_last_rows() {
     let mut moto = moto();
     let seeded = moto.seed(&[DEFAULT_ACCOUNT, "222222222222"], &REGIONS, 3);
     let home = tempfile::tempdir().expect("tempdir");
@@ -394,41 +394,11 @@ fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
         }));
     };
 
-    // Retries off (the test setting): one throttled List is an error for that account-region
-    // alone, and its other kinds and every other account-region still load.
-    throttle(&mut moto, 1);
-    let (code, doc, stderr) = run_json(
-        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
-    );
-    assert_eq!(code, 3, "{stderr}");
-    let errors = doc["errors"].as_array().expect("errors");
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!(errors[0]["account"], "second");
-    assert_eq!(errors[0]["region"], "eu-west-1");
-    assert!(
-        errors[0]["message"]
-            .as_str()
-            .expect("message")
-            .contains("throttled"),
-        "{errors:?}"
-    );
-    let rows = index(doc["rows"].as_array().expect("rows"));
-    let expected: BTreeMap<_, _> = seeded_index(&seeded)
-        .into_iter()
-        .filter(|((account, region, kind, _), _)| {
-            !(account == "222222222222" && region == "eu-west-1" && kind == "endpoint")
-        })
-        .collect();
-    assert_eq!(rows, expected);
-
-    // Production retries (the default when AWS_MAX_ATTEMPTS is unset) absorb a short burst
-    // of throttling: the refresh is complete.
-    throttle(&mut moto, 2);
+    // More throttles in a row than the SDK's 4 attempts ever survived: retried, complete.
+    throttle(&mut moto, 5);
     moto.requests();
     let (code, doc, stderr) = run_json(
-        sagescope(home.path(), &moto.endpoint())
-            .env_remove("AWS_MAX_ATTEMPTS")
-            .args(["export", "jobs", "--config", &config]),
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
@@ -440,7 +410,41 @@ fn throttling_past_the_retries_is_an_error_entry_and_within_them_is_absorbed() {
         .iter()
         .filter(|(_, a, r, op)| a == "222222222222" && r == "eu-west-1" && op == "ListEndpoints")
         .count();
-    assert_eq!(endpoint_lists, 3, "two throttled attempts, then success");
+    assert_eq!(endpoint_lists, 6, "five throttled attempts, then success");
+    assert!(stderr.contains("5 throttled and retried"), "{stderr}");
+
+    // Throttled past the refresh deadline: that scope alone is an error, and its rows are the
+    // last good ones, marked stale; every other row is fresh.
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config).expect("config") + "\n[refresh]\ndeadline_seconds = 10\n",
+    )
+    .expect("config");
+    throttle(&mut moto, 1_000_000);
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "second");
+    assert_eq!(errors[0]["region"], "eu-west-1");
+    assert_eq!(errors[0]["kind"], "endpoint");
+    assert_eq!(errors[0]["stale"], true);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("throttled"),
+        "{errors:?}"
+    );
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(index(rows), seeded_index(&seeded), "nothing lost");
+    for r in rows {
+        let in_scope =
+            r["account_name"] == "second" && r["region"] == "eu-west-1" && r["kind"] == "endpoint";
+        assert_eq!(r["stale"], in_scope, "{}", r["name"]);
+    }
 }
 
 #[test]
@@ -1008,10 +1012,21 @@ fn the_tag_cache_makes_the_next_refresh_read_only_what_changed() {
     let stderr = refresh(home.path(), &config);
     let first = tag_requests(&mut moto);
     eprintln!("first refresh, {resources} resources: {first:?}\n{stderr}");
-    // Training jobs come from one Search per account-region that has them (moto answers in
-    // one page; AWS pages by 100); every other resource costs one ListTags. Domains are
-    // listed in each account-region, user profiles only where there is a domain.
-    assert_eq!(first.get("Search"), Some(&2), "{first:?}");
+    // Training jobs (all new, so all wanting details) come with their tags from the Search
+    // pages that fill in their details: 100 per page in each account-region that has them;
+    // every other resource costs one ListTags. Domains are listed in each account-region,
+    // user profiles only where there is a domain.
+    let mut training_per_scope: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in world.iter().filter(|r| r["kind"] == "training") {
+        let scope = (r["account"].to_string(), r["region"].to_string());
+        *training_per_scope.entry(scope).or_default() += 1;
+    }
+    let pages: usize = training_per_scope.values().map(|n| n.div_ceil(100)).sum();
+    assert!(
+        pages >= 3,
+        "the bulk scope needs two pages: {training_per_scope:?}"
+    );
+    assert_eq!(first.get("Search"), Some(&pages), "{first:?}");
     assert_eq!(
         first.get("ListTags"),
         Some(&(resources - training)),
@@ -1248,4 +1263,71 @@ fn a_cloudwatch_failure_is_an_error_entry_and_every_job_still_exports() {
     assert_eq!(low["usd_per_hour"], cents(list_price("ml.p3.2xlarge")));
     let busy = seeded_row(rows, "train-123456789012-us-east-1-002");
     assert_eq!(busy["gpu_util"], 93.0, "the other account's metrics loaded");
+}
+
+/// `(region, instance type)` pairs the bundled price table covers, read from the asset itself.
+fn priced() -> std::collections::BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/prices.csv"))
+        .expect("price table");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
+        .filter_map(|l| {
+            let mut parts = l.split(',');
+            Some((parts.next()?.to_string(), parts.next()?.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_busy_throttled_world_exports_every_row_with_every_detail() {
+    let mut moto = moto();
+    // 3 accounts × 2 regions, 410 resources, 230 training jobs in the first account-region,
+    // failures weeks old; SageMaker's quota of 2 requests/s per key enforced by the world, and
+    // half of the big scope's ListTrainingJobs calls (3 of its 3 pages' 6 attempts) throttled.
+    let accounts = [DEFAULT_ACCOUNT, "222222222222", "333333333333"];
+    let world = moto.scale_world(&accounts, &REGIONS, 410, 230, 7);
+    moto.quota(2.0, Some(2.0));
+    moto.refuse(
+        DEFAULT_ACCOUNT,
+        "us-east-1",
+        "ListTrainingJobs",
+        3,
+        "ThrottlingException",
+    );
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = three_accounts(home.path());
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["errors"], Value::Array(vec![]), "{stderr}");
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(index(rows), seeded_index(&world), "every row");
+    let priced = priced();
+    let (mut failed, mut running) = (0, 0);
+    for seeded in &world {
+        let name = seeded["name"].as_str().expect("name");
+        let got = seeded_row(rows, name);
+        if seeded["status"] == "Failed" {
+            failed += 1;
+            assert_eq!(got["failure_reason"], seeded["failure_reason"], "{name}");
+        }
+        if matches!(seeded["status"].as_str(), Some("InProgress" | "InService")) {
+            running += 1;
+            assert_eq!(got["instance_type"], seeded["instance_type"], "{name}");
+            assert_eq!(got["instance_count"], seeded["instance_count"], "{name}");
+            let key = (
+                seeded["region"].as_str().expect("region").to_string(),
+                seeded["instance_type"].as_str().expect("type").to_string(),
+            );
+            // A tuning job bills through its training jobs, which carry the rate.
+            if priced.contains(&key) && seeded["kind"] != "tuning" {
+                assert!(got["usd_per_hour"].is_number(), "{name}: {got}");
+            }
+        }
+    }
+    assert!(
+        failed > 20 && running > 20,
+        "{failed} failed, {running} running"
+    );
 }

@@ -5,6 +5,8 @@ use sagescope::cache::Cache;
 use sagescope::demo;
 use sagescope::model::{DataSource, FetchError, View};
 
+mod common;
+
 fn anchor() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
         .single()
@@ -20,10 +22,11 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
         account: "ml-prod".into(),
         region: Some("us-west-2".into()),
         message: "AccessDenied".into(),
+        ..Default::default()
     });
     {
         let mut cache = Cache::open(&path).expect("opens").cache;
-        cache.save_snapshot(&world).expect("saves");
+        common::seed_cache(&mut cache, &world);
     }
     let opened = Cache::open(&path).expect("reopens");
     assert!(opened.warning.is_none());
@@ -33,7 +36,15 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
         .expect("reads")
         .expect("a snapshot");
     assert_eq!(back.source, DataSource::Cache);
-    assert_eq!(back.jobs, world.jobs);
+    // Jobs come back scope by scope (account, region, kind), every row intact.
+    assert_eq!(back.jobs.as_of, world.jobs.as_of);
+    assert_eq!(back.jobs.errors, world.jobs.errors);
+    let by_arn = |rows: &[sagescope::model::Job]| {
+        let mut rows = rows.to_vec();
+        rows.sort_by(|a, b| a.arn.cmp(&b.arn));
+        rows
+    };
+    assert_eq!(by_arn(&back.jobs.rows), by_arn(&world.jobs.rows));
     assert_eq!(back.spend, world.spend);
     assert_eq!(back.findings, world.findings);
     assert!(!world.metrics.rows.is_empty());
@@ -44,10 +55,22 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
 fn saving_one_view_keeps_the_others() {
     let mut cache = Cache::in_memory().expect("opens");
     let world = demo::world(anchor());
-    cache.save_snapshot(&world).expect("saves");
+    common::seed_cache(&mut cache, &world);
     let later = anchor() + chrono::Duration::minutes(5);
     let fresh_jobs = View::new(later, world.jobs.rows[..10].to_vec(), Vec::new());
-    cache.save_jobs(&fresh_jobs).expect("saves jobs");
+    let refresh = sagescope::fetch::JobsFetch {
+        view: fresh_jobs.clone(),
+        describes: Default::default(),
+        searched_tags: Default::default(),
+        stats: Default::default(),
+    };
+    cache
+        .save_refresh(&sagescope::cache::RefreshRecord {
+            jobs: &refresh,
+            tags: None,
+            metrics: None,
+        })
+        .expect("saves a jobs-only refresh");
     let back = cache.load_snapshot().expect("reads").expect("a snapshot");
     assert_eq!(back.jobs, fresh_jobs);
     assert_eq!(back.spend, world.spend, "spend untouched by a jobs refresh");

@@ -3,6 +3,8 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
 /// A command isolated from the developer's own config, cache and logs.
 fn sagescope(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
@@ -66,6 +68,7 @@ fn demo_jobs_export_follows_the_contract() {
         "gpu_util",
         "invocations_24h",
         "flags",
+        "stale",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -163,7 +166,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale",
         ),
         (
             "spend",
@@ -261,11 +264,9 @@ fn offline_serves_the_cached_snapshot() {
     let home = tempfile::tempdir().expect("tempdir");
     let path = home.path().join("cache/sagescope/cache.db");
     let world = sagescope::demo::world(chrono::Utc::now());
-    sagescope::cache::Cache::open(&path)
-        .expect("opens")
-        .cache
-        .save_snapshot(&world)
-        .expect("saves");
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    drop(cache);
     let out = sagescope(&home)
         .args(["export", "jobs", "--offline"])
         .output()

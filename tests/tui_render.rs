@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::Duration;
 use common::{anchor, demo_app, press, screen, text, utc};
 use ratatui::style::Color;
-use sagescope::action::{Action, UserAction};
+use sagescope::action::{Action, Command, UserAction};
 use sagescope::app::{App, Mode};
 use sagescope::model::{FetchError, JobStatus, SpendRow};
 use sagescope::source::RefreshOutcome;
@@ -47,6 +47,7 @@ fn hostile_app() -> App {
         account: format!("acct{HOSTILE}"),
         region: Some("us-east-1".into()),
         message: format!("AccessDenied {HOSTILE}"),
+        ..Default::default()
     });
     let day = world
         .spend
@@ -72,8 +73,8 @@ fn hostile_app() -> App {
         .map(|key| format!("{key}{HOSTILE}"))
         .collect();
     let mut app = demo_app(120, 40);
-    app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(world)));
-    app.update(Action::RefreshDone(RefreshOutcome::failed(format!(
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(world)));
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::failed(format!(
         "refresh failed: {HOSTILE}"
     ))));
     app
@@ -102,7 +103,7 @@ fn hostile_text_reaches_no_screen_as_escape_or_bell() {
     for keys in screens {
         for (width, height) in [(120, 40), (80, 24)] {
             let mut app = hostile_app();
-            app.update(Action::Resize { width, height });
+            let _ = app.update(Action::Resize { width, height });
             press(&mut app, keys);
             let terminal = screen(&app, width, height);
             let found = control_characters(&terminal);
@@ -167,7 +168,7 @@ fn no_color_draws_every_screen_without_colour() {
 #[test]
 fn stale_data_is_marked_in_the_status_bar() {
     let mut app = demo_app(120, 40);
-    app.update(Action::Tick(anchor() + Duration::minutes(42)));
+    let _ = app.update(Action::Tick(anchor() + Duration::minutes(42)));
     let shown = text(&screen(&app, 120, 40));
     assert!(shown.contains("as of 14:02, 42 min ago (stale)"), "{shown}");
 }
@@ -221,13 +222,11 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("cache.db");
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    cache
-        .save_snapshot(&sagescope::demo::world(anchor()))
-        .expect("saves");
+    common::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
     let loaded = loaded_with_cache(&path);
     let now = anchor() + Duration::hours(2);
     let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);
-    app.update(Action::Tick(now));
+    let _ = app.update(Action::Tick(now));
     let shown = text(&screen(&app, 120, 40));
     assert!(shown.contains("Jobs 252"), "{shown}");
     assert!(
@@ -244,11 +243,12 @@ fn keys_typed_into_the_filter_are_text_not_commands() {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     let mut app = demo_app(120, 40);
     let key = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut commands = Vec::new();
     for event in [key('/'), key('q'), key('g')] {
         let action = sagescope::tui::to_action(&app, &event).expect("bound or text");
-        app.update(action);
+        commands.extend(app.update(action));
     }
-    assert!(!app.should_quit());
+    assert!(!commands.contains(&Command::Quit), "{commands:?}");
     assert_eq!(app.filter_text(), "qg");
 }
 

@@ -84,7 +84,7 @@ fn filter_being_typed() {
         let mut app = demo_app(width, height);
         press_settled(&mut app, &demo_spend(), &[UserAction::StartFilter]);
         for c in "llm".chars() {
-            app.update(Action::InsertChar(c));
+            let _ = app.update(Action::InsertChar(c));
         }
         insta::assert_snapshot!(
             format!("jobs_filtering_{width}x{height}"),
@@ -167,7 +167,7 @@ fn untagged_detail_of_a_studio_resource_names_whom_to_ask() {
             .map(|f| f.name.clone())
             .expect("the demo has Studio resources with findings");
         for c in name.chars() {
-            app.update(Action::InsertChar(c));
+            let _ = app.update(Action::InsertChar(c));
         }
         press(&mut app, &[UserAction::InputSubmit, UserAction::OpenDetail]);
         insta::assert_snapshot!(

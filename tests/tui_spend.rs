@@ -16,7 +16,7 @@ fn a_key_nobody_activated_shows_where_to_activate_it() {
         config.spend.group_by = "team".into();
         let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc()));
         app.load_snapshot(sagescope::demo::world(anchor()));
-        app.update(Action::Resize { width, height });
+        let _ = app.update(Action::Resize { width, height });
         press_settled(&mut app, &demo_spend(), &[UserAction::ShowSpend]);
         assert_eq!(app.spend.key(), "team");
         let shown = text(&screen(&app, width, height));

@@ -208,7 +208,7 @@ impl FindingsPane {
         let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
         let mut per_key: BTreeMap<&str, usize> = BTreeMap::new();
         let mut w = FindingWidths::default();
-        let width = crate::ui::format::width;
+        let width = crate::sanitize::width;
         for finding in &view.rows {
             *per_account
                 .entry(finding.account_name.as_str())
@@ -225,8 +225,10 @@ impl FindingsPane {
             for key in keys {
                 *per_key.entry(key).or_default() += 1;
             }
-            w.account = w.account.max(crate::ui::text_width(&finding.account_name));
-            w.region = w.region.max(crate::ui::text_width(&finding.region));
+            w.account = w
+                .account
+                .max(crate::sanitize::cell_width(&finding.account_name));
+            w.region = w.region.max(crate::sanitize::cell_width(&finding.region));
             w.problems = w.problems.max(width(&problems_label(finding)));
             w.owner = w.owner.max(width(&owner_label(finding)));
         }

@@ -11,7 +11,7 @@ use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::HealthConfig;
 use crate::metrics::JobMetrics;
-use crate::model::{Job, ResourceKind, StatusPhase, View};
+use crate::model::{Job, ResourceKind, ScopeKey, StatusPhase, View};
 use crate::sanitize;
 
 /// Columns the Jobs pane sorts by, in `s` order.
@@ -160,12 +160,34 @@ impl JobsPane {
 
     pub fn set_view(&mut self, view: View<Job>, now: DateTime<Utc>) {
         self.as_of = Some(view.as_of);
+        {
+            let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+            self.list.set_rows(view.rows, now, as_keep(&keep));
+        }
+        self.rows_changed(now);
+    }
+
+    /// One scope of a running refresh arrived: its rows replace that scope's, the rest stay.
+    /// The pane's age stays that of the last whole refresh until the refresh ends.
+    pub fn merge_scope(&mut self, scope: &ScopeKey, rows: Vec<Job>, now: DateTime<Utc>) {
+        {
+            let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+            self.list
+                .replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
+        }
+        self.as_of.get_or_insert(now);
+        self.rows_changed(now);
+    }
+
+    /// Counts, column widths and health follow the rows; flags may change what `f` shows.
+    fn rows_changed(&mut self, now: DateTime<Utc>) {
+        let rows = self.list.rows();
         let mut counts = JobCounts {
-            total: view.rows.len(),
+            total: rows.len(),
             ..JobCounts::default()
         };
         let (mut account_width, mut region_width) = (0, 0);
-        for job in &view.rows {
+        for job in rows {
             match job.status.phase() {
                 StatusPhase::Running => counts.running += 1,
                 StatusPhase::Pending => counts.pending += 1,
@@ -174,15 +196,16 @@ impl JobsPane {
                 StatusPhase::Done => counts.done += 1,
                 StatusPhase::Unknown => {}
             }
-            account_width = account_width.max(crate::ui::text_width(&job.account_name));
-            region_width = region_width.max(crate::ui::text_width(&job.region));
+            account_width = account_width.max(crate::sanitize::cell_width(&job.account_name));
+            region_width = region_width.max(crate::sanitize::cell_width(&job.region));
         }
         self.counts = counts;
         self.account_width = account_width;
         self.region_width = region_width;
-        self.health.recompute(&view.rows, now);
-        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
-        self.list.set_rows(view.rows, now, as_keep(&keep));
+        self.health.recompute(self.list.rows(), now);
+        if self.flagged_only {
+            self.refilter();
+        }
     }
 
     /// New utilisation arrived: flags are judged again (the rows stay as they are).

@@ -119,7 +119,23 @@ impl<T: Listed> Listing<T> {
 
     /// Replaces the rows (a refresh), keeping sort, filter and the selected row (by key).
     pub fn set_rows(&mut self, rows: Vec<T>, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        self.replace_where(|_| true, rows, now, keep);
+    }
+
+    /// Replaces the rows that match `replace` with `with` (one scope of a refresh arriving),
+    /// keeping sort, filter and the selected row like [`Listing::set_rows`], without copying
+    /// the rows that stay.
+    pub fn replace_where(
+        &mut self,
+        replace: impl Fn(&T) -> bool,
+        with: Vec<T>,
+        now: DateTime<Utc>,
+        keep: Keep<'_, T>,
+    ) {
         let selected_key = self.selected().map(|row| row.key().to_string());
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.retain(|row| !replace(row));
+        rows.extend(with);
         self.search = SearchIndex::build(&rows, T::write_search_text);
         self.rows = rows;
         self.resort(now);

@@ -200,7 +200,6 @@ pub struct App {
     pub viewport: (u16, u16),
     /// Advances on every tick; drives the spinner.
     pub ticks: u64,
-    quit: bool,
 }
 
 impl App {
@@ -238,7 +237,6 @@ impl App {
             empty_note: None,
             viewport: (80, 24),
             ticks: 0,
-            quit: false,
         }
     }
 
@@ -250,11 +248,6 @@ impl App {
     /// Records an error that did not come from a refresh (config warnings, the cache).
     pub fn push_error(&mut self, text: impl Into<String>) {
         self.errors.push(self.now, text);
-    }
-
-    /// Whether `q` or `:q` was pressed.
-    pub fn should_quit(&self) -> bool {
-        self.quit
     }
 
     /// What keys mean right now.
@@ -307,7 +300,9 @@ impl App {
         }
     }
 
-    /// Applies one action and says what the event loop must do.
+    /// Applies one action and says what the event loop must do. Dropping the result would
+    /// silently lose work (a spend load, a refresh, quitting), hence `must_use`.
+    #[must_use = "every Command the App returns must be carried out"]
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::User(user) => {
@@ -336,6 +331,10 @@ impl App {
                     refreshing.progress = Some(progress);
                 }
             }
+            Action::ScopeRows { scope, rows } => {
+                self.jobs.merge_scope(&scope, rows, self.now);
+                self.empty_note = None;
+            }
             Action::RefreshDone(outcome) => {
                 self.refreshing = None;
                 self.apply(outcome);
@@ -354,10 +353,7 @@ impl App {
         use UserAction as U;
         let page = self.page_rows();
         match user {
-            U::Quit => {
-                self.quit = true;
-                return vec![Command::Quit];
-            }
+            U::Quit => return vec![Command::Quit],
             U::NextPane => self.show_pane(self.pane.step(1)),
             U::PrevPane => self.show_pane(self.pane.step(-1)),
             U::ShowJobs => self.show_pane(Pane::Jobs),
@@ -373,6 +369,15 @@ impl App {
             U::OpenDetail => {
                 if self.has_selection() {
                     self.open(Overlay::Detail);
+                    // Details still coming for this row: ask for them first.
+                    if self.pane == Pane::Jobs
+                        && self.refreshing.is_some()
+                        && let Some(job) = self.jobs.list.selected()
+                    {
+                        return vec![Command::Prioritize {
+                            arn: job.arn.clone(),
+                        }];
+                    }
                 }
             }
             U::Back => {

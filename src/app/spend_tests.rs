@@ -20,7 +20,7 @@ fn app(mode: Mode, refresh_blocked: Option<&str>) -> App {
     init.refresh_blocked = refresh_blocked.map(String::from);
     let mut app = App::new(init);
     app.load_snapshot(crate::demo::world(anchor()));
-    app.update(Action::Resize {
+    let _ = app.update(Action::Resize {
         width: 120,
         height: 40,
     });
@@ -57,7 +57,7 @@ fn press(app: &mut App, service: &SpendService, keys: &[U]) -> Vec<SpendRequest>
         for request in loads(&commands) {
             let outcome = run(service, request, app.now);
             asked.push(request.clone());
-            app.update(Action::SpendLoaded(Box::new(outcome)));
+            let _ = app.update(Action::SpendLoaded(Box::new(outcome)));
         }
     }
     asked
@@ -144,7 +144,7 @@ fn an_outcome_the_pane_moved_on_from_is_not_shown() {
     let commands = app.update(Action::User(U::NextGroupKey));
     let second = loads(&commands)[0].clone();
     // The cost-center answer arrives after the user switched to project.
-    app.update(Action::SpendLoaded(Box::new(run(
+    let _ = app.update(Action::SpendLoaded(Box::new(run(
         &service, &first, app.now,
     ))));
     assert!(app.spend.loading, "still waiting for project");
@@ -154,7 +154,7 @@ fn an_outcome_the_pane_moved_on_from_is_not_shown() {
         Some(5),
         "the ledger still counts"
     );
-    app.update(Action::SpendLoaded(Box::new(run(
+    let _ = app.update(Action::SpendLoaded(Box::new(run(
         &service, &second, app.now,
     ))));
     assert!(!app.spend.loading);
@@ -173,7 +173,7 @@ fn the_untagged_line_is_shown_even_at_zero() {
     if let Some(answer) = outcome.answer.as_mut() {
         answer.rows.retain(|r| !r.is_untagged());
     }
-    app.update(Action::SpendLoaded(Box::new(outcome)));
+    let _ = app.update(Action::SpendLoaded(Box::new(outcome)));
     let untagged = app
         .spend
         .lines
@@ -318,10 +318,10 @@ fn spend_ages_against_its_ttl_not_the_jobs_threshold() {
     let (mut app, service) = (app(Mode::Demo, None), service());
     press(&mut app, &service, &[U::ShowSpend]);
     let fetched = app.spend.as_of.expect("answered");
-    app.update(Action::Tick(fetched + Duration::hours(2)));
+    let _ = app.update(Action::Tick(fetched + Duration::hours(2)));
     assert!(!app.is_stale(), "two hours is fresh for billing data");
     // Ticking past the TTL asks again; until the answer is in, the old one is stale.
-    app.update(Action::Tick(fetched + Duration::hours(9)));
+    let _ = app.update(Action::Tick(fetched + Duration::hours(9)));
     assert!(app.is_stale());
 }
 
@@ -332,7 +332,7 @@ fn a_failed_load_keeps_the_rows_and_says_why() {
     let shown = app.spend.lines.rows().len();
     let commands = app.update(Action::User(U::NextGroupKey));
     let request = loads(&commands)[0].clone();
-    app.update(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+    let _ = app.update(Action::SpendLoaded(Box::new(SpendOutcome::failed(
         request,
         "Cost Explorer in `ml-prod`: access denied to ce:GetCostAndUsage",
     ))));

@@ -19,11 +19,11 @@ fn untagged_app() -> App {
     let utc = FixedOffset::east_opt(0).expect("valid offset");
     let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc));
     app.load_snapshot(crate::demo::world(anchor()));
-    app.update(Action::Resize {
+    let _ = app.update(Action::Resize {
         width: 120,
         height: 40,
     });
-    app.update(Action::User(U::ShowUntagged));
+    let _ = app.update(Action::User(U::ShowUntagged));
     app
 }
 
@@ -136,11 +136,11 @@ fn m_keeps_only_resources_missing_a_key_and_composes_with_the_filter() {
     assert!(shown(&app).iter().all(|f| !f.missing.is_empty()));
 
     // The filter narrows within it, and a refresh keeps the toggle.
-    app.update(Action::User(U::StartFilter));
+    let _ = app.update(Action::User(U::StartFilter));
     for c in "ml-prod".chars() {
-        app.update(Action::InsertChar(c));
+        let _ = app.update(Action::InsertChar(c));
     }
-    app.update(Action::User(U::InputSubmit));
+    let _ = app.update(Action::User(U::InputSubmit));
     assert!(
         shown(&app)
             .iter()
@@ -179,11 +179,11 @@ fn x_writes_the_script_for_the_selected_finding_only() {
 #[test]
 fn shift_x_writes_the_script_for_every_finding_shown() {
     let mut app = untagged_app();
-    app.update(Action::User(U::StartFilter));
+    let _ = app.update(Action::User(U::StartFilter));
     for c in "research".chars() {
-        app.update(Action::InsertChar(c));
+        let _ = app.update(Action::InsertChar(c));
     }
-    app.update(Action::User(U::InputSubmit));
+    let _ = app.update(Action::User(U::InputSubmit));
     press(&mut app, &[U::ToggleMissingOnly]);
     let mut expected: Vec<String> = shown(&app).iter().map(|f| f.arn.clone()).collect();
     assert!(expected.len() > 1);
@@ -203,7 +203,7 @@ fn shift_x_writes_the_script_for_every_finding_shown() {
 #[test]
 fn the_written_path_is_shown_and_a_failure_is_logged() {
     let mut app = untagged_app();
-    app.update(Action::FixScriptWritten {
+    let _ = app.update(Action::FixScriptWritten {
         resources: 3,
         written: Ok("/home/me/sagescope-tag-fixes-20261120-140500.sh".into()),
     });
@@ -215,7 +215,7 @@ fn the_written_path_is_shown_and_a_failure_is_logged() {
     );
     assert!(notice.contains("not run"), "{notice}");
 
-    app.update(Action::FixScriptWritten {
+    let _ = app.update(Action::FixScriptWritten {
         resources: 1,
         written: Err("/ro: Read-only file system".into()),
     });
@@ -229,11 +229,11 @@ fn the_written_path_is_shown_and_a_failure_is_logged() {
 #[test]
 fn x_with_nothing_shown_writes_nothing_and_says_so() {
     let mut app = untagged_app();
-    app.update(Action::User(U::StartFilter));
+    let _ = app.update(Action::User(U::StartFilter));
     for c in "no-such-resource".chars() {
-        app.update(Action::InsertChar(c));
+        let _ = app.update(Action::InsertChar(c));
     }
-    app.update(Action::User(U::InputSubmit));
+    let _ = app.update(Action::User(U::InputSubmit));
     assert!(press(&mut app, &[U::WriteFixScriptShown]).is_empty());
     assert!(
         app.notice

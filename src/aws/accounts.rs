@@ -13,6 +13,8 @@ use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sagemaker::config::retry::RetryPartition;
 
+use super::cloudwatch::CloudWatchSource;
+use super::cost_explorer::CostExplorerSource;
 use super::errors::{AccountContext, classify};
 use super::sagemaker::SageMakerSource;
 use crate::config::AccountConfig;
@@ -50,9 +52,7 @@ impl AccountLink for AwsAccount {
     }
 
     fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
-        Some(Arc::new(
-            crate::spend::cost_explorer::CostExplorerSource::new(&self.sdk),
-        ))
+        Some(Arc::new(CostExplorerSource::new(&self.sdk)))
     }
 
     fn metric_source(&self, region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
@@ -61,9 +61,7 @@ impl AccountLink for AwsAccount {
             .to_builder()
             .region(Region::new(region.to_string()))
             .build();
-        Some(Arc::new(crate::metrics::cloudwatch::CloudWatchSource::new(
-            &conf,
-        )))
+        Some(Arc::new(CloudWatchSource::new(&conf)))
     }
 
     fn tag_source(&self, region: &str) -> Option<Arc<dyn TagSource>> {
@@ -82,9 +80,12 @@ impl AwsAccount {
             "sagescope-{}-{}-{region}",
             self.account_id, self.context.name
         ));
+        // One attempt per call: the fetch engine retries throttled calls itself, slowing the
+        // throttled key down first, until its refresh deadline (`crate::fetch` call.rs).
         let conf = aws_sdk_sagemaker::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .retry_partition(partition)
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
         SageMakerSource {
             client: aws_sdk_sagemaker::Client::from_conf(conf),

@@ -1,13 +1,18 @@
-//! The real AWS behind the [`crate::fetch`] traits. Every `aws_sdk_*` type stays inside this
-//! module: summaries and descriptions become domain values at this boundary, and SDK errors
-//! become [`SourceError`]s that name the account and the fix.
+//! The real AWS behind the source traits ([`crate::fetch::source`], [`crate::spend::CostSource`],
+//! [`crate::metrics::MetricSource`]). Every `aws_sdk_*` type stays inside this module:
+//! summaries, descriptions, cost pages and metric series become domain values at this
+//! boundary, and SDK errors become the domain's errors that name the account and the fix.
 //!
 //! - `accounts`: one SDK configuration per account (profiles, SSO, assumed roles,
 //!   `AWS_ENDPOINT_URL`), checked once with `sts:GetCallerIdentity`.
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
+//! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
+//! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
 mod accounts;
+mod cloudwatch;
+mod cost_explorer;
 mod errors;
 mod sagemaker;
 

@@ -315,6 +315,8 @@ impl SageMakerSource {
             .client
             .search()
             .resource(resource)
+            .sort_by("CreationTime")
+            .sort_order(sm::SearchSortOrder::Descending)
             .max_results(PAGE_SIZE)
             .set_next_token(token)
             .send()
@@ -324,19 +326,11 @@ impl SageMakerSource {
             .results()
             .iter()
             .filter_map(|record| match kind {
-                ResourceKind::Training => record
-                    .training_job()
-                    .and_then(|j| searched(j.training_job_name(), j.training_job_arn(), j.tags())),
-                ResourceKind::Tuning => record.hyper_parameter_tuning_job().and_then(|j| {
-                    searched(
-                        j.hyper_parameter_tuning_job_name(),
-                        j.hyper_parameter_tuning_job_arn(),
-                        j.tags(),
-                    )
-                }),
-                _ => record
-                    .endpoint()
-                    .and_then(|e| searched(e.endpoint_name(), e.endpoint_arn(), e.tags())),
+                ResourceKind::Training => record.training_job().and_then(searched_training),
+                ResourceKind::Tuning => record
+                    .hyper_parameter_tuning_job()
+                    .and_then(searched_tuning),
+                _ => record.endpoint().and_then(searched_endpoint),
             })
             .collect();
         Ok(SearchPage {
@@ -593,10 +587,81 @@ fn pairs(tags: &[sm::Tag]) -> impl Iterator<Item = (String, String)> + '_ {
 }
 
 /// A Search result in domain terms; `None` (skipped) without a name to match it by.
-fn searched(name: Option<&str>, arn: Option<&str>, tags: &[sm::Tag]) -> Option<Searched> {
+fn searched(
+    name: Option<&str>,
+    arn: Option<&str>,
+    tags: &[sm::Tag],
+    details: Details,
+    version: Option<(Option<&aws_smithy_types::DateTime>, Option<&str>)>,
+) -> Option<Searched> {
     Some(Searched {
         name: name?.to_string(),
         arn: arn.map(str::to_string),
         tags: pairs(tags).collect::<Tags>(),
+        details,
+        version: version.and_then(|(modified, status)| {
+            Some(crate::fetch::describe_version(
+                time(modified),
+                &JobStatus::new(status?),
+            ))
+        }),
     })
+}
+
+fn searched_training(job: &sm::TrainingJob) -> Option<Searched> {
+    let (instance_type, instance_count) = job
+        .resource_config()
+        .map(training_resources)
+        .unwrap_or_default();
+    searched(
+        job.training_job_name(),
+        job.training_job_arn(),
+        job.tags(),
+        Details {
+            instance_type,
+            instance_count,
+            failure_reason: text(job.failure_reason()),
+            ..Details::default()
+        },
+        Some((
+            job.last_modified_time(),
+            job.training_job_status().map(|s| s.as_str()),
+        )),
+    )
+}
+
+fn searched_tuning(job: &sm::HyperParameterTuningJobSearchEntity) -> Option<Searched> {
+    let (instance_type, instance_count) = job
+        .training_job_definition()
+        .or_else(|| job.training_job_definitions().first())
+        .and_then(|d| d.resource_config())
+        .map(training_resources)
+        .unwrap_or_default();
+    searched(
+        job.hyper_parameter_tuning_job_name(),
+        job.hyper_parameter_tuning_job_arn(),
+        job.tags(),
+        Details {
+            instance_type,
+            instance_count,
+            failure_reason: text(job.failure_reason()),
+            ..Details::default()
+        },
+        Some((
+            job.last_modified_time(),
+            job.hyper_parameter_tuning_job_status().map(|s| s.as_str()),
+        )),
+    )
+}
+
+/// An endpoint record lacks its instance type (that is in the endpoint config), so its
+/// details are never complete: endpoints are described, Search only reads their tags.
+fn searched_endpoint(endpoint: &sm::Endpoint) -> Option<Searched> {
+    searched(
+        endpoint.endpoint_name(),
+        endpoint.endpoint_arn(),
+        endpoint.tags(),
+        Details::default(),
+        None,
+    )
 }

@@ -5,6 +5,7 @@
 
 mod exit;
 mod export;
+mod progress;
 mod refresh;
 mod spend;
 
@@ -14,8 +15,10 @@ use clap::{Args, Parser, Subcommand};
 
 pub use exit::{CliError, Outcome};
 
+use crate::app::Mode;
 use crate::config::{self, Granularity, LoadedConfig};
 use crate::export::{ExportView, Format};
+use crate::tui::TuiError;
 
 /// sagescope shows where your team's SageMaker money and jobs are, across every AWS account
 /// and region you run: live jobs, endpoints and notebooks, spend by cost-allocation tag, and
@@ -126,13 +129,23 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
-fn run_tui(loaded: &LoadedConfig, mode: ModeArgs) -> Result<Outcome, CliError> {
-    crate::tui::run(loaded, mode)
+/// The terminal UI, in the mode the flags ask for; its failures get the CLI's exit codes.
+fn run_tui(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
+    let mode = match (args.demo, args.offline) {
+        (true, _) => Mode::Demo,
+        (_, true) => Mode::Offline,
+        _ => Mode::Live,
+    };
+    match crate::tui::run(loaded, mode) {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(err @ TuiError::NotATerminal) => Err(CliError::Usage(err.to_string())),
+        Err(TuiError::Failed(err)) => Err(CliError::Fatal(err)),
+    }
 }
 
-/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
-pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
-    let path = loaded
+/// Where the cache file is: the config's `[cache] path`, else the platform's cache directory.
+pub(crate) fn cache_path(loaded: &LoadedConfig) -> Result<std::path::PathBuf, CliError> {
+    loaded
         .config
         .cache_path
         .clone()
@@ -141,7 +154,12 @@ pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, C
             CliError::Fatal(anyhow::anyhow!(
                 "no cache directory is known for this platform; set [cache] path in the config"
             ))
-        })?;
+        })
+}
+
+/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
+pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
+    let path = cache_path(loaded)?;
     let opened = crate::cache::Cache::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
     if let Some(warning) = opened.warning {
         eprintln!("warning: {}", crate::sanitize::plain(&warning));

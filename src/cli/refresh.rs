@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::progress::CliProgress;
 use super::spend::{self, SpendOptions};
 use super::{CliError, Outcome};
 use crate::config::LoadedConfig;
-use crate::fetch::{self, JobFetcher, KnownState, Progress};
+use crate::fetch::{self, JobFetcher, KnownState};
 use crate::model::Snapshot;
 use crate::sanitize;
 use crate::spend::{CostAccess, SpendService};
+use crate::store::Store;
 
 pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     let snapshot = fetch_and_store(
@@ -50,31 +52,37 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
 
 /// Fetches jobs with their tags and findings (when `jobs`; `retag` says which cached tags may
 /// be trusted, `export --no-cache` trusts none) and spend (when `spend` is given) live,
-/// progress and costs on stderr, and writes them to the cache. Both share one fetcher, so the spend account is
-/// connected once. Spend within `spend.ttl_hours` comes from the answer cache at no cost.
-/// Views not fetched are empty views of the same age.
+/// progress and costs on stderr, through the same refresh pipeline as the UI, committed to the
+/// cache scope by scope. Both share one fetcher, so the spend account is connected once. Spend
+/// within `spend.ttl_hours` comes from the answer cache at no cost. Views not fetched are empty
+/// views of the same age.
 pub(super) fn fetch_and_store(
     loaded: &LoadedConfig,
     jobs: bool,
     spend: Option<&SpendOptions>,
     retag: fetch::TagRefresh,
 ) -> Result<Snapshot, CliError> {
-    let mut cache = super::open_cache(loaded)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
     let fetcher = Arc::new(JobFetcher::new(&loaded.config));
     let mut snapshot = if jobs {
-        let (jobs, findings, metrics) = fetch_jobs(&runtime, &fetcher, &mut cache, loaded, retag)?;
-        let mut snapshot = fetch::live_snapshot(jobs);
-        snapshot.findings = findings;
-        snapshot.metrics = metrics;
+        let store = open_store(loaded)?;
+        let refreshed = runtime.block_on(refresh_jobs(&fetcher, &store, loaded, retag))?;
+        let mut snapshot = fetch::live_snapshot(refreshed.jobs.view);
+        if let Some(tags) = refreshed.tags {
+            snapshot.findings = tags.findings;
+        }
+        if let Some(metrics) = refreshed.metrics {
+            snapshot.metrics = metrics.view;
+        }
         snapshot
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
     if let Some(options) = spend {
+        let mut cache = super::open_cache(loaded)?;
         let service = SpendService::new(
             &loaded.config,
             super::open_cache(loaded)?,
@@ -95,153 +103,120 @@ pub(super) fn fetch_and_store(
     Ok(snapshot)
 }
 
+/// The cache's one writer, at the path the config names.
+fn open_store(loaded: &LoadedConfig) -> Result<Store, CliError> {
+    let path = super::cache_path(loaded)?;
+    let opened = Store::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
+    if let Some(warning) = opened.warning {
+        eprintln!("warning: {}", sanitize::plain(&warning));
+        tracing::warn!("{warning}");
+    }
+    Ok(opened.store)
+}
+
 /// Jobs, then the tag pass that puts tags on them and computes the findings, then CloudWatch
-/// utilisation of what runs (through the same connected accounts); all saved.
-fn fetch_jobs(
-    runtime: &tokio::runtime::Runtime,
+/// utilisation of what runs: the refresh pipeline, with progress on stderr and one summary
+/// line per phase.
+async fn refresh_jobs(
     fetcher: &JobFetcher,
-    cache: &mut crate::cache::Cache,
+    store: &Store,
     loaded: &LoadedConfig,
     retag: fetch::TagRefresh,
-) -> Result<JobsAndFindings, CliError> {
-    let known = cache.load_known().unwrap_or_else(|err| {
-        // Only a saving is lost: this refresh lists everything.
-        tracing::warn!("cannot read the known state from the cache: {err}");
-        KnownState::default()
-    });
-    let mut fetched = runtime.block_on(fetcher.fetch(&known, &print_progress));
-    let tagged = tag_pass(retag, runtime, fetcher, &mut fetched, cache, loaded);
-    let metrics = runtime.block_on(fetcher.fetch_metrics(
-        &fetched.view.rows,
-        &fetched.describes,
-        &[],
-        Utc::now(),
-    ));
-    cache
-        .save_jobs_fetch(&fetched)
-        .and_then(|()| cache.save_metrics(&metrics.view))
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the refresh")))?;
-    save_tags(cache, &tagged)?;
+) -> Result<crate::refresh::Refreshed, CliError> {
+    let (known, tags) = store
+        .run(|cache| {
+            let known = cache.load_known().unwrap_or_else(|err| {
+                // Only a saving is lost: this refresh lists everything.
+                tracing::warn!("cannot read the known state from the cache: {err}");
+                KnownState::default()
+            });
+            let tags = crate::tags::store::load(cache).unwrap_or_else(|err| {
+                // Only a saving is lost: this refresh reads every resource's tags.
+                tracing::warn!("cannot read the tag cache: {err}");
+                crate::tags::TagState::default()
+            });
+            (known, tags)
+        })
+        .await
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    let progress = CliProgress::new();
+    let refreshed = crate::refresh::run(
+        fetcher,
+        store,
+        crate::refresh::RefreshRequest {
+            known: &known,
+            tags: Some((&tags, &loaded.config.tags, retag)),
+            metrics: Some(&[]),
+        },
+        &|event| progress.event(&event),
+    )
+    .await;
+    progress.finish();
+    if let Some(err) = &refreshed.store_error {
+        return Err(CliError::Fatal(
+            anyhow::anyhow!("{err}").context("cannot save the refresh"),
+        ));
+    }
+    summarize(&refreshed);
+    Ok(refreshed)
+}
 
-    let stats = &fetched.stats;
-    let detail: Vec<String> = stats
-        .requests
-        .iter()
-        .map(|(operation, n)| format!("{operation} {n}"))
-        .collect();
-    let stale = if fetched.view.errors.is_empty() {
+/// One stderr line per phase: what it found and what it cost in requests.
+fn summarize(refreshed: &crate::refresh::Refreshed) {
+    let jobs = &refreshed.jobs;
+    let stale = if jobs.view.errors.is_empty() {
         ""
     } else {
         " (account-regions that failed keep their last known rows)"
     };
     eprintln!(
-        "{} resources{stale}; {} AWS requests ({})",
-        fetched.view.rows.len(),
-        stats.total(),
-        detail.join(", ")
+        "{} resources{stale}; {}",
+        jobs.view.rows.len(),
+        requests(&jobs.stats)
     );
     tracing::info!(
-        rows = fetched.view.rows.len(),
-        errors = fetched.view.errors.len(),
-        requests = stats.total(),
+        rows = jobs.view.rows.len(),
+        errors = jobs.view.errors.len(),
+        requests = jobs.stats.total(),
         "jobs refreshed"
     );
-    eprintln!("{}", metrics.summary());
-    tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
-    Ok((fetched.view, tagged.findings, metrics.view))
+    if let Some(tagged) = &refreshed.tags {
+        eprintln!(
+            "{} tag findings; tags read for {} resources, {} from the cache; {}",
+            tagged.findings.rows.len(),
+            tagged.read,
+            tagged.state.entries.len().saturating_sub(tagged.read),
+            requests(&tagged.stats)
+        );
+        tracing::info!(
+            findings = tagged.findings.rows.len(),
+            read = tagged.read,
+            requests = tagged.stats.total(),
+            "tags refreshed"
+        );
+    }
+    if let Some(metrics) = &refreshed.metrics {
+        eprintln!("{}", metrics.summary());
+        tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
+    }
 }
 
-type JobsAndFindings = (
-    crate::model::View<crate::model::Job>,
-    crate::model::View<crate::model::TagFinding>,
-    crate::model::View<crate::metrics::JobMetrics>,
-);
-
-/// The tag pass after the jobs: tags for what is new, changed or due (the rest from the
-/// cache), findings from the `[tags]` policy, and one stderr line on what it cost.
-fn tag_pass(
-    retag: fetch::TagRefresh,
-    runtime: &tokio::runtime::Runtime,
-    fetcher: &fetch::JobFetcher,
-    fetched: &mut fetch::JobsFetch,
-    cache: &crate::cache::Cache,
-    loaded: &LoadedConfig,
-) -> fetch::TagsFetch {
-    let previous = crate::tags::store::load(cache).unwrap_or_else(|err| {
-        // Only a saving is lost: this refresh reads every resource's tags.
-        tracing::warn!("cannot read the tag cache: {err}");
-        crate::tags::TagState::default()
-    });
-    let tagged = runtime.block_on(fetcher.fetch_tags(
-        &mut fetched.view,
-        &previous,
-        &loaded.config.tags,
-        retag,
-        &print_tag_progress,
-    ));
-    let detail: Vec<String> = tagged
-        .stats
+/// `62 AWS requests (ListTrainingJobs 6, Search 3, ...)`, with throttles when there were any.
+fn requests(stats: &fetch::FetchStats) -> String {
+    let detail: Vec<String> = stats
         .requests
         .iter()
         .map(|(operation, n)| format!("{operation} {n}"))
         .collect();
-    eprintln!(
-        "{} tag findings; tags read for {} resources, {} from the cache; {} AWS requests ({})",
-        tagged.findings.rows.len(),
-        tagged.read,
-        tagged.state.entries.len().saturating_sub(tagged.read),
-        tagged.stats.total(),
+    let throttled: u64 = stats.throttles.values().sum();
+    let throttled = if throttled > 0 {
+        format!(", {throttled} throttled and retried")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} AWS requests ({}){throttled}",
+        stats.total(),
         detail.join(", ")
-    );
-    tracing::info!(
-        findings = tagged.findings.rows.len(),
-        read = tagged.read,
-        requests = tagged.stats.total(),
-        "tags refreshed"
-    );
-    tagged
-}
-
-/// Saves the tag cache and the findings view.
-fn save_tags(cache: &mut crate::cache::Cache, tagged: &fetch::TagsFetch) -> Result<(), CliError> {
-    let fatal = |e| CliError::Fatal(anyhow::Error::new(e).context("cannot save the tag findings"));
-    crate::tags::store::save(cache, &tagged.state).map_err(fatal)?;
-    cache.save_findings(&tagged.findings).map_err(fatal)
-}
-
-/// One stderr line per account-region whose tags were checked: `[tags 3/6] ml-prod
-/// eu-west-1: 12 read`.
-fn print_tag_progress(progress: Progress) {
-    let place = match &progress.region {
-        Some(region) => format!("{} {}", progress.account, region),
-        None => progress.account.clone(),
-    };
-    let outcome = match &progress.error {
-        Some(error) => format!("{} read; {error}", progress.jobs),
-        None => format!("{} read", progress.jobs),
-    };
-    eprintln!(
-        "[tags {}/{}] {}",
-        progress.done,
-        progress.total,
-        sanitize::plain(&format!("{place}: {outcome}"))
-    );
-}
-
-/// One stderr line per finished account-region: `[3/6] ml-prod eu-west-1: 152 resources`.
-fn print_progress(progress: Progress) {
-    let place = match &progress.region {
-        Some(region) => format!("{} {}", progress.account, region),
-        None => progress.account.clone(),
-    };
-    let outcome = match &progress.error {
-        Some(error) => format!("failed: {error}"),
-        None => format!("{} resources", progress.jobs),
-    };
-    eprintln!(
-        "[{}/{}] {}",
-        progress.done,
-        progress.total,
-        sanitize::plain(&format!("{place}: {outcome}"))
-    );
+    )
 }

@@ -125,6 +125,7 @@ pub(super) async fn fetch(
                     account: service.account_name().to_string(),
                     region: None,
                     message: service.describe(&err),
+                    ..Default::default()
                 }],
             ),
             source: if service.is_offline() {

@@ -80,8 +80,9 @@ impl AccountConfig {
 pub struct TagsConfig {
     pub policy: TagPolicy,
     pub ttl_hours: u32,
-    /// Read the tags of many training jobs, tuning jobs and endpoints with one `Search`
-    /// request where that takes fewer requests than `ListTags` per resource.
+    /// Read many training jobs, tuning jobs and endpoints with one `Search` request (their
+    /// details and tags) where that takes fewer requests than one call per resource; `false`
+    /// never calls Search (for roles without `sagemaker:Search`).
     pub search: bool,
 }
 
@@ -153,6 +154,12 @@ pub struct RefreshConfig {
     pub max_concurrency: usize,
     /// Client-side ceiling per account, region and SageMaker operation.
     pub requests_per_second: f64,
+    /// Client-side ceiling per account across every operation and region: many regions and
+    /// kinds at full speed add up, and the account's quotas are shared with its other users.
+    pub account_requests_per_second: f64,
+    /// How long a refresh keeps retrying throttled calls before a scope gives up and keeps
+    /// its last good rows.
+    pub deadline_seconds: u64,
 }
 
 /// Thresholds for the health flags on running resources.
@@ -369,6 +376,14 @@ impl Config {
                     .max_concurrency
                     .map_or(8, |n| usize::try_from(n.0).unwrap_or(8)),
                 requests_per_second: raw.refresh.requests_per_second.map_or(2.0, |r| r.0),
+                account_requests_per_second: raw
+                    .refresh
+                    .account_requests_per_second
+                    .map_or(20.0, |n| n.0 as f64),
+                deadline_seconds: raw
+                    .refresh
+                    .deadline_seconds
+                    .map_or(120, |n| n.0.unsigned_abs()),
             },
             health: HealthConfig {
                 underutilized_pct: raw

@@ -61,6 +61,8 @@ pub(super) struct RawRefresh {
     pub metrics_seconds: Option<Bounded<30, 86_400>>,
     pub max_concurrency: Option<Bounded<1, 64>>,
     pub requests_per_second: Option<Rate>,
+    pub account_requests_per_second: Option<Bounded<1, 200>>,
+    pub deadline_seconds: Option<Bounded<10, 3_600>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,29 +1,32 @@
-//! Which resources to Describe, and the cache that makes sure an unchanged one is described
-//! only once.
+//! Filling in what List summaries lack (instance type and count, failure reason), cheaply and
+//! completely: after the first complete refresh every failed job has its reason and every
+//! running resource its instances, whatever its age.
 //!
-//! List summaries lack the instance type (except notebooks) and, for most kinds, the failure
-//! reason. The Jobs view needs those for what an operator acts on: resources that are running
-//! (they cost money now) and jobs that started or ended in the last day. Older finished jobs
-//! keep whatever their summary says, unless they were described while running: then they are
-//! described once more when they change, to show how they ended. Each refresh describes at most
-//! [`MAX_DESCRIBES_PER_KIND`] resources per kind and account-region, running ones first, so a
-//! first refresh of a busy account stays quick; the cache fills in over the next refreshes.
+//! - What each API already returns is used first: processing and transform summaries carry
+//!   their failure reason, notebook summaries their instance type.
+//! - Training and tuning jobs that need details are read with `Search` when two or more do:
+//!   100 whole records per request, newest first, stopping once every one needed was seen.
+//!   Every record read is kept, so older finished jobs get their details for free.
+//! - The rest is described one by one in priority order: what the user opened (it jumps the
+//!   queue), then running, then failed, then the rest, newest first.
+//! - Every result is cached by ARN with the version it belongs to: an unchanged resource is
+//!   never described twice. Endpoint configs never change, and an endpoint is described again
+//!   only when it changed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::limiter::RateLimiter;
+use super::events::Tracker;
 use super::listing::Scope;
-use super::source::{Details, Listed, SourceError, describe_operation};
-use crate::model::{ResourceKind, StatusPhase};
+use super::source::{Details, Listed, SourceError, TagSource, describe_operation, searchable};
+use crate::model::{ResourceKind, StatusPhase, Tags};
 
-/// Jobs that started or ended within this window count as recent.
+/// Jobs that started or ended within this window are described even when finished well, so
+/// the view shows what they ran on.
 pub const RECENT_HOURS: i64 = 24;
-
-/// At most this many Describe calls per kind, account and region in one refresh.
-pub const MAX_DESCRIBES_PER_KIND: usize = 20;
 
 /// The describe cache: ARN to the details last read, with the version they belong to.
 pub type DescribeCache = HashMap<String, Described>;
@@ -61,78 +64,239 @@ pub(crate) fn version(
 
 /// Whether the view needs what a Describe adds for this resource.
 pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc>) -> bool {
+    let failed_without_reason =
+        item.status.phase() == StatusPhase::Failed && item.failure_reason.is_none();
     match kind {
         // The summary has the instance type; only a failure needs its reason.
-        ResourceKind::Notebook => {
-            item.status.phase() == StatusPhase::Failed && item.failure_reason.is_none()
-        }
+        ResourceKind::Notebook => failed_without_reason,
         // Endpoints bill while they exist; the instance type is only in the endpoint config.
         ResourceKind::Endpoint => true,
+        ResourceKind::Domain | ResourceKind::UserProfile => false,
         _ => {
             let recent = now - chrono::Duration::hours(RECENT_HOURS);
             item.status.is_active()
+                || failed_without_reason
                 || item.created_at >= recent
                 || item.ended_at.is_some_and(|t| t >= recent)
         }
     }
 }
 
-/// Applies cached or freshly described details to listed entries.
-///
-/// Returns the describe cache entries for `items` (old ones reused, new ones read) and the
-/// first error that stopped describing (other than a resource vanishing between List and
-/// Describe, which is simply skipped).
-pub(crate) async fn describe_kind(
-    scope: &Scope<'_>,
-    limiter: &RateLimiter,
-    kind: ResourceKind,
-    items: &mut [Listed],
-    cache: &DescribeCache,
-    now: DateTime<Utc>,
-) -> (Vec<(String, Described)>, Option<SourceError>) {
-    let operation = describe_operation(kind);
-    let mut entries = Vec::new();
-    let mut to_describe: Vec<usize> = Vec::new();
-    for (index, item) in items.iter_mut().enumerate() {
-        let version = version_of(item);
-        match cache.get(&item.arn) {
-            Some(cached) if cached.version == version && !lacks_variants(kind, cached) => {
-                apply(item, cached);
-                entries.push((item.arn.clone(), cached.clone()));
-            }
-            // Described before and changed since (a watched job finished): describe again
-            // so its final state and failure reason show, however old it is.
-            Some(_) => to_describe.push(index),
-            None if wants_details(kind, item, now) => to_describe.push(index),
-            None => {}
-        }
+/// Queue order: what the user opened, then running, then failed, then the rest.
+fn rank(item: &Listed, urgent: &HashSet<String>) -> u8 {
+    if urgent.contains(&item.arn) {
+        0
+    } else if item.status.is_active() {
+        1
+    } else if item.status.phase() == StatusPhase::Failed {
+        2
+    } else {
+        3
     }
-    // Running ones first (they cost money now), then newest first as listed.
-    to_describe.sort_by_key(|&i| !items[i].status.is_active());
-    to_describe.truncate(MAX_DESCRIBES_PER_KIND);
+}
 
-    for index in to_describe {
-        let item = &mut items[index];
-        limiter
-            .acquire(scope.account, scope.region, operation)
-            .await;
-        scope.stats.record(operation);
-        if kind == ResourceKind::Endpoint {
-            scope.stats.record("DescribeEndpointConfig");
+/// What filling in one scope produced.
+#[derive(Debug, Default)]
+pub(crate) struct Filled {
+    /// Describe cache entries for the scope's items (old ones reused, new ones read).
+    pub entries: Vec<(String, Described)>,
+    /// Tags that came with Search records, by ARN: the tag pass need not read them again.
+    pub tags: Vec<(String, Tags)>,
+    /// What stopped the work early, if anything (a resource vanishing between List and
+    /// Describe is not an error: it is skipped).
+    pub error: Option<SourceError>,
+}
+
+/// Where details come from, and what decides their order.
+pub(crate) struct DetailSources<'a> {
+    pub scope: &'a Scope<'a>,
+    /// Search, where the account serves it.
+    pub search: Option<&'a dyn TagSource>,
+    pub cache: &'a DescribeCache,
+    /// ARNs the user opened: described before anything else.
+    pub urgent: &'a Mutex<HashSet<String>>,
+    pub tracker: &'a Tracker<'a>,
+}
+
+impl DetailSources<'_> {
+    fn urgent(&self) -> HashSet<String> {
+        self.urgent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Applies cached details to `items` and reads the missing ones (see the module docs).
+    pub async fn fill(
+        &self,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        now: DateTime<Utc>,
+    ) -> Filled {
+        let mut filled = Filled::default();
+        let mut needed: Vec<usize> = Vec::new();
+        for (index, item) in items.iter_mut().enumerate() {
+            let version = version_of(item);
+            match self.cache.get(&item.arn) {
+                Some(cached) if cached.version == version && !lacks_variants(kind, cached) => {
+                    apply(item, cached);
+                    filled.entries.push((item.arn.clone(), cached.clone()));
+                }
+                // Described before and changed since (a watched job finished): read again so
+                // its final state and failure reason show, however old it is.
+                Some(_) => needed.push(index),
+                None if wants_details(kind, item, now) => needed.push(index),
+                None => {}
+            }
         }
-        match scope.source.describe(kind, &item.name).await {
-            Ok(details) => {
-                let described = merge(kind, item, details);
+        if needed.is_empty() {
+            return filled;
+        }
+        self.tracker.update(|p| p.details += needed.len());
+
+        if needed.len() >= 2
+            && searchable(kind)
+            && kind != ResourceKind::Endpoint
+            && let Some(search) = self.search
+        {
+            match self
+                .search_details(search, kind, items, &needed, &mut filled)
+                .await
+            {
+                Ok(()) => {}
+                Err(err) => {
+                    let left = needed
+                        .iter()
+                        .filter(|&&i| !filled.entries.iter().any(|(arn, _)| *arn == items[i].arn))
+                        .count();
+                    self.tracker.update(|p| p.detailed += left);
+                    filled.error = Some(err);
+                    return filled;
+                }
+            }
+            let done: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
+            needed.retain(|&i| !done.contains(items[i].arn.as_str()));
+        }
+        self.describe_each(kind, items, needed, &mut filled).await;
+        filled
+    }
+
+    /// Reads `Search` pages until every needed item was seen (or the pages end), applying
+    /// every record that matches a listed item. AccessDenied or an unserved Search is not an
+    /// error: the caller describes instead.
+    async fn search_details(
+        &self,
+        search: &dyn TagSource,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        needed: &[usize],
+        filled: &mut Filled,
+    ) -> Result<(), SourceError> {
+        let by_arn: HashMap<String, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.arn.clone(), i))
+            .collect();
+        let by_name: HashMap<String, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.name.clone(), i))
+            .collect();
+        let mut missing: HashSet<usize> = needed.iter().copied().collect();
+        let caller = self.scope.caller();
+        let mut token: Option<String> = None;
+        loop {
+            let page = match caller
+                .call("Search", || search.search(kind, token.clone()))
+                .await
+            {
+                Ok(page) => page,
+                Err(err @ (SourceError::AccessDenied { .. } | SourceError::Other { .. })) => {
+                    tracing::info!(
+                        account = self.scope.account,
+                        region = self.scope.region,
+                        kind = %kind,
+                        "Search unavailable, describing instead: {err}"
+                    );
+                    return Ok(());
+                }
+                Err(err) => return Err(err),
+            };
+            for record in page.items {
+                let Some(&index) = record
+                    .arn
+                    .as_ref()
+                    .and_then(|arn| by_arn.get(arn))
+                    .or_else(|| by_name.get(&record.name))
+                else {
+                    continue;
+                };
+                let item = &mut items[index];
+                let described = merge(kind, item, record.details);
                 apply(item, &described);
-                entries.push((item.arn.clone(), described));
+                filled.entries.retain(|(arn, _)| *arn != item.arn);
+                filled.entries.push((item.arn.clone(), described));
+                filled.tags.push((item.arn.clone(), record.tags));
+                if missing.remove(&index) {
+                    self.tracker.update(|p| p.detailed += 1);
+                }
             }
-            Err(SourceError::Other { message, .. }) => {
-                tracing::debug!(arn = %item.arn, %message, "describe skipped");
+            match page.next_token {
+                Some(next) if !missing.is_empty() && token.as_deref() != Some(next.as_str()) => {
+                    token = Some(next);
+                }
+                _ => return Ok(()),
             }
-            Err(err) => return (entries, Some(err)),
         }
     }
-    (entries, None)
+
+    /// Describes `queue` one by one, the most urgent first (re-checked before every call, so
+    /// a row opened meanwhile goes next).
+    async fn describe_each(
+        &self,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        mut queue: Vec<usize>,
+        filled: &mut Filled,
+    ) {
+        let operation = describe_operation(kind);
+        let caller = self.scope.caller();
+        let source = self.scope.source;
+        while !queue.is_empty() {
+            let urgent = self.urgent();
+            // Stable: ties keep list order, newest first.
+            let next = (0..queue.len())
+                .min_by_key(|&q| (rank(&items[queue[q]], &urgent), q))
+                .unwrap_or(0);
+            let index = queue.remove(next);
+            let item = &mut items[index];
+            let name = item.name.clone();
+            let result = caller
+                .call(operation, || source.describe(kind, &name))
+                .await;
+            if kind == ResourceKind::Endpoint {
+                self.scope.stats.record("DescribeEndpointConfig");
+            }
+            self.tracker.update(|p| p.detailed += 1);
+            match result {
+                Ok(details) => {
+                    let described = merge(kind, item, details);
+                    apply(item, &described);
+                    filled.entries.push((item.arn.clone(), described));
+                }
+                Err(SourceError::Other { message, .. }) => {
+                    tracing::debug!(arn = %item.arn, %message, "describe skipped");
+                }
+                Err(err) => {
+                    // Count what will not be described now, so progress still ends.
+                    let left = queue.len();
+                    self.tracker.update(|p| p.detailed += left);
+                    filled.error = Some(err);
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// The details to keep: what Describe said, falling back to the summary's own fields.
@@ -154,7 +318,7 @@ fn lacks_variants(kind: ResourceKind, cached: &Described) -> bool {
     kind == ResourceKind::Endpoint && cached.variants.is_none()
 }
 
-fn apply(item: &mut Listed, described: &Described) {
+pub(crate) fn apply(item: &mut Listed, described: &Described) {
     if described.instance_type.is_some() {
         item.instance_type = described.instance_type.clone();
     }

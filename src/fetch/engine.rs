@@ -1,68 +1,109 @@
 //! The fan-out: accounts connect side by side, then every account-region runs (at most
-//! `refresh.max_concurrency` at once) with its six kinds listed in parallel, each under its
-//! own rate-limit key.
+//! `refresh.max_concurrency` at once) with its six kinds side by side, each under its own
+//! rate-limit key. Each (account, region, kind) streams: its rows go out the moment its list
+//! is complete, and again once its details are filled in.
 
 use std::collections::HashMap;
 
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
-use super::counter::ProgressCounter;
-use super::describe::{DescribeCache, Described, describe_kind};
+use super::describe::{DescribeCache, DetailSources, Filled};
+use super::events::{EventSink, FetchEvent, ScopeKey, Tracker};
 use super::listing::{Scope, list_kind};
-use super::source::{AccountLink, Listed};
+use super::source::{AccountLink, Listed, SourceError};
 use super::stats::Stats;
-use super::{JobFetcher, JobsFetch, KnownState, Progress, fetch_error, now};
+use super::{JobFetcher, JobsFetch, KnownState, fetch_error, now};
 use crate::config::AccountConfig;
-use crate::model::{FetchError, Job, ResourceKind, View};
+use crate::model::{FetchError, Job, ResourceKind, Tags, View};
 
-/// What one account-region produced.
-struct RegionResult {
+/// What one (account, region, kind) produced.
+#[derive(Default)]
+struct ScopeResult {
+    kind: Option<ResourceKind>,
     rows: Vec<Job>,
-    describes: Vec<(String, Described)>,
-    errors: Vec<FetchError>,
+    describes: Vec<(String, super::Described)>,
+    tags: Vec<(String, Tags)>,
+    error: Option<SourceError>,
+    /// The list failed: `rows` are the last good ones.
+    stale: bool,
+}
+
+/// The errors of one account-region: one per failed kind, or one for the region when every
+/// kind failed the same way (expired credentials, say), so the cause is said once.
+fn region_errors(account: &str, region: &str, scopes: &[ScopeResult]) -> Vec<FetchError> {
+    let failed: Vec<(&ScopeResult, String)> = scopes
+        .iter()
+        .filter_map(|s| s.error.as_ref().map(|e| (s, e.to_string())))
+        .collect();
+    let everywhere = failed.len() == scopes.len()
+        && failed
+            .iter()
+            .all(|(s, m)| *m == failed[0].1 && s.stale == failed[0].0.stale);
+    if everywhere && let Some((first, message)) = failed.first() {
+        return vec![FetchError {
+            stale: first.stale,
+            ..fetch_error(account, Some(region), message.clone())
+        }];
+    }
+    failed
+        .into_iter()
+        .map(|(scope, message)| FetchError {
+            kind: scope.kind,
+            stale: scope.stale,
+            ..fetch_error(account, Some(region), message)
+        })
+        .collect()
 }
 
 struct Run<'a> {
     fetcher: &'a JobFetcher,
     known: &'a KnownState,
-    counter: ProgressCounter<'a>,
+    tracker: Tracker<'a>,
     stats: Stats,
     permits: Semaphore,
+    deadline: tokio::time::Instant,
 }
 
 pub(super) async fn fetch_all(
     fetcher: &JobFetcher,
     known: &KnownState,
-    progress: &(dyn Fn(Progress) + Send + Sync),
+    sink: EventSink<'_>,
 ) -> JobsFetch {
     let as_of = now();
-    let total = fetcher.accounts.iter().map(planned_regions).sum();
+    let scopes = fetcher
+        .accounts
+        .iter()
+        .map(|a| planned_regions(a) * ResourceKind::JOB_KINDS.len())
+        .sum();
     let run = Run {
         fetcher,
         known,
-        counter: ProgressCounter::new(progress, total),
+        tracker: Tracker::new(sink, scopes),
         stats: Stats::default(),
         permits: Semaphore::new(fetcher.max_concurrency),
+        deadline: tokio::time::Instant::now() + fetcher.deadline,
     };
+    run.tracker.update(|_| {});
 
     let per_account = join_all(
         fetcher
             .accounts
             .iter()
-            .enumerate()
-            .map(|(index, account)| fetch_account(&run, index, account)),
+            .map(|account| fetch_account(&run, account)),
     )
     .await;
 
     let mut keyed: Vec<(usize, Job)> = Vec::new();
     let mut describes = DescribeCache::new();
+    let mut searched_tags = HashMap::new();
     let mut errors = Vec::new();
-    for (index, results) in per_account.into_iter().enumerate() {
+    for (index, (results, account_errors)) in per_account.into_iter().enumerate() {
+        errors.extend(account_errors);
         for result in results {
             keyed.extend(result.rows.into_iter().map(|job| (index, job)));
             describes.extend(result.describes);
-            errors.extend(result.errors);
+            searched_tags.extend(result.tags);
         }
     }
     keyed.sort_by(|(ia, a), (ib, b)| {
@@ -76,9 +117,11 @@ pub(super) async fn fetch_all(
     // Keep cache entries only for rows still shown, so the cache never grows without bound.
     let shown: std::collections::HashSet<&str> = rows.iter().map(|j| j.arn.as_str()).collect();
     describes.retain(|arn, _| shown.contains(arn.as_str()));
+    searched_tags.retain(|arn, _| shown.contains(arn.as_str()));
     JobsFetch {
         view: View::new(as_of, rows, errors),
         describes,
+        searched_tags,
         stats: run.stats.snapshot(),
     }
 }
@@ -87,18 +130,24 @@ fn planned_regions(account: &AccountConfig) -> usize {
     account.regions.len().max(1)
 }
 
-async fn fetch_account(run: &Run<'_>, _index: usize, account: &AccountConfig) -> Vec<RegionResult> {
+/// The account's scopes, and its errors (one per account-region, the same cause said once).
+async fn fetch_account(
+    run: &Run<'_>,
+    account: &AccountConfig,
+) -> (Vec<ScopeResult>, Vec<FetchError>) {
     let link = match run.fetcher.link(account, &run.stats).await {
         Ok(link) => link,
         Err(err) => {
-            let message = err.to_string();
-            run.counter.report(
-                &account.name,
-                None,
-                planned_regions(account),
-                0,
-                Some(message.clone()),
-            );
+            let planned = planned_regions(account) * ResourceKind::JOB_KINDS.len();
+            run.tracker.update(|p| p.listed += planned);
+            let error = FetchError {
+                stale: true,
+                ..fetch_error(&account.name, None, err.to_string())
+            };
+            run.tracker.send(FetchEvent::Failed {
+                error: error.clone(),
+                kind: None,
+            });
             // Keep what was known about this account: stale rows beat an empty screen, and
             // the error entry says they are stale.
             let rows = run
@@ -109,31 +158,35 @@ async fn fetch_account(run: &Run<'_>, _index: usize, account: &AccountConfig) ->
                 .filter(|j| account.regions.is_empty() || account.regions.contains(&j.region))
                 .cloned()
                 .collect();
-            return vec![RegionResult {
-                rows,
-                describes: Vec::new(),
-                errors: vec![fetch_error(&account.name, None, message)],
-            }];
+            return (
+                vec![ScopeResult {
+                    rows,
+                    ..ScopeResult::default()
+                }],
+                vec![error],
+            );
         }
     };
     let regions: Vec<String> = link.regions().to_vec();
-    join_all(regions.iter().map(|region| async {
+    // A link may resolve fewer or more regions than planned (none configured: the profile's).
+    let planned = planned_regions(account);
+    if regions.len() != planned {
+        let kinds = ResourceKind::JOB_KINDS.len();
+        run.tracker
+            .update(|p| p.scopes = p.scopes + regions.len() * kinds - planned * kinds);
+    }
+    let per_region = join_all(regions.iter().map(|region| async {
         let _permit = run.permits.acquire().await;
-        let result = fetch_region(run, account, link.as_ref(), region).await;
-        let jobs = result.rows.len();
-        let error = (!result.errors.is_empty()).then(|| {
-            result
-                .errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        });
-        run.counter
-            .report(&account.name, Some(region), 1, jobs, error);
-        result
+        fetch_region(run, account, link.as_ref(), region).await
     }))
-    .await
+    .await;
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for (region, scopes) in regions.iter().zip(per_region) {
+        errors.extend(region_errors(&account.name, region, &scopes));
+        results.extend(scopes);
+    }
+    (results, errors)
 }
 
 async fn fetch_region(
@@ -141,14 +194,20 @@ async fn fetch_region(
     account: &AccountConfig,
     link: &dyn AccountLink,
     region: &str,
-) -> RegionResult {
+) -> Vec<ScopeResult> {
     let source = link.source(region);
+    let search = if run.fetcher.search {
+        link.tag_source(region)
+    } else {
+        None
+    };
     let scope = Scope {
         account: &account.name,
         region,
         source: source.as_ref(),
         limiter: &run.fetcher.limiter,
         stats: &run.stats,
+        deadline: run.deadline,
     };
     let account_id = link.account_id();
     let mut known_by_kind: HashMap<ResourceKind, Vec<&Job>> = HashMap::new();
@@ -158,92 +217,145 @@ async fn fetch_region(
             known_by_kind.entry(job.kind).or_default().push(job);
         }
     }
-    let when = now();
-
-    let kinds = join_all(ResourceKind::JOB_KINDS.iter().map(|&kind| {
-        let known = known_by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
-        let scope = &scope;
-        async move {
-            let result = match list_kind(scope, kind, known).await {
-                Ok(mut listing) => {
-                    let (entries, describe_error) = describe_kind(
-                        scope,
-                        &run.fetcher.limiter,
-                        kind,
-                        &mut listing.fresh,
-                        &run.known.describes,
-                        when,
-                    )
-                    .await;
-                    let known_tags: HashMap<&str, &crate::model::Tags> =
-                        known.iter().map(|j| (j.arn.as_str(), &j.tags)).collect();
-                    let mut rows: Vec<Job> = listing
-                        .fresh
-                        .into_iter()
-                        .map(|item| {
-                            let mut job = to_job(item, kind, account, account_id, region);
-                            // Tags are read on their own schedule; keep the last ones read.
-                            if let Some(tags) = known_tags.get(job.arn.as_str()) {
-                                job.tags = (*tags).clone();
-                            }
-                            job
-                        })
-                        .collect();
-                    rows.extend(listing.carried);
-                    let mut describes = entries;
-                    // Carried rows keep their cache entries.
-                    for job in &rows {
-                        if let Some(entry) = run.known.describes.get(&job.arn)
-                            && !describes.iter().any(|(arn, _)| arn == &job.arn)
-                        {
-                            describes.push((job.arn.clone(), entry.clone()));
-                        }
-                    }
-                    Ok((rows, describes, describe_error))
-                }
-                Err(err) => Err(err),
-            };
-            (kind, known, result)
-        }
-    }))
-    .await;
-
-    let mut out = RegionResult {
-        rows: Vec::new(),
-        describes: Vec::new(),
-        errors: Vec::new(),
+    let details = DetailSources {
+        scope: &scope,
+        search: search.as_deref(),
+        cache: &run.known.describes,
+        urgent: &run.fetcher.urgent,
+        tracker: &run.tracker,
     };
-    let mut messages: Vec<String> = Vec::new();
-    for (kind, known, result) in kinds {
-        match result {
-            Ok((rows, describes, describe_error)) => {
-                out.rows.extend(rows);
-                out.describes.extend(describes);
-                if let Some(err) = describe_error {
-                    messages.push(err.to_string());
-                }
-            }
+    let context = KindContext {
+        run,
+        account,
+        account_id,
+        region,
+        scope: &scope,
+        details: &details,
+    };
+    join_all(ResourceKind::JOB_KINDS.iter().map(|&kind| {
+        let known = known_by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
+        context.fetch_kind(kind, known)
+    }))
+    .await
+}
+
+/// What every kind of one account-region shares.
+struct KindContext<'a> {
+    run: &'a Run<'a>,
+    account: &'a AccountConfig,
+    account_id: &'a str,
+    region: &'a str,
+    scope: &'a Scope<'a>,
+    details: &'a DetailSources<'a>,
+}
+
+impl KindContext<'_> {
+    /// Lists one kind, streams its rows, fills in their details and streams them again.
+    /// A failed list keeps the kind's previous rows (and their cache entries).
+    async fn fetch_kind(&self, kind: ResourceKind, known: &[&Job]) -> ScopeResult {
+        let key = ScopeKey {
+            account: self.account.name.clone(),
+            region: self.region.to_string(),
+            kind,
+        };
+        let listing = list_kind(self.scope, kind, known).await;
+        self.run.tracker.update(|p| p.listed += 1);
+        let mut listing = match listing {
+            Ok(listing) => listing,
             Err(err) => {
-                tracing::warn!(account = %account.name, region, kind = %kind, "{err}");
-                // Keep the previous rows of this kind; the error says they are stale.
-                out.rows.extend(known.iter().map(|j| (*j).clone()));
-                for job in known {
-                    if let Some(entry) = run.known.describes.get(&job.arn) {
-                        out.describes.push((job.arn.clone(), entry.clone()));
-                    }
-                }
-                messages.push(err.to_string());
+                tracing::warn!(account = %self.account.name, region = self.region, kind = %kind, "{err}");
+                self.run.tracker.send(FetchEvent::Failed {
+                    error: FetchError {
+                        kind: Some(kind),
+                        stale: true,
+                        ..fetch_error(&self.account.name, Some(self.region), err.to_string())
+                    },
+                    kind: Some(kind),
+                });
+                return ScopeResult {
+                    kind: Some(kind),
+                    rows: known.iter().map(|j| (*j).clone()).collect(),
+                    describes: self.carried_describes(known.iter().copied()),
+                    tags: Vec::new(),
+                    error: Some(err),
+                    stale: true,
+                };
             }
+        };
+        let known_tags: HashMap<&str, &Tags> =
+            known.iter().map(|j| (j.arn.as_str(), &j.tags)).collect();
+        // First the rows as listed, with whatever details are already cached.
+        let mut first = listing.fresh.clone();
+        for item in &mut first {
+            if let Some(cached) = self.run.known.describes.get(&item.arn)
+                && cached.version == super::describe::version_of(item)
+            {
+                super::describe::apply(item, cached);
+            }
+        }
+        self.run.tracker.send(FetchEvent::Rows {
+            scope: key.clone(),
+            rows: self.rows(kind, first, &listing.carried, &known_tags),
+        });
+
+        let filled: Filled = self.details.fill(kind, &mut listing.fresh, now()).await;
+        let rows = self.rows(kind, listing.fresh, &listing.carried, &known_tags);
+        let mut describes = filled.entries;
+        // Carried rows keep their cache entries.
+        let described: std::collections::HashSet<String> =
+            describes.iter().map(|(arn, _)| arn.clone()).collect();
+        describes
+            .extend(self.carried_describes(rows.iter().filter(|j| !described.contains(&j.arn))));
+        self.run.tracker.send(FetchEvent::Filled {
+            scope: key,
+            rows: rows.clone(),
+            describes: describes.clone(),
+        });
+        ScopeResult {
+            kind: Some(kind),
+            rows,
+            describes,
+            tags: filled.tags,
+            error: filled.error,
+            stale: false,
         }
     }
-    // The same cause (expired credentials, say) fails every kind: report it once.
-    messages.sort();
-    messages.dedup();
-    out.errors = messages
-        .into_iter()
-        .map(|m| fetch_error(&account.name, Some(region), m))
-        .collect();
-    out
+
+    fn rows(
+        &self,
+        kind: ResourceKind,
+        fresh: Vec<Listed>,
+        carried: &[Job],
+        known_tags: &HashMap<&str, &Tags>,
+    ) -> Vec<Job> {
+        let mut rows: Vec<Job> = fresh
+            .into_iter()
+            .map(|item| {
+                let mut job = to_job(item, kind, self.account, self.account_id, self.region);
+                // Tags are read on their own schedule; keep the last ones read.
+                if let Some(tags) = known_tags.get(job.arn.as_str()) {
+                    job.tags = (*tags).clone();
+                }
+                job
+            })
+            .collect();
+        rows.extend(carried.iter().cloned());
+        rows
+    }
+
+    fn carried_describes<'j>(
+        &self,
+        jobs: impl Iterator<Item = &'j Job>,
+    ) -> Vec<(String, super::Described)> {
+        jobs.filter_map(|job| {
+            self.run
+                .known
+                .describes
+                .get(&job.arn)
+                .map(|entry| (job.arn.clone(), entry.clone()))
+        })
+        .collect()
+    }
 }
 
 pub(super) fn to_job(

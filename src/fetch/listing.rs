@@ -18,6 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::call::Caller;
 use super::limiter::RateLimiter;
 use super::source::{JobSource, Listed, SourceError, list_operation};
 use super::stats::Stats;
@@ -32,13 +33,28 @@ pub(crate) struct Listing {
     pub carried: Vec<Job>,
 }
 
-/// Where a listing runs: which account and region, through which source and limiter.
+/// Where a listing runs: which account and region, through which source and limiter, and
+/// until when throttled calls are retried.
 pub(crate) struct Scope<'a> {
     pub account: &'a str,
     pub region: &'a str,
     pub source: &'a dyn JobSource,
     pub limiter: &'a RateLimiter,
     pub stats: &'a Stats,
+    pub deadline: tokio::time::Instant,
+}
+
+impl Scope<'_> {
+    /// The paced, counted, retrying way to send this account-region's requests.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            account: self.account,
+            region: self.region,
+            limiter: self.limiter,
+            stats: self.stats,
+            deadline: self.deadline,
+        }
+    }
 }
 
 /// Whether a status is final: the job will never change again.
@@ -83,13 +99,11 @@ pub(crate) async fn list_kind(
     let mut seen: HashSet<String> = HashSet::new();
     let mut newest_first = true;
     let mut token: Option<String> = None;
+    let caller = scope.caller();
     loop {
-        scope
-            .limiter
-            .acquire(scope.account, scope.region, operation)
-            .await;
-        scope.stats.record(operation);
-        let page = scope.source.list(kind, token.clone()).await?;
+        let page = caller
+            .call(operation, || scope.source.list(kind, token.clone()))
+            .await?;
         for item in page.items {
             if let Some(previous) = fresh.last()
                 && item.created_at > previous.created_at

@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 
 use super::describe::DescribeCache;
 use super::{JobFetcher, fetch_error};
-use crate::metrics::cloudwatch::Usage;
+use crate::metrics::Usage;
 use crate::metrics::query::USD_PER_METRIC_REQUESTED;
 use crate::metrics::{JobMetrics, MetricSource, MetricTarget};
 use crate::model::{FetchError, Job, ResourceKind, View};

@@ -14,9 +14,11 @@
 //! Spend gets its own source next to [`JobSource`]; [`live_snapshot`] is where its view joins
 //! the jobs view (the findings join from [`TagsFetch`]).
 
+mod call;
 mod counter;
 mod describe;
 mod engine;
+pub mod events;
 pub mod limiter;
 mod listing;
 mod metrics;
@@ -24,7 +26,7 @@ pub mod source;
 mod stats;
 mod tags;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
@@ -32,7 +34,8 @@ use chrono::Utc;
 use crate::config::{AccountConfig, Config};
 use crate::model::{DataSource, FetchError, Job, Snapshot, View};
 
-pub use describe::{DescribeCache, Described, MAX_DESCRIBES_PER_KIND, RECENT_HOURS};
+pub use describe::{DescribeCache, Described, RECENT_HOURS};
+pub use events::{EngineProgress, EventSink, FetchEvent, ScopeKey};
 pub use limiter::RateLimiter;
 pub use metrics::MetricsFetch;
 pub use source::{
@@ -79,6 +82,9 @@ pub struct JobsFetch {
     pub view: View<Job>,
     /// Describe results for the rows of `view`, to hand back in the next [`KnownState`].
     pub describes: DescribeCache,
+    /// Tags that came with Search records while filling in details, by ARN: read just now,
+    /// so the tag pass need not read them again.
+    pub searched_tags: HashMap<String, crate::model::Tags>,
     /// AWS requests made (SageMaker and STS), by operation.
     pub stats: FetchStats,
 }
@@ -103,6 +109,12 @@ pub struct JobFetcher {
     max_concurrency: usize,
     connector: Arc<dyn Connector>,
     limiter: Arc<RateLimiter>,
+    /// How long one refresh retries throttled calls.
+    deadline: std::time::Duration,
+    /// ARNs the user opened while details were still coming: described first.
+    urgent: Mutex<HashSet<String>>,
+    /// `tags.search`: whether `Search` may be called at all (for details as for tags).
+    search: bool,
     links: Mutex<HashMap<String, Arc<dyn AccountLink>>>,
     /// CloudWatch per (account name, region), made on first use (see `metrics.rs`).
     metric_sources: Mutex<HashMap<(String, String), Arc<dyn crate::metrics::MetricSource>>>,
@@ -121,21 +133,32 @@ impl JobFetcher {
             accounts: config.accounts.clone(),
             max_concurrency: config.refresh.max_concurrency.max(1),
             connector,
-            limiter: Arc::new(RateLimiter::new(config.refresh.requests_per_second)),
+            limiter: Arc::new(RateLimiter::with_account_cap(
+                config.refresh.requests_per_second,
+                config.refresh.account_requests_per_second,
+            )),
+            deadline: std::time::Duration::from_secs(config.refresh.deadline_seconds.max(1)),
+            urgent: Mutex::new(HashSet::new()),
+            search: config.tags.search,
             links: Mutex::new(HashMap::new()),
             metric_sources: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Refreshes the jobs view once. Never fails as a whole: each account or region that
-    /// fails is listed in the view's `errors`, and `progress` hears about every
-    /// account-region as it finishes (from whichever task finished it).
-    pub async fn fetch(
-        &self,
-        known: &KnownState,
-        progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> JobsFetch {
-        engine::fetch_all(self, known, progress).await
+    /// Refreshes the jobs view once. Never fails as a whole: each account, region or kind
+    /// that fails keeps its previous rows and is listed in the view's `errors`. `sink` hears
+    /// each (account, region, kind) as soon as it is listed and again once its details are
+    /// in, and every move of the progress counters (from whichever task made it).
+    pub async fn fetch(&self, known: &KnownState, sink: EventSink<'_>) -> JobsFetch {
+        engine::fetch_all(self, known, sink).await
+    }
+
+    /// The user opened this resource: if its details are still to come, read them next.
+    pub fn prioritize(&self, arn: &str) {
+        self.urgent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(arn.to_string());
     }
 
     /// The account's link, connecting (and remembering it) on first use.
@@ -196,20 +219,6 @@ impl JobFetcher {
     }
 }
 
-/// The library entry point for a one-off jobs refresh (the CLI's `refresh` and `export`, and
-/// the TUI's background task until it keeps its own [`JobFetcher`]).
-///
-/// `known` is the previous state (e.g. [`crate::cache::Cache::load_known`]); pass
-/// `KnownState::default()` to list everything. Save the result with
-/// [`crate::cache::Cache::save_jobs_fetch`] so the next refresh is cheap.
-pub async fn fetch_jobs(
-    config: &Config,
-    known: &KnownState,
-    progress: impl Fn(Progress) + Send + Sync,
-) -> JobsFetch {
-    JobFetcher::new(config).fetch(known, &progress).await
-}
-
 /// A live snapshot: fresh jobs; spend and tag findings are empty views of the same age until
 /// their sources exist (they will be fetched here, each with its own `as_of` and errors).
 pub fn live_snapshot(jobs: View<Job>) -> Snapshot {
@@ -229,6 +238,7 @@ fn fetch_error(account: &str, region: Option<&str>, message: String) -> FetchErr
         account: account.to_string(),
         region: region.map(str::to_string),
         message,
+        ..FetchError::default()
     }
 }
 

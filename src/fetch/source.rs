@@ -146,13 +146,19 @@ pub struct TagPage {
     pub next_token: Option<String>,
 }
 
-/// One resource found by `Search`, with every tag it carries.
+/// One resource found by `Search`: the whole record, so one page of 100 stands in for 100
+/// Describe and 100 ListTags calls.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Searched {
     /// The resource's name (Search results always carry it; the ARN not always, e.g. moto).
     pub name: String,
     pub arn: Option<String>,
     pub tags: Tags,
+    /// What a Describe would add (instance type and count, failure reason), as of `version`.
+    pub details: Details,
+    /// The record's `LastModifiedTime|Status`, to know whether `details` are current for a
+    /// listed entry ([`crate::fetch::describe_version`]); `None` when the record lacks them.
+    pub version: Option<String>,
 }
 
 /// One page of `Search`.
@@ -178,8 +184,9 @@ pub trait TagSource: Send + Sync {
         next_token: Option<String>,
     ) -> BoxFuture<'a, Result<TagPage, SourceError>>;
 
-    /// One page (up to 100 resources) of `Search` over `kind`. Only kinds for which
-    /// [`searchable`] is true may be asked; others answer an empty last page.
+    /// One page (up to 100 resources) of `Search` over `kind`, newest first
+    /// (`SortBy=CreationTime`, descending). Only kinds for which [`searchable`] is true may be
+    /// asked; others answer an empty last page.
     fn search(
         &self,
         kind: ResourceKind,

@@ -8,6 +8,8 @@ use std::sync::Mutex;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchStats {
     pub requests: BTreeMap<String, u64>,
+    /// Of those, requests AWS answered with a throttling error (each was retried).
+    pub throttles: BTreeMap<String, u64>,
 }
 
 impl FetchStats {
@@ -28,7 +30,7 @@ impl FetchStats {
 
 /// The shared counter the engine records into while tasks run side by side.
 #[derive(Debug, Default)]
-pub(crate) struct Stats(Mutex<BTreeMap<String, u64>>);
+pub(crate) struct Stats(Mutex<FetchStats>);
 
 impl Stats {
     pub fn record(&self, operation: &str) {
@@ -36,20 +38,29 @@ impl Stats {
     }
 
     pub fn record_n(&self, operation: &str, n: u64) {
-        let mut map = self
-            .0
+        *self
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *map.entry(operation.to_string()).or_default() += n;
+            .requests
+            .entry(operation.to_string())
+            .or_default() += n;
+    }
+
+    /// A request of `operation` (already recorded) was throttled.
+    pub fn record_throttle(&self, operation: &str) {
+        *self
+            .lock()
+            .throttles
+            .entry(operation.to_string())
+            .or_default() += 1;
     }
 
     pub fn snapshot(&self) -> FetchStats {
-        FetchStats {
-            requests: self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
-        }
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FetchStats> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -81,6 +81,10 @@ struct Run<'a> {
     counter: ProgressCounter<'a>,
     stats: Stats,
     permits: Semaphore,
+    /// Throttled calls are retried until then.
+    deadline: tokio::time::Instant,
+    /// Tags read just now with Search records while filling in details.
+    searched: &'a HashMap<String, Tags>,
 }
 
 impl Run<'_> {
@@ -124,6 +128,7 @@ impl JobFetcher {
         previous: &TagState,
         settings: &TagsConfig,
         refresh: TagRefresh,
+        searched: &HashMap<String, Tags>,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> TagsFetch {
         let when = now();
@@ -140,6 +145,8 @@ impl JobFetcher {
             ),
             stats: Stats::default(),
             permits: Semaphore::new(self.max_concurrency),
+            deadline: tokio::time::Instant::now() + self.deadline,
+            searched,
         };
         let per_account = join_all(self.accounts.iter().map(|account| {
             // The jobs fetch just failed to connect this account: trying again would only
@@ -290,6 +297,7 @@ async fn region_tags(
         source: source.as_ref(),
         limiter: &run.fetcher.limiter,
         stats: &run.stats,
+        deadline: run.deadline,
     };
     match list_studio(&scope, account, account_id, region).await {
         Ok(studio) => out.studio = studio,
@@ -311,6 +319,12 @@ async fn region_tags(
     let mut entries: HashMap<String, TagEntry> = HashMap::new();
     let mut due: Vec<&Job> = Vec::new();
     for job in &resources {
+        if let Some(tags) = run.searched.get(&job.arn) {
+            // Read a moment ago with the job's whole Search record: as fresh as it gets.
+            entries.insert(job.arn.clone(), run.entry(job, tags.clone()));
+            out.read += 1;
+            continue;
+        }
         match run.fresh(job) {
             Some(entry) => {
                 entries.insert(job.arn.clone(), entry.clone());
@@ -328,7 +342,7 @@ async fn region_tags(
                 source: tags.as_ref(),
             };
             let (read, stopped) = reader.read(&resources, &due).await;
-            out.read = due.iter().filter(|j| read.contains_key(&j.arn)).count();
+            out.read += due.iter().filter(|j| read.contains_key(&j.arn)).count();
             // Search may also have refreshed resources that were not due: keep those too.
             entries.extend(read);
             stopped
@@ -416,6 +430,16 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    fn caller(&self) -> super::call::Caller<'_> {
+        super::call::Caller {
+            account: self.account,
+            region: self.region,
+            limiter: &self.run.fetcher.limiter,
+            stats: &self.run.stats,
+            deadline: self.run.deadline,
+        }
+    }
+
     /// Reads the tags of `due` (some of `resources`): by Search where that takes fewer
     /// requests, by ListTags for the rest. Returns what was read and, if reading had to stop,
     /// why (already phrased for the user).
@@ -476,14 +500,11 @@ impl Reader<'_> {
     async fn list_tags(&self, arn: &str) -> Result<Tags, SourceError> {
         let mut tags = Tags::new();
         let mut token: Option<String> = None;
+        let caller = self.caller();
         loop {
-            self.run
-                .fetcher
-                .limiter
-                .acquire(self.account, self.region, "ListTags")
-                .await;
-            self.run.stats.record("ListTags");
-            let page = self.source.list_tags(arn, token.clone()).await?;
+            let page = caller
+                .call("ListTags", || self.source.list_tags(arn, token.clone()))
+                .await?;
             tags.extend(page.tags);
             match page.next_token {
                 Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
@@ -509,14 +530,12 @@ impl Reader<'_> {
         let by_name: HashMap<&str, &Job> = of_kind.iter().map(|j| (j.name.as_str(), *j)).collect();
         let mut found = HashMap::new();
         let mut token: Option<String> = None;
+        let caller = self.caller();
         loop {
-            self.run
-                .fetcher
-                .limiter
-                .acquire(self.account, self.region, "Search")
-                .await;
-            self.run.stats.record("Search");
-            let page = match self.source.search(kind, token.clone()).await {
+            let page = match caller
+                .call("Search", || self.source.search(kind, token.clone()))
+                .await
+            {
                 Ok(page) => page,
                 Err(err @ (SourceError::AccessDenied { .. } | SourceError::Other { .. })) => {
                     return Err(Fallback::ListTags(err));

@@ -180,6 +180,8 @@ impl TagSource for Source {
                     // Like moto for some kinds: no ARN, so results match by name.
                     arn: (kind != ResourceKind::Endpoint).then(|| arn.clone()),
                     tags: tags.get(arn).cloned().unwrap_or_default(),
+                    details: Details::default(),
+                    version: None,
                 })
                 .collect();
             Ok(SearchPage {
@@ -357,7 +359,14 @@ fn fetcher(world: &Arc<World>, names: &[&str]) -> JobFetcher {
 
 async fn pass(fetcher: &JobFetcher, jobs: &mut View<Job>, previous: &TagState) -> TagsFetch {
     fetcher
-        .fetch_tags(jobs, previous, &settings(), TagRefresh::Cached, &|_| {})
+        .fetch_tags(
+            jobs,
+            previous,
+            &settings(),
+            TagRefresh::Cached,
+            &HashMap::new(),
+            &|_| {},
+        )
         .await
 }
 
@@ -542,6 +551,7 @@ async fn a_search_that_is_denied_falls_back_to_listtags_and_search_can_be_turned
             &TagState::default(),
             &off,
             TagRefresh::Cached,
+            &HashMap::new(),
             &|_| {},
         )
         .await;
@@ -609,7 +619,8 @@ async fn studio_user_profiles_are_listed_only_where_there_is_a_domain_and_checke
     assert_eq!(fetched.state.studio.len(), 2);
 }
 
-#[tokio::test]
+// Paused time: the throttled account is retried until the refresh deadline (virtual minutes).
+#[tokio::test(start_paused = true)]
 async fn failures_stay_in_their_account_and_keep_the_last_known_tags() {
     let (world, mut jobs) = world(
         2,
@@ -697,6 +708,7 @@ async fn a_manual_refresh_rereads_the_findings_and_no_cache_rereads_everything()
             &cached.state,
             &settings(),
             TagRefresh::Findings,
+            &HashMap::new(),
             &|_| {},
         )
         .await;
@@ -713,6 +725,7 @@ async fn a_manual_refresh_rereads_the_findings_and_no_cache_rereads_everything()
             &rechecked.state,
             &settings(),
             TagRefresh::All,
+            &HashMap::new(),
             &|_| {},
         )
         .await;

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 
 use super::*;
 use crate::config::{AccountConfig, Config};
-use crate::model::{JobStatus, ResourceKind};
+use crate::model::{Job, JobStatus, ResourceKind};
 
 type Key = (String, String, ResourceKind);
 
@@ -24,6 +24,8 @@ struct World {
     broken: Vec<String>,
     /// Kinds whose List fails with AccessDenied.
     denied: Vec<ResourceKind>,
+    /// This many List calls are throttled before any succeeds.
+    throttle_lists: Mutex<u32>,
 }
 
 impl World {
@@ -74,6 +76,15 @@ impl JobSource for Source {
                 source::list_operation(kind),
                 self.account
             ));
+            {
+                let mut left = self.world.throttle_lists.lock().expect("lock");
+                if *left > 0 {
+                    *left -= 1;
+                    return Err(SourceError::Throttled {
+                        operation: source::list_operation(kind),
+                    });
+                }
+            }
             if self.world.denied.contains(&kind) {
                 return Err(SourceError::AccessDenied {
                     operation: source::list_operation(kind),
@@ -419,60 +430,180 @@ async fn old_finished_jobs_are_not_described() {
     assert!(fetched.view.rows.iter().all(|j| j.instance_type.is_none()));
 }
 
-#[tokio::test]
-async fn describes_per_kind_are_capped_per_refresh() {
-    let world = Arc::new(World::default());
-    for i in 0..30 {
+/// Weeks-old jobs: 8 running, 4 failed (no reason in their summaries), 6 completed, listed
+/// newest first in that mix.
+fn seed_old_mix(world: &World) {
+    for i in 0..18 {
+        let status = match i % 3 {
+            0 if i < 12 => "Failed",
+            _ if i < 12 => "InProgress",
+            _ => "Completed",
+        };
         world.add(
             "main",
             "us-east-1",
             ResourceKind::Training,
-            job(&format!("run-{i:02}"), i, "InProgress"),
+            job(&format!("run-{i:02}"), i, status),
         );
     }
-    let fetcher = fetcher(&world, &["main"]);
-    let first = run(&fetcher, &KnownState::default()).await;
-    assert_eq!(
-        count(&world.take_calls(), "DescribeTrainingJob"),
-        MAX_DESCRIBES_PER_KIND
-    );
-    run(&fetcher, &first.known_state()).await;
-    assert_eq!(
-        count(&world.take_calls(), "DescribeTrainingJob"),
-        30 - MAX_DESCRIBES_PER_KIND,
-        "the rest next time"
-    );
+}
+
+fn described_names(calls: &[String]) -> Vec<String> {
+    calls
+        .iter()
+        .filter_map(|c| c.strip_prefix("DescribeTrainingJob "))
+        .map(str::to_string)
+        .collect()
 }
 
 #[tokio::test]
-async fn one_broken_account_is_an_error_entry_and_the_others_still_load() {
+async fn every_running_and_failed_job_gets_its_details_in_one_refresh_running_first() {
+    let world = Arc::new(World::default());
+    seed_old_mix(&world);
+    let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    let described = described_names(&world.take_calls());
+    // No cap, whatever their age: all 8 running and 4 failed; none of the completed ones.
+    assert_eq!(described.len(), 12, "{described:?}");
+    let status_of = |name: &str| {
+        fetched
+            .view
+            .rows
+            .iter()
+            .find(|j| j.name == name)
+            .map(|j| j.status.as_str().to_string())
+            .expect("listed")
+    };
+    let order: Vec<String> = described.iter().map(|n| status_of(n)).collect();
+    assert_eq!(
+        order,
+        [
+            vec!["InProgress".to_string(); 8],
+            vec!["Failed".to_string(); 4]
+        ]
+        .concat(),
+        "running before failed: {described:?}"
+    );
+    for job in &fetched.view.rows {
+        match job.status.as_str() {
+            "Failed" => assert_eq!(
+                job.failure_reason.as_deref(),
+                Some(format!("reason of {}", job.name).as_str())
+            ),
+            "InProgress" => assert!(job.instance_type.is_some(), "{}", job.name),
+            _ => assert!(job.instance_type.is_none(), "{}", job.name),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_opened_row_jumps_the_describe_queue() {
+    let world = Arc::new(World::default());
+    seed_old_mix(&world);
+    let fetcher = fetcher(&world, &["main"]);
+    // The oldest failed job would be described last of all.
+    fetcher.prioritize("arn:aws:sagemaker:r:a:training-job/run-00");
+    run(&fetcher, &KnownState::default()).await;
+    let described = described_names(&world.take_calls());
+    assert_eq!(described.first().map(String::as_str), Some("run-00"));
+    assert_eq!(described.len(), 12);
+}
+
+#[tokio::test]
+async fn a_scope_streams_its_rows_before_their_details() {
+    let world = Arc::new(World::default());
+    seed_old_mix(&world);
+    let events = Mutex::new(Vec::new());
+    let fetched = fetcher(&world, &["main"])
+        .fetch(&KnownState::default(), &|e| {
+            events.lock().expect("lock").push(e)
+        })
+        .await;
+    let events = events.into_inner().expect("lock");
+    let training = |e: &FetchEvent| match e {
+        FetchEvent::Rows { scope, .. } | FetchEvent::Filled { scope, .. } => {
+            scope.kind == ResourceKind::Training && scope.region == "us-east-1"
+        }
+        _ => false,
+    };
+    let scope_events: Vec<&FetchEvent> = events.iter().filter(|e| training(e)).collect();
+    assert_eq!(scope_events.len(), 2, "listed, then filled in");
+    let FetchEvent::Rows { rows: listed, .. } = scope_events[0] else {
+        panic!("rows come first: {:?}", scope_events[0]);
+    };
+    assert_eq!(listed.len(), 18, "every row at once");
+    assert!(
+        listed
+            .iter()
+            .all(|j| j.instance_type.is_none() && j.failure_reason.is_none()),
+        "before any Describe"
+    );
+    let FetchEvent::Filled {
+        rows: filled,
+        describes,
+        ..
+    } = scope_events[1]
+    else {
+        panic!("then the filled rows: {:?}", scope_events[1]);
+    };
+    assert_eq!(describes.len(), 12);
+    let mut filled = filled.clone();
+    filled.sort_by_key(|j| std::cmp::Reverse(j.created_at));
+    let final_rows: Vec<&Job> = fetched
+        .view
+        .rows
+        .iter()
+        .filter(|j| j.region == "us-east-1" && j.kind == ResourceKind::Training)
+        .collect();
+    assert_eq!(filled.iter().collect::<Vec<_>>(), final_rows);
+    // The counters end with every scope listed and every detail in.
+    let last = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            FetchEvent::Progress(p) => Some(*p),
+            _ => None,
+        })
+        .expect("progress reported");
+    assert_eq!((last.listed, last.scopes), (12, 12), "2 regions × 6 kinds");
+    assert_eq!((last.detailed, last.details), (12, 12));
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_lists_are_retried_until_they_pass_and_nothing_is_lost() {
     let world = Arc::new(World {
-        broken: vec!["second".into()],
+        throttle_lists: Mutex::new(9),
         ..World::default()
     });
     seed_training(&world, 3);
-    let seen = Mutex::new(Vec::new());
-    let fetched = fetcher(&world, &["main", "second"])
-        .fetch(&KnownState::default(), &|p| {
-            seen.lock().expect("lock").push(p)
-        })
-        .await;
+    let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    assert!(fetched.view.errors.is_empty(), "{:?}", fetched.view.errors);
     assert_eq!(fetched.view.rows.len(), 3);
-    assert_eq!(fetched.view.errors.len(), 1);
-    assert_eq!(fetched.view.errors[0].account, "second");
-    assert_eq!(fetched.view.errors[0].region, None);
-    assert!(fetched.view.errors[0].message.contains("credentials"));
-    let progress = seen.into_inner().expect("lock");
-    assert_eq!(progress.iter().map(|p| p.total).max(), Some(4));
     assert_eq!(
-        progress.iter().map(|p| p.done).max(),
-        Some(4),
-        "the broken account counts as done"
+        fetched.stats.throttles.values().sum::<u64>(),
+        9,
+        "every throttle retried: {:?}",
+        fetched.stats
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_past_the_deadline_keeps_the_last_rows_of_that_scope() {
+    let world = Arc::new(World::default());
+    seed_training(&world, 3);
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    *world.throttle_lists.lock().expect("lock") = u32::MAX;
+    let second = run(&fetcher, &first.known_state()).await;
+    assert_eq!(second.view.rows, first.view.rows, "stale rows kept");
+    assert!(!second.view.errors.is_empty());
     assert!(
-        progress
+        second
+            .view
+            .errors
             .iter()
-            .any(|p| p.account == "second" && p.error.is_some())
+            .all(|e| e.message.contains("throttled")),
+        "{:?}",
+        second.view.errors
     );
 }
 

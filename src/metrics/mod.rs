@@ -2,10 +2,9 @@
 //! that come back.
 //!
 //! The rest of sagescope sees only the types in this file and the [`MetricSource`] trait:
-//! the CloudWatch implementation keeps its SDK types inside `cloudwatch.rs`, tests inject
-//! fakes, and `--demo` uses [`demo::synthesize`].
+//! the CloudWatch implementation lives behind the AWS boundary (`crate::aws`) with its SDK
+//! types, tests inject fakes, and `--demo` uses [`demo::synthesize`].
 
-pub mod cloudwatch;
 pub mod demo;
 pub mod query;
 
@@ -16,8 +15,6 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Job, ResourceKind, StatusPhase};
-
-pub use cloudwatch::CloudWatchSource;
 
 /// One data point: when, and the value CloudWatch reported for the period starting then.
 pub type Point = (DateTime<Utc>, f64);
@@ -203,6 +200,17 @@ pub enum MetricsError {
     Request(String),
 }
 
+/// What a source has asked CloudWatch for since it was made: a plain count, so the fetcher
+/// can price a refresh without knowing which source it talked to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// `GetMetricData` calls, pages included.
+    pub requests: u64,
+    /// Metrics requested, summed over calls: what CloudWatch bills
+    /// (see [`query::USD_PER_METRIC_REQUESTED`]).
+    pub metrics: u64,
+}
+
 /// Where metrics come from: CloudWatch in one account and region, a fake in tests.
 ///
 /// Object-safe so the fetcher can hold `Arc<dyn MetricSource>` per account-region.
@@ -217,8 +225,8 @@ pub trait MetricSource: Send + Sync {
 
     /// What this source has asked CloudWatch for since it was made, so a refresh can say
     /// what it cost. Fakes that call nothing keep the default.
-    fn usage(&self) -> cloudwatch::Usage {
-        cloudwatch::Usage::default()
+    fn usage(&self) -> Usage {
+        Usage::default()
     }
 }
 

@@ -6,6 +6,7 @@
 mod findings;
 mod job;
 mod kind;
+mod scope;
 mod snapshot;
 mod spend;
 mod status;
@@ -16,6 +17,7 @@ pub use findings::{
 };
 pub use job::Job;
 pub use kind::{ParseKindError, ResourceKind};
+pub use scope::ScopeKey;
 pub use snapshot::{DataSource, FetchError, Snapshot, View};
 pub use spend::{SpendRow, UNTAGGED_LABEL};
 pub use status::{JobStatus, StatusPhase};

@@ -34,14 +34,32 @@ impl fmt::Display for DataSource {
     }
 }
 
-/// A failure confined to one account (and possibly one region): the rest of the data stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A failure confined to one account (and possibly one region or kind): the rest of the data
+/// stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchError {
     /// The account's configured name.
     pub account: String,
     /// The region, when the failure was specific to one.
     pub region: Option<String>,
+    /// The kind, when the failure was specific to one (a List call that failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<super::ResourceKind>,
+    /// Whether the rows of what failed are the last good ones, not this refresh's (the list
+    /// failed); `false` when only details or metrics are missing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
     pub message: String,
+}
+
+impl FetchError {
+    /// Whether this failure left `job` as the last good refresh saw it.
+    pub fn leaves_stale(&self, job: &super::Job) -> bool {
+        self.stale
+            && self.account == job.account_name
+            && self.region.as_ref().is_none_or(|r| *r == job.region)
+            && self.kind.is_none_or(|k| k == job.kind)
+    }
 }
 
 impl fmt::Display for FetchError {

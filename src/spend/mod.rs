@@ -5,7 +5,7 @@
 //! request sagescope makes is counted in a daily ledger the status bar shows.
 //!
 //! - [`query`]: what is asked (range, grouping, filters) and its cache key.
-//! - [`source`]: the [`CostSource`] seam the AWS code implements and tests fake.
+//! - [`source`]: the [`CostSource`] seam the AWS code (`crate::aws`) implements and tests fake.
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
@@ -14,7 +14,6 @@
 //! - [`service`]: the one cached path the CLI and the terminal UI both ask through.
 
 pub mod budget;
-pub mod cost_explorer;
 pub mod demo;
 pub mod drill;
 pub mod fetch;
@@ -162,26 +161,6 @@ pub async fn fetch_and_store(
     }
 }
 
-/// Answers `query` from the cache when `ask` allows it, else from Cost Explorer, storing the
-/// answer and counting its requests.
-///
-/// Takes `&mut Cache` so the future stays `Send` for a background task.
-pub async fn spend_for(
-    cache: &mut Cache,
-    source: &dyn CostSource,
-    query: &SpendQuery,
-    ask: &Ask<'_>,
-    on_backoff: &(dyn Fn(std::time::Duration) + Send + Sync),
-) -> Result<SpendAnswer, SpendError> {
-    if let Some(hit) = cached(cache, query, ask)? {
-        return Ok(hit);
-    }
-    if ask.freshness == Freshness::AnyAge {
-        return Err(SpendError::NotCached);
-    }
-    fetch_and_store(cache, source, query, ask, on_backoff).await
-}
-
 fn page_count(pages: &[CostPage]) -> u32 {
     u32::try_from(pages.len()).unwrap_or(u32::MAX).max(1)
 }
@@ -206,190 +185,4 @@ fn answer(
 
 fn is_tag(query: &SpendQuery) -> bool {
     matches!(query.grouping, Grouping::Tag(_))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    use chrono::NaiveDate;
-    use futures::future::BoxFuture;
-
-    use super::*;
-
-    /// Answers every request with one day of spend, counting calls.
-    struct Counting(AtomicU32);
-
-    impl CostSource for Counting {
-        fn cost_and_usage<'a>(
-            &'a self,
-            q: &'a SpendQuery,
-            _t: Option<String>,
-        ) -> BoxFuture<'a, Result<CostPage, CostError>> {
-            Box::pin(async move {
-                self.0.fetch_add(1, Ordering::SeqCst);
-                Ok(CostPage {
-                    periods: vec![CostPeriod {
-                        start: q.start,
-                        end: q.start + chrono::Duration::days(1),
-                        estimated: false,
-                        groups: vec![CostGroup {
-                            keys: vec![format!("{}$", q.grouping.key())],
-                            amount: 4.0,
-                            unit: "USD".into(),
-                        }],
-                    }],
-                    next_token: None,
-                })
-            })
-        }
-        fn forecast<'a>(
-            &'a self,
-            _q: &'a SpendQuery,
-            _s: NaiveDate,
-            _e: NaiveDate,
-        ) -> BoxFuture<'a, Result<Forecast, CostError>> {
-            Box::pin(async {
-                Ok(Forecast {
-                    amount: 1.0,
-                    unit: "USD".into(),
-                })
-            })
-        }
-    }
-
-    fn ask(freshness: Freshness, now: DateTime<Utc>) -> Ask<'static> {
-        Ask {
-            scope: "payer",
-            ttl: Duration::hours(8),
-            freshness,
-            now,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_second_ask_within_the_ttl_costs_nothing_and_force_pays_again() {
-        let mut cache = Cache::in_memory().expect("cache");
-        let source = Counting(AtomicU32::new(0));
-        let today = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
-        let query = SpendQuery::from_config(
-            &crate::config::Config::default().spend,
-            "team",
-            RangePreset::Days7,
-            today,
-        );
-        // Early in a UTC day, so every request below lands in the same ledger day.
-        let now = DateTime::parse_from_rfc3339("2026-03-15T00:30:00Z")
-            .expect("time")
-            .with_timezone(&Utc);
-        let first = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::WithinTtl, now),
-            &|_| {},
-        )
-        .await
-        .expect("answers");
-        assert!(!first.from_cache);
-        assert_eq!((first.requests, first.pages), (1, 1));
-        assert!(first.hint.is_some(), "all-untagged spend explains itself");
-
-        let later = now + Duration::hours(1);
-        let second = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::WithinTtl, later),
-            &|_| {},
-        )
-        .await
-        .expect("answers");
-        assert!(second.from_cache);
-        assert_eq!(second.requests, 0);
-        assert_eq!(second.rows, first.rows);
-        assert_eq!(
-            second.fetched_at, now,
-            "the age is the answer's, not the read's"
-        );
-        assert_eq!(source.0.load(Ordering::SeqCst), 1, "no second request");
-
-        let other_scope = Ask {
-            scope: "member",
-            ..ask(Freshness::WithinTtl, later)
-        };
-        assert!(
-            cached(&cache, &query, &other_scope)
-                .expect("reads")
-                .is_none(),
-            "another account's answers are never served"
-        );
-
-        let stale = now + Duration::hours(9);
-        let offline = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::AnyAge, stale),
-            &|_| {},
-        )
-        .await
-        .expect("offline serves any age");
-        assert!(offline.from_cache);
-        let refetched = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::WithinTtl, stale),
-            &|_| {},
-        )
-        .await
-        .expect("answers");
-        assert!(!refetched.from_cache, "past the TTL it asks again");
-        let forced = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::Force, stale),
-            &|_| {},
-        )
-        .await
-        .expect("answers");
-        assert!(!forced.from_cache);
-        assert_eq!(source.0.load(Ordering::SeqCst), 3);
-        let ledger = SpendStore::new(&cache)
-            .expect("store")
-            .ledger(stale)
-            .expect("ledger");
-        assert_eq!(ledger.requests, 3);
-        assert_eq!(
-            cached_pages(&cache, &query, &ask(Freshness::WithinTtl, stale)).expect("reads"),
-            Some(1)
-        );
-    }
-
-    #[tokio::test]
-    async fn offline_without_a_cached_answer_asks_nothing() {
-        let mut cache = Cache::in_memory().expect("cache");
-        let source = Counting(AtomicU32::new(0));
-        let today = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
-        let query = SpendQuery::from_config(
-            &crate::config::Config::default().spend,
-            "team",
-            RangePreset::Days7,
-            today,
-        );
-        let now = Utc::now();
-        let err = spend_for(
-            &mut cache,
-            &source,
-            &query,
-            &ask(Freshness::AnyAge, now),
-            &|_| {},
-        )
-        .await
-        .expect_err("nothing cached");
-        assert!(matches!(err, SpendError::NotCached));
-        assert_eq!(source.0.load(Ordering::SeqCst), 0);
-    }
 }

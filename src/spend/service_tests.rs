@@ -438,3 +438,125 @@ async fn offline_serves_old_answers_and_never_asks() {
         missing.errors
     );
 }
+
+/// Every request answers one day of spend, all of it untagged, and is counted.
+struct Untagged(AtomicU32);
+
+impl CostSource for Untagged {
+    fn cost_and_usage<'a>(
+        &'a self,
+        q: &'a SpendQuery,
+        _t: Option<String>,
+    ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+        Box::pin(async move {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(CostPage {
+                periods: vec![CostPeriod {
+                    start: q.start,
+                    end: q.start + Duration::days(1),
+                    estimated: false,
+                    groups: vec![CostGroup {
+                        keys: vec![format!("{}$", q.grouping.key())],
+                        amount: 4.0,
+                        unit: "USD".into(),
+                    }],
+                }],
+                next_token: None,
+            })
+        })
+    }
+
+    fn forecast<'a>(
+        &'a self,
+        _q: &'a SpendQuery,
+        _s: NaiveDate,
+        _e: NaiveDate,
+    ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+        Box::pin(async {
+            Ok(Forecast {
+                amount: 1.0,
+                unit: "USD".into(),
+            })
+        })
+    }
+}
+
+/// The CLI's one-question path: within the TTL the cache answers for free, past it or when
+/// forced Cost Explorer is asked (and counted) again; offline serves any age; and answers
+/// never leak to another `spend.account`.
+#[tokio::test]
+async fn answers_are_reused_within_the_ttl_served_offline_and_kept_per_spend_account() {
+    let source = Arc::new(Untagged(AtomicU32::new(0)));
+    let config = fake_config();
+    let service = SpendService::new(
+        &config,
+        Cache::in_memory().expect("cache"),
+        CostAccess::Ready {
+            source: source.clone(),
+            caller_id: Some("111111111111".into()),
+        },
+    );
+    let today = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
+    let query = SpendQuery::from_config(&config.spend, "project", RangePreset::Days7, today);
+    // Early in a UTC day, so every request below lands in the same ledger day.
+    let start = Utc
+        .with_ymd_and_hms(2026, 3, 15, 0, 30, 0)
+        .single()
+        .expect("valid time");
+
+    let first = service
+        .answer(&query, false, start, &quiet)
+        .await
+        .expect("answers");
+    assert!(!first.from_cache);
+    assert_eq!((first.requests, first.pages), (1, 1));
+    assert!(first.hint.is_some(), "all-untagged spend explains itself");
+
+    let later = start + Duration::hours(1);
+    let second = service
+        .answer(&query, false, later, &quiet)
+        .await
+        .expect("answers");
+    assert!(second.from_cache);
+    assert_eq!(second.requests, 0);
+    assert_eq!(second.rows, first.rows);
+    assert_eq!(
+        second.fetched_at, start,
+        "the age is the answer's, not the read's"
+    );
+    assert_eq!(source.0.load(Ordering::SeqCst), 1, "no second request");
+
+    let stale = start + Duration::hours(9);
+    let refetched = service
+        .answer(&query, false, stale, &quiet)
+        .await
+        .expect("answers");
+    assert!(!refetched.from_cache, "past the TTL it asks again");
+    let forced = service
+        .answer(&query, true, stale, &quiet)
+        .await
+        .expect("answers");
+    assert!(!forced.from_cache, "forced, it asks whatever is cached");
+    assert_eq!(source.0.load(Ordering::SeqCst), 3);
+    assert_eq!(service.ledger(stale).await.requests, 3);
+    assert_eq!(service.cached_cost(&query, stale).await, Some(1));
+
+    let cache = service.cache.into_inner();
+    let offline = SpendService::new(&config, cache, CostAccess::Offline);
+    let old = offline
+        .answer(&query, false, stale + Duration::days(30), &quiet)
+        .await
+        .expect("offline serves any age");
+    assert!(old.from_cache);
+    assert_eq!(old.fetched_at, stale);
+
+    let mut payer = config.clone();
+    payer.spend.account = Some("prod".into());
+    let other = SpendService::new(&payer, offline.cache.into_inner(), CostAccess::Offline);
+    let err = other
+        .answer(&query, false, stale, &quiet)
+        .await
+        .expect_err("another spend.account's answers are never served");
+    assert!(matches!(err, SpendError::NotCached), "{err}");
+    assert_eq!(source.0.load(Ordering::SeqCst), 3, "offline asks nothing");
+}

@@ -63,15 +63,22 @@ pub fn load(cache: &Cache) -> Result<TagState, CacheError> {
 
 /// Replaces the saved tag state with `state`, in one transaction.
 pub fn save(cache: &Cache, state: &TagState) -> Result<(), CacheError> {
-    let conn = cache.connection();
-    conn.execute_batch(SCHEMA)?;
+    // The connection is shared, not owned mutably here; nothing else writes between these
+    // statements because the store has one writer.
+    let tx = cache.connection().unchecked_transaction()?;
+    save_in(&tx, state)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Replaces the saved tag state inside the caller's transaction, so a refresh's tags commit
+/// with its jobs and findings or not at all.
+pub(crate) fn save_in(tx: &rusqlite::Connection, state: &TagState) -> Result<(), CacheError> {
+    tx.execute_batch(SCHEMA)?;
     let encode = |source| CacheError::Encode {
         view: "tag cache",
         source,
     };
-    // The connection is shared, not owned mutably here; nothing else writes between these
-    // statements because the cache is used by one task at a time.
-    let tx = conn.unchecked_transaction()?;
     tx.execute("DELETE FROM tag_cache", [])?;
     tx.execute("DELETE FROM studio_resources", [])?;
     {
@@ -94,7 +101,6 @@ pub fn save(cache: &Cache, state: &TagState) -> Result<(), CacheError> {
             insert.execute(params![job.arn, resource])?;
         }
     }
-    tx.commit()?;
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! The event loop: owns the App, turns terminal events, ticks, signals and refresh results into
-//! Actions, carries out the Commands, and draws after each change.
+//! Actions, carries out the Commands (every one, through [`settle`]), and draws after each
+//! change.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +14,12 @@ use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use super::terminal;
+use super::background;
+use super::settle::{Flow, Input, settle};
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
-use crate::source::{RefreshKind, RefreshOutcome, SnapshotSource};
+use crate::source::{RefreshEvent, RefreshKind, RefreshOutcome, SnapshotSource};
 use crate::spend::{SpendOutcome, SpendRequest, SpendService};
 use crate::ui;
 
@@ -47,15 +50,13 @@ where
     let mut sigint = signal(SignalKind::interrupt())?;
 
     let size = terminal.size()?;
-    app.update(Action::Resize {
+    let mut pending = VecDeque::from([Input::Action(Action::Resize {
         width: size.width,
         height: size.height,
-    });
-    let mut pending = if refresh_at_start {
-        vec![Action::RefreshDue]
-    } else {
-        Vec::new()
-    };
+    })]);
+    if refresh_at_start {
+        pending.push_back(Input::Action(Action::RefreshDue));
+    }
     if let Some(service) = &spend {
         let (service, tx) = (service.clone(), tx.clone());
         tokio::spawn(async move {
@@ -64,64 +65,80 @@ where
         });
     }
     loop {
-        for action in pending.drain(..) {
-            for command in app.update(action) {
-                match command {
-                    Command::Quit => return Ok(()),
-                    Command::Refresh(kind) => match &source {
-                        Some(source) => spawn_refresh(source.as_ref(), kind, tx.clone()),
-                        None => {
-                            app.update(Action::RefreshDone(RefreshOutcome::failed(
-                                "there is no data source to refresh from",
-                            )));
-                        }
-                    },
-                    Command::LoadSpend(request) => match &spend {
-                        Some(service) => spawn_spend(service.clone(), request, tx.clone()),
-                        None => {
-                            app.update(Action::SpendLoaded(Box::new(SpendOutcome::failed(
-                                request,
-                                "spend is not available: no cache location is known (set [cache] path)",
-                            ))));
-                        }
-                    },
-                    Command::WriteFixScript { script, resources } => {
-                        // A small file: written here, then the App says where.
-                        let written = super::fix_file::write(&script, Utc::now());
-                        app.update(Action::FixScriptWritten { resources, written });
-                    }
-                }
-            }
-        }
-        if terminal::panicked() {
-            anyhow::bail!("sagescope stopped after an internal error (details in the log)");
+        let flow = settle(app, &mut pending, |command| {
+            carry_out(command, source.as_deref(), spend.as_ref(), &tx)
+        });
+        if flow == Flow::Quit {
+            return Ok(());
         }
         let area = terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, area.width, area.height);
         app.overlay_scroll_max = ui::overlay_scroll_max(app, area);
         terminal.draw(|frame| ui::render(frame, app))?;
 
-        let action = tokio::select! {
+        let input = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {
+                    // Alt-x is Esc then x: two inputs, the second resolved after the first.
                     let (escape, event) = split_alt(event);
-                    if let Some(escape) = escape.and_then(|e| to_action(app, &e)) {
-                        // Esc never asks for work, so its commands need no handling.
-                        app.update(escape);
-                    }
-                    to_action(app, &event)
+                    pending.extend(escape.map(Input::Event));
+                    Input::Event(event)
                 }
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(()),
             },
-            _ = tick.tick() => Some(Action::Tick(Utc::now())),
-            Some(action) = rx.recv() => Some(action),
-            _ = refresh_timer.tick(), if refresh_every.is_some() => Some(Action::RefreshDue),
-            _ = sigterm.recv() => Some(Action::User(UserAction::Quit)),
-            _ = sighup.recv() => Some(Action::User(UserAction::Quit)),
-            _ = sigint.recv() => Some(Action::User(UserAction::Quit)),
+            _ = tick.tick() => Input::Action(Action::Tick(Utc::now())),
+            Some(action) = rx.recv() => Input::Action(action),
+            _ = refresh_timer.tick(), if refresh_every.is_some() => Input::Action(Action::RefreshDue),
+            _ = sigterm.recv() => Input::Action(Action::User(UserAction::Quit)),
+            _ = sighup.recv() => Input::Action(Action::User(UserAction::Quit)),
+            _ = sigint.recv() => Input::Action(Action::User(UserAction::Quit)),
         };
-        pending.extend(action);
+        pending.push_back(input);
+    }
+}
+
+/// Carries out one Command: background work is spawned and reports back on `tx`; work that
+/// cannot start is answered at once with the Action saying so, which [`settle`] feeds back
+/// to the App. `Quit` never gets here: `settle` stops at it.
+fn carry_out(
+    command: Command,
+    source: Option<&dyn SnapshotSource>,
+    spend: Option<&Arc<SpendService>>,
+    tx: &UnboundedSender<Action>,
+) -> Option<Action> {
+    match command {
+        Command::Quit => None,
+        Command::Refresh(kind) => match source {
+            Some(source) => {
+                spawn_refresh(source, kind, tx.clone());
+                None
+            }
+            None => Some(Action::RefreshDone(RefreshOutcome::failed(
+                "there is no data source to refresh from",
+            ))),
+        },
+        Command::LoadSpend(request) => match spend {
+            Some(service) => {
+                spawn_spend(service.clone(), request, tx.clone());
+                None
+            }
+            None => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+                request,
+                "spend is not available: no cache location is known (set [cache] path)",
+            )))),
+        },
+        Command::Prioritize { arn } => {
+            if let Some(source) = source {
+                source.prioritize(&arn);
+            }
+            None
+        }
+        Command::WriteFixScript { script, resources } => {
+            // A small file: written here, then the App says where.
+            let written = super::fix_file::write(&script, Utc::now());
+            Some(Action::FixScriptWritten { resources, written })
+        }
     }
 }
 
@@ -179,7 +196,7 @@ fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedS
     });
     tokio::spawn(async move {
         let outcome = load.await.unwrap_or_else(|err| {
-            SpendOutcome::failed(echo, format!("the spend load stopped unexpectedly: {err}"))
+            SpendOutcome::failed(echo, background::failure("the spend load", err))
         });
         let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
     });
@@ -191,11 +208,12 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
     let refresh = tokio::spawn(source.refresh(kind, progress_tx));
     let progress_out = tx.clone();
     tokio::spawn(async move {
-        while let Some(progress) = progress_rx.recv().await {
-            if progress_out
-                .send(Action::RefreshProgress(progress))
-                .is_err()
-            {
+        while let Some(event) = progress_rx.recv().await {
+            let action = match event {
+                RefreshEvent::Progress(progress) => Action::RefreshProgress(progress),
+                RefreshEvent::Rows { scope, rows } => Action::ScopeRows { scope, rows },
+            };
+            if progress_out.send(action).is_err() {
                 break;
             }
         }
@@ -204,7 +222,7 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
         refresh
             .map(|joined| {
                 joined.unwrap_or_else(|err| {
-                    RefreshOutcome::failed(format!("the refresh stopped unexpectedly: {err}"))
+                    RefreshOutcome::failed(background::failure("the refresh", err))
                 })
             })
             .map(move |outcome| {
@@ -216,7 +234,128 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
 
 #[cfg(test)]
 mod tests {
+    use chrono::{FixedOffset, TimeZone};
+    use futures::future::BoxFuture;
+
     use super::*;
+    use crate::app::{AppInit, Mode};
+    use crate::cache::Cache;
+    use crate::config::Config;
+    use crate::source::RefreshEvent;
+    use crate::spend::{
+        CostAccess, CostError, CostPage, Forecast, RangePreset, SpendQuery, Target,
+    };
+
+    /// A data source whose refresh panics, as a bug in the fetcher would.
+    struct PanickingSource;
+
+    impl SnapshotSource for PanickingSource {
+        fn refresh(
+            &self,
+            _kind: RefreshKind,
+            _progress: UnboundedSender<RefreshEvent>,
+        ) -> BoxFuture<'static, RefreshOutcome> {
+            Box::pin(async { panic!("the fetcher fell over") })
+        }
+    }
+
+    /// Cost Explorer whose client panics.
+    struct PanickingCost;
+
+    impl crate::spend::CostSource for PanickingCost {
+        fn cost_and_usage<'a>(
+            &'a self,
+            _query: &'a SpendQuery,
+            _next_token: Option<String>,
+        ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+            Box::pin(async { panic!("cost page out of range") })
+        }
+
+        fn forecast<'a>(
+            &'a self,
+            _query: &'a SpendQuery,
+            _start: chrono::NaiveDate,
+            _end: chrono::NaiveDate,
+        ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+            Box::pin(async { panic!("cost page out of range") })
+        }
+    }
+
+    fn app() -> App {
+        let config = crate::demo::config(&Config::default());
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+            .single()
+            .expect("valid time");
+        let utc = FixedOffset::east_opt(0).expect("valid offset");
+        App::new(AppInit::from_config(&config, Mode::Demo, now, utc))
+    }
+
+    /// The first Action `rx` brings that `pick` accepts.
+    async fn first<T>(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+        pick: impl Fn(Action) -> Option<T>,
+    ) -> T {
+        loop {
+            let action = rx.recv().await.expect("the task reports back");
+            if let Some(found) = pick(action) {
+                return found;
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_refresh_is_an_error_in_the_history_not_the_end() {
+        let (tx, mut rx) = unbounded_channel();
+        spawn_refresh(&PanickingSource, RefreshKind::Manual, tx);
+        let outcome = first(&mut rx, |action| match action {
+            Action::RefreshDone(outcome) => Some(outcome),
+            _ => None,
+        })
+        .await;
+        let mut app = app();
+        let _ = app.update(Action::User(UserAction::Refresh));
+        let _ = app.update(Action::RefreshDone(outcome));
+        assert!(app.refreshing.is_none());
+        let latest = app.errors.latest().expect("an error");
+        assert_eq!(
+            latest.text,
+            "the refresh stopped unexpectedly: it panicked: the fetcher fell over"
+        );
+        assert_eq!(app.errors_from_last_refresh, 1, "shown as current");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_spend_load_is_an_error_in_the_history() {
+        let config = Config::default();
+        let service = SpendService::new(
+            &config,
+            Cache::in_memory().expect("cache"),
+            CostAccess::Ready {
+                source: Arc::new(PanickingCost),
+                caller_id: None,
+            },
+        );
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let request = SpendRequest {
+            query: SpendQuery::from_config(&config.spend, "team", RangePreset::Days7, today),
+            target: Target::Overview,
+            today,
+            force: false,
+        };
+        let (tx, mut rx) = unbounded_channel();
+        spawn_spend(Arc::new(service), request.clone(), tx);
+        let outcome = first(&mut rx, |action| match action {
+            Action::SpendLoaded(outcome) => Some(outcome),
+            _ => None,
+        })
+        .await;
+        assert_eq!(outcome.request, request, "the request comes back with it");
+        assert_eq!(
+            outcome.errors,
+            vec!["the spend load stopped unexpectedly: it panicked: cost page out of range"]
+        );
+    }
 
     #[test]
     fn alt_keys_are_an_escape_then_the_key() {

@@ -2,9 +2,14 @@
 //!
 //! Startup shows data at once (the demo world, or the cached snapshot), then refreshes in the
 //! background; the network never blocks a keypress.
+//!
+//! The CLI calls [`run`] with a resolved [`Mode`] and turns a [`TuiError`] into its exit code;
+//! nothing here imports `cli`, so the two never form a cycle.
 
+mod background;
 mod event_loop;
 mod fix_file;
+mod settle;
 mod terminal;
 
 use std::io::IsTerminal;
@@ -14,25 +19,29 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::app::{App, AppInit, Mode};
-use crate::cli::{CliError, ModeArgs, Outcome};
 use crate::config::{Config, LoadedConfig};
 use crate::source::{DemoSource, SnapshotSource, live_source};
 use crate::ui::theme;
 
 pub use event_loop::to_action;
 
-/// Runs the terminal UI until the user quits.
-pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
+/// Why the terminal UI did not run to a normal end. The CLI, which owns exit codes, decides
+/// what each means to the shell; the UI knows nothing of the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// Standard output is not a terminal (a pipe, a file, cron).
+    #[error("the terminal UI needs a terminal; for scripts use `sagescope export`")]
+    NotATerminal,
+    /// The runtime, the terminal or the event loop failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Runs the terminal UI in `mode` until the user quits.
+pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
     if !std::io::stdout().is_terminal() {
-        return Err(CliError::Usage(
-            "the terminal UI needs a terminal; for scripts use `sagescope export`".into(),
-        ));
+        return Err(TuiError::NotATerminal);
     }
-    let mode = match (args.demo, args.offline) {
-        (true, _) => Mode::Demo,
-        (_, true) => Mode::Offline,
-        _ => Mode::Live,
-    };
     let tz = chrono::Local::now().offset().fix();
     let no_color = theme::no_color_requested();
     let (mut app, source, config) = initial_state(loaded, mode, Utc::now(), tz, no_color);
@@ -45,11 +54,7 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
         Mode::Demo | Mode::Live => source.as_ref().and_then(|s| s.spend()),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(e.into()))?;
+    let runtime = runtime().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(async {
         let (mut terminal, guard) = terminal::enter()?;
         let result = event_loop::run(
@@ -66,8 +71,17 @@ pub fn run(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
     });
     // Background refreshes may still be waiting on the network: do not wait for them.
     runtime.shutdown_background();
-    result.map_err(CliError::Fatal)?;
-    Ok(Outcome::Ok)
+    Ok(result?)
+}
+
+/// The UI's runtime. Multi-threaded on purpose: `block_on` polls the UI future on the calling
+/// thread and spawned tasks (refreshes, spend loads) run only on the worker threads, so the
+/// panic hook can tell a panic of the UI from one of a background task by its thread.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }
 
 /// The App with its first data (demo world, cached snapshot, or a note saying there is none),

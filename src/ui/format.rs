@@ -106,10 +106,8 @@ pub fn share(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
-/// Display width in terminal cells.
-pub fn width(text: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(text)
-}
+/// Display width in terminal cells (defined beside `sanitize::cell`, which the App uses too).
+pub use crate::sanitize::width;
 
 /// Cuts `text` to `max` cells, ending in `…` when something was cut.
 pub fn truncate(text: &str, max: usize) -> String {

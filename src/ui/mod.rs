@@ -67,11 +67,6 @@ pub fn overlay_scroll_max(app: &App, area: Rect) -> usize {
     lines.saturating_sub(usize::from(inner.height))
 }
 
-/// Display width of outside text once sanitised, for sizing columns to the data.
-pub fn text_width(text: &str) -> usize {
-    format::width(&crate::sanitize::cell(text))
-}
-
 /// A message in the middle of an empty pane (no data, nothing matches the filter).
 fn empty_message(frame: &mut Frame, block: Block<'_>, area: Rect, lines: Vec<Line<'_>>) {
     let inner = block.inner(area);

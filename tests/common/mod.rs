@@ -26,8 +26,8 @@ pub fn demo_app(width: u16, height: u16) -> App {
     let config = sagescope::demo::config(&Config::default());
     let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc()));
     app.load_snapshot(sagescope::demo::world(anchor()));
-    app.update(Action::Resize { width, height });
-    app.update(Action::Tick(anchor() + chrono::Duration::minutes(3)));
+    let _ = app.update(Action::Resize { width, height });
+    let _ = app.update(Action::Tick(anchor() + chrono::Duration::minutes(3)));
     app
 }
 
@@ -53,7 +53,7 @@ pub fn text(terminal: &Terminal<TestBackend>) -> String {
 
 pub fn press(app: &mut App, actions: &[UserAction]) {
     for action in actions {
-        app.update(Action::User(*action));
+        let _ = app.update(Action::User(*action));
     }
 }
 
@@ -91,4 +91,24 @@ pub fn press_settled(
         let commands = app.update(Action::User(*action));
         settle(app, spend, commands);
     }
+}
+
+/// Writes a whole snapshot to the cache the way a finished live refresh does (every view in
+/// one commit), plus its spend view.
+pub fn seed_cache(cache: &mut sagescope::cache::Cache, snapshot: &sagescope::model::Snapshot) {
+    let jobs = sagescope::fetch::JobsFetch {
+        view: snapshot.jobs.clone(),
+        describes: Default::default(),
+        searched_tags: Default::default(),
+        stats: Default::default(),
+    };
+    let tags = sagescope::tags::TagState::default();
+    cache
+        .save_refresh(&sagescope::cache::RefreshRecord {
+            jobs: &jobs,
+            tags: Some((&tags, &snapshot.findings)),
+            metrics: Some(&snapshot.metrics),
+        })
+        .expect("saves the refresh");
+    cache.save_spend(&snapshot.spend).expect("saves the spend");
 }

@@ -2,7 +2,9 @@
 
 Runs moto in this process (so it can set statuses the HTTP API cannot: InProgress, Failed
 with a reason, Stopped) on a free loopback port, and counts every AWS request by account,
-region and operation.
+region and operation. Where moto 5.2.5 answers SageMaker differently from AWS in ways the
+app relies on (list order and page size, summaries without FailureReason, Search in one
+page without tuning jobs or ARNs, ProcessingResources dropped), it is patched below.
 
 Protocol: prints one JSON line {"port": N} once serving, then answers one JSON line per
 command line read from stdin, and exits when stdin closes:
@@ -14,15 +16,26 @@ command line read from stdin, and exits when stdin closes:
    "code": C (optional, default ThrottlingException)}
         answer the next N matching requests with error C (HTTP 400), as SageMaker does
         past its quota (Cost Explorer: LimitExceededException, AccessDeniedException)
-  {"cmd": "reset"}      reset moto (no world), forget throttles and the request log
+  {"cmd": "quota", "rate": R, "burst": B (optional, default max(1, R))}
+        from now on refuse SageMaker requests (X-Amz-Target SageMaker.*) past a token
+        bucket per (account, region, operation) of R requests/s holding B, as SageMaker
+        throttles each API per account and Region: HTTP 400 ThrottlingException
+        "Rate exceeded". Rate 0 or absent turns it off; reset and every world turn it off.
+  {"cmd": "reset"}      reset moto (no world), forget throttles, quota and the request log
   {"cmd": "ce_results", "account": A, "results": [GetCostAndUsage responses...]}
         queue Cost Explorer answers: each distinct request body takes the next one
         (a NextPageToken request is a distinct body, so pages are queued in order)
   {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
         age a running training job and an in-service endpoint and publish their CloudWatch
         metrics (see World.utilisation), answer {"points": N}
-  {"cmd": "requests"}   answer {"requests": [[time, account, region, operation], ...]}
-        and start counting afresh
+  {"cmd": "requests"}   answer {"requests": [[time, account, region, operation, refused],
+        ...]} and start counting afresh; refused is true for a request the fixture answered
+        with an error (quota or throttle) instead of moto
+  {"cmd": "scale_world", "accounts": [...], "regions": [...], "resources": N, "big": M,
+   "seed": S}
+        reset moto and create about N resources over accounts × regions, the first
+        account-region holding M more training jobs (see scale_world), answer {"jobs":
+        [...], "seconds": T} with seed's fields plus instance_type, instance_count, arn, tags
   {"cmd": "tag_world", "resources": [{"account", "region", "kind", "name", "tags": {k: v},
         "domain": name (user profiles only)}, ...]}
         reset moto and create exactly these resources with exactly these tags (a tag-hygiene
@@ -38,9 +51,11 @@ Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 import io
 import json
 import logging
+import random
 import sys
 import threading
 import time
+import urllib.request
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -71,9 +86,15 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:latest"
 # ListTransformJobs but ignores them (always insertion order), and pages 100 at a time
 # when MaxResults is absent (AWS pages 10). These replacements sort and paginate as AWS
 # does; filters are still applied by moto's own backend method.
+#
+# moto's summaries also lack members AWS sends: ProcessingJobSummary carries FailureReason
+# and ExitMessage, TransformJobSummary FailureReason (botocore's service-2.json shapes of
+# those names; TrainingJobSummary has neither). `extras` names them with the attribute of
+# moto's job object holding each; a member is sent only when the job has a non-empty value,
+# as AWS sends it only for a job that failed (moto keeps "" on jobs that did not).
 
 
-def _sorted_lister(backend_method, summaries_key, name_key, status_key):
+def _sorted_lister(backend_method, summaries_key, name_key, status_key, store=None, extras=()):
     def handler(self):
         max_results = self._get_int_param("MaxResults") or 10
         sort_by = self._get_param("SortBy", "CreationTime")
@@ -95,9 +116,18 @@ def _sorted_lister(backend_method, summaries_key, name_key, status_key):
         )
         start = int(token) if token else 0
         end = start + max_results
+        page = items[start:end]
+        if extras:
+            jobs = getattr(self.sagemaker_backend, store)
+            for summary in page:
+                job = jobs.get(summary[name_key])
+                for member, attribute in extras:
+                    value = getattr(job, attribute, None)
+                    if value:
+                        summary[member] = value
         return ActionResult(
             {
-                summaries_key: items[start:end],
+                summaries_key: page,
                 "NextToken": str(end) if end < len(items) else None,
             }
         )
@@ -113,11 +143,33 @@ SageMakerResponse.list_processing_jobs = _sorted_lister(
     "ProcessingJobSummaries",
     "ProcessingJobName",
     "ProcessingJobStatus",
+    store="processing_jobs",
+    extras=(("FailureReason", "failure_reason"), ("ExitMessage", "exit_message")),
 )
 SageMakerResponse.list_transform_jobs = _sorted_lister(
-    "list_transform_jobs", "TransformJobSummaries", "TransformJobName", "TransformJobStatus"
+    "list_transform_jobs",
+    "TransformJobSummaries",
+    "TransformJobName",
+    "TransformJobStatus",
+    store="transform_jobs",
+    extras=(("FailureReason", "failure_reason"),),
 )
 
+
+# moto 5.2.5 drops ProcessingResources on CreateProcessingJob, so DescribeProcessingJob has
+# no instance type or count (AWS always answers them). Keep it on the job, where moto's
+# describe picks it up as ProcessingResources.
+_original_create_processing_job = SageMakerResponse.create_processing_job
+
+
+def _create_processing_job(self):
+    answer = _original_create_processing_job(self)
+    job = self.sagemaker_backend.processing_jobs[self._get_param("ProcessingJobName")]
+    job.processing_resources = self._get_param("ProcessingResources")
+    return answer
+
+
+SageMakerResponse.create_processing_job = _create_processing_job
 
 # moto 5.2.5 has no ListUserProfiles (nor CreateUserProfile): Studio user profiles are kept
 # here per backend and served as the API documents them (the summary carries no ARN; the ARN
@@ -187,21 +239,176 @@ def _resource_from_arn(self, arn):
 SageMakerModelBackend._get_resource_from_arn = _resource_from_arn
 
 
+# moto 5.2.5's Search answers every match in one page (no MaxResults, NextToken, SortBy or
+# SortOrder), knows no HyperParameterTuningJob, and builds records from its objects'
+# attribute names: a TrainingJob record says "Arn" where AWS says TrainingJobArn (so the
+# SDKs see no ARN), has no BillableTimeInSeconds, and an Endpoint record likewise loses its
+# EndpointArn. For TrainingJob, HyperParameterTuningJob and Endpoint this replacement answers
+# whole records with botocore's member names (SearchRecord.TrainingJob, .Endpoint and
+# .HyperParameterTuningJob, a HyperParameterTuningJobSearchEntity), Tags included, and pages
+# and sorts as the API documents: MaxResults 1..100 (no documented default; 10 here, as the
+# List calls), SortBy a top-level property of the record (default LastModifiedTime; "Name"
+# is taken as the resource's name property), SortOrder default Descending, TotalHits.
+#
+# SearchExpression is accepted and IGNORED for these three resources: every resource of the
+# type matches. (The app's fetch engine searches without one; a test needing filters must
+# add them here.) Other resource types keep moto's own Search.
+
+SEARCH_MAX_RESULTS_DEFAULT = 10
+
+
+def _training_record(job):
+    record = job.response_object  # TrainingJobArn for moto's Arn, None members dropped
+    record["Tags"] = list(job.tags or [])
+    if not record.get("FailureReason"):
+        record.pop("FailureReason", None)
+    start, end = job.training_start_time, job.training_end_time
+    if start is None or (end is not None and start > end):
+        start = job.creation_time  # a world that back-dated the job kept moto's start
+    if end is not None and "TrainingTimeInSeconds" not in record:
+        record["TrainingTimeInSeconds"] = max(0, int((end - start).total_seconds()))
+    if "TrainingTimeInSeconds" in record and "BillableTimeInSeconds" not in record:
+        record["BillableTimeInSeconds"] = record["TrainingTimeInSeconds"]
+    return record
+
+
+def _tuning_record(job):
+    record = {k: v for k, v in job.describe().items() if v is not None and v != ""}
+    record["Tags"] = list(job.tags or [])
+    return record
+
+
+def _endpoint_record(endpoint):
+    record = endpoint.response_object  # EndpointArn for moto's Arn, None members dropped
+    record["Tags"] = list(endpoint.tags or [])
+    if not record.get("FailureReason"):
+        record.pop("FailureReason", None)
+    return record
+
+
+SEARCHABLE = {
+    # Resource: (backend store, record builder, the record's name property)
+    "TrainingJob": ("training_jobs", _training_record, "TrainingJobName"),
+    "HyperParameterTuningJob": (
+        "hyper_parameter_tuning_jobs", _tuning_record, "HyperParameterTuningJobName"),
+    "Endpoint": ("endpoints", _endpoint_record, "EndpointName"),
+}
+_original_search = SageMakerResponse.search
+
+
+def _search(self):
+    resource = self._get_param("Resource")
+    if resource not in SEARCHABLE:
+        return _original_search(self)
+    store, build, name_key = SEARCHABLE[resource]
+    max_results = self._get_param("MaxResults")
+    if max_results is None:
+        max_results = SEARCH_MAX_RESULTS_DEFAULT
+    max_results = int(max_results)
+    if not 1 <= max_results <= 100:
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{max_results}' at 'maxResults' "
+            "failed to satisfy constraint: Member must have value between 1 and 100"
+        )
+    sort_by = self._get_param("SortBy") or "LastModifiedTime"
+    sort_by = name_key if sort_by == "Name" else sort_by
+    descending = (self._get_param("SortOrder") or "Descending") == "Descending"
+    records = [build(item) for item in getattr(self.sagemaker_backend, store).values()]
+    # Records without the property (say FailureReason on a job that did not fail) come last
+    # whatever the order.
+    present = sorted(
+        (r for r in records if sort_by in r),
+        key=lambda r: (r[sort_by], r[name_key]),
+        reverse=descending,
+    )
+    records = present + sorted(
+        (r for r in records if sort_by not in r), key=lambda r: r[name_key]
+    )
+    token = self._get_param("NextToken")
+    try:
+        start = int(token) if token else 0
+        if start < 0 or start > len(records):
+            raise ValueError
+    except ValueError:
+        raise ValidationError(message=f"Invalid pagination token {token!r}") from None
+    end = start + max_results
+    return ActionResult(
+        {
+            "Results": [{resource: r} for r in records[start:end]],
+            "NextToken": str(end) if end < len(records) else None,
+            "TotalHits": {"Value": len(records), "Relation": "EqualTo"},
+        }
+    )
+
+
+SageMakerResponse.search = _search
+
+
 # --- request log -----------------------------------------------------------------------
 
 
+FIXTURE_HEADER = "X-SageScope-Fixture"  # marks the fixture's own requests (seeding)
+
+
+class TokenBucket:
+    """`rate` tokens a second into a bucket of `burst`, full at first; a request takes one."""
+
+    def __init__(self, rate, burst, now):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.last = burst, now
+
+    def take(self, now):
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
 class RequestLog:
-    """WSGI middleware recording (time, account, region, operation) for each AWS request."""
+    """WSGI middleware recording (time, account, region, operation, refused) for each AWS
+    request, and refusing requests the way SageMaker does past its quota:
+
+    - `throttles`: the next N requests of one (account, region, operation) fail with a
+      chosen error code (the `throttle` command);
+    - `quota`: a token bucket per (account, region, operation) for every SageMaker
+      operation (X-Amz-Target `SageMaker.*`), as SageMaker throttles each API per account
+      and Region on its own; past it, HTTP 400 ThrottlingException "Rate exceeded" (the
+      `quota` command). The fixture's own seeding requests are exempt from the quota
+      (not from `throttles`, as before).
+
+    Refused requests are logged like the others, with the fifth field true, so a test can
+    compute the rate that reached the server per key as well as what got through.
+    """
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
         self.events = []
         self.throttles = {}  # (account, region, operation) -> [requests left, error code]
+        self.quota = None  # (rate, burst) or None
+        self.buckets = {}  # (account, region, operation) -> TokenBucket
+
+    def set_quota(self, rate, burst):
+        with self.lock:
+            self.buckets = {}
+            if rate and rate > 0:
+                self.quota = (float(rate), float(burst) if burst else max(1.0, float(rate)))
+            else:
+                self.quota = None
+
+    def forget_refusals(self):
+        """No throttles and no quota: what every world starts from."""
+        with self.lock:
+            self.throttles = {}
+            self.quota = None
+            self.buckets = {}
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            operation = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            operation = target.rsplit(".", 1)[-1]
             if not operation:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
@@ -215,21 +422,35 @@ class RequestLog:
                 scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
                 access_key = scope[0]
                 region = scope[2] if len(scope) > 2 else "?"
-            event = [time.time(), access_key, region, operation]
+            metered = (
+                target.startswith("SageMaker.")
+                and "HTTP_" + FIXTURE_HEADER.upper().replace("-", "_") not in environ
+            )
+            now = time.time()
+            event = [now, access_key, region, operation, False]
             with self.lock:
                 self.events.append(event)
                 key = (get_account_id_from(access_key), region, operation)
                 left, code = self.throttles.get(key, (0, None))
-                throttled = left > 0
-                if throttled:
+                message = "refused by the fixture"
+                if left > 0:
                     self.throttles[key] = (left - 1, code)
-            if throttled:
+                else:
+                    code = None
+                if code is None and self.quota and metered:
+                    bucket = self.buckets.get(key)
+                    if bucket is None:
+                        bucket = self.buckets[key] = TokenBucket(*self.quota, time.monotonic())
+                    if not bucket.take(time.monotonic()):
+                        code, message = "ThrottlingException", "Rate exceeded"
+                event[4] = code is not None
+            if code is not None:
                 # Drain the request first: an unread body would corrupt the kept-alive
                 # connection the client retries on.
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 if length:
                     environ["wsgi.input"].read(length)
-                body = json.dumps({"__type": code, "message": "refused by the fixture"}).encode()
+                body = json.dumps({"__type": code, "message": message}).encode()
                 start_response(
                     "400 Bad Request",
                     [("Content-Type", "application/x-amz-json-1.1"),
@@ -242,10 +463,17 @@ class RequestLog:
         with self.lock:
             events, self.events = self.events, []
         # Resolve access keys to accounts now: assumed-role keys exist once AssumeRole ran.
-        return [[t, get_account_id_from(key), region, op] for t, key, region, op in events]
+        return [
+            [t, get_account_id_from(key), region, op, refused]
+            for t, key, region, op, refused in events
+        ]
 
 
 # --- worlds ----------------------------------------------------------------------------
+
+
+def _mark_fixture_request(request, **_):
+    request.headers[FIXTURE_HEADER] = "1"
 
 
 class World:
@@ -267,9 +495,12 @@ class World:
                     "aws_secret_access_key": got["SecretAccessKey"],
                     "aws_session_token": got["SessionToken"],
                 }
-            self.clients[key] = boto3.client(
+            client = boto3.client(
                 service, region_name=region, endpoint_url=self.endpoint, **creds
             )
+            # Seeding is the fixture's own traffic: never refused by the `quota`.
+            client.meta.events.register("before-send", _mark_fixture_request)
+            self.clients[key] = client
         return self.clients[key]
 
     def seed(self, accounts, regions, big):
@@ -596,6 +827,500 @@ class World:
         return points
 
 
+# --- the scale world -------------------------------------------------------------------
+#
+# A team's accounts as they look after a few months: mostly completed training weeks old,
+# failures from yesterday and from weeks ago (each with its own reason), a few jobs still
+# running, processing and transform jobs, tuning jobs, endpoints and notebooks, most tagged
+# by team/project/owner and some not. Built directly on moto's in-process backends (about
+# 7 ms a resource through boto3 and HTTP; microseconds here), through the same backend
+# methods the API calls, so ARNs, List*, Describe*, Search and ListTags all agree.
+
+TEAMS = {
+    "vision": ["defect-detect", "shelf-scan", "ocr"],
+    "nlp": ["support-bot", "doc-classify", "summarise"],
+    "forecasting": ["demand", "capacity"],
+    "recsys": ["home-feed", "similar-items"],
+    "platform": ["batch-score", "features"],
+}
+OWNERS = ["alice", "bogdan", "chen", "divya", "emeka", "fatima", "gustavo", "hana", "ivan",
+          "jun"]
+TRAINING_TYPES = [("ml.p3.2xlarge", 6), ("ml.g5.2xlarge", 6), ("ml.g5.12xlarge", 3),
+                  ("ml.m5.xlarge", 5), ("ml.c5.4xlarge", 3), ("ml.g4dn.xlarge", 4),
+                  ("ml.p4d.24xlarge", 1), ("ml.p3.16xlarge", 1), ("ml.trn1.32xlarge", 1)]
+PROCESSING_TYPES = [("ml.m5.xlarge", 5), ("ml.m5.4xlarge", 3), ("ml.c5.2xlarge", 2),
+                    ("ml.r5.2xlarge", 2)]
+TRANSFORM_TYPES = [("ml.c5.xlarge", 4), ("ml.m5.2xlarge", 3), ("ml.g4dn.xlarge", 2)]
+# moto 5.2.5 validates endpoint and notebook instance types against older lists (no g5).
+ENDPOINT_TYPES = [("ml.g4dn.2xlarge", 3), ("ml.m5.large", 4), ("ml.c5.large", 3),
+                  ("ml.g4dn.xlarge", 3), ("ml.inf1.xlarge", 1)]
+NOTEBOOK_TYPES = [("ml.t3.medium", 6), ("ml.t3.large", 3), ("ml.m5.xlarge", 2),
+                  ("ml.p3.2xlarge", 1)]  # moto's list for notebooks has no g4dn
+
+# (kind, flavour, weight) per account-region. Every flavour gets at least one resource when
+# the account-region has room (failed_endpoint only that one), the rest by weight.
+SCALE_MIX = [
+    ("training", "completed", 60),
+    ("training", "failed_recent", 4),
+    ("training", "failed_old", 4),
+    ("training", "in_progress", 3),
+    ("training", "stopped", 1),
+    ("processing", "completed", 9),
+    ("processing", "failed", 3),
+    ("processing", "in_progress", 2),
+    ("transform", "completed", 5),
+    ("transform", "failed", 1),
+    ("transform", "in_progress", 1),
+    ("tuning", "completed", 3),
+    ("tuning", "failed", 1),
+    ("tuning", "in_progress", 1),
+    ("endpoint", "in_service", 5),
+    ("endpoint", "failed", 0),
+    ("notebook", "in_service", 4),
+    ("notebook", "stopped", 5),
+]
+# What a small account-region has when it cannot have everything.
+SCALE_PRIORITY = [0, 1, 3, 14, 5, 6, 17, 16, 8, 11, 15, 2, 7, 9, 12, 4, 10, 13]
+# The big account-region's extra training jobs.
+BIG_MIX = [("training", "completed", 88), ("training", "failed_recent", 3),
+           ("training", "failed_old", 4), ("training", "in_progress", 3),
+           ("training", "stopped", 2)]
+
+
+def apportion(total, mix, priority=None):
+    """Counts per mix entry summing to `total`: one each when there is room, the rest by
+    weight (largest remainder, ties to the earlier entry); else the first by `priority`."""
+    n = len(mix)
+    if total < n:
+        counts = [0] * n
+        for i in (priority or range(n))[:total]:
+            counts[i] = 1
+        return counts
+    counts = [1] * n
+    rest = total - n
+    weights = [w for _, _, w in mix]
+    quotas = [rest * w / sum(weights) for w in weights]
+    counts = [c + int(q) for c, q in zip(counts, quotas)]
+    left = total - sum(counts)
+    by_remainder = sorted(range(n), key=lambda i: (-(quotas[i] - int(quotas[i])), i))
+    for i in by_remainder[:left]:
+        counts[i] += 1
+    return counts
+
+
+def _pick(rng, weighted):
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+class ScaleScope:
+    """One account-region of the scale world."""
+
+    def __init__(self, account, region, index, seed, now, reasons):
+        self.account, self.region, self.index = account, region, index
+        self.rng = random.Random(f"{seed}/{account}/{region}")
+        self.backend = sagemaker_backends[account][region]
+        self.role = EXEC_ROLE.format(account=account)
+        self.bucket = f"sagemaker-{region}-{account}"
+        self.now = now
+        self.counter = 0
+        self.reasons = reasons  # every failure reason of the world so far
+        self.jobs = []
+        self.model = None
+
+    # --- helpers ---
+
+    def ago(self, days=0, hours=0, minutes=0):
+        return self.now - timedelta(days=days, hours=hours, minutes=minutes)
+
+    def between_days(self, low, high):
+        return self.now - timedelta(seconds=self.rng.uniform(low * 86400, high * 86400))
+
+    def owner(self):
+        """(team, project, tags): most resources carry team/project/owner/cost-center,
+        some only team/project, some nothing at all."""
+        team = self.rng.choice(sorted(TEAMS))
+        project = self.rng.choice(TEAMS[team])
+        roll = self.rng.random()
+        if roll < 0.7:
+            tags = {"team": team, "project": project, "owner": self.rng.choice(OWNERS),
+                    "cost-center": f"cc-{1000 + sorted(TEAMS).index(team) * 10}"}
+        elif roll < 0.85:
+            tags = {"team": team, "project": project}
+        else:
+            tags = {}
+        return team, project, tags
+
+    def name(self, project, stem, limit=63):
+        self.counter += 1
+        name = f"{project}-{stem}-s{self.index:02d}-{self.counter:04d}"
+        assert len(name) <= limit, name
+        return name
+
+    def reason(self, text, name):
+        """A failure reason no other resource of the world has."""
+        if text in self.reasons:
+            text = f"{text} (job {name})"
+        self.reasons.add(text)
+        return text
+
+    def record(self, kind, resource, name, status, reason, instance_type, count, tags):
+        resource.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self.jobs.append({
+            "account": self.account, "region": self.region, "kind": kind, "name": name,
+            "status": status, "failure_reason": reason, "instance_type": instance_type,
+            "instance_count": count, "arn": resource.arn, "tags": tags,
+        })
+
+    # --- kinds ---
+
+    def training(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        name = self.name(project, rng.choice(["train", "xgb", "finetune", "pretrain", "bert",
+                                              "resnet", "lgbm"]))
+        itype = _pick(rng, TRAINING_TYPES)
+        count = _pick(rng, [(1, 10), (2, 3), (4, 2), (8, 1)])
+        job = self.backend.create_training_job(
+            training_job_name=name,
+            hyper_parameters={"epochs": str(rng.randint(3, 50)),
+                              "learning_rate": f"{rng.choice([1, 2, 3, 5])}e-{rng.randint(3, 5)}"},
+            algorithm_specification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            role_arn=self.role,
+            input_data_config=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": f"s3://{self.bucket}/{project}/train/"}}}],
+            output_data_config={"S3OutputPath": f"s3://{self.bucket}/{project}/models/"},
+            resource_config={"InstanceType": itype, "InstanceCount": count,
+                             "VolumeSizeInGB": 100},
+            vpc_config=None,
+            stopping_condition={"MaxRuntimeInSeconds": 5 * 86400},
+            tags=[],
+            enable_network_isolation=False,
+            enable_inter_container_traffic_encryption=False,
+            enable_managed_spot_training=False,
+            checkpoint_config=None,
+            debug_hook_config=None,
+            debug_rule_configurations=None,
+            tensor_board_output_config=None,
+            experiment_config=None,
+        )
+        reason = None
+        if flavour == "completed":
+            created = self.between_days(7, 90)
+            hours = rng.uniform(0.3, 30)
+            status = "Completed"
+        elif flavour == "stopped":
+            created = self.between_days(7, 60)
+            hours = rng.uniform(0.2, 10)
+            status = "Stopped"
+        elif flavour == "failed_recent":
+            created = self.ago(hours=rng.uniform(20, 40))
+            hours = rng.uniform(0.05, 3)
+            status = "Failed"
+        elif flavour == "failed_old":
+            created = self.between_days(8, 60)
+            hours = rng.uniform(0.05, 6)
+            status = "Failed"
+        else:  # in_progress
+            created = self.ago(minutes=rng.uniform(10, 36 * 60))
+            hours = None
+            status = "InProgress"
+        job.creation_time = created
+        job.training_start_time = created + timedelta(minutes=rng.uniform(2, 8))
+        if hours is None:
+            job.training_end_time = None
+            job.last_modified_time = max(job.training_start_time, self.ago(minutes=rng.uniform(1, 9)))
+            job.secondary_status = "Training"
+        else:
+            job.training_end_time = job.training_start_time + timedelta(hours=hours)
+            job.last_modified_time = job.training_end_time + timedelta(minutes=1)
+            job.secondary_status = status
+            # Wall-clock seconds, as AWS counts both (billed compute is this × count).
+            seconds = int((job.training_end_time - job.training_start_time).total_seconds())
+            job.training_time_in_seconds = job.billable_time_in_seconds = seconds
+        if status == "Failed":
+            reason = self.reason(rng.choice([
+                f"AlgorithmError: ExecuteUserScriptError: Command \"/usr/local/bin/python3.10 "
+                f"train.py --epochs {job.hyper_parameters['epochs']}\" RuntimeError: CUDA out of "
+                f"memory. Tried to allocate {rng.uniform(0.5, 20):.2f} GiB on {itype}",
+                f"ClientError: Data download failed: Could not download "
+                f"s3://{self.bucket}/{project}/train/part-{rng.randint(0, 999):05d}.parquet: "
+                "NoSuchKey",
+                f"CapacityError: Unable to provision requested ML compute capacity for {itype} "
+                f"(requested {count}). Please retry using a different ML instance type.",
+                f"ResourceLimitExceeded: The account-level service limit '{itype} for training "
+                f"job usage' is {count} Instances, with current utilization of {count} "
+                f"Instances and a request delta of {count} Instances.",
+                f"AlgorithmError: ValueError: Input contains NaN in feature column "
+                f"'f_{rng.randint(0, 400)}', exit code 1",
+                f"InternalServerError: We encountered an internal error while training "
+                f"{name}. Please try again.",
+            ]), name)
+        job.training_job_status = status
+        job.failure_reason = reason
+        self.record("training", job, name, status, reason, itype, count, tags)
+
+    def processing(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        name = self.name(project, rng.choice(["preprocess", "features", "eval", "dataprep"]))
+        itype = _pick(rng, PROCESSING_TYPES)
+        count = _pick(rng, [(1, 6), (2, 3), (4, 1)])
+        job = self.backend.create_processing_job(
+            app_specification={"ImageUri": IMAGE, "ContainerEntrypoint": ["python3", "run.py"]},
+            experiment_config=None,
+            network_config=None,
+            processing_inputs=[],
+            processing_job_name=name,
+            processing_output_config=None,
+            role_arn=self.role,
+            tags=[],
+            stopping_condition={"MaxRuntimeInSeconds": 6 * 3600},
+        )
+        job.processing_resources = {"ClusterConfig": {
+            "InstanceCount": count, "InstanceType": itype, "VolumeSizeInGB": 30}}
+        reason = None
+        if flavour == "completed":
+            job.creation_time = self.between_days(1, 60)
+            job.processing_end_time = job.creation_time + timedelta(minutes=rng.uniform(5, 240))
+            status = "Completed"
+        elif flavour == "failed":
+            job.creation_time = (self.ago(hours=rng.uniform(18, 40)) if rng.random() < 0.5
+                                 else self.between_days(7, 45))
+            job.processing_end_time = job.creation_time + timedelta(minutes=rng.uniform(2, 60))
+            status = "Failed"
+            column = rng.choice(["label", "customer_id", "event_ts", "sku", "region"])
+            reason = self.reason(rng.choice([
+                f"AlgorithmError: See job logs for more information. KeyError: '{column}'",
+                f"ClientError: Failed to download data. s3://{self.bucket}/{project}/raw/"
+                f"{rng.randint(2023, 2025)}-{rng.randint(1, 12):02d}/ not found",
+                f"ClientError: Please ensure the role {self.role} has s3:PutObject on "
+                f"s3://{self.bucket}/{project}/processed/ ({name})",
+            ]), name)
+            job.exit_message = (f"Traceback (most recent call last):\n  File \"run.py\", line "
+                                f"{rng.randint(20, 400)}, in <module>\nKeyError: '{column}'")
+        else:
+            job.creation_time = self.ago(minutes=rng.uniform(5, 300))
+            job.processing_end_time = None
+            status = "InProgress"
+        job.last_modified_time = job.processing_end_time or self.ago(minutes=rng.uniform(0, 4))
+        job.processing_job_status = status
+        job.failure_reason = reason
+        self.record("processing", job, name, status, reason, itype, count, tags)
+
+    def transform(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        name = self.name(project, rng.choice(["batch-score", "backfill", "infer"]))
+        itype = _pick(rng, TRANSFORM_TYPES)
+        count = _pick(rng, [(1, 5), (2, 2), (4, 1)])
+        job = self.backend.create_transform_job(
+            transform_job_name=name,
+            model_name=self.shared_model(),
+            max_concurrent_transforms=None,
+            model_client_config=None,
+            max_payload_in_mb=None,
+            batch_strategy="MultiRecord",
+            environment=None,
+            transform_input={"DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": f"s3://{self.bucket}/{project}/score-in/"}}},
+            transform_output={"S3OutputPath": f"s3://{self.bucket}/{project}/score-out/"},
+            data_capture_config=None,
+            transform_resources={"InstanceType": itype, "InstanceCount": count},
+            data_processing=None,
+            tags=[],
+            experiment_config=None,
+        )
+        reason = None
+        if flavour == "completed":
+            job.creation_time = self.between_days(1, 60)
+            job.transform_end_time = job.creation_time + timedelta(minutes=rng.uniform(10, 300))
+            status = "Completed"
+        elif flavour == "failed":
+            job.creation_time = self.between_days(0.7, 30)
+            job.transform_end_time = job.creation_time + timedelta(minutes=rng.uniform(3, 40))
+            status = "Failed"
+            reason = self.reason(rng.choice([
+                f"ClientError: See job logs for more information. Request payload exceeded "
+                f"{rng.choice([6, 10, 20])} MB for record {rng.randint(1, 99999)}",
+                f"AlgorithmError: model server returned 500 for input "
+                f"s3://{self.bucket}/{project}/score-in/{rng.randint(0, 999):04d}.jsonl",
+            ]), name)
+        else:
+            job.creation_time = self.ago(minutes=rng.uniform(5, 180))
+            job.transform_end_time = None
+            status = "InProgress"
+        job.transform_start_time = job.creation_time + timedelta(minutes=3)
+        job.last_modified_time = job.transform_end_time or self.ago(minutes=rng.uniform(0, 4))
+        job.transform_job_status = status
+        job.failure_reason = reason or ""  # moto's own "no reason"
+        self.record("transform", job, name, status, reason, itype, count, tags)
+
+    def tuning(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        name = self.name(project[:10], "hpo", limit=32)
+        itype = _pick(rng, TRAINING_TYPES[:6])
+        count = _pick(rng, [(1, 4), (2, 1)])
+        trials = rng.choice([8, 16, 20, 50])
+        self.backend.create_hyper_parameter_tuning_job(
+            hyper_parameter_tuning_job_name=name,
+            hyper_parameter_tuning_job_config={
+                "Strategy": "Bayesian",
+                "HyperParameterTuningJobObjective": {
+                    "Type": "Maximize", "MetricName": "validation:auc"},
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": trials,
+                                   "MaxParallelTrainingJobs": rng.choice([2, 4])},
+            },
+            training_job_definition={
+                "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+                "RoleArn": self.role,
+                "OutputDataConfig": {"S3OutputPath": f"s3://{self.bucket}/{project}/hpo/"},
+                "ResourceConfig": {"InstanceType": itype, "InstanceCount": count,
+                                   "VolumeSizeInGB": 50},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 4 * 3600},
+            },
+            training_job_definitions=None,
+            warm_start_config=None,
+            tags=[],
+            autotune=None,
+        )
+        job = self.backend.hyper_parameter_tuning_jobs[name]
+        reason = None
+        if flavour == "completed":
+            job.creation_time = self.between_days(5, 60)
+            job.hyper_parameter_tuning_end_time = job.creation_time + timedelta(
+                hours=rng.uniform(2, 30))
+            status = "Completed"
+            job.training_job_status_counters = {
+                "Completed": trials, "InProgress": 0, "RetryableError": 0,
+                "NonRetryableError": 0, "Stopped": 0}
+        elif flavour == "failed":
+            job.creation_time = self.between_days(0.8, 40)
+            job.hyper_parameter_tuning_end_time = job.creation_time + timedelta(
+                hours=rng.uniform(0.2, 6))
+            status = "Failed"
+            failed = rng.randint(1, trials)
+            reason = self.reason(rng.choice([
+                f"All training jobs failed: {failed} of {failed} ended with AlgorithmError "
+                f"(last: CUDA error: device-side assert triggered on {itype})",
+                f"ResourceLimitExceeded: The account-level service limit '{itype} for "
+                f"training job usage' is {count} Instances; {failed} trials could not start",
+            ]), name)
+            job.training_job_status_counters = {
+                "Completed": 0, "InProgress": 0, "RetryableError": 0,
+                "NonRetryableError": failed, "Stopped": 0}
+        else:
+            job.creation_time = self.ago(minutes=rng.uniform(20, 20 * 60))
+            job.hyper_parameter_tuning_end_time = None
+            status = "InProgress"
+            done = rng.randint(0, trials - 2)
+            job.training_job_status_counters = {
+                "Completed": done, "InProgress": 2, "RetryableError": 0,
+                "NonRetryableError": 0, "Stopped": 0}
+        job.last_modified_time = (job.hyper_parameter_tuning_end_time
+                                  or self.ago(minutes=rng.uniform(0, 10)))
+        job.hyper_parameter_tuning_job_status = status
+        job.failure_reason = reason  # None: describe and Search omit it, as AWS does
+        self.record("tuning", job, name, status, reason, itype, count, tags)
+
+    def endpoint(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        name = self.name(project, rng.choice(["prod", "staging", "shadow", "realtime"]))
+        itype = _pick(rng, ENDPOINT_TYPES)
+        count = _pick(rng, [(1, 5), (2, 4), (4, 1)])
+        config = f"{name}-config"
+        self.backend.create_endpoint_config(
+            endpoint_config_name=config,
+            production_variants=[{
+                "VariantName": "AllTraffic", "ModelName": self.shared_model(),
+                "InstanceType": itype, "InitialInstanceCount": count,
+                "InitialVariantWeight": 1.0}],
+            data_capture_config=None,
+            async_inference_config=None,
+            tags=[],
+            kms_key_id=None,
+        )
+        self.backend.endpoint_configs[config].creation_time = created = self.between_days(3, 200)
+        endpoint = self.backend.create_endpoint(
+            endpoint_name=name, endpoint_config_name=config, tags=[])
+        endpoint.creation_time = created
+        reason = None
+        if flavour == "failed":
+            status = "Failed"
+            reason = self.reason(
+                f"The primary container for production variant AllTraffic did not pass the "
+                f"ping health check on {itype}. Please check CloudWatch logs for endpoint "
+                f"{name}.", name)
+            for variant in endpoint.production_variants:
+                variant["CurrentInstanceCount"] = 0
+            endpoint.creation_time = created = self.ago(hours=rng.uniform(2, 30))
+            endpoint.last_modified_time = created + timedelta(minutes=rng.uniform(8, 25))
+        else:
+            status = "InService"
+            endpoint.last_modified_time = created + timedelta(minutes=rng.uniform(5, 15))
+        endpoint.endpoint_status = status
+        endpoint.failure_reason = reason
+        self.record("endpoint", endpoint, name, status, reason, itype, count, tags)
+
+    def notebook(self, flavour):
+        rng = self.rng
+        _, project, tags = self.owner()
+        owner = tags.get("owner") or rng.choice(OWNERS)
+        self.counter += 1
+        name = f"{owner}-{project}-s{self.index:02d}-{self.counter:04d}"
+        itype = _pick(rng, NOTEBOOK_TYPES)
+        notebook = self.backend.create_notebook_instance(
+            notebook_instance_name=name, instance_type=itype, role_arn=self.role)
+        notebook.creation_time = self.between_days(10, 300)
+        if flavour == "stopped":
+            status = "Stopped"
+            notebook.last_modified_time = self.between_days(1, 9)
+        else:
+            status = "InService"
+            notebook.last_modified_time = self.ago(hours=rng.uniform(0.1, 20))
+        notebook.status = status
+        self.record("notebook", notebook, name, status, None, itype, 1, tags)
+
+    def shared_model(self):
+        if self.model is None:
+            self.model = f"models-s{self.index:02d}"
+            self.backend.create_model(
+                model_name=self.model, execution_role_arn=self.role,
+                primary_container={"Image": IMAGE}, vpc_config=None, containers=None,
+                tags=[])
+        return self.model
+
+    def fill(self, counts_by_flavour):
+        """Creates resources in a shuffled but seeded order of (kind, flavour)."""
+        order = [(kind, flavour) for (kind, flavour), n in counts_by_flavour for _ in range(n)]
+        self.rng.shuffle(order)
+        for kind, flavour in order:
+            getattr(self, kind)(flavour)
+
+
+def scale_world(accounts, regions, resources, big, seed):
+    """About `resources` resources over accounts × regions: the first account-region holds
+    `big` extra training jobs, the rest is shared evenly (the mix of SCALE_MIX in each).
+    Deterministic for a seed, times apart (relative to now). Answers every resource."""
+    now = utcnow()
+    scopes = [(a, r) for a in accounts for r in regions]
+    rest = max(0, resources - big)
+    share, extra = divmod(rest, len(scopes))
+    jobs = []
+    reasons = set()
+    for index, (account, region) in enumerate(scopes):
+        scope = ScaleScope(account, region, index, seed, now, reasons)
+        n = share + (1 if index < extra else 0)
+        plan = list(zip([(k, f) for k, f, _ in SCALE_MIX],
+                        apportion(n, SCALE_MIX, SCALE_PRIORITY)))
+        if index == 0 and big:
+            plan += list(zip([(k, f) for k, f, _ in BIG_MIX], apportion(big, BIG_MIX)))
+        scope.fill(plan)
+        jobs += scope.jobs
+    return jobs
+
+
 def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = RequestLog(DomainDispatcherApplication(create_backend_app))
@@ -604,6 +1329,14 @@ def main():
     port = server.server_address[1]
     endpoint = f"http://127.0.0.1:{port}"
     world = World(endpoint)
+
+    def reset():
+        """moto with no state, and no throttles or quota (the request log is the caller's)."""
+        urllib.request.urlopen(
+            urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        ).read()
+        app.forget_refusals()
+
     print(json.dumps({"port": port}), flush=True)
 
     for line in sys.stdin:
@@ -613,16 +1346,23 @@ def main():
         try:
             cmd = json.loads(line)
             if cmd["cmd"] == "seed":
-                import urllib.request
-
-                urllib.request.urlopen(
-                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-                ).read()
-                with app.lock:
-                    app.throttles = {}
+                reset()
                 jobs = world.seed(cmd["accounts"], cmd["regions"], cmd.get("big", 0))
                 app.take()
                 answer = {"jobs": jobs}
+            elif cmd["cmd"] == "scale_world":
+                reset()
+                world.clients = {}
+                started = time.monotonic()
+                jobs = scale_world(
+                    cmd["accounts"], cmd["regions"], cmd["resources"], cmd.get("big", 0),
+                    cmd.get("seed", 0),
+                )
+                app.take()
+                answer = {"jobs": jobs, "seconds": round(time.monotonic() - started, 3)}
+            elif cmd["cmd"] == "quota":
+                app.set_quota(cmd.get("rate") or 0, cmd.get("burst"))
+                answer = {"ok": True}
             elif cmd["cmd"] == "add_training":
                 world.add_training(cmd["account"], cmd["region"], cmd["name"], cmd["status"])
                 app.take()
@@ -639,18 +1379,10 @@ def main():
                     app.throttles[key] = (cmd["times"], cmd.get("code", "ThrottlingException"))
                 answer = {"ok": True}
             elif cmd["cmd"] == "reset":
-                import urllib.request
-
-                urllib.request.urlopen(
-                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-                ).read()
-                with app.lock:
-                    app.throttles = {}
+                reset()
                 app.take()
                 answer = {"ok": True}
             elif cmd["cmd"] == "ce_results":
-                import urllib.request
-
                 body = json.dumps({"account_id": cmd["account"], "results": cmd["results"]})
                 urllib.request.urlopen(
                     urllib.request.Request(
@@ -662,13 +1394,7 @@ def main():
                 ).read()
                 answer = {"ok": True}
             elif cmd["cmd"] == "tag_world":
-                import urllib.request
-
-                urllib.request.urlopen(
-                    urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-                ).read()
-                with app.lock:
-                    app.throttles = {}
+                reset()
                 answer = {"arns": world.tag_world(cmd["resources"])}
                 app.take()
             elif cmd["cmd"] == "touch":

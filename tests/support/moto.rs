@@ -90,6 +90,18 @@ fn run_install(command: &mut Command, what: &str) {
     }
 }
 
+/// One request moto's fixture saw (see [`Moto::requests_detailed`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedRequest {
+    /// Arrival, seconds since the Unix epoch.
+    pub time: f64,
+    pub account: String,
+    pub region: String,
+    pub operation: String,
+    /// The fixture answered it with an error (quota or `refuse`) instead of moto.
+    pub throttled: bool,
+}
+
 /// A running moto server with its fixture.
 pub struct Moto {
     pub port: u16,
@@ -184,7 +196,59 @@ impl Moto {
             .collect()
     }
 
-    /// Resets moto to no world at all, no throttles and an empty request log.
+    /// Requests moto served since the last call, with whether the fixture refused each
+    /// (quota or [`Moto::refuse`]) instead of answering it; starts counting afresh like
+    /// [`Moto::requests`].
+    pub fn requests_detailed(&mut self) -> Vec<LoggedRequest> {
+        let answer = self.call(json!({"cmd": "requests"}));
+        answer["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .map(|r| LoggedRequest {
+                time: r[0].as_f64().expect("time"),
+                account: r[1].as_str().expect("account").to_string(),
+                region: r[2].as_str().expect("region").to_string(),
+                operation: r[3].as_str().expect("operation").to_string(),
+                throttled: r[4].as_bool().expect("throttled"),
+            })
+            .collect()
+    }
+
+    /// SageMaker's quota: from now on every SageMaker operation gets a token bucket per
+    /// (account, region, operation) of `rate` requests/s holding `burst` (default
+    /// `max(1, rate)`); requests past it get HTTP 400 `ThrottlingException` "Rate exceeded".
+    /// Other services are not metered, nor the fixture's own seeding. `rate` 0 turns it off;
+    /// so do [`Moto::reset`] and every world ([`Moto::seed`], [`Moto::tag_world`],
+    /// [`Moto::scale_world`]).
+    pub fn quota(&mut self, rate: f64, burst: Option<f64>) {
+        self.call(json!({"cmd": "quota", "rate": rate, "burst": burst}));
+    }
+
+    /// Resets moto and builds a world shaped like a team's accounts: about `resources`
+    /// resources spread evenly over `accounts` × `regions` (each account-region a mix of
+    /// completed, failed and running training, processing, transform and tuning jobs,
+    /// endpoints — one failed — and notebooks, most tagged team/project/owner), the first
+    /// account-region holding `big` more training jobs. Deterministic for `seed` (times are
+    /// relative to now). Returns every resource as [`Moto::seed`] does (`account`, `region`,
+    /// `kind`, `name`, `status`, `failure_reason`) plus `instance_type`, `instance_count`,
+    /// `arn` and `tags` (an object) as created.
+    pub fn scale_world(
+        &mut self,
+        accounts: &[&str],
+        regions: &[&str],
+        resources: usize,
+        big: usize,
+        seed: u64,
+    ) -> Vec<Value> {
+        let answer = self.call(json!({
+            "cmd": "scale_world", "accounts": accounts, "regions": regions,
+            "resources": resources, "big": big, "seed": seed
+        }));
+        answer["jobs"].as_array().expect("jobs").clone()
+    }
+
+    /// Resets moto to no world at all, no throttles or quota and an empty request log.
     pub fn reset(&mut self) {
         self.call(json!({"cmd": "reset"}));
     }

@@ -1,5 +1,6 @@
-//! The real [`CostSource`]: AWS Cost Explorer through the official SDK. SDK types stop here;
-//! what leaves is [`CostPage`] / [`Forecast`] / [`CostError`].
+//! The real [`CostSource`]: AWS Cost Explorer through the official SDK. It lives in `aws/`
+//! because SDK types stop here; what leaves is the spend domain's [`CostPage`] /
+//! [`Forecast`] / [`CostError`], so `spend/` never sees `aws_sdk_costexplorer`.
 
 use aws_sdk_costexplorer::Client;
 use aws_sdk_costexplorer::error::{ProvideErrorMetadata, SdkError};
@@ -10,9 +11,9 @@ use aws_sdk_costexplorer::types::{
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
-use super::query::{Grouping, SAGEMAKER_SERVICE, TagFilter};
-use super::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast, SpendQuery};
 use crate::config::{CostMetric, Granularity};
+use crate::spend::query::{Grouping, SAGEMAKER_SERVICE, TagFilter};
+use crate::spend::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast, SpendQuery};
 
 /// Cost Explorer in the account whose SDK configuration it was built from (the payer sees
 /// every linked account).
@@ -25,7 +26,7 @@ impl CostExplorerSource {
     /// Cost Explorer is a global service served from us-east-1 whatever the profile's region.
     ///
     /// The SDK's own retries are off: it would retry `LimitExceededException` (a throttling
-    /// code to it) silently, and every attempt is a billed request. [`super::fetch_pages`]
+    /// code to it) silently, and every attempt is a billed request. [`crate::spend::fetch_pages`]
     /// retries instead, counting each attempt and saying that it waits.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         let ce_config = aws_sdk_costexplorer::config::Builder::from(config)

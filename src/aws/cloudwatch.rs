@@ -1,7 +1,8 @@
 //! [`MetricSource`] backed by CloudWatch `GetMetricData`, for one account and region.
 //!
-//! The only file that touches `aws_sdk_cloudwatch`: queries go in as [`query::Query`], series
-//! come out as [`ResourceMetrics`]. Each window's queries are sent in requests of at most
+//! It lives in `aws/` because it is the only file that touches `aws_sdk_cloudwatch`: queries
+//! go in as the metrics domain's [`Query`], series come out as [`ResourceMetrics`], and
+//! `metrics/` never sees an SDK type. Each window's queries are sent in requests of at most
 //! 500, every `NextToken` page is followed, and the calls made are counted so the UI can show
 //! what metrics cost.
 
@@ -15,8 +16,8 @@ use aws_sdk_cloudwatch::types::{
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-use super::query::{self, Batch, Query, QueryResult, Window};
-use super::{MetricSource, MetricTarget, MetricsError, Point, ResourceMetrics};
+use crate::metrics::query::{self, Batch, Query, QueryResult, Window};
+use crate::metrics::{MetricSource, MetricTarget, MetricsError, Point, ResourceMetrics, Usage};
 
 /// A guard against a server that keeps answering with a `NextToken`: one window of 500
 /// queries fits in one page in practice, so a hundred pages means something is wrong.
@@ -28,16 +29,6 @@ pub struct CloudWatchSource {
     client: Client,
     requests: AtomicU64,
     metrics: AtomicU64,
-}
-
-/// What a source has asked CloudWatch for since it was made.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Usage {
-    /// `GetMetricData` calls, pages included.
-    pub requests: u64,
-    /// Metrics requested, summed over calls: what CloudWatch bills
-    /// (see [`query::USD_PER_METRIC_REQUESTED`]).
-    pub metrics: u64,
 }
 
 impl CloudWatchSource {
