@@ -268,3 +268,48 @@ fn the_ui_refuses_to_start_without_a_terminal() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("needs a terminal"), "{stderr}");
 }
+
+#[test]
+fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
+    let mut app = common::demo_app(120, 40);
+    common::press(&mut app, &[UserAction::Refresh]);
+    let _ = app.update(Action::RefreshProgress(
+        sagescope::source::RefreshProgress {
+            done: 0,
+            total: 0,
+            label: "listing 14/36 · details 120/410 · tags 3/6".into(),
+        },
+    ));
+    let screen = common::text(&common::screen(&app, 120, 40));
+    assert!(
+        screen.contains("listing 14/36 · details 120/410 · tags 3/6"),
+        "{screen}"
+    );
+
+    // The refresh ends, but one scope could not be listed: its rows stay, marked with the
+    // age of their last listing, and the title counts them.
+    let victim = app.jobs.list.rows()[0].clone();
+    let mut fresh = sagescope::demo::world(anchor());
+    fresh.jobs.as_of = anchor() + Duration::minutes(25);
+    fresh.jobs.errors.push(sagescope::model::FetchError {
+        account: victim.account_name.clone(),
+        region: Some(victim.region.clone()),
+        kind: Some(victim.kind),
+        stale: true,
+        message: "throttled by SageMaker on ListTrainingJobs".into(),
+    });
+    let _ = app.update(Action::Tick(anchor() + Duration::minutes(25)));
+    let _ = app.update(Action::RefreshDone(
+        sagescope::source::RefreshOutcome::from_snapshot(fresh),
+    ));
+    let screen = common::text(&common::screen(&app, 120, 40));
+    assert!(screen.contains("STALE"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "{} stale, listed 25m ago (E: why)",
+            app.jobs.stale_rows
+        )),
+        "{screen}"
+    );
+    assert!(app.jobs.stale_rows > 0);
+}

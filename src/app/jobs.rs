@@ -3,6 +3,7 @@
 //! live burn and health of what runs (see [`JobsHealth`]).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -11,7 +12,7 @@ use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::HealthConfig;
 use crate::metrics::JobMetrics;
-use crate::model::{Job, ResourceKind, ScopeKey, StatusPhase, View};
+use crate::model::{FetchError, Job, ResourceKind, ScopeKey, StatusPhase, View};
 use crate::sanitize;
 
 /// Columns the Jobs pane sorts by, in `s` order.
@@ -147,6 +148,15 @@ pub struct JobsPane {
     pub flagged_only: bool,
     /// Each running row's `$/h` and flags, the burn total, and the metrics behind them.
     pub health: JobsHealth,
+    /// When each (account, region, kind) was last listed: a scope the last refresh could not
+    /// list keeps its older time, which its rows show as their age.
+    scope_as_of: HashMap<ScopeKey, DateTime<Utc>>,
+    /// The last whole refresh's failures that left rows as they were (`stale`).
+    stale: Vec<FetchError>,
+    /// Rows shown as they were before the last refresh, and when the oldest of them was
+    /// listed, for the title.
+    pub stale_rows: usize,
+    pub stale_oldest: Option<DateTime<Utc>>,
 }
 
 impl JobsPane {
@@ -160,6 +170,16 @@ impl JobsPane {
 
     pub fn set_view(&mut self, view: View<Job>, now: DateTime<Utc>) {
         self.as_of = Some(view.as_of);
+        self.stale = view.errors.iter().filter(|e| e.stale).cloned().collect();
+        for job in &view.rows {
+            let scope = ScopeKey::of(job);
+            if self.stale.iter().any(|e| e.leaves_stale(job)) {
+                // Listed before (this session, or by the run that wrote the cache).
+                self.scope_as_of.entry(scope).or_insert(view.as_of);
+            } else {
+                self.scope_as_of.insert(scope, view.as_of);
+            }
+        }
         {
             let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
             self.list.set_rows(view.rows, now, as_keep(&keep));
@@ -175,12 +195,32 @@ impl JobsPane {
             self.list
                 .replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
         }
+        self.scope_as_of.insert(scope.clone(), now);
         self.as_of.get_or_insert(now);
         self.rows_changed(now);
     }
 
+    /// When `job`'s rows were last listed, if the last refresh could not list them again:
+    /// the age a stale row shows.
+    pub fn stale_since(&self, job: &Job) -> Option<DateTime<Utc>> {
+        if self.stale.is_empty() {
+            return None;
+        }
+        let listed = *self.scope_as_of.get(&ScopeKey::of(job))?;
+        let refreshed = self.as_of?;
+        (listed < refreshed && self.stale.iter().any(|e| e.leaves_stale(job))).then_some(listed)
+    }
+
     /// Counts, column widths and health follow the rows; flags may change what `f` shows.
     fn rows_changed(&mut self, now: DateTime<Utc>) {
+        let since: Vec<DateTime<Utc>> = self
+            .list
+            .rows()
+            .iter()
+            .filter_map(|job| self.stale_since(job))
+            .collect();
+        self.stale_rows = since.len();
+        self.stale_oldest = since.into_iter().min();
         let rows = self.list.rows();
         let mut counts = JobCounts {
             total: rows.len(),

@@ -478,3 +478,164 @@ fn a_cloudwatch_failure_is_logged_and_keeps_jobs_and_other_metrics() {
     assert_eq!(app.jobs.list.rows().len(), world.jobs.rows.len());
     assert_eq!(app.jobs.health.flagged, flagged_before);
 }
+
+fn scope_of(job: &Job) -> crate::model::ScopeKey {
+    crate::model::ScopeKey::of(job)
+}
+
+#[test]
+fn streamed_scopes_replace_their_own_rows_and_keep_the_cursor() {
+    let mut app = demo_app();
+    let _ = press(&mut app, &[U::Refresh]);
+    let total = app.jobs.list.rows().len();
+    let _ = press(&mut app, &[U::Down, U::Down]);
+    let cursor = selected_arn(&app);
+    let selected = app.jobs.list.selected().expect("selected").clone();
+    let scope = scope_of(&selected);
+    let mut rows: Vec<Job> = app
+        .jobs
+        .list
+        .rows()
+        .iter()
+        .filter(|j| scope.holds(j))
+        .cloned()
+        .collect();
+    let before = rows.len();
+    // The scope as just listed: one job gone, one new, the selected one failed since.
+    let gone = rows
+        .iter()
+        .rev()
+        .find(|j| j.arn != cursor)
+        .map(|j| j.arn.clone())
+        .expect("the scope has another job");
+    rows.retain(|j| j.arn != gone);
+    let mut new = selected.clone();
+    new.name = "brand-new".into();
+    new.arn = format!("{}-new", selected.arn);
+    rows.push(new);
+    for job in rows.iter_mut().filter(|j| j.arn == cursor) {
+        job.status = crate::model::JobStatus::new("Failed");
+        job.failure_reason = Some("OOM".into());
+    }
+    let _ = app.update(Action::ScopeRows {
+        scope: scope.clone(),
+        rows: rows.clone(),
+    });
+    let after: Vec<&Job> = app
+        .jobs
+        .list
+        .rows()
+        .iter()
+        .filter(|j| scope.holds(j))
+        .collect();
+    assert_eq!(
+        after.len(),
+        rows.len(),
+        "the scope's rows are exactly the new ones"
+    );
+    assert_eq!(app.jobs.list.rows().len(), total - before + rows.len());
+    assert!(after.iter().any(|j| j.name == "brand-new"));
+    assert_eq!(selected_arn(&app), cursor, "the cursor stays on its job");
+    let now = app.jobs.list.selected().expect("selected");
+    assert_eq!(
+        now.failure_reason.as_deref(),
+        Some("OOM"),
+        "filled in place"
+    );
+    assert!(
+        app.refreshing.is_some(),
+        "still refreshing until RefreshDone"
+    );
+}
+
+#[test]
+fn rows_arrive_on_an_empty_screen_before_the_refresh_ends() {
+    let config = crate::demo::config(&Config::default());
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut app = App::new(AppInit::from_config(&config, Mode::Live, anchor(), utc));
+    assert!(app.jobs.list.rows().is_empty());
+    let world = crate::demo::world(anchor());
+    let first = world.jobs.rows[0].clone();
+    let scope = scope_of(&first);
+    let rows: Vec<Job> = world
+        .jobs
+        .rows
+        .iter()
+        .filter(|j| scope.holds(j))
+        .cloned()
+        .collect();
+    let _ = app.update(Action::ScopeRows {
+        scope,
+        rows: rows.clone(),
+    });
+    assert_eq!(app.jobs.list.rows().len(), rows.len());
+    assert_eq!(app.jobs.counts.total, rows.len(), "the title counts them");
+}
+
+#[test]
+fn a_scope_the_refresh_could_not_list_shows_stale_with_its_age() {
+    let mut app = demo_app();
+    let listed_at = app.jobs.as_of.expect("loaded");
+    let victim = app.jobs.list.rows()[0].clone();
+    let later = anchor() + Duration::minutes(20);
+    let _ = app.update(Action::Tick(later));
+    let _ = press(&mut app, &[U::Refresh]);
+    let mut fresh = crate::demo::world(anchor());
+    fresh.jobs.as_of = later;
+    fresh.jobs.errors.push(crate::model::FetchError {
+        account: victim.account_name.clone(),
+        region: Some(victim.region.clone()),
+        kind: Some(victim.kind),
+        stale: true,
+        message: "throttled by SageMaker on ListTrainingJobs".into(),
+    });
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(fresh)));
+    assert_eq!(app.jobs.stale_since(&victim), Some(listed_at));
+    let scope = scope_of(&victim);
+    let in_scope = app
+        .jobs
+        .list
+        .rows()
+        .iter()
+        .filter(|j| scope.holds(j))
+        .count();
+    assert_eq!(app.jobs.stale_rows, in_scope);
+    let other = app
+        .jobs
+        .list
+        .rows()
+        .iter()
+        .find(|j| !scope.holds(j))
+        .expect("another scope");
+    assert_eq!(app.jobs.stale_since(other), None, "the rest is fresh");
+
+    // The next refresh lists it again: no longer stale.
+    let _ = press(&mut app, &[U::Refresh]);
+    let _ = app.update(Action::Tick(later + Duration::minutes(1)));
+    let rows: Vec<Job> = app
+        .jobs
+        .list
+        .rows()
+        .iter()
+        .filter(|j| scope.holds(j))
+        .cloned()
+        .collect();
+    let _ = app.update(Action::ScopeRows { scope, rows });
+    assert_eq!(app.jobs.stale_since(&victim), None);
+    assert_eq!(app.jobs.stale_rows, 0);
+}
+
+#[test]
+fn opening_a_row_while_refreshing_asks_for_its_details_first() {
+    let mut app = demo_app();
+    assert!(
+        press(&mut app, &[U::OpenDetail]).is_empty(),
+        "nothing to hurry when no refresh runs"
+    );
+    let _ = press(&mut app, &[U::Back, U::Refresh]);
+    let arn = selected_arn(&app);
+    assert_eq!(
+        press(&mut app, &[U::OpenDetail]),
+        vec![Command::Prioritize { arn }]
+    );
+}

@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let jobs = &app.jobs;
     let block = Block::bordered()
         .border_style(p.border)
-        .title(title(jobs, &p));
+        .title(title(jobs, app.now, &p));
     if jobs.list.rows().is_empty() {
         return empty_message(frame, block, area, no_data_lines(app, "jobs"));
     }
@@ -83,7 +83,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     table::draw(frame, area, draw, &p);
 }
 
-fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
+fn title<'a>(jobs: &JobsPane, now: chrono::DateTime<chrono::Utc>, p: &Palette) -> Line<'a> {
     let c = jobs.counts;
     let mut spans = vec![
         Span::styled(format!(" Jobs {}", c.total), p.title),
@@ -111,6 +111,16 @@ fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
     if jobs.flagged_only {
         spans.push(Span::styled(" · flagged only", p.accent));
     }
+    if let Some(since) = jobs.stale_oldest {
+        spans.push(Span::styled(
+            format!(
+                " · {} stale, listed {} (E: why)",
+                jobs.stale_rows,
+                format::short_age(now, since)
+            ),
+            p.warning,
+        ));
+    }
     let note = filter_note(jobs.list.filter().text(), jobs.list.visible_len(), c.total);
     spans.push(Span::styled(note, p.accent));
     spans.push(Span::raw(" "));
@@ -120,6 +130,7 @@ fn title<'a>(jobs: &JobsPane, p: &Palette) -> Line<'a> {
 fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
     // Precomputed when the data arrived: one lookup per drawn row.
     let health = app.jobs.health.row(&job.arn);
+    let stale = app.jobs.stale_since(job);
     columns
         .iter()
         .map(|&(i, _)| match i {
@@ -131,11 +142,14 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
                 sanitize::cell(job.status.as_str()),
                 p.status(job.status.phase()),
             ),
-            5 => match health.filter(|h| !h.badge.is_empty()) {
-                Some(h) => {
+            5 => match (health.filter(|h| !h.badge.is_empty()), stale) {
+                (Some(h), _) => {
                     Span::styled(h.badge.as_str(), p.warning.add_modifier(Modifier::REVERSED))
                 }
-                None => Span::raw(""),
+                // The scope could not be listed this time: the row is as it was (the title
+                // says since when).
+                (None, Some(_)) => Span::styled("STALE", p.warning),
+                (None, None) => Span::raw(""),
             },
             6 => Span::raw(instance_label(job)),
             7 => match health {

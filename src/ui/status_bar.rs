@@ -40,7 +40,12 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(refreshing) = &app.refreshing {
         let frame_char = SPINNER[(app.ticks % SPINNER.len() as u64) as usize];
-        let mut text = format!("  {frame_char} refreshing");
+        // The phases say what is still coming; "refreshing" only until the first of them.
+        let mut text = format!("  {frame_char}");
+        match &refreshing.progress {
+            Some(progress) if !progress.label.is_empty() => {}
+            _ => text.push_str(" refreshing"),
+        }
         if let Some(progress) = &refreshing.progress {
             text.push(' ');
             text.push_str(&sanitize::cell(&progress.label));
