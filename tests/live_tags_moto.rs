@@ -134,6 +134,41 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     refresh(&runtime, &source, RefreshKind::Manual);
     assert_eq!(tag_reads(&mut moto), 2);
 
+    // An endpoint that changes is described again, but its config (immutable) is not: the
+    // source remembers it. Every scope streams its rows before the refresh ends.
+    moto.call(
+        json!({"cmd": "touch", "account": "222222222222", "region": "us-east-1",
+                     "arn": arns["untagged"]}),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = runtime.block_on(source.refresh(RefreshKind::Auto, tx));
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    let mut scopes = std::collections::BTreeSet::new();
+    while let Ok(event) = rx.try_recv() {
+        if let sagescope::source::RefreshEvent::Rows { scope, .. } = event {
+            scopes.insert(scope);
+        }
+    }
+    assert_eq!(
+        scopes.len(),
+        2 * 6,
+        "every (account, region, kind) streamed"
+    );
+    let describes: BTreeMap<String, usize> =
+        moto.requests()
+            .into_iter()
+            .fold(BTreeMap::new(), |mut counts, (_, _, _, op)| {
+                if op.starts_with("Describe") {
+                    *counts.entry(op).or_default() += 1;
+                }
+                counts
+            });
+    assert_eq!(
+        describes,
+        BTreeMap::from([("DescribeEndpoint".to_string(), 1)]),
+        "the changed endpoint only, its config remembered"
+    );
+
     // A new start (a new source on the same cache) reads no tags either.
     let restarted = LiveSource::new(&loaded.config, cache);
     let outcome = refresh(&runtime, &restarted, RefreshKind::Auto);

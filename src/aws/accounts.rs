@@ -32,6 +32,9 @@ pub(crate) struct AwsAccount {
     connect_requests: Vec<&'static str>,
     /// `aws`, `aws-cn`, ...: from the caller identity's ARN, for ARNs sagescope builds.
     partition: String,
+    /// Endpoint configs read so far, shared by this account's sources for as long as the
+    /// account stays connected: a config never changes, so each is described once.
+    endpoint_configs: super::sagemaker::EndpointConfigs,
 }
 
 impl AccountLink for AwsAccount {
@@ -94,6 +97,8 @@ impl AwsAccount {
                 "arn:{}:sagemaker:{region}:{}",
                 self.partition, self.account_id
             ),
+            region: region.to_string(),
+            endpoint_configs: self.endpoint_configs.clone(),
         }
     }
 }
@@ -220,5 +225,6 @@ pub(crate) async fn connect(account: &AccountConfig) -> Result<AwsAccount, Sourc
         context,
         connect_requests,
         partition,
+        endpoint_configs: Default::default(),
     })
 }

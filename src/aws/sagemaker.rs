@@ -16,12 +16,27 @@ use crate::model::{JobStatus, ResourceKind, Tags};
 /// requests against a 2-per-second quota.
 const PAGE_SIZE: i32 = 100;
 
+/// What an endpoint config says about its instances: the type (variants joined with `+`) and
+/// the initial count.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConfigInstances {
+    instance_type: Option<String>,
+    initial_count: Option<u32>,
+}
+
+/// Endpoint configs already described, by (region, config name).
+pub(crate) type EndpointConfigs =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), ConfigInstances>>>;
+
 /// SageMaker in one account and region.
 pub(crate) struct SageMakerSource {
     pub client: Client,
     pub context: AccountContext,
     /// `arn:<partition>:sagemaker:<region>:<account>`, for ARNs a summary leaves out.
     pub arn_prefix: String,
+    pub region: String,
+    /// Shared with the account's other sources (see [`EndpointConfigs`]).
+    pub endpoint_configs: EndpointConfigs,
 }
 
 impl JobSource for SageMakerSource {
@@ -463,29 +478,61 @@ impl SageMakerSource {
                 .filter_map(|v| v.variant_name())
                 .map(str::to_string)
                 .collect(),
+            extra_requests: Vec::new(),
         };
         if let Some(config_name) = endpoint.endpoint_config_name() {
-            let config = self
-                .client
-                .describe_endpoint_config()
-                .endpoint_config_name(config_name)
-                .send()
-                .await
-                .map_err(|e| classify(e, "DescribeEndpointConfig", ctx))?;
-            let variants = config.production_variants();
-            details.instance_type = joined(
-                variants
-                    .iter()
-                    .filter_map(|v| v.instance_type().map(|t| t.as_str().to_string())),
-            );
+            let (config, described) = self.endpoint_config(config_name).await?;
+            if described {
+                details.extra_requests.push("DescribeEndpointConfig");
+            }
+            details.instance_type = config.instance_type;
             if details.instance_count.is_none() {
-                details.instance_count = variants
-                    .iter()
-                    .filter_map(|v| v.initial_instance_count().and_then(count))
-                    .reduce(|a, b| a + b);
+                details.instance_count = config.initial_count;
             }
         }
         Ok(details)
+    }
+}
+
+impl SageMakerSource {
+    /// An endpoint config's instances: from the account's memory when described before (a
+    /// config never changes; an endpoint that changes gets a new one), else one
+    /// `DescribeEndpointConfig` (then the flag is `true`, so the request is counted).
+    async fn endpoint_config(&self, name: &str) -> Result<(ConfigInstances, bool), SourceError> {
+        let key = (self.region.clone(), name.to_string());
+        let known = self
+            .endpoint_configs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(known) = known {
+            return Ok((known, false));
+        }
+        let config = self
+            .client
+            .describe_endpoint_config()
+            .endpoint_config_name(name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeEndpointConfig", &self.context))?;
+        let variants = config.production_variants();
+        let instances = ConfigInstances {
+            instance_type: joined(
+                variants
+                    .iter()
+                    .filter_map(|v| v.instance_type().map(|t| t.as_str().to_string())),
+            ),
+            initial_count: variants
+                .iter()
+                .filter_map(|v| v.initial_instance_count().and_then(count))
+                .reduce(|a, b| a + b),
+        };
+        self.endpoint_configs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, instances.clone());
+        Ok((instances, true))
     }
 }
 

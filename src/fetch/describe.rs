@@ -274,12 +274,12 @@ impl DetailSources<'_> {
             let result = caller
                 .call(operation, || source.describe(kind, &name))
                 .await;
-            if kind == ResourceKind::Endpoint {
-                self.scope.stats.record("DescribeEndpointConfig");
-            }
             self.tracker.update(|p| p.detailed += 1);
             match result {
                 Ok(details) => {
+                    for extra in &details.extra_requests {
+                        self.scope.stats.record(extra);
+                    }
                     let described = merge(kind, item, details);
                     apply(item, &described);
                     filled.entries.push((item.arn.clone(), described));

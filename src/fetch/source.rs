@@ -42,6 +42,9 @@ pub struct Details {
     /// An endpoint's production variant names (`DescribeEndpoint`): CloudWatch keys endpoint
     /// metrics by variant, so without them an endpoint's utilisation cannot be asked for.
     pub variants: Vec<String>,
+    /// Requests the describe made beyond its own (an endpoint's config, the first time it is
+    /// seen), so the refresh counts every request.
+    pub extra_requests: Vec<&'static str>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.
@@ -89,8 +92,8 @@ pub enum SourceError {
 /// Lists and describes SageMaker resources in one account and region.
 ///
 /// Implementations make exactly one AWS request per `list` call (one page), so the engine's
-/// rate limiter sees every request. `describe` of an endpoint makes two (the endpoint, then its
-/// endpoint config for the instance type).
+/// rate limiter sees every request. `describe` of an endpoint makes two the first time its
+/// endpoint config is seen (the endpoint, then the config for the instance type), one after.
 pub trait JobSource: Send + Sync {
     /// One page of `kind`, newest first (`SortBy=CreationTime`, descending), 100 at most.
     fn list(
