@@ -237,7 +237,7 @@ fn metrics_due(
 impl LiveSource {
     /// A source for `config` whose cache lives at `cache_path`.
     pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
-        let fetcher = Arc::new(JobFetcher::new(config));
+        let fetcher = Arc::new(crate::aws::job_fetcher(config));
         let (store, warning) = match Store::open(&cache_path) {
             Ok(opened) => (Some(opened.store), opened.warning),
             Err(err) => (None, Some(format!("the cache cannot be used: {err}"))),
@@ -279,7 +279,7 @@ async fn starting_state(state: &Mutex<Option<LiveState>>, store: &Store) -> Live
                 tracing::warn!("cannot read the known state from the cache: {err}");
                 KnownState::default()
             });
-            let tags = crate::tags::store::load(cache).unwrap_or_else(|err| {
+            let tags = crate::cache::tags::load(cache).unwrap_or_else(|err| {
                 tracing::warn!("cannot read the tag cache: {err}");
                 crate::tags::TagState::default()
             });

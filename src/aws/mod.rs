@@ -23,6 +23,12 @@ use futures::future::BoxFuture;
 use crate::config::AccountConfig;
 use crate::fetch::source::{AccountLink, Connector, SourceError};
 
+/// A fetcher that talks to AWS through the standard credential chain (profiles, SSO, assumed
+/// roles, `AWS_ENDPOINT_URL`).
+pub fn job_fetcher(config: &crate::config::Config) -> crate::fetch::JobFetcher {
+    crate::fetch::JobFetcher::with_connector(config, Arc::new(AwsConnector::new()))
+}
+
 /// Connects accounts through the AWS SDK's standard configuration chain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AwsConnector;

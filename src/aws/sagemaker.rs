@@ -647,7 +647,7 @@ fn searched(
         tags: pairs(tags).collect::<Tags>(),
         details,
         version: version.and_then(|(modified, status)| {
-            Some(crate::fetch::describe_version(
+            Some(crate::model::change_marker(
                 time(modified),
                 &JobStatus::new(status?),
             ))

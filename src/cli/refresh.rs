@@ -66,7 +66,7 @@ pub(super) fn fetch_and_store(
         .enable_all()
         .build()
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    let fetcher = Arc::new(JobFetcher::new(&loaded.config));
+    let fetcher = Arc::new(crate::aws::job_fetcher(&loaded.config));
     let mut snapshot = if jobs {
         let store = open_store(loaded)?;
         let refreshed = runtime.block_on(refresh_jobs(&fetcher, &store, loaded, retag))?;
@@ -130,7 +130,7 @@ async fn refresh_jobs(
                 tracing::warn!("cannot read the known state from the cache: {err}");
                 KnownState::default()
             });
-            let tags = crate::tags::store::load(cache).unwrap_or_else(|err| {
+            let tags = crate::cache::tags::load(cache).unwrap_or_else(|err| {
                 // Only a saving is lost: this refresh reads every resource's tags.
                 tracing::warn!("cannot read the tag cache: {err}");
                 crate::tags::TagState::default()

@@ -48,18 +48,7 @@ pub struct Described {
 
 /// The version a listed resource is at; changes whenever AWS changes the resource.
 pub(crate) fn version_of(item: &Listed) -> String {
-    version(item.last_modified_at, &item.status)
-}
-
-/// `LastModifiedTime|Status`: the change marker both the describe and the tag caches use.
-pub(crate) fn version(
-    last_modified_at: Option<DateTime<Utc>>,
-    status: &crate::model::JobStatus,
-) -> String {
-    let modified = last_modified_at
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_else(|| "-".into());
-    format!("{modified}|{status}")
+    crate::model::change_marker(item.last_modified_at, &item.status)
 }
 
 /// Whether the view needs what a Describe adds for this resource.

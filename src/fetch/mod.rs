@@ -45,8 +45,6 @@ pub use source::{
 pub use stats::FetchStats;
 pub use tags::{TagRefresh, TagsFetch};
 
-pub(crate) use describe::version as describe_version;
-
 /// What sagescope knew before this refresh: the previous jobs and the describe cache.
 ///
 /// Both make steady-state refreshes cheap; an empty one (first run) simply lists everything.
@@ -121,13 +119,8 @@ pub struct JobFetcher {
 }
 
 impl JobFetcher {
-    /// A fetcher that talks to AWS through the standard credential chain (profiles, SSO,
-    /// assumed roles, `AWS_ENDPOINT_URL`).
-    pub fn new(config: &Config) -> Self {
-        Self::with_connector(config, Arc::new(crate::aws::AwsConnector::new()))
-    }
-
-    /// A fetcher over any connector: fakes in tests, the real one in [`JobFetcher::new`].
+    /// A fetcher over any connector: fakes in tests, the real one from
+    /// [`crate::aws::job_fetcher`] (the engine never names the AWS code).
     pub fn with_connector(config: &Config, connector: Arc<dyn Connector>) -> Self {
         JobFetcher {
             accounts: config.accounts.clone(),

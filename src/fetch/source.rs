@@ -160,7 +160,7 @@ pub struct Searched {
     /// What a Describe would add (instance type and count, failure reason), as of `version`.
     pub details: Details,
     /// The record's `LastModifiedTime|Status`, to know whether `details` are current for a
-    /// listed entry ([`crate::fetch::describe_version`]); `None` when the record lacks them.
+    /// listed entry ([`crate::model::change_marker`]); `None` when the record lacks them.
     pub version: Option<String>,
 }
 

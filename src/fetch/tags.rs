@@ -54,7 +54,7 @@ pub struct TagsFetch {
     /// Account-regions whose tags could not be read keep their last known tags and have an
     /// entry in `errors`.
     pub findings: View<TagFinding>,
-    /// What the next tag pass starts from; save it with [`crate::tags::store::save`].
+    /// What the next tag pass starts from; save it with [`crate::cache::tags::save`].
     pub state: TagState,
     /// Requests made by the tag pass, by operation (`ListTags`, `Search`, `ListDomains`, ...).
     pub stats: FetchStats,
@@ -119,7 +119,7 @@ impl JobFetcher {
     /// keeps its last known tags and is listed in the findings' `errors`.
     ///
     /// `jobs` is the jobs view just fetched; `previous` the state the last tag pass returned
-    /// (e.g. [`crate::tags::store::load`]), or the default to read everything. An account
+    /// (e.g. [`crate::cache::tags::load`]), or the default to read everything. An account
     /// whose jobs could not be fetched for want of credentials is not tried again here: its
     /// error is repeated and its last known tags kept.
     pub async fn fetch_tags(

@@ -30,6 +30,15 @@ pub struct Job {
     pub tags: Tags,
 }
 
+/// `LastModifiedTime|Status`: changes whenever AWS changes the resource, so what was read
+/// about a resource (its details, its tags) stays valid while its marker does.
+pub fn change_marker(last_modified_at: Option<DateTime<Utc>>, status: &JobStatus) -> String {
+    let modified = last_modified_at
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_else(|| "-".into());
+    format!("{modified}|{status}")
+}
+
 impl Job {
     /// How long the job ran, or has been running as of `now`.
     pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {

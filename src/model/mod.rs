@@ -6,6 +6,7 @@
 mod findings;
 mod job;
 mod kind;
+mod metrics;
 mod scope;
 mod snapshot;
 mod spend;
@@ -15,8 +16,9 @@ pub use findings::{
     InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
     TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,
 };
-pub use job::Job;
+pub use job::{Job, change_marker};
 pub use kind::{ParseKindError, ResourceKind};
+pub use metrics::{JobMetrics, MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};
 pub use scope::ScopeKey;
 pub use snapshot::{DataSource, FetchError, Snapshot, View};
 pub use spend::{SpendRow, UNTAGGED_LABEL};

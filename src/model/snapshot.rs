@@ -3,8 +3,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Job, SpendRow, TagFinding};
-use crate::metrics::JobMetrics;
+use super::{Job, JobMetrics, SpendRow, TagFinding};
 
 /// Where the data on screen or in an export came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +110,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The metrics of the job with `arn`, if any were fetched.
-    pub fn metrics_for(&self, arn: &str) -> Option<&crate::metrics::ResourceMetrics> {
+    pub fn metrics_for(&self, arn: &str) -> Option<&super::ResourceMetrics> {
         self.metrics
             .rows
             .iter()

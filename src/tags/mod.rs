@@ -13,8 +13,6 @@
 //! - [`findings`]: the pure step from resources, cached tags and the `[tags]` policy to the
 //!   Untagged view, using [`crate::model::find_tag_problems`].
 
-pub mod store;
-
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -64,7 +62,7 @@ impl TagState {
 /// The version a resource is at: the same `LastModifiedTime|Status` marker the describe cache
 /// uses, so a resource that changed in any way AWS reports has its tags read again.
 pub fn version_of(job: &Job) -> String {
-    crate::fetch::describe_version(job.last_modified_at, &job.status)
+    crate::model::change_marker(job.last_modified_at, &job.status)
 }
 
 /// The finding for one resource whose tags are `tags`, or `None` when it follows the policy.

@@ -1,17 +1,18 @@
-//! The tag state in the cache file, in tables of its own (created on first use, so the cache
-//! schema needs no migration): `tag_cache` (tags by ARN with the version and time they were
-//! read) and `studio_resources` (the Studio domains and user profiles last listed).
+//! The tag state in the cache file, in tables of its own: `tag_cache` (tags by ARN with the
+//! version and time they were read) and `studio_resources` (the Studio domains and user
+//! profiles last listed). The tables are created by the cache's migration ([`SCHEMA`]).
 //!
 //! Like the describe cache, this is only a saving: entries that cannot be read back are
 //! skipped and simply read from AWS again.
 
 use rusqlite::params;
 
-use super::{TagEntry, TagState};
-use crate::cache::{Cache, CacheError};
+use super::{Cache, CacheError};
 use crate::model::Job;
+use crate::tags::{TagEntry, TagState};
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS tag_cache (
+/// The tag tables, created (if missing) by [`Cache`]'s migration to version 4.
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS tag_cache (
                           arn      TEXT PRIMARY KEY,
                           version  TEXT NOT NULL,
                           read_at  TEXT NOT NULL,
@@ -25,7 +26,6 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS tag_cache (
 /// The tag state saved by the last refresh; empty before the first.
 pub fn load(cache: &Cache) -> Result<TagState, CacheError> {
     let conn = cache.connection();
-    conn.execute_batch(SCHEMA)?;
     let mut state = TagState::default();
     let mut statement = conn.prepare("SELECT arn, version, read_at, tags FROM tag_cache")?;
     let rows = statement.query_map([], |row| {
@@ -74,7 +74,6 @@ pub fn save(cache: &Cache, state: &TagState) -> Result<(), CacheError> {
 /// Replaces the saved tag state inside the caller's transaction, so a refresh's tags commit
 /// with its jobs and findings or not at all.
 pub(crate) fn save_in(tx: &rusqlite::Connection, state: &TagState) -> Result<(), CacheError> {
-    tx.execute_batch(SCHEMA)?;
     let encode = |source| CacheError::Encode {
         view: "tag cache",
         source,

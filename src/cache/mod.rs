@@ -7,6 +7,8 @@
 //! leaves each scope either as the last refresh left it or as this one found it, never mixed. A file SQLite cannot read is moved aside and a fresh cache started,
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
+pub mod tags;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -19,7 +21,7 @@ use crate::metrics::JobMetrics;
 use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -211,6 +213,11 @@ impl Cache {
             tx.execute_batch("PRAGMA user_version = 3;")?;
             tx.commit()?;
         }
+        if version < 4 {
+            // The tag cache, which earlier builds created on first use.
+            self.conn.execute_batch(tags::SCHEMA)?;
+            self.conn.execute_batch("PRAGMA user_version = 4;")?;
+        }
         if version > SCHEMA_VERSION {
             tracing::warn!(
                 version,
@@ -276,7 +283,7 @@ impl Cache {
         tx.execute("DELETE FROM describes", [])?;
         write_describes(&tx, refresh.jobs.describes.iter())?;
         if let Some((tags, findings)) = refresh.tags {
-            crate::tags::store::save_in(&tx, tags)?;
+            tags::save_in(&tx, tags)?;
             write_view(&tx, VIEW_FINDINGS, findings)?;
         }
         if let Some(metrics) = refresh.metrics {
