@@ -141,3 +141,178 @@ async fn commit(
         .await?
         .map_err(StoreError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{Duration, TimeZone};
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::config::{AccountConfig, Config};
+    use crate::fetch::source::{
+        AccountLink, Connector, Details, JobSource, Listed, Page, SourceError,
+    };
+    use crate::model::{JobStatus, ResourceKind, ScopeKey};
+
+    /// One account, one region: every kind answers at once with `n` finished jobs named
+    /// `<tag>-<kind>-<i>`, except `hang`, whose List never answers (the network went away).
+    struct Fake {
+        tag: &'static str,
+        hang: Option<ResourceKind>,
+    }
+
+    impl JobSource for Fake {
+        fn list(
+            &self,
+            kind: ResourceKind,
+            _token: Option<String>,
+        ) -> BoxFuture<'_, Result<Page, SourceError>> {
+            Box::pin(async move {
+                if Some(kind) == self.hang {
+                    futures::future::pending::<()>().await;
+                }
+                let at = Utc
+                    .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                    .single()
+                    .expect("valid");
+                let items = (0..2)
+                    .map(|i| Listed {
+                        name: format!("{}-{kind}-{i}", self.tag),
+                        arn: format!("arn:{kind}:{i}:{}", self.tag),
+                        status: JobStatus::new("Completed"),
+                        created_at: at - Duration::minutes(i),
+                        ended_at: Some(at),
+                        last_modified_at: Some(at),
+                        instance_type: None,
+                        instance_count: None,
+                        failure_reason: None,
+                    })
+                    .collect();
+                Ok(Page {
+                    items,
+                    next_token: None,
+                })
+            })
+        }
+
+        fn describe<'a>(
+            &'a self,
+            _kind: ResourceKind,
+            _name: &'a str,
+        ) -> BoxFuture<'a, Result<Details, SourceError>> {
+            Box::pin(async { Ok(Details::default()) })
+        }
+    }
+
+    struct Link(&'static str, Option<ResourceKind>, Vec<String>);
+
+    impl AccountLink for Link {
+        fn account_id(&self) -> &str {
+            "111111111111"
+        }
+        fn regions(&self) -> &[String] {
+            &self.2
+        }
+        fn source(&self, _region: &str) -> Arc<dyn JobSource> {
+            Arc::new(Fake {
+                tag: self.0,
+                hang: self.1,
+            })
+        }
+    }
+
+    struct World(&'static str, Option<ResourceKind>);
+
+    impl Connector for World {
+        fn connect<'a>(
+            &'a self,
+            account: &'a AccountConfig,
+        ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
+            Box::pin(async move {
+                Ok(Arc::new(Link(self.0, self.1, account.regions.clone())) as Arc<dyn AccountLink>)
+            })
+        }
+    }
+
+    fn fetcher(world: World) -> JobFetcher {
+        let mut config = Config {
+            accounts: vec![AccountConfig {
+                name: "prod".into(),
+                role_arn: None,
+                profile: None,
+                external_id: None,
+                regions: vec!["us-east-1".into()],
+            }],
+            ..Config::default()
+        };
+        config.refresh.requests_per_second = 1000.0;
+        JobFetcher::with_connector(&config, Arc::new(world))
+    }
+
+    fn request(known: &KnownState) -> RefreshRequest<'_> {
+        RefreshRequest {
+            known,
+            tags: None,
+            metrics: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_cut_short_leaves_each_scope_whole_in_the_store() {
+        let store = Store::in_memory().expect("store");
+        let first = run(
+            &fetcher(World("old", None)),
+            &store,
+            request(&KnownState::default()),
+            &|_| {},
+        )
+        .await;
+        assert!(first.store_error.is_none());
+        assert_eq!(first.jobs.view.rows.len(), 12, "6 kinds × 2");
+
+        // The next refresh lists every kind but endpoints, whose List never answers: it is
+        // stopped (the app quits, the network is gone) once the other scopes are in.
+        let filled = std::sync::atomic::AtomicUsize::new(0);
+        let known = first.jobs.known_state();
+        let hanging = fetcher(World("new", Some(ResourceKind::Endpoint)));
+        let count = |event: FetchEvent| {
+            if matches!(event, FetchEvent::Filled { .. }) {
+                filled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+        let refresh = run(&hanging, &store, request(&known), &count);
+        let stopped = tokio::time::timeout(std::time::Duration::from_secs(2), refresh).await;
+        assert!(stopped.is_err(), "the refresh never finished");
+        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 5);
+
+        let jobs = store
+            .run(|cache| cache.load_known().expect("reads").jobs)
+            .await
+            .expect("store answers");
+        for kind in ResourceKind::JOB_KINDS {
+            let scope = ScopeKey {
+                account: "prod".into(),
+                region: "us-east-1".into(),
+                kind,
+            };
+            let mut names: Vec<&str> = jobs
+                .iter()
+                .filter(|j| scope.holds(j))
+                .map(|j| j.name.as_str())
+                .collect();
+            names.sort_unstable();
+            let tag = if kind == ResourceKind::Endpoint {
+                "old"
+            } else {
+                "new"
+            };
+            assert_eq!(
+                names,
+                vec![format!("{tag}-{kind}-0"), format!("{tag}-{kind}-1")],
+                "{kind}: wholly one refresh's"
+            );
+        }
+    }
+}
