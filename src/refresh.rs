@@ -38,6 +38,25 @@ pub struct Refreshed {
     pub store_error: Option<StoreError>,
 }
 
+/// Where the next refresh starts from, read from the store: what the last refresh listed and
+/// described, and the tag cache. Whatever cannot be read is only a saving lost (that refresh
+/// lists and reads more), so it is logged, not an error.
+pub async fn starting_point(store: &Store) -> Result<(KnownState, TagState), StoreError> {
+    store
+        .run(|cache| {
+            let known = cache.load_known().unwrap_or_else(|err| {
+                tracing::warn!("cannot read the known state from the cache: {err}");
+                KnownState::default()
+            });
+            let tags = crate::cache::tags::load(cache).unwrap_or_else(|err| {
+                tracing::warn!("cannot read the tag cache: {err}");
+                TagState::default()
+            });
+            (known, tags)
+        })
+        .await
+}
+
 /// Runs one refresh through `fetcher`, telling `sink` everything as it happens, and commits
 /// it to `store`: each scope as soon as its details are in, all of it at the end.
 pub async fn run(

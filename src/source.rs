@@ -272,21 +272,9 @@ async fn starting_state(state: &Mutex<Option<LiveState>>, store: &Store) -> Live
     if let Some(state) = lock(state).clone() {
         return state;
     }
-    let loaded = store
-        .run(|cache| {
-            let known = cache.load_known().unwrap_or_else(|err| {
-                // Only a saving is lost: this refresh lists everything.
-                tracing::warn!("cannot read the known state from the cache: {err}");
-                KnownState::default()
-            });
-            let tags = crate::cache::tags::load(cache).unwrap_or_else(|err| {
-                tracing::warn!("cannot read the tag cache: {err}");
-                crate::tags::TagState::default()
-            });
-            (known, tags)
-        })
-        .await;
-    let (known, tags) = loaded.unwrap_or_default();
+    let (known, tags) = crate::refresh::starting_point(store)
+        .await
+        .unwrap_or_default();
     LiveState {
         known,
         tags,

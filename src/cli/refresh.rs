@@ -8,7 +8,7 @@ use super::progress::CliProgress;
 use super::spend::{self, SpendOptions};
 use super::{CliError, Outcome};
 use crate::config::LoadedConfig;
-use crate::fetch::{self, JobFetcher, KnownState};
+use crate::fetch::{self, JobFetcher};
 use crate::model::Snapshot;
 use crate::sanitize;
 use crate::spend::{CostAccess, SpendService};
@@ -123,20 +123,7 @@ async fn refresh_jobs(
     loaded: &LoadedConfig,
     retag: fetch::TagRefresh,
 ) -> Result<crate::refresh::Refreshed, CliError> {
-    let (known, tags) = store
-        .run(|cache| {
-            let known = cache.load_known().unwrap_or_else(|err| {
-                // Only a saving is lost: this refresh lists everything.
-                tracing::warn!("cannot read the known state from the cache: {err}");
-                KnownState::default()
-            });
-            let tags = crate::cache::tags::load(cache).unwrap_or_else(|err| {
-                // Only a saving is lost: this refresh reads every resource's tags.
-                tracing::warn!("cannot read the tag cache: {err}");
-                crate::tags::TagState::default()
-            });
-            (known, tags)
-        })
+    let (known, tags) = crate::refresh::starting_point(store)
         .await
         .map_err(|e| CliError::Fatal(e.into()))?;
     let progress = CliProgress::new();

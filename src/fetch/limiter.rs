@@ -93,6 +93,14 @@ impl RateLimiter {
         (account.to_string(), region.to_string(), operation)
     }
 
+    /// The key's state, starting free now at the configured rate.
+    fn state(schedule: &mut Schedule, key: Key, base: f64, now: Instant) -> &mut KeyState {
+        schedule.keys.entry(key).or_insert(KeyState {
+            next_free: now,
+            rate: base,
+        })
+    }
+
     /// Waits until a request with this key may be sent, and books the slot.
     ///
     /// The key's slot is booked first; the account's slot only once the key's has come, so a
@@ -105,13 +113,12 @@ impl RateLimiter {
         let slot = {
             let now = Instant::now();
             let mut schedule = self.schedule();
-            let state = schedule
-                .keys
-                .entry(Self::key(account, region, operation))
-                .or_insert(KeyState {
-                    next_free: now,
-                    rate: base,
-                });
+            let state = Self::state(
+                &mut schedule,
+                Self::key(account, region, operation),
+                base,
+                now,
+            );
             let slot = state.next_free.max(now);
             state.next_free = slot + interval(state.rate);
             slot
@@ -156,13 +163,12 @@ impl RateLimiter {
         };
         let now = Instant::now();
         let mut schedule = self.schedule();
-        let state = schedule
-            .keys
-            .entry(Self::key(account, region, operation))
-            .or_insert(KeyState {
-                next_free: now,
-                rate: base,
-            });
+        let state = Self::state(
+            &mut schedule,
+            Self::key(account, region, operation),
+            base,
+            now,
+        );
         state.rate = (state.rate / 2.0).max(base * MIN_FRACTION);
         state.next_free = state.next_free.max(now + pause);
     }
