@@ -16,7 +16,6 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::cache::Cache;
 use crate::config::LoadedConfig;
 use crate::fetch::{FetchEvent, JobFetcher, KnownState};
 use crate::metrics::JobMetrics;
@@ -242,10 +241,11 @@ impl LiveSource {
             Ok(opened) => (Some(opened.store), opened.warning),
             Err(err) => (None, Some(format!("the cache cannot be used: {err}"))),
         };
-        let spend = Cache::open(&cache_path).ok().map(|opened| {
+        // Spend shares the jobs' store: the whole app has one cache writer thread.
+        let spend = store.clone().map(|store| {
             Arc::new(SpendService::new(
                 config,
-                opened.cache,
+                store,
                 CostAccess::Account(fetcher.clone()),
             ))
         });
@@ -390,10 +390,10 @@ pub fn offline_spend(loaded: &LoadedConfig) -> Option<Arc<SpendService>> {
         .cache_path
         .clone()
         .or_else(crate::paths::cache_file)?;
-    let opened = Cache::open(&path).ok()?;
+    let opened = Store::open(&path).ok()?;
     Some(Arc::new(SpendService::new(
         &loaded.config,
-        opened.cache,
+        opened.store,
         CostAccess::Offline,
     )))
 }

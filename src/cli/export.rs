@@ -26,12 +26,13 @@ pub(super) fn run(
         }
         (snapshot, config)
     } else if mode.offline {
-        let cache = super::open_cache(loaded)?;
-        let mut snapshot = cache
-            .load_snapshot()
+        let store = super::open_store(loaded)?;
+        let mut snapshot = store
+            .run_blocking(|cache| cache.load_snapshot())
             .map_err(|e| CliError::Fatal(e.into()))?
-            .ok_or_else(|| no_snapshot(&cache))?;
-        if spend && let Some(view) = offline_spend(loaded, args, cache)? {
+            .map_err(|e| CliError::Fatal(e.into()))?
+            .ok_or_else(|| no_snapshot(loaded))?;
+        if spend && let Some(view) = offline_spend(loaded, args, store)? {
             snapshot.spend = view;
         }
         (snapshot, loaded.config.clone())
@@ -123,9 +124,9 @@ fn demo_spend(
 fn offline_spend(
     loaded: &LoadedConfig,
     args: &ExportArgs,
-    cache: crate::cache::Cache,
+    store: crate::store::Store,
 ) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
-    let service = SpendService::new(&loaded.config, cache, CostAccess::Offline);
+    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let options = SpendOptions::from_args(&loaded.config, args);
     let runtime = runtime()?;
     let fetched = runtime.block_on(super::spend::fetch(
@@ -144,9 +145,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))
 }
 
-fn no_snapshot(cache: &crate::cache::Cache) -> CliError {
-    let place = cache
-        .path()
+fn no_snapshot(loaded: &LoadedConfig) -> CliError {
+    let place = super::cache_path(loaded)
         .map(|p| format!(" in {}", p.display()))
         .unwrap_or_default();
     CliError::Fatal(anyhow::anyhow!(

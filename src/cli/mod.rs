@@ -157,13 +157,15 @@ pub(crate) fn cache_path(loaded: &LoadedConfig) -> Result<std::path::PathBuf, Cl
         })
 }
 
-/// Opens the cache the config points at, printing a warning if an unusable file was moved aside.
-pub(crate) fn open_cache(loaded: &LoadedConfig) -> Result<crate::cache::Cache, CliError> {
+/// The cache's one writer thread, at the path the config names, printing a warning if an
+/// unusable file was moved aside. A command opens it once and hands clones to jobs and spend
+/// alike, so one thread owns the SQLite connection for the whole run.
+pub(crate) fn open_store(loaded: &LoadedConfig) -> Result<crate::store::Store, CliError> {
     let path = cache_path(loaded)?;
-    let opened = crate::cache::Cache::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
+    let opened = crate::store::Store::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
     if let Some(warning) = opened.warning {
         eprintln!("warning: {}", crate::sanitize::plain(&warning));
         tracing::warn!("{warning}");
     }
-    Ok(opened.cache)
+    Ok(opened.store)
 }

@@ -67,8 +67,9 @@ pub(super) fn fetch_and_store(
         .build()
         .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
     let fetcher = Arc::new(crate::aws::job_fetcher(&loaded.config));
+    // One store for jobs and spend: one thread owns the cache file for the whole command.
+    let store = super::open_store(loaded)?;
     let mut snapshot = if jobs {
-        let store = open_store(loaded)?;
         let refreshed = runtime.block_on(refresh_jobs(&fetcher, &store, loaded, retag))?;
         let mut snapshot = fetch::live_snapshot(refreshed.jobs.view);
         if let Some(tags) = refreshed.tags {
@@ -82,18 +83,17 @@ pub(super) fn fetch_and_store(
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
     if let Some(options) = spend {
-        let mut cache = super::open_cache(loaded)?;
-        let service = SpendService::new(
-            &loaded.config,
-            super::open_cache(loaded)?,
-            CostAccess::Account(fetcher),
-        );
+        let service =
+            SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
         let fetched = runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()));
         // A failed ask keeps the last good spend view in the cache.
         if fetched.answered {
-            cache.save_spend(&fetched.view).map_err(|e| {
-                CliError::Fatal(anyhow::Error::new(e).context("cannot save the spend"))
-            })?;
+            let view = fetched.view.clone();
+            let fatal = |e: anyhow::Error| CliError::Fatal(e.context("cannot save the spend"));
+            store
+                .run_blocking(move |cache| cache.save_spend(&view))
+                .map_err(|e| fatal(e.into()))?
+                .map_err(|e| fatal(e.into()))?;
         }
         if !jobs {
             snapshot.source = fetched.source;
@@ -101,17 +101,6 @@ pub(super) fn fetch_and_store(
         snapshot.spend = fetched.view;
     }
     Ok(snapshot)
-}
-
-/// The cache's one writer, at the path the config names.
-fn open_store(loaded: &LoadedConfig) -> Result<Store, CliError> {
-    let path = super::cache_path(loaded)?;
-    let opened = Store::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
-    if let Some(warning) = opened.warning {
-        eprintln!("warning: {}", sanitize::plain(&warning));
-        tracing::warn!("{warning}");
-    }
-    Ok(opened.store)
 }
 
 /// Jobs, then the tag pass that puts tags on them and computes the findings, then CloudWatch

@@ -11,12 +11,17 @@
 //! - [`budget`]: month-to-date, forecast and budgets.
 //! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
 //!   so no request asks what an answer at hand already holds.
-//! - [`service`]: the one cached path the CLI and the terminal UI both ask through.
+//! - [`service`]: the one cached path the CLI and the terminal UI both ask through, reading
+//!   and writing the cache only through the store thread ([`crate::store`]) and never while
+//!   Cost Explorer answers.
+//! - `inflight`: one request per question at a time, without a lock across the network.
 
 pub mod budget;
 pub mod demo;
 pub mod drill;
 pub mod fetch;
+mod forecast;
+mod inflight;
 pub mod outlook;
 pub mod query;
 pub mod service;
@@ -35,10 +40,13 @@ pub use store::{Ledger, SpendStore};
 /// What one Cost Explorer request (or page) costs, in US dollars.
 pub const USD_PER_REQUEST: f64 = 0.01;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::cache::{Cache, CacheError};
 use crate::model::SpendRow;
+use crate::store::StoreError;
 
 /// Spend rows for one question, with where they came from and what they cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,12 +71,24 @@ pub enum SpendError {
     Cost(#[from] Failed),
     #[error("the spend cache failed: {0}")]
     Cache(#[from] CacheError),
+    /// The cache thread could not answer (it stopped, or the operation panicked: logged).
+    #[error("the spend cache failed: {0}")]
+    Store(StoreError),
     /// Offline and nothing cached for this question.
     #[error("no cached Cost Explorer answer for this view (offline: nothing is fetched)")]
     NotCached,
     /// The `spend.account` could not be connected (credentials, role).
     #[error("cannot use the spend.account: {0}")]
     Connect(String),
+}
+
+impl From<StoreError> for SpendError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Cache(err) => SpendError::Cache(err),
+            gone @ StoreError::Gone => SpendError::Store(gone),
+        }
+    }
 }
 
 impl SpendError {
@@ -92,21 +112,30 @@ pub enum Freshness {
     AnyAge,
 }
 
-/// How one question is to be answered.
-#[derive(Debug, Clone, Copy)]
-pub struct Ask<'a> {
+/// How one question is to be answered. Owned (the scope is shared, cheap to clone) so it can
+/// travel into a closure on the store thread.
+#[derive(Debug, Clone)]
+pub struct Ask {
     /// Whose Cost Explorer answers (the spend account): part of the cache key, so answers of
     /// a member account are never served after switching `spend.account` to the payer.
-    pub scope: &'a str,
+    pub scope: Arc<str>,
     pub ttl: Duration,
     pub freshness: Freshness,
     pub now: DateTime<Utc>,
 }
 
-impl Ask<'_> {
+impl Ask {
     /// The cache key of `query` for this scope.
     pub fn key(&self, query: &SpendQuery) -> String {
         format!("{}|{}", self.scope, query.cache_key())
+    }
+
+    /// The same ask with another freshness.
+    pub fn with(&self, freshness: Freshness) -> Ask {
+        Ask {
+            freshness,
+            ..self.clone()
+        }
     }
 }
 
@@ -114,7 +143,7 @@ impl Ask<'_> {
 pub fn cached(
     cache: &Cache,
     query: &SpendQuery,
-    ask: &Ask<'_>,
+    ask: &Ask,
 ) -> Result<Option<SpendAnswer>, CacheError> {
     let store = SpendStore::new(cache)?;
     let key = ask.key(query);
@@ -131,22 +160,21 @@ pub fn cached(
 pub fn cached_pages(
     cache: &Cache,
     query: &SpendQuery,
-    ask: &Ask<'_>,
+    ask: &Ask,
 ) -> Result<Option<u32>, CacheError> {
     let stored = SpendStore::new(cache)?.pages(&ask.key(query))?;
     Ok(stored.map(|s| page_count(&s.value)))
 }
 
-/// Asks Cost Explorer for every page of `query`, stores the answer and counts the requests in
-/// today's ledger (failed ones too: they may be billed).
-pub async fn fetch_and_store(
-    cache: &mut Cache,
-    source: &dyn CostSource,
+/// Stores what Cost Explorer said to `query` (the pages fetched by [`fetch_pages`], with no
+/// cache access while it answered) and counts its requests in today's ledger, failed ones
+/// too: they may be billed. Runs on the store thread; the network is already done.
+pub fn store_answer(
+    cache: &Cache,
     query: &SpendQuery,
-    ask: &Ask<'_>,
-    on_backoff: &(dyn Fn(std::time::Duration) + Send + Sync),
+    ask: &Ask,
+    fetched: Result<Answer, Failed>,
 ) -> Result<SpendAnswer, SpendError> {
-    let fetched = fetch_pages(source, query, on_backoff).await;
     let store = SpendStore::new(cache)?;
     match fetched {
         Ok(got) => {

@@ -3,24 +3,30 @@
 //! answer, and every request lands in the daily ledger.
 //!
 //! The UI asks for a [`SpendRequest`] (the pane's overview, or a drill-down into one tag value)
-//! and gets a [`SpendOutcome`] back, off the UI task. One load runs at a time (the cache lock
-//! is held while Cost Explorer answers), so two quick identical asks cost one request.
+//! and gets a [`SpendOutcome`] back, off the UI task.
+//!
+//! The cache is the app's one [`Store`]: every read and write is a closure on its thread, and
+//! no lock is held while Cost Explorer answers (the ask itself is in `service_ask.rs`). Loads
+//! run side by side; two asks of the very same question still cost one request, because the
+//! second waits for the first's answer to land in the cache and reads it there
+//! (`spend::inflight`).
 
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::drill::{self, DrillAnswer};
+use super::inflight::InFlight;
 use super::outlook::{self, Month, MonthOutlook};
-use super::store::CachedForecast;
 use super::{
-    Ask, CostError, CostSource, Forecast, Freshness, Ledger, SpendAnswer, SpendError, SpendQuery,
-    SpendStore, TagFilter, budget_status, cached, cached_pages, fetch_and_store,
+    Ask, CostError, CostSource, Freshness, Ledger, SpendAnswer, SpendError, SpendQuery, SpendStore,
+    TagFilter, budget_status, cached_pages,
 };
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheError};
 use crate::config::{AccountConfig, Budget, Config};
 use crate::fetch::JobFetcher;
 use crate::model::SpendRow;
+use crate::store::Store;
 
 /// Where Cost Explorer answers come from when the cache has none.
 pub enum CostAccess {
@@ -101,11 +107,16 @@ type Notes<'a> = &'a (dyn Fn(String) + Send + Sync);
 
 /// Answers spend questions for one `spend.account`.
 pub struct SpendService {
-    cache: tokio::sync::Mutex<Cache>,
+    /// The cache's one writer, shared with the job refreshes.
+    store: Store,
     access: CostAccess,
-    connected: tokio::sync::Mutex<Option<Arc<dyn CostSource>>>,
+    /// Cost Explorer in `spend.account`, connected once on first need. A cell, not a lock:
+    /// asks that need the connection wait for the one connect; nothing else does.
+    connected: tokio::sync::OnceCell<Arc<dyn CostSource>>,
+    /// Questions being asked right now, so a second identical ask waits instead of paying.
+    inflight: InFlight,
     caller: Mutex<Option<String>>,
-    scope: String,
+    scope: Arc<str>,
     ttl: Duration,
     budgets: Vec<Budget>,
     accounts: Vec<AccountConfig>,
@@ -113,15 +124,16 @@ pub struct SpendService {
 }
 
 impl SpendService {
-    /// A service answering from `cache`, asking Cost Explorer through `access`.
-    pub fn new(config: &Config, cache: Cache, access: CostAccess) -> Self {
+    /// A service answering from the cache behind `store`, asking Cost Explorer through
+    /// `access`.
+    pub fn new(config: &Config, store: Store, access: CostAccess) -> Self {
         let account = config.spend_account();
         let caller = match &access {
             CostAccess::Ready { caller_id, .. } => caller_id.clone(),
             _ => account.and_then(|a| a.account_id_hint().map(str::to_string)),
         };
         // Answers belong to the credentials that fetched them.
-        let scope = match account {
+        let scope: Arc<str> = match account {
             Some(a) => format!(
                 "{}:{}",
                 a.name,
@@ -131,11 +143,13 @@ impl SpendService {
                     .unwrap_or("default")
             ),
             None => "default".to_string(),
-        };
+        }
+        .into();
         SpendService {
-            cache: tokio::sync::Mutex::new(cache),
+            store,
             access,
-            connected: tokio::sync::Mutex::new(None),
+            connected: tokio::sync::OnceCell::new(),
+            inflight: InFlight::default(),
             caller: Mutex::new(caller),
             scope,
             ttl: Duration::hours(i64::from(config.spend.ttl_hours.max(1))),
@@ -147,13 +161,13 @@ impl SpendService {
 
     /// The demo: Cost Explorer over the demo world's spend, answers kept in memory only so the
     /// demo never touches the user's cache file (its ledger counts what the real one would).
-    pub fn demo(config: &Config, rows: Vec<SpendRow>) -> Result<Self, crate::cache::CacheError> {
+    pub fn demo(config: &Config, rows: Vec<SpendRow>) -> Result<Self, CacheError> {
         let caller = config
             .spend_account()
             .and_then(|a| a.account_id_hint().map(str::to_string));
         Ok(SpendService::new(
             config,
-            Cache::in_memory()?,
+            Store::in_memory()?,
             CostAccess::Ready {
                 source: Arc::new(super::demo::DemoCostSource::new(rows)),
                 caller_id: caller,
@@ -198,18 +212,26 @@ impl SpendService {
     /// How many requests the cached answer to `query` took, however old: the estimate shown
     /// before a forced refresh. `None` when it was never asked.
     pub async fn cached_cost(&self, query: &SpendQuery, now: DateTime<Utc>) -> Option<u32> {
-        let cache = self.cache.lock().await;
-        cached_pages(&cache, query, &self.ask_for(Freshness::AnyAge, now))
+        let (query, ask) = (query.clone(), self.ask_for(Freshness::AnyAge, now));
+        self.with_cache(move |cache| cached_pages(cache, &query, &ask))
+            .await
             .ok()
             .flatten()
     }
 
     /// Cost Explorer requests made today.
     pub async fn ledger(&self, now: DateTime<Utc>) -> Ledger {
-        let cache = self.cache.lock().await;
-        SpendStore::new(&cache)
-            .and_then(|store| store.ledger(now))
+        self.with_cache(move |cache| SpendStore::new(cache)?.ledger(now))
+            .await
             .unwrap_or_default()
+    }
+
+    /// Runs `f` on the store thread: the only way this service touches the cache.
+    async fn with_cache<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Cache) -> Result<R, CacheError> + Send + 'static,
+    ) -> Result<R, SpendError> {
+        Ok(self.store.run(move |cache| f(cache)).await??)
     }
 
     /// Runs one load of the UI. Never fails as a whole: what failed is in `errors`.
@@ -379,125 +401,13 @@ impl SpendService {
         }
     }
 
-    fn ask_for(&self, freshness: Freshness, now: DateTime<Utc>) -> Ask<'_> {
+    fn ask_for(&self, freshness: Freshness, now: DateTime<Utc>) -> Ask {
         Ask {
-            scope: &self.scope,
+            scope: self.scope.clone(),
             ttl: self.ttl,
             freshness,
             now,
         }
-    }
-
-    /// One question through the cache.
-    async fn ask(
-        &self,
-        query: &SpendQuery,
-        freshness: Freshness,
-        now: DateTime<Utc>,
-        notes: Notes<'_>,
-        tally: &mut Tally,
-    ) -> Result<SpendAnswer, SpendError> {
-        let ask = self.ask_for(freshness, now);
-        {
-            let cache = self.cache.lock().await;
-            if let Some(hit) = cached(&cache, query, &ask)? {
-                tally.full += hit.pages;
-                return Ok(hit);
-            }
-        }
-        if freshness == Freshness::AnyAge {
-            return Err(SpendError::NotCached);
-        }
-        let source = self.source(now).await?;
-        let mut cache = self.cache.lock().await;
-        let on_backoff = |pause: std::time::Duration| notes(backoff_note(pause));
-        match fetch_and_store(&mut cache, source.as_ref(), query, &ask, &on_backoff).await {
-            Ok(answer) => {
-                tally.made += answer.requests;
-                tally.full += answer.pages;
-                Ok(answer)
-            }
-            Err(err) => {
-                tally.made += err.requests();
-                tally.full += 1;
-                Err(err)
-            }
-        }
-    }
-
-    /// The rest-of-month forecast for `query`'s scope: one request, cached like answers.
-    async fn forecast(
-        &self,
-        query: &SpendQuery,
-        month: &Month,
-        freshness: Freshness,
-        now: DateTime<Utc>,
-        notes: Notes<'_>,
-        tally: &mut Tally,
-    ) -> Result<f64, SpendError> {
-        if !month.has_rest() {
-            return Ok(0.0);
-        }
-        let ask = self.ask_for(freshness, now);
-        let key = ask.key(query);
-        {
-            let cache = self.cache.lock().await;
-            let store = SpendStore::new(&cache)?;
-            let hit = match freshness {
-                Freshness::Force => None,
-                Freshness::WithinTtl => store.fresh_forecast(&key, self.ttl, now)?,
-                Freshness::AnyAge => store.forecast(&key)?,
-            };
-            if let Some(hit) = hit {
-                tally.full += 1;
-                return match hit.value {
-                    CachedForecast::Answer(forecast) => Ok(forecast.amount),
-                    CachedForecast::NoData(message) => {
-                        Err(forecast_failed(CostError::DataUnavailable(message), 0))
-                    }
-                    CachedForecast::Denied(message) => Err(forecast_failed(
-                        CostError::AccessDenied {
-                            operation: "GetCostForecast",
-                            message,
-                        },
-                        0,
-                    )),
-                };
-            }
-        }
-        if freshness == Freshness::AnyAge {
-            return Err(SpendError::NotCached);
-        }
-        let source = self.source(now).await?;
-        let cache = self.cache.lock().await;
-        let on_backoff = |pause: std::time::Duration| notes(backoff_note(pause));
-        let mut requests = 0;
-        let got: Result<Forecast, CostError> = super::fetch::with_backoff(
-            || source.forecast(query, query.start, query.end),
-            &mut requests,
-            &on_backoff,
-        )
-        .await;
-        tally.made += requests;
-        tally.full += 1;
-        let store = SpendStore::new(&cache)?;
-        store.record_requests(requests, now)?;
-        let lasting = match &got {
-            Ok(forecast) => Some(CachedForecast::Answer(forecast.clone())),
-            Err(CostError::DataUnavailable(message)) => {
-                Some(CachedForecast::NoData(message.clone()))
-            }
-            Err(CostError::AccessDenied { message, .. }) => {
-                Some(CachedForecast::Denied(message.clone()))
-            }
-            // Throttling, the network, the unexpected: worth asking again next time.
-            Err(_) => None,
-        };
-        if let Some(entry) = lasting {
-            store.put_forecast(&key, &entry, now)?;
-        }
-        got.map(|forecast| forecast.amount)
-            .map_err(|error| forecast_failed(error, requests))
     }
 
     /// A forecast that failed: too little history is a note; anything else also an error.
@@ -517,41 +427,6 @@ impl SpendService {
         }
     }
 
-    /// Cost Explorer, connecting the spend account on first need.
-    async fn source(&self, now: DateTime<Utc>) -> Result<Arc<dyn CostSource>, SpendError> {
-        let fetcher = match &self.access {
-            CostAccess::Ready { source, .. } => return Ok(source.clone()),
-            CostAccess::Offline => return Err(SpendError::NotCached),
-            CostAccess::Account(fetcher) => fetcher,
-        };
-        let mut slot = self.connected.lock().await;
-        if let Some(source) = slot.as_ref() {
-            return Ok(source.clone());
-        }
-        let link = fetcher
-            .account_link(&self.spend_account)
-            .await
-            .map_err(|e| SpendError::Connect(e.to_string()))?;
-        let source = link
-            .cost_source()
-            .ok_or_else(|| SpendError::Connect("this account offers no Cost Explorer".into()))?;
-        let id = link.account_id().to_string();
-        {
-            let cache = self.cache.lock().await;
-            if let Err(err) =
-                SpendStore::new(&cache).and_then(|s| s.put_caller(&self.scope, &id, now))
-            {
-                tracing::warn!("cannot remember the spend account id: {err}");
-            }
-        }
-        *self
-            .caller
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
-        *slot = Some(source.clone());
-        Ok(source)
-    }
-
     /// The spend account's id: known from connecting, the role ARN, or a cached connect.
     async fn caller_id(&self) -> Option<String> {
         let known = self
@@ -562,9 +437,9 @@ impl SpendService {
         if known.is_some() {
             return known;
         }
-        let cache = self.cache.lock().await;
-        SpendStore::new(&cache)
-            .and_then(|s| s.caller(&self.scope))
+        let scope = self.scope.clone();
+        self.with_cache(move |cache| SpendStore::new(cache)?.caller(&scope))
+            .await
             .ok()
             .flatten()
     }
@@ -602,14 +477,10 @@ impl SpendService {
     /// An error as the user reads it, naming the account Cost Explorer was asked from.
     pub fn describe(&self, err: &SpendError) -> String {
         match err {
-            SpendError::NotCached | SpendError::Cache(_) => err.to_string(),
+            SpendError::NotCached | SpendError::Cache(_) | SpendError::Store(_) => err.to_string(),
             _ => format!("Cost Explorer in `{}`: {err}", self.spend_account),
         }
     }
-}
-
-fn forecast_failed(error: CostError, requests: u32) -> SpendError {
-    SpendError::Cost(super::Failed { error, requests })
 }
 
 /// What the user hears while sagescope waits out Cost Explorer's request limit.
@@ -619,6 +490,9 @@ pub fn backoff_note(pause: std::time::Duration) -> String {
         pause.as_secs_f64()
     )
 }
+
+#[path = "service_ask.rs"]
+mod ask;
 
 #[cfg(test)]
 #[path = "service_tests.rs"]

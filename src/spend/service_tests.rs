@@ -8,7 +8,7 @@ use chrono::TimeZone;
 use futures::future::BoxFuture;
 
 use super::*;
-use crate::spend::{CostGroup, CostPage, CostPeriod, Grouping, RangePreset};
+use crate::spend::{CostGroup, CostPage, CostPeriod, Forecast, Grouping, RangePreset};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 14, 5, 0)
@@ -272,7 +272,7 @@ fn fake_config() -> Config {
 fn fake_service(fake: Fake) -> SpendService {
     SpendService::new(
         &fake_config(),
-        Cache::in_memory().expect("cache"),
+        Store::in_memory().expect("store"),
         CostAccess::Ready {
             source: Arc::new(fake),
             caller_id: Some("111111111111".into()),
@@ -411,7 +411,7 @@ async fn offline_serves_old_answers_and_never_asks() {
         );
         let out = service.load(req, now(), &quiet).await;
         fake_calls = out.requests;
-        service.cache.into_inner()
+        service.store.clone()
     };
     assert!(fake_calls > 0);
     let offline = SpendService::new(&fake_config(), cache, CostAccess::Offline);
@@ -490,7 +490,7 @@ async fn answers_are_reused_within_the_ttl_served_offline_and_kept_per_spend_acc
     let config = fake_config();
     let service = SpendService::new(
         &config,
-        Cache::in_memory().expect("cache"),
+        Store::in_memory().expect("store"),
         CostAccess::Ready {
             source: source.clone(),
             caller_id: Some("111111111111".into()),
@@ -541,7 +541,7 @@ async fn answers_are_reused_within_the_ttl_served_offline_and_kept_per_spend_acc
     assert_eq!(service.ledger(stale).await.requests, 3);
     assert_eq!(service.cached_cost(&query, stale).await, Some(1));
 
-    let cache = service.cache.into_inner();
+    let cache = service.store.clone();
     let offline = SpendService::new(&config, cache, CostAccess::Offline);
     let old = offline
         .answer(&query, false, stale + Duration::days(30), &quiet)
@@ -552,11 +552,245 @@ async fn answers_are_reused_within_the_ttl_served_offline_and_kept_per_spend_acc
 
     let mut payer = config.clone();
     payer.spend.account = Some("prod".into());
-    let other = SpendService::new(&payer, offline.cache.into_inner(), CostAccess::Offline);
+    let other = SpendService::new(&payer, offline.store.clone(), CostAccess::Offline);
     let err = other
         .answer(&query, false, stale, &quiet)
         .await
         .expect_err("another spend.account's answers are never served");
     assert!(matches!(err, SpendError::NotCached), "{err}");
     assert_eq!(source.0.load(Ordering::SeqCst), 3, "offline asks nothing");
+}
+
+/// Answers at once, except when armed: then the next request says it has started and waits
+/// for the test to let it answer (with a refusal if `deny` is set).
+struct Gated {
+    calls: AtomicU32,
+    gate: Mutex<Option<Gate>>,
+}
+
+struct Gate {
+    entered: tokio::sync::oneshot::Sender<()>,
+    release: tokio::sync::oneshot::Receiver<()>,
+    deny: bool,
+}
+
+/// The test's side of an armed gate.
+struct Armed {
+    entered: tokio::sync::oneshot::Receiver<()>,
+    release: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Gated {
+    fn new() -> Gated {
+        Gated {
+            calls: AtomicU32::new(0),
+            gate: Mutex::new(None),
+        }
+    }
+
+    fn arm(&self, deny: bool) -> Armed {
+        let (entered_tx, entered) = tokio::sync::oneshot::channel();
+        let (release, release_rx) = tokio::sync::oneshot::channel();
+        *self.gate.lock().expect("lock") = Some(Gate {
+            entered: entered_tx,
+            release: release_rx,
+            deny,
+        });
+        Armed { entered, release }
+    }
+}
+
+impl CostSource for Gated {
+    fn cost_and_usage<'a>(
+        &'a self,
+        q: &'a SpendQuery,
+        _t: Option<String>,
+    ) -> BoxFuture<'a, Result<CostPage, CostError>> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let gate = self.gate.lock().expect("lock").take();
+            if let Some(gate) = gate {
+                let _ = gate.entered.send(());
+                let _ = gate.release.await;
+                if gate.deny {
+                    return Err(CostError::AccessDenied {
+                        operation: "GetCostAndUsage",
+                        message: "not authorized".into(),
+                    });
+                }
+            }
+            Ok(CostPage {
+                periods: vec![CostPeriod {
+                    start: q.start,
+                    end: q.end,
+                    estimated: false,
+                    groups: vec![CostGroup {
+                        keys: vec![format!("{}$vision", q.grouping.key())],
+                        amount: 7.0,
+                        unit: "USD".into(),
+                    }],
+                }],
+                next_token: None,
+            })
+        })
+    }
+
+    fn forecast<'a>(
+        &'a self,
+        _q: &'a SpendQuery,
+        _s: NaiveDate,
+        _e: NaiveDate,
+    ) -> BoxFuture<'a, Result<Forecast, CostError>> {
+        Box::pin(async {
+            Ok(Forecast {
+                amount: 1.0,
+                unit: "USD".into(),
+            })
+        })
+    }
+}
+
+fn gated_service(source: Arc<Gated>) -> Arc<SpendService> {
+    Arc::new(SpendService::new(
+        &fake_config(),
+        Store::in_memory().expect("store"),
+        CostAccess::Ready {
+            source,
+            caller_id: Some("111111111111".into()),
+        },
+    ))
+}
+
+fn gated_query(key: &str) -> SpendQuery {
+    let today = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
+    SpendQuery::from_config(&fake_config().spend, key, RangePreset::Days7, today)
+}
+
+fn gated_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 15, 1, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// Long enough for any cache read; a read stuck behind the network would never finish.
+const PROMPT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The rule: no lock is held while Cost Explorer answers. With a request stuck on the
+/// network, the ledger, a cached answer and a cost estimate still come back at once (they used
+/// to wait on the cache lock the fetch held, for as long as Cost Explorer took).
+#[tokio::test]
+async fn cache_reads_go_on_while_cost_explorer_answers() {
+    let source = Arc::new(Gated::new());
+    let service = gated_service(source.clone());
+    let cached_query = gated_query("owner");
+    service
+        .answer(&cached_query, false, gated_now(), &quiet)
+        .await
+        .expect("primes the cache");
+
+    let armed = source.arm(false);
+    let asking = tokio::spawn({
+        let service = service.clone();
+        async move {
+            service
+                .answer(&gated_query("project"), false, gated_now(), &quiet)
+                .await
+        }
+    });
+    tokio::time::timeout(PROMPT, armed.entered)
+        .await
+        .expect("the request starts")
+        .expect("the gate says so");
+
+    let ledger = tokio::time::timeout(PROMPT, service.ledger(gated_now()))
+        .await
+        .expect("the ledger does not wait for Cost Explorer");
+    assert_eq!(
+        ledger.requests, 1,
+        "the request under way is counted when it ends"
+    );
+    let hit = tokio::time::timeout(
+        PROMPT,
+        service.answer(&cached_query, false, gated_now(), &quiet),
+    )
+    .await
+    .expect("a cached answer does not wait for Cost Explorer")
+    .expect("answers");
+    assert!(hit.from_cache);
+    let estimate = tokio::time::timeout(PROMPT, service.cached_cost(&cached_query, gated_now()))
+        .await
+        .expect("an estimate does not wait for Cost Explorer");
+    assert_eq!(estimate, Some(1));
+
+    armed.release.send(()).expect("the request waits");
+    let answered = asking.await.expect("no panic").expect("answers");
+    assert!(!answered.from_cache);
+    assert_eq!(service.ledger(gated_now()).await.requests, 2);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+/// Two asks of one question at once pay once: the second waits for the first's answer to land
+/// in the cache and reads it there.
+#[tokio::test]
+async fn the_same_question_asked_twice_at_once_costs_one_request() {
+    let source = Arc::new(Gated::new());
+    let service = gated_service(source.clone());
+    let armed = source.arm(false);
+    let ask = |service: Arc<SpendService>| {
+        tokio::spawn(async move {
+            service
+                .answer(&gated_query("project"), false, gated_now(), &quiet)
+                .await
+        })
+    };
+    let first = ask(service.clone());
+    armed.entered.await.expect("the first request starts");
+    let second = ask(service.clone());
+    // Let the second ask reach its wait before the first answer lands.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    armed.release.send(()).expect("the request waits");
+
+    let first = first.await.expect("no panic").expect("answers");
+    let second = second.await.expect("no panic").expect("answers");
+    assert!(!first.from_cache);
+    assert!(second.from_cache, "the second read the first's answer");
+    assert_eq!(second.requests, 0);
+    assert_eq!(second.rows, first.rows);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(service.ledger(gated_now()).await.requests, 1);
+}
+
+/// When the first ask fails, the one waiting on it asks for itself; both requests are counted.
+#[tokio::test]
+async fn a_failed_ask_lets_the_waiting_one_ask_for_itself() {
+    let source = Arc::new(Gated::new());
+    let service = gated_service(source.clone());
+    let armed = source.arm(true);
+    let ask = |service: Arc<SpendService>| {
+        tokio::spawn(async move {
+            service
+                .answer(&gated_query("project"), false, gated_now(), &quiet)
+                .await
+        })
+    };
+    let first = ask(service.clone());
+    armed.entered.await.expect("the first request starts");
+    let second = ask(service.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    armed.release.send(()).expect("the request waits");
+
+    let first = first.await.expect("no panic");
+    assert!(matches!(first, Err(SpendError::Cost(_))), "{first:?}");
+    let second = tokio::time::timeout(PROMPT, second)
+        .await
+        .expect("the waiting ask does not hang")
+        .expect("no panic")
+        .expect("answers");
+    assert!(!second.from_cache);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        service.ledger(gated_now()).await.requests,
+        2,
+        "the refused request is counted too"
+    );
 }

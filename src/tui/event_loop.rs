@@ -239,7 +239,6 @@ mod tests {
 
     use super::*;
     use crate::app::{AppInit, Mode};
-    use crate::cache::Cache;
     use crate::config::Config;
     use crate::source::RefreshEvent;
     use crate::spend::{
@@ -330,7 +329,7 @@ mod tests {
         let config = Config::default();
         let service = SpendService::new(
             &config,
-            Cache::in_memory().expect("cache"),
+            crate::store::Store::in_memory().expect("store"),
             CostAccess::Ready {
                 source: Arc::new(PanickingCost),
                 caller_id: None,
