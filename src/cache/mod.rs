@@ -21,7 +21,7 @@ use crate::metrics::JobMetrics;
 use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -217,6 +217,22 @@ impl Cache {
             // The tag cache, which earlier builds created on first use.
             self.conn.execute_batch(tags::SCHEMA)?;
             self.conn.execute_batch("PRAGMA user_version = 4;")?;
+        }
+        if version < 5 {
+            // Cost Explorer answers by request and the requests made per day (what they
+            // cost), which earlier builds created on first use.
+            self.conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS ce_answers (
+                     key        TEXT PRIMARY KEY,
+                     fetched_at TEXT NOT NULL,
+                     body       TEXT NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS ce_ledger (
+                     day      TEXT PRIMARY KEY,
+                     requests INTEGER NOT NULL
+                 );
+                 PRAGMA user_version = 5;",
+            )?;
         }
         if version > SCHEMA_VERSION {
             tracing::warn!(

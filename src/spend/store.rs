@@ -41,21 +41,11 @@ pub struct SpendStore<'a> {
 }
 
 impl<'a> SpendStore<'a> {
-    /// Opens the spend tables, creating them on first use.
+    /// The spend tables (`ce_answers`, `ce_ledger`), which the cache's migration creates.
     pub fn new(cache: &'a Cache) -> Result<Self, CacheError> {
-        let conn = cache.connection();
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS ce_answers (
-                 key        TEXT PRIMARY KEY,
-                 fetched_at TEXT NOT NULL,
-                 body       TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS ce_ledger (
-                 day      TEXT PRIMARY KEY,
-                 requests INTEGER NOT NULL
-             );",
-        )?;
-        Ok(SpendStore { conn })
+        Ok(SpendStore {
+            conn: cache.connection(),
+        })
     }
 
     /// The pages stored for `key` if they are younger than `ttl`.
