@@ -39,12 +39,7 @@ pub(super) fn run(
     } else if spend {
         let options = SpendOptions::from_args(&loaded.config, args);
         (
-            super::refresh::fetch_and_store(
-                loaded,
-                false,
-                Some(&options),
-                crate::fetch::TagRefresh::Cached,
-            )?,
+            super::refresh::fetch_and_store(loaded, false, Some(&options), None)?,
             loaded.config.clone(),
         )
     } else {
@@ -53,8 +48,10 @@ pub(super) fn run(
         } else {
             crate::fetch::TagRefresh::Cached
         };
+        // Jobs rows carry no tags: only the untagged view waits for the tag pass.
+        let tags = (args.view == ExportView::Untagged).then_some(retag);
         (
-            super::refresh::fetch_and_store(loaded, true, None, retag)?,
+            super::refresh::fetch_and_store(loaded, true, None, tags)?,
             loaded.config.clone(),
         )
     };

@@ -19,7 +19,7 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
         loaded,
         true,
         Some(&SpendOptions::from_config(&loaded.config)),
-        fetch::TagRefresh::Cached,
+        Some(fetch::TagRefresh::Cached),
     )?;
     let errors = [
         &snapshot.jobs.errors,
@@ -50,8 +50,8 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     })
 }
 
-/// Fetches jobs with their tags and findings (when `jobs`; `retag` says which cached tags may
-/// be trusted, `export --no-cache` trusts none) and spend (when `spend` is given) live,
+/// Fetches jobs (when `jobs`) with their tags and findings (when `retag` says which cached
+/// tags may be trusted, `export --no-cache` trusts none; `None` skips the tag pass) and spend (when `spend` is given) live,
 /// progress and costs on stderr, through the same refresh pipeline as the UI, committed to the
 /// cache scope by scope. Both share one fetcher, so the spend account is connected once. Spend
 /// within `spend.ttl_hours` comes from the answer cache at no cost. Views not fetched are empty
@@ -60,7 +60,7 @@ pub(super) fn fetch_and_store(
     loaded: &LoadedConfig,
     jobs: bool,
     spend: Option<&SpendOptions>,
-    retag: fetch::TagRefresh,
+    retag: Option<fetch::TagRefresh>,
 ) -> Result<Snapshot, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -103,14 +103,14 @@ pub(super) fn fetch_and_store(
     Ok(snapshot)
 }
 
-/// Jobs, then the tag pass that puts tags on them and computes the findings, then CloudWatch
-/// utilisation of what runs: the refresh pipeline, with progress on stderr and one summary
-/// line per phase.
+/// Jobs, then (when `retag` says which cached tags to trust) the tag pass that puts tags on
+/// them and computes the findings, then CloudWatch utilisation of what runs: the refresh
+/// pipeline, with progress on stderr and one summary line per phase.
 async fn refresh_jobs(
     fetcher: &JobFetcher,
     store: &Store,
     loaded: &LoadedConfig,
-    retag: fetch::TagRefresh,
+    retag: Option<fetch::TagRefresh>,
 ) -> Result<crate::refresh::Refreshed, CliError> {
     let (known, tags) = crate::refresh::starting_point(store)
         .await
@@ -121,7 +121,7 @@ async fn refresh_jobs(
         store,
         crate::refresh::RefreshRequest {
             known: &known,
-            tags: Some((&tags, &loaded.config.tags, retag)),
+            tags: retag.map(|retag| (&tags, &loaded.config.tags, retag)),
             metrics: Some(&[]),
         },
         &|event| progress.event(&event),

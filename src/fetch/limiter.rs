@@ -21,17 +21,21 @@ use tokio::time::Instant;
 type Key = (String, String, &'static str);
 
 /// A throttled key never drops below this fraction of its configured rate.
-const MIN_FRACTION: f64 = 1.0 / 16.0;
+const MIN_FRACTION: f64 = 1.0 / 8.0;
 
-/// Each success gives back this fraction of the configured rate (about 20 successes from half
-/// speed back to full).
-const RECOVERY_FRACTION: f64 = 1.0 / 40.0;
+/// Each success gives back this fraction of the configured rate: two successes from half
+/// speed back to full, four from the floor. A burst of throttles (someone else's script on
+/// the same quota) then costs seconds, not the rest of the refresh, while a key that keeps
+/// being throttled stays slow.
+const RECOVERY_FRACTION: f64 = 1.0 / 4.0;
 
 /// The pacing state of one key.
 #[derive(Debug, Clone, Copy)]
 struct KeyState {
     /// The next moment a request with this key may go.
     next_free: Instant,
+    /// When the last request with this key was let go.
+    last: Instant,
     /// Requests per second allowed now (at most the configured rate).
     rate: f64,
 }
@@ -97,6 +101,7 @@ impl RateLimiter {
     fn state(schedule: &mut Schedule, key: Key, base: f64, now: Instant) -> &mut KeyState {
         schedule.keys.entry(key).or_insert(KeyState {
             next_free: now,
+            last: now,
             rate: base,
         })
     }
@@ -121,6 +126,7 @@ impl RateLimiter {
             );
             let slot = state.next_free.max(now);
             state.next_free = slot + interval(state.rate);
+            state.last = slot;
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -184,6 +190,8 @@ impl RateLimiter {
             .get_mut(&Self::key(account, region, operation))
         {
             state.rate = (state.rate + base * RECOVERY_FRACTION).min(base);
+            // The next request was booked at the slower rate: it may go sooner now.
+            state.next_free = state.next_free.min(state.last + interval(state.rate));
         }
     }
 
@@ -299,12 +307,11 @@ mod tests {
         for _ in 0..20 {
             limiter.throttled(key.0, key.1, key.2, Duration::ZERO);
         }
-        assert_eq!(limiter.current_rate(key.0, key.1, key.2), Some(2.0 / 16.0));
-        // Each success gives back 1/40 of the base rate, never above it.
+        assert_eq!(limiter.current_rate(key.0, key.1, key.2), Some(2.0 / 8.0));
+        // Each success gives back a quarter of the base rate, never above it.
         limiter.succeeded(key.0, key.1, key.2);
-        let after_one = limiter.current_rate(key.0, key.1, key.2).expect("limited");
-        assert!((after_one - (0.125 + 0.05)).abs() < 1e-9, "{after_one}");
-        for _ in 0..100 {
+        assert_eq!(limiter.current_rate(key.0, key.1, key.2), Some(0.25 + 0.5));
+        for _ in 0..3 {
             limiter.succeeded(key.0, key.1, key.2);
         }
         assert_eq!(limiter.current_rate(key.0, key.1, key.2), Some(2.0));
@@ -312,6 +319,26 @@ mod tests {
         assert_eq!(
             limiter.current_rate(key.0, key.1, "ListEndpoints"),
             Some(2.0)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_success_lets_the_next_request_go_at_the_recovered_rate() {
+        let limiter = RateLimiter::new(2.0);
+        limiter.acquire("a", "r", "List").await;
+        for _ in 0..3 {
+            limiter.throttled("a", "r", "List", Duration::ZERO);
+        }
+        // At the floor (0.25/s) the next request would wait 4 s after this one.
+        limiter.acquire("a", "r", "List").await;
+        let sent = Instant::now();
+        limiter.succeeded("a", "r", "List");
+        limiter.acquire("a", "r", "List").await;
+        let waited = sent.elapsed();
+        // 0.75/s after one success: 1.33 s, not 4 s.
+        assert!(
+            waited >= Duration::from_millis(1300) && waited < Duration::from_millis(1400),
+            "{waited:?}"
         );
     }
 
