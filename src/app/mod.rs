@@ -332,6 +332,10 @@ impl App {
                 }
             }
             Action::ScopeRows { scope, rows } => {
+                // Nothing was cached: what shows is live, however partial.
+                if self.jobs.as_of.is_none() {
+                    self.source = DataSource::Live;
+                }
                 self.jobs.merge_scope(&scope, rows, self.now);
                 self.empty_note = None;
             }

@@ -570,6 +570,7 @@ fn rows_arrive_on_an_empty_screen_before_the_refresh_ends() {
     });
     assert_eq!(app.jobs.list.rows().len(), rows.len());
     assert_eq!(app.jobs.counts.total, rows.len(), "the title counts them");
+    assert_eq!(app.source, DataSource::Live, "not the (empty) cache's");
 }
 
 #[test]
