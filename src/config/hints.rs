@@ -29,7 +29,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("all_services", "all_services = false"),
     ("jobs_seconds", "jobs_seconds = 30"),
     ("metrics_seconds", "metrics_seconds = 300"),
-    ("max_concurrency", "max_concurrency = 8"),
+    ("max_concurrency", "max_concurrency = 32"),
     ("requests_per_second", "requests_per_second = 2.0"),
     (
         "account_requests_per_second",

@@ -150,7 +150,8 @@ impl SpendConfig {
 pub struct RefreshConfig {
     pub jobs_seconds: u64,
     pub metrics_seconds: u64,
-    /// Account-region fetches running at once.
+    /// Account-region fetches running at once. AWS's quotas are per account and region (and
+    /// paced by the limiter), so this only bounds local work: connections, memory.
     pub max_concurrency: usize,
     /// Client-side ceiling per account, region and SageMaker operation.
     pub requests_per_second: f64,
@@ -374,7 +375,7 @@ impl Config {
                 max_concurrency: raw
                     .refresh
                     .max_concurrency
-                    .map_or(8, |n| usize::try_from(n.0).unwrap_or(8)),
+                    .map_or(32, |n| usize::try_from(n.0).unwrap_or(32)),
                 requests_per_second: raw.refresh.requests_per_second.map_or(2.0, |r| r.0),
                 account_requests_per_second: raw
                     .refresh
