@@ -146,13 +146,14 @@ async fn commit(
     tags: Option<&TagsFetch>,
     metrics: Option<&MetricsFetch>,
 ) -> Result<(), StoreError> {
-    let jobs = jobs.clone();
+    let (view, describes) = (jobs.view.clone(), jobs.describes.clone());
     let tags = tags.map(|t| (t.state.clone(), t.findings.clone()));
     let metrics = metrics.map(|m| m.view.clone());
     store
         .run(move |cache| {
             cache.save_refresh(&RefreshRecord {
-                jobs: &jobs,
+                jobs: &view,
+                describes: &describes,
                 tags: tags.as_ref().map(|(state, findings)| (state, findings)),
                 metrics: metrics.as_ref(),
             })

@@ -58,15 +58,10 @@ fn saving_one_view_keeps_the_others() {
     common::seed_cache(&mut cache, &world);
     let later = anchor() + chrono::Duration::minutes(5);
     let fresh_jobs = View::new(later, world.jobs.rows[..10].to_vec(), Vec::new());
-    let refresh = sagescope::fetch::JobsFetch {
-        view: fresh_jobs.clone(),
-        describes: Default::default(),
-        searched_tags: Default::default(),
-        stats: Default::default(),
-    };
     cache
         .save_refresh(&sagescope::cache::RefreshRecord {
-            jobs: &refresh,
+            jobs: &fresh_jobs,
+            describes: &Default::default(),
             tags: None,
             metrics: None,
         })

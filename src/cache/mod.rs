@@ -16,9 +16,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::fetch::{DescribeCache, Described, JobsFetch, KnownState, ScopeKey};
-use crate::metrics::JobMetrics;
-use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::model::{
+    DataSource, DescribeCache, Described, FetchError, Job, JobMetrics, KnownState, ScopeKey,
+    Snapshot, SpendRow, TagFinding, View,
+};
 
 /// The schema version this build writes; older files are migrated forward on open.
 const SCHEMA_VERSION: i64 = 5;
@@ -289,15 +290,12 @@ impl Cache {
     pub fn save_refresh(&mut self, refresh: &RefreshRecord<'_>) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM scopes", [])?;
-        write_scopes(&tx, refresh.jobs.view.as_of, &refresh.jobs.view.rows, 0)?;
-        let meta: View<Job> = View::new(
-            refresh.jobs.view.as_of,
-            Vec::new(),
-            refresh.jobs.view.errors.clone(),
-        );
+        write_scopes(&tx, refresh.jobs.as_of, &refresh.jobs.rows, 0)?;
+        let meta: View<Job> =
+            View::new(refresh.jobs.as_of, Vec::new(), refresh.jobs.errors.clone());
         write_view(&tx, VIEW_JOBS, &meta)?;
         tx.execute("DELETE FROM describes", [])?;
-        write_describes(&tx, refresh.jobs.describes.iter())?;
+        write_describes(&tx, refresh.describes.iter())?;
         if let Some((tags, findings)) = refresh.tags {
             tags::save_in(&tx, tags)?;
             write_view(&tx, VIEW_FINDINGS, findings)?;
@@ -440,7 +438,10 @@ impl Cache {
 
 /// What one whole refresh commits (see [`Cache::save_refresh`]).
 pub struct RefreshRecord<'a> {
-    pub jobs: &'a JobsFetch,
+    /// Every job, stale scopes' last good rows included, with the view's age and errors.
+    pub jobs: &'a View<Job>,
+    /// The describe cache for those rows.
+    pub describes: &'a DescribeCache,
     /// The tag state and findings, when the tag pass ran.
     pub tags: Option<(&'a crate::tags::TagState, &'a View<TagFinding>)>,
     /// Utilisation, when it was fetched this time.
@@ -615,18 +616,14 @@ mod tests {
         }
     }
 
-    fn fetch(rows: Vec<Job>, describes: DescribeCache) -> JobsFetch {
-        JobsFetch {
-            view: View::new(Utc::now(), rows, Vec::new()),
-            describes,
-            searched_tags: Default::default(),
-            stats: Default::default(),
-        }
+    fn fetch(rows: Vec<Job>, describes: DescribeCache) -> (View<Job>, DescribeCache) {
+        (View::new(Utc::now(), rows, Vec::new()), describes)
     }
 
-    fn record(jobs: &JobsFetch) -> RefreshRecord<'_> {
+    fn record((jobs, describes): &(View<Job>, DescribeCache)) -> RefreshRecord<'_> {
         RefreshRecord {
             jobs,
+            describes,
             tags: None,
             metrics: None,
         }
@@ -641,7 +638,7 @@ mod tests {
         );
         cache.save_refresh(&record(&first)).expect("saves");
         let known = cache.load_known().expect("loads");
-        assert_eq!(known.describes, first.describes);
+        assert_eq!(known.describes, first.1);
 
         // A later save replaces the cache instead of accumulating stale entries.
         let next = fetch(

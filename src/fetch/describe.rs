@@ -17,34 +17,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::events::Tracker;
 use super::listing::Scope;
 use super::source::{Details, Listed, SourceError, TagSource, describe_operation, searchable};
+pub use crate::model::{DescribeCache, Described};
 use crate::model::{ResourceKind, StatusPhase, Tags};
 
 /// Jobs that started or ended within this window are described even when finished well, so
 /// the view shows what they ran on.
 pub const RECENT_HOURS: i64 = 24;
-
-/// The describe cache: ARN to the details last read, with the version they belong to.
-pub type DescribeCache = HashMap<String, Described>;
-
-/// Details read by a Describe call, valid while the resource's version is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Described {
-    /// `LastModifiedTime|Status` when described: a new value means describe again.
-    pub version: String,
-    pub instance_type: Option<String>,
-    pub instance_count: Option<u32>,
-    pub failure_reason: Option<String>,
-    /// An endpoint's production variant names, for its CloudWatch metrics. `None` for other
-    /// kinds, and for endpoints described by a build that did not keep them (those are
-    /// described once more).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<String>>,
-}
 
 /// The version a listed resource is at; changes whenever AWS changes the resource.
 pub(crate) fn version_of(item: &Listed) -> String {

@@ -34,6 +34,7 @@ use chrono::Utc;
 use crate::config::{AccountConfig, Config};
 use crate::model::{DataSource, FetchError, Job, Snapshot, View};
 
+pub use crate::model::KnownState;
 pub use describe::{DescribeCache, Described, RECENT_HOURS};
 pub use events::{EngineProgress, EventSink, FetchEvent, ScopeKey};
 pub use limiter::RateLimiter;
@@ -44,15 +45,6 @@ pub use source::{
 };
 pub use stats::FetchStats;
 pub use tags::{TagRefresh, TagsFetch};
-
-/// What sagescope knew before this refresh: the previous jobs and the describe cache.
-///
-/// Both make steady-state refreshes cheap; an empty one (first run) simply lists everything.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KnownState {
-    pub jobs: Vec<Job>,
-    pub describes: DescribeCache,
-}
 
 /// One account-region finished (or one account failed before its regions could start).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +201,26 @@ impl JobFetcher {
                     .map(|l| (a.name.clone(), l.account_id().to_string()))
             })
             .collect()
+    }
+}
+
+impl crate::spend::CostAccounts for JobFetcher {
+    fn cost_explorer<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(Arc<dyn crate::spend::CostSource>, String), String>>
+    {
+        Box::pin(async move {
+            let link = self.account_link(name).await.map_err(|e| e.to_string())?;
+            let source = link
+                .cost_source()
+                .ok_or_else(|| "this account offers no Cost Explorer".to_string())?;
+            Ok((source, link.account_id().to_string()))
+        })
+    }
+
+    fn connected_ids(&self) -> Vec<(String, String)> {
+        JobFetcher::connected_ids(self)
     }
 }
 

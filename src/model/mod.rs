@@ -3,6 +3,7 @@
 //! Nothing in here knows about AWS SDK types or the terminal: fetchers map into these types at
 //! their boundary, and panes, exports and the cache read them.
 
+mod details;
 mod findings;
 mod job;
 mod kind;
@@ -12,6 +13,7 @@ mod snapshot;
 mod spend;
 mod status;
 
+pub use details::{DescribeCache, Described, KnownState};
 pub use findings::{
     InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
     TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,

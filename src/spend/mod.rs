@@ -34,7 +34,9 @@ pub use fetch::{Answer, Failed, fetch_pages, rows_from_pages, untagged_hint};
 pub use outlook::MonthOutlook;
 pub use query::{Grouping, RangePreset, SpendQuery, TagFilter};
 pub use service::{CostAccess, SpendOutcome, SpendRequest, SpendService, Target};
-pub use source::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast};
+pub use source::{
+    Connected, CostAccounts, CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast,
+};
 pub use store::{Ledger, SpendStore};
 
 /// What one Cost Explorer request (or page) costs, in US dollars.

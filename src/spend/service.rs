@@ -24,7 +24,6 @@ use super::{
 };
 use crate::cache::{Cache, CacheError};
 use crate::config::{AccountConfig, Budget, Config};
-use crate::fetch::JobFetcher;
 use crate::model::SpendRow;
 use crate::store::Store;
 
@@ -35,8 +34,9 @@ pub enum CostAccess {
         source: Arc<dyn CostSource>,
         caller_id: Option<String>,
     },
-    /// `spend.account` through the fetcher the job refreshes use, connected on first need.
-    Account(Arc<JobFetcher>),
+    /// `spend.account` through the accounts the job refreshes connect (the fetch engine),
+    /// connected on first need.
+    Account(Arc<dyn super::CostAccounts>),
     /// Cached answers only, of any age (`--offline`).
     Offline,
 }

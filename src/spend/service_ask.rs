@@ -155,14 +155,10 @@ impl SpendService {
             super::CostAccess::Account(fetcher) => fetcher,
         };
         let connect = || async {
-            let link = fetcher
-                .account_link(&self.spend_account)
+            let (source, id) = fetcher
+                .cost_explorer(&self.spend_account)
                 .await
-                .map_err(|e| SpendError::Connect(e.to_string()))?;
-            let source = link.cost_source().ok_or_else(|| {
-                SpendError::Connect("this account offers no Cost Explorer".into())
-            })?;
-            let id = link.account_id().to_string();
+                .map_err(SpendError::Connect)?;
             let (scope, remembered) = (self.scope.clone(), id.clone());
             let put = self
                 .with_cache(move |cache| {

@@ -2,6 +2,8 @@
 //! fake, and plain values for what it answers.
 
 use chrono::NaiveDate;
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,21 @@ pub enum CostError {
         operation: &'static str,
         message: String,
     },
+}
+
+/// Cost Explorer in one account, with that account's id.
+pub type Connected = (Arc<dyn CostSource>, String);
+
+/// The accounts sagescope connects (the fetch engine's), as far as spend needs them: Cost
+/// Explorer with one account's credentials, and the ids of the accounts connected so far. A
+/// trait so spend does not depend on the engine (the engine depends on spend's [`CostSource`]).
+pub trait CostAccounts: Send + Sync {
+    /// Cost Explorer in the configured account `name`, and that account's id; why not, as
+    /// text a user can act on.
+    fn cost_explorer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Connected, String>>;
+
+    /// `(name, id)` of every configured account connected so far.
+    fn connected_ids(&self) -> Vec<(String, String)>;
 }
 
 /// Asks Cost Explorer. Each call is exactly one billed request.

@@ -96,16 +96,11 @@ pub fn press_settled(
 /// Writes a whole snapshot to the cache the way a finished live refresh does (every view in
 /// one commit), plus its spend view.
 pub fn seed_cache(cache: &mut sagescope::cache::Cache, snapshot: &sagescope::model::Snapshot) {
-    let jobs = sagescope::fetch::JobsFetch {
-        view: snapshot.jobs.clone(),
-        describes: Default::default(),
-        searched_tags: Default::default(),
-        stats: Default::default(),
-    };
     let tags = sagescope::tags::TagState::default();
     cache
         .save_refresh(&sagescope::cache::RefreshRecord {
-            jobs: &jobs,
+            jobs: &snapshot.jobs,
+            describes: &Default::default(),
             tags: Some((&tags, &snapshot.findings)),
             metrics: Some(&snapshot.metrics),
         })

@@ -1,0 +1,35 @@
+//! What a refresh read about resources beyond their list summaries, kept between refreshes so
+//! an unchanged resource is never described twice.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Job;
+
+/// The describe cache: ARN to the details last read, with the version they belong to.
+pub type DescribeCache = HashMap<String, Described>;
+
+/// Details read by a Describe call, valid while the resource's version is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Described {
+    /// `LastModifiedTime|Status` when described: a new value means describe again.
+    pub version: String,
+    pub instance_type: Option<String>,
+    pub instance_count: Option<u32>,
+    pub failure_reason: Option<String>,
+    /// An endpoint's production variant names, for its CloudWatch metrics. `None` for other
+    /// kinds, and for endpoints described by a build that did not keep them (those are
+    /// described once more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<String>>,
+}
+
+/// What sagescope knew before this refresh: the previous jobs and the describe cache.
+///
+/// Both make steady-state refreshes cheap; an empty one (first run) simply lists everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownState {
+    pub jobs: Vec<Job>,
+    pub describes: DescribeCache,
+}
