@@ -33,13 +33,17 @@
 #[path = "../tests/support/moto.rs"]
 mod moto;
 
+#[allow(dead_code)]
+#[path = "../tests/support/cli.rs"]
+mod cli;
+
 /// (account, region, operation): what SageMaker's quotas are per.
 type Key<'a> = (&'a str, &'a str, &'a str);
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -239,37 +243,9 @@ struct RunReport {
 /// its own home, config, cache and logs, dummy keys, SDK retries off (the engine paces and
 /// retries throttled calls itself).
 fn run_export(binary: &Path, home: &Path, endpoint: &str, config: &str) -> RunReport {
-    let aws = home.join("aws");
-    std::fs::create_dir_all(&aws).expect("aws dir");
-    let aws_config = aws.join("config");
-    std::fs::write(&aws_config, "").expect("aws config");
-    let mut command = Command::new(binary);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_DEFAULT_REGION",
-        "AWS_RETRY_MODE",
-        "SAGESCOPE_CONFIG",
-        "SAGESCOPE_LOG",
-        "MOTO_ACCOUNT_ID",
-    ] {
-        command.env_remove(var);
-    }
+    let mut command = cli::isolated(binary, home, endpoint);
     command
         .args(["export", "jobs", "--config", config])
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("AWS_CONFIG_FILE", &aws_config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

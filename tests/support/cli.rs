@@ -9,6 +9,17 @@ use serde_json::Value;
 /// A sagescope command against `endpoint`, with a home of its own under `home`. SDK retries
 /// are off (`AWS_MAX_ATTEMPTS=1`): moto never throttles unless told to.
 pub fn sagescope(home: &Path, endpoint: &str) -> Command {
+    Command::from_std(isolated(
+        &assert_cmd::cargo::cargo_bin("sagescope"),
+        home,
+        endpoint,
+    ))
+}
+
+/// `program` (a sagescope binary) against `endpoint`, isolated from the developer's AWS
+/// files, config, cache and logs, with a home of its own under `home` and dummy keys; the
+/// tests and the fetch benchmark run it the same way.
+pub fn isolated(program: &Path, home: &Path, endpoint: &str) -> std::process::Command {
     let aws = home.join("aws");
     std::fs::create_dir_all(&aws).expect("aws dir");
     let config = aws.join("config");
@@ -16,7 +27,7 @@ pub fn sagescope(home: &Path, endpoint: &str) -> Command {
         // A profile with a region but no credentials: an account that cannot be reached.
         std::fs::write(&config, "[profile nocreds]\nregion = us-east-1\n").expect("aws config");
     }
-    let mut cmd = Command::cargo_bin("sagescope").expect("binary is built");
+    let mut cmd = std::process::Command::new(program);
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -24,6 +35,7 @@ pub fn sagescope(home: &Path, endpoint: &str) -> Command {
         "AWS_DEFAULT_REGION",
         "AWS_RETRY_MODE",
         "SAGESCOPE_CONFIG",
+        "SAGESCOPE_LOG",
         "MOTO_ACCOUNT_ID",
     ] {
         cmd.env_remove(var);
