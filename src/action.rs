@@ -102,6 +102,8 @@ pub enum UserAction {
     JumpToUntagged,
     /// Jobs pane: only rows with a health flag (idle, underutilized, long running), or all.
     ToggleFlagged,
+    /// The selected row's AWS console page: copied to the clipboard and shown.
+    CopyConsoleLink,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.
@@ -119,4 +121,7 @@ pub enum Command {
     /// The user opened this resource while a refresh may still be reading details: read its
     /// details next.
     Prioritize { arn: String },
+    /// Put this text on the clipboard of the terminal the UI runs in (OSC 52, so it works
+    /// over SSH too).
+    CopyToClipboard { text: String },
 }

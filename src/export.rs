@@ -98,6 +98,8 @@ pub struct JobRow<'a> {
     pub flags: Vec<&'static str>,
     /// The row is the last good one: this refresh could not list its scope (see `errors`).
     pub stale: bool,
+    /// The resource's page in the AWS console (sign in to `account_id` to open it).
+    pub console_url: Option<String>,
 }
 
 impl<'a> JobRow<'a> {
@@ -134,6 +136,7 @@ impl<'a> JobRow<'a> {
             invocations_24h: health.invocations_24h,
             flags: health.flags.iter().map(|f| f.as_str()).collect(),
             stale,
+            console_url: crate::console::resource_url(job.kind, &job.region, &job.arn),
         }
     }
 }
@@ -190,6 +193,8 @@ pub struct UntaggedRow<'a> {
     pub studio_domain_arn: Option<&'a str>,
     /// Studio's `sagemaker:user-profile-arn` tag: whom to ask.
     pub studio_user_profile_arn: Option<&'a str>,
+    /// The resource's page in the AWS console, where its tags can be edited.
+    pub console_url: Option<String>,
 }
 
 impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
@@ -206,6 +211,7 @@ impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
             invalid: &f.invalid,
             studio_domain_arn: f.studio_domain_arn(),
             studio_user_profile_arn: f.studio_user_profile_arn(),
+            console_url: crate::console::resource_url(f.kind, &f.region, &f.arn),
         }
     }
 }
@@ -379,7 +385,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 19] = [
+const JOB_COLUMNS: [&str; 20] = [
     "account_id",
     "account_name",
     "region",
@@ -399,6 +405,7 @@ const JOB_COLUMNS: [&str; 19] = [
     "invocations_24h",
     "flags",
     "stale",
+    "console_url",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -409,7 +416,7 @@ const SPEND_COLUMNS: [&str; 7] = [
     "unit",
     "estimated",
 ];
-const UNTAGGED_COLUMNS: [&str; 11] = [
+const UNTAGGED_COLUMNS: [&str; 12] = [
     "account_id",
     "account_name",
     "region",
@@ -421,6 +428,7 @@ const UNTAGGED_COLUMNS: [&str; 11] = [
     "invalid",
     "studio_domain_arn",
     "studio_user_profile_arn",
+    "console_url",
 ];
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -448,6 +456,7 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.invocations_24h),
         r.flags.join(";"),
         r.stale.to_string(),
+        opt(r.console_url.as_deref()),
     ]
 }
 
@@ -484,5 +493,6 @@ fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
             .join(";"),
         r.studio_domain_arn.unwrap_or_default().to_string(),
         r.studio_user_profile_arn.unwrap_or_default().to_string(),
+        opt(r.console_url.as_deref()),
     ]
 }

@@ -308,6 +308,13 @@ pub const KEYMAP: &[Binding] = &[
         "",
     ),
     bind(
+        S::Tables,
+        A::CopyConsoleLink,
+        &[Key::ch('o')],
+        "copy the row's AWS console link",
+        "",
+    ),
+    bind(
         S::Jobs,
         A::CycleKind,
         &[Key::ch('t')],
@@ -432,6 +439,13 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ch('a')],
         "all AWS services, or SageMaker only",
         "services",
+    ),
+    bind(
+        S::Views,
+        A::CopyConsoleLink,
+        &[Key::ch('o')],
+        "copy its AWS console link",
+        "",
     ),
     bind(
         S::Views,

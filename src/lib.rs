@@ -9,6 +9,7 @@ pub mod aws;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod export;
 pub mod fetch;

@@ -69,9 +69,29 @@ fn demo_jobs_export_follows_the_contract() {
         "invocations_24h",
         "flags",
         "stale",
+        "console_url",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
+        let (region, name) = (row["region"].as_str(), row["name"].as_str());
+        let (Some(region), Some(name)) = (region, name) else {
+            panic!("region and name are strings: {row}");
+        };
+        let page = match row["kind"].as_str() {
+            Some("training") => "jobs",
+            Some("processing") => "processing-jobs",
+            Some("transform") => "transform-jobs",
+            Some("tuning") => "hyper-tuning-jobs",
+            Some("endpoint") => "endpoints",
+            Some("notebook") => "notebook-instances",
+            other => panic!("a job kind: {other:?}"),
+        };
+        assert_eq!(
+            row["console_url"],
+            format!(
+                "https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{name}"
+            ),
+        );
     }
     assert!(
         rows.iter()
@@ -142,9 +162,17 @@ fn demo_untagged_export_lists_findings() {
         "invalid",
         "studio_domain_arn",
         "studio_user_profile_arn",
+        "console_url",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
+        let url = row["console_url"]
+            .as_str()
+            .expect("every finding has a page");
+        assert!(
+            url.starts_with("https://") && url.contains(".console.aws.amazon.com/sagemaker/"),
+            "{url}"
+        );
     }
     let miscased = rows
         .iter()
@@ -166,7 +194,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url",
         ),
         (
             "spend",
@@ -174,7 +202,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
         ),
         (
             "untagged",
-            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,studio_domain_arn,studio_user_profile_arn",
+            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,studio_domain_arn,studio_user_profile_arn,console_url",
         ),
     ] {
         let csv_out = sagescope(&home)

@@ -5,6 +5,7 @@
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
 mod burn;
+mod console_link;
 mod errors;
 mod findings;
 mod fix_script;
@@ -463,6 +464,7 @@ impl App {
             U::ConfirmYes => return self.confirm_spend_refresh(true),
             U::ConfirmNo => return self.confirm_spend_refresh(false),
             U::JumpToUntagged => self.jump_from_untagged_spend(),
+            U::CopyConsoleLink => return self.copy_console_link(),
         }
         Vec::new()
     }

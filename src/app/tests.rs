@@ -640,3 +640,40 @@ fn opening_a_row_while_refreshing_asks_for_its_details_first() {
         vec![Command::Prioritize { arn }]
     );
 }
+
+#[test]
+fn o_copies_the_selected_rows_console_page_and_names_its_account() {
+    let mut app = demo_app();
+    let index = shown_jobs(&app)
+        .iter()
+        .position(|j| j.kind == crate::model::ResourceKind::Training)
+        .expect("the demo world has training jobs");
+    press(&mut app, &[U::Top]);
+    press(&mut app, &vec![U::Down; index]);
+    let job = app.jobs.list.selected().expect("selected").clone();
+    let commands = press(&mut app, &[U::CopyConsoleLink]);
+    let expected = format!(
+        "https://{r}.console.aws.amazon.com/sagemaker/home?region={r}#/jobs/{}",
+        job.name,
+        r = job.region
+    );
+    assert_eq!(
+        commands,
+        vec![Command::CopyToClipboard {
+            text: expected.clone()
+        }]
+    );
+    let notice = app.notice.as_ref().expect("a notice").text.clone();
+    assert!(notice.contains(&expected), "{notice}");
+    assert!(notice.contains(&job.account_name), "{notice}");
+    assert!(notice.contains(&job.account_id), "{notice}");
+
+    // The detail view links the same row; help has nothing to link.
+    press(&mut app, &[U::OpenDetail]);
+    assert_eq!(
+        press(&mut app, &[U::CopyConsoleLink]),
+        vec![Command::CopyToClipboard { text: expected }]
+    );
+    press(&mut app, &[U::Back, U::Help]);
+    assert!(press(&mut app, &[U::CopyConsoleLink]).is_empty());
+}

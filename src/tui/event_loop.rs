@@ -134,6 +134,15 @@ fn carry_out(
             }
             None
         }
+        Command::CopyToClipboard { text } => {
+            // The App has already shown the link, so a terminal that ignores OSC 52 still
+            // leaves the user something to select. A failed write means the terminal itself is
+            // gone, which the next draw reports.
+            if let Err(err) = super::clipboard::copy(&text) {
+                tracing::warn!("writing the clipboard sequence failed: {err}");
+            }
+            None
+        }
         Command::WriteFixScript { script, resources } => {
             // A small file: written here, then the App says where.
             let written = super::fix_file::write(&script, Utc::now());

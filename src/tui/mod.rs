@@ -7,6 +7,7 @@
 //! nothing here imports `cli`, so the two never form a cycle.
 
 mod background;
+mod clipboard;
 mod event_loop;
 mod fix_file;
 mod settle;
