@@ -15,6 +15,8 @@ pub mod export;
 pub mod fetch;
 pub mod fixes;
 pub mod health;
+pub mod iam;
+pub mod init;
 pub mod instances;
 pub mod keymap;
 pub mod metrics;

@@ -5,6 +5,7 @@
 
 mod exit;
 mod export;
+mod init;
 mod progress;
 mod refresh;
 mod spend;
@@ -73,6 +74,18 @@ pub enum Command {
     /// joins lists with `;`. Exit code 3 means some accounts or regions failed and are listed
     /// in `errors` (on stderr for CSV) while the rest was printed.
     Export(ExportArgs),
+    /// Write a starting config from the AWS profiles on this machine (~/.aws/config and
+    /// ~/.aws/credentials, or $AWS_CONFIG_FILE and $AWS_SHARED_CREDENTIALS_FILE): one account
+    /// per profile, one entry per account. Never overwrites an existing file.
+    Init {
+        /// Print the config instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Print the least-privilege IAM policy (JSON) for the features the config uses; attach
+    /// it to the role or user sagescope runs as in every account.
+    /// assets/sagescope-role.cfn.json creates such a role with CloudFormation.
+    IamPolicy,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +119,10 @@ pub struct ExportArgs {
 
 /// Runs a parsed command line and says how it ended.
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    // init runs before there is a config to load.
+    if let Some(Command::Init { stdout }) = cli.command {
+        return init::run(cli.config.as_deref(), stdout);
+    }
     let loaded = config::load(cli.config.as_deref())?;
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
@@ -114,6 +131,14 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         None => run_tui(&loaded, cli.mode),
         Some(Command::Refresh) => refresh::run(&loaded),
+        Some(Command::Init { .. }) => Err(CliError::Usage("init was already handled".into())),
+        Some(Command::IamPolicy) => {
+            print!(
+                "{}",
+                crate::iam::render(&crate::iam::features(&loaded.config))
+            );
+            Ok(Outcome::Ok)
+        }
         Some(Command::Export(args)) => {
             let mode = ModeArgs {
                 demo: args.mode.demo || cli.mode.demo,

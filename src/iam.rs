@@ -1,0 +1,168 @@
+//! The least-privilege IAM policy sagescope needs, as one table.
+//!
+//! `sagescope iam-policy` prints it for the current config, `assets/iam-policy.json` is it for
+//! every feature, and `assets/sagescope-role.cfn.json` grants the same actions; tests hold the
+//! three together and check the table against every AWS call the code in `src/aws/` makes, so
+//! a new call cannot ship without its permission.
+
+use serde::Serialize;
+
+use crate::config::Config;
+
+/// A part of sagescope that needs its own permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Feature {
+    /// Jobs, endpoints, notebooks, Studio and their tags: always on.
+    SageMaker,
+    /// `Search`, which reads many training and tuning jobs' details and tags in one request
+    /// (off with `tags.search = false`).
+    SageMakerSearch,
+    /// The Spend pane and `export spend`.
+    CostExplorer,
+    /// Utilisation of what is running.
+    Metrics,
+    /// Which account a set of credentials reaches: always on.
+    WhoAmI,
+}
+
+impl Feature {
+    /// Every feature, in the order the policy lists them.
+    pub const ALL: [Feature; 5] = [
+        Feature::SageMaker,
+        Feature::SageMakerSearch,
+        Feature::CostExplorer,
+        Feature::Metrics,
+        Feature::WhoAmI,
+    ];
+
+    /// The statement id in the policy (`SageScope…`, unique per statement).
+    fn sid(self) -> &'static str {
+        match self {
+            Feature::SageMaker => "SageScopeReadSageMaker",
+            Feature::SageMakerSearch => "SageScopeSearchSageMaker",
+            Feature::CostExplorer => "SageScopeReadCost",
+            Feature::Metrics => "SageScopeReadMetrics",
+            Feature::WhoAmI => "SageScopeWhoAmI",
+        }
+    }
+
+    /// What the statement covers: everything, since SageMaker, Cost Explorer and CloudWatch
+    /// metrics have no narrower resource for these read actions.
+    fn resource(self) -> &'static str {
+        "*"
+    }
+
+    /// The read-only actions the feature calls. None of them changes anything in AWS.
+    pub fn actions(self) -> &'static [&'static str] {
+        match self {
+            Feature::SageMaker => &[
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListProcessingJobs",
+                "sagemaker:ListTransformJobs",
+                "sagemaker:ListHyperParameterTuningJobs",
+                "sagemaker:ListEndpoints",
+                "sagemaker:ListNotebookInstances",
+                "sagemaker:ListDomains",
+                "sagemaker:ListUserProfiles",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:DescribeTransformJob",
+                "sagemaker:DescribeHyperParameterTuningJob",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeNotebookInstance",
+                "sagemaker:DescribeDomain",
+                "sagemaker:DescribeUserProfile",
+                "sagemaker:ListTags",
+            ],
+            Feature::SageMakerSearch => &["sagemaker:Search"],
+            Feature::CostExplorer => &["ce:GetCostAndUsage", "ce:GetCostForecast"],
+            Feature::Metrics => &["cloudwatch:GetMetricData"],
+            Feature::WhoAmI => &["sts:GetCallerIdentity"],
+        }
+    }
+}
+
+/// The features a config uses.
+pub fn features(config: &Config) -> Vec<Feature> {
+    Feature::ALL
+        .into_iter()
+        .filter(|feature| match feature {
+            Feature::SageMakerSearch => config.tags.search,
+            _ => true,
+        })
+        .collect()
+}
+
+/// An IAM policy document, its fields in the order AWS's own examples use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub version: &'static str,
+    pub statement: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    pub sid: &'static str,
+    pub effect: &'static str,
+    pub action: &'static [&'static str],
+    pub resource: &'static str,
+}
+
+/// A policy granting exactly the features' actions, one statement each.
+pub fn policy(features: &[Feature]) -> PolicyDocument {
+    PolicyDocument {
+        version: "2012-10-17",
+        statement: features
+            .iter()
+            .map(|feature| Statement {
+                sid: feature.sid(),
+                effect: "Allow",
+                action: feature.actions(),
+                resource: feature.resource(),
+            })
+            .collect(),
+    }
+}
+
+/// The policy as `sagescope iam-policy` prints it: two-space indented JSON and a newline.
+pub fn render(features: &[Feature]) -> String {
+    let mut text = serde_json::to_string_pretty(&policy(features)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_is_a_read() {
+        for feature in Feature::ALL {
+            for action in feature.actions() {
+                let (_, operation) = action.split_once(':').expect("service:Operation");
+                assert!(
+                    ["List", "Describe", "Get", "Search"]
+                        .iter()
+                        .any(|verb| operation.starts_with(verb)),
+                    "{action} is not read-only"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn turning_search_off_drops_only_its_statement() {
+        let mut config = Config::default();
+        assert!(features(&config).contains(&Feature::SageMakerSearch));
+        config.tags.search = false;
+        let features = features(&config);
+        assert!(!features.contains(&Feature::SageMakerSearch));
+        assert_eq!(features.len(), Feature::ALL.len() - 1);
+        let text = render(&features);
+        assert!(!text.contains("sagemaker:Search"), "{text}");
+        assert!(text.contains("sagemaker:ListTrainingJobs"), "{text}");
+    }
+}
