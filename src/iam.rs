@@ -23,16 +23,20 @@ pub enum Feature {
     Metrics,
     /// Which account a set of credentials reaches: always on.
     WhoAmI,
+    /// `[organization] discover = true`: listing the organization's accounts. Only the
+    /// identity that reads Organizations needs it, not the role in each account.
+    Organizations,
 }
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 5] = [
+    pub const ALL: [Feature; 6] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
         Feature::Metrics,
         Feature::WhoAmI,
+        Feature::Organizations,
     ];
 
     /// The statement id in the policy (`SageScope…`, unique per statement).
@@ -43,6 +47,7 @@ impl Feature {
             Feature::CostExplorer => "SageScopeReadCost",
             Feature::Metrics => "SageScopeReadMetrics",
             Feature::WhoAmI => "SageScopeWhoAmI",
+            Feature::Organizations => "SageScopeDiscoverAccounts",
         }
     }
 
@@ -79,6 +84,12 @@ impl Feature {
             Feature::CostExplorer => &["ce:GetCostAndUsage", "ce:GetCostForecast"],
             Feature::Metrics => &["cloudwatch:GetMetricData"],
             Feature::WhoAmI => &["sts:GetCallerIdentity"],
+            Feature::Organizations => &[
+                "organizations:DescribeOrganization",
+                "organizations:ListAccounts",
+                "organizations:ListAccountsForParent",
+                "organizations:ListOrganizationalUnitsForParent",
+            ],
         }
     }
 }
@@ -89,6 +100,7 @@ pub fn features(config: &Config) -> Vec<Feature> {
         .into_iter()
         .filter(|feature| match feature {
             Feature::SageMakerSearch => config.tags.search,
+            Feature::Organizations => config.organization.is_some(),
             _ => true,
         })
         .collect()
@@ -160,7 +172,11 @@ mod tests {
         config.tags.search = false;
         let features = features(&config);
         assert!(!features.contains(&Feature::SageMakerSearch));
-        assert_eq!(features.len(), Feature::ALL.len() - 1);
+        assert!(
+            !features.contains(&Feature::Organizations),
+            "discovery is off"
+        );
+        assert_eq!(features.len(), Feature::ALL.len() - 2);
         let text = render(&features);
         assert!(!text.contains("sagemaker:Search"), "{text}");
         assert!(text.contains("sagemaker:ListTrainingJobs"), "{text}");

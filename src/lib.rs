@@ -21,6 +21,7 @@ pub mod instances;
 pub mod keymap;
 pub mod metrics;
 pub mod model;
+pub mod org;
 pub mod paths;
 pub mod pricing;
 pub mod refresh;

@@ -65,6 +65,25 @@ pub async fn run(
     request: RefreshRequest<'_>,
     sink: EventSink<'_>,
 ) -> Refreshed {
+    // Discovery first: the accounts it finds are what this refresh reads.
+    let mut organization_error = None;
+    if let Some((config, source)) = fetcher.organization().await {
+        let resolved = crate::org::resolve(
+            config,
+            fetcher.explicit_accounts(),
+            source.as_ref(),
+            store,
+            Utc::now(),
+        )
+        .await;
+        tracing::info!(
+            accounts = resolved.accounts.len(),
+            requests = resolved.requests,
+            "organization accounts resolved"
+        );
+        fetcher.set_accounts(resolved.accounts);
+        organization_error = resolved.error;
+    }
     let latest = Mutex::new(EngineProgress::default());
     let committing = |event: FetchEvent| {
         match &event {
@@ -89,6 +108,16 @@ pub async fn run(
         sink(event);
     };
     let mut jobs = fetcher.fetch(request.known, &committing).await;
+    if let Some(message) = organization_error {
+        jobs.view.errors.insert(
+            0,
+            crate::model::FetchError {
+                account: "organization".into(),
+                message,
+                ..crate::model::FetchError::default()
+            },
+        );
+    }
 
     let tags = match request.tags {
         Some((previous, settings, retag)) => {

@@ -47,7 +47,12 @@ fn actions(policy: &Value) -> BTreeSet<String> {
 fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
     let home = tempfile::tempdir().expect("tempdir");
     let config = home.path().join("sagescope.toml");
-    std::fs::write(&config, "").expect("config");
+    // Every feature on: discovery is the only one a config has to ask for.
+    std::fs::write(
+        &config,
+        "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n",
+    )
+    .expect("config");
     let out = run_with_config(home.path(), "iam-policy", &config);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -60,16 +65,25 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
     let policy: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let granted = actions(&policy);
     assert!(!granted.contains("sagemaker:Search"));
+    assert!(
+        !granted.contains("organizations:ListAccounts"),
+        "no discovery, no Organizations"
+    );
     assert!(granted.contains("sagemaker:ListTrainingJobs"));
 }
 
 #[test]
-fn the_role_template_grants_exactly_the_shipped_policy() {
+fn the_role_template_grants_the_shipped_policy_but_organizations() {
     let template: Value = serde_json::from_str(&asset("sagescope-role.cfn.json")).expect("JSON");
     let role = &template["Resources"]["SageScopeReadOnlyRole"];
     assert_eq!(role["Type"], "AWS::IAM::Role");
     let inline = &role["Properties"]["Policies"][0]["PolicyDocument"];
-    let shipped: Value = serde_json::from_str(&asset("iam-policy.json")).expect("JSON");
+    let mut shipped: Value = serde_json::from_str(&asset("iam-policy.json")).expect("JSON");
+    // The role in each account is read through; only the identity that discovers accounts
+    // reads Organizations.
+    if let Some(statements) = shipped["Statement"].as_array_mut() {
+        statements.retain(|s| s["Sid"] != "SageScopeDiscoverAccounts");
+    }
     assert_eq!(inline, &shipped);
     let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
     assert_eq!(trust["Action"], "sts:AssumeRole");
@@ -86,6 +100,7 @@ fn service_of(file: &str) -> Option<&'static str> {
         "cloudwatch.rs" => Some("cloudwatch"),
         "cost_explorer.rs" => Some("ce"),
         "accounts.rs" => Some("sts"),
+        "organizations.rs" => Some("organizations"),
         _ => None,
     }
 }

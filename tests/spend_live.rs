@@ -85,7 +85,13 @@ fn the_live_spend_pane_path_caches_and_names_a_member_account() {
         .enable_all()
         .build()
         .expect("runtime");
-    let now = Utc::now();
+    // Noon today: the ledger counts per UTC day, and the second load an hour later must
+    // fall on the same day even when the test runs just before midnight.
+    let now = Utc::now()
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .expect("noon exists")
+        .and_utc();
     let overview = SpendRequest {
         query: SpendQuery::from_config(
             &config.spend,

@@ -127,6 +127,23 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// The standard chain with sagescope's timeouts and retries, and `profile`'s credentials
+/// only (never the environment's) when one is named, as `aws --profile` does.
+pub(super) fn base_loader(profile: Option<&str>) -> aws_config::ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+    if let Some(retry) = retry_config() {
+        loader = loader.retry_config(retry);
+    }
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
+    }
+    loader
+}
+
 /// Resolves an account's credentials, regions and id.
 ///
 /// - `profile` set: that profile's credentials only (static keys, SSO, `credential_process`,
@@ -138,17 +155,7 @@ fn timeouts() -> TimeoutConfig {
 ///   clear error per account instead of one per region and kind) and gives the account id.
 pub(crate) async fn connect(account: &AccountConfig) -> Result<AwsAccount, SourceError> {
     let context = AccountContext::new(account);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
-    if let Some(retry) = retry_config() {
-        loader = loader.retry_config(retry);
-    }
-    if let Some(profile) = &account.profile {
-        loader = loader.profile_name(profile).credentials_provider(
-            ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .build(),
-        );
-    }
+    let mut loader = base_loader(account.profile.as_deref());
     if let Some(first) = account.regions.first() {
         loader = loader.region(Region::new(first.clone()));
     }

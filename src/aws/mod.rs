@@ -8,12 +8,14 @@
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
+//! - `organizations`: account discovery (`ListAccounts`, OUs) as [`crate::org::OrganizationSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
 mod accounts;
 mod cloudwatch;
 mod cost_explorer;
 mod errors;
+mod organizations;
 mod sagemaker;
 
 use std::sync::Arc;
@@ -47,6 +49,16 @@ impl Connector for AwsConnector {
         Box::pin(async move {
             let link = accounts::connect(account).await?;
             Ok(Arc::new(link) as Arc<dyn AccountLink>)
+        })
+    }
+
+    fn organization<'a>(
+        &'a self,
+        config: &'a crate::config::OrganizationConfig,
+    ) -> BoxFuture<'a, Arc<dyn crate::org::OrganizationSource>> {
+        Box::pin(async move {
+            Arc::new(organizations::OrganizationsSource::new(config).await)
+                as Arc<dyn crate::org::OrganizationSource>
         })
     }
 }

@@ -38,6 +38,28 @@ pub struct Config {
     /// Where the SQLite cache lives; `None` means the platform cache directory.
     pub cache_path: Option<PathBuf>,
     pub budgets: Vec<Budget>,
+    /// `[organization] discover = true`: accounts found in AWS Organizations join `accounts`.
+    pub organization: Option<OrganizationConfig>,
+}
+
+/// How accounts are discovered from AWS Organizations, and how each is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationConfig {
+    /// Assumed in every discovered account (`arn:aws:iam::<id>:role/<role_name>`).
+    pub role_name: String,
+    /// Only accounts under these OUs (recursively) or roots; empty means the whole
+    /// organization.
+    pub ous: Vec<String>,
+    /// Account ids or names left out.
+    pub exclude: Vec<String>,
+    /// Regions read in discovered accounts; empty means the base credentials' region.
+    pub regions: Vec<String>,
+    pub external_id: Option<String>,
+    /// The profile whose credentials read Organizations and assume the roles (the management
+    /// or delegated-administrator account); `None` is the default chain.
+    pub profile: Option<String>,
+    /// How long the discovered list is trusted before Organizations is asked again.
+    pub ttl_hours: u32,
 }
 
 /// One AWS account to watch.
@@ -309,7 +331,38 @@ impl Config {
                 regions: account.regions.map(|r| r.0).unwrap_or_default(),
             });
         }
-        if accounts.is_empty() {
+        let organization = match raw.organization {
+            Some(spanned) => {
+                let span = spanned.span();
+                let org = spanned.into_inner();
+                match (org.discover, org.role_name) {
+                    (false, _) => None,
+                    (true, None) => {
+                        return Err(at(
+                            span.start,
+                            "[organization] discover = true needs role_name, the role to \
+                             assume in every discovered account"
+                                .into(),
+                            Some("add role_name = \"SageScopeReadOnly\" (see assets/sagescope-role.cfn.json)".into()),
+                        ));
+                    }
+                    (true, Some(role_name)) => Some(OrganizationConfig {
+                        role_name: role_name.0,
+                        ous: org.ous.into_iter().map(|o| o.0).collect(),
+                        exclude: org.exclude.into_iter().map(|e| e.0).collect(),
+                        regions: org.regions.map(|r| r.0).unwrap_or_default(),
+                        external_id: org.external_id.map(|e| e.0),
+                        profile: org.profile.map(|p| p.0),
+                        ttl_hours: org
+                            .ttl_hours
+                            .map_or(24, |n| u32::try_from(n.0).unwrap_or(24)),
+                    }),
+                }
+            }
+            None => None,
+        };
+        // Discovery brings its own accounts; otherwise no entry means the default chain.
+        if accounts.is_empty() && organization.is_none() {
             accounts.push(AccountConfig::default_chain());
         }
 
@@ -407,6 +460,7 @@ impl Config {
                     monthly_usd: b.monthly_usd.0,
                 })
                 .collect(),
+            organization,
         })
     }
 

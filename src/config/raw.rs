@@ -22,6 +22,41 @@ pub(super) struct RawConfig {
     pub ui: RawUi,
     pub cache: RawCache,
     pub budgets: Vec<RawBudget>,
+    pub organization: Option<Spanned<RawOrganization>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawOrganization {
+    pub discover: bool,
+    pub role_name: Option<NonEmpty>,
+    pub ous: Vec<ParentId>,
+    pub exclude: Vec<NonEmpty>,
+    pub regions: Option<Regions>,
+    pub external_id: Option<NonEmpty>,
+    pub profile: Option<NonEmpty>,
+    pub ttl_hours: Option<Bounded<1, 720>>,
+}
+
+/// An organizational unit (`ou-…`) or the root (`r-…`), as Organizations spells their ids.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub(super) struct ParentId(pub String);
+
+impl TryFrom<String> for ParentId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let shaped = (s.starts_with("ou-") || s.starts_with("r-"))
+            && s.len() > 3
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if shaped {
+            Ok(ParentId(s))
+        } else {
+            Err(format!(
+                "`{s}` is not an organizational unit id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)"
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

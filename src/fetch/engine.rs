@@ -71,8 +71,8 @@ pub(super) async fn fetch_all(
     sink: EventSink<'_>,
 ) -> JobsFetch {
     let as_of = now();
-    let scopes = fetcher
-        .accounts
+    let accounts = fetcher.accounts();
+    let scopes = accounts
         .iter()
         .map(|a| planned_regions(a) * ResourceKind::JOB_KINDS.len())
         .sum();
@@ -86,13 +86,7 @@ pub(super) async fn fetch_all(
     };
     run.tracker.update(|_| {});
 
-    let per_account = join_all(
-        fetcher
-            .accounts
-            .iter()
-            .map(|account| fetch_account(&run, account)),
-    )
-    .await;
+    let per_account = join_all(accounts.iter().map(|account| fetch_account(&run, account))).await;
 
     let mut keyed: Vec<(usize, Job)> = Vec::new();
     let mut describes = DescribeCache::new();

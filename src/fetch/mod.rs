@@ -95,7 +95,13 @@ impl JobsFetch {
 /// each account's resolved credentials, so assumed roles and SSO sessions are not resolved
 /// again on every refresh, and its rate limiter spans refreshes.
 pub struct JobFetcher {
-    accounts: Vec<AccountConfig>,
+    /// The `[[accounts]]` entries as configured.
+    explicit: Vec<AccountConfig>,
+    /// What this refresh reads: the explicit accounts, plus those discovered from
+    /// Organizations when `[organization]` is set (replaced at the start of each refresh).
+    accounts: std::sync::RwLock<Vec<AccountConfig>>,
+    organization: Option<crate::config::OrganizationConfig>,
+    organization_source: tokio::sync::OnceCell<Arc<dyn crate::org::OrganizationSource>>,
     max_concurrency: usize,
     connector: Arc<dyn Connector>,
     limiter: Arc<RateLimiter>,
@@ -115,7 +121,10 @@ impl JobFetcher {
     /// [`crate::aws::job_fetcher`] (the engine never names the AWS code).
     pub fn with_connector(config: &Config, connector: Arc<dyn Connector>) -> Self {
         JobFetcher {
-            accounts: config.accounts.clone(),
+            explicit: config.accounts.clone(),
+            accounts: std::sync::RwLock::new(config.accounts.clone()),
+            organization: config.organization.clone(),
+            organization_source: tokio::sync::OnceCell::new(),
             max_concurrency: config.refresh.max_concurrency.max(1),
             connector,
             limiter: Arc::new(RateLimiter::with_account_cap(
@@ -136,6 +145,43 @@ impl JobFetcher {
     /// in, and every move of the progress counters (from whichever task made it).
     pub async fn fetch(&self, known: &KnownState, sink: EventSink<'_>) -> JobsFetch {
         engine::fetch_all(self, known, sink).await
+    }
+
+    /// The accounts the next refresh reads.
+    pub fn accounts(&self) -> Vec<AccountConfig> {
+        self.accounts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The `[[accounts]]` entries as configured, which win over discovered ones.
+    pub fn explicit_accounts(&self) -> &[AccountConfig] {
+        &self.explicit
+    }
+
+    /// Replaces the accounts read from the next refresh on (after discovery).
+    pub fn set_accounts(&self, accounts: Vec<AccountConfig>) {
+        *self
+            .accounts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = accounts;
+    }
+
+    /// `[organization]`, with Organizations itself (made on first use), when discovery is on.
+    pub async fn organization(
+        &self,
+    ) -> Option<(
+        &crate::config::OrganizationConfig,
+        Arc<dyn crate::org::OrganizationSource>,
+    )> {
+        let config = self.organization.as_ref()?;
+        let source = self
+            .organization_source
+            .get_or_init(|| self.connector.organization(config))
+            .await
+            .clone();
+        Some((config, source))
     }
 
     /// The user opened this resource: if its details are still to come, read them next.
@@ -178,11 +224,12 @@ impl JobFetcher {
     /// job refreshes (so Cost Explorer in `spend.account` costs no second `AssumeRole`).
     pub async fn account_link(&self, name: &str) -> Result<Arc<dyn AccountLink>, SourceError> {
         let account = self
-            .accounts
-            .iter()
+            .accounts()
+            .into_iter()
             .find(|a| a.name == name)
-            .ok_or_else(|| SourceError::Config(format!("no [[accounts]] entry is named `{name}`")))?
-            .clone();
+            .ok_or_else(|| {
+                SourceError::Config(format!("no [[accounts]] entry is named `{name}`"))
+            })?;
         self.link(&account, &stats::Stats::default()).await
     }
 
@@ -193,7 +240,7 @@ impl JobFetcher {
             .links
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.accounts
+        self.accounts()
             .iter()
             .filter_map(|a| {
                 links

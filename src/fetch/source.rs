@@ -211,6 +211,31 @@ pub trait Connector: Send + Sync {
         &'a self,
         account: &'a AccountConfig,
     ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>>;
+
+    /// AWS Organizations with the `[organization]` credentials, for account discovery. Fakes
+    /// that serve no organization keep the default, which says so on every call.
+    fn organization<'a>(
+        &'a self,
+        _config: &'a crate::config::OrganizationConfig,
+    ) -> BoxFuture<'a, Arc<dyn crate::org::OrganizationSource>> {
+        Box::pin(async { Arc::new(NoOrganization) as Arc<dyn crate::org::OrganizationSource> })
+    }
+}
+
+/// The organization of a connector that has none.
+struct NoOrganization;
+
+impl crate::org::OrganizationSource for NoOrganization {
+    fn discover<'a>(
+        &'a self,
+        _parents: &'a [String],
+    ) -> BoxFuture<'a, Result<crate::org::Discovery, crate::org::OrgError>> {
+        Box::pin(async {
+            Err(crate::org::OrgError(
+                "this data source cannot read AWS Organizations".into(),
+            ))
+        })
+    }
 }
 
 /// The SageMaker List operation for a kind, as IAM and the quotas name it.

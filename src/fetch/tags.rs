@@ -132,6 +132,7 @@ impl JobFetcher {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> TagsFetch {
         let when = now();
+        let accounts = self.accounts();
         let run = Run {
             fetcher: self,
             previous,
@@ -141,14 +142,14 @@ impl JobFetcher {
             when,
             counter: ProgressCounter::new(
                 progress,
-                self.accounts.iter().map(|a| a.regions.len().max(1)).sum(),
+                accounts.iter().map(|a| a.regions.len().max(1)).sum(),
             ),
             stats: Stats::default(),
             permits: Semaphore::new(self.max_concurrency),
             deadline: tokio::time::Instant::now() + self.deadline,
             searched,
         };
-        let per_account = join_all(self.accounts.iter().map(|account| {
+        let per_account = join_all(accounts.iter().map(|account| {
             // The jobs fetch just failed to connect this account: trying again would only
             // wait for the same failure.
             let failed = jobs
@@ -190,7 +191,7 @@ impl JobFetcher {
                 job.tags = entry.tags.clone();
             }
         }
-        let order: Vec<String> = self.accounts.iter().map(|a| a.name.clone()).collect();
+        let order: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
         let rows = findings(
             jobs.rows.iter().chain(&state.studio),
             &state.entries,

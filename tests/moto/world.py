@@ -42,6 +42,11 @@ command line read from stdin, and exits when stdin closes:
         world), answer {"arns": {name: arn}}
   {"cmd": "add_tags", "account": A, "region": R, "arn": X, "tags": {k: v}}   through the API
   {"cmd": "delete_tags", "account": A, "region": R, "arn": X, "keys": [k]}   through the API
+  {"cmd": "organization", "accounts": [{"id", "name", "ou", "status"}], "ous": [[name, parent]]}
+        create an organization managed by DEFAULT_ACCOUNT with exactly these account ids
+        (see World.organization), answer {"root": id, "ous": {name: id}}
+  {"cmd": "deny_role", "role": ARN}   AssumeRole of this role answers AccessDenied (HTTP 403),
+        as IAM does for a role that is missing or does not trust the caller
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
 
@@ -389,6 +394,7 @@ class RequestLog:
         self.throttles = {}  # (account, region, operation) -> [requests left, error code]
         self.quota = None  # (rate, burst) or None
         self.buckets = {}  # (account, region, operation) -> TokenBucket
+        self.denied_roles = set()  # role ARNs whose AssumeRole IAM refuses
 
     def set_quota(self, rate, burst):
         with self.lock:
@@ -404,11 +410,13 @@ class RequestLog:
             self.throttles = {}
             self.quota = None
             self.buckets = {}
+            self.denied_roles = set()
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             operation = target.rsplit(".", 1)[-1]
+            query = {}
             if not operation:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
@@ -444,6 +452,20 @@ class RequestLog:
                     if not bucket.take(time.monotonic()):
                         code, message = "ThrottlingException", "Rate exceeded"
                 event[4] = code is not None
+            role = (query.get("RoleArn") or [None])[0]
+            if operation == "AssumeRole" and role in self.denied_roles:
+                event[4] = True
+                body = (
+                    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                    "<Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                    f"<Message>not authorized to perform: sts:AssumeRole on resource: {role}"
+                    "</Message></Error><RequestId>fixture</RequestId></ErrorResponse>"
+                ).encode()
+                start_response(
+                    "403 Forbidden",
+                    [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
             if code is not None:
                 # Drain the request first: an unread body would corrupt the kept-alive
                 # connection the client retries on.
@@ -729,6 +751,42 @@ class World:
             resource.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
             arns[name] = resource.arn
         return arns
+
+    def organization(self, accounts, ous):
+        """An AWS Organization whose management account is DEFAULT_ACCOUNT, with `ous`
+        ([[name, parent name or null for the root], ...], parents first) and `accounts`
+        ([{"id", "name", "ou": name or null, "status": "ACTIVE" | "SUSPENDED"}]) holding exactly
+        the given ids: moto would give random ones, which no role in the test could name."""
+        from moto.organizations import utils as org_utils
+        from moto.organizations.models import organizations_backends
+
+        org = self.client(DEFAULT_ACCOUNT, "us-east-1", "organizations")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        ou_ids = {}
+        for name, parent in ous:
+            parent_id = ou_ids[parent] if parent else root
+            created = org.create_organizational_unit(ParentId=parent_id, Name=name)
+            ou_ids[name] = created["OrganizationalUnit"]["Id"]
+        ids = iter([a["id"] for a in accounts])
+        random_id = org_utils.make_random_account_id
+        org_utils.make_random_account_id = lambda: next(ids)
+        try:
+            for a in accounts:
+                org.create_account(AccountName=a["name"], Email=f"{a['name']}@example.com")
+        finally:
+            org_utils.make_random_account_id = random_id
+        backend = organizations_backends[DEFAULT_ACCOUNT]["aws"]
+        for a in accounts:
+            if a.get("ou"):
+                org.move_account(
+                    AccountId=a["id"], SourceParentId=root, DestinationParentId=ou_ids[a["ou"]]
+                )
+            if a.get("status", "ACTIVE") != "ACTIVE":
+                account = backend.get_account_by_id(a["id"])
+                account.status = a["status"]
+                account.state = a["status"]
+        return {"root": root, "ous": ou_ids}
 
     def touch(self, account, region, arn):
         resource = sagemaker_backends[account][region]._get_resource_from_arn(arn)
@@ -1407,6 +1465,13 @@ def main():
             elif cmd["cmd"] == "delete_tags":
                 world.delete_tags(cmd["account"], cmd["region"], cmd["arn"], cmd["keys"])
                 app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "organization":
+                answer = world.organization(cmd["accounts"], cmd["ous"])
+                app.take()
+            elif cmd["cmd"] == "deny_role":
+                with app.lock:
+                    app.denied_roles.add(cmd["role"])
                 answer = {"ok": True}
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}

@@ -1,0 +1,212 @@
+//! [`OrganizationSource`] backed by AWS Organizations: `DescribeOrganization` for the
+//! management account, then `ListAccounts` (whole organization) or, per configured OU or root,
+//! `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively.
+//!
+//! Organizations is a global service answered in us-east-1; it is read with the
+//! `[organization] profile` (or the default chain), which must be the management account or a
+//! delegated administrator.
+
+use std::collections::HashSet;
+
+use aws_config::Region;
+use aws_sdk_organizations::Client;
+use aws_sdk_organizations::types::Account;
+use futures::future::BoxFuture;
+
+use super::errors::{AccountContext, classify};
+use crate::config::{AccountConfig, OrganizationConfig};
+use crate::fetch::source::SourceError;
+use crate::org::{Discovery, OrgAccount, OrgError, OrganizationSource};
+
+/// A guard against a server that never stops paging or an OU tree that loops.
+const MAX_PAGES: usize = 1_000;
+
+pub struct OrganizationsSource {
+    client: Client,
+    context: AccountContext,
+}
+
+impl OrganizationsSource {
+    /// A client with the organization's credentials, in us-east-1 where Organizations answers.
+    pub async fn new(config: &OrganizationConfig) -> Self {
+        let sdk = super::accounts::base_loader(config.profile.as_deref())
+            .region(Region::new("us-east-1"))
+            .load()
+            .await;
+        let context = AccountContext::new(&AccountConfig {
+            name: "organization".into(),
+            role_arn: None,
+            profile: config.profile.clone(),
+            external_id: None,
+            regions: Vec::new(),
+        });
+        OrganizationsSource {
+            client: Client::new(&sdk),
+            context,
+        }
+    }
+
+    fn error<E, R>(
+        &self,
+        err: aws_sdk_organizations::error::SdkError<E, R>,
+        operation: &'static str,
+    ) -> OrgError
+    where
+        E: aws_sdk_organizations::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        match classify(err, operation, &self.context) {
+            SourceError::AccessDenied { operation, message } => OrgError(format!(
+                "access denied to organizations:{operation} ({message}); discovery reads \
+                 Organizations from the management account or a delegated administrator \
+                 ([organization] profile), see `sagescope iam-policy`"
+            )),
+            other => OrgError(format!("Organizations: {other}")),
+        }
+    }
+
+    async fn management_account(&self, requests: &mut usize) -> Result<Option<String>, OrgError> {
+        *requests += 1;
+        let answer = self
+            .client
+            .describe_organization()
+            .send()
+            .await
+            .map_err(|e| self.error(e, "DescribeOrganization"))?;
+        Ok(answer
+            .organization()
+            .and_then(|o| o.master_account_id())
+            .map(str::to_string))
+    }
+
+    async fn all_accounts(&self, requests: &mut usize) -> Result<Vec<OrgAccount>, OrgError> {
+        let mut accounts = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            *requests += 1;
+            let page = self
+                .client
+                .list_accounts()
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error(e, "ListAccounts"))?;
+            accounts.extend(page.accounts().iter().filter_map(org_account));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        Ok(accounts)
+    }
+
+    /// The accounts directly under `parent`, and its child OUs.
+    async fn under(
+        &self,
+        parent: &str,
+        requests: &mut usize,
+    ) -> Result<(Vec<OrgAccount>, Vec<String>), OrgError> {
+        let mut accounts = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            *requests += 1;
+            let page = self
+                .client
+                .list_accounts_for_parent()
+                .parent_id(parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error(e, "ListAccountsForParent"))?;
+            accounts.extend(page.accounts().iter().filter_map(org_account));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        let mut children = Vec::new();
+        for _ in 0..MAX_PAGES {
+            *requests += 1;
+            let page = self
+                .client
+                .list_organizational_units_for_parent()
+                .parent_id(parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error(e, "ListOrganizationalUnitsForParent"))?;
+            children.extend(
+                page.organizational_units()
+                    .iter()
+                    .filter_map(|ou| ou.id().map(str::to_string)),
+            );
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        Ok((accounts, children))
+    }
+
+    async fn accounts_under(
+        &self,
+        parents: &[String],
+        requests: &mut usize,
+    ) -> Result<Vec<OrgAccount>, OrgError> {
+        let mut queue: Vec<String> = parents.to_vec();
+        let mut visited = HashSet::new();
+        let mut seen_accounts = HashSet::new();
+        let mut accounts = Vec::new();
+        while let Some(parent) = queue.pop() {
+            if !visited.insert(parent.clone()) || visited.len() > MAX_PAGES {
+                continue;
+            }
+            let (found, children) = self.under(&parent, requests).await?;
+            for account in found {
+                if seen_accounts.insert(account.id.clone()) {
+                    accounts.push(account);
+                }
+            }
+            queue.extend(children);
+        }
+        accounts.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(accounts)
+    }
+}
+
+/// An account as the domain sees it; `State` (the newer field) wins over `Status`.
+fn org_account(account: &Account) -> Option<OrgAccount> {
+    let status = account
+        .state()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| account.status().map(|s| s.as_str().to_string()))
+        .unwrap_or_default();
+    Some(OrgAccount {
+        id: account.id()?.to_string(),
+        name: account.name().unwrap_or_default().to_string(),
+        status,
+    })
+}
+
+impl OrganizationSource for OrganizationsSource {
+    fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>> {
+        Box::pin(async move {
+            let mut requests = 0;
+            let management_account_id = self.management_account(&mut requests).await?;
+            let accounts = if parents.is_empty() {
+                self.all_accounts(&mut requests).await?
+            } else {
+                self.accounts_under(parents, &mut requests).await?
+            };
+            Ok(Discovery {
+                accounts,
+                management_account_id,
+                requests,
+            })
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! Accounts discovered from AWS Organizations.
+//!
+//! Teams add accounts every month; writing each into `[[accounts]]` by hand does not keep up.
+//! With `[organization] discover = true`, every ACTIVE account of the organization (or of the
+//! configured OUs) is read through `role_name`, beside the explicit entries, which win on
+//! conflicts. The list is cached with a TTL (`cache.rs`) so a refresh usually costs no
+//! Organizations request at all, and an account whose role cannot be assumed is one error
+//! row, never a failed run (the engine already treats each account on its own).
+
+mod cache;
+mod resolve;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+pub use resolve::{Resolved, resolve};
+
+/// One account as Organizations lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`: only ACTIVE accounts are read.
+    pub status: String,
+}
+
+/// What one discovery found: the accounts, and the management account (Cost Explorer for the
+/// whole organization lives there, so it is listed first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovery {
+    pub accounts: Vec<OrgAccount>,
+    pub management_account_id: Option<String>,
+    /// Requests it took, for the refresh's request count.
+    #[serde(skip)]
+    pub requests: usize,
+}
+
+/// Why Organizations could not be read, already in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OrgError(pub String);
+
+/// Reads the organization's accounts. The AWS implementation lives in `crate::aws`.
+pub trait OrganizationSource: Send + Sync {
+    /// Every account of the organization when `parents` is empty, else the accounts under
+    /// those OUs or roots, recursively.
+    fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>>;
+}

@@ -1,0 +1,244 @@
+//! From a discovery to the accounts a refresh reads: explicit `[[accounts]]` first (they win),
+//! then every ACTIVE discovered account not excluded and not already configured, reached
+//! through `role_name`; the management account leads the discovered ones because Cost
+//! Explorer for the whole organization answers there.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::cache::{self, Stored};
+use super::{Discovery, OrganizationSource};
+use crate::config::{AccountConfig, OrganizationConfig};
+use crate::store::Store;
+
+/// The accounts to read, and what discovery has to say about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub accounts: Vec<AccountConfig>,
+    /// Organizations could not be read (the cached list, if any, is used instead).
+    pub error: Option<String>,
+    /// Organizations requests made (0 when the cached list was fresh).
+    pub requests: usize,
+}
+
+/// The accounts for this refresh: the cached discovery while it is younger than `ttl_hours`,
+/// else a new one (falling back to the cached list, however old, when Organizations fails).
+pub async fn resolve(
+    config: &OrganizationConfig,
+    explicit: &[AccountConfig],
+    source: &dyn OrganizationSource,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Resolved {
+    let key = cache_key(config);
+    let cached = {
+        let key = key.clone();
+        store
+            .run(move |c| cache::load(c, &key))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .unwrap_or_else(|err| {
+                tracing::warn!("cannot read the organization cache: {err}");
+                None
+            })
+    };
+    let ttl = Duration::hours(i64::from(config.ttl_hours));
+    if let Some(stored) = &cached
+        && now - stored.fetched_at < ttl
+    {
+        return Resolved {
+            accounts: accounts_from(config, explicit, &stored.discovery),
+            error: None,
+            requests: 0,
+        };
+    }
+    match source.discover(&config.ous).await {
+        Ok(discovery) => {
+            let requests = discovery.requests;
+            let accounts = accounts_from(config, explicit, &discovery);
+            let stored = Stored {
+                discovery,
+                fetched_at: now,
+            };
+            store.spawn_write("the organization's accounts", move |c| {
+                cache::save(c, &key, &stored)
+            });
+            Resolved {
+                accounts,
+                error: None,
+                requests,
+            }
+        }
+        Err(err) => match cached {
+            Some(stored) => Resolved {
+                accounts: accounts_from(config, explicit, &stored.discovery),
+                error: Some(format!(
+                    "{err} (using the accounts discovered at {})",
+                    stored.fetched_at.format("%Y-%m-%d %H:%M UTC")
+                )),
+                requests: 0,
+            },
+            None => Resolved {
+                accounts: explicit.to_vec(),
+                error: Some(format!("{err} (no discovered accounts are cached yet)")),
+                requests: 0,
+            },
+        },
+    }
+}
+
+/// Discoveries of different OU sets are different lists.
+fn cache_key(config: &OrganizationConfig) -> String {
+    let mut ous = config.ous.clone();
+    ous.sort();
+    format!("ous={}", ous.join(","))
+}
+
+/// The explicit accounts, then the discovered ones that are ACTIVE, not excluded (by id or
+/// name) and not configured already (by the account id in an explicit `role_arn`, or by
+/// name). Two discovered accounts with one name get their ids appended, since names key
+/// everything sagescope shows.
+pub fn accounts_from(
+    config: &OrganizationConfig,
+    explicit: &[AccountConfig],
+    discovery: &Discovery,
+) -> Vec<AccountConfig> {
+    let mut accounts = explicit.to_vec();
+    let configured_ids: Vec<&str> = explicit
+        .iter()
+        .filter_map(AccountConfig::account_id_hint)
+        .collect();
+    let mut discovered: Vec<_> = discovery
+        .accounts
+        .iter()
+        .filter(|a| a.status == "ACTIVE")
+        .filter(|a| !config.exclude.iter().any(|x| x == &a.id || x == &a.name))
+        .filter(|a| !configured_ids.contains(&a.id.as_str()))
+        .filter(|a| !explicit.iter().any(|e| e.name == a.name))
+        .collect();
+    discovered.sort_by_key(|a| Some(&a.id) != discovery.management_account_id.as_ref());
+    for account in &discovered {
+        let shared_name = discovered
+            .iter()
+            .filter(|other| other.name == account.name)
+            .count()
+            > 1;
+        let name = if shared_name || account.name.trim().is_empty() {
+            format!("{} ({})", account.name.trim(), account.id)
+        } else {
+            account.name.clone()
+        };
+        accounts.push(AccountConfig {
+            name,
+            role_arn: Some(format!(
+                "arn:aws:iam::{}:role/{}",
+                account.id, config.role_name
+            )),
+            profile: config.profile.clone(),
+            external_id: config.external_id.clone(),
+            regions: config.regions.clone(),
+        });
+    }
+    accounts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::OrgAccount;
+
+    fn org() -> OrganizationConfig {
+        OrganizationConfig {
+            role_name: "SageScopeReadOnly".into(),
+            ous: Vec::new(),
+            exclude: vec!["sandbox".into(), "999999999999".into()],
+            regions: vec!["us-east-1".into()],
+            external_id: Some("x".into()),
+            profile: Some("mgmt".into()),
+            ttl_hours: 24,
+        }
+    }
+
+    fn account(id: &str, name: &str, status: &str) -> OrgAccount {
+        OrgAccount {
+            id: id.into(),
+            name: name.into(),
+            status: status.into(),
+        }
+    }
+
+    fn discovery() -> Discovery {
+        Discovery {
+            accounts: vec![
+                account("111111111111", "ml-dev", "ACTIVE"),
+                account("222222222222", "ml-prod", "ACTIVE"),
+                account("333333333333", "old", "SUSPENDED"),
+                account("444444444444", "sandbox", "ACTIVE"),
+                account("999999999999", "audit", "ACTIVE"),
+                account("555555555555", "mgmt", "ACTIVE"),
+                account("666666666666", "ml-dev", "ACTIVE"),
+            ],
+            management_account_id: Some("555555555555".into()),
+            requests: 2,
+        }
+    }
+
+    #[test]
+    fn active_unexcluded_accounts_join_through_the_role_with_the_management_account_first() {
+        let accounts = accounts_from(&org(), &[], &discovery());
+        let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "mgmt",
+                "ml-dev (111111111111)",
+                "ml-prod",
+                "ml-dev (666666666666)"
+            ]
+        );
+        let prod = &accounts[2];
+        assert_eq!(
+            prod.role_arn.as_deref(),
+            Some("arn:aws:iam::222222222222:role/SageScopeReadOnly")
+        );
+        assert_eq!(prod.profile.as_deref(), Some("mgmt"));
+        assert_eq!(prod.external_id.as_deref(), Some("x"));
+        assert_eq!(prod.regions, ["us-east-1"]);
+    }
+
+    #[test]
+    fn explicit_accounts_win_by_role_account_or_by_name() {
+        let explicit = vec![
+            AccountConfig {
+                name: "production".into(),
+                role_arn: Some("arn:aws:iam::222222222222:role/Custom".into()),
+                profile: None,
+                external_id: None,
+                regions: vec!["eu-west-1".into()],
+            },
+            AccountConfig {
+                name: "mgmt".into(),
+                role_arn: None,
+                profile: Some("mgmt".into()),
+                external_id: None,
+                regions: Vec::new(),
+            },
+        ];
+        let accounts = accounts_from(&org(), &explicit, &discovery());
+        let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "production",
+                "mgmt",
+                "ml-dev (111111111111)",
+                "ml-dev (666666666666)"
+            ]
+        );
+        assert_eq!(
+            accounts[0].regions,
+            ["eu-west-1"],
+            "the explicit entry as written"
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Accounts discovered from AWS Organizations, against moto: the same rows as the explicit
+//! configuration of those accounts, an OU filter narrowing them, an account whose role cannot
+//! be assumed as one error, and a discovery cached for the next refresh.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+mod support;
+
+use support::cli::{run_json, sagescope};
+use support::moto::{DEFAULT_ACCOUNT, moto, role};
+
+const REGIONS: &str = "regions = [\"us-east-1\", \"eu-west-1\"]\n";
+
+fn write(home: &Path, name: &str, text: &str) -> String {
+    let path = home.join(name);
+    std::fs::write(&path, text).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// An export's rows keyed by what identifies a resource, without `usd_so_far` (it grows with
+/// the clock between two exports).
+fn rows_by_resource(doc: &Value) -> Vec<Value> {
+    let mut rows: Vec<Value> = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            if let Some(fields) = row.as_object_mut() {
+                fields.remove("usd_so_far");
+            }
+            row
+        })
+        .collect();
+    rows.sort_by_key(|r| r["arn"].as_str().unwrap_or_default().to_string());
+    rows
+}
+
+fn account_ids(doc: &Value) -> BTreeSet<String> {
+    doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["account_id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[test]
+fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
+    let mut moto = moto();
+    moto.seed(
+        &[
+            DEFAULT_ACCOUNT,
+            "222222222222",
+            "333333333333",
+            "555555555555",
+        ],
+        &["us-east-1", "eu-west-1"],
+        0,
+    );
+    let org = moto.call(json!({
+        "cmd": "organization",
+        "ous": [["ml", null], ["ml-dev", "ml"]],
+        "accounts": [
+            {"id": "222222222222", "name": "ml-prod", "ou": "ml"},
+            {"id": "333333333333", "name": "ml-dev", "ou": "ml-dev"},
+            {"id": "444444444444", "name": "closed", "status": "SUSPENDED"},
+            {"id": "555555555555", "name": "no-role"},
+        ],
+    }));
+    assert!(org.get("error").is_none(), "{org}");
+    let ml_ou = org["ous"]["ml"].as_str().expect("ou id").to_string();
+    let denied = moto.call(json!({"cmd": "deny_role", "role": role("555555555555")}));
+    assert!(denied.get("error").is_none(), "{denied}");
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = moto.endpoint();
+
+    // The accounts written by hand, named as Organizations names them.
+    let explicit = write(
+        home.path(),
+        "explicit.toml",
+        &format!(
+            "[[accounts]]\nname = \"master\"\nrole_arn = \"{}\"\n{REGIONS}\n\
+             [[accounts]]\nname = \"ml-prod\"\nrole_arn = \"{}\"\n{REGIONS}\n\
+             [[accounts]]\nname = \"ml-dev\"\nrole_arn = \"{}\"\n{REGIONS}",
+            role(DEFAULT_ACCOUNT),
+            role("222222222222"),
+            role("333333333333"),
+        ),
+    );
+    let (code, by_hand, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &explicit]));
+    assert_eq!(code, 0, "{stderr}");
+
+    let discovering =
+        format!("[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n{REGIONS}");
+    let discover = write(home.path(), "discover.toml", &discovering);
+    moto.requests();
+    let (code, discovered, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &discover]));
+    assert_eq!(
+        code, 3,
+        "the account without a role is a partial failure: {stderr}"
+    );
+    assert_eq!(rows_by_resource(&discovered), rows_by_resource(&by_hand));
+    let errors = discovered["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["account"], "no-role");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("AccessDenied") || m.contains("not authorized")),
+        "{errors:?}"
+    );
+    let operations: Vec<String> = moto.requests().into_iter().map(|r| r.3).collect();
+    assert_eq!(
+        operations.iter().filter(|op| *op == "ListAccounts").count(),
+        1,
+        "{operations:?}"
+    );
+
+    // The next refresh trusts the cached list: no Organizations request.
+    let (code, again, _) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &discover]));
+    assert_eq!(code, 3);
+    assert_eq!(account_ids(&again), account_ids(&discovered));
+    let operations: Vec<String> = moto.requests().into_iter().map(|r| r.3).collect();
+    assert!(
+        !operations
+            .iter()
+            .any(|op| op == "ListAccounts" || op == "DescribeOrganization"),
+        "{operations:?}"
+    );
+
+    // Only the ml OU, recursively: ml-prod and, one level down, ml-dev.
+    let ou_only = write(
+        home.path(),
+        "ou.toml",
+        &format!("{discovering}ous = [\"{ml_ou}\"]\n"),
+    );
+    let (code, narrowed, stderr) =
+        run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &ou_only]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        account_ids(&narrowed),
+        BTreeSet::from(["222222222222".to_string(), "333333333333".to_string()])
+    );
+}
+
+#[test]
+fn discovery_without_a_role_name_is_a_config_error_with_its_line() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = write(
+        home.path(),
+        "bad.toml",
+        "\n[organization]\ndiscover = true\n",
+    );
+    let out = sagescope(home.path(), "http://127.0.0.1:9")
+        .args(["export", "jobs", "--offline", "--config", &config])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.toml:"), "{stderr}");
+    assert!(stderr.contains("role_name"), "{stderr}");
+}
