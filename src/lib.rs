@@ -16,6 +16,7 @@ pub mod fixes;
 pub mod health;
 pub mod instances;
 pub mod keymap;
+pub mod logs;
 pub mod metrics;
 pub mod model;
 pub mod paths;

@@ -8,12 +8,14 @@
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
+//! - `logs`: CloudWatch Logs streams and events as [`crate::logs::LogSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
 mod accounts;
 mod cloudwatch;
 mod cost_explorer;
 mod errors;
+mod logs;
 mod sagemaker;
 
 use std::sync::Arc;

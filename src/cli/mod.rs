@@ -5,6 +5,7 @@
 
 mod exit;
 mod export;
+mod logs;
 mod progress;
 mod refresh;
 mod spend;
@@ -73,6 +74,45 @@ pub enum Command {
     /// joins lists with `;`. Exit code 3 means some accounts or regions failed and are listed
     /// in `errors` (on stderr for CSV) while the rest was printed.
     Export(ExportArgs),
+    /// Print a job's, endpoint's or notebook's CloudWatch Logs to stdout, one line per event.
+    ///
+    /// The resource is found by name or ARN in the cache (which account, region and kind),
+    /// else by its log streams in every configured account and region. Streams of several
+    /// hosts are interleaved by time, each line prefixed with its stream. Control characters
+    /// in log text are made visible. Exit code 1 when nothing is found (what was searched is
+    /// said) or CloudWatch Logs refuses (the missing permission is named).
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The resource's name or ARN: a training, processing, transform or tuning job, an
+    /// endpoint or a notebook instance.
+    #[arg(value_name = "NAME|ARN")]
+    pub resource: String,
+    /// Only this configured account (its name or account id).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Only this region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Only events of the last DURATION, e.g. 30m, 1h, 2d (default: all).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Keep printing new events as they arrive, each once, until Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only streams whose name contains SUBSTRING (e.g. algo-2 for the second host).
+    #[arg(long, value_name = "SUBSTRING")]
+    pub stream: Option<String>,
+    /// Start each line with the event's time (UTC, RFC 3339).
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Seconds between two polls with --follow.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub interval: f64,
+    #[command(flatten)]
+    pub mode: ModeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +165,18 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
                 ));
             }
             export::run(&loaded, &args, mode)
+        }
+        Some(Command::Logs(args)) => {
+            let mode = ModeArgs {
+                demo: args.mode.demo || cli.mode.demo,
+                offline: args.mode.offline || cli.mode.offline,
+            };
+            if mode.demo && mode.offline {
+                return Err(CliError::Usage(
+                    "--demo and --offline cannot be used together".into(),
+                ));
+            }
+            logs::run(&loaded, &args, mode)
         }
     }
 }

@@ -9,6 +9,7 @@
 mod background;
 mod event_loop;
 mod fix_file;
+mod logs;
 mod settle;
 mod terminal;
 
