@@ -240,14 +240,17 @@ async fn search_live(
     }
     let mut found = Vec::new();
     let mut denied: Option<LogsError> = None;
+    // "account `main` (us-east-1, eu-west-1)", failures named where they happened.
+    let mut where_searched = Vec::new();
     for account in accounts {
+        let mut searched_regions = Vec::new();
         let regions = match (arn, &args.region) {
             (Some(arn), _) => vec![arn.region.clone()],
             (None, Some(region)) => vec![region.clone()],
             (None, None) => match access.regions(&account.name).await {
                 Ok(regions) => regions,
                 Err(err) => {
-                    searched.push(format!(
+                    where_searched.push(format!(
                         "account `{}` (cannot connect: {err})",
                         account.name
                     ));
@@ -259,7 +262,7 @@ async fn search_live(
             let source = match access.logs(&account.name, region).await {
                 Ok(source) => source,
                 Err(err) => {
-                    searched.push(format!("account `{}` {region} ({err})", account.name));
+                    searched_regions.push(format!("{region}: {err}"));
                     continue;
                 }
             };
@@ -283,21 +286,27 @@ async fn search_live(
                     }
                 }
             }
-            let mut what = format!(
-                "CloudWatch Logs of account `{}` in {region}: {}",
-                account.name,
-                places
-                    .iter()
-                    .map(|(_, p)| describe_place(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            if !problems.is_empty() {
-                what.push_str(&format!(" (failed: {})", problems.join("; ")));
+            if problems.is_empty() {
+                searched_regions.push(region.clone());
+            } else {
+                searched_regions.push(format!("{region}: failed: {}", problems.join("; ")));
             }
-            searched.push(what);
         }
+        where_searched.push(format!(
+            "account `{}` ({})",
+            account.name,
+            searched_regions.join(", ")
+        ));
     }
+    searched.push(format!(
+        "CloudWatch Logs {} in {}",
+        places
+            .iter()
+            .map(|(_, p)| describe_place(p))
+            .collect::<Vec<_>>()
+            .join(", "),
+        where_searched.join(", ")
+    ));
     match denied {
         Some(err) if found.is_empty() => Err(CliError::Fatal(anyhow::anyhow!(
             "cannot look for the logs of `{}`: {err}",

@@ -295,7 +295,13 @@ fn lines(
                 second(5),
                 "Loading dataset from /opt/ml/input/data/train (1,284,113 records)".into(),
             ));
-            out.extend(progress(from(30), end, running, |k| {
+            // A finished job's progress stops a second before its ending lines.
+            let progress_end = if running {
+                end
+            } else {
+                end - chrono::Duration::seconds(1)
+            };
+            out.extend(progress(from(30), progress_end, running, |k| {
                 let loss =
                     2.5 / (1.0 + k as f64 / 40.0) + f64::from(hash(&k.to_string()) % 100) / 2000.0;
                 format!(
