@@ -29,8 +29,8 @@ const SEARCHED_KINDS: [ResourceKind; 5] = [
     ResourceKind::Notebook,
 ];
 
-/// The shortest `--interval` accepted: CloudWatch Logs allows `GetLogEvents` 25 and
-/// `FilterLogEvents` 5 requests a second per account and region, shared by everyone.
+/// The shortest `--interval` accepted: CloudWatch Logs throttles each read API per account
+/// and region (`FilterLogEvents` at a few requests a second), shared by everyone there.
 const MIN_INTERVAL: f64 = 0.2;
 
 pub(super) fn run(

@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 use crate::action::{Action, LogRead};
 use crate::logs::{Cursor, LogAccess, LogsError, list_streams, read_new};
 
-/// How often a followed stream is polled: one `GetLogEvents` a poll when nothing is new,
-/// far below CloudWatch Logs' 25 requests a second per account and region.
+/// How often a followed stream is polled: one `GetLogEvents` a poll when nothing is new, far
+/// below what CloudWatch Logs allows per account and region.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
 /// The running read, if any.
