@@ -42,6 +42,19 @@ fn failed_training(jobs: &[Value], account: &str) -> String {
         .to_string()
 }
 
+/// `sagescope ARGS` against moto, to the end.
+fn run(home: &Path, endpoint: &str, args: &[&str]) -> std::process::Output {
+    sagescope(home, endpoint).args(args).output().expect("runs")
+}
+
+/// [`run`], which must exit 0.
+fn run_ok(home: &Path, endpoint: &str, args: &[&str]) -> std::process::Output {
+    let out = run(home, endpoint, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    out
+}
+
 fn stdout_lines(out: &std::process::Output) -> Vec<String> {
     String::from_utf8(out.stdout.clone())
         .expect("utf-8")
@@ -79,10 +92,11 @@ fn the_log_of_a_failed_training_job_ends_with_its_traceback_and_no_escape_gets_o
     let job = failed_training(&jobs, SECOND);
     let (_, written) = written(&logs, &job).remove(0);
 
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &job, "--config", &config])
-        .output()
-        .expect("runs");
+    let out = run_ok(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &job, "--config", &config],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
     assert!(
@@ -111,10 +125,11 @@ fn the_log_of_a_failed_training_job_ends_with_its_traceback_and_no_escape_gets_o
     );
 
     // --timestamps puts the event's time first.
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &job, "--config", &config, "--timestamps"])
-        .output()
-        .expect("runs");
+    let out = run(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &job, "--config", &config, "--timestamps"],
+    );
     let first = stdout_lines(&out).remove(0);
     let (time, rest) = first.split_once(' ').expect("time, then the message");
     assert!(
@@ -143,15 +158,10 @@ fn several_hosts_are_interleaved_and_stream_picks_one() {
     let streams = written(&logs, &running);
     assert_eq!(streams.len(), 2, "two hosts");
 
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &running, "--config", &config])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &running, "--config", &config],
     );
     let lines = stdout_lines(&out);
     // Both hosts wrote one line a second from the same start: interleaved by time, each
@@ -165,10 +175,11 @@ fn several_hosts_are_interleaved_and_stream_picks_one() {
     }
     assert_eq!(lines, expected);
 
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &running, "--config", &config, "--stream", "algo-2"])
-        .output()
-        .expect("runs");
+    let out = run_ok(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &running, "--config", &config, "--stream", "algo-2"],
+    );
     let host2 = streams
         .iter()
         .find(|(s, _)| s.contains("/algo-2-"))
@@ -176,10 +187,11 @@ fn several_hosts_are_interleaved_and_stream_picks_one() {
     assert_eq!(stdout_lines(&out), host2.1, "only host 2, unlabelled");
 
     // --since: the job started 20 minutes ago.
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &running, "--config", &config, "--since", "10m"])
-        .output()
-        .expect("runs");
+    let out = run(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &running, "--config", &config, "--since", "10m"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty(), "nothing in the last 10 minutes");
 }
@@ -190,10 +202,11 @@ fn an_unknown_resource_exits_1_naming_what_was_searched() {
     world(&mut moto);
     let home = tempfile::tempdir().expect("tempdir");
     let config = config(home.path());
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", "no-such-job", "--config", &config])
-        .output()
-        .expect("runs");
+    let out = run(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", "no-such-job", "--config", &config],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
     assert!(stdout_lines(&out).is_empty());
@@ -222,42 +235,27 @@ fn access_denied_names_the_missing_permission() {
     let config = config(home.path());
     let job = failed_training(&jobs, DEFAULT_ACCOUNT);
 
-    moto.refuse(
-        DEFAULT_ACCOUNT,
-        REGION,
-        "GetLogEvents",
-        1,
-        "AccessDeniedException",
-    );
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &job, "--config", &config, "--account", "main"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
-    assert!(
-        stderr.contains("access denied to logs:GetLogEvents"),
-        "{stderr}"
-    );
-
-    // Refused while looking: DescribeLogStreams is what is missing.
-    moto.refuse(
-        DEFAULT_ACCOUNT,
-        REGION,
-        "DescribeLogStreams",
-        10,
-        "AccessDeniedException",
-    );
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &job, "--config", &config, "--account", "main"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
-    assert!(
-        stderr.contains("access denied to logs:DescribeLogStreams"),
-        "{stderr}"
-    );
+    // Refused reading the stream, then refused while looking for it (no cache: a search).
+    for (operation, times) in [("GetLogEvents", 1), ("DescribeLogStreams", 10)] {
+        moto.refuse(
+            DEFAULT_ACCOUNT,
+            REGION,
+            operation,
+            times,
+            "AccessDeniedException",
+        );
+        let out = run(
+            home.path(),
+            &moto.endpoint(),
+            &["logs", &job, "--config", &config, "--account", "main"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("access denied to logs:{operation}")),
+            "{stderr}"
+        );
+    }
     moto.reset();
 }
 
@@ -273,27 +271,17 @@ fn after_a_refresh_the_cache_says_where_an_endpoint_logs_and_its_arn_works_too()
         .and_then(|j| j["name"].as_str())
         .expect("an endpoint")
         .to_string();
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["refresh", "--config", &config])
-        .output()
-        .expect("refreshes");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        home.path(),
+        &moto.endpoint(),
+        &["refresh", "--config", &config],
     );
     moto.requests();
 
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", &endpoint, "--config", &config])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", &endpoint, "--config", &config],
     );
     assert_eq!(stdout_lines(&out), written(&logs, &endpoint)[0].1);
     let logs_calls: Vec<String> = moto
@@ -312,15 +300,10 @@ fn after_a_refresh_the_cache_says_where_an_endpoint_logs_and_its_arn_works_too()
     let arn = format!("arn:aws:sagemaker:{REGION}:{SECOND}:endpoint/{endpoint}");
     let home2 = tempfile::tempdir().expect("tempdir");
     let config2 = self::config(home2.path());
-    let out = sagescope(home2.path(), &moto.endpoint())
-        .args(["logs", &arn, "--config", &config2])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        home2.path(),
+        &moto.endpoint(),
+        &["logs", &arn, "--config", &config2],
     );
     assert_eq!(
         stdout_lines(&out),
@@ -514,10 +497,11 @@ fn reading_a_long_log_costs_one_request_per_page() {
     }
     moto.requests();
     let started = Instant::now();
-    let out = sagescope(home.path(), &moto.endpoint())
-        .args(["logs", job, "--config", &config, "--account", "main"])
-        .output()
-        .expect("runs");
+    let out = run(
+        home.path(),
+        &moto.endpoint(),
+        &["logs", job, "--config", &config, "--account", "main"],
+    );
     let elapsed = started.elapsed();
     assert_eq!(
         out.status.code(),

@@ -9,7 +9,6 @@ mod common;
 mod support;
 
 use sagescope::action::{Action, Command, UserAction};
-use sagescope::logs::{Cursor, LogAccess, list_streams, read_new};
 use sagescope::model::{Job, JobStatus, ResourceKind, Snapshot, View};
 use support::cli::sagescope;
 use support::moto::{DEFAULT_ACCOUNT, moto};
@@ -91,36 +90,12 @@ fn l_shows_the_lines_sagescope_logs_prints() {
     app.load_snapshot(snapshot);
 
     let commands = app.update(Action::User(UserAction::OpenLogs));
-    let [Command::ReadLogs(request)] = commands.as_slice() else {
-        panic!("`l` asks for a log read: {commands:?}");
-    };
-    let target = &request.target;
+    assert!(
+        matches!(commands.as_slice(), [Command::ReadLogs(_)]),
+        "`l` asks for a log read: {commands:?}"
+    );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let source = access
-            .logs(&target.account, &target.region)
-            .await
-            .expect("the account connects");
-        let (streams, _) = list_streams(source.as_ref(), &target.place.group, &target.place.prefix)
-            .await
-            .expect("streams");
-        let newest = streams.first().expect("a stream").name.clone();
-        let _ = app.update(Action::LogStreams {
-            read: request.read,
-            streams: Ok(streams),
-        });
-        let batch = read_new(
-            source.as_ref(),
-            &target.place.group,
-            &Cursor::new(&[newest], None),
-        )
-        .await
-        .expect("lines");
-        let _ = app.update(Action::LogLines {
-            read: request.read,
-            lines: Ok(batch),
-        });
-    });
+    runtime.block_on(common::settle_logs_with(&mut app, &access, commands));
     let screen = common::text(&common::screen(&app, width, height));
     let rows: Vec<&str> = screen
         .lines()

@@ -154,30 +154,24 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         None => run_tui(&loaded, cli.mode),
         Some(Command::Refresh) => refresh::run(&loaded),
-        Some(Command::Export(args)) => {
-            let mode = ModeArgs {
-                demo: args.mode.demo || cli.mode.demo,
-                offline: args.mode.offline || cli.mode.offline,
-            };
-            if mode.demo && mode.offline {
-                return Err(CliError::Usage(
-                    "--demo and --offline cannot be used together".into(),
-                ));
-            }
-            export::run(&loaded, &args, mode)
+        Some(Command::Export(args)) => export::run(&loaded, &args, args.mode.or(cli.mode)?),
+        Some(Command::Logs(args)) => logs::run(&loaded, &args, args.mode.or(cli.mode)?),
+    }
+}
+
+impl ModeArgs {
+    /// The mode flags given after the command or before it (`sagescope --demo export`).
+    fn or(self, global: ModeArgs) -> Result<ModeArgs, CliError> {
+        let mode = ModeArgs {
+            demo: self.demo || global.demo,
+            offline: self.offline || global.offline,
+        };
+        if mode.demo && mode.offline {
+            return Err(CliError::Usage(
+                "--demo and --offline cannot be used together".into(),
+            ));
         }
-        Some(Command::Logs(args)) => {
-            let mode = ModeArgs {
-                demo: args.mode.demo || cli.mode.demo,
-                offline: args.mode.offline || cli.mode.offline,
-            };
-            if mode.demo && mode.offline {
-                return Err(CliError::Usage(
-                    "--demo and --offline cannot be used together".into(),
-                ));
-            }
-            logs::run(&loaded, &args, mode)
-        }
+        Ok(mode)
     }
 }
 

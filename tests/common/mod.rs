@@ -111,7 +111,6 @@ pub fn seed_cache(cache: &mut sagescope::cache::Cache, snapshot: &sagescope::mod
 /// Carries out log reads the way the event loop does (streams listed, the newest read once,
 /// no follow) on the demo world's logs as of three minutes past the anchor.
 pub fn settle_logs(app: &mut App, commands: Vec<sagescope::action::Command>) {
-    use sagescope::logs::{Cursor, LogAccess, list_streams, read_new};
     fn later() -> DateTime<Utc> {
         anchor() + chrono::Duration::minutes(3)
     }
@@ -123,42 +122,52 @@ pub fn settle_logs(app: &mut App, commands: Vec<sagescope::action::Command>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a test runtime");
+    runtime.block_on(settle_logs_with(app, &logs, commands));
+}
+
+/// Carries out log reads on `access` as the event loop does: the streams listed (newest
+/// first) when the read has no stream yet, then one read from its cursor, each answer fed
+/// back to the App.
+pub async fn settle_logs_with(
+    app: &mut App,
+    access: &dyn sagescope::logs::LogAccess,
+    commands: Vec<sagescope::action::Command>,
+) {
+    use sagescope::logs::{Cursor, list_streams, read_new};
     for command in commands {
         let sagescope::action::Command::ReadLogs(request) = command else {
             continue;
         };
         let target = &request.target;
         let group = &target.place.group;
-        runtime.block_on(async {
-            let source = logs
-                .logs(&target.account, &target.region)
-                .await
-                .expect("demo logs");
-            let stream = match &request.stream {
-                Some(stream) => stream.clone(),
-                None => {
-                    let (streams, _) = list_streams(source.as_ref(), group, &target.place.prefix)
-                        .await
-                        .expect("streams");
-                    let newest = streams.first().expect("a stream").name.clone();
-                    let _ = app.update(Action::LogStreams {
-                        read: request.read,
-                        streams: Ok(streams),
-                    });
-                    newest
-                }
-            };
-            let cursor = request
-                .cursor
-                .clone()
-                .unwrap_or_else(|| Cursor::new(&[stream], None));
-            let batch = read_new(source.as_ref(), group, &cursor)
-                .await
-                .expect("lines");
-            let _ = app.update(Action::LogLines {
-                read: request.read,
-                lines: Ok(batch),
-            });
+        let source = access
+            .logs(&target.account, &target.region)
+            .await
+            .expect("the account's logs");
+        let stream = match &request.stream {
+            Some(stream) => stream.clone(),
+            None => {
+                let (streams, _) = list_streams(source.as_ref(), group, &target.place.prefix)
+                    .await
+                    .expect("streams");
+                let newest = streams.first().expect("a stream").name.clone();
+                let _ = app.update(Action::LogStreams {
+                    read: request.read,
+                    streams: Ok(streams),
+                });
+                newest
+            }
+        };
+        let cursor = request
+            .cursor
+            .clone()
+            .unwrap_or_else(|| Cursor::new(&[stream], None));
+        let batch = read_new(source.as_ref(), group, &cursor)
+            .await
+            .expect("lines");
+        let _ = app.update(Action::LogLines {
+            read: request.read,
+            lines: Ok(batch),
         });
     }
 }
