@@ -16,7 +16,10 @@ pub fn render(frame: &mut Frame, app: &App, view: &LogView, area: Rect) {
     let p = palette(app.theme);
     let block = Block::bordered()
         .border_style(p.border)
-        .title(Line::styled(format!(" {} ", title(view)), p.title))
+        .title(Line::styled(
+            format!(" {} ", title(view, usize::from(area.width))),
+            p.title,
+        ))
         .title_bottom(status(view, &p));
     let inner = block.inner(area);
     let width = usize::from(inner.width).max(1);
@@ -53,27 +56,31 @@ pub fn render(frame: &mut Frame, app: &App, view: &LogView, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// ` Logs · training bert-ft · algo-1-1700000000 (1/2) · following `
-fn title(view: &LogView) -> String {
+/// ` Logs · training bert-ft · algo-1-1700000000 (1/2, s next) · following `, the name cut
+/// first when the view is narrow, so the stream and its state stay readable.
+fn title(view: &LogView, width: usize) -> String {
     let target = &view.target;
-    let mut title = format!(
-        "Logs · {} {}",
-        target.kind.as_str(),
-        format::truncate(&sanitize::cell(&target.name), 48)
-    );
+    let mut rest = String::new();
     if let (Some(stream), Some(all)) = (view.current_stream(), &view.streams) {
-        title.push_str(&format!(
+        rest.push_str(&format!(
             " · {}",
             format::truncate(&sanitize::cell(target.short(&stream.name)), 40)
         ));
         if all.len() > 1 {
-            title.push_str(&format!(" ({}/{}, s next)", view.stream + 1, all.len()));
+            rest.push_str(&format!(" ({}/{}, s next)", view.stream + 1, all.len()));
         }
     }
     if view.follow {
-        title.push_str(" · following");
+        rest.push_str(" · following");
     }
-    title
+    let head = format!("Logs · {} ", target.kind.as_str());
+    let room = width
+        .saturating_sub(format::width(&head) + format::width(&rest) + 4)
+        .max(12);
+    format!(
+        "{head}{}{rest}",
+        format::truncate(&sanitize::cell(&target.name), room)
+    )
 }
 
 /// The bottom border: loading, the last error, or where the view is.

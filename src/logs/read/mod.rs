@@ -138,6 +138,14 @@ async fn read_merged(
     newest_ms: Option<i64>,
     seen: &BTreeMap<String, i64>,
 ) -> Result<Batch, LogsError> {
+    // FilterLogEvents without stream names reads the whole group: no streams, no read.
+    if streams.is_empty() {
+        return Ok(Batch {
+            events: Vec::new(),
+            cursor: Cursor::new(streams, start_ms),
+            requests: 0,
+        });
+    }
     let from = match newest_ms {
         Some(newest) => Some(newest - OVERLAP_MS),
         None => start_ms,

@@ -245,3 +245,14 @@ fn a_missing_stream_is_an_error_not_an_empty_read() {
         .expect_err("no such stream");
     assert_eq!(err, LogsError::NotFound("missing".into()));
 }
+
+#[test]
+fn no_streams_read_nothing_rather_than_the_whole_group() {
+    let fake = Fake::default();
+    fake.put("other-job/algo-1-1", 1000, "not ours");
+    let batch = runtime()
+        .block_on(read_new(&fake, "g", &Cursor::new(&[], None)))
+        .expect("reads");
+    assert!(batch.events.is_empty());
+    assert_eq!(batch.requests, 0);
+}
