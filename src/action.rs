@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::logs::{Batch, Cursor, LogStream, LogTarget};
 use crate::model::{Job, ScopeKey};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
 use crate::spend::{Ledger, SpendOutcome, SpendRequest};
@@ -47,6 +48,16 @@ pub enum Action {
     FixScriptWritten {
         resources: usize,
         written: Result<std::path::PathBuf, String>,
+    },
+    /// The log streams of the resource of log read `read`, newest first, or why not.
+    LogStreams {
+        read: u64,
+        streams: Result<Vec<LogStream>, String>,
+    },
+    /// New lines of log read `read` (the first read, or a follow poll), or why not.
+    LogLines {
+        read: u64,
+        lines: Result<Batch, String>,
     },
 }
 
@@ -104,6 +115,22 @@ pub enum UserAction {
     ToggleFlagged,
     /// The selected row's AWS console page: copied to the clipboard and shown.
     CopyConsoleLink,
+    /// Jobs pane and its detail: the row's CloudWatch Logs (`l`).
+    OpenLogs,
+    /// Log view: the next or previous match of the search (`n` / `N`).
+    NextMatch,
+    PrevMatch,
+    /// Log view: wrap long lines or cut them at the edge (`w`).
+    ToggleWrap,
+    /// Log view: the first line mentioning Error, Traceback or Exception (`e`).
+    JumpToError,
+    /// Log view: follow new lines as they arrive, or stop (`F`).
+    ToggleFollow,
+    /// Log view: show each line's time, or not (`t`).
+    ToggleTimestamps,
+    /// Log view: the next or previous stream (host) of the resource (`s` / `S`).
+    NextStream,
+    PrevStream,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.
@@ -124,4 +151,20 @@ pub enum Command {
     /// Put this text on the clipboard of the terminal the UI runs in (OSC 52, so it works
     /// over SSH too).
     CopyToClipboard { text: String },
+    /// Read a resource's logs in the background, replacing any log read running.
+    ReadLogs(LogRead),
+    /// Stop the log read running, if any (the view closed, or follow was turned off).
+    StopLogs,
+}
+
+/// A log read for the event loop to run: list the streams if `stream` is not chosen yet
+/// (then read the newest), read what is new after `cursor` (from the start without one),
+/// and with `follow` keep polling. Every answer carries `read`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRead {
+    pub read: u64,
+    pub target: LogTarget,
+    pub stream: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub follow: bool,
 }

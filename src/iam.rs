@@ -21,6 +21,9 @@ pub enum Feature {
     CostExplorer,
     /// Utilisation of what is running.
     Metrics,
+    /// Job, endpoint and notebook logs (`l`, `sagescope logs`), only in SageMaker's log
+    /// groups.
+    Logs,
     /// Which account a set of credentials reaches: always on.
     WhoAmI,
     /// `[organization] discover = true`: listing the organization's accounts. Only the
@@ -30,11 +33,12 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 6] = [
+    pub const ALL: [Feature; 7] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
         Feature::Metrics,
+        Feature::Logs,
         Feature::WhoAmI,
         Feature::Organizations,
     ];
@@ -46,15 +50,19 @@ impl Feature {
             Feature::SageMakerSearch => "SageScopeSearchSageMaker",
             Feature::CostExplorer => "SageScopeReadCost",
             Feature::Metrics => "SageScopeReadMetrics",
+            Feature::Logs => "SageScopeReadSageMakerLogs",
             Feature::WhoAmI => "SageScopeWhoAmI",
             Feature::Organizations => "SageScopeDiscoverAccounts",
         }
     }
 
-    /// What the statement covers: everything, since SageMaker, Cost Explorer and CloudWatch
-    /// metrics have no narrower resource for these read actions.
+    /// What the statement covers: SageMaker's own log groups for logs; everything for the
+    /// rest, which have no narrower resource for these read actions.
     fn resource(self) -> &'static str {
-        "*"
+        match self {
+            Feature::Logs => "arn:*:logs:*:*:log-group:/aws/sagemaker/*",
+            _ => "*",
+        }
     }
 
     /// The read-only actions the feature calls. None of them changes anything in AWS.
@@ -83,6 +91,11 @@ impl Feature {
             Feature::SageMakerSearch => &["sagemaker:Search"],
             Feature::CostExplorer => &["ce:GetCostAndUsage", "ce:GetCostForecast"],
             Feature::Metrics => &["cloudwatch:GetMetricData"],
+            Feature::Logs => &[
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+            ],
             Feature::WhoAmI => &["sts:GetCallerIdentity"],
             Feature::Organizations => &[
                 "organizations:DescribeOrganization",
@@ -156,7 +169,7 @@ mod tests {
             for action in feature.actions() {
                 let (_, operation) = action.split_once(':').expect("service:Operation");
                 assert!(
-                    ["List", "Describe", "Get", "Search"]
+                    ["List", "Describe", "Get", "Search", "Filter"]
                         .iter()
                         .any(|verb| operation.starts_with(verb)),
                     "{action} is not read-only"

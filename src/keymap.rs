@@ -88,11 +88,12 @@ pub enum Section {
     Input,
     Confirm,
     Untagged,
+    Logs,
 }
 
 impl Section {
     /// Help screen order.
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::General,
         Section::Move,
         Section::Tables,
@@ -100,6 +101,7 @@ impl Section {
         Section::Spend,
         Section::Untagged,
         Section::Views,
+        Section::Logs,
         Section::Input,
         Section::Confirm,
         Section::Anywhere,
@@ -117,6 +119,7 @@ impl Section {
             Section::Input => "Filter (/) and command line (:)",
             Section::Confirm => "Yes/no questions (forced spend refresh)",
             Section::Untagged => "Untagged pane",
+            Section::Logs => "Log view (l)",
         }
     }
 }
@@ -129,6 +132,8 @@ pub enum KeyContext {
     Untagged,
     /// Detail, help or error history on top of a pane.
     View,
+    /// The log view of a resource.
+    Logs,
     /// Typing into the filter or the command line.
     Input,
     /// A yes/no question on the bottom line.
@@ -144,6 +149,7 @@ impl KeyContext {
             KeyContext::Spend => &[Anywhere, Spend, Tables, Move, General],
             KeyContext::Untagged => &[Anywhere, Untagged, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
+            KeyContext::Logs => &[Anywhere, Logs, Move],
             KeyContext::Input => &[Anywhere, Input],
             KeyContext::Confirm => &[Anywhere, Confirm],
         }
@@ -336,6 +342,13 @@ pub const KEYMAP: &[Binding] = &[
         "flagged",
     ),
     bind(
+        S::Jobs,
+        A::OpenLogs,
+        &[Key::ch('l')],
+        "the row's CloudWatch Logs",
+        "logs",
+    ),
+    bind(
         S::Spend,
         A::NextGroupKey,
         &[Key::ch('g')],
@@ -376,6 +389,71 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::plain(K::Esc)],
         "back to the pane",
         "back",
+    ),
+    bind(
+        S::Views,
+        A::OpenLogs,
+        &[Key::ch('l')],
+        "the job's CloudWatch Logs",
+        "",
+    ),
+    bind(
+        S::Logs,
+        A::Back,
+        &[Key::plain(K::Esc), Key::ch('q')],
+        "close the logs",
+        "close",
+    ),
+    bind(
+        S::Logs,
+        A::StartFilter,
+        &[Key::ch('/')],
+        "search the lines",
+        "search",
+    ),
+    bind(S::Logs, A::NextMatch, &[Key::ch('n')], "next match", ""),
+    bind(S::Logs, A::PrevMatch, &[Key::ch('N')], "previous match", ""),
+    bind(
+        S::Logs,
+        A::JumpToError,
+        &[Key::ch('e')],
+        "first Error/Traceback/Exception line",
+        "error",
+    ),
+    bind(
+        S::Logs,
+        A::ToggleFollow,
+        &[Key::ch('F')],
+        "follow new lines (tail -f), or stop",
+        "follow",
+    ),
+    bind(
+        S::Logs,
+        A::ToggleWrap,
+        &[Key::ch('w')],
+        "wrap long lines, or cut them",
+        "wrap",
+    ),
+    bind(
+        S::Logs,
+        A::ToggleTimestamps,
+        &[Key::ch('t')],
+        "show each line's time",
+        "time",
+    ),
+    bind(
+        S::Logs,
+        A::NextStream,
+        &[Key::ch('s')],
+        "next stream (host, instance)",
+        "stream",
+    ),
+    bind(
+        S::Logs,
+        A::PrevStream,
+        &[Key::ch('S')],
+        "previous stream",
+        "",
     ),
     bind(
         S::Input,
@@ -539,6 +617,7 @@ mod tests {
             KeyContext::Spend,
             KeyContext::Untagged,
             KeyContext::View,
+            KeyContext::Logs,
             KeyContext::Input,
             KeyContext::Confirm,
         ] {

@@ -19,6 +19,7 @@ pub mod iam;
 pub mod init;
 pub mod instances;
 pub mod keymap;
+pub mod logs;
 pub mod metrics;
 pub mod model;
 pub mod org;

@@ -115,6 +115,12 @@ pub trait SnapshotSource: Send + Sync + 'static {
     fn spend(&self) -> Option<Arc<SpendService>> {
         None
     }
+
+    /// Where the log view reads CloudWatch Logs (each account with its own credentials), if
+    /// this source serves logs.
+    fn logs(&self) -> Option<Arc<dyn crate::logs::LogAccess>> {
+        None
+    }
 }
 
 /// The built-in demo world as a source.
@@ -156,6 +162,15 @@ pub fn demo_spend(anchor: DateTime<Utc>) -> Option<Arc<SpendService>> {
 impl SnapshotSource for DemoSource {
     fn spend(&self) -> Option<Arc<SpendService>> {
         self.spend.clone()
+    }
+
+    fn logs(&self) -> Option<Arc<dyn crate::logs::LogAccess>> {
+        let jobs = crate::demo::world(self.anchor).jobs.rows;
+        Some(Arc::new(crate::logs::demo::DemoLogs::new(
+            jobs,
+            self.anchor,
+            self.clock,
+        )))
     }
 
     fn refresh(
@@ -285,6 +300,11 @@ async fn starting_state(state: &Mutex<Option<LiveState>>, store: &Store) -> Live
 impl SnapshotSource for LiveSource {
     fn spend(&self) -> Option<Arc<SpendService>> {
         self.spend.clone()
+    }
+
+    fn logs(&self) -> Option<Arc<dyn crate::logs::LogAccess>> {
+        // The refreshes' fetcher: an account's link (and its assumed role) serves both.
+        Some(self.fetcher.clone())
     }
 
     fn prioritize(&self, arn: &str) {

@@ -101,6 +101,7 @@ fn service_of(file: &str) -> Option<&'static str> {
         "cost_explorer.rs" => Some("ce"),
         "accounts.rs" => Some("sts"),
         "organizations.rs" => Some("organizations"),
+        "logs.rs" => Some("logs"),
         _ => None,
     }
 }

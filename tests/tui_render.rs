@@ -313,3 +313,59 @@ fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
     );
     assert!(app.jobs.stale_rows > 0);
 }
+
+/// The log view of the first row: loading until its read answers, then the lines (hostile
+/// ones shown, not sent), or the failure naming the missing permission.
+#[test]
+fn the_log_view_shows_loading_lines_without_escapes_and_access_denied() {
+    let mut app = demo_app(100, 20);
+    let commands = app.update(Action::User(UserAction::OpenLogs));
+    let [Command::ReadLogs(request)] = commands.as_slice() else {
+        panic!("`l` reads logs: {commands:?}");
+    };
+    let read = request.read;
+    assert!(text(&screen(&app, 100, 20)).contains("loading…"));
+
+    let _ = app.update(Action::LogStreams {
+        read,
+        streams: Ok(vec![sagescope::logs::LogStream {
+            name: "x/algo-1-1".into(),
+            last_event_ms: Some(1),
+        }]),
+    });
+    let _ = app.update(Action::LogLines {
+        read,
+        lines: Ok(sagescope::logs::Batch {
+            events: vec![sagescope::logs::LogEvent {
+                timestamp_ms: 1,
+                stream: "x/algo-1-1".into(),
+                message: format!("before {HOSTILE} after"),
+                id: None,
+            }],
+            cursor: sagescope::logs::Cursor::new(&["x/algo-1-1".to_string()], None),
+            requests: 1,
+        }),
+    });
+    let shown = screen(&app, 100, 20);
+    assert_eq!(control_characters(&shown), Vec::<String>::new());
+    assert!(
+        text(&shown).contains("before ␛]0;x␇␛[2J after"),
+        "{}",
+        text(&shown)
+    );
+
+    let _ = app.update(Action::LogLines {
+        read,
+        lines: Err(
+            "access denied to logs:GetLogEvents (User is not authorized); grant it as in \
+             assets/iam-policy.json"
+                .into(),
+        ),
+    });
+    let shown = text(&screen(&app, 100, 20));
+    assert!(
+        shown.contains("access denied to logs:GetLogEvents"),
+        "{shown}"
+    );
+    assert!(shown.contains("before ␛]0;x␇␛[2J after"), "the lines stay");
+}

@@ -220,3 +220,40 @@ fn detail_of_a_gpu_training_job_with_gpu_sparklines() {
     keys.extend(SCROLL_TO_HEALTH);
     snapshot("detail_gpu_training_health", &keys);
 }
+
+#[test]
+fn logs_of_a_failed_training_job_end_with_its_traceback() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        // The demo's out-of-memory failure, found by name.
+        let name = app
+            .jobs
+            .list
+            .rows()
+            .iter()
+            .find(|j| {
+                j.kind == sagescope::model::ResourceKind::Training
+                    && j.failure_reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("CUDA out of memory"))
+            })
+            .map(|j| j.name.clone())
+            .expect("the demo has an out-of-memory failure");
+        press(&mut app, &[UserAction::StartFilter]);
+        for c in name.chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit]);
+        let commands = app.update(Action::User(UserAction::OpenLogs));
+        common::settle_logs(&mut app, commands);
+        let shown = common::text(&screen(&app, width, height));
+        assert!(
+            shown.contains("torch.OutOfMemoryError: CUDA out of memory"),
+            "{shown}"
+        );
+        insta::assert_snapshot!(
+            format!("logs_failed_training_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod findings;
 mod fix_script;
 mod jobs;
 mod listing;
+mod logs;
 mod search;
 mod spend;
 mod spend_load;
@@ -25,6 +26,7 @@ pub use findings::{
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
+pub use logs::{LogView, chunks};
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
@@ -81,6 +83,8 @@ pub enum Overlay {
 pub enum InputKind {
     Filter,
     Command,
+    /// `/` in the log view: a search, not a filter.
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +205,11 @@ pub struct App {
     pub viewport: (u16, u16),
     /// Advances on every tick; drives the spinner.
     pub ticks: u64,
+    /// The log view, on top of everything else while open.
+    pub logs: Option<LogView>,
+    /// Log reads started so far: each gets the next number, so answers to a replaced or
+    /// stopped read are recognised and dropped.
+    log_reads: u64,
 }
 
 impl App {
@@ -238,6 +247,8 @@ impl App {
             empty_note: None,
             viewport: (80, 24),
             ticks: 0,
+            logs: None,
+            log_reads: 0,
         }
     }
 
@@ -257,6 +268,8 @@ impl App {
             KeyContext::Confirm
         } else if self.input.is_some() {
             KeyContext::Input
+        } else if self.logs.is_some() {
+            KeyContext::Logs
         } else if self.overlay.is_some() {
             KeyContext::View
         } else {
@@ -325,7 +338,13 @@ impl App {
                 }
                 return self.spend_due();
             }
-            Action::Resize { width, height } => self.viewport = (width, height),
+            Action::Resize { width, height } => {
+                self.viewport = (width, height);
+                let area = self.log_area();
+                if let Some(view) = &mut self.logs {
+                    view.resize(area);
+                }
+            }
             Action::RefreshDue => return self.start_refresh(RefreshKind::Auto),
             Action::RefreshProgress(progress) => {
                 if let Some(refreshing) = &mut self.refreshing {
@@ -350,12 +369,17 @@ impl App {
             Action::FixScriptWritten { resources, written } => {
                 self.fix_script_written(resources, written);
             }
+            Action::LogStreams { read, streams } => self.log_streams(read, streams),
+            Action::LogLines { read, lines } => self.log_lines(read, lines),
         }
         Vec::new()
     }
 
     fn handle(&mut self, user: UserAction) -> Vec<Command> {
         use UserAction as U;
+        if self.logs.is_some() && self.input.is_none() {
+            return self.handle_logs(user);
+        }
         let page = self.page_rows();
         match user {
             U::Quit => return vec![Command::Quit],
@@ -465,6 +489,16 @@ impl App {
             U::ConfirmNo => return self.confirm_spend_refresh(false),
             U::JumpToUntagged => self.jump_from_untagged_spend(),
             U::CopyConsoleLink => return self.copy_console_link(),
+            U::OpenLogs => return self.open_logs(),
+            // Keys of the log view, which is not open.
+            U::NextMatch
+            | U::PrevMatch
+            | U::ToggleWrap
+            | U::JumpToError
+            | U::ToggleFollow
+            | U::ToggleTimestamps
+            | U::NextStream
+            | U::PrevStream => {}
         }
         Vec::new()
     }
@@ -532,15 +566,25 @@ impl App {
         }
     }
 
-    /// The filter applies as the user types, like k9s.
+    /// The filter applies as the user types, like k9s; a log search jumps as it is typed.
     fn input_changed(&mut self) {
-        if let Some(InputLine {
-            kind: InputKind::Filter,
-            text,
-        }) = &self.input
-        {
-            let text = text.clone();
-            self.set_filter(&text);
+        match &self.input {
+            Some(InputLine {
+                kind: InputKind::Filter,
+                text,
+            }) => {
+                let text = text.clone();
+                self.set_filter(&text);
+            }
+            Some(InputLine {
+                kind: InputKind::Search,
+                text,
+            }) => {
+                if let Some(view) = &mut self.logs {
+                    view.search_for(text);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -548,8 +592,15 @@ impl App {
         let Some(input) = self.input.take() else {
             return Vec::new();
         };
-        if input.kind == InputKind::Filter {
-            return Vec::new();
+        match input.kind {
+            InputKind::Filter => return Vec::new(),
+            InputKind::Search => {
+                if let Some(view) = &mut self.logs {
+                    view.search_for(&input.text);
+                }
+                return Vec::new();
+            }
+            InputKind::Command => {}
         }
         let command = input.text.trim();
         match command {
@@ -648,6 +699,8 @@ impl App {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod logs_tests;
 #[cfg(test)]
 mod spend_tests;
 #[cfg(test)]

@@ -16,6 +16,7 @@ use aws_sdk_sagemaker::config::retry::RetryPartition;
 use super::cloudwatch::CloudWatchSource;
 use super::cost_explorer::CostExplorerSource;
 use super::errors::{AccountContext, classify};
+use super::logs::CloudWatchLogs;
 use super::sagemaker::SageMakerSource;
 use crate::config::AccountConfig;
 use crate::fetch::source::{AccountLink, JobSource, SourceError, TagSource};
@@ -69,6 +70,15 @@ impl AccountLink for AwsAccount {
 
     fn tag_source(&self, region: &str) -> Option<Arc<dyn TagSource>> {
         Some(Arc::new(self.sagemaker(region)))
+    }
+
+    fn log_source(&self, region: &str) -> Option<Arc<dyn crate::logs::LogSource>> {
+        let conf = self
+            .sdk
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Some(Arc::new(CloudWatchLogs::new(&conf, self.context.clone())))
     }
 }
 

@@ -9,12 +9,14 @@
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
 //! - `organizations`: account discovery (`ListAccounts`, OUs) as [`crate::org::OrganizationSource`].
+//! - `logs`: CloudWatch Logs streams and events as [`crate::logs::LogSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
 mod accounts;
 mod cloudwatch;
 mod cost_explorer;
 mod errors;
+mod logs;
 mod organizations;
 mod sagemaker;
 

@@ -6,6 +6,7 @@
 mod exit;
 mod export;
 mod init;
+mod logs;
 mod progress;
 mod refresh;
 mod spend;
@@ -86,6 +87,45 @@ pub enum Command {
     /// it to the role or user sagescope runs as in every account.
     /// assets/sagescope-role.cfn.json creates such a role with CloudFormation.
     IamPolicy,
+    /// Print a job's, endpoint's or notebook's CloudWatch Logs to stdout, one line per event.
+    ///
+    /// The resource is found by name or ARN in the cache (which account, region and kind),
+    /// else by its log streams in every configured account and region. Streams of several
+    /// hosts are interleaved by time, each line prefixed with its stream. Control characters
+    /// in log text are made visible. Exit code 1 when nothing is found (what was searched is
+    /// said) or CloudWatch Logs refuses (the missing permission is named).
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The resource's name or ARN: a training, processing, transform or tuning job, an
+    /// endpoint or a notebook instance.
+    #[arg(value_name = "NAME|ARN")]
+    pub resource: String,
+    /// Only this configured account (its name or account id).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Only this region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Only events of the last DURATION, e.g. 30m, 1h, 2d (default: all).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Keep printing new events as they arrive, each once, until Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only streams whose name contains SUBSTRING (e.g. algo-2 for the second host).
+    #[arg(long, value_name = "SUBSTRING")]
+    pub stream: Option<String>,
+    /// Start each line with the event's time (UTC, RFC 3339).
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Seconds between two polls with --follow.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub interval: f64,
+    #[command(flatten)]
+    pub mode: ModeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -139,18 +179,24 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             );
             Ok(Outcome::Ok)
         }
-        Some(Command::Export(args)) => {
-            let mode = ModeArgs {
-                demo: args.mode.demo || cli.mode.demo,
-                offline: args.mode.offline || cli.mode.offline,
-            };
-            if mode.demo && mode.offline {
-                return Err(CliError::Usage(
-                    "--demo and --offline cannot be used together".into(),
-                ));
-            }
-            export::run(&loaded, &args, mode)
+        Some(Command::Export(args)) => export::run(&loaded, &args, args.mode.or(cli.mode)?),
+        Some(Command::Logs(args)) => logs::run(&loaded, &args, args.mode.or(cli.mode)?),
+    }
+}
+
+impl ModeArgs {
+    /// The mode flags given after the command or before it (`sagescope --demo export`).
+    fn or(self, global: ModeArgs) -> Result<ModeArgs, CliError> {
+        let mode = ModeArgs {
+            demo: self.demo || global.demo,
+            offline: self.offline || global.offline,
+        };
+        if mode.demo && mode.offline {
+            return Err(CliError::Usage(
+                "--demo and --offline cannot be used together".into(),
+            ));
         }
+        Ok(mode)
     }
 }
 

@@ -271,6 +271,42 @@ impl crate::spend::CostAccounts for JobFetcher {
     }
 }
 
+impl crate::logs::LogAccess for JobFetcher {
+    /// The account's CloudWatch Logs through the same connected link as its refreshes (one
+    /// `AssumeRole` for both).
+    fn logs<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Arc<dyn crate::logs::LogSource>, crate::logs::LogsError>,
+    > {
+        Box::pin(async move {
+            let link = self
+                .account_link(account)
+                .await
+                .map_err(|e| crate::logs::LogsError::Other(e.to_string()))?;
+            link.log_source(region).ok_or_else(|| {
+                crate::logs::LogsError::Other(format!("account `{account}` offers no logs"))
+            })
+        })
+    }
+
+    fn regions<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<String>, crate::logs::LogsError>> {
+        Box::pin(async move {
+            let link = self
+                .account_link(account)
+                .await
+                .map_err(|e| crate::logs::LogsError::Other(e.to_string()))?;
+            Ok(link.regions().to_vec())
+        })
+    }
+}
+
 /// A live snapshot: fresh jobs; spend and tag findings are empty views of the same age until
 /// their sources exist (they will be fetched here, each with its own `as_of` and errors).
 pub fn live_snapshot(jobs: View<Job>) -> Snapshot {

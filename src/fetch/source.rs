@@ -139,6 +139,11 @@ pub trait AccountLink: Send + Sync {
     fn tag_source(&self, _region: &str) -> Option<Arc<dyn TagSource>> {
         None
     }
+
+    /// CloudWatch Logs in one region of this account. `None` from fakes that serve no logs.
+    fn log_source(&self, _region: &str) -> Option<Arc<dyn crate::logs::LogSource>> {
+        None
+    }
 }
 
 /// One page of `ListTags`.

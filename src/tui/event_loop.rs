@@ -15,6 +15,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::background;
+use super::logs::LogTask;
 use super::settle::{Flow, Input, settle};
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
@@ -64,9 +65,18 @@ where
             let _ = tx.send(Action::SpendLedger(ledger));
         });
     }
+    let logs = source.as_ref().and_then(|s| s.logs());
+    // Dropped on the way out, which aborts a log read still running.
+    let mut log_task = LogTask::default();
     loop {
         let flow = settle(app, &mut pending, |command| {
-            carry_out(command, source.as_deref(), spend.as_ref(), &tx)
+            let background = Background {
+                source: source.as_deref(),
+                spend: spend.as_ref(),
+                logs: logs.as_ref(),
+                tx: &tx,
+            };
+            carry_out(command, &background, &mut log_task)
         });
         if flow == Flow::Quit {
             return Ok(());
@@ -98,15 +108,25 @@ where
     }
 }
 
+/// What background work is done with, and where it reports.
+#[derive(Clone, Copy)]
+struct Background<'a> {
+    source: Option<&'a dyn SnapshotSource>,
+    spend: Option<&'a Arc<SpendService>>,
+    logs: Option<&'a Arc<dyn crate::logs::LogAccess>>,
+    tx: &'a UnboundedSender<Action>,
+}
+
 /// Carries out one Command: background work is spawned and reports back on `tx`; work that
 /// cannot start is answered at once with the Action saying so, which [`settle`] feeds back
 /// to the App. `Quit` never gets here: `settle` stops at it.
-fn carry_out(
-    command: Command,
-    source: Option<&dyn SnapshotSource>,
-    spend: Option<&Arc<SpendService>>,
-    tx: &UnboundedSender<Action>,
-) -> Option<Action> {
+fn carry_out(command: Command, with: &Background<'_>, log_task: &mut LogTask) -> Option<Action> {
+    let Background {
+        source,
+        spend,
+        logs,
+        tx,
+    } = *with;
     match command {
         Command::Quit => None,
         Command::Refresh(kind) => match source {
@@ -147,6 +167,22 @@ fn carry_out(
             // A small file: written here, then the App says where.
             let written = super::fix_file::write(&script, Utc::now());
             Some(Action::FixScriptWritten { resources, written })
+        }
+        Command::ReadLogs(request) => match logs {
+            Some(access) => {
+                log_task.start(access.clone(), request, tx.clone());
+                None
+            }
+            None => Some(Action::LogLines {
+                read: request.read,
+                lines: Err(
+                    "logs are not available: there is no AWS source to read them from".into(),
+                ),
+            }),
+        },
+        Command::StopLogs => {
+            log_task.stop();
+            None
         }
     }
 }

@@ -10,6 +10,7 @@ mod background;
 mod clipboard;
 mod event_loop;
 mod fix_file;
+mod logs;
 mod settle;
 mod terminal;
 

@@ -38,6 +38,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         let (prefix, help) = match input.kind {
             InputKind::Filter => ("/", "  Enter keep · Esc clear · !text excludes"),
             InputKind::Command => (":", "  jobs spend untagged errors help refresh q"),
+            InputKind::Search => ("/", "  Enter search · n/N next/previous · Esc cancel"),
         };
         let text = sanitize::cell(&input.text);
         let typed = format!("{prefix}{text}");

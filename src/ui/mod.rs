@@ -9,6 +9,7 @@ mod errors;
 pub mod format;
 mod help;
 mod jobs;
+mod logs;
 mod spend;
 mod spend_chart;
 mod spend_drill;
@@ -30,6 +31,12 @@ use crate::app::{App, Overlay, Pane};
 pub fn render(frame: &mut Frame, app: &App) {
     let [tabs_area, main, status, bottom] = layout(frame.area());
     tabs::render(frame, app, tabs_area);
+    if let Some(view) = &app.logs {
+        logs::render(frame, app, view, main);
+        status_bar::render(frame, app, status);
+        command_line::render(frame, app, bottom);
+        return;
+    }
     match app.overlay {
         Some(Overlay::Detail) => detail::render(frame, app, main),
         Some(Overlay::Help) => help::render(frame, app, main),

@@ -107,3 +107,67 @@ pub fn seed_cache(cache: &mut sagescope::cache::Cache, snapshot: &sagescope::mod
         .expect("saves the refresh");
     cache.save_spend(&snapshot.spend).expect("saves the spend");
 }
+
+/// Carries out log reads the way the event loop does (streams listed, the newest read once,
+/// no follow) on the demo world's logs as of three minutes past the anchor.
+pub fn settle_logs(app: &mut App, commands: Vec<sagescope::action::Command>) {
+    fn later() -> DateTime<Utc> {
+        anchor() + chrono::Duration::minutes(3)
+    }
+    let logs = sagescope::logs::demo::DemoLogs::new(
+        sagescope::demo::world(anchor()).jobs.rows,
+        anchor(),
+        later,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a test runtime");
+    runtime.block_on(settle_logs_with(app, &logs, commands));
+}
+
+/// Carries out log reads on `access` as the event loop does: the streams listed (newest
+/// first) when the read has no stream yet, then one read from its cursor, each answer fed
+/// back to the App.
+pub async fn settle_logs_with(
+    app: &mut App,
+    access: &dyn sagescope::logs::LogAccess,
+    commands: Vec<sagescope::action::Command>,
+) {
+    use sagescope::logs::{Cursor, list_streams, read_new};
+    for command in commands {
+        let sagescope::action::Command::ReadLogs(request) = command else {
+            continue;
+        };
+        let target = &request.target;
+        let group = &target.place.group;
+        let source = access
+            .logs(&target.account, &target.region)
+            .await
+            .expect("the account's logs");
+        let stream = match &request.stream {
+            Some(stream) => stream.clone(),
+            None => {
+                let (streams, _) = list_streams(source.as_ref(), group, &target.place.prefix)
+                    .await
+                    .expect("streams");
+                let newest = streams.first().expect("a stream").name.clone();
+                let _ = app.update(Action::LogStreams {
+                    read: request.read,
+                    streams: Ok(streams),
+                });
+                newest
+            }
+        };
+        let cursor = request
+            .cursor
+            .clone()
+            .unwrap_or_else(|| Cursor::new(&[stream], None));
+        let batch = read_new(source.as_ref(), group, &cursor)
+            .await
+            .expect("lines");
+        let _ = app.update(Action::LogLines {
+            read: request.read,
+            lines: Ok(batch),
+        });
+    }
+}

@@ -49,6 +49,14 @@ command line read from stdin, and exits when stdin closes:
         as IAM does for a role that is missing or does not trust the caller
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
+  {"cmd": "seed", ..., "logs": true}   also write the CloudWatch Logs SageMaker would have
+        written for each account-region's failed and running training jobs, failed
+        processing job and endpoint (see World.seed_logs); the answer gains {"logs": {name:
+        {"group": G, "streams": {stream: [message, ...]}}}}
+  {"cmd": "put_logs", "account": A, "region": R, "group": G, "stream": S,
+   "events": [[timestamp_ms, message], ...]}
+        append events to a stream (group and stream created if new), straight into moto's
+        backend as PutLogEvents stores them, so the request log shows only the app's calls
 
 Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 """
@@ -68,6 +76,7 @@ import boto3
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.iam.models import get_account_id_from
+from moto.logs.models import logs_backends
 from moto.moto_api import state_manager  # noqa: F401  (imported for its side effects)
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -525,15 +534,91 @@ class World:
             self.clients[key] = client
         return self.clients[key]
 
-    def seed(self, accounts, regions, big):
+    def seed(self, accounts, regions, big, logs=False):
         self.clients = {}
         jobs = []
+        written = {}
         first = True
         for account in accounts:
             for region in regions:
-                jobs += self.seed_scope(account, region, big if first else 3)
+                scope = self.seed_scope(account, region, big if first else 3)
+                if logs:
+                    written.update(self.seed_logs(account, region, scope))
+                jobs += scope
                 first = False
-        return jobs
+        return jobs, written
+
+    # --- CloudWatch Logs, the way SageMaker writes them ---------------------------------
+
+    def put_logs(self, account, region, group, stream, events):
+        """Appends (timestamp_ms, message) events to group/stream, creating both if new."""
+        backend = logs_backends[account][region]
+        if group not in backend.groups:
+            backend.create_log_group(group, tags={})
+        backend.ensure_log_stream(group, stream)
+        backend.put_log_events(
+            group, stream, [{"timestamp": int(t), "message": m} for t, m in events]
+        )
+        return len(events)
+
+    def seed_logs(self, account, region, jobs):
+        """SageMaker's logs for one seeded account-region: training and processing hosts
+        write to /aws/sagemaker/TrainingJobs and ProcessingJobs as `<job>/algo-<n>-<epoch>`,
+        an endpoint's instances to its own group /aws/sagemaker/Endpoints/<name> as
+        `<variant>/<instance-id>`. The failed training job's log holds a line with an ESC
+        colour sequence and ends with the Python traceback behind its failure; the running
+        one has two hosts still writing."""
+        backend = sagemaker_backends[account][region]
+        written = {}
+
+        def ms(moment):
+            return int(moment.timestamp() * 1000)
+
+        def write(name, group, stream, start, lines):
+            events = [(ms(start) + 1000 * i, line) for i, line in enumerate(lines)]
+            self.put_logs(account, region, group, stream, events)
+            entry = written.setdefault(name, {"group": group, "streams": {}})
+            entry["streams"][stream] = list(lines)
+
+        for job in jobs:
+            name, kind, status = job["name"], job["kind"], job["status"]
+            if kind == "training" and status == "Failed":
+                created = backend.training_jobs[name].creation_time
+                epoch = int(created.timestamp())
+                write(name, "/aws/sagemaker/TrainingJobs", f"{name}/algo-1-{epoch}", created, [
+                    "bash: cannot set terminal process group (-1): Inappropriate ioctl for device",
+                    "2026-11-20 12:00:01,000 sagemaker-training-toolkit INFO     "
+                    "Invoking user script",
+                    "Training Env: {\"current_host\": \"algo-1\", \"hosts\": [\"algo-1\"]}",
+                    "epoch 1 step 100 loss 2.3011",
+                    "\x1b[33mWARNING\x1b[0m gradient overflow, reducing loss scale\x1b]0;pwned\x07",
+                    "epoch 1 step 200 loss 1.9874",
+                    "Traceback (most recent call last):",
+                    "  File \"/opt/ml/code/train.py\", line 212, in <module>",
+                    "    main()",
+                    "  File \"/opt/ml/code/train.py\", line 141, in train_step",
+                    "    outputs = model(**batch)",
+                    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+                ])
+            elif kind == "training" and status == "InProgress":
+                created = backend.training_jobs[name].creation_time
+                epoch = int(created.timestamp())
+                for host in (1, 2):
+                    write(name, "/aws/sagemaker/TrainingJobs", f"{name}/algo-{host}-{epoch}",
+                          created, [f"algo-{host} epoch 1 step {s} loss 1.{9 - s // 100}"
+                                    for s in (100, 200, 300)])
+            elif kind == "processing" and status == "Failed":
+                created = backend.processing_jobs[name].creation_time
+                epoch = int(created.timestamp())
+                write(name, "/aws/sagemaker/ProcessingJobs", f"{name}/algo-1-{epoch}", created, [
+                    "Starting processing: python3 /opt/ml/processing/input/code/prep.py",
+                    "FileNotFoundError: s3://bucket/x not found",
+                ])
+            elif kind == "endpoint":
+                start = utcnow() - timedelta(minutes=10)
+                write(name, f"/aws/sagemaker/Endpoints/{name}", "AllTraffic/i-0123456789abcdef0",
+                      start, ["Starting the model server", "GET /ping 200"])
+        return written
 
     def seed_scope(self, account, region, n_training):
         sm = self.client(account, region)
@@ -1405,9 +1490,15 @@ def main():
             cmd = json.loads(line)
             if cmd["cmd"] == "seed":
                 reset()
-                jobs = world.seed(cmd["accounts"], cmd["regions"], cmd.get("big", 0))
+                jobs, logs = world.seed(
+                    cmd["accounts"], cmd["regions"], cmd.get("big", 0), cmd.get("logs", False)
+                )
                 app.take()
-                answer = {"jobs": jobs}
+                answer = {"jobs": jobs, "logs": logs}
+            elif cmd["cmd"] == "put_logs":
+                answer = {"events": world.put_logs(
+                    cmd["account"], cmd["region"], cmd["group"], cmd["stream"], cmd["events"]
+                )}
             elif cmd["cmd"] == "scale_world":
                 reset()
                 world.clients = {}

@@ -178,6 +178,42 @@ impl Moto {
         answer["jobs"].as_array().expect("jobs").clone()
     }
 
+    /// [`Moto::seed`] plus the CloudWatch Logs SageMaker would have written for each
+    /// account-region (the failed and running training jobs, the failed processing job, the
+    /// endpoint). Returns the resources and, by resource name, `{"group", "streams": {stream:
+    /// [message, ...]}}` as written.
+    pub fn seed_with_logs(
+        &mut self,
+        accounts: &[&str],
+        regions: &[&str],
+        big: usize,
+    ) -> (Vec<Value>, Value) {
+        let answer = self.call(json!({
+            "cmd": "seed", "accounts": accounts, "regions": regions, "big": big, "logs": true
+        }));
+        (
+            answer["jobs"].as_array().expect("jobs").clone(),
+            answer["logs"].clone(),
+        )
+    }
+
+    /// Appends `(timestamp_ms, message)` events to a log stream of `account`/`region`
+    /// (creating the group and stream if new), as PutLogEvents stores them, without showing
+    /// in the request log.
+    pub fn put_logs(
+        &mut self,
+        account: &str,
+        region: &str,
+        group: &str,
+        stream: &str,
+        events: &[(i64, &str)],
+    ) {
+        self.call(json!({
+            "cmd": "put_logs", "account": account, "region": region, "group": group,
+            "stream": stream, "events": events
+        }));
+    }
+
     /// Requests moto served since the last call: `[time, account, region, operation]`.
     pub fn requests(&mut self) -> Vec<(f64, String, String, String)> {
         let answer = self.call(json!({"cmd": "requests"}));
