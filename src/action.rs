@@ -43,6 +43,11 @@ pub enum Action {
     SpendNote(String),
     /// Cost Explorer requests made today, read at start for the status bar.
     SpendLedger(Ledger),
+    /// Events recorded outside a refresh (a budget's forecast crossing, seen by a spend
+    /// load): they join the timeline and alert like a refresh's.
+    Events(Vec<crate::model::Event>),
+    /// The `[alerts] command` failed (said once; later failures only go to the log).
+    AlertFailed(String),
     /// The fix script for `resources` resources was written (to this file), or why not.
     FixScriptWritten {
         resources: usize,
@@ -119,4 +124,7 @@ pub enum Command {
     /// The user opened this resource while a refresh may still be reading details: read its
     /// details next.
     Prioritize { arn: String },
+    /// These events alert: ring the bell, notify through the terminal and run the
+    /// `[alerts] command`, as `[alerts]` says.
+    Alert(Vec<crate::model::Event>),
 }

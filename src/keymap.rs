@@ -127,6 +127,8 @@ pub enum KeyContext {
     Jobs,
     Spend,
     Untagged,
+    /// The timeline (`:events`): the table keys only.
+    Events,
     /// Detail, help or error history on top of a pane.
     View,
     /// Typing into the filter or the command line.
@@ -143,6 +145,7 @@ impl KeyContext {
             KeyContext::Jobs => &[Anywhere, Jobs, Tables, Move, General],
             KeyContext::Spend => &[Anywhere, Spend, Tables, Move, General],
             KeyContext::Untagged => &[Anywhere, Untagged, Tables, Move, General],
+            KeyContext::Events => &[Anywhere, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
             KeyContext::Input => &[Anywhere, Input],
             KeyContext::Confirm => &[Anywhere, Confirm],
@@ -524,6 +527,7 @@ mod tests {
             KeyContext::Jobs,
             KeyContext::Spend,
             KeyContext::Untagged,
+            KeyContext::Events,
             KeyContext::View,
             KeyContext::Input,
             KeyContext::Confirm,

@@ -4,12 +4,14 @@
 //! so the binary, the tests and the benchmarks drive the same code.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod aws;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod export;
 pub mod fetch;
 pub mod fixes;

@@ -4,10 +4,15 @@
 //!
 //! The CLI prints the events; the TUI merges them into what is on screen. Both run exactly
 //! this code, so what `export` shows is what the UI shows.
+//!
+//! After the commit, what changed since the last refresh becomes events ([`crate::events`]),
+//! committed with the last-seen state they were derived against: the TUI, `refresh` and
+//! `watch` all get them from here, each exactly once.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::cache::RefreshRecord;
 use crate::config::TagsConfig;
@@ -15,7 +20,9 @@ use crate::fetch::{
     EngineProgress, EventSink, FetchEvent, JobFetcher, JobsFetch, KnownState, MetricsFetch,
     Progress, TagRefresh, TagsFetch,
 };
+use crate::events::Observation;
 use crate::metrics::JobMetrics;
+use crate::model::{Event, ScopeKey};
 use crate::store::{Store, StoreError};
 use crate::tags::TagState;
 
@@ -27,6 +34,8 @@ pub struct RefreshRequest<'a> {
     pub tags: Option<(&'a TagState, &'a TagsConfig, TagRefresh)>,
     /// Fetch utilisation this time, keeping `previous` for account-regions that fail.
     pub metrics: Option<&'a [JobMetrics]>,
+    /// `[events] retention_days`: older timeline entries are dropped with this refresh's.
+    pub retention_days: u32,
 }
 
 /// What a refresh produced.
@@ -36,6 +45,9 @@ pub struct Refreshed {
     pub metrics: Option<MetricsFetch>,
     /// The whole refresh could not be committed (the fresh data is still here to show).
     pub store_error: Option<StoreError>,
+    /// What changed since the last refresh, timeline-only changes included (see
+    /// [`crate::model::EventKind::is_alert`]); empty when they could not be committed.
+    pub events: Vec<Event>,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -66,6 +78,8 @@ pub async fn run(
     sink: EventSink<'_>,
 ) -> Refreshed {
     let latest = Mutex::new(EngineProgress::default());
+    // The scopes this refresh listed: only their rows can say what changed.
+    let listed: Mutex<HashSet<ScopeKey>> = Mutex::new(HashSet::new());
     let committing = |event: FetchEvent| {
         match &event {
             FetchEvent::Filled {
@@ -73,6 +87,10 @@ pub async fn run(
                 rows,
                 describes,
             } => {
+                listed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(scope.clone());
                 let (scope, rows, describes) = (scope.clone(), rows.clone(), describes.clone());
                 let as_of = Utc::now();
                 store.spawn_write("a scope", move |cache| {
@@ -128,15 +146,70 @@ pub async fn run(
         None => None,
     };
 
-    let store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
+    let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
         .err();
+    let observation = crate::events::observe(
+        Utc::now(),
+        &jobs.view.rows,
+        listed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        tags.as_ref().map(|t| &t.findings),
+        metrics.as_ref().map(|m| &m.view),
+    );
+    let events = match record(store, observation, request.retention_days).await {
+        Ok(events) => events,
+        Err(err) => {
+            tracing::warn!("cannot record this refresh's events: {err}");
+            store_error.get_or_insert(err);
+            Vec::new()
+        }
+    };
     Refreshed {
         jobs,
         tags,
         metrics,
         store_error,
+        events,
     }
+}
+
+/// Derives the events of `observation` against the last-seen state in the cache and commits
+/// both, on the store thread (so nothing else writes in between): the events come back once.
+pub async fn record(
+    store: &Store,
+    observation: Observation,
+    retention_days: u32,
+) -> Result<Vec<Event>, StoreError> {
+    let keep_since: DateTime<Utc> = Utc::now() - chrono::Duration::days(i64::from(retention_days));
+    store
+        .run(move |cache| -> Result<Vec<Event>, crate::cache::CacheError> {
+            let before = cache.load_seen()?;
+            let derived = crate::events::derive(&before, &observation);
+            if derived.events.is_empty() && derived.changes.is_empty() {
+                return Ok(Vec::new());
+            }
+            cache.record_events(&derived.changes, &derived.events, keep_since)?;
+            Ok(derived.events)
+        })
+        .await?
+        .map_err(StoreError::from)
+}
+
+/// Records where the budgets of a spend outlook stand: `budget_forecast_crossed` when one
+/// went over since the last outlook.
+pub async fn record_budgets(
+    store: &Store,
+    statuses: &[crate::spend::BudgetStatus],
+    retention_days: u32,
+) -> Result<Vec<Event>, StoreError> {
+    let observation = Observation {
+        at: Some(Utc::now()),
+        budgets: Some(crate::events::budget_observations(statuses)),
+        ..Observation::default()
+    };
+    record(store, observation, retention_days).await
 }
 
 /// The end-of-refresh commit, on the store thread.
@@ -276,6 +349,7 @@ mod tests {
             known,
             tags: None,
             metrics: None,
+            retention_days: 90,
         }
     }
 

@@ -123,6 +123,7 @@ async fn refresh_jobs(
             known: &known,
             tags: retag.map(|retag| (&tags, &loaded.config.tags, retag)),
             metrics: Some(&[]),
+            retention_days: loaded.config.events.retention_days,
         },
         &|event| progress.event(&event),
     )

@@ -15,6 +15,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::background;
+use crate::alerts::{Alerts, osc};
 use super::settle::{Flow, Input, settle};
 use crate::action::{Action, Command, UserAction};
 use crate::app::App;
@@ -27,13 +28,17 @@ use crate::ui;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Runs until the user quits, a terminating signal arrives or the terminal fails.
-pub async fn run<B: Backend>(
+///
+/// The backend is also the terminal's writer: alerts' bell and notification sequences go
+/// through it, between frames, so they never interleave with a frame being drawn.
+pub async fn run<B: Backend + std::io::Write>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     source: Option<Arc<dyn SnapshotSource>>,
     refresh_every: Option<Duration>,
     refresh_at_start: bool,
     spend: Option<Arc<SpendService>>,
+    alerts: Alerts,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -64,12 +69,30 @@ where
             let _ = tx.send(Action::SpendLedger(ledger));
         });
     }
+    let mut outbox = String::new();
     loop {
-        let flow = settle(app, &mut pending, |command| {
-            carry_out(command, source.as_deref(), spend.as_ref(), &tx)
+        let flow = settle(app, &mut pending, |command| match command {
+            Command::Alert(events) => {
+                alert(&alerts, &events, &mut outbox, &tx);
+                None
+            }
+            Command::LoadSpend(request) => match &spend {
+                Some(service) => {
+                    spawn_spend(service.clone(), request, tx.clone(), alerts.retention_days());
+                    None
+                }
+                None => carry_out(Command::LoadSpend(request), None, &tx),
+            },
+            command => carry_out(command, source.as_deref(), &tx),
         });
         if flow == Flow::Quit {
             return Ok(());
+        }
+        if !outbox.is_empty() {
+            let backend = terminal.backend_mut();
+            std::io::Write::write_all(backend, outbox.as_bytes())?;
+            std::io::Write::flush(backend)?;
+            outbox.clear();
         }
         let area = terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, area.width, area.height);
@@ -104,7 +127,6 @@ where
 fn carry_out(
     command: Command,
     source: Option<&dyn SnapshotSource>,
-    spend: Option<&Arc<SpendService>>,
     tx: &UnboundedSender<Action>,
 ) -> Option<Action> {
     match command {
@@ -118,27 +140,50 @@ fn carry_out(
                 "there is no data source to refresh from",
             ))),
         },
-        Command::LoadSpend(request) => match spend {
-            Some(service) => {
-                spawn_spend(service.clone(), request, tx.clone());
-                None
-            }
-            None => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+        // With a spend service the event loop starts the load itself (see `spawn_spend`).
+        Command::LoadSpend(request) => {
+            Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
                 request,
                 "spend is not available: no cache location is known (set [cache] path)",
-            )))),
-        },
+            ))))
+        }
         Command::Prioritize { arn } => {
             if let Some(source) = source {
                 source.prioritize(&arn);
             }
             None
         }
+        // The event loop handles alerts itself (they write to the terminal).
+        Command::Alert(_) => None,
         Command::WriteFixScript { script, resources } => {
             // A small file: written here, then the App says where.
             let written = super::fix_file::write(&script, Utc::now());
             Some(Action::FixScriptWritten { resources, written })
         }
+    }
+}
+
+/// What alerting events do besides their toast, per `[alerts]`: the bell and the terminal
+/// notification (queued in `outbox`, made safe by [`osc`]), and the command on a task of its
+/// own, whose first failure comes back as an Action.
+fn alert(
+    alerts: &Alerts,
+    events: &[crate::model::Event],
+    outbox: &mut String,
+    tx: &UnboundedSender<Action>,
+) {
+    for event in events {
+        if alerts.config().bell {
+            outbox.push_str(osc::BELL);
+        }
+        if alerts.config().notify {
+            let title = format!("sagescope: {}", crate::alerts::title(event));
+            outbox.push_str(&osc::notification(&title, &crate::alerts::body(event)));
+        }
+        let tx = tx.clone();
+        let _ = alerts.spawn_command(event, move |message| {
+            let _ = tx.send(Action::AlertFailed(message));
+        });
     }
 }
 
@@ -183,10 +228,18 @@ fn split_alt(event: Event) -> (Option<Event>, Event) {
     }
 }
 
-/// Runs one spend load in the background; its notes and outcome come back as Actions.
-fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedSender<Action>) {
+/// Runs one spend load in the background; its notes and outcome come back as Actions. A
+/// month outlook's budgets are recorded against the last ones seen: a forecast that went over
+/// since comes back as a `budget_forecast_crossed` event.
+fn spawn_spend(
+    service: Arc<SpendService>,
+    request: SpendRequest,
+    tx: UnboundedSender<Action>,
+    retention_days: u32,
+) {
     let notes_tx = tx.clone();
     let echo = request.clone();
+    let store = service.store().clone();
     let load = tokio::spawn(async move {
         let notes = move |note: String| {
             // The UI may be gone already; nothing to tell then.
@@ -198,7 +251,22 @@ fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedS
         let outcome = load.await.unwrap_or_else(|err| {
             SpendOutcome::failed(echo, background::failure("the spend load", err))
         });
+        let budgets = outcome
+            .outlook
+            .as_ref()
+            .map(|o| o.budgets.clone())
+            .filter(|b| !b.is_empty());
         let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
+        if let Some(budgets) = budgets {
+            match crate::refresh::record_budgets(&store, &budgets, retention_days).await
+            {
+                Ok(events) if !events.is_empty() => {
+                    let _ = tx.send(Action::Events(events));
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!("cannot record the budgets' events: {err}"),
+            }
+        }
     });
 }
 
@@ -343,7 +411,7 @@ mod tests {
             force: false,
         };
         let (tx, mut rx) = unbounded_channel();
-        spawn_spend(Arc::new(service), request.clone(), tx);
+        spawn_spend(Arc::new(service), request.clone(), tx, 90);
         let outcome = first(&mut rx, |action| match action {
             Action::SpendLoaded(outcome) => Some(outcome),
             _ => None,
