@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 
 use crate::cache::RefreshRecord;
 use crate::config::TagsConfig;
+use crate::events::Observation;
 use crate::fetch::{
     EngineProgress, EventSink, FetchEvent, JobFetcher, JobsFetch, KnownState, MetricsFetch,
     Progress, TagRefresh, TagsFetch,
 };
-use crate::events::Observation;
 use crate::metrics::JobMetrics;
 use crate::model::{Event, ScopeKey};
 use crate::store::{Store, StoreError};
@@ -184,15 +184,17 @@ pub async fn record(
 ) -> Result<Vec<Event>, StoreError> {
     let keep_since: DateTime<Utc> = Utc::now() - chrono::Duration::days(i64::from(retention_days));
     store
-        .run(move |cache| -> Result<Vec<Event>, crate::cache::CacheError> {
-            let before = cache.load_seen()?;
-            let derived = crate::events::derive(&before, &observation);
-            if derived.events.is_empty() && derived.changes.is_empty() {
-                return Ok(Vec::new());
-            }
-            cache.record_events(&derived.changes, &derived.events, keep_since)?;
-            Ok(derived.events)
-        })
+        .run(
+            move |cache| -> Result<Vec<Event>, crate::cache::CacheError> {
+                let before = cache.load_seen()?;
+                let derived = crate::events::derive(&before, &observation);
+                if derived.events.is_empty() && derived.changes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                cache.record_events(&derived.changes, &derived.events, keep_since)?;
+                Ok(derived.events)
+            },
+        )
         .await?
         .map_err(StoreError::from)
 }

@@ -19,9 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::config::LoadedConfig;
 use crate::fetch::{FetchEvent, JobFetcher, KnownState};
 use crate::metrics::JobMetrics;
-use crate::model::{
-    DataSource, Event, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View,
-};
+use crate::model::{DataSource, Event, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
 use crate::spend::{CostAccess, SpendService};
 use crate::store::Store;
 
@@ -198,7 +196,9 @@ impl SnapshotSource for DemoSource {
             snapshot.metrics = View::new(now, metrics, Vec::new());
             // Now and then an alert, so the toasts and the timeline are seen moving.
             let events = if n % 2 == 1 {
-                crate::demo::replay(&snapshot, now, n / 2).into_iter().collect()
+                crate::demo::replay(&snapshot, now, n / 2)
+                    .into_iter()
+                    .collect()
             } else {
                 Vec::new()
             };

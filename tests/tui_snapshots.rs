@@ -284,7 +284,11 @@ fn an_alert_toasts_over_the_jobs_pane_and_goes_away() {
         let mut app = demo_app(width, height);
         let world = sagescope::demo::world(common::anchor());
         let now = app.now;
-        let mut failed = sagescope::demo::replay(&world, now, 0).expect("an alert");
+        let mut failed = sagescope::demo::timeline(&world, now)
+            .into_iter()
+            .find(|e| e.event == sagescope::model::EventKind::JobFailed)
+            .expect("the demo has a failed job");
+        failed.at = now;
         // AWS text with an escape sequence in it: shown, never sent.
         failed.detail = Some("AlgorithmError: \u{1b}]0;pwned\u{7} CUDA out of memory".into());
         let outcome = sagescope::source::RefreshOutcome {

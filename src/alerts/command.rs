@@ -97,13 +97,32 @@ mod tests {
 
     #[tokio::test]
     async fn failures_and_timeouts_are_errors_not_hangs() {
-        let missing = run(&argv(&["/nonexistent/alert"]), b"{}", Duration::from_secs(5)).await;
-        assert!(matches!(missing, Err(CommandError::Spawn { .. })), "{missing:?}");
+        let missing = run(
+            &argv(&["/nonexistent/alert"]),
+            b"{}",
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(
+            matches!(missing, Err(CommandError::Spawn { .. })),
+            "{missing:?}"
+        );
         let failed = run(&argv(&["/bin/false"]), b"{}", Duration::from_secs(5)).await;
-        assert!(matches!(failed, Err(CommandError::Exit { .. })), "{failed:?}");
+        assert!(
+            matches!(failed, Err(CommandError::Exit { .. })),
+            "{failed:?}"
+        );
         let started = std::time::Instant::now();
-        let slow = run(&argv(&["/bin/sleep", "30"]), b"{}", Duration::from_millis(300)).await;
-        assert!(matches!(slow, Err(CommandError::Timeout { .. })), "{slow:?}");
+        let slow = run(
+            &argv(&["/bin/sleep", "30"]),
+            b"{}",
+            Duration::from_millis(300),
+        )
+        .await;
+        assert!(
+            matches!(slow, Err(CommandError::Timeout { .. })),
+            "{slow:?}"
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

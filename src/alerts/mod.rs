@@ -87,23 +87,30 @@ pub fn title(event: &Event) -> String {
     }
 }
 
-/// The body: what, where, and why (`training train-1 (us-east-1): InProgress → Failed —
-/// AlgorithmError`). Raw AWS text: sanitize before showing it.
-pub fn body(event: &Event) -> String {
-    let mut text = match event.kind {
+/// The body as lines: what (`training train-1`), where and how (`us-east-1 · InProgress →
+/// Failed`), and why (the failure reason, the tag problems), when known. Raw AWS text:
+/// sanitize before showing it.
+pub fn lines(event: &Event) -> Vec<String> {
+    let what = match event.kind {
         Some(kind) => format!("{kind} {}", event.name),
         None => format!("budget {}", event.name),
     };
+    let mut how = Vec::new();
     if !event.region.is_empty() {
-        text.push_str(&format!(" ({})", event.region));
+        how.push(event.region.clone());
     }
     match (&event.previous_status, &event.status) {
-        (Some(before), Some(now)) => text.push_str(&format!(": {before} → {now}")),
-        (None, Some(now)) => text.push_str(&format!(": {now}")),
+        (Some(before), Some(now)) => how.push(format!("{before} → {now}")),
+        (None, Some(now)) => how.push(now.clone()),
         _ => {}
     }
-    if let Some(detail) = &event.detail {
-        text.push_str(&format!(" — {detail}"));
-    }
-    text
+    let mut out = vec![what, how.join(" · ")];
+    out.extend(event.detail.clone());
+    out.retain(|l| !l.is_empty());
+    out
+}
+
+/// The body on one line (a desktop notification).
+pub fn body(event: &Event) -> String {
+    lines(event).join(" · ")
 }

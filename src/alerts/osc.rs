@@ -27,7 +27,10 @@ mod tests {
 
     /// The payloads between each OSC introducer and its terminator.
     fn payloads(out: &str) -> Vec<&str> {
-        out.split("\x1b]").skip(1).map(|p| p.trim_end_matches('\x07')).collect()
+        out.split("\x1b]")
+            .skip(1)
+            .map(|p| p.trim_end_matches('\x07'))
+            .collect()
     }
 
     #[test]

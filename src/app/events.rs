@@ -113,7 +113,8 @@ pub struct Toast {
     pub kind: EventKind,
     /// Outside text: sanitised when drawn.
     pub title: String,
-    pub body: String,
+    /// What, where and how, why (see [`crate::alerts::lines`]).
+    pub lines: Vec<String>,
     pub until: DateTime<Utc>,
 }
 
@@ -157,7 +158,7 @@ impl EventsPane {
             self.toasts.push(Toast {
                 kind: event.event,
                 title: crate::alerts::title(event),
-                body: crate::alerts::body(event),
+                lines: crate::alerts::lines(event),
                 until: now + chrono::Duration::seconds(TOAST_SECONDS),
             });
         }
@@ -170,7 +171,7 @@ impl EventsPane {
     }
 
     fn set_rows(&mut self, mut rows: Vec<TimelineRow>, now: DateTime<Utc>) {
-        rows.sort_by(|a, b| b.event.at.cmp(&a.event.at));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.event.at));
         rows.truncate(MAX_ROWS);
         self.account_width = rows
             .iter()

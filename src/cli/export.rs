@@ -20,7 +20,9 @@ pub(super) fn run(
     let spend = args.view == ExportView::Spend;
     let events = args.view == ExportView::Events;
     if args.since.is_some() && !events {
-        return Err(CliError::Usage("--since only applies to `export events`".into()));
+        return Err(CliError::Usage(
+            "--since only applies to `export events`".into(),
+        ));
     }
     let since = args.since.map(|age| Utc::now() - age);
     let mut timeline = None;

@@ -25,7 +25,9 @@ use crate::store::Store;
 pub(super) fn run(loaded: &LoadedConfig, interval: Option<u64>) -> Result<Outcome, CliError> {
     let interval = Duration::from_secs(interval.unwrap_or(loaded.config.refresh.jobs_seconds));
     if interval.is_zero() {
-        return Err(CliError::Usage("--interval must be at least 1 second".into()));
+        return Err(CliError::Usage(
+            "--interval must be at least 1 second".into(),
+        ));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,9 +54,8 @@ async fn watch(
     let mut commands = tokio::task::JoinSet::new();
     // Budgets need the month's outlook from Cost Explorer (USD 0.01 a request): asked once per
     // `spend.ttl_hours`, within which its answers come from the cache for free.
-    let spend = (!config.budgets.is_empty()).then(|| {
-        SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone()))
-    });
+    let spend = (!config.budgets.is_empty())
+        .then(|| SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone())));
     let spend_every = Duration::from_secs(u64::from(config.spend.ttl_hours) * 3600);
     let mut spend_last: Option<Instant> = None;
     let stop = shutdown();
@@ -200,7 +201,11 @@ fn report(refreshed: &Refreshed) {
     if let Some(tagged) = &refreshed.tags {
         requests += tagged.stats.total();
     }
-    let alerts = refreshed.events.iter().filter(|e| e.event.is_alert()).count();
+    let alerts = refreshed
+        .events
+        .iter()
+        .filter(|e| e.event.is_alert())
+        .count();
     eprintln!(
         "refreshed: {} resources, {} changes ({alerts} alerts), {requests} AWS requests",
         jobs.view.rows.len(),

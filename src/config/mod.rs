@@ -490,7 +490,9 @@ fn alerts_from_raw(
                 return Err(at(
                     span.start,
                     "alerts.command must start with the program to run".into(),
-                    Some(r#"command = ["/usr/local/bin/notify-team", "--channel", "ml-ops"]"#.into()),
+                    Some(
+                        r#"command = ["/usr/local/bin/notify-team", "--channel", "ml-ops"]"#.into(),
+                    ),
                 ));
             }
             argv
@@ -534,12 +536,18 @@ mod tests {
         assert!(err.contains("job_exploded"), "{err}");
         assert!(err.contains("budget_forecast_crossed"), "{err}");
         let err = parse_err("[alerts]\nevents = [\"status_changed\"]\n");
-        assert!(err.starts_with("t.toml:2:11:"), "timeline-only kinds do not alert: {err}");
+        assert!(
+            err.starts_with("t.toml:2:11:"),
+            "timeline-only kinds do not alert: {err}"
+        );
         let err = parse_err("[alerts]\ncommand = []\n");
         assert!(err.starts_with("t.toml:2:11:"), "{err}");
         assert!(err.contains("program"), "{err}");
         let err = parse_err("[alerts]\ncommand = \"curl -d @- https://hooks\"\n");
-        assert!(err.starts_with("t.toml:2:11:"), "a shell string is refused: {err}");
+        assert!(
+            err.starts_with("t.toml:2:11:"),
+            "a shell string is refused: {err}"
+        );
         let err = parse_err("[events]\nretention_days = 0\n");
         assert!(err.starts_with("t.toml:2:18:"), "{err}");
         let err = parse_err("[alerts]\nbell = \"yes\"\n");

@@ -18,7 +18,13 @@ pub fn timeline(world: &Snapshot, now: DateTime<Utc>) -> Vec<Event> {
             ResourceKind::Endpoint | ResourceKind::Notebook => "Creating",
             _ => "InProgress",
         };
-        events.push(event(job, job.created_at, EventKind::StatusChanged, None, first));
+        events.push(event(
+            job,
+            job.created_at,
+            EventKind::StatusChanged,
+            None,
+            first,
+        ));
         if matches!(job.kind, ResourceKind::Endpoint | ResourceKind::Notebook)
             && job.status.phase() == StatusPhase::Running
         {
@@ -32,8 +38,14 @@ pub fn timeline(world: &Snapshot, now: DateTime<Utc>) -> Vec<Event> {
             ));
         }
         if let Some(ended) = job.ended_at {
-            let kind = crate::events::status_event(job);
-            events.push(event(job, ended, kind, Some("InProgress"), job.status.as_str()));
+            let kind = EventKind::of_status(job);
+            events.push(event(
+                job,
+                ended,
+                kind,
+                Some("InProgress"),
+                job.status.as_str(),
+            ));
         }
     }
     for finding in &world.findings.rows {
@@ -43,12 +55,17 @@ pub fn timeline(world: &Snapshot, now: DateTime<Utc>) -> Vec<Event> {
         let Some(job) = world.jobs.rows.iter().find(|j| j.arn == finding.arn) else {
             continue;
         };
+        // Seen two minutes after it started, in the status it started in.
+        let first = match job.kind {
+            ResourceKind::Endpoint | ResourceKind::Notebook => "Creating",
+            _ => "InProgress",
+        };
         let mut e = event(
             job,
             created + Duration::minutes(2),
             EventKind::NewUntagged,
             None,
-            job.status.as_str(),
+            first,
         );
         e.detail = Some(format!("missing {}", finding.missing.join(", ")));
         if !finding.missing.is_empty() {
@@ -56,7 +73,7 @@ pub fn timeline(world: &Snapshot, now: DateTime<Utc>) -> Vec<Event> {
         }
     }
     events.retain(|e| e.at <= now);
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     events
 }
 
@@ -110,9 +127,16 @@ mod tests {
         let world = crate::demo::world(now);
         let events = timeline(&world, now);
         assert!(events.len() > 50, "{}", events.len());
-        assert!(events.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
+        assert!(
+            events.windows(2).all(|w| w[0].at >= w[1].at),
+            "newest first"
+        );
         assert!(events.iter().all(|e| e.at <= now));
-        for kind in [EventKind::JobFailed, EventKind::JobCompleted, EventKind::StatusChanged] {
+        for kind in [
+            EventKind::JobFailed,
+            EventKind::JobCompleted,
+            EventKind::StatusChanged,
+        ] {
             assert!(events.iter().any(|e| e.event == kind), "{kind}");
         }
         // Each failure says why, as the real ones do.

@@ -24,10 +24,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{
-    Event, EventKind, Job, ResourceKind, ScopeKey, SeenChanges, SeenResource, SeenState,
-    StatusPhase,
-};
+use crate::model::{Event, EventKind, Job, ScopeKey, SeenChanges, SeenResource, SeenState};
 
 pub use observe::{budget_observations, observe};
 
@@ -120,10 +117,11 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
         };
         let mut next = seen.clone();
         if seen.status != job.status.as_str() {
-            let kind = status_event(job);
-            let detail = job.failure_reason.clone().filter(|_| {
-                matches!(kind, EventKind::JobFailed | EventKind::EndpointFailed)
-            });
+            let kind = EventKind::of_status(job);
+            let detail = job
+                .failure_reason
+                .clone()
+                .filter(|_| matches!(kind, EventKind::JobFailed | EventKind::EndpointFailed));
             out.events
                 .push(event(at, kind, job, Some(seen.status.clone()), detail));
             next.status = job.status.as_str().to_string();
@@ -191,24 +189,6 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
 /// since its scope's first refresh (a new endpoint, a new job's first tag check).
 fn turned_on(before: Option<bool>, now: Option<bool>, baseline: bool) -> bool {
     now == Some(true) && (before == Some(false) || (before.is_none() && !baseline))
-}
-
-/// The event a resource's new status raises.
-pub fn status_event(job: &Job) -> EventKind {
-    let phase = job.status.phase();
-    match job.kind {
-        ResourceKind::Training
-        | ResourceKind::Processing
-        | ResourceKind::Transform
-        | ResourceKind::Tuning => match (phase, job.status.as_str()) {
-            (StatusPhase::Failed, _) => EventKind::JobFailed,
-            (_, "Stopped") => EventKind::JobStopped,
-            (StatusPhase::Done, _) => EventKind::JobCompleted,
-            _ => EventKind::StatusChanged,
-        },
-        ResourceKind::Endpoint if phase == StatusPhase::Failed => EventKind::EndpointFailed,
-        _ => EventKind::StatusChanged,
-    }
 }
 
 fn event(

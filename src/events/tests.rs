@@ -1,7 +1,7 @@
 use chrono::TimeZone;
 
 use super::*;
-use crate::model::{JobStatus, SeenChanges};
+use crate::model::{JobStatus, ResourceKind, SeenChanges};
 
 fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 10, minute, 0)
@@ -80,10 +80,18 @@ fn each_terminal_status_raises_its_event_once() {
     let cases = [
         (ResourceKind::Training, "Failed", EventKind::JobFailed),
         (ResourceKind::Processing, "Stopped", EventKind::JobStopped),
-        (ResourceKind::Transform, "Completed", EventKind::JobCompleted),
+        (
+            ResourceKind::Transform,
+            "Completed",
+            EventKind::JobCompleted,
+        ),
         (ResourceKind::Tuning, "Failed", EventKind::JobFailed),
         (ResourceKind::Endpoint, "Failed", EventKind::EndpointFailed),
-        (ResourceKind::Endpoint, "OutOfService", EventKind::StatusChanged),
+        (
+            ResourceKind::Endpoint,
+            "OutOfService",
+            EventKind::StatusChanged,
+        ),
         (ResourceKind::Training, "Stopping", EventKind::StatusChanged),
     ];
     for (kind, status, expected) in cases {
@@ -200,7 +208,10 @@ fn new_untagged_is_a_new_resource_breaking_the_policy() {
     };
     let events = run(&[
         observation(1, vec![old.clone(), fine.clone()]),
-        observation(2, vec![old.clone(), fine.clone(), new.clone(), seen(&later)]),
+        observation(
+            2,
+            vec![old.clone(), fine.clone(), new.clone(), seen(&later)],
+        ),
         observation(3, vec![old, fine, new, later_checked]),
     ]);
     assert_eq!(
@@ -235,7 +246,11 @@ fn budget_forecast_crossed_fires_on_the_crossing_only() {
         with(5, Some(true)),
     ]);
     let counts: Vec<usize> = events.iter().map(Vec::len).collect();
-    assert_eq!(counts, vec![0, 0, 0, 1, 0], "first sight over is not a crossing");
+    assert_eq!(
+        counts,
+        vec![0, 0, 0, 1, 0],
+        "first sight over is not a crossing"
+    );
     let e = &events[3][0];
     assert_eq!(e.event, EventKind::BudgetForecastCrossed);
     assert_eq!(e.name, "project=vision");
@@ -312,10 +327,23 @@ fn observe_reads_idle_and_tag_checks_only_where_their_pass_answered() {
         Vec::new(),
     );
     let observed = observe(at(1), &rows, scopes, Some(&findings), Some(&metrics));
-    assert_eq!(observed.resources[0].tags, TagCheck::Breaks("missing owner, project".into()));
+    assert_eq!(
+        observed.resources[0].tags,
+        TagCheck::Breaks("missing owner, project".into())
+    );
     assert_eq!(observed.resources[0].idle, Some(true));
-    assert_eq!(observed.resources[1].tags, TagCheck::Unchecked, "its region's tag pass failed");
-    assert_eq!(observed.resources[1].idle, None, "no answer is not an answer");
+    assert_eq!(
+        observed.resources[1].tags,
+        TagCheck::Unchecked,
+        "its region's tag pass failed"
+    );
+    assert_eq!(
+        observed.resources[1].idle, None,
+        "no answer is not an answer"
+    );
     let without = observe(at(1), &rows, Default::default(), None, None);
-    assert!(without.resources.is_empty(), "rows of scopes not listed are left out");
+    assert!(
+        without.resources.is_empty(),
+        "rows of scopes not listed are left out"
+    );
 }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ResourceKind, ScopeKey};
+use super::{Job, ResourceKind, ScopeKey, StatusPhase};
 
 /// What kind of change an [`Event`] records. Every kind but `StatusChanged` is an alert (a
 /// toast, a `watch` line, the `[alerts] command`); `StatusChanged` only goes on the timeline.
@@ -58,6 +58,24 @@ impl EventKind {
 
     pub fn is_alert(self) -> bool {
         self != EventKind::StatusChanged
+    }
+
+    /// The event a resource landing in its current status raises.
+    pub fn of_status(job: &Job) -> EventKind {
+        let phase = job.status.phase();
+        match job.kind {
+            ResourceKind::Training
+            | ResourceKind::Processing
+            | ResourceKind::Transform
+            | ResourceKind::Tuning => match (phase, job.status.as_str()) {
+                (StatusPhase::Failed, _) => EventKind::JobFailed,
+                (_, "Stopped") => EventKind::JobStopped,
+                (StatusPhase::Done, _) => EventKind::JobCompleted,
+                _ => EventKind::StatusChanged,
+            },
+            ResourceKind::Endpoint if phase == StatusPhase::Failed => EventKind::EndpointFailed,
+            _ => EventKind::StatusChanged,
+        }
     }
 }
 
@@ -152,7 +170,10 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_their_names() {
-        for kind in EventKind::ALERTS.into_iter().chain([EventKind::StatusChanged]) {
+        for kind in EventKind::ALERTS
+            .into_iter()
+            .chain([EventKind::StatusChanged])
+        {
             assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
             let json = serde_json::to_string(&kind).expect("serialises");
             assert_eq!(json, format!("\"{}\"", kind.as_str()));

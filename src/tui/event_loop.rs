@@ -15,9 +15,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::background;
-use crate::alerts::{Alerts, osc};
 use super::settle::{Flow, Input, settle};
 use crate::action::{Action, Command, UserAction};
+use crate::alerts::{Alerts, osc};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
 use crate::source::{RefreshEvent, RefreshKind, RefreshOutcome, SnapshotSource};
@@ -78,7 +78,12 @@ where
             }
             Command::LoadSpend(request) => match &spend {
                 Some(service) => {
-                    spawn_spend(service.clone(), request, tx.clone(), alerts.retention_days());
+                    spawn_spend(
+                        service.clone(),
+                        request,
+                        tx.clone(),
+                        alerts.retention_days(),
+                    );
                     None
                 }
                 None => carry_out(Command::LoadSpend(request), None, &tx),
@@ -141,12 +146,10 @@ fn carry_out(
             ))),
         },
         // With a spend service the event loop starts the load itself (see `spawn_spend`).
-        Command::LoadSpend(request) => {
-            Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
-                request,
-                "spend is not available: no cache location is known (set [cache] path)",
-            ))))
-        }
+        Command::LoadSpend(request) => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+            request,
+            "spend is not available: no cache location is known (set [cache] path)",
+        )))),
         Command::Prioritize { arn } => {
             if let Some(source) = source {
                 source.prioritize(&arn);
@@ -258,8 +261,7 @@ fn spawn_spend(
             .filter(|b| !b.is_empty());
         let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
         if let Some(budgets) = budgets {
-            match crate::refresh::record_budgets(&store, &budgets, retention_days).await
-            {
+            match crate::refresh::record_budgets(&store, &budgets, retention_days).await {
                 Ok(events) if !events.is_empty() => {
                     let _ = tx.send(Action::Events(events));
                 }

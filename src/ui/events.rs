@@ -20,13 +20,13 @@ fn specs(app: &App) -> [ColumnSpec; 8] {
         .clamp(7, 16);
     [
         ColumnSpec::new("time", 11, 0),
-        ColumnSpec::new("event", 23, 1),
+        ColumnSpec::new("event", 15, 1),
         ColumnSpec::new("account", account, 2),
         ColumnSpec::new("region", 14, 6),
-        ColumnSpec::new("kind", 10, 4),
+        ColumnSpec::new("kind", 10, 5),
         ColumnSpec::flexible("name", 16, 0),
-        ColumnSpec::new("change", 24, 3),
-        ColumnSpec::new("detail", 30, 5),
+        ColumnSpec::new("change", 22, 3),
+        ColumnSpec::new("detail", 28, 4),
     ]
 }
 
@@ -109,7 +109,12 @@ fn change(e: &Event) -> String {
     }
 }
 
-fn cells<'a>(row: &'a TimelineRow, p: &Palette, columns: &[(usize, u16)], app: &App) -> Vec<Span<'a>> {
+fn cells<'a>(
+    row: &'a TimelineRow,
+    p: &Palette,
+    columns: &[(usize, u16)],
+    app: &App,
+) -> Vec<Span<'a>> {
     let e = &row.event;
     columns
         .iter()

@@ -22,7 +22,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     }
     // The timeline has no number key: its tab shows while it is open (`:events`).
     if app.pane == Pane::Events {
-        spans.push(Span::styled(format!(" {} ", Pane::Events.title()), p.tab_active));
+        spans.push(Span::styled(
+            format!(" {} ", Pane::Events.title()),
+            p.tab_active,
+        ));
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();

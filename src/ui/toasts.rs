@@ -1,4 +1,4 @@
-//! Toasts: each alert as a small box stacked in the bottom-right corner over whatever pane is
+//! Toasts: each alert as a small box (what, where and how, why) stacked in the bottom-right corner over whatever pane is
 //! open, newest at the bottom, gone after a few seconds by themselves (they never take a key).
 
 use ratatui::Frame;
@@ -14,8 +14,6 @@ use crate::sanitize;
 
 /// Widest a toast gets.
 const WIDTH: u16 = 56;
-/// Each toast: a border, its body on one line.
-const HEIGHT: u16 = 3;
 
 /// Draws the toasts inside `area` (the pane's area), from its bottom edge up.
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
@@ -27,19 +25,33 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let x = area.x + area.width.saturating_sub(width + 1);
     let mut bottom = area.y + area.height.saturating_sub(1);
     for toast in app.events.toasts.iter().rev() {
-        if bottom < area.y + HEIGHT {
+        // A border and one row per line.
+        let height = toast.lines.len() as u16 + 2;
+        if bottom < area.y + height {
             break;
         }
-        let rect = Rect::new(x, bottom - HEIGHT, width, HEIGHT);
-        bottom -= HEIGHT;
-        let room = usize::from(width.saturating_sub(4));
+        let rect = Rect::new(x, bottom - height, width, height);
+        bottom -= height;
+        let room = usize::from(width.saturating_sub(2));
         let style = kind_style(toast.kind, &p);
-        let title = format::truncate(&sanitize::cell(&toast.title), room);
+        let title = format::truncate(&sanitize::cell(&toast.title), room.saturating_sub(2));
         let block = Block::bordered()
             .border_style(style)
             .title(Line::styled(format!(" {title} "), style));
-        let body = format::truncate(&sanitize::cell(&toast.body), room);
+        let lines: Vec<Line> = toast
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let text = format::truncate(&sanitize::cell(text), room);
+                if i == 0 {
+                    Line::styled(text, p.title)
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
         frame.render_widget(Clear, rect);
-        frame.render_widget(Paragraph::new(Line::raw(body)).block(block), rect);
+        frame.render_widget(Paragraph::new(lines).block(block), rect);
     }
 }
