@@ -426,6 +426,29 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn alerts_ring_and_notify_through_the_outbox_only_when_asked() {
+        let world = crate::demo::world(Utc::now());
+        let mut event = crate::demo::replay(&world, Utc::now(), 0).expect("an alert");
+        event.name = "evil\u{1b}]0;pwned\u{7}".into();
+        let (tx, _rx) = unbounded_channel();
+        let mut config = Config::default();
+        let quiet = Alerts::new(&config.alerts, &config.events);
+        let mut outbox = String::new();
+        alert(&quiet, std::slice::from_ref(&event), &mut outbox, &tx);
+        assert!(outbox.is_empty(), "bell and notify are off by default");
+        config.alerts.bell = true;
+        config.alerts.notify = true;
+        let loud = Alerts::new(&config.alerts, &config.events);
+        alert(&loud, &[event], &mut outbox, &tx);
+        assert!(outbox.starts_with(osc::BELL), "{outbox:?}");
+        assert!(outbox.contains("\x1b]9;sagescope: "), "{outbox:?}");
+        assert!(outbox.contains("\x1b]777;notify;sagescope: "), "{outbox:?}");
+        // The bell, then two OSC strings: nothing from the event's name escapes.
+        assert_eq!(outbox.matches('\x1b').count(), 2, "{outbox:?}");
+        assert_eq!(outbox.matches('\x07').count(), 3, "{outbox:?}");
+    }
+
     #[test]
     fn alt_keys_are_an_escape_then_the_key() {
         let alt_two = Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
