@@ -172,6 +172,17 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             "tags refreshed"
         );
     }
+    if !refreshed.events.is_empty() {
+        let alerts = refreshed
+            .events
+            .iter()
+            .filter(|e| e.event.is_alert())
+            .count();
+        eprintln!(
+            "{} changes since the last refresh, {alerts} of them alerts (`sagescope export events` lists them)",
+            refreshed.events.len()
+        );
+    }
     if let Some(metrics) = &refreshed.metrics {
         eprintln!("{}", metrics.summary());
         tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
