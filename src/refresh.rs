@@ -251,11 +251,13 @@ mod tests {
     };
     use crate::model::{JobStatus, ResourceKind, ScopeKey};
 
-    /// One account, one region: every kind answers at once with `n` finished jobs named
-    /// `<tag>-<kind>-<i>`, except `hang`, whose List never answers (the network went away).
+    /// One account, one region: every kind answers at once with two jobs named
+    /// `<tag>-<kind>-<i>`, `Completed` unless the tag says `<tag>:<status>`, except `hang`,
+    /// whose List never answers (the network went away), and `fail`, whose List is refused.
     struct Fake {
         tag: &'static str,
         hang: Option<ResourceKind>,
+        fail: Option<ResourceKind>,
     }
 
     impl JobSource for Fake {
@@ -268,15 +270,22 @@ mod tests {
                 if Some(kind) == self.hang {
                     futures::future::pending::<()>().await;
                 }
+                if Some(kind) == self.fail {
+                    return Err(SourceError::AccessDenied {
+                        operation: "List",
+                        message: "denied".into(),
+                    });
+                }
+                let (tag, status) = self.tag.split_once(':').unwrap_or((self.tag, "Completed"));
                 let at = Utc
                     .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
                     .single()
                     .expect("valid");
                 let items = (0..2)
                     .map(|i| Listed {
-                        name: format!("{}-{kind}-{i}", self.tag),
-                        arn: format!("arn:{kind}:{i}:{}", self.tag),
-                        status: JobStatus::new("Completed"),
+                        name: format!("{tag}-{kind}-{i}"),
+                        arn: format!("arn:{kind}:{i}:{tag}"),
+                        status: JobStatus::new(status),
                         created_at: at - Duration::minutes(i),
                         ended_at: Some(at),
                         last_modified_at: Some(at),
@@ -301,24 +310,30 @@ mod tests {
         }
     }
 
-    struct Link(&'static str, Option<ResourceKind>, Vec<String>);
+    struct Link(
+        &'static str,
+        Option<ResourceKind>,
+        Option<ResourceKind>,
+        Vec<String>,
+    );
 
     impl AccountLink for Link {
         fn account_id(&self) -> &str {
             "111111111111"
         }
         fn regions(&self) -> &[String] {
-            &self.2
+            &self.3
         }
         fn source(&self, _region: &str) -> Arc<dyn JobSource> {
             Arc::new(Fake {
                 tag: self.0,
                 hang: self.1,
+                fail: self.2,
             })
         }
     }
 
-    struct World(&'static str, Option<ResourceKind>);
+    struct World(&'static str, Option<ResourceKind>, Option<ResourceKind>);
 
     impl Connector for World {
         fn connect<'a>(
@@ -326,7 +341,8 @@ mod tests {
             account: &'a AccountConfig,
         ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
             Box::pin(async move {
-                Ok(Arc::new(Link(self.0, self.1, account.regions.clone())) as Arc<dyn AccountLink>)
+                let link = Link(self.0, self.1, self.2, account.regions.clone());
+                Ok(Arc::new(link) as Arc<dyn AccountLink>)
             })
         }
     }
@@ -359,7 +375,7 @@ mod tests {
     async fn a_refresh_cut_short_leaves_each_scope_whole_in_the_store() {
         let store = Store::in_memory().expect("store");
         let first = run(
-            &fetcher(World("old", None)),
+            &fetcher(World("old", None, None)),
             &store,
             request(&KnownState::default()),
             &|_| {},
@@ -372,7 +388,7 @@ mod tests {
         // stopped (the app quits, the network is gone) once the other scopes are in.
         let filled = std::sync::atomic::AtomicUsize::new(0);
         let known = first.jobs.known_state();
-        let hanging = fetcher(World("new", Some(ResourceKind::Endpoint)));
+        let hanging = fetcher(World("new", Some(ResourceKind::Endpoint), None));
         let count = |event: FetchEvent| {
             if matches!(event, FetchEvent::Filled { .. }) {
                 filled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -410,5 +426,85 @@ mod tests {
                 "{kind}: wholly one refresh's"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn each_change_is_an_event_once_and_a_failed_scope_says_nothing() {
+        let store = Store::in_memory().expect("store");
+        let kinds = |events: &[Event]| -> Vec<(String, String)> {
+            let mut out: Vec<(String, String)> = events
+                .iter()
+                .map(|e| (e.event.to_string(), e.name.clone()))
+                .collect();
+            out.sort();
+            out
+        };
+        // Everything running: the first refresh is a baseline.
+        let first = run(
+            &fetcher(World("j:InProgress", None, None)),
+            &store,
+            request(&KnownState::default()),
+            &|_| {},
+        )
+        .await;
+        assert!(first.store_error.is_none());
+        assert!(first.events.is_empty(), "{:?}", first.events);
+        let known = first.jobs.known_state();
+
+        // Everything fails, but the endpoints' List is refused: their rows are stale.
+        let second = run(
+            &fetcher(World("j:Failed", None, Some(ResourceKind::Endpoint))),
+            &store,
+            request(&known),
+            &|_| {},
+        )
+        .await;
+        let expected: Vec<(String, String)> = [
+            ResourceKind::Training,
+            ResourceKind::Processing,
+            ResourceKind::Transform,
+            ResourceKind::Tuning,
+        ]
+        .into_iter()
+        .flat_map(|k| (0..2).map(move |i| ("job_failed".to_string(), format!("j-{k}-{i}"))))
+        .chain((0..2).map(|i| ("status_changed".to_string(), format!("j-notebook-{i}"))))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+        assert_eq!(
+            kinds(&second.events),
+            expected,
+            "no endpoint event: its scope failed"
+        );
+        let known = second.jobs.known_state();
+
+        // Nothing changed but the endpoints list again: only their own change is news.
+        let third = run(
+            &fetcher(World("j:Failed", None, None)),
+            &store,
+            request(&known),
+            &|_| {},
+        )
+        .await;
+        assert_eq!(
+            kinds(&third.events),
+            vec![
+                ("endpoint_failed".to_string(), "j-endpoint-0".to_string()),
+                ("endpoint_failed".to_string(), "j-endpoint-1".to_string()),
+            ]
+        );
+        let fourth = run(
+            &fetcher(World("j:Failed", None, None)),
+            &store,
+            request(&third.jobs.known_state()),
+            &|_| {},
+        )
+        .await;
+        assert!(fourth.events.is_empty(), "{:?}", fourth.events);
+        let timeline = store
+            .run(|cache| cache.load_events(None).expect("reads"))
+            .await
+            .expect("store answers");
+        assert_eq!(timeline.len(), 12, "every change kept");
     }
 }
