@@ -229,7 +229,7 @@ pub const KEYMAP: &[Binding] = &[
         S::General,
         A::StartCommand,
         &[Key::ch(':')],
-        "command line, e.g. :spend, :errors or :q",
+        "command line, e.g. :events, :spend, :q",
         "",
     ),
     bind(
