@@ -280,7 +280,16 @@ fn refresh_then_offline_export_prints_the_same_rows() {
     let (code, live, stderr) =
         run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(offline["rows"], live["rows"]);
+    // What a running job has cost so far depends on the moment of each export (a cent every
+    // few seconds on a GPU instance): every other field must be the same.
+    let without_so_far = |doc: &Value| -> Vec<Value> {
+        let mut rows = doc["rows"].as_array().expect("rows").clone();
+        for row in &mut rows {
+            row.as_object_mut().expect("object").remove("usd_so_far");
+        }
+        rows
+    };
+    assert_eq!(without_so_far(&offline), without_so_far(&live));
     assert!(offline["rows"].as_array().expect("rows").len() > 110);
 }
 

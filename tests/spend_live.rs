@@ -85,7 +85,13 @@ fn the_live_spend_pane_path_caches_and_names_a_member_account() {
         .enable_all()
         .build()
         .expect("runtime");
-    let now = Utc::now();
+    // Early in the day, so "an hour later" is the same day for the per-day ledger whenever
+    // the test runs (at 23:30 UTC it was not).
+    let now = Utc::now()
+        .date_naive()
+        .and_hms_opt(1, 0, 0)
+        .expect("valid time")
+        .and_utc();
     let overview = SpendRequest {
         query: SpendQuery::from_config(
             &config.spend,
