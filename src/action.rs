@@ -44,6 +44,11 @@ pub enum Action {
     SpendNote(String),
     /// Cost Explorer requests made today, read at start for the status bar.
     SpendLedger(Ledger),
+    /// Events recorded outside a refresh (a budget's forecast crossing, seen by a spend
+    /// load): they join the timeline and alert like a refresh's.
+    Events(Vec<crate::model::Event>),
+    /// The `[alerts] command` failed (said once; later failures only go to the log).
+    AlertFailed(String),
     /// The fix script for `resources` resources was written (to this file), or why not.
     FixScriptWritten {
         resources: usize,
@@ -155,6 +160,9 @@ pub enum Command {
     ReadLogs(LogRead),
     /// Stop the log read running, if any (the view closed, or follow was turned off).
     StopLogs,
+    /// These events alert: ring the bell, notify through the terminal and run the
+    /// `[alerts] command`, as `[alerts]` says.
+    Alert(Vec<crate::model::Event>),
 }
 
 /// A log read for the event loop to run: list the streams if `stream` is not chosen yet

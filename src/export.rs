@@ -9,7 +9,7 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{DataSource, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::model::{DataSource, Event, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
 use crate::sanitize;
 
 /// The views `export` can print.
@@ -21,6 +21,8 @@ pub enum ExportView {
     Spend,
     /// Resources breaking the tag policy.
     Untagged,
+    /// The timeline: every status change and alert seen, newest first.
+    Events,
 }
 
 /// Output formats.
@@ -44,6 +46,8 @@ pub struct ExportOptions<'a> {
     pub now: DateTime<Utc>,
     /// Thresholds for the health flags on jobs.
     pub health: &'a crate::config::HealthConfig,
+    /// For events: the timeline (it lives in the cache, not in the snapshot).
+    pub events: Option<&'a View<Event>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +220,40 @@ impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
     }
 }
 
+/// One timeline entry, in `export events` and as the line `sagescope watch` prints.
+#[derive(Debug, Serialize)]
+pub struct EventRow<'a> {
+    pub at: String,
+    pub event: &'static str,
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: Option<&'static str>,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub status: Option<&'a str>,
+    pub previous_status: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> From<&'a Event> for EventRow<'a> {
+    fn from(e: &'a Event) -> Self {
+        EventRow {
+            at: rfc3339(e.at),
+            event: e.event.as_str(),
+            account_id: &e.account_id,
+            account_name: &e.account_name,
+            region: &e.region,
+            kind: e.kind.map(|k| k.as_str()),
+            name: &e.name,
+            arn: &e.arn,
+            status: e.status.as_deref(),
+            previous_status: e.previous_status.as_deref(),
+            detail: e.detail.as_deref(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Envelope<'a, R: Serialize> {
     as_of: String,
@@ -313,6 +351,20 @@ pub fn write(
                 rows,
                 &SPEND_COLUMNS,
                 spend_csv,
+            )
+        }
+        ExportView::Events => {
+            let empty = View::new(snapshot.jobs.as_of, Vec::new(), Vec::new());
+            let timeline = options.events.unwrap_or(&empty);
+            let rows = timeline.rows.iter().map(EventRow::from).collect();
+            emit(
+                timeline,
+                source,
+                format,
+                out,
+                rows,
+                &EVENT_COLUMNS,
+                event_csv,
             )
         }
         ExportView::Untagged => {
@@ -433,6 +485,37 @@ const UNTAGGED_COLUMNS: [&str; 12] = [
 
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+const EVENT_COLUMNS: [&str; 11] = [
+    "at",
+    "event",
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "status",
+    "previous_status",
+    "detail",
+];
+
+fn event_csv(r: &EventRow<'_>) -> Vec<String> {
+    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+    vec![
+        r.at.clone(),
+        r.event.to_string(),
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        text(r.kind),
+        r.name.to_string(),
+        r.arn.to_string(),
+        text(r.status),
+        text(r.previous_status),
+        text(r.detail),
+    ]
 }
 
 fn job_csv(r: &JobRow<'_>) -> Vec<String> {

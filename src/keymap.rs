@@ -130,6 +130,8 @@ pub enum KeyContext {
     Jobs,
     Spend,
     Untagged,
+    /// The timeline (`:events`): the table keys only.
+    Events,
     /// Detail, help or error history on top of a pane.
     View,
     /// The log view of a resource.
@@ -148,6 +150,7 @@ impl KeyContext {
             KeyContext::Jobs => &[Anywhere, Jobs, Tables, Move, General],
             KeyContext::Spend => &[Anywhere, Spend, Tables, Move, General],
             KeyContext::Untagged => &[Anywhere, Untagged, Tables, Move, General],
+            KeyContext::Events => &[Anywhere, Tables, Move, General],
             KeyContext::View => &[Anywhere, Views, Move, General],
             KeyContext::Logs => &[Anywhere, Logs, Move],
             KeyContext::Input => &[Anywhere, Input],
@@ -232,7 +235,7 @@ pub const KEYMAP: &[Binding] = &[
         S::General,
         A::StartCommand,
         &[Key::ch(':')],
-        "command line, e.g. :spend, :errors or :q",
+        "command line, e.g. :events, :spend, :q",
         "",
     ),
     bind(
@@ -616,6 +619,7 @@ mod tests {
             KeyContext::Jobs,
             KeyContext::Spend,
             KeyContext::Untagged,
+            KeyContext::Events,
             KeyContext::View,
             KeyContext::Logs,
             KeyContext::Input,

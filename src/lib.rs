@@ -4,6 +4,7 @@
 //! so the binary, the tests and the benchmarks drive the same code.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod aws;
 pub mod cache;
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod events;
 pub mod export;
 pub mod fetch;
 pub mod fixes;

@@ -4,18 +4,25 @@
 //!
 //! The CLI prints the events; the TUI merges them into what is on screen. Both run exactly
 //! this code, so what `export` shows is what the UI shows.
+//!
+//! After the commit, what changed since the last refresh becomes events ([`crate::events`]),
+//! committed with the last-seen state they were derived against: the TUI, `refresh` and
+//! `watch` all get them from here, each exactly once.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::cache::RefreshRecord;
 use crate::config::TagsConfig;
+use crate::events::Observation;
 use crate::fetch::{
     EngineProgress, EventSink, FetchEvent, JobFetcher, JobsFetch, KnownState, MetricsFetch,
     Progress, TagRefresh, TagsFetch,
 };
 use crate::metrics::JobMetrics;
+use crate::model::{Event, ScopeKey};
 use crate::store::{Store, StoreError};
 use crate::tags::TagState;
 
@@ -27,6 +34,8 @@ pub struct RefreshRequest<'a> {
     pub tags: Option<(&'a TagState, &'a TagsConfig, TagRefresh)>,
     /// Fetch utilisation this time, keeping `previous` for account-regions that fail.
     pub metrics: Option<&'a [JobMetrics]>,
+    /// `[events] retention_days`: older timeline entries are dropped with this refresh's.
+    pub retention_days: u32,
 }
 
 /// What a refresh produced.
@@ -36,6 +45,9 @@ pub struct Refreshed {
     pub metrics: Option<MetricsFetch>,
     /// The whole refresh could not be committed (the fresh data is still here to show).
     pub store_error: Option<StoreError>,
+    /// What changed since the last refresh, timeline-only changes included (see
+    /// [`crate::model::EventKind::is_alert`]); empty when they could not be committed.
+    pub events: Vec<Event>,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -85,6 +97,8 @@ pub async fn run(
         organization_error = resolved.error;
     }
     let latest = Mutex::new(EngineProgress::default());
+    // The scopes this refresh listed: only their rows can say what changed.
+    let listed: Mutex<HashSet<ScopeKey>> = Mutex::new(HashSet::new());
     let committing = |event: FetchEvent| {
         match &event {
             FetchEvent::Filled {
@@ -92,6 +106,10 @@ pub async fn run(
                 rows,
                 describes,
             } => {
+                listed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(scope.clone());
                 let (scope, rows, describes) = (scope.clone(), rows.clone(), describes.clone());
                 let as_of = Utc::now();
                 store.spawn_write("a scope", move |cache| {
@@ -157,15 +175,72 @@ pub async fn run(
         None => None,
     };
 
-    let store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
+    let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
         .err();
+    let observation = crate::events::observe(
+        Utc::now(),
+        &jobs.view.rows,
+        listed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        tags.as_ref().map(|t| &t.findings),
+        metrics.as_ref().map(|m| &m.view),
+    );
+    let events = match record(store, observation, request.retention_days).await {
+        Ok(events) => events,
+        Err(err) => {
+            tracing::warn!("cannot record this refresh's events: {err}");
+            store_error.get_or_insert(err);
+            Vec::new()
+        }
+    };
     Refreshed {
         jobs,
         tags,
         metrics,
         store_error,
+        events,
     }
+}
+
+/// Derives the events of `observation` against the last-seen state in the cache and commits
+/// both, on the store thread (so nothing else writes in between): the events come back once.
+pub async fn record(
+    store: &Store,
+    observation: Observation,
+    retention_days: u32,
+) -> Result<Vec<Event>, StoreError> {
+    let keep_since: DateTime<Utc> = Utc::now() - chrono::Duration::days(i64::from(retention_days));
+    store
+        .run(
+            move |cache| -> Result<Vec<Event>, crate::cache::CacheError> {
+                let before = cache.load_seen()?;
+                let derived = crate::events::derive(&before, &observation);
+                if derived.events.is_empty() && derived.changes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                cache.record_events(&derived.changes, &derived.events, keep_since)?;
+                Ok(derived.events)
+            },
+        )
+        .await?
+        .map_err(StoreError::from)
+}
+
+/// Records where the budgets of a spend outlook stand: `budget_forecast_crossed` when one
+/// went over since the last outlook.
+pub async fn record_budgets(
+    store: &Store,
+    statuses: &[crate::spend::BudgetStatus],
+    retention_days: u32,
+) -> Result<Vec<Event>, StoreError> {
+    let observation = Observation {
+        at: Some(Utc::now()),
+        budgets: Some(crate::events::budget_observations(statuses)),
+        ..Observation::default()
+    };
+    record(store, observation, retention_days).await
 }
 
 /// The end-of-refresh commit, on the store thread.
@@ -205,11 +280,13 @@ mod tests {
     };
     use crate::model::{JobStatus, ResourceKind, ScopeKey};
 
-    /// One account, one region: every kind answers at once with `n` finished jobs named
-    /// `<tag>-<kind>-<i>`, except `hang`, whose List never answers (the network went away).
+    /// One account, one region: every kind answers at once with two jobs named
+    /// `<tag>-<kind>-<i>`, `Completed` unless the tag says `<tag>:<status>`, except `hang`,
+    /// whose List never answers (the network went away), and `fail`, whose List is refused.
     struct Fake {
         tag: &'static str,
         hang: Option<ResourceKind>,
+        fail: Option<ResourceKind>,
     }
 
     impl JobSource for Fake {
@@ -222,15 +299,22 @@ mod tests {
                 if Some(kind) == self.hang {
                     futures::future::pending::<()>().await;
                 }
+                if Some(kind) == self.fail {
+                    return Err(SourceError::AccessDenied {
+                        operation: "List",
+                        message: "denied".into(),
+                    });
+                }
+                let (tag, status) = self.tag.split_once(':').unwrap_or((self.tag, "Completed"));
                 let at = Utc
                     .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
                     .single()
                     .expect("valid");
                 let items = (0..2)
                     .map(|i| Listed {
-                        name: format!("{}-{kind}-{i}", self.tag),
-                        arn: format!("arn:{kind}:{i}:{}", self.tag),
-                        status: JobStatus::new("Completed"),
+                        name: format!("{tag}-{kind}-{i}"),
+                        arn: format!("arn:{kind}:{i}:{tag}"),
+                        status: JobStatus::new(status),
                         created_at: at - Duration::minutes(i),
                         ended_at: Some(at),
                         last_modified_at: Some(at),
@@ -255,24 +339,30 @@ mod tests {
         }
     }
 
-    struct Link(&'static str, Option<ResourceKind>, Vec<String>);
+    struct Link(
+        &'static str,
+        Option<ResourceKind>,
+        Option<ResourceKind>,
+        Vec<String>,
+    );
 
     impl AccountLink for Link {
         fn account_id(&self) -> &str {
             "111111111111"
         }
         fn regions(&self) -> &[String] {
-            &self.2
+            &self.3
         }
         fn source(&self, _region: &str) -> Arc<dyn JobSource> {
             Arc::new(Fake {
                 tag: self.0,
                 hang: self.1,
+                fail: self.2,
             })
         }
     }
 
-    struct World(&'static str, Option<ResourceKind>);
+    struct World(&'static str, Option<ResourceKind>, Option<ResourceKind>);
 
     impl Connector for World {
         fn connect<'a>(
@@ -280,7 +370,8 @@ mod tests {
             account: &'a AccountConfig,
         ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
             Box::pin(async move {
-                Ok(Arc::new(Link(self.0, self.1, account.regions.clone())) as Arc<dyn AccountLink>)
+                let link = Link(self.0, self.1, self.2, account.regions.clone());
+                Ok(Arc::new(link) as Arc<dyn AccountLink>)
             })
         }
     }
@@ -305,6 +396,7 @@ mod tests {
             known,
             tags: None,
             metrics: None,
+            retention_days: 90,
         }
     }
 
@@ -312,7 +404,7 @@ mod tests {
     async fn a_refresh_cut_short_leaves_each_scope_whole_in_the_store() {
         let store = Store::in_memory().expect("store");
         let first = run(
-            &fetcher(World("old", None)),
+            &fetcher(World("old", None, None)),
             &store,
             request(&KnownState::default()),
             &|_| {},
@@ -325,7 +417,7 @@ mod tests {
         // stopped (the app quits, the network is gone) once the other scopes are in.
         let filled = std::sync::atomic::AtomicUsize::new(0);
         let known = first.jobs.known_state();
-        let hanging = fetcher(World("new", Some(ResourceKind::Endpoint)));
+        let hanging = fetcher(World("new", Some(ResourceKind::Endpoint), None));
         let count = |event: FetchEvent| {
             if matches!(event, FetchEvent::Filled { .. }) {
                 filled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -363,5 +455,85 @@ mod tests {
                 "{kind}: wholly one refresh's"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn each_change_is_an_event_once_and_a_failed_scope_says_nothing() {
+        let store = Store::in_memory().expect("store");
+        let kinds = |events: &[Event]| -> Vec<(String, String)> {
+            let mut out: Vec<(String, String)> = events
+                .iter()
+                .map(|e| (e.event.to_string(), e.name.clone()))
+                .collect();
+            out.sort();
+            out
+        };
+        // Everything running: the first refresh is a baseline.
+        let first = run(
+            &fetcher(World("j:InProgress", None, None)),
+            &store,
+            request(&KnownState::default()),
+            &|_| {},
+        )
+        .await;
+        assert!(first.store_error.is_none());
+        assert!(first.events.is_empty(), "{:?}", first.events);
+        let known = first.jobs.known_state();
+
+        // Everything fails, but the endpoints' List is refused: their rows are stale.
+        let second = run(
+            &fetcher(World("j:Failed", None, Some(ResourceKind::Endpoint))),
+            &store,
+            request(&known),
+            &|_| {},
+        )
+        .await;
+        let expected: Vec<(String, String)> = [
+            ResourceKind::Training,
+            ResourceKind::Processing,
+            ResourceKind::Transform,
+            ResourceKind::Tuning,
+        ]
+        .into_iter()
+        .flat_map(|k| (0..2).map(move |i| ("job_failed".to_string(), format!("j-{k}-{i}"))))
+        .chain((0..2).map(|i| ("status_changed".to_string(), format!("j-notebook-{i}"))))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+        assert_eq!(
+            kinds(&second.events),
+            expected,
+            "no endpoint event: its scope failed"
+        );
+        let known = second.jobs.known_state();
+
+        // Nothing changed but the endpoints list again: only their own change is news.
+        let third = run(
+            &fetcher(World("j:Failed", None, None)),
+            &store,
+            request(&known),
+            &|_| {},
+        )
+        .await;
+        assert_eq!(
+            kinds(&third.events),
+            vec![
+                ("endpoint_failed".to_string(), "j-endpoint-0".to_string()),
+                ("endpoint_failed".to_string(), "j-endpoint-1".to_string()),
+            ]
+        );
+        let fourth = run(
+            &fetcher(World("j:Failed", None, None)),
+            &store,
+            request(&third.jobs.known_state()),
+            &|_| {},
+        )
+        .await;
+        assert!(fourth.events.is_empty(), "{:?}", fourth.events);
+        let timeline = store
+            .run(|cache| cache.load_events(None).expect("reads"))
+            .await
+            .expect("store answers");
+        assert_eq!(timeline.len(), 12, "every change kept");
     }
 }

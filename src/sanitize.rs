@@ -91,9 +91,41 @@ pub fn plain(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Serialised JSON made safe for a terminal without changing what it says: serde_json already
+/// writes C0 controls as `\u00XX`, but leaves C1 controls (U+009B is CSI to many terminals) and
+/// bidi overrides as themselves. Those can only occur inside strings, where `\uXXXX` means the
+/// same character, so a JSON reader gets the exact text back.
+pub fn json(serialised: &str) -> Cow<'_, str> {
+    if !serialised.chars().any(needs_escape) {
+        return Cow::Borrowed(serialised);
+    }
+    let mut out = String::with_capacity(serialised.len() + 8);
+    for c in serialised.chars() {
+        if needs_escape(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw_and_reads_back_the_same() {
+        let value = serde_json::json!({ "name": HOSTILE });
+        let text = serde_json::to_string(&value).expect("serialises");
+        let safe = json(&text);
+        assert!(!safe.chars().any(needs_escape), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+    }
 
     const HOSTILE: &str = "boom\x1b]0;x\x07\x1b[2J\r\nnext\u{202E}gnp.exe\u{9b}";
 

@@ -19,7 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::config::LoadedConfig;
 use crate::fetch::{FetchEvent, JobFetcher, KnownState};
 use crate::metrics::JobMetrics;
-use crate::model::{DataSource, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
+use crate::model::{DataSource, Event, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
 use crate::spend::{CostAccess, SpendService};
 use crate::store::Store;
 
@@ -70,6 +70,8 @@ pub struct RefreshOutcome {
     /// Failures that stopped a whole view or the whole refresh (per-account failures travel
     /// inside each view's `errors`). Outside text: sanitised on display.
     pub errors: Vec<String>,
+    /// What changed since the last refresh (timeline entries; the alert kinds also toast).
+    pub events: Vec<Event>,
 }
 
 impl RefreshOutcome {
@@ -82,6 +84,7 @@ impl RefreshOutcome {
             findings: Some(snapshot.findings),
             metrics: Some(snapshot.metrics),
             errors: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -133,6 +136,8 @@ pub struct DemoSource {
     anchor: DateTime<Utc>,
     clock: fn() -> DateTime<Utc>,
     spend: Option<Arc<SpendService>>,
+    /// Refreshes so far: every other one replays one of the world's alerts as news.
+    refreshes: std::sync::atomic::AtomicUsize,
 }
 
 impl DemoSource {
@@ -147,6 +152,7 @@ impl DemoSource {
             anchor,
             clock,
             spend: demo_spend(anchor),
+            refreshes: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 }
@@ -180,6 +186,9 @@ impl SnapshotSource for DemoSource {
     ) -> BoxFuture<'static, RefreshOutcome> {
         let anchor = self.anchor;
         let now = (self.clock)();
+        let n = self
+            .refreshes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         async move {
             // Walk the demo accounts so the spinner and progress show what a live refresh does.
             let accounts = crate::demo::config(&crate::config::Config::default()).accounts;
@@ -200,7 +209,18 @@ impl SnapshotSource for DemoSource {
             // Series that end now, so utilisation flags hold however long the demo runs.
             let metrics = crate::metrics::demo::synthesize(&snapshot.jobs.rows, now);
             snapshot.metrics = View::new(now, metrics, Vec::new());
-            RefreshOutcome::from_snapshot(snapshot)
+            // Now and then an alert, so the toasts and the timeline are seen moving.
+            let events = if n % 2 == 1 {
+                crate::demo::replay(&snapshot, now, n / 2)
+                    .into_iter()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            RefreshOutcome {
+                events,
+                ..RefreshOutcome::from_snapshot(snapshot)
+            }
         }
         .boxed()
     }
@@ -224,6 +244,8 @@ pub struct LiveSource {
     spend: Option<Arc<SpendService>>,
     tag_settings: crate::config::TagsConfig,
     metrics_every: std::time::Duration,
+    /// `[events] retention_days`.
+    retention_days: u32,
     /// Why the cache cannot be used, said once with the first refresh.
     store_warning: Arc<Mutex<Option<String>>>,
 }
@@ -271,6 +293,7 @@ impl LiveSource {
             spend,
             tag_settings: config.tags.clone(),
             metrics_every: std::time::Duration::from_secs(config.refresh.metrics_seconds),
+            retention_days: config.events.retention_days,
             store_warning: Arc::new(Mutex::new(warning)),
         }
     }
@@ -327,6 +350,7 @@ impl SnapshotSource for LiveSource {
         let state = self.state.clone();
         let tag_settings = self.tag_settings.clone();
         let metrics_every = self.metrics_every;
+        let retention_days = self.retention_days;
         let warning = lock(&self.store_warning).take();
         async move {
             let Some(store) = store else {
@@ -365,6 +389,7 @@ impl SnapshotSource for LiveSource {
                     known: &start.known,
                     tags: Some((&start.tags, &tag_settings, retag)),
                     metrics: metrics_now.then_some(start.metrics.as_slice()),
+                    retention_days,
                 },
                 &sink,
             )
@@ -378,6 +403,7 @@ impl SnapshotSource for LiveSource {
             let mut outcome = RefreshOutcome {
                 source: Some(DataSource::Live),
                 jobs: Some(refreshed.jobs.view),
+                events: refreshed.events,
                 ..RefreshOutcome::default()
             };
             if let Some(tagged) = refreshed.tags {

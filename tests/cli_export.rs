@@ -379,3 +379,150 @@ fn demo_jobs_carry_burn_and_health_flags() {
         );
     }
 }
+
+const EVENT_FIELDS: [&str; 11] = [
+    "at",
+    "event",
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "status",
+    "previous_status",
+    "detail",
+];
+
+#[test]
+fn demo_events_export_is_the_timeline_newest_first_in_json_and_csv() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = sagescope(&home)
+        .args(["export", "events", "--demo"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["source"], "demo");
+    let rows = doc["rows"].as_array().expect("rows");
+    assert!(rows.len() > 50, "{}", rows.len());
+    for row in rows {
+        assert_eq!(keys(row), sorted(&EVENT_FIELDS));
+    }
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = rows
+        .iter()
+        .map(|r| {
+            chrono::DateTime::parse_from_rfc3339(r["at"].as_str().expect("at")).expect("rfc3339")
+        })
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let failed = rows
+        .iter()
+        .find(|r| r["event"] == "job_failed")
+        .expect("a failure");
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(failed["previous_status"], "InProgress");
+    assert!(failed["detail"].is_string(), "{failed}");
+
+    // --since keeps the last day only.
+    let out = sagescope(&home)
+        .args(["export", "events", "--demo", "--since", "1d"])
+        .output()
+        .expect("runs");
+    let recent = json_of(&out)["rows"].as_array().expect("rows").clone();
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1) - chrono::Duration::minutes(1);
+    assert!(!recent.is_empty() && recent.len() < rows.len());
+    for row in &recent {
+        let at = chrono::DateTime::parse_from_rfc3339(row["at"].as_str().expect("at")).expect("at");
+        assert!(at >= day_ago, "{row}");
+    }
+
+    let out = sagescope(&home)
+        .args(["export", "events", "--demo", "--format", "csv"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, EVENT_FIELDS);
+    assert_eq!(reader.records().count(), rows.len());
+}
+
+#[test]
+fn offline_events_export_reads_the_cached_timeline_with_aws_text_made_safe() {
+    use sagescope::model::{Event, EventKind, ResourceKind, SeenChanges};
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("cache/sagescope/cache.db");
+    let now = chrono::Utc::now();
+    let world = sagescope::demo::world(now);
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    let event = |hours: i64, name: &str| Event {
+        at: now - chrono::Duration::hours(hours),
+        event: EventKind::JobFailed,
+        account_id: "111111111111".into(),
+        account_name: "prod".into(),
+        region: "us-east-1".into(),
+        kind: Some(ResourceKind::Training),
+        name: name.into(),
+        arn: format!("arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}"),
+        status: Some("Failed".into()),
+        previous_status: Some("InProgress".into()),
+        detail: Some("AlgorithmError: \u{1b}]0;pwned\u{7}".into()),
+    };
+    cache
+        .record_events(
+            &SeenChanges::default(),
+            &[event(1, "recent"), event(48, "older")],
+            now - chrono::Duration::days(90),
+        )
+        .expect("records");
+    drop(cache);
+
+    let out = sagescope(&home)
+        .args(["export", "events", "--offline", "--since", "1d"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["source"], "cache");
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["name"], "recent");
+    assert_eq!(
+        rows[0]["detail"], "AlgorithmError: \u{1b}]0;pwned\u{7}",
+        "JSON carries it escaped"
+    );
+
+    let out = sagescope(&home)
+        .args(["export", "events", "--offline", "--format", "csv"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(text.contains("AlgorithmError: ␛]0;pwned␇"), "{text}");
+    assert_eq!(text.lines().count(), 3, "header and both events: {text}");
+
+    let out = sagescope(&home)
+        .args(["export", "jobs", "--offline", "--since", "1d"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "--since is for events only");
+}

@@ -257,3 +257,93 @@ fn logs_of_a_failed_training_job_end_with_its_traceback() {
         );
     }
 }
+
+/// `:events` as typed on the command line.
+fn open_events(app: &mut sagescope::app::App) {
+    let _ = app.update(Action::User(UserAction::StartCommand));
+    for c in "events".chars() {
+        let _ = app.update(Action::InsertChar(c));
+    }
+    let _ = app.update(Action::User(UserAction::InputSubmit));
+}
+
+#[test]
+fn events_pane_shows_the_timeline_newest_first() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        app.load_timeline(sagescope::demo::timeline(
+            &sagescope::demo::world(common::anchor()),
+            common::anchor(),
+        ));
+        open_events(&mut app);
+        assert_eq!(app.pane, sagescope::app::Pane::Events);
+        insta::assert_snapshot!(
+            format!("events_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
+
+#[test]
+fn events_pane_filtered_to_failures() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        app.load_timeline(sagescope::demo::timeline(
+            &sagescope::demo::world(common::anchor()),
+            common::anchor(),
+        ));
+        open_events(&mut app);
+        press(&mut app, &[UserAction::StartFilter]);
+        for c in "failed".chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit]);
+        let total = app.events.list.rows().len();
+        let shown = app.events.list.visible_len();
+        assert!(shown > 0 && shown < total, "{shown} of {total}");
+        let first = app.events.list.selected().expect("a row");
+        assert!(
+            first.event.event.as_str().contains("failed")
+                || first.event.status.as_deref() == Some("Failed"),
+            "{:?}",
+            first.event
+        );
+        insta::assert_snapshot!(
+            format!("events_failed_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
+
+#[test]
+fn an_alert_toasts_over_the_jobs_pane_and_goes_away() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        let world = sagescope::demo::world(common::anchor());
+        let now = app.now;
+        let mut failed = sagescope::demo::timeline(&world, now)
+            .into_iter()
+            .find(|e| e.event == sagescope::model::EventKind::JobFailed)
+            .expect("the demo has a failed job");
+        failed.at = now;
+        // AWS text with an escape sequence in it: shown, never sent.
+        failed.detail = Some("AlgorithmError: \u{1b}]0;pwned\u{7} CUDA out of memory".into());
+        let outcome = sagescope::source::RefreshOutcome {
+            events: vec![failed.clone()],
+            ..Default::default()
+        };
+        let commands = app.update(Action::RefreshDone(outcome));
+        assert_eq!(
+            commands,
+            vec![sagescope::action::Command::Alert(vec![failed])],
+            "the event loop is asked to ring, notify and run the command"
+        );
+        let shown = screen(&app, width, height);
+        assert!(!common::text(&shown).contains('\u{1b}'));
+        insta::assert_snapshot!(format!("toast_{width}x{height}"), shown.backend());
+        let _ = app.update(Action::Tick(
+            now + chrono::Duration::seconds(sagescope::app::TOAST_SECONDS + 1),
+        ));
+        assert!(app.events.toasts.is_empty(), "toasts expire by themselves");
+    }
+}

@@ -29,11 +29,20 @@ impl App {
                     &finding.account_id,
                 )
             }),
-            // Spend rows are money by tag value, not resources: Cost Explorer is their page.
-            Pane::Spend => Some(Target {
-                url: Some(console::cost_explorer_url("us-east-1")),
-                whose: "Cost Explorer, in the account that pays the bill".into(),
+            // Budget events have no resource (no kind): their page is Cost Explorer's.
+            Pane::Events => self.events.list.selected().map(|row| {
+                let event = &row.event;
+                match event.kind {
+                    Some(kind) => Target::resource(
+                        console::resource_url(kind, &event.region, &event.arn),
+                        &event.account_name,
+                        &event.account_id,
+                    ),
+                    None => Target::cost_explorer(),
+                }
             }),
+            // Spend rows are money by tag value, not resources: Cost Explorer is their page.
+            Pane::Spend => Some(Target::cost_explorer()),
         };
         match target {
             None => {
@@ -62,6 +71,13 @@ struct Target {
 }
 
 impl Target {
+    fn cost_explorer() -> Target {
+        Target {
+            url: Some(console::cost_explorer_url("us-east-1")),
+            whose: "Cost Explorer, in the account that pays the bill".into(),
+        }
+    }
+
     fn resource(url: Option<String>, account_name: &str, account_id: &str) -> Target {
         Target {
             url,

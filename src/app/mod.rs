@@ -7,6 +7,7 @@
 mod burn;
 mod console_link;
 mod errors;
+mod events;
 mod findings;
 mod fix_script;
 mod jobs;
@@ -20,6 +21,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub use burn::{JobsHealth, RowHealth, badge};
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
+pub use events::{EventColumn, EventsPane, MAX_TOASTS, TOAST_SECONDS, TimelineRow, Toast};
 pub use findings::{
     FindingColumn, FindingWidths, FindingsPane, FixScope, invalid_label, miscased_label,
     missing_label, owner_label, problems_label,
@@ -32,7 +34,7 @@ pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 use crate::action::{Action, Command, UserAction};
 use crate::config::{AccountConfig, Config, HealthConfig, SpendConfig, Theme};
 use crate::keymap::KeyContext;
-use crate::model::{DataSource, Snapshot};
+use crate::model::{DataSource, Event, EventKind, Snapshot};
 use crate::source::{RefreshKind, RefreshOutcome, RefreshProgress};
 
 /// Rows of the screen that are not table body (tab bar, borders, header, status, hints).
@@ -41,12 +43,13 @@ pub const CHROME_ROWS: u16 = 6;
 /// How long a notice stays in the status bar.
 const NOTICE_SECONDS: i64 = 5;
 
-/// The three panes, in Tab order.
+/// The panes. The first three are in Tab order; Events (the timeline) opens with `:events`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Jobs,
     Spend,
     Untagged,
+    Events,
 }
 
 impl Pane {
@@ -57,6 +60,7 @@ impl Pane {
             Pane::Jobs => "Jobs",
             Pane::Spend => "Spend",
             Pane::Untagged => "Untagged",
+            Pane::Events => "Events",
         }
     }
 
@@ -138,6 +142,8 @@ pub struct AppInit {
     pub accounts: Vec<AccountConfig>,
     /// Thresholds of the Jobs pane's health flags.
     pub health: HealthConfig,
+    /// `[alerts] events`: the kinds that toast.
+    pub alert_kinds: Vec<EventKind>,
 }
 
 impl AppInit {
@@ -156,6 +162,7 @@ impl AppInit {
             tag_keys: policy_keys(&config.tags.policy),
             accounts: config.accounts.clone(),
             health: config.health.clone(),
+            alert_kinds: config.alerts.events.clone(),
         }
     }
 }
@@ -193,6 +200,8 @@ pub struct App {
     pub jobs: JobsPane,
     pub spend: SpendPane,
     pub findings: FindingsPane,
+    /// The timeline and the toasts of alerts.
+    pub events: EventsPane,
     pub refreshing: Option<Refreshing>,
     pub refresh_blocked: Option<String>,
     pub errors: ErrorLog,
@@ -239,6 +248,7 @@ impl App {
                 init.now,
             ),
             findings: FindingsPane::new(init.tag_keys, init.accounts),
+            events: EventsPane::new(init.alert_kinds),
             refreshing: None,
             refresh_blocked: init.refresh_blocked,
             errors: ErrorLog::default(),
@@ -254,7 +264,13 @@ impl App {
 
     /// Shows a whole snapshot (from the cache or the demo) as if a refresh had returned it.
     pub fn load_snapshot(&mut self, snapshot: Snapshot) {
-        self.apply(RefreshOutcome::from_snapshot(snapshot));
+        // A snapshot carries no events, so there is nothing to alert on.
+        let _ = self.apply(RefreshOutcome::from_snapshot(snapshot));
+    }
+
+    /// Shows the timeline kept so far (the cache's, or the demo's) in the Events pane.
+    pub fn load_timeline(&mut self, events: Vec<Event>) {
+        self.events.set_timeline(events, self.now);
     }
 
     /// Records an error that did not come from a refresh (config warnings, the cache).
@@ -277,6 +293,7 @@ impl App {
                 Pane::Jobs => KeyContext::Jobs,
                 Pane::Spend => KeyContext::Spend,
                 Pane::Untagged => KeyContext::Untagged,
+                Pane::Events => KeyContext::Events,
             }
         }
     }
@@ -287,6 +304,7 @@ impl App {
             Pane::Jobs => self.jobs.as_of,
             Pane::Spend => self.spend.as_of,
             Pane::Untagged => self.findings.as_of,
+            Pane::Events => self.jobs.as_of,
         }
     }
 
@@ -295,7 +313,7 @@ impl App {
     pub fn is_stale(&self) -> bool {
         let limit = match self.pane {
             Pane::Spend => self.spend.ttl,
-            Pane::Jobs | Pane::Untagged => self.stale_after,
+            Pane::Jobs | Pane::Untagged | Pane::Events => self.stale_after,
         };
         self.as_of().is_some_and(|as_of| self.now - as_of > limit)
     }
@@ -311,6 +329,7 @@ impl App {
             Pane::Jobs => self.jobs.list.filter().text(),
             Pane::Spend => self.spend.lines.filter().text(),
             Pane::Untagged => self.findings.list.filter().text(),
+            Pane::Events => self.events.list.filter().text(),
         }
     }
 
@@ -336,6 +355,7 @@ impl App {
                 if self.notice.as_ref().is_some_and(|n| n.until <= now) {
                     self.notice = None;
                 }
+                self.events.expire(now);
                 return self.spend_due();
             }
             Action::Resize { width, height } => {
@@ -361,7 +381,17 @@ impl App {
             }
             Action::RefreshDone(outcome) => {
                 self.refreshing = None;
-                self.apply(outcome);
+                return self.apply(outcome);
+            }
+            Action::Events(events) => {
+                let alerts = self.events.add(events, self.now);
+                if !alerts.is_empty() {
+                    return vec![Command::Alert(alerts)];
+                }
+            }
+            Action::AlertFailed(text) => {
+                self.push_error(text.clone());
+                self.notify(text);
             }
             Action::SpendLoaded(outcome) => self.apply_spend(*outcome),
             Action::SpendNote(note) => self.notify(note),
@@ -442,11 +472,13 @@ impl App {
                 Pane::Jobs => self.jobs.sort_next(self.now),
                 Pane::Spend => self.spend.sort_next(self.now),
                 Pane::Untagged => self.findings.sort_next(self.now),
+                Pane::Events => self.events.sort_next(self.now),
             },
             U::SortReverse => match self.pane {
                 Pane::Jobs => self.jobs.sort_reverse(self.now),
                 Pane::Spend => self.spend.sort_reverse(self.now),
                 Pane::Untagged => self.findings.sort_reverse(self.now),
+                Pane::Events => self.events.sort_reverse(self.now),
             },
             U::Refresh if self.pane == Pane::Spend => self.ask_spend_refresh(),
             U::Refresh => return self.start_refresh(RefreshKind::Manual),
@@ -519,6 +551,7 @@ impl App {
             Pane::Jobs => self.jobs.list.selected().is_some(),
             Pane::Spend => self.spend.lines.selected().is_some(),
             Pane::Untagged => self.findings.list.selected().is_some(),
+            Pane::Events => self.events.list.selected().is_some(),
         }
     }
 
@@ -535,6 +568,7 @@ impl App {
             Pane::Jobs => self.jobs.list.move_by(delta, page),
             Pane::Spend => self.spend.lines.move_by(delta, page),
             Pane::Untagged => self.findings.list.move_by(delta, page),
+            Pane::Events => self.events.list.move_by(delta, page),
         }
     }
 
@@ -548,6 +582,7 @@ impl App {
             Pane::Jobs => self.jobs.list.select(index, page),
             Pane::Spend => self.spend.lines.select(index, page),
             Pane::Untagged => self.findings.list.select(index, page),
+            Pane::Events => self.events.list.select(index, page),
         }
     }
 
@@ -556,6 +591,7 @@ impl App {
             Pane::Jobs => self.jobs.set_filter(text),
             Pane::Spend => self.spend.set_filter(text),
             Pane::Untagged => self.findings.set_filter(text),
+            Pane::Events => self.events.set_filter(text),
         }
         // Keep the cursor's window in place around the (possibly moved) cursor.
         let page = self.page_rows();
@@ -563,6 +599,7 @@ impl App {
             Pane::Jobs => self.jobs.list.move_by(0, page),
             Pane::Spend => self.spend.lines.move_by(0, page),
             Pane::Untagged => self.findings.list.move_by(0, page),
+            Pane::Events => self.events.list.move_by(0, page),
         }
     }
 
@@ -609,11 +646,12 @@ impl App {
             "jobs" | "job" | "1" => self.show_pane(Pane::Jobs),
             "spend" | "2" => self.show_pane(Pane::Spend),
             "untagged" | "tags" | "3" => self.show_pane(Pane::Untagged),
+            "events" | "event" | "ev" | "timeline" => self.show_pane(Pane::Events),
             "errors" | "err" => self.open(Overlay::Errors),
             "help" | "h" => self.open(Overlay::Help),
             "refresh" | "r" => return self.start_refresh(RefreshKind::Manual),
             other => self.notify(format!(
-                "unknown command :{} (try :jobs :spend :untagged :errors :help :refresh :q)",
+                "unknown command :{} (try :jobs :spend :untagged :events :errors :help :refresh :q)",
                 crate::sanitize::cell(other)
             )),
         }
@@ -649,8 +687,10 @@ impl App {
     }
 
     /// Merges a refresh result: views that came back replace theirs (cursor, filter and sort
-    /// stay), views that did not stay as they were, and every error goes to the history.
-    fn apply(&mut self, outcome: RefreshOutcome) {
+    /// stay), views that did not stay as they were, and every error goes to the history. Its
+    /// events join the timeline; those that alert toast, and go to the event loop for the
+    /// bell, the terminal notification and the `[alerts] command`.
+    fn apply(&mut self, outcome: RefreshOutcome) -> Vec<Command> {
         let now = self.now;
         let mut reported = 0;
         if let Some(source) = outcome.source {
@@ -692,6 +732,12 @@ impl App {
         self.errors_from_last_refresh = reported;
         if arrived {
             self.empty_note = None;
+        }
+        let alerts = self.events.add(outcome.events, now);
+        if alerts.is_empty() {
+            Vec::new()
+        } else {
+            vec![Command::Alert(alerts)]
         }
     }
 }

@@ -677,3 +677,87 @@ fn o_copies_the_selected_rows_console_page_and_names_its_account() {
     press(&mut app, &[U::Back, U::Help]);
     assert!(press(&mut app, &[U::CopyConsoleLink]).is_empty());
 }
+
+#[test]
+fn only_the_configured_alert_kinds_toast_and_go_to_the_event_loop() {
+    use crate::model::EventKind;
+    let config = crate::demo::config(&Config::default());
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut init = AppInit::from_config(&config, Mode::Demo, anchor(), utc);
+    init.alert_kinds = vec![EventKind::JobFailed];
+    let mut app = App::new(init);
+    let timeline = crate::demo::timeline(&crate::demo::world(anchor()), anchor());
+    let pick = |kind: EventKind| {
+        timeline
+            .iter()
+            .find(|e| e.event == kind)
+            .cloned()
+            .expect("the demo has one")
+    };
+    let (failed, completed, started) = (
+        pick(EventKind::JobFailed),
+        pick(EventKind::JobCompleted),
+        pick(EventKind::StatusChanged),
+    );
+    let commands = app.update(Action::RefreshDone(RefreshOutcome {
+        events: vec![failed.clone(), completed, started],
+        ..RefreshOutcome::default()
+    }));
+    assert_eq!(commands, vec![Command::Alert(vec![failed])]);
+    assert_eq!(app.events.toasts.len(), 1);
+    assert_eq!(app.events.list.rows().len(), 3, "all three on the timeline");
+
+    // A refresh without events alerts nothing; toasts stack up to the limit, oldest out.
+    assert!(
+        app.update(Action::RefreshDone(RefreshOutcome::default()))
+            .is_empty()
+    );
+    for _ in 0..MAX_TOASTS + 2 {
+        let _ = app.update(Action::Events(vec![pick(EventKind::JobFailed)]));
+    }
+    assert_eq!(app.events.toasts.len(), MAX_TOASTS);
+
+    // The alert command failing is said once, in the status bar and the error history.
+    let _ = app.update(Action::AlertFailed(
+        "the alert command /x exited with 1".into(),
+    ));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("the alert command /x exited with 1")
+    );
+    assert_eq!(
+        app.errors.latest().map(|e| e.text.as_str()),
+        Some("the alert command /x exited with 1")
+    );
+}
+
+#[test]
+fn the_events_pane_opens_with_a_command_and_filters_and_sorts_like_the_others() {
+    let mut app = demo_app();
+    app.load_timeline(crate::demo::timeline(
+        &crate::demo::world(anchor()),
+        anchor(),
+    ));
+    let _ = press(&mut app, &[U::StartCommand]);
+    type_text(&mut app, "events");
+    let _ = press(&mut app, &[U::InputSubmit]);
+    assert_eq!(app.pane, Pane::Events);
+    let newest = app.events.list.selected().map(|r| r.event.at);
+    assert_eq!(
+        newest,
+        app.events.list.rows().iter().map(|r| r.event.at).max(),
+        "newest first"
+    );
+    let _ = press(&mut app, &[U::StartFilter]);
+    type_text(&mut app, "job_completed");
+    let shown = app.events.list.visible_len();
+    assert!(shown > 0);
+    assert!(
+        app.events
+            .list
+            .window(0, shown)
+            .all(|r| r.event.event == crate::model::EventKind::JobCompleted)
+    );
+    let _ = press(&mut app, &[U::InputCancel, U::SortNext]);
+    assert_eq!(app.events.list.sort_column(), EventColumn::Event);
+}

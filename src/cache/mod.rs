@@ -7,6 +7,7 @@
 //! leaves each scope either as the last refresh left it or as this one found it, never mixed. A file SQLite cannot read is moved aside and a fresh cache started,
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
+mod events;
 pub mod tags;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use crate::model::{
 };
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -234,6 +235,12 @@ impl Cache {
                  );
                  PRAGMA user_version = 5;",
             )?;
+        }
+        if version < 6 {
+            // The event timeline and what the last refresh saw of each resource, so events
+            // are announced once across refreshes and restarts.
+            self.conn.execute_batch(events::SCHEMA)?;
+            self.conn.execute_batch("PRAGMA user_version = 6;")?;
         }
         if version > SCHEMA_VERSION {
             tracing::warn!(

@@ -18,11 +18,24 @@ pub(super) fn run(
     mode: ModeArgs,
 ) -> Result<Outcome, CliError> {
     let spend = args.view == ExportView::Spend;
+    let events = args.view == ExportView::Events;
+    if args.since.is_some() && !events {
+        return Err(CliError::Usage(
+            "--since only applies to `export events`".into(),
+        ));
+    }
+    let since = args.since.map(|age| Utc::now() - age);
+    let mut timeline = None;
     let (snapshot, config) = if mode.demo {
         let config = demo::config(&loaded.config);
         let mut snapshot = demo::world(Utc::now());
         if spend {
             snapshot.spend = demo_spend(&config, args, snapshot.spend.rows)?;
+        }
+        if events {
+            let mut rows = demo::timeline(&snapshot, Utc::now());
+            rows.retain(|e| since.is_none_or(|s| e.at >= s));
+            timeline = Some(View::new(Utc::now(), rows, Vec::new()));
         }
         (snapshot, config)
     } else if mode.offline {
@@ -32,6 +45,9 @@ pub(super) fn run(
             .map_err(|e| CliError::Fatal(e.into()))?
             .map_err(|e| CliError::Fatal(e.into()))?
             .ok_or_else(|| no_snapshot(loaded))?;
+        if events {
+            timeline = Some(cached_timeline(&store, snapshot.jobs.as_of, since)?);
+        }
         if spend && let Some(view) = offline_spend(loaded, args, store)? {
             snapshot.spend = view;
         }
@@ -48,12 +64,18 @@ pub(super) fn run(
         } else {
             crate::fetch::TagRefresh::Cached
         };
-        // Jobs rows carry no tags: only the untagged view waits for the tag pass.
-        let tags = (args.view == ExportView::Untagged).then_some(retag);
-        (
-            super::refresh::fetch_and_store(loaded, true, None, tags)?,
-            loaded.config.clone(),
-        )
+        // Jobs rows carry no tags: only the untagged view (and the events it raises) waits
+        // for the tag pass.
+        let tags = matches!(args.view, ExportView::Untagged | ExportView::Events).then_some(retag);
+        let snapshot = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        if events {
+            let store = super::open_store(loaded)?;
+            let mut view = cached_timeline(&store, snapshot.jobs.as_of, since)?;
+            // The refresh's failures are the timeline's: changes there were not seen.
+            view.errors = snapshot.jobs.errors.clone();
+            timeline = Some(view);
+        }
+        (snapshot, loaded.config.clone())
     };
 
     let group_by = args
@@ -75,6 +97,7 @@ pub(super) fn run(
         accounts: &config.accounts,
         now: Utc::now(),
         health: &config.health,
+        events: timeline.as_ref(),
     };
     let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))
@@ -133,6 +156,20 @@ fn offline_spend(
         Utc::now(),
     ));
     Ok(fetched.answered.then_some(fetched.view))
+}
+
+/// The timeline kept in the cache, from `since` on, newest first, dated like the jobs it was
+/// derived from.
+fn cached_timeline(
+    store: &crate::store::Store,
+    as_of: chrono::DateTime<Utc>,
+    since: Option<chrono::DateTime<Utc>>,
+) -> Result<View<crate::model::Event>, CliError> {
+    let rows = store
+        .run_blocking(move |cache| cache.load_events(since))
+        .map_err(|e| CliError::Fatal(e.into()))?
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    Ok(View::new(as_of, rows, Vec::new()))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

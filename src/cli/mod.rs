@@ -10,6 +10,7 @@ mod logs;
 mod progress;
 mod refresh;
 mod spend;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -95,6 +96,16 @@ pub enum Command {
     /// in log text are made visible. Exit code 1 when nothing is found (what was searched is
     /// said) or CloudWatch Logs refuses (the missing permission is named).
     Logs(LogsArgs),
+    /// Run the refresh loop without the UI and print one JSON line per event (a job failed,
+    /// stopped or completed, an endpoint failed or went idle, a new resource breaks the tag
+    /// policy) to stdout, until SIGINT or SIGTERM (exit 0).
+    ///
+    /// Each line is an object with `at`, `event`, `account_id`, `account_name`, `region`,
+    /// `kind`, `name`, `arn`, `status`, `previous_status` and `detail`. `[alerts] events`
+    /// chooses the kinds and `[alerts] command` runs for each with the line on stdin. What was
+    /// already so at the last refresh (of `watch` or the UI, before a restart too) is not
+    /// repeated. Progress and errors go to stderr.
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +140,13 @@ pub struct LogsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Seconds between refreshes (default: refresh.jobs_seconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<u64>,
+}
+
+#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Which view to print.
     #[arg(value_enum)]
@@ -155,6 +173,28 @@ pub struct ExportArgs {
     /// untagged: read every resource's tags again (e.g. after running the fix script).
     #[arg(long)]
     pub no_cache: bool,
+    /// For events: only those from this long ago on, e.g. 30m, 12h, 7d (default: all kept).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub since: Option<chrono::Duration>,
+}
+
+/// `30m`, `12h`, `7d` (or `90s`) as a duration.
+fn parse_age(text: &str) -> Result<chrono::Duration, String> {
+    let bad = || format!("`{text}` is not an age like 30m, 12h or 7d");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let number: i64 = text[..text.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| bad())?;
+    if number < 0 {
+        return Err(bad());
+    }
+    match unit {
+        's' => Ok(chrono::Duration::seconds(number)),
+        'm' => Ok(chrono::Duration::minutes(number)),
+        'h' => Ok(chrono::Duration::hours(number)),
+        'd' => Ok(chrono::Duration::days(number)),
+        _ => Err(bad()),
+    }
 }
 
 /// Runs a parsed command line and says how it ended.
@@ -181,6 +221,14 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Some(Command::Export(args)) => export::run(&loaded, &args, args.mode.or(cli.mode)?),
         Some(Command::Logs(args)) => logs::run(&loaded, &args, args.mode.or(cli.mode)?),
+        Some(Command::Watch(args)) => {
+            if cli.mode.demo || cli.mode.offline {
+                return Err(CliError::Usage(
+                    "watch reads AWS; it cannot run with --demo or --offline".into(),
+                ));
+            }
+            watch::run(&loaded, args.interval)
+        }
     }
 }
 
@@ -239,4 +287,20 @@ pub(crate) fn open_store(loaded: &LoadedConfig) -> Result<crate::store::Store, C
         tracing::warn!("{warning}");
     }
     Ok(opened.store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_people_write_them() {
+        assert_eq!(parse_age("7d"), Ok(chrono::Duration::days(7)));
+        assert_eq!(parse_age("12h"), Ok(chrono::Duration::hours(12)));
+        assert_eq!(parse_age("30m"), Ok(chrono::Duration::minutes(30)));
+        assert_eq!(parse_age("90s"), Ok(chrono::Duration::seconds(90)));
+        for bad in ["", "d", "7", "7w", "-1d", "x7d"] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -123,6 +123,7 @@ async fn refresh_jobs(
             known: &known,
             tags: retag.map(|retag| (&tags, &loaded.config.tags, retag)),
             metrics: Some(&[]),
+            retention_days: loaded.config.events.retention_days,
         },
         &|event| progress.event(&event),
     )
@@ -169,6 +170,17 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             read = tagged.read,
             requests = tagged.stats.total(),
             "tags refreshed"
+        );
+    }
+    if !refreshed.events.is_empty() {
+        let alerts = refreshed
+            .events
+            .iter()
+            .filter(|e| e.event.is_alert())
+            .count();
+        eprintln!(
+            "{} changes since the last refresh, {alerts} of them alerts (`sagescope export events` lists them)",
+            refreshed.events.len()
         );
     }
     if let Some(metrics) = &refreshed.metrics {

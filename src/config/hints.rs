@@ -44,6 +44,18 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("tag_key", r#"tag_key = "project""#),
     ("tag_value", r#"tag_value = "vision""#),
     ("monthly_usd", "monthly_usd = 5000.0"),
+    (
+        "events",
+        r#"events = ["job_failed", "endpoint_failed", "budget_forecast_crossed"]"#,
+    ),
+    ("bell", "bell = true"),
+    ("notify", "notify = true"),
+    (
+        "command",
+        r#"command = ["/usr/local/bin/notify-team", "--channel", "ml-ops"]"#,
+    ),
+    ("command_timeout_seconds", "command_timeout_seconds = 10"),
+    ("retention_days", "retention_days = 90"),
     ("accounts", "[[accounts]]\n    name = \"ml-prod\""),
     ("budgets", "[[budgets]]\n    tag_key = \"project\""),
 ];
@@ -87,6 +99,13 @@ const KNOWN_KEYS: &[&str] = &[
     "tag_key",
     "tag_value",
     "monthly_usd",
+    "alerts",
+    "events",
+    "bell",
+    "notify",
+    "command",
+    "command_timeout_seconds",
+    "retention_days",
 ];
 
 /// A fix for an error at `offset`: the example for the key on that line, if there is one.

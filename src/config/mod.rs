@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{ConfigError, Location};
 
-use crate::model::TagPolicy;
+use crate::model::{EventKind, TagPolicy};
 use raw::RawConfig;
 
 /// Environment variable naming the config file when `--config` is not given.
@@ -40,6 +40,8 @@ pub struct Config {
     pub budgets: Vec<Budget>,
     /// `[organization] discover = true`: accounts found in AWS Organizations join `accounts`.
     pub organization: Option<OrganizationConfig>,
+    pub alerts: AlertsConfig,
+    pub events: EventsConfig,
 }
 
 /// How accounts are discovered from AWS Organizations, and how each is reached.
@@ -60,6 +62,28 @@ pub struct OrganizationConfig {
     pub profile: Option<String>,
     /// How long the discovered list is trusted before Organizations is asked again.
     pub ttl_hours: u32,
+}
+
+/// `[alerts]`: what an event does besides going on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertsConfig {
+    /// The kinds that alert (toast, bell, notification, command, `watch` line); all by default.
+    pub events: Vec<EventKind>,
+    /// Ring the terminal bell (TUI).
+    pub bell: bool,
+    /// A desktop notification through the terminal (OSC 9 and OSC 777; TUI).
+    pub notify: bool,
+    /// A program and its arguments, run directly (no shell) with the event's JSON on stdin.
+    pub command: Vec<String>,
+    /// How long the command may run before it is killed.
+    pub command_timeout_seconds: u64,
+}
+
+/// `[events]`: the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// Timeline entries older than this are dropped on the next write.
+    pub retention_days: u32,
 }
 
 /// One AWS account to watch.
@@ -402,8 +426,13 @@ impl Config {
             .or_else(|| mandatory.first().cloned())
             .unwrap_or_else(|| "cost-center".to_string());
 
+        let alerts = alerts_from_raw(raw.alerts, &at)?;
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
+            alerts,
+            events: EventsConfig {
+                retention_days: raw.events.retention_days.map_or(90, |n| as_u32(n.0)),
+            },
             accounts,
             tags: TagsConfig {
                 policy: TagPolicy { mandatory, allowed },
@@ -473,9 +502,111 @@ impl Config {
     }
 }
 
+/// `[alerts]`, with each event name and the command checked where they are written.
+fn alerts_from_raw(
+    raw: raw::RawAlerts,
+    at: &dyn Fn(usize, String, Option<String>) -> ConfigError,
+) -> Result<AlertsConfig, ConfigError> {
+    let names = || {
+        EventKind::ALERTS
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let events = match raw.events {
+        None => EventKind::ALERTS.to_vec(),
+        Some(entries) => {
+            let mut kinds = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let span = entry.span();
+                let name = entry.into_inner();
+                match name.parse::<EventKind>() {
+                    Ok(kind) if kind.is_alert() => kinds.push(kind),
+                    _ => {
+                        return Err(at(
+                            span.start,
+                            format!("`{name}` is not an event sagescope alerts on"),
+                            Some(format!("use some of: {}", names())),
+                        ));
+                    }
+                }
+            }
+            kinds
+        }
+    };
+    let command = match raw.command {
+        None => Vec::new(),
+        Some(spanned) => {
+            let span = spanned.span();
+            let argv = spanned.into_inner();
+            if argv.first().is_none_or(|program| program.trim().is_empty()) {
+                return Err(at(
+                    span.start,
+                    "alerts.command must start with the program to run".into(),
+                    Some(
+                        r#"command = ["/usr/local/bin/notify-team", "--channel", "ml-ops"]"#.into(),
+                    ),
+                ));
+            }
+            argv
+        }
+    };
+    Ok(AlertsConfig {
+        events,
+        bell: raw.bell.unwrap_or(false),
+        notify: raw.notify.unwrap_or(false),
+        command,
+        command_timeout_seconds: raw
+            .command_timeout_seconds
+            .map_or(10, |n| n.0.unsigned_abs()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_default_to_every_event_and_nothing_noisy() {
+        let c = parse_ok("").config;
+        assert_eq!(c.alerts.events, EventKind::ALERTS.to_vec());
+        assert!(!c.alerts.bell && !c.alerts.notify && c.alerts.command.is_empty());
+        assert_eq!(c.events.retention_days, 90);
+        let c = parse_ok(
+            "[alerts]\nevents = [\"job_failed\"]\nbell = true\ncommand = [\"/bin/cat\", \"-\"]\n[events]\nretention_days = 7\n",
+        )
+        .config;
+        assert_eq!(c.alerts.events, vec![EventKind::JobFailed]);
+        assert!(c.alerts.bell);
+        assert_eq!(c.alerts.command, vec!["/bin/cat", "-"]);
+        assert_eq!(c.events.retention_days, 7);
+    }
+
+    #[test]
+    fn alert_mistakes_point_at_the_entry() {
+        let err = parse_err("[alerts]\nevents = [\"job_failed\", \"job_exploded\"]\n");
+        assert!(err.starts_with("t.toml:2:25:"), "{err}");
+        assert!(err.contains("job_exploded"), "{err}");
+        assert!(err.contains("budget_forecast_crossed"), "{err}");
+        let err = parse_err("[alerts]\nevents = [\"status_changed\"]\n");
+        assert!(
+            err.starts_with("t.toml:2:11:"),
+            "timeline-only kinds do not alert: {err}"
+        );
+        let err = parse_err("[alerts]\ncommand = []\n");
+        assert!(err.starts_with("t.toml:2:11:"), "{err}");
+        assert!(err.contains("program"), "{err}");
+        let err = parse_err("[alerts]\ncommand = \"curl -d @- https://hooks\"\n");
+        assert!(
+            err.starts_with("t.toml:2:11:"),
+            "a shell string is refused: {err}"
+        );
+        let err = parse_err("[events]\nretention_days = 0\n");
+        assert!(err.starts_with("t.toml:2:18:"), "{err}");
+        let err = parse_err("[alerts]\nbell = \"yes\"\n");
+        assert!(err.starts_with("t.toml:2:8:"), "{err}");
+    }
 
     fn parse_ok(text: &str) -> LoadedConfig {
         match parse(text, Path::new("t.toml")) {

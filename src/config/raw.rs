@@ -23,6 +23,8 @@ pub(super) struct RawConfig {
     pub cache: RawCache,
     pub budgets: Vec<RawBudget>,
     pub organization: Option<Spanned<RawOrganization>>,
+    pub alerts: RawAlerts,
+    pub events: RawEvents,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +59,23 @@ impl TryFrom<String> for ParentId {
             ))
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawAlerts {
+    /// Checked against the event names in `Config::from_raw`, which can point at the entry.
+    pub events: Option<Vec<Spanned<String>>>,
+    pub bell: Option<bool>,
+    pub notify: Option<bool>,
+    pub command: Option<Spanned<Vec<String>>>,
+    pub command_timeout_seconds: Option<Bounded<1, 600>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawEvents {
+    pub retention_days: Option<Bounded<1, 3_650>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,8 +7,11 @@
 mod jobs;
 mod rng;
 mod spend;
+mod timeline;
 
 use std::collections::BTreeMap;
+
+pub use timeline::{replay, timeline};
 
 use chrono::{DateTime, Timelike, Utc};
 

@@ -4,6 +4,7 @@
 //! their boundary, and panes, exports and the cache read them.
 
 mod details;
+mod event;
 mod findings;
 mod job;
 mod kind;
@@ -14,6 +15,7 @@ mod spend;
 mod status;
 
 pub use details::{DescribeCache, Described, KnownState};
+pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
 pub use findings::{
     InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
     TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,

@@ -185,6 +185,11 @@ impl SpendService {
         &self.spend_account
     }
 
+    /// The cache this service reads and writes (the app's one store).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Whether nothing is ever fetched (offline).
     pub fn is_offline(&self) -> bool {
         matches!(self.access, CostAccess::Offline)

@@ -5,19 +5,9 @@
 //! desktop. The payload is base64, which also means no byte of the copied text can end the
 //! escape sequence early.
 
-use std::io::Write;
-
 /// The escape sequence that puts `text` on the system clipboard (`c`).
 pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
-}
-
-/// Writes the sequence to the terminal between two frames; ratatui never sees it, and the
-/// terminal shows nothing.
-pub fn copy(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(osc52(text).as_bytes())?;
-    out.flush()
 }
 
 /// Standard base64 with padding (RFC 4648 §4).

@@ -18,6 +18,7 @@ use super::background;
 use super::logs::LogTask;
 use super::settle::{Flow, Input, settle};
 use crate::action::{Action, Command, UserAction};
+use crate::alerts::{Alerts, osc};
 use crate::app::App;
 use crate::keymap::{self, Key, KeyContext};
 use crate::source::{RefreshEvent, RefreshKind, RefreshOutcome, SnapshotSource};
@@ -28,13 +29,17 @@ use crate::ui;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Runs until the user quits, a terminating signal arrives or the terminal fails.
-pub async fn run<B: Backend>(
+///
+/// The backend is also the terminal's writer: alerts' bell and notification sequences go
+/// through it, between frames, so they never interleave with a frame being drawn.
+pub async fn run<B: Backend + std::io::Write>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     source: Option<Arc<dyn SnapshotSource>>,
     refresh_every: Option<Duration>,
     refresh_at_start: bool,
     spend: Option<Arc<SpendService>>,
+    alerts: Alerts,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -68,18 +73,48 @@ where
     let logs = source.as_ref().and_then(|s| s.logs());
     // Dropped on the way out, which aborts a log read still running.
     let mut log_task = LogTask::default();
+    let mut outbox = String::new();
     loop {
         let flow = settle(app, &mut pending, |command| {
             let background = Background {
                 source: source.as_deref(),
-                spend: spend.as_ref(),
                 logs: logs.as_ref(),
                 tx: &tx,
             };
-            carry_out(command, &background, &mut log_task)
+            match command {
+                Command::Alert(events) => {
+                    alert(&alerts, &events, &mut outbox, &tx);
+                    None
+                }
+                // Written with the alerts, between frames. The App has already shown the
+                // link, so a terminal that ignores OSC 52 still leaves something to select.
+                Command::CopyToClipboard { text } => {
+                    outbox.push_str(&super::clipboard::osc52(&text));
+                    None
+                }
+                Command::LoadSpend(request) => match &spend {
+                    Some(service) => {
+                        spawn_spend(
+                            service.clone(),
+                            request,
+                            tx.clone(),
+                            alerts.retention_days(),
+                        );
+                        None
+                    }
+                    None => carry_out(Command::LoadSpend(request), &background, &mut log_task),
+                },
+                command => carry_out(command, &background, &mut log_task),
+            }
         });
         if flow == Flow::Quit {
             return Ok(());
+        }
+        if !outbox.is_empty() {
+            let backend = terminal.backend_mut();
+            std::io::Write::write_all(backend, outbox.as_bytes())?;
+            std::io::Write::flush(backend)?;
+            outbox.clear();
         }
         let area = terminal.size()?;
         let area = ratatui::layout::Rect::new(0, 0, area.width, area.height);
@@ -112,7 +147,6 @@ where
 #[derive(Clone, Copy)]
 struct Background<'a> {
     source: Option<&'a dyn SnapshotSource>,
-    spend: Option<&'a Arc<SpendService>>,
     logs: Option<&'a Arc<dyn crate::logs::LogAccess>>,
     tx: &'a UnboundedSender<Action>,
 }
@@ -121,12 +155,7 @@ struct Background<'a> {
 /// cannot start is answered at once with the Action saying so, which [`settle`] feeds back
 /// to the App. `Quit` never gets here: `settle` stops at it.
 fn carry_out(command: Command, with: &Background<'_>, log_task: &mut LogTask) -> Option<Action> {
-    let Background {
-        source,
-        spend,
-        logs,
-        tx,
-    } = *with;
+    let Background { source, logs, tx } = *with;
     match command {
         Command::Quit => None,
         Command::Refresh(kind) => match source {
@@ -138,31 +167,19 @@ fn carry_out(command: Command, with: &Background<'_>, log_task: &mut LogTask) ->
                 "there is no data source to refresh from",
             ))),
         },
-        Command::LoadSpend(request) => match spend {
-            Some(service) => {
-                spawn_spend(service.clone(), request, tx.clone());
-                None
-            }
-            None => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
-                request,
-                "spend is not available: no cache location is known (set [cache] path)",
-            )))),
-        },
+        // With a spend service the event loop starts the load itself (see `spawn_spend`).
+        Command::LoadSpend(request) => Some(Action::SpendLoaded(Box::new(SpendOutcome::failed(
+            request,
+            "spend is not available: no cache location is known (set [cache] path)",
+        )))),
         Command::Prioritize { arn } => {
             if let Some(source) = source {
                 source.prioritize(&arn);
             }
             None
         }
-        Command::CopyToClipboard { text } => {
-            // The App has already shown the link, so a terminal that ignores OSC 52 still
-            // leaves the user something to select. A failed write means the terminal itself is
-            // gone, which the next draw reports.
-            if let Err(err) = super::clipboard::copy(&text) {
-                tracing::warn!("writing the clipboard sequence failed: {err}");
-            }
-            None
-        }
+        // The event loop writes these itself, between frames (see `run`).
+        Command::Alert(_) | Command::CopyToClipboard { .. } => None,
         Command::WriteFixScript { script, resources } => {
             // A small file: written here, then the App says where.
             let written = super::fix_file::write(&script, Utc::now());
@@ -184,6 +201,30 @@ fn carry_out(command: Command, with: &Background<'_>, log_task: &mut LogTask) ->
             log_task.stop();
             None
         }
+    }
+}
+
+/// What alerting events do besides their toast, per `[alerts]`: the bell and the terminal
+/// notification (queued in `outbox`, made safe by [`osc`]), and the command on a task of its
+/// own, whose first failure comes back as an Action.
+fn alert(
+    alerts: &Alerts,
+    events: &[crate::model::Event],
+    outbox: &mut String,
+    tx: &UnboundedSender<Action>,
+) {
+    for event in events {
+        if alerts.config().bell {
+            outbox.push_str(osc::BELL);
+        }
+        if alerts.config().notify {
+            let title = format!("sagescope: {}", crate::alerts::title(event));
+            outbox.push_str(&osc::notification(&title, &crate::alerts::body(event)));
+        }
+        let tx = tx.clone();
+        let _ = alerts.spawn_command(event, move |message| {
+            let _ = tx.send(Action::AlertFailed(message));
+        });
     }
 }
 
@@ -228,10 +269,18 @@ fn split_alt(event: Event) -> (Option<Event>, Event) {
     }
 }
 
-/// Runs one spend load in the background; its notes and outcome come back as Actions.
-fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedSender<Action>) {
+/// Runs one spend load in the background; its notes and outcome come back as Actions. A
+/// month outlook's budgets are recorded against the last ones seen: a forecast that went over
+/// since comes back as a `budget_forecast_crossed` event.
+fn spawn_spend(
+    service: Arc<SpendService>,
+    request: SpendRequest,
+    tx: UnboundedSender<Action>,
+    retention_days: u32,
+) {
     let notes_tx = tx.clone();
     let echo = request.clone();
+    let store = service.store().clone();
     let load = tokio::spawn(async move {
         let notes = move |note: String| {
             // The UI may be gone already; nothing to tell then.
@@ -243,7 +292,21 @@ fn spawn_spend(service: Arc<SpendService>, request: SpendRequest, tx: UnboundedS
         let outcome = load.await.unwrap_or_else(|err| {
             SpendOutcome::failed(echo, background::failure("the spend load", err))
         });
+        let budgets = outcome
+            .outlook
+            .as_ref()
+            .map(|o| o.budgets.clone())
+            .filter(|b| !b.is_empty());
         let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
+        if let Some(budgets) = budgets {
+            match crate::refresh::record_budgets(&store, &budgets, retention_days).await {
+                Ok(events) if !events.is_empty() => {
+                    let _ = tx.send(Action::Events(events));
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!("cannot record the budgets' events: {err}"),
+            }
+        }
     });
 }
 
@@ -388,7 +451,7 @@ mod tests {
             force: false,
         };
         let (tx, mut rx) = unbounded_channel();
-        spawn_spend(Arc::new(service), request.clone(), tx);
+        spawn_spend(Arc::new(service), request.clone(), tx, 90);
         let outcome = first(&mut rx, |action| match action {
             Action::SpendLoaded(outcome) => Some(outcome),
             _ => None,
@@ -399,6 +462,29 @@ mod tests {
             outcome.errors,
             vec!["the spend load stopped unexpectedly: it panicked: cost page out of range"]
         );
+    }
+
+    #[tokio::test]
+    async fn alerts_ring_and_notify_through_the_outbox_only_when_asked() {
+        let world = crate::demo::world(Utc::now());
+        let mut event = crate::demo::replay(&world, Utc::now(), 0).expect("an alert");
+        event.name = "evil\u{1b}]0;pwned\u{7}".into();
+        let (tx, _rx) = unbounded_channel();
+        let mut config = Config::default();
+        let quiet = Alerts::new(&config.alerts, &config.events);
+        let mut outbox = String::new();
+        alert(&quiet, std::slice::from_ref(&event), &mut outbox, &tx);
+        assert!(outbox.is_empty(), "bell and notify are off by default");
+        config.alerts.bell = true;
+        config.alerts.notify = true;
+        let loud = Alerts::new(&config.alerts, &config.events);
+        alert(&loud, &[event], &mut outbox, &tx);
+        assert!(outbox.starts_with(osc::BELL), "{outbox:?}");
+        assert!(outbox.contains("\x1b]9;sagescope: "), "{outbox:?}");
+        assert!(outbox.contains("\x1b]777;notify;sagescope: "), "{outbox:?}");
+        // The bell, then two OSC strings: nothing from the event's name escapes.
+        assert_eq!(outbox.matches('\x1b').count(), 2, "{outbox:?}");
+        assert_eq!(outbox.matches('\x07').count(), 3, "{outbox:?}");
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
             refresh_every,
             refresh_at_start,
             spend,
+            crate::alerts::Alerts::new(&config.alerts, &config.events),
         )
         .await;
         drop(guard);
@@ -119,7 +120,11 @@ pub fn initial_state(
         app.push_error(format!("config: {warning}"));
     }
     match mode {
-        Mode::Demo => app.load_snapshot(crate::demo::world(now)),
+        Mode::Demo => {
+            let world = crate::demo::world(now);
+            app.load_timeline(crate::demo::timeline(&world, now));
+            app.load_snapshot(world);
+        }
         Mode::Offline | Mode::Live => load_cache(&mut app, loaded, mode, source.is_some()),
     }
     if let (Mode::Live, Some(reason)) = (mode, app.refresh_blocked.clone()) {
@@ -150,6 +155,10 @@ fn load_cache(app: &mut App, loaded: &LoadedConfig, mode: Mode, can_fetch: bool)
     };
     if let Some(warning) = opened.warning {
         app.push_error(format!("cache: {warning}"));
+    }
+    match opened.cache.load_events(None) {
+        Ok(events) => app.load_timeline(events),
+        Err(err) => app.push_error(format!("cache: the event timeline cannot be read: {err}")),
     }
     match opened.cache.load_snapshot() {
         Ok(Some(snapshot)) => app.load_snapshot(snapshot),

@@ -49,6 +49,7 @@ fn heading(app: &App) -> String {
             }
         }),
         Pane::Untagged => app.findings.list.selected().map(|f| f.name.as_str()),
+        Pane::Events => app.events.list.selected().map(|r| r.event.name.as_str()),
     };
     format::truncate(&sanitize::cell(name.unwrap_or("nothing selected")), 60)
 }
@@ -73,6 +74,11 @@ fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         Pane::Untagged => {
             if let Some(finding) = app.findings.list.selected() {
                 finding_lines(&mut out, finding, app);
+            }
+        }
+        Pane::Events => {
+            if let Some(row) = app.events.list.selected() {
+                event_lines(&mut out, &row.event, app);
             }
         }
     }
@@ -247,6 +253,38 @@ fn spend_lines(out: &mut Lines, line: &SpendLine, app: &App) {
             Span::styled("█".repeat(cells), p.accent),
             Span::styled(mark, p.dim),
         ]));
+    }
+}
+
+fn event_lines(out: &mut Lines, e: &crate::model::Event, app: &App) {
+    let p = out.palette;
+    out.field("event", e.event.as_str(), p.title);
+    let at = format!(
+        "{} ({})",
+        format::timestamp(e.at, app.tz),
+        format::age(app.now, e.at)
+    );
+    out.field("at", &at, p.text);
+    out.field("name", &sanitize::cell(&e.name), p.text);
+    out.field("kind", e.kind.map_or("budget", |k| k.as_str()), p.text);
+    if !e.account_name.is_empty() {
+        let account = format!(
+            "{} ({})",
+            sanitize::cell(&e.account_name),
+            sanitize::cell(&e.account_id)
+        );
+        out.field("account", &account, p.text);
+        out.field("region", &sanitize::cell(&e.region), p.text);
+        out.field("arn", &sanitize::cell(&e.arn), p.text);
+    }
+    if let Some(before) = &e.previous_status {
+        out.field("before", &sanitize::cell(before), p.dim);
+    }
+    if let Some(status) = &e.status {
+        out.field("status", &sanitize::cell(status), p.text);
+    }
+    if let Some(detail) = &e.detail {
+        out.field("detail", &sanitize::cell(detail), p.warning);
     }
 }
 

@@ -6,6 +6,7 @@
 mod command_line;
 mod detail;
 mod errors;
+mod events;
 pub mod format;
 mod help;
 mod jobs;
@@ -18,6 +19,7 @@ mod status_bar;
 mod table;
 mod tabs;
 pub mod theme;
+mod toasts;
 mod untagged;
 
 use ratatui::Frame;
@@ -45,8 +47,10 @@ pub fn render(frame: &mut Frame, app: &App) {
             Pane::Jobs => jobs::render(frame, app, main),
             Pane::Spend => spend::render(frame, app, main),
             Pane::Untagged => untagged::render(frame, app, main),
+            Pane::Events => events::render(frame, app, main),
         },
     }
+    toasts::render(frame, app, main);
     status_bar::render(frame, app, status);
     command_line::render(frame, app, bottom);
 }

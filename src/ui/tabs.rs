@@ -20,6 +20,14 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         });
         spans.push(Span::raw(" "));
     }
+    // The timeline has no number key: its tab shows while it is open (`:events`).
+    if app.pane == Pane::Events {
+        spans.push(Span::styled(
+            format!(" {} ", Pane::Events.title()),
+            p.tab_active,
+        ));
+        spans.push(Span::raw(" "));
+    }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let name = " sagescope ";
     if usize::from(area.width) >= used + name.len() {

@@ -904,6 +904,14 @@ class World:
         if status == "InProgress":
             job.training_end_time = None
 
+    def set_training_status(self, account, region, name, status, reason=None):
+        """What SageMaker does when a job ends: its status, why it failed, when it ended and
+        was last modified (which is what tells a lister the job changed)."""
+        job = sagemaker_backends[account][region].training_jobs[name]
+        job.training_job_status = job.secondary_status = status
+        job.failure_reason = reason
+        job.training_end_time = job.last_modified_time = utcnow()
+
     def utilisation(self, account, region, training=None, endpoint=None):
         """Ages a running training job and an in-service endpoint and publishes the metrics
         SageMaker would: per-minute host utilisation for the last 40 minutes, and hourly
@@ -1515,6 +1523,11 @@ def main():
             elif cmd["cmd"] == "add_training":
                 world.add_training(cmd["account"], cmd["region"], cmd["name"], cmd["status"])
                 app.take()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "set_training_status":
+                world.set_training_status(
+                    cmd["account"], cmd["region"], cmd["name"], cmd["status"], cmd.get("reason")
+                )
                 answer = {"ok": True}
             elif cmd["cmd"] == "utilisation":
                 points = world.utilisation(

@@ -1,0 +1,244 @@
+//! `sagescope watch`: the refresh loop without a terminal UI, one JSON line per event on
+//! stdout (for cron, systemd and chat bots), the `[alerts] command` run for each, until
+//! SIGINT or SIGTERM.
+//!
+//! It runs the same refresh pipeline as the UI, so its events are the UI's events and are
+//! announced once across both: a restart (of `watch` or of the UI) repeats nothing. Progress
+//! and errors go to stderr, never stdout, so stdout stays one event per line.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use super::{CliError, Outcome};
+use crate::alerts::Alerts;
+use crate::config::LoadedConfig;
+use crate::fetch::{JobFetcher, TagRefresh};
+use crate::model::Event;
+use crate::refresh::{RefreshRequest, Refreshed};
+use crate::sanitize;
+use crate::spend::{CostAccess, RangePreset, SpendQuery, SpendRequest, SpendService, Target};
+use crate::store::Store;
+
+pub(super) fn run(loaded: &LoadedConfig, interval: Option<u64>) -> Result<Outcome, CliError> {
+    let interval = Duration::from_secs(interval.unwrap_or(loaded.config.refresh.jobs_seconds));
+    if interval.is_zero() {
+        return Err(CliError::Usage(
+            "--interval must be at least 1 second".into(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
+    let store = super::open_store(loaded)?;
+    runtime.block_on(watch(loaded, store, interval))
+}
+
+async fn watch(
+    loaded: &LoadedConfig,
+    store: Store,
+    interval: Duration,
+) -> Result<Outcome, CliError> {
+    let config = &loaded.config;
+    let fetcher = Arc::new(crate::aws::job_fetcher(config));
+    let alerts = Alerts::new(&config.alerts, &config.events);
+    let metrics_every = Duration::from_secs(config.refresh.metrics_seconds);
+    let (mut known, mut tags) = crate::refresh::starting_point(&store)
+        .await
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    let mut metrics = Vec::new();
+    let mut metrics_last: Option<Instant> = None;
+    let mut commands = tokio::task::JoinSet::new();
+    // Budgets need the month's outlook from Cost Explorer (USD 0.01 a request): asked once per
+    // `spend.ttl_hours`, within which its answers come from the cache for free.
+    let spend = (!config.budgets.is_empty())
+        .then(|| SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone())));
+    let spend_every = Duration::from_secs(u64::from(config.spend.ttl_hours) * 3600);
+    let mut spend_last: Option<Instant> = None;
+    let stop = shutdown();
+    tokio::pin!(stop);
+    eprintln!(
+        "watching {} account(s) every {} s; events on stdout, Ctrl-C to stop",
+        config.accounts.len(),
+        interval.as_secs()
+    );
+    loop {
+        let metrics_now = metrics_last.is_none_or(|last| last.elapsed() >= metrics_every);
+        let refresh = refresh_once(
+            &fetcher,
+            &store,
+            RefreshRequest {
+                known: &known,
+                tags: Some((&tags, &config.tags, TagRefresh::Cached)),
+                metrics: metrics_now.then_some(metrics.as_slice()),
+                retention_days: config.events.retention_days,
+            },
+        );
+        let refreshed = tokio::select! {
+            refreshed = refresh => refreshed,
+            () = &mut stop => break,
+        };
+        let mut events = refreshed.events.clone();
+        report(&refreshed);
+        if let Some(service) = &spend
+            && spend_last.is_none_or(|last| last.elapsed() >= spend_every)
+        {
+            spend_last = Some(Instant::now());
+            tokio::select! {
+                budgets = budget_events(service, loaded) => events.extend(budgets),
+                () = &mut stop => break,
+            }
+        }
+        for event in events.iter().filter(|e| alerts.wants(e)) {
+            print_event(event)?;
+            commands.spawn(run_command(alerts.clone(), event.clone()));
+        }
+        known = refreshed.jobs.known_state();
+        if let Some(tagged) = refreshed.tags {
+            tags = tagged.state;
+        }
+        if let Some(fetched) = refreshed.metrics {
+            metrics = fetched.view.rows;
+            metrics_last = Some(Instant::now());
+        }
+        // Finished alert commands are reaped as we go; running ones keep running.
+        while commands.try_join_next().is_some() {}
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = &mut stop => break,
+        }
+    }
+    // Let running alert commands finish (each has its own timeout).
+    while commands.join_next().await.is_some() {}
+    eprintln!("stopped");
+    Ok(Outcome::Ok)
+}
+
+async fn refresh_once(
+    fetcher: &JobFetcher,
+    store: &Store,
+    request: RefreshRequest<'_>,
+) -> Refreshed {
+    crate::refresh::run(fetcher, store, request, &|_| {}).await
+}
+
+/// The month's outlook for the budgets, recorded against the last one: a forecast that went
+/// over since is a `budget_forecast_crossed` event.
+async fn budget_events(service: &SpendService, loaded: &LoadedConfig) -> Vec<Event> {
+    let config = &loaded.config;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let request = SpendRequest {
+        query: SpendQuery::from_config(
+            &config.spend,
+            &config.spend.group_by,
+            RangePreset::Configured,
+            today,
+        ),
+        target: Target::Overview,
+        today,
+        force: false,
+    };
+    let notes = |note: String| eprintln!("spend: {}", sanitize::plain(&note));
+    let outcome = service.load(request, now, &notes).await;
+    for error in &outcome.errors {
+        eprintln!("error: spend: {}", sanitize::plain(error));
+    }
+    let Some(outlook) = outcome.outlook else {
+        return Vec::new();
+    };
+    match crate::refresh::record_budgets(
+        service.store(),
+        &outlook.budgets,
+        config.events.retention_days,
+    )
+    .await
+    {
+        Ok(events) => events,
+        Err(err) => {
+            eprintln!("error: cannot record the budgets: {err}");
+            Vec::new()
+        }
+    }
+}
+
+/// One event as one JSON line, flushed at once so a pipe reader sees it now.
+fn print_event(event: &Event) -> Result<(), CliError> {
+    let line = serde_json::to_string(&crate::export::EventRow::from(event))
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", sanitize::json(&line))
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot write to stdout")))
+}
+
+/// Runs the alert command for one event; its failure is said on stderr, once.
+async fn run_command(alerts: Alerts, event: Event) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    if let Some(handle) = alerts.spawn_command(&event, move |message| {
+        let _ = tx.send(message);
+    }) {
+        let _ = handle.await;
+        if let Ok(message) = rx.await {
+            eprintln!("warning: {}", sanitize::plain(&message));
+        }
+    }
+}
+
+/// One stderr line per refresh: what it saw, what failed, what it cost.
+fn report(refreshed: &Refreshed) {
+    let jobs = &refreshed.jobs;
+    for error in &jobs.view.errors {
+        eprintln!("error: {}", sanitize::plain(&error.to_string()));
+    }
+    if let Some(err) = &refreshed.store_error {
+        eprintln!("error: cannot write the cache: {err}");
+    }
+    let mut requests = jobs.stats.total();
+    if let Some(tagged) = &refreshed.tags {
+        requests += tagged.stats.total();
+    }
+    let alerts = refreshed
+        .events
+        .iter()
+        .filter(|e| e.event.is_alert())
+        .count();
+    eprintln!(
+        "refreshed: {} resources, {} changes ({alerts} alerts), {requests} AWS requests",
+        jobs.view.rows.len(),
+        refreshed.events.len(),
+    );
+    tracing::info!(
+        rows = jobs.view.rows.len(),
+        events = refreshed.events.len(),
+        requests,
+        "watch refreshed"
+    );
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!("cannot listen for SIGTERM: {err}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
