@@ -22,6 +22,7 @@ pub(super) struct RawConfig {
     pub ui: RawUi,
     pub cache: RawCache,
     pub budgets: Vec<RawBudget>,
+    pub me: Option<Spanned<RawMe>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +84,15 @@ pub(super) struct RawUi {
 #[serde(default)]
 pub(super) struct RawCache {
     pub path: Option<NonEmpty>,
+}
+
+/// `[me]`: who "mine" is (the `M` key, `--mine`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawMe {
+    pub owner: Vec<NonEmpty>,
+    pub owner_key: Option<NonEmpty>,
+    pub studio_user_profiles: Vec<NonEmpty>,
 }
 
 #[derive(Debug, Deserialize)]
