@@ -104,6 +104,8 @@ pub enum UserAction {
     ToggleFlagged,
     /// The selected row's AWS console page: copied to the clipboard and shown.
     CopyConsoleLink,
+    /// Every pane: only mine (my jobs, my spend, my offenders), or everyone's again (`M`).
+    ToggleMine,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.

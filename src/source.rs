@@ -70,6 +70,9 @@ pub struct RefreshOutcome {
     /// Failures that stopped a whole view or the whole refresh (per-account failures travel
     /// inside each view's `errors`). Outside text: sanitised on display.
     pub errors: Vec<String>,
+    /// Who the live credentials are (`sts:GetCallerIdentity` ARNs of the connected accounts),
+    /// for a best guess at "me"; empty from the cache and the demo.
+    pub caller_arns: Vec<String>,
 }
 
 impl RefreshOutcome {
@@ -82,6 +85,7 @@ impl RefreshOutcome {
             findings: Some(snapshot.findings),
             metrics: Some(snapshot.metrics),
             errors: Vec::new(),
+            caller_arns: Vec::new(),
         }
     }
 
@@ -376,6 +380,7 @@ impl SnapshotSource for LiveSource {
                     .push(format!("could not write the cache: {err}"));
             }
             outcome.errors.extend(warning);
+            outcome.caller_arns = fetcher.caller_arns();
             *lock(&state) = Some(next);
             outcome
         }

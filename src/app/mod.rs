@@ -11,6 +11,7 @@ mod findings;
 mod fix_script;
 mod jobs;
 mod listing;
+mod mine;
 mod search;
 mod spend;
 mod spend_load;
@@ -25,6 +26,7 @@ pub use findings::{
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
+pub use mine::MineState;
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
@@ -134,6 +136,8 @@ pub struct AppInit {
     pub accounts: Vec<AccountConfig>,
     /// Thresholds of the Jobs pane's health flags.
     pub health: HealthConfig,
+    /// `[me]`: who "mine" (`M`) is, when configured.
+    pub me: Option<crate::model::Me>,
 }
 
 impl AppInit {
@@ -152,6 +156,7 @@ impl AppInit {
             tag_keys: policy_keys(&config.tags.policy),
             accounts: config.accounts.clone(),
             health: config.health.clone(),
+            me: config.me.clone(),
         }
     }
 }
@@ -201,6 +206,8 @@ pub struct App {
     pub viewport: (u16, u16),
     /// Advances on every tick; drives the spinner.
     pub ticks: u64,
+    /// Who I am and whether every pane shows only mine (`M`).
+    pub mine: MineState,
 }
 
 impl App {
@@ -238,6 +245,11 @@ impl App {
             empty_note: None,
             viewport: (80, 24),
             ticks: 0,
+            mine: MineState {
+                how: init.me.as_ref().map(|_| "[me] in the config".to_string()),
+                me: init.me,
+                ..MineState::default()
+            },
         }
     }
 
@@ -465,6 +477,7 @@ impl App {
             U::ConfirmNo => return self.confirm_spend_refresh(false),
             U::JumpToUntagged => self.jump_from_untagged_spend(),
             U::CopyConsoleLink => return self.copy_console_link(),
+            U::ToggleMine => self.toggle_mine(),
         }
         Vec::new()
     }
@@ -561,8 +574,10 @@ impl App {
             "errors" | "err" => self.open(Overlay::Errors),
             "help" | "h" => self.open(Overlay::Help),
             "refresh" | "r" => return self.start_refresh(RefreshKind::Manual),
+            "me" => self.set_me(""),
+            other if other.starts_with("me ") => self.set_me(&other[3..]),
             other => self.notify(format!(
-                "unknown command :{} (try :jobs :spend :untagged :errors :help :refresh :q)",
+                "unknown command :{} (try :jobs :spend :untagged :me NAME :errors :help :refresh :q)",
                 crate::sanitize::cell(other)
             )),
         }
@@ -638,6 +653,14 @@ impl App {
         for e in outcome.errors {
             log(&mut self.errors, e);
         }
+        if self.mine.me.is_none()
+            && let Some(guess) = outcome
+                .caller_arns
+                .iter()
+                .find_map(|arn| crate::model::guess_owner(arn))
+        {
+            self.guess_me(crate::model::DEFAULT_OWNER_KEY, guess);
+        }
         self.errors_from_last_refresh = reported;
         if arrived {
             self.empty_note = None;
@@ -648,6 +671,8 @@ impl App {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod mine_tests;
 #[cfg(test)]
 mod spend_tests;
 #[cfg(test)]
