@@ -136,6 +136,8 @@ pub enum UserAction {
     /// Log view: the next or previous stream (host) of the resource (`s` / `S`).
     NextStream,
     PrevStream,
+    /// Every pane: only mine (my jobs, my spend, my offenders), or everyone's again (`M`).
+    ToggleMine,
 }
 
 /// Work the event loop does for the App: the App itself never performs I/O.

@@ -246,6 +246,13 @@ pub const KEYMAP: &[Binding] = &[
         "",
     ),
     bind(
+        S::General,
+        A::ToggleMine,
+        &[Key::ch('M')],
+        "only mine (jobs, spend, offenders)",
+        "mine",
+    ),
+    bind(
         S::Move,
         A::Down,
         &[Key::ch('j'), Key::plain(K::Down)],

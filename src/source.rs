@@ -72,6 +72,9 @@ pub struct RefreshOutcome {
     pub errors: Vec<String>,
     /// What changed since the last refresh (timeline entries; the alert kinds also toast).
     pub events: Vec<Event>,
+    /// Who the live credentials are (`sts:GetCallerIdentity` ARNs of the connected accounts),
+    /// for a best guess at "me"; empty from the cache and the demo.
+    pub caller_arns: Vec<String>,
 }
 
 impl RefreshOutcome {
@@ -85,6 +88,7 @@ impl RefreshOutcome {
             metrics: Some(snapshot.metrics),
             errors: Vec::new(),
             events: Vec::new(),
+            caller_arns: Vec::new(),
         }
     }
 
@@ -422,6 +426,7 @@ impl SnapshotSource for LiveSource {
                     .push(format!("could not write the cache: {err}"));
             }
             outcome.errors.extend(warning);
+            outcome.caller_arns = fetcher.caller_arns();
             *lock(&state) = Some(next);
             outcome
         }

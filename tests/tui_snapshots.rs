@@ -347,3 +347,29 @@ fn an_alert_toasts_over_the_jobs_pane_and_goes_away() {
         assert!(app.events.toasts.is_empty(), "toasts expire by themselves");
     }
 }
+
+/// `M` on the Jobs pane: alice's jobs only, the title says whose, and the status bar her
+/// month (the mine spend load runs from any pane).
+#[test]
+fn jobs_pane_mine() {
+    snapshot("mine_jobs", &[UserAction::ToggleMine]);
+}
+
+/// `M` on the Spend pane: Cost Explorer filtered to alice, grouped by project.
+#[test]
+fn spend_pane_mine() {
+    snapshot(
+        "mine_spend",
+        &[UserAction::ShowSpend, UserAction::ToggleMine],
+    );
+}
+
+/// `M` on the Untagged pane: alice's offenders only (hers by tag, or started by her Studio
+/// profile).
+#[test]
+fn untagged_pane_mine() {
+    snapshot(
+        "mine_untagged",
+        &[UserAction::ShowUntagged, UserAction::ToggleMine],
+    );
+}

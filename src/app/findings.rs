@@ -173,6 +173,8 @@ pub struct FindingsPane {
     pub policy_keys: Vec<String>,
     /// The configured accounts, for the fix script's `--profile` and role notes.
     pub accounts: Vec<AccountConfig>,
+    /// `M`: only my offenders (owned by me, or started in Studio by my profile).
+    pub mine: Option<crate::model::Me>,
 }
 
 /// Widest cell of each data-sized column of the Untagged pane.
@@ -257,12 +259,23 @@ impl FindingsPane {
     fn keep(&self) -> Option<impl Fn(&TagFinding) -> bool + use<>> {
         let missing_only = self.missing_only;
         let without = self.without_key.clone();
-        (missing_only || without.is_some()).then_some(move |finding: &TagFinding| {
-            (!missing_only || !finding.missing.is_empty())
-                && without
-                    .as_deref()
-                    .is_none_or(|key| untagged_for(finding, key))
-        })
+        let mine = self.mine.clone();
+        (missing_only || without.is_some() || mine.is_some()).then_some(
+            move |finding: &TagFinding| {
+                (!missing_only || !finding.missing.is_empty())
+                    && mine.as_ref().is_none_or(|me| me.owns(&finding.tags))
+                    && without
+                        .as_deref()
+                        .is_none_or(|key| untagged_for(finding, key))
+            },
+        )
+    }
+
+    /// `M`: only `me`'s offenders, or everyone's (`None`).
+    pub fn set_mine(&mut self, me: Option<crate::model::Me>) {
+        self.mine = me;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
     }
 
     /// Only resources untagged for `key` as Cost Explorer sees it (`None`: all again).

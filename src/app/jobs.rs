@@ -12,7 +12,7 @@ use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::HealthConfig;
 use crate::metrics::JobMetrics;
-use crate::model::{FetchError, Job, ResourceKind, ScopeKey, StatusPhase, View};
+use crate::model::{FetchError, Job, Me, ResourceKind, ScopeKey, StatusPhase, View};
 use crate::sanitize;
 
 /// Columns the Jobs pane sorts by, in `s` order.
@@ -157,6 +157,8 @@ pub struct JobsPane {
     /// listed, for the title.
     pub stale_rows: usize,
     pub stale_oldest: Option<DateTime<Utc>>,
+    /// `M`: only resources that are mine.
+    pub mine: Option<Me>,
 }
 
 impl JobsPane {
@@ -181,7 +183,13 @@ impl JobsPane {
             }
         }
         {
-            let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+            let keep = keep(
+                self.kind,
+                self.active_only,
+                self.flagged_only,
+                &self.health,
+                self.mine.as_ref(),
+            );
             self.list.set_rows(view.rows, now, as_keep(&keep));
         }
         self.rows_changed(now);
@@ -191,7 +199,13 @@ impl JobsPane {
     /// The pane's age stays that of the last whole refresh until the refresh ends.
     pub fn merge_scope(&mut self, scope: &ScopeKey, rows: Vec<Job>, now: DateTime<Utc>) {
         {
-            let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+            let keep = keep(
+                self.kind,
+                self.active_only,
+                self.flagged_only,
+                &self.health,
+                self.mine.as_ref(),
+            );
             self.list
                 .replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
         }
@@ -258,7 +272,13 @@ impl JobsPane {
     }
 
     fn refilter(&mut self) {
-        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+        let keep = keep(
+            self.kind,
+            self.active_only,
+            self.flagged_only,
+            &self.health,
+            self.mine.as_ref(),
+        );
         self.list.refilter(as_keep(&keep));
     }
 
@@ -281,6 +301,12 @@ impl JobsPane {
         self.refilter();
     }
 
+    /// `M`: only `me`'s resources, or everyone's (`None`).
+    pub fn set_mine(&mut self, me: Option<Me>) {
+        self.mine = me;
+        self.refilter();
+    }
+
     /// `a`: active resources only, or everything.
     pub fn toggle_active(&mut self) {
         self.active_only = !self.active_only;
@@ -288,31 +314,51 @@ impl JobsPane {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+        let keep = keep(
+            self.kind,
+            self.active_only,
+            self.flagged_only,
+            &self.health,
+            self.mine.as_ref(),
+        );
         self.list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+        let keep = keep(
+            self.kind,
+            self.active_only,
+            self.flagged_only,
+            &self.health,
+            self.mine.as_ref(),
+        );
         self.list.sort_next(now, as_keep(&keep));
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        let keep = keep(self.kind, self.active_only, self.flagged_only, &self.health);
+        let keep = keep(
+            self.kind,
+            self.active_only,
+            self.flagged_only,
+            &self.health,
+            self.mine.as_ref(),
+        );
         self.list.sort_reverse(now, as_keep(&keep));
     }
 }
 
 /// The quick toggles as a row predicate; `None` when all are off (the fast path). A free
 /// function so it can borrow `health` while the listing is borrowed mutably.
-fn keep(
+fn keep<'a>(
     kind: Option<ResourceKind>,
     active_only: bool,
     flagged_only: bool,
-    health: &JobsHealth,
-) -> Option<impl Fn(&Job) -> bool + '_> {
-    (kind.is_some() || active_only || flagged_only).then_some(move |job: &Job| {
+    health: &'a JobsHealth,
+    mine: Option<&'a Me>,
+) -> Option<impl Fn(&Job) -> bool + 'a> {
+    (kind.is_some() || active_only || flagged_only || mine.is_some()).then_some(move |job: &Job| {
         kind.is_none_or(|k| job.kind == k)
+            && mine.is_none_or(|me| me.owns(&job.tags))
             && (!active_only || job.status.is_active())
             // Only running rows carry flags: the cheap status test spares most lookups.
             && (!flagged_only

@@ -13,6 +13,7 @@ mod fix_script;
 mod jobs;
 mod listing;
 mod logs;
+mod mine;
 mod search;
 mod spend;
 mod spend_load;
@@ -29,6 +30,7 @@ pub use findings::{
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use logs::{LogView, chunks};
+pub use mine::MineState;
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
 
 use crate::action::{Action, Command, UserAction};
@@ -144,6 +146,8 @@ pub struct AppInit {
     pub health: HealthConfig,
     /// `[alerts] events`: the kinds that toast.
     pub alert_kinds: Vec<EventKind>,
+    /// `[me]`: who "mine" (`M`) is, when configured.
+    pub me: Option<crate::model::Me>,
 }
 
 impl AppInit {
@@ -163,6 +167,7 @@ impl AppInit {
             accounts: config.accounts.clone(),
             health: config.health.clone(),
             alert_kinds: config.alerts.events.clone(),
+            me: config.me.clone(),
         }
     }
 }
@@ -219,6 +224,8 @@ pub struct App {
     /// Log reads started so far: each gets the next number, so answers to a replaced or
     /// stopped read are recognised and dropped.
     log_reads: u64,
+    /// Who I am and whether every pane shows only mine (`M`).
+    pub mine: MineState,
 }
 
 impl App {
@@ -259,6 +266,11 @@ impl App {
             ticks: 0,
             logs: None,
             log_reads: 0,
+            mine: MineState {
+                how: init.me.as_ref().map(|_| "[me] in the config".to_string()),
+                me: init.me,
+                ..MineState::default()
+            },
         }
     }
 
@@ -531,6 +543,7 @@ impl App {
             | U::ToggleTimestamps
             | U::NextStream
             | U::PrevStream => {}
+            U::ToggleMine => self.toggle_mine(),
         }
         Vec::new()
     }
@@ -650,8 +663,10 @@ impl App {
             "errors" | "err" => self.open(Overlay::Errors),
             "help" | "h" => self.open(Overlay::Help),
             "refresh" | "r" => return self.start_refresh(RefreshKind::Manual),
+            "me" => self.set_me(""),
+            other if other.starts_with("me ") => self.set_me(&other[3..]),
             other => self.notify(format!(
-                "unknown command :{} (try :jobs :spend :untagged :events :errors :help :refresh :q)",
+                "unknown command :{} (try :jobs :spend :untagged :events :me NAME :errors :help :refresh :q)",
                 crate::sanitize::cell(other)
             )),
         }
@@ -729,6 +744,14 @@ impl App {
         for e in outcome.errors {
             log(&mut self.errors, e);
         }
+        if self.mine.me.is_none()
+            && let Some(guess) = outcome
+                .caller_arns
+                .iter()
+                .find_map(|arn| crate::model::guess_owner(arn))
+        {
+            self.guess_me(crate::model::DEFAULT_OWNER_KEY, guess);
+        }
         self.errors_from_last_refresh = reported;
         if arrived {
             self.empty_note = None;
@@ -747,6 +770,8 @@ mod tests;
 
 #[cfg(test)]
 mod logs_tests;
+#[cfg(test)]
+mod mine_tests;
 #[cfg(test)]
 mod spend_tests;
 #[cfg(test)]

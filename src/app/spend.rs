@@ -10,7 +10,9 @@ use super::listing::{Listed, Listing, SortColumn};
 use crate::config::SpendConfig;
 use crate::model::{SpendRow, UNTAGGED_LABEL, View};
 use crate::sanitize;
-use crate::spend::{DrillAnswer, Ledger, MonthOutlook, RangePreset, SpendQuery, SpendRequest};
+use crate::spend::{
+    DrillAnswer, Ledger, MineFilter, MonthOutlook, RangePreset, SpendQuery, SpendRequest,
+};
 
 /// Columns the Spend pane sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +144,10 @@ pub struct SpendPane {
     pub lines: Listing<SpendLine>,
     /// Whether an answer the pane asked for has arrived (snapshots no longer replace it).
     answered: bool,
+    /// `M`: only my spend.
+    pub mine: Option<MineFilter>,
+    /// The key shown before `M` switched to `project`, restored when it is turned off.
+    key_before_mine: Option<usize>,
 }
 
 impl SpendPane {
@@ -177,6 +183,8 @@ impl SpendPane {
             estimated_days: 0,
             lines: Listing::new(),
             answered: false,
+            mine: None,
+            key_before_mine: None,
         }
     }
 
@@ -197,6 +205,7 @@ impl SpendPane {
     pub fn query(&self) -> SpendQuery {
         let mut query = SpendQuery::from_config(&self.config, self.key(), self.range, self.today);
         query.all_services = self.all_services;
+        query.mine = self.mine.clone();
         query
     }
 
@@ -253,6 +262,35 @@ impl SpendPane {
         let at = presets.iter().position(|p| *p == self.range).unwrap_or(0) as isize;
         let n = presets.len() as isize;
         self.range = presets[(at + by).rem_euclid(n) as usize];
+        self.regroup(now);
+    }
+
+    /// `M`: my spend only (grouped by `project` when the pane can), or everyone's again (the
+    /// key before). The rows shown were everyone's: they go until the mine answer arrives.
+    pub fn set_mine(&mut self, mine: Option<MineFilter>, now: DateTime<Utc>) {
+        if mine == self.mine {
+            return;
+        }
+        match (&self.mine, &mine) {
+            (None, Some(_)) => {
+                self.key_before_mine = Some(self.key_index);
+                if let Some(at) = self.keys.iter().position(|k| k == "project") {
+                    self.key_index = at;
+                }
+            }
+            (Some(_), None) => {
+                if let Some(at) = self.key_before_mine.take() {
+                    self.key_index = at;
+                }
+            }
+            _ => {}
+        }
+        self.mine = mine;
+        self.rows.clear();
+        self.outlook = None;
+        self.as_of = None;
+        // A snapshot's spend is everyone's: only answers to the pane's question show now.
+        self.answered = true;
         self.regroup(now);
     }
 

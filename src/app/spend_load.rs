@@ -15,7 +15,7 @@ use super::spend::DrillView;
 impl App {
     /// The overview load due now, if any (only while the Spend pane is shown).
     pub(super) fn spend_due(&mut self) -> Vec<Command> {
-        if self.pane != Pane::Spend {
+        if self.pane != Pane::Spend && !self.mine_month_wanted() {
             return Vec::new();
         }
         self.spend.set_today(self.now.date_naive(), self.now);
@@ -164,6 +164,9 @@ impl App {
                         let due = answer.fetched_at + spend.ttl;
                         // An answer already past the TTL (offline) is not asked again by itself.
                         spend.next_auto = (due > now).then_some(due);
+                        if request.query.mine.is_some() {
+                            self.mine.outlook = outcome.outlook.clone();
+                        }
                         spend.outlook = outcome.outlook;
                         spend.set_answer(request.query.grouping.key(), answer.rows, now);
                     }

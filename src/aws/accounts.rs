@@ -33,6 +33,8 @@ pub(crate) struct AwsAccount {
     connect_requests: Vec<&'static str>,
     /// `aws`, `aws-cn`, ...: from the caller identity's ARN, for ARNs sagescope builds.
     partition: String,
+    /// The caller identity's ARN (who these credentials are).
+    caller_arn: Option<String>,
     /// Endpoint configs read so far, shared by this account's sources for as long as the
     /// account stays connected: a config never changes, so each is described once.
     endpoint_configs: super::sagemaker::EndpointConfigs,
@@ -53,6 +55,10 @@ impl AccountLink for AwsAccount {
 
     fn connect_requests(&self) -> &[&'static str] {
         &self.connect_requests
+    }
+
+    fn caller_arn(&self) -> Option<&str> {
+        self.caller_arn.as_deref()
     }
 
     fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
@@ -242,6 +248,7 @@ pub(crate) async fn connect(account: &AccountConfig) -> Result<AwsAccount, Sourc
         context,
         connect_requests,
         partition,
+        caller_arn: identity.arn().map(str::to_string),
         endpoint_configs: Default::default(),
     })
 }

@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use crate::config::{CostMetric, Granularity};
-use crate::spend::query::{Grouping, SAGEMAKER_SERVICE, TagFilter};
+use crate::model::STUDIO_USER_PROFILE_TAG;
+use crate::spend::query::{Grouping, MineFilter, SAGEMAKER_SERVICE, TagFilter};
 use crate::spend::{CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast, SpendQuery};
 
 /// Cost Explorer in the account whose SDK configuration it was built from (the payer sees
@@ -167,8 +168,8 @@ fn metric(m: CostMetric) -> Metric {
     }
 }
 
-/// SERVICE = Amazon SageMaker unless all services are asked for, and the tag filter if any;
-/// joined with AND when both apply.
+/// SERVICE = Amazon SageMaker unless all services are asked for, the tag filter if any, and
+/// the mine filter if any; joined with AND when more than one applies.
 fn filter(query: &SpendQuery) -> Option<Expression> {
     let mut parts = Vec::new();
     if !query.all_services {
@@ -195,10 +196,43 @@ fn filter(query: &SpendQuery) -> Option<Expression> {
         };
         parts.push(Expression::builder().tags(tags.build()).build());
     }
+    if let Some(mine) = &query.mine
+        && let Some(expression) = mine_expression(mine)
+    {
+        parts.push(expression);
+    }
     match parts.len() {
         0 => None,
         1 => parts.pop(),
         _ => Some(Expression::builder().set_and(Some(parts)).build()),
+    }
+}
+
+/// My owner tag values `Or` my Studio user-profile ARNs (Cost Explorer wants at least two
+/// expressions in an `Or`, so one alone stands by itself).
+fn mine_expression(mine: &MineFilter) -> Option<Expression> {
+    let tag = |key: &str, values: &[String]| {
+        Expression::builder()
+            .tags(
+                TagValues::builder()
+                    .key(key)
+                    .set_values(Some(values.to_vec()))
+                    .match_options(MatchOption::Equals)
+                    .build(),
+            )
+            .build()
+    };
+    let mut either = Vec::new();
+    if !mine.owners.is_empty() {
+        either.push(tag(&mine.owner_key, &mine.owners));
+    }
+    if !mine.profile_arns.is_empty() {
+        either.push(tag(STUDIO_USER_PROFILE_TAG, &mine.profile_arns));
+    }
+    match either.len() {
+        0 => None,
+        1 => either.pop(),
+        _ => Some(Expression::builder().set_or(Some(either)).build()),
     }
 }
 

@@ -6,10 +6,10 @@ use chrono::Utc;
 
 use super::spend::SpendOptions;
 use super::{CliError, ExportArgs, ModeArgs, Outcome};
-use crate::config::LoadedConfig;
+use crate::config::{Config, LoadedConfig};
 use crate::export::{self, ExportView, Format};
-use crate::model::{Snapshot, View};
-use crate::spend::{CostAccess, SpendService};
+use crate::model::{DEFAULT_OWNER_KEY, Me, Snapshot, View, arn_leaf};
+use crate::spend::{CostAccess, MineFilter, SpendService};
 use crate::{demo, sanitize};
 
 pub(super) fn run(
@@ -26,11 +26,23 @@ pub(super) fn run(
     }
     let since = args.since.map(|age| Utc::now() - age);
     let mut timeline = None;
-    let (snapshot, config) = if mode.demo {
+    // Who "me" is, settled before anything is fetched: a missing identity is a usage error.
+    let me = if mode.demo {
+        identity(&demo::config(&loaded.config), args)?
+    } else {
+        identity(&loaded.config, args)?
+    };
+    let (mut snapshot, config) = if mode.demo {
         let config = demo::config(&loaded.config);
         let mut snapshot = demo::world(Utc::now());
         if spend {
-            snapshot.spend = demo_spend(&config, args, snapshot.spend.rows)?;
+            match me.as_ref().map(|me| mine_filter(me, &snapshot)) {
+                Some(None) => snapshot.spend.rows.clear(),
+                mine => {
+                    let rows = std::mem::take(&mut snapshot.spend.rows);
+                    snapshot.spend = demo_spend(&config, args, rows, mine.flatten())?;
+                }
+            }
         }
         if events {
             let mut rows = demo::timeline(&snapshot, Utc::now());
@@ -48,14 +60,36 @@ pub(super) fn run(
         if events {
             timeline = Some(cached_timeline(&store, snapshot.jobs.as_of, since)?);
         }
-        if spend && let Some(view) = offline_spend(loaded, args, store)? {
-            snapshot.spend = view;
+        if spend {
+            match me.as_ref().map(|me| mine_filter(me, &snapshot)) {
+                Some(None) => snapshot.spend.rows.clear(),
+                mine => {
+                    if let Some(view) = offline_spend(loaded, args, store, mine.flatten())? {
+                        snapshot.spend = view;
+                    } else if me.is_some() {
+                        // The last saved spend view is everyone's: none of it is known mine.
+                        snapshot.spend.rows.clear();
+                    }
+                }
+            }
         }
         (snapshot, loaded.config.clone())
     } else if spend {
-        let options = SpendOptions::from_args(&loaded.config, args);
+        let mine = match &me {
+            Some(me) => {
+                let cached = cached_snapshot(loaded)?;
+                Some(match &cached {
+                    Some(snapshot) => mine_filter(me, snapshot),
+                    None => mine_filter_from(me, std::iter::empty()),
+                })
+            }
+            None => None,
+        };
+        // Nothing can be asked for me (profiles only, none seen yet): no spend is mine.
+        let nobody = matches!(mine, Some(None));
+        let options = SpendOptions::from_args(&loaded.config, args, mine.flatten());
         (
-            super::refresh::fetch_and_store(loaded, false, Some(&options), None)?,
+            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?,
             loaded.config.clone(),
         )
     } else {
@@ -64,9 +98,10 @@ pub(super) fn run(
         } else {
             crate::fetch::TagRefresh::Cached
         };
-        // Jobs rows carry no tags: only the untagged view (and the events it raises) waits
-        // for the tag pass.
-        let tags = matches!(args.view, ExportView::Untagged | ExportView::Events).then_some(retag);
+        // Jobs rows need their tags only to tell which are mine: otherwise only the untagged
+        // view (and the events it raises) waits for the tag pass.
+        let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events) || me.is_some())
+            .then_some(retag);
         let snapshot = super::refresh::fetch_and_store(loaded, true, None, tags)?;
         if events {
             let store = super::open_store(loaded)?;
@@ -77,11 +112,14 @@ pub(super) fn run(
         }
         (snapshot, loaded.config.clone())
     };
+    if let Some(me) = &me {
+        keep_mine(&mut snapshot, me);
+    }
 
     let group_by = args
         .group_by
         .clone()
-        .unwrap_or_else(|| config.spend.group_by.clone());
+        .unwrap_or_else(|| config.group_by(me.is_some()));
     if spend && snapshot.spend.errors.is_empty() {
         warn_if_group_missing(&snapshot, &group_by);
     }
@@ -130,9 +168,10 @@ fn demo_spend(
     config: &crate::config::Config,
     args: &ExportArgs,
     rows: Vec<crate::model::SpendRow>,
+    mine: Option<MineFilter>,
 ) -> Result<View<crate::model::SpendRow>, CliError> {
     let service = SpendService::demo(config, rows).map_err(|e| CliError::Fatal(e.into()))?;
-    let options = SpendOptions::from_args(config, args);
+    let options = SpendOptions::from_args(config, args, mine);
     let runtime = runtime()?;
     let mut fetched = runtime.block_on(super::spend::fetch(&service, config, &options, Utc::now()));
     fetched.view.as_of = Utc::now();
@@ -145,9 +184,10 @@ fn offline_spend(
     loaded: &LoadedConfig,
     args: &ExportArgs,
     store: crate::store::Store,
+    mine: Option<MineFilter>,
 ) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
     let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
-    let options = SpendOptions::from_args(&loaded.config, args);
+    let options = SpendOptions::from_args(&loaded.config, args, mine);
     let runtime = runtime()?;
     let fetched = runtime.block_on(super::spend::fetch(
         &service,
@@ -170,6 +210,96 @@ fn cached_timeline(
         .map_err(|e| CliError::Fatal(e.into()))?
         .map_err(|e| CliError::Fatal(e.into()))?;
     Ok(View::new(as_of, rows, Vec::new()))
+}
+
+/// Who "me" is for this export: `--me VALUE` (an owner tag value, under `[me] owner_key`),
+/// else `[me]` when `--mine` asks for it; `None` without either flag. Never guessed: a script
+/// must not silently filter by whoever's credentials it happens to run with.
+fn identity(config: &Config, args: &ExportArgs) -> Result<Option<Me>, CliError> {
+    if let Some(value) = &args.me {
+        if value.trim().is_empty() {
+            return Err(CliError::Usage(
+                "--me needs a value of your owner tag".into(),
+            ));
+        }
+        let key = config
+            .me
+            .as_ref()
+            .map_or(DEFAULT_OWNER_KEY, |m| m.owner_key.as_str());
+        return Ok(Some(Me::owner(key, value)));
+    }
+    if !args.mine {
+        return Ok(None);
+    }
+    config.me.clone().map(Some).ok_or_else(|| {
+        CliError::Usage(
+            "--mine needs to know who you are: set `[me] owner = [\"YOUR-OWNER-TAG-VALUE\"]` \
+             in the config, or pass `--me VALUE`"
+                .into(),
+        )
+    })
+}
+
+/// Keeps my jobs and my findings only (see [`Me::owns`] for the rules).
+fn keep_mine(snapshot: &mut Snapshot, me: &Me) {
+    snapshot.jobs.rows.retain(|job| me.owns(&job.tags));
+    snapshot.findings.rows.retain(|f| me.owns(&f.tags));
+}
+
+/// The Cost Explorer filter for me. Studio profiles are matched in Cost Explorer by their
+/// full ARN, known only from tags already read (the last refresh's jobs and findings); a
+/// profile not seen yet is left out, and stderr says so. `None` when nothing can be asked.
+fn mine_filter(me: &Me, snapshot: &Snapshot) -> Option<MineFilter> {
+    let tags = snapshot
+        .jobs
+        .rows
+        .iter()
+        .map(|j| &j.tags)
+        .chain(snapshot.findings.rows.iter().map(|f| &f.tags));
+    mine_filter_from(me, tags)
+}
+
+/// [`mine_filter`] over the tags of resources seen.
+fn mine_filter_from<'a>(
+    me: &Me,
+    tags: impl Iterator<Item = &'a crate::model::Tags>,
+) -> Option<MineFilter> {
+    let arns = me.profile_arns_in(tags);
+    let unknown: Vec<&str> = me
+        .studio_user_profiles
+        .iter()
+        .filter(|p| !arns.iter().any(|arn| arn_leaf(arn) == p.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!(
+            "note: Studio user profile(s) {} not seen on any resource yet, so their ARNs are unknown: spend is filtered by the `{}` tag{} (run `sagescope refresh` first to find them)",
+            sanitize::plain(&unknown.join(", ")),
+            sanitize::plain(&me.owner_key),
+            if arns.is_empty() {
+                " only"
+            } else {
+                " and the profiles seen"
+            }
+        );
+    }
+    let filter = MineFilter::new(me, arns);
+    if filter.is_empty() {
+        eprintln!("note: no owner value and no known Studio profile ARN: no spend is mine");
+        return None;
+    }
+    Some(filter)
+}
+
+/// The last snapshot in the cache, to find my Studio profiles' ARNs before asking Cost
+/// Explorer; `None` when there is none yet.
+fn cached_snapshot(loaded: &LoadedConfig) -> Result<Option<Snapshot>, CliError> {
+    let store = super::open_store(loaded)?;
+    Ok(store
+        .run_blocking(|cache| cache.load_snapshot())
+        .ok()
+        .and_then(Result::ok)
+        .flatten())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

@@ -169,6 +169,15 @@ pub struct ExportArgs {
     /// For spend: count every AWS service, not only SageMaker.
     #[arg(long)]
     pub all_services: bool,
+    /// Only mine: jobs and findings whose owner tag is one of `[me] owner` or that one of
+    /// `[me] studio_user_profiles` started in Studio; spend filtered to them in Cost Explorer
+    /// (grouped by `project` by default). Needs `[me]` in the config, or --me.
+    #[arg(long)]
+    pub mine: bool,
+    /// Who "me" is: a value of the owner tag (`[me] owner_key`, default `owner`). Implies
+    /// --mine and replaces `[me] owner` for this run.
+    #[arg(long, value_name = "VALUE")]
+    pub me: Option<String>,
     /// For spend: ignore cached Cost Explorer answers (each request costs USD 0.01). For
     /// untagged: read every resource's tags again (e.g. after running the fix script).
     #[arg(long)]

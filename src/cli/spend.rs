@@ -7,7 +7,7 @@ use super::ExportArgs;
 use crate::config::{Config, Granularity};
 use crate::model::{DataSource, FetchError, SpendRow, View};
 use crate::sanitize;
-use crate::spend::{RangePreset, SpendQuery, SpendService, USD_PER_REQUEST};
+use crate::spend::{MineFilter, RangePreset, SpendQuery, SpendService, USD_PER_REQUEST};
 
 /// What spend to ask for: the config's `[spend]`, with `export`'s flags on top.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub(super) struct SpendOptions {
     pub all_services: bool,
     /// Ask Cost Explorer even when a fresh answer is cached.
     pub no_cache: bool,
+    /// Only my spend (`--mine`).
+    pub mine: Option<MineFilter>,
 }
 
 impl SpendOptions {
@@ -29,18 +31,23 @@ impl SpendOptions {
             granularity: config.spend.granularity,
             all_services: config.spend.all_services,
             no_cache: false,
+            mine: None,
         }
     }
 
-    /// The config overridden by `export spend`'s flags.
-    pub fn from_args(config: &Config, args: &ExportArgs) -> Self {
+    /// The config overridden by `export spend`'s flags; `mine` narrows it to my spend.
+    pub fn from_args(config: &Config, args: &ExportArgs, mine: Option<MineFilter>) -> Self {
         let base = SpendOptions::from_config(config);
         SpendOptions {
-            group_by: args.group_by.clone().unwrap_or(base.group_by),
+            group_by: args
+                .group_by
+                .clone()
+                .unwrap_or_else(|| config.group_by(mine.is_some())),
             days: args.days.unwrap_or(base.days).max(1),
             granularity: args.granularity.unwrap_or(base.granularity),
             all_services: args.all_services || base.all_services,
             no_cache: args.no_cache,
+            mine,
         }
     }
 
@@ -50,7 +57,10 @@ impl SpendOptions {
         spend.lookback_days = self.days;
         spend.granularity = self.granularity;
         spend.all_services = self.all_services;
-        SpendQuery::from_config(&spend, &self.group_by, RangePreset::Configured, today)
+        let mut query =
+            SpendQuery::from_config(&spend, &self.group_by, RangePreset::Configured, today);
+        query.mine = self.mine.clone();
+        query
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{ConfigError, Location};
 
-use crate::model::{EventKind, TagPolicy};
+use crate::model::{DEFAULT_OWNER_KEY, EventKind, Me, TagPolicy};
 use raw::RawConfig;
 
 /// Environment variable naming the config file when `--config` is not given.
@@ -42,6 +42,8 @@ pub struct Config {
     pub organization: Option<OrganizationConfig>,
     pub alerts: AlertsConfig,
     pub events: EventsConfig,
+    /// `[me]`: whose resources and spend `M` and `--mine` show; `None` when not configured.
+    pub me: Option<Me>,
 }
 
 /// How accounts are discovered from AWS Organizations, and how each is reached.
@@ -427,6 +429,33 @@ impl Config {
             .unwrap_or_else(|| "cost-center".to_string());
 
         let alerts = alerts_from_raw(raw.alerts, &at)?;
+        let me = match raw.me {
+            Some(spanned) => {
+                let span = spanned.span();
+                let me = spanned.into_inner();
+                let me = Me {
+                    owner_key: me
+                        .owner_key
+                        .map_or_else(|| DEFAULT_OWNER_KEY.to_string(), |k| k.0),
+                    owners: me.owner.into_iter().map(|o| o.0).collect(),
+                    studio_user_profiles: me
+                        .studio_user_profiles
+                        .into_iter()
+                        .map(|p| p.0)
+                        .collect(),
+                };
+                if me.owners.is_empty() && me.studio_user_profiles.is_empty() {
+                    return Err(at(
+                        span.start,
+                        "[me] names nobody: set `owner` or `studio_user_profiles`".into(),
+                        Some("e.g. owner = [\"alice\"] (values of your owner tag)".into()),
+                    ));
+                }
+                Some(me)
+            }
+            None => None,
+        };
+
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
             alerts,
@@ -490,7 +519,23 @@ impl Config {
                 })
                 .collect(),
             organization,
+            me,
         })
+    }
+
+    /// The key spend is grouped by unless the user picks one: my own spend reads best by
+    /// `project` (when the tag policy has that key), everyone's by `spend.group_by`.
+    pub fn group_by(&self, mine: bool) -> String {
+        let project = "project";
+        let policy = &self.tags.policy;
+        if mine
+            && (policy.mandatory.iter().any(|k| k == project)
+                || policy.allowed.contains_key(project))
+        {
+            project.to_string()
+        } else {
+            self.spend.group_by.clone()
+        }
     }
 
     /// The account that calls Cost Explorer: `spend.account`, else the first account.
@@ -706,6 +751,37 @@ mod tests {
             c.spend.group_keys(&c.tags.policy),
             vec!["team", "project", "owner"]
         );
+    }
+
+    #[test]
+    fn me_reads_owners_key_and_studio_profiles() {
+        let c = parse_ok(
+            "[me]\nowner = [\"alice\", \"alice.w\"]\nowner_key = \"created-by\"\nstudio_user_profiles = [\"alice-studio\"]\n",
+        )
+        .config;
+        assert_eq!(
+            c.me,
+            Some(Me {
+                owner_key: "created-by".into(),
+                owners: vec!["alice".into(), "alice.w".into()],
+                studio_user_profiles: vec!["alice-studio".into()],
+            })
+        );
+        let default_key = parse_ok("[me]\nowner = [\"bob\"]\n").config;
+        assert_eq!(default_key.me.map(|m| m.owner_key), Some("owner".into()));
+        assert_eq!(parse_ok("").config.me, None);
+    }
+
+    #[test]
+    fn me_errors_are_located() {
+        let err = parse_err("[spend]\nlookback_days = 7\n[me]\nowner = []\n");
+        assert!(err.starts_with("t.toml:"), "{err}");
+        assert!(err.contains("names nobody"), "{err}");
+        let err = parse_err("[me]\nowner = [\"\"]\n");
+        assert!(err.starts_with("t.toml:2:"), "{err}");
+        assert!(err.contains("must not be empty"), "{err}");
+        let err = parse_err("[me]\nowner = \"alice\"\n");
+        assert!(err.starts_with("t.toml:2:9:"), "{err}");
     }
 
     #[test]

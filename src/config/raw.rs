@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub organization: Option<Spanned<RawOrganization>>,
     pub alerts: RawAlerts,
     pub events: RawEvents,
+    pub me: Option<Spanned<RawMe>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +138,15 @@ pub(super) struct RawUi {
 #[serde(default)]
 pub(super) struct RawCache {
     pub path: Option<NonEmpty>,
+}
+
+/// `[me]`: who "mine" is (the `M` key, `--mine`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawMe {
+    pub owner: Vec<NonEmpty>,
+    pub owner_key: Option<NonEmpty>,
+    pub studio_user_profiles: Vec<NonEmpty>,
 }
 
 #[derive(Debug, Deserialize)]

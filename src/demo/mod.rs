@@ -66,6 +66,13 @@ pub fn config(user: &Config) -> Config {
     config.tags.policy = policy();
     config.spend.group_by = "cost-center".into();
     config.spend.account = Some("ml-prod".into());
+    // One of the demo world's people, so `M` shows a personal view: alice owns
+    // fraud-detection and has a Studio user profile of her own name.
+    config.me = Some(crate::model::Me {
+        owner_key: "owner".into(),
+        owners: vec!["alice".into()],
+        studio_user_profiles: vec!["alice".into()],
+    });
     config.budgets = vec![
         Budget {
             tag_key: "project".into(),
@@ -79,6 +86,12 @@ pub fn config(user: &Config) -> Config {
         },
     ];
     config
+}
+
+/// `(project, owner)` of the demo world's projects: each project has one owner, so a
+/// person's spend by project is their projects' owner-tagged share.
+pub fn project_owners() -> Vec<(&'static str, &'static str)> {
+    jobs::PROJECTS.iter().map(|p| (p.name, p.owner)).collect()
 }
 
 /// The demo tag policy.

@@ -251,6 +251,21 @@ impl JobFetcher {
     }
 }
 
+impl JobFetcher {
+    /// The caller identity ARNs of the accounts connected so far, in config order: where
+    /// the live UI guesses who "me" is when `[me]` is not configured.
+    pub fn caller_arns(&self) -> Vec<String> {
+        let links = self
+            .links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.accounts()
+            .iter()
+            .filter_map(|a| links.get(&a.name)?.caller_arn().map(str::to_string))
+            .collect()
+    }
+}
+
 impl crate::spend::CostAccounts for JobFetcher {
     fn cost_explorer<'a>(
         &'a self,

@@ -124,6 +124,12 @@ pub trait AccountLink: Send + Sync {
         &[]
     }
 
+    /// `sts:GetCallerIdentity`'s ARN from connecting: who sagescope runs as, from which a
+    /// best guess at "me" is made when `[me]` is not configured. `None` from fakes.
+    fn caller_arn(&self) -> Option<&str> {
+        None
+    }
+
     /// Cost Explorer with this account's credentials (meaningful for `spend.account`).
     /// `None` from fakes that do not serve spend.
     fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {

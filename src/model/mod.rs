@@ -8,6 +8,7 @@ mod event;
 mod findings;
 mod job;
 mod kind;
+mod me;
 mod metrics;
 mod scope;
 mod snapshot;
@@ -22,6 +23,7 @@ pub use findings::{
 };
 pub use job::{Job, change_marker};
 pub use kind::{ParseKindError, ResourceKind};
+pub use me::{DEFAULT_OWNER_KEY, Me, OwnerGuess, guess_owner};
 pub use metrics::{JobMetrics, MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};
 pub use scope::ScopeKey;
 pub use snapshot::{DataSource, FetchError, Snapshot, View};

@@ -106,7 +106,73 @@ impl DemoCostSource {
                     .or_default() += row.amount * scale;
             }
         }
+        if let Some(mine) = &query.mine {
+            self.keep_mine(&mut out, mine, &key, &query.grouping);
+        }
         out
+    }
+
+    /// My part of each day. Grouped by the owner key: only my values. Grouped by project:
+    /// my projects (the demo's projects each have one owner), scaled to my owner-tagged spend
+    /// that day. Otherwise every group scaled by my share of that day's owner-tagged spend
+    /// (the demo keeps one grouping per row, so it apportions where Cost Explorer filters
+    /// line items).
+    fn keep_mine<'a>(
+        &'a self,
+        out: &mut BTreeMap<NaiveDate, BTreeMap<String, f64>>,
+        mine: &'a super::MineFilter,
+        key: &str,
+        grouping: &Grouping,
+    ) {
+        let tag = matches!(grouping, Grouping::Tag(_));
+        let mine_value = |group: &str| {
+            group
+                .split_once('$')
+                .is_some_and(|(_, value)| mine.owners.iter().any(|o| o == value))
+        };
+        let my_projects: Vec<&str> = crate::demo::project_owners()
+            .into_iter()
+            .filter(|(_, owner)| mine.owners.iter().any(|o| o == owner))
+            .map(|(project, _)| project)
+            .collect();
+        for (day, groups) in out.iter_mut() {
+            if tag && key == mine.owner_key {
+                groups.retain(|group, _| mine_value(group));
+                continue;
+            }
+            let rows = &self.rows;
+            let day = *day;
+            let of_day = move |k: &'a str| {
+                rows.iter()
+                    .filter(move |r| r.start == day && r.group_key == k)
+            };
+            let total: f64 = of_day(&mine.owner_key).map(|r| r.amount).sum();
+            let my: f64 = of_day(&mine.owner_key)
+                .filter(|r| mine.owners.contains(&r.group_value))
+                .map(|r| r.amount)
+                .sum();
+            if tag && key == "project" {
+                let projects: f64 = of_day("project")
+                    .filter(|r| my_projects.contains(&r.group_value.as_str()))
+                    .map(|r| r.amount)
+                    .sum();
+                let factor = if projects > 0.0 { my / projects } else { 0.0 };
+                groups.retain(|group, _| {
+                    group
+                        .split_once('$')
+                        .is_some_and(|(_, p)| my_projects.contains(&p))
+                });
+                for amount in groups.values_mut() {
+                    *amount *= factor;
+                }
+                continue;
+            }
+            let share = if total > 0.0 { my / total } else { 0.0 };
+            for amount in groups.values_mut() {
+                *amount *= share;
+            }
+            groups.retain(|_, amount| *amount > 0.0);
+        }
     }
 }
 

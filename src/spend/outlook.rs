@@ -70,6 +70,7 @@ pub fn month_to_date_query(base: &SpendQuery, key: &str, month: &Month) -> Spend
         grouping: Grouping::Tag(key.to_string()),
         all_services: base.all_services,
         tag_filter: None,
+        mine: base.mine.clone(),
     }
 }
 
@@ -110,6 +111,7 @@ pub fn forecast_query(base: &SpendQuery, filter: Option<TagFilter>, month: &Mont
         grouping: Grouping::Service,
         all_services: base.all_services,
         tag_filter: filter,
+        mine: base.mine.clone(),
     }
 }
 

@@ -35,6 +35,49 @@ pub struct TagFilter {
     pub value: Option<String>,
 }
 
+/// Restricts spend to mine: the owner tag carrying one of my values, or (`Or`) Studio's
+/// user-profile tag naming one of my profiles' ARNs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MineFilter {
+    pub owner_key: String,
+    /// Values of `owner_key`; empty when only Studio profiles identify me.
+    pub owners: Vec<String>,
+    /// Full `sagemaker:user-profile-arn` values (Cost Explorer matches whole values).
+    pub profile_arns: Vec<String>,
+}
+
+impl MineFilter {
+    /// The filter for `me`, with the profile ARNs known so far (see
+    /// `crate::app` / `crate::cli` for where they are found).
+    pub fn new(me: &crate::model::Me, profile_arns: Vec<String>) -> Self {
+        let mut owners = me.owners.clone();
+        owners.sort();
+        owners.dedup();
+        let mut profile_arns = profile_arns;
+        profile_arns.sort();
+        profile_arns.dedup();
+        MineFilter {
+            owner_key: me.owner_key.clone(),
+            owners,
+            profile_arns,
+        }
+    }
+
+    /// Whether the filter can select anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty() && self.profile_arns.is_empty()
+    }
+
+    fn cache_key(&self) -> String {
+        format!(
+            "mine:{}={};profiles={}",
+            self.owner_key,
+            self.owners.join(","),
+            self.profile_arns.join(",")
+        )
+    }
+}
+
 /// One `GetCostAndUsage` question.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SpendQuery {
@@ -48,6 +91,8 @@ pub struct SpendQuery {
     /// Count every service, not only `Amazon SageMaker`.
     pub all_services: bool,
     pub tag_filter: Option<TagFilter>,
+    /// Only my spend (`M`, `--mine`).
+    pub mine: Option<MineFilter>,
 }
 
 /// The service name Cost Explorer's SERVICE dimension uses for SageMaker.
@@ -70,6 +115,7 @@ impl SpendQuery {
             grouping: Grouping::Tag(group_by.to_string()),
             all_services: spend.all_services,
             tag_filter: None,
+            mine: None,
         }
     }
 
@@ -88,8 +134,14 @@ impl SpendQuery {
                 value: Some(v),
             }) => format!("{key}={v}"),
         };
+        // Appended only when set, so the keys of answers cached before `mine` existed stay.
+        let mine = self
+            .mine
+            .as_ref()
+            .map(|m| format!("|{}", m.cache_key()))
+            .unwrap_or_default();
         format!(
-            "ce.v1|{}|{}|{:?}|{}|{}|{}|{}",
+            "ce.v1|{}|{}|{:?}|{}|{}|{}|{}{mine}",
             self.start,
             self.end,
             self.granularity,
@@ -244,6 +296,27 @@ mod tests {
                 ..a.clone()
             }
             .cache_key()
+        );
+        let me = crate::model::Me::owner("owner", "alice");
+        let mut mine = a.clone();
+        mine.mine = Some(MineFilter::new(&me, Vec::new()));
+        assert_ne!(
+            a.cache_key(),
+            mine.cache_key(),
+            "the mine filter is in the key"
+        );
+        let mut bob = a.clone();
+        bob.mine = Some(MineFilter::new(
+            &crate::model::Me::owner("owner", "bob"),
+            Vec::new(),
+        ));
+        assert_ne!(mine.cache_key(), bob.cache_key());
+        let mut with_profile = mine.clone();
+        with_profile.mine = Some(MineFilter::new(&me, vec!["arn:p".into()]));
+        assert_ne!(mine.cache_key(), with_profile.cache_key());
+        assert!(
+            !a.cache_key().contains("mine"),
+            "keys without the filter are as before"
         );
     }
 }

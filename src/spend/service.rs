@@ -286,7 +286,7 @@ impl SpendService {
         let key = base.grouping.key().to_string();
         let month = Month::of(request.today);
         let mut keys = vec![key.clone()];
-        for budget in &self.budgets {
+        for budget in self.budgets_for(base) {
             if !keys.contains(&budget.tag_key) {
                 keys.push(budget.tag_key.clone());
             }
@@ -314,7 +314,7 @@ impl SpendService {
                 .map_err(|err| notes_for_forecast.push(self.forecast_problem(&err, out)))
                 .ok();
             let mut budgets = Vec::new();
-            for budget in &self.budgets {
+            for budget in self.budgets_for(base) {
                 let filter = TagFilter {
                     key: budget.tag_key.clone(),
                     value: Some(budget.tag_value.clone()),
@@ -396,6 +396,15 @@ impl SpendService {
             by_account,
             unit: unit.unwrap_or_else(|| "USD".into()),
         });
+    }
+
+    /// The budgets the pane shows: all of them, or when the question is mine, only those on
+    /// the owner key naming me (my share of a team's budget would read as the team's).
+    fn budgets_for<'a>(&'a self, query: &'a SpendQuery) -> impl Iterator<Item = &'a Budget> {
+        let mine = query.mine.as_ref();
+        self.budgets.iter().filter(move |b| {
+            mine.is_none_or(|m| b.tag_key == m.owner_key && m.owners.contains(&b.tag_value))
+        })
     }
 
     fn freshness(&self, force: bool) -> Freshness {

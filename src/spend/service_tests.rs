@@ -794,3 +794,35 @@ async fn a_failed_ask_lets_the_waiting_one_ask_for_itself() {
         "the refused request is counted too"
     );
 }
+
+#[tokio::test]
+async fn my_overview_shows_only_my_owner_budgets_and_asks_nothing_for_the_others() {
+    let mut config = demo_config();
+    config.budgets.push(Budget {
+        tag_key: "owner".into(),
+        tag_value: "alice".into(),
+        monthly_usd: 6_000.0,
+    });
+    config.budgets.push(Budget {
+        tag_key: "owner".into(),
+        tag_value: "bob".into(),
+        monthly_usd: 6_000.0,
+    });
+    let world = crate::demo::world(now());
+    let service = SpendService::demo(&config, world.spend.rows).expect("in-memory cache");
+    let mut overview = request(&config, "project", RangePreset::Days30, Target::Overview);
+    let me = crate::model::Me::owner("owner", "alice");
+    overview.query.mine = Some(crate::spend::MineFilter::new(&me, Vec::new()));
+    let mine = service.load(overview, now(), &quiet).await;
+    assert!(mine.errors.is_empty(), "{:?}", mine.errors);
+    let outlook = mine.outlook.expect("my month");
+    let shown: Vec<(&str, &str)> = outlook
+        .budgets
+        .iter()
+        .map(|b| (b.budget.tag_key.as_str(), b.budget.tag_value.as_str()))
+        .collect();
+    assert_eq!(shown, vec![("owner", "alice")]);
+    // The answer (project, covering the month so far), my month to date by owner, the
+    // forecast and alice's budget forecast: the team's budgets cost nothing here.
+    assert_eq!(mine.requests, 4);
+}

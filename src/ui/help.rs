@@ -15,10 +15,18 @@ const KEYS_WIDTH: usize = 14;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(p.border)
         .title(Line::styled(" Keys ", p.title))
         .title_bottom(Line::styled(" Esc or ? back · j/k scroll ", p.dim));
+    // Who `M` means, and where that came from (a guess says so, and how to correct it).
+    let me = match (&app.mine.me, &app.mine.how) {
+        (Some(me), Some(how)) => format!(" M means {} ({how}) ", me.label()),
+        (Some(me), None) => format!(" M means {} ", me.label()),
+        (None, _) => " M: set [me] owner in the config, or :me NAME ".to_string(),
+    };
+    block =
+        block.title(Line::styled(crate::sanitize::cell(&me).into_owned(), p.dim).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let columns = columns(inner.width, &p);

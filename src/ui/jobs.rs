@@ -48,15 +48,16 @@ fn spec_index(column: JobColumn) -> usize {
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let jobs = &app.jobs;
-    let block = Block::bordered()
-        .border_style(p.border)
-        .title(title(jobs, app.now, &p));
+    let block =
+        Block::bordered()
+            .border_style(p.border)
+            .title(title(jobs, app.now, app.mine.title(), &p));
     if jobs.list.rows().is_empty() {
         return empty_message(frame, block, area, no_data_lines(app, "jobs"));
     }
     if jobs.list.visible_len() == 0 {
         let hint =
-            "No job matches the filter and toggles (Esc clears the filter, t, a and f toggle).";
+            "No job matches the filter and toggles (Esc clears the filter, t, a, f and M toggle).";
         return empty_message(frame, block, area, vec![Line::raw(hint)]);
     }
     let inner = block.inner(area);
@@ -83,10 +84,22 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     table::draw(frame, area, draw, &p);
 }
 
-fn title<'a>(jobs: &JobsPane, now: chrono::DateTime<chrono::Utc>, p: &Palette) -> Line<'a> {
+fn title<'a>(
+    jobs: &JobsPane,
+    now: chrono::DateTime<chrono::Utc>,
+    mine: Option<String>,
+    p: &Palette,
+) -> Line<'a> {
     let c = jobs.counts;
-    let mut spans = vec![
-        Span::styled(format!(" Jobs {}", c.total), p.title),
+    let mut spans = vec![Span::styled(format!(" Jobs {}", c.total), p.title)];
+    if let Some(mine) = mine {
+        // The title already says how many are shown once anything hides rows.
+        spans.push(Span::styled(
+            format!(" · {}", sanitize::cell(&mine)),
+            p.accent,
+        ));
+    }
+    spans.extend([
         Span::raw(" · "),
         Span::styled(format!("{} running", c.running), p.running),
         Span::raw(" · "),
@@ -94,7 +107,7 @@ fn title<'a>(jobs: &JobsPane, now: chrono::DateTime<chrono::Utc>, p: &Palette) -
             format!("{} failed", c.failed),
             if c.failed > 0 { p.failed } else { p.text },
         ),
-    ];
+    ]);
     if let Some(kind) = jobs.kind {
         spans.push(Span::styled(format!(" · {kind} only"), p.accent));
     }

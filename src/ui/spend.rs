@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let spend = &app.spend;
     let block = Block::bordered()
         .border_style(p.border)
-        .title(title(spend, &p));
+        .title(title(spend, app.mine.title(), &p));
     let outlook = spend_outlook::lines(spend, area.width.saturating_sub(2), &p);
     if spend.lines.rows().is_empty() {
         let nothing_at_all = spend.keys_in_data().is_empty();
@@ -110,7 +110,7 @@ fn draw_table(frame: &mut Frame, spend: &SpendPane, area: Rect, p: &Palette) {
     table::draw(frame, area, draw, p);
 }
 
-fn title<'a>(spend: &SpendPane, p: &Palette) -> Line<'a> {
+fn title<'a>(spend: &SpendPane, mine: Option<String>, p: &Palette) -> Line<'a> {
     let scope = if spend.all_services {
         "all services"
     } else {
@@ -121,6 +121,12 @@ fn title<'a>(spend: &SpendPane, p: &Palette) -> Line<'a> {
         format!(" Spend by {}", sanitize::cell(spend.key())),
         p.title,
     )];
+    if let Some(mine) = mine {
+        spans.push(Span::styled(
+            format!(" · {}", sanitize::cell(&mine)),
+            p.accent,
+        ));
+    }
     if !spend.days.is_empty() {
         spans.push(Span::raw(format!(
             " · {}",

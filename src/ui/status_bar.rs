@@ -34,6 +34,16 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         }
         None => spans.push(Span::styled(" no data yet", p.warning)),
     }
+    if let Some(me) = app.mine.status() {
+        spans.push(Span::styled(format!("  {}", sanitize::cell(&me)), p.accent));
+    } else if app.mine.on
+        && let Some(me) = &app.mine.me
+    {
+        spans.push(Span::styled(
+            format!("  me: {}", sanitize::cell(&me.label())),
+            p.accent,
+        ));
+    }
     let burn = app.jobs.health.burn;
     if app.pane == Pane::Jobs && burn.resources > 0 {
         spans.push(Span::styled(format!("  {burn}"), p.title));

@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let findings = &app.findings;
     let block = Block::bordered().border_style(p.border).title(title(
         findings,
+        app.mine.title(),
         &p,
         usize::from(area.width.saturating_sub(4)),
     ));
@@ -95,9 +96,16 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
 /// ` Untagged 93 · missing only · cost-center 60 · project 35 · owner 70 · ml-dev 28 …`: the
 /// toggles and filter first (they change what is shown), then resources with a problem per
 /// tag key (what an admin fixes), then, room permitting, the findings per account.
-fn title<'a>(findings: &FindingsPane, p: &Palette, room: usize) -> Line<'a> {
+fn title<'a>(findings: &FindingsPane, mine: Option<String>, p: &Palette, room: usize) -> Line<'a> {
     let total = findings.list.rows().len();
     let mut spans = vec![Span::styled(format!(" Untagged {total}"), p.title)];
+    if let Some(mine) = mine {
+        // The title already says how many are shown once anything hides rows.
+        spans.push(Span::styled(
+            format!(" · {}", sanitize::cell(&mine)),
+            p.accent,
+        ));
+    }
     if findings.missing_only {
         spans.push(Span::styled(" · missing only", p.accent));
     }

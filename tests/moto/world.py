@@ -25,6 +25,12 @@ command line read from stdin, and exits when stdin closes:
   {"cmd": "ce_results", "account": A, "results": [GetCostAndUsage responses...]}
         queue Cost Explorer answers: each distinct request body takes the next one
         (a NextPageToken request is a distinct body, so pages are queued in order)
+  {"cmd": "ce_items", "account": A, "items": [{"day": "YYYY-MM-DD", "service": S,
+   "amount": X, "tags": {k: v}, "linked_account": L (optional)}, ...]}
+        from now on (until reset) A's GetCostAndUsage is computed from these line items:
+        TimePeriod, Granularity DAILY/MONTHLY, GroupBy TAG/DIMENSION and Filter (And, Or,
+        Not, Dimensions, Tags with EQUALS/ABSENT/CASE_INSENSITIVE) as Cost Explorer applies
+        them, instead of taking queued answers (moto ignores Filter)
   {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
         age a running training job and an in-service endpoint and publish their CloudWatch
         metrics (see World.utilisation), answer {"points": N}
@@ -356,6 +362,114 @@ def _search(self):
 
 
 SageMakerResponse.search = _search
+
+
+# --- Cost Explorer computed from line items ---------------------------------------------
+#
+# moto's GetCostAndUsage replays queued answers and ignores Filter, so a test of a filtered
+# question (my spend: an Or of two tags) would only check what it queued. With `ce_items`
+# the account's answers are computed from cost line items instead, honouring the request's
+# TimePeriod, Granularity, GroupBy and Filter the way botocore's `Expression` shape describes
+# them. One page per answer (AWS pages too, but the filtered questions here are small).
+
+from moto.ce.responses import CostExplorerResponse
+
+CE_ITEMS = {}  # account -> [line item]
+_moto_get_cost_and_usage = CostExplorerResponse.get_cost_and_usage
+
+
+def _ce_matches(expr, item):
+    if expr.get("And"):
+        return all(_ce_matches(e, item) for e in expr["And"])
+    if expr.get("Or"):
+        return any(_ce_matches(e, item) for e in expr["Or"])
+    if expr.get("Not"):
+        return not _ce_matches(expr["Not"], item)
+    if expr.get("Dimensions"):
+        dim = expr["Dimensions"]
+        key = dim["Key"]
+        if key == "SERVICE":
+            value = item["service"]
+        elif key == "LINKED_ACCOUNT":
+            value = item.get("linked_account")
+        else:
+            raise ValueError(f"the fixture does not serve dimension {key}")
+        return value in dim.get("Values", [])
+    if expr.get("Tags"):
+        tag = expr["Tags"]
+        options = tag.get("MatchOptions") or ["EQUALS"]
+        # Tag keys are exact to Cost Explorer: `Owner` and `owner` are two keys.
+        value = item.get("tags", {}).get(tag.get("Key"))
+        if "ABSENT" in options:
+            return value is None or value == ""
+        if value is None:
+            return False
+        values = tag.get("Values", [])
+        if "CASE_INSENSITIVE" in options:
+            return value.lower() in [v.lower() for v in values]
+        return value in values
+    raise ValueError(f"the fixture does not serve filter {expr}")
+
+
+def _ce_periods(start, end, granularity):
+    from datetime import date
+    day = date.fromisoformat(start)
+    stop = date.fromisoformat(end)
+    while day < stop:
+        if granularity == "MONTHLY":
+            following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        else:
+            following = day + timedelta(days=1)
+        following = min(following, stop)
+        yield day.isoformat(), following.isoformat()
+        day = following
+
+
+def _ce_group_key(definition, item):
+    if definition["Type"] == "TAG":
+        key = definition["Key"]
+        return f"{key}${item.get('tags', {}).get(key, '')}"
+    if definition["Key"] == "SERVICE":
+        return item["service"]
+    if definition["Key"] == "LINKED_ACCOUNT":
+        return item.get("linked_account", "")
+    raise ValueError(f"the fixture does not group by {definition}")
+
+
+def _get_cost_and_usage(self):
+    items = CE_ITEMS.get(self.current_account)
+    if items is None:
+        return _moto_get_cost_and_usage(self)
+    body = json.loads(self.body)
+    metrics = body.get("Metrics") or ["UnblendedCost"]
+    group_by = body.get("GroupBy") or []
+    expr = body.get("Filter")
+    chosen = [i for i in items if expr is None or _ce_matches(expr, i)]
+    results = []
+    for start, end in _ce_periods(body["TimePeriod"]["Start"], body["TimePeriod"]["End"],
+                                  body.get("Granularity", "DAILY")):
+        inside = [i for i in chosen if start <= i["day"] < end]
+        amounts = {}
+        for item in inside:
+            key = tuple(_ce_group_key(g, item) for g in group_by)
+            amounts[key] = amounts.get(key, 0.0) + float(item["amount"])
+
+        def metric(amount):
+            return {m: {"Amount": f"{amount:.10f}", "Unit": "USD"} for m in metrics}
+
+        if group_by:
+            groups = [{"Keys": list(k), "Metrics": metric(a)} for k, a in sorted(amounts.items())]
+            total = {}
+        else:
+            groups = []
+            total = metric(sum(amounts.values()))
+        results.append({"TimePeriod": {"Start": start, "End": end}, "Total": total,
+                        "Groups": groups, "Estimated": False})
+    return json.dumps({"ResultsByTime": results, "GroupDefinitions": group_by,
+                       "DimensionValueAttributes": []})
+
+
+CostExplorerResponse.get_cost_and_usage = _get_cost_and_usage
 
 
 # --- request log -----------------------------------------------------------------------
@@ -1487,6 +1601,7 @@ def main():
             urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
         ).read()
         app.forget_refusals()
+        CE_ITEMS.clear()
 
     print(json.dumps({"port": port}), flush=True)
 
@@ -1554,6 +1669,9 @@ def main():
                         method="POST",
                     )
                 ).read()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "ce_items":
+                CE_ITEMS[cmd["account"]] = cmd["items"]
                 answer = {"ok": True}
             elif cmd["cmd"] == "tag_world":
                 reset()

@@ -295,6 +295,14 @@ impl Moto {
         self.call(json!({"cmd": "ce_results", "account": account, "results": results}));
     }
 
+    /// From now on (until a reset) `account`'s `GetCostAndUsage` answers are computed from
+    /// these cost line items (objects with `day`, `service`, `amount`, `tags` and optionally
+    /// `linked_account`), honouring the request's dates, granularity, grouping and `Filter`
+    /// (`And`, `Or`, `Not`, `Dimensions`, `Tags`) instead of replaying queued answers.
+    pub fn cost_items(&mut self, account: &str, items: &Value) {
+        self.call(json!({"cmd": "ce_items", "account": account, "items": items}));
+    }
+
     /// The next `times` requests of `operation` in `account`/`region` fail with `code`.
     pub fn refuse(&mut self, account: &str, region: &str, operation: &str, times: u32, code: &str) {
         self.call(json!({
