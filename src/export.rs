@@ -98,6 +98,10 @@ pub struct JobRow<'a> {
     pub flags: Vec<&'static str>,
     /// The row is the last good one: this refresh could not list its scope (see `errors`).
     pub stale: bool,
+    /// Studio apps: the space or user profile owning it (`space:<name>`, `user:<name>`) and
+    /// its last user activity; `null` for other kinds.
+    pub owner: Option<String>,
+    pub last_activity_at: Option<String>,
 }
 
 impl<'a> JobRow<'a> {
@@ -134,6 +138,12 @@ impl<'a> JobRow<'a> {
             invocations_24h: health.invocations_24h,
             flags: health.flags.iter().map(|f| f.as_str()).collect(),
             stale,
+            owner: job.app.as_ref().map(crate::model::AppInfo::owner),
+            last_activity_at: job
+                .app
+                .as_ref()
+                .and_then(|a| a.last_activity_at)
+                .map(rfc3339),
         }
     }
 }
@@ -379,7 +389,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 19] = [
+const JOB_COLUMNS: [&str; 21] = [
     "account_id",
     "account_name",
     "region",
@@ -399,6 +409,8 @@ const JOB_COLUMNS: [&str; 19] = [
     "invocations_24h",
     "flags",
     "stale",
+    "owner",
+    "last_activity_at",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -448,6 +460,8 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.invocations_24h),
         r.flags.join(";"),
         r.stale.to_string(),
+        opt(r.owner.as_deref()),
+        opt(r.last_activity_at.as_deref()),
     ]
 }
 

@@ -321,8 +321,8 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     refresh(home.path());
     let first = by_operation(&moto.requests());
     eprintln!("first refresh: {first:?}");
-    // The six job kinds' List calls (the tag pass's ListTags and ListDomains are counted in
-    // the tag tests).
+    // The seven job kinds' List calls, Studio apps' ListApps included (the tag pass's
+    // ListTags and ListDomains are counted in the tag tests).
     let lists = |ops: &BTreeMap<String, usize>| -> usize {
         ops.iter()
             .filter(|(op, _)| op.starts_with("List"))
@@ -332,15 +332,15 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
             .map(|(_, n)| n)
             .sum()
     };
-    // 6 kinds per account-region, plus the second page of the 150 training jobs.
-    assert_eq!(lists(&first), 6 * scopes + 1);
+    // 7 kinds per account-region, plus the second page of the 150 training jobs.
+    assert_eq!(lists(&first), 7 * scopes + 1);
 
     refresh(home.path());
     let second = by_operation(&moto.requests());
     eprintln!("steady-state refresh: {second:?}");
     assert_eq!(
         lists(&second),
-        6 * scopes,
+        7 * scopes,
         "one List per kind per account-region"
     );
     assert_eq!(
@@ -362,7 +362,7 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     }));
     refresh(home.path());
     let third = by_operation(&moto.requests());
-    assert_eq!(lists(&third), 6 * scopes);
+    assert_eq!(lists(&third), 7 * scopes);
     assert_eq!(third.get("DescribeTrainingJob"), Some(&1), "{third:?}");
     let (_, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
         "export",

@@ -10,7 +10,7 @@ use super::errors::{AccountContext, classify};
 use crate::fetch::source::{
     Details, JobSource, Listed, Page, SearchPage, Searched, SourceError, TagPage, TagSource,
 };
-use crate::model::{JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
 
 /// Page size for every List call: the SDK's default is 10, which would cost ten times the
 /// requests against a 2-per-second quota.
@@ -54,6 +54,10 @@ impl JobSource for SageMakerSource {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Details, SourceError>> {
         Box::pin(self.describe_one(kind, name))
+    }
+
+    fn describe_app<'a>(&'a self, app: &'a AppInfo) -> BoxFuture<'a, Result<Details, SourceError>> {
+        Box::pin(self.describe_studio_app(app))
     }
 }
 
@@ -232,6 +236,23 @@ impl SageMakerSource {
                             l
                         })
                     }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::App => {
+                // Without DomainIdEquals, ListApps answers every domain's apps: one paged
+                // call per account-region instead of one per domain.
+                let out = c
+                    .list_apps()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::AppSortKey::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListApps", ctx))?;
+                Ok(page(
+                    out.apps().iter().map(|a| self.listed_app(a)),
                     out.next_token(),
                 ))
             }
@@ -448,8 +469,84 @@ impl SageMakerSource {
                     ..Details::default()
                 })
             }
-            ResourceKind::Domain | ResourceKind::UserProfile => Ok(Details::default()),
+            ResourceKind::App | ResourceKind::Domain | ResourceKind::UserProfile => {
+                Ok(Details::default())
+            }
         }
+    }
+
+    /// A Studio app in domain terms. Deleted apps (AWS lists them for a while) are left out:
+    /// they bill nothing and cannot be fixed. The summary carries no ARN; SageMaker's format is
+    /// `app/<domain-id>/<user-profile or space>/<app type, lower case>/<app name>`.
+    fn listed_app(&self, a: &sm::AppDetails) -> Option<Listed> {
+        let status = a.status().map(|x| x.as_str());
+        if status == Some("Deleted") {
+            return None;
+        }
+        let (Some(domain), Some(app_type), Some(app_name)) =
+            (a.domain_id(), a.app_type(), a.app_name())
+        else {
+            tracing::warn!("app summary without domain, type or name skipped");
+            return None;
+        };
+        let app_type = app_type.as_str();
+        let owner = a.space_name().or(a.user_profile_name()).unwrap_or("-");
+        let arn = format!(
+            "{}:app/{domain}/{owner}/{}/{app_name}",
+            self.arn_prefix,
+            app_type.to_ascii_lowercase()
+        );
+        let name = format!("{owner}/{app_type}/{app_name}");
+        let mut item = listed(
+            Some(&name),
+            Some(&arn),
+            status,
+            a.creation_time(),
+            None,
+            None,
+        )?;
+        item.instance_type = a
+            .resource_spec()
+            .and_then(|r| r.instance_type())
+            .map(|t| t.as_str().to_string());
+        item.instance_count = item.instance_type.as_ref().map(|_| 1);
+        item.app = Some(AppInfo {
+            domain_id: domain.to_string(),
+            app_type: app_type.to_string(),
+            app_name: app_name.to_string(),
+            user_profile: a
+                .space_name()
+                .is_none()
+                .then(|| a.user_profile_name().map(str::to_string))
+                .flatten(),
+            space: a.space_name().map(str::to_string),
+            last_activity_at: None,
+        });
+        Some(item)
+    }
+
+    /// `DescribeApp`: the app's last user activity (what `idle` is judged by).
+    async fn describe_studio_app(&self, app: &AppInfo) -> Result<Details, SourceError> {
+        let out = self
+            .client
+            .describe_app()
+            .domain_id(&app.domain_id)
+            .set_user_profile_name(app.user_profile.clone())
+            .set_space_name(app.space.clone())
+            .app_type(sm::AppType::from(app.app_type.as_str()))
+            .app_name(&app.app_name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeApp", &self.context))?;
+        Ok(Details {
+            instance_type: out
+                .resource_spec()
+                .and_then(|r| r.instance_type())
+                .map(|t| t.as_str().to_string()),
+            failure_reason: text(out.failure_reason()),
+            last_activity_at: time(out.last_user_activity_timestamp()),
+            ..Details::default()
+        })
     }
 
     /// An endpoint's instances: the count (the variants' `CurrentInstanceCount` summed) and
@@ -478,7 +575,7 @@ impl SageMakerSource {
                 .filter_map(|v| v.variant_name())
                 .map(str::to_string)
                 .collect(),
-            extra_requests: Vec::new(),
+            ..Details::default()
         };
         if let Some(config_name) = endpoint.endpoint_config_name() {
             let (config, described) = self.endpoint_config(config_name).await?;
@@ -610,6 +707,7 @@ fn listed(
         instance_type: None,
         instance_count: None,
         failure_reason: None,
+        app: None,
     })
 }
 

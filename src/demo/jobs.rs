@@ -85,7 +85,127 @@ pub(super) fn generate(now: DateTime<Utc>) -> Vec<Job> {
             }
         }
     }
+    jobs.extend(studio_apps(now));
     jobs
+}
+
+/// Studio apps in each Studio account's domain: people's JupyterLab and Code Editor apps,
+/// one left running on a GPU nobody has touched for hours (the `idle` flag), one on a CPU
+/// type idle too, one failed to start, and Studio Classic's unbilled system app.
+fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
+    // (owner, is a space, type, app name, instance, status, created h ago, idle minutes)
+    const APPS: [(&str, bool, &str, &str, &str, &str, i64, i64); 6] = [
+        (
+            "llm-lab",
+            true,
+            "JupyterLab",
+            "default",
+            "ml.g5.2xlarge",
+            "InService",
+            30,
+            9 * 60,
+        ),
+        (
+            "alice",
+            false,
+            "JupyterLab",
+            "default",
+            "ml.t3.medium",
+            "InService",
+            6,
+            4,
+        ),
+        (
+            "bob",
+            false,
+            "CodeEditor",
+            "default",
+            "ml.m5.xlarge",
+            "InService",
+            2,
+            20,
+        ),
+        (
+            "vision-qa",
+            true,
+            "JupyterLab",
+            "default",
+            "ml.g4dn.xlarge",
+            "InService",
+            50,
+            26 * 60,
+        ),
+        (
+            "chen",
+            false,
+            "KernelGateway",
+            "datascience-1-0-ml-g5",
+            "ml.g5.xlarge",
+            "Failed",
+            5,
+            0,
+        ),
+        (
+            "dara",
+            false,
+            "JupyterServer",
+            "default",
+            "system",
+            "InService",
+            400,
+            30,
+        ),
+    ];
+    let mut out = Vec::new();
+    for account in ACCOUNTS.iter().filter(|a| a.studio) {
+        let region = account.regions[0];
+        let domain = format!("d-{}", domain_id(account));
+        for (owner, space, app_type, app_name, instance, status, hours, idle) in APPS {
+            let created_at = now - Duration::hours(hours);
+            let running = status == "InService";
+            let mut tags = Tags::new();
+            tags.insert(
+                "sagemaker:domain-arn".into(),
+                format!("arn:aws:sagemaker:{region}:{}:domain/{domain}", account.id),
+            );
+            if !space {
+                tags.insert("owner".into(), owner.into());
+            }
+            out.push(Job {
+                account_id: account.id.to_string(),
+                account_name: account.name.to_string(),
+                region: region.to_string(),
+                kind: ResourceKind::App,
+                name: format!("{owner}/{app_type}/{app_name}"),
+                arn: format!(
+                    "arn:aws:sagemaker:{region}:{}:app/{domain}/{owner}/{}/{app_name}",
+                    account.id,
+                    app_type.to_ascii_lowercase()
+                ),
+                status: JobStatus::new(status),
+                created_at,
+                ended_at: None,
+                last_modified_at: None,
+                instance_type: Some(instance.to_string()),
+                instance_count: Some(1),
+                failure_reason: (status == "Failed").then(|| {
+                    "ResourceLimitExceeded: The account-level service limit 'ml.g5.xlarge for \
+                     Studio KernelGateway Apps' is 0 Instances"
+                        .to_string()
+                }),
+                tags,
+                app: Some(crate::model::AppInfo {
+                    domain_id: domain.clone(),
+                    app_type: app_type.to_string(),
+                    app_name: app_name.to_string(),
+                    user_profile: (!space).then(|| owner.to_string()),
+                    space: space.then(|| owner.to_string()),
+                    last_activity_at: running.then(|| now - Duration::minutes(idle)),
+                }),
+            });
+        }
+    }
+    out
 }
 
 fn one_job(
@@ -170,6 +290,7 @@ fn one_job(
         instance_type: Some(instance_type.to_string()),
         instance_count: Some(instance_count),
         tags: tags_for(rng, project, account, region),
+        app: None,
     }
 }
 

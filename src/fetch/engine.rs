@@ -380,5 +380,6 @@ pub(super) fn to_job(
         instance_count: item.instance_count,
         failure_reason: item.failure_reason,
         tags: Default::default(),
+        app: item.app,
     }
 }

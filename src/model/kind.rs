@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of SageMaker resource sagescope looks at.
 ///
-/// The first six are the "jobs" the Jobs pane lists; Studio domains and user profiles only
-/// appear in tag hygiene, because they carry the tags that Studio propagates to what users start.
+/// The first seven are the "jobs" the Jobs pane lists (Studio apps bill by the hour like
+/// notebook instances); Studio domains and user profiles only appear in tag hygiene, because
+/// they carry the tags that Studio propagates to what users start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
@@ -16,29 +17,32 @@ pub enum ResourceKind {
     Tuning,
     Endpoint,
     Notebook,
+    App,
     Domain,
     UserProfile,
 }
 
 impl ResourceKind {
-    /// The six kinds shown in the Jobs pane, in display order.
-    pub const JOB_KINDS: [ResourceKind; 6] = [
+    /// The kinds shown in the Jobs pane, in display order.
+    pub const JOB_KINDS: [ResourceKind; 7] = [
         ResourceKind::Training,
         ResourceKind::Processing,
         ResourceKind::Transform,
         ResourceKind::Tuning,
         ResourceKind::Endpoint,
         ResourceKind::Notebook,
+        ResourceKind::App,
     ];
 
     /// Every kind, in display order.
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 9] = [
         ResourceKind::Training,
         ResourceKind::Processing,
         ResourceKind::Transform,
         ResourceKind::Tuning,
         ResourceKind::Endpoint,
         ResourceKind::Notebook,
+        ResourceKind::App,
         ResourceKind::Domain,
         ResourceKind::UserProfile,
     ];
@@ -52,6 +56,7 @@ impl ResourceKind {
             ResourceKind::Tuning => "tuning",
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook",
+            ResourceKind::App => "app",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
         }
@@ -72,6 +77,7 @@ impl ResourceKind {
             ResourceKind::Tuning => "hyper-parameter-tuning-job",
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook-instance",
+            ResourceKind::App => "app",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
         }
@@ -87,7 +93,7 @@ impl fmt::Display for ResourceKind {
 /// A kind name that sagescope does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, domain, user-profile)"
+    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, domain, user-profile)"
 )]
 pub struct ParseKindError(pub String);
 
@@ -116,8 +122,9 @@ mod tests {
     }
 
     #[test]
-    fn only_six_kinds_are_jobs() {
-        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 6);
+    fn only_seven_kinds_are_jobs() {
+        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 7);
+        assert!(ResourceKind::App.is_job());
         assert!(!ResourceKind::Domain.is_job());
     }
 }

@@ -42,6 +42,11 @@ command line read from stdin, and exits when stdin closes:
         world), answer {"arns": {name: arn}}
   {"cmd": "add_tags", "account": A, "region": R, "arn": X, "tags": {k: v}}   through the API
   {"cmd": "delete_tags", "account": A, "region": R, "arn": X, "keys": [k]}   through the API
+  {"cmd": "apps", "account": A, "region": R, "apps": [{"domain", "user_profile" | "space",
+        "app_type", "app_name", "instance_type", "status", "created_minutes_ago",
+        "last_activity_minutes_ago", "failure_reason", "tags": {k: v}}, ...]}
+        add Studio apps (served by the ListApps / DescribeApp layer below), answer
+        {"arns": [...]} in the order given
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
 
@@ -69,7 +74,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 from werkzeug.serving import make_server
@@ -228,6 +233,11 @@ _original_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
 
 def _resource_from_arn(self, arn):
+    if ":app/" in arn:
+        app = studio_apps(self).get(arn)
+        if app is None:
+            raise ValidationError(message=f"Could not find app {arn}")
+        return app
     if ":user-profile/" in arn:
         profile = user_profiles(self).get(arn)
         if profile is None:
@@ -237,6 +247,126 @@ def _resource_from_arn(self, arn):
 
 
 SageMakerModelBackend._get_resource_from_arn = _resource_from_arn
+
+
+# moto 5.2.5 has no Studio apps at all (no CreateApp, ListApps or DescribeApp). Apps are kept
+# here per backend and served with botocore's shapes: ListApps takes MaxResults (1..100,
+# default 10), NextToken, SortBy (CreationTime), SortOrder (default Ascending),
+# DomainIdEquals, UserProfileNameEquals, SpaceNameEquals, and answers Apps: [AppDetails]
+# (DomainId, UserProfileName | SpaceName, AppType, AppName, Status, CreationTime,
+# ResourceSpec) and NextToken; DescribeApp takes DomainId, UserProfileName | SpaceName,
+# AppType, AppName and answers the app with AppArn, LastUserActivityTimestamp and
+# LastHealthCheckTimestamp, or ResourceNotFound. Deleted apps stay listed, as AWS lists them
+# for a while. The ARN is app/<domain-id>/<user profile or space>/<app type, lower>/<name>;
+# ListTags and AddTags find apps through it.
+
+APP_TYPES = {"JupyterServer", "KernelGateway", "DetailedProfiler", "TensorBoard", "CodeEditor",
+             "JupyterLab", "RStudioServerPro", "RSessionGateway", "Canvas"}
+
+
+class FakeApp:
+    def __init__(self, account, region, spec, now):
+        self.domain_id = spec["domain"]
+        self.user_profile = spec.get("user_profile")
+        self.space = spec.get("space")
+        self.app_type = spec["app_type"]
+        self.app_name = spec.get("app_name", "default")
+        self.status = spec.get("status", "InService")
+        self.instance_type = spec.get("instance_type")
+        self.creation_time = now - timedelta(minutes=spec.get("created_minutes_ago", 60))
+        activity = spec.get("last_activity_minutes_ago")
+        self.last_activity = None if activity is None else now - timedelta(minutes=activity)
+        self.failure_reason = spec.get("failure_reason")
+        owner = self.space or self.user_profile
+        self.arn = (f"arn:aws:sagemaker:{region}:{account}:app/{self.domain_id}/{owner}/"
+                    f"{self.app_type.lower()}/{self.app_name}")
+        self.tags = [{"Key": k, "Value": v} for k, v in spec.get("tags", {}).items()]
+
+    def owner(self):
+        return {"SpaceName": self.space} if self.space else {"UserProfileName": self.user_profile}
+
+    def summary(self):
+        out = {"DomainId": self.domain_id, **self.owner(), "AppType": self.app_type,
+               "AppName": self.app_name, "Status": self.status,
+               "CreationTime": self.creation_time}
+        if self.instance_type:
+            out["ResourceSpec"] = {"InstanceType": self.instance_type}
+        return out
+
+    def describe(self):
+        out = {"AppArn": self.arn, **self.summary()}
+        if self.status == "InService":
+            out["LastHealthCheckTimestamp"] = utcnow()
+        if self.last_activity is not None:
+            out["LastUserActivityTimestamp"] = self.last_activity
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        return out
+
+
+def studio_apps(backend):
+    if not hasattr(backend, "fixture_apps"):
+        backend.fixture_apps = {}
+    return backend.fixture_apps
+
+
+def _page_params(self):
+    max_results = self._get_param("MaxResults")
+    max_results = 10 if max_results is None else int(max_results)
+    if not 1 <= max_results <= 100:
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{max_results}' at 'maxResults' "
+            "failed to satisfy constraint: Member must have value between 1 and 100"
+        )
+    token = self._get_param("NextToken")
+    try:
+        start = int(token) if token else 0
+        if start < 0:
+            raise ValueError
+    except ValueError:
+        raise ValidationError(message=f"Invalid pagination token {token!r}") from None
+    return start, max_results
+
+
+def _list_apps(self):
+    start, max_results = _page_params(self)
+    if self._get_param("UserProfileNameEquals") and self._get_param("SpaceNameEquals"):
+        raise ValidationError(message="UserProfileNameEquals and SpaceNameEquals are exclusive")
+    items = sorted(
+        studio_apps(self.sagemaker_backend).values(),
+        key=lambda a: (a.creation_time, a.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    for param, attribute in (("DomainIdEquals", "domain_id"),
+                             ("UserProfileNameEquals", "user_profile"),
+                             ("SpaceNameEquals", "space")):
+        wanted = self._get_param(param)
+        if wanted:
+            items = [a for a in items if getattr(a, attribute) == wanted]
+    end = start + max_results
+    return ActionResult(
+        {
+            "Apps": [a.summary() for a in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+def _describe_app(self):
+    app_type = self._get_param("AppType")
+    if app_type not in APP_TYPES:
+        raise ValidationError(message=f"Value '{app_type}' at 'appType' failed to satisfy "
+                              "constraint: Member must satisfy enum value set")
+    wanted = (self._get_param("DomainId"), self._get_param("UserProfileName"),
+              self._get_param("SpaceName"), app_type, self._get_param("AppName"))
+    for app in studio_apps(self.sagemaker_backend).values():
+        if (app.domain_id, app.user_profile, app.space, app.app_type, app.app_name) == wanted:
+            return ActionResult(app.describe())
+    raise ResourceNotFound(message=f"App {wanted} does not exist")
+
+
+SageMakerResponse.list_apps = _list_apps
+SageMakerResponse.describe_app = _describe_app
 
 
 # moto 5.2.5's Search answers every match in one page (no MaxResults, NextToken, SortBy or
@@ -1397,6 +1527,15 @@ def main():
                 reset()
                 answer = {"arns": world.tag_world(cmd["resources"])}
                 app.take()
+            elif cmd["cmd"] == "apps":
+                backend = sagemaker_backends[cmd["account"]][cmd["region"]]
+                now = utcnow()
+                arns = []
+                for spec in cmd["apps"]:
+                    app = FakeApp(cmd["account"], cmd["region"], spec, now)
+                    studio_apps(backend)[app.arn] = app
+                    arns.append(app.arn)
+                answer = {"arns": arns}
             elif cmd["cmd"] == "touch":
                 world.touch(cmd["account"], cmd["region"], cmd["arn"])
                 answer = {"ok": True}
