@@ -379,6 +379,7 @@ mod tests {
             instance_count: Some(1),
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

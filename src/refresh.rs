@@ -208,6 +208,7 @@ mod tests {
                         instance_type: None,
                         instance_count: None,
                         failure_reason: None,
+                        app: None,
                     })
                     .collect();
                 Ok(Page {
@@ -290,7 +291,7 @@ mod tests {
         )
         .await;
         assert!(first.store_error.is_none());
-        assert_eq!(first.jobs.view.rows.len(), 12, "6 kinds × 2");
+        assert_eq!(first.jobs.view.rows.len(), 14, "7 kinds × 2");
 
         // The next refresh lists every kind but endpoints, whose List never answers: it is
         // stopped (the app quits, the network is gone) once the other scopes are in.
@@ -305,7 +306,7 @@ mod tests {
         let refresh = run(&hanging, &store, request(&known), &count);
         let stopped = tokio::time::timeout(std::time::Duration::from_secs(2), refresh).await;
         assert!(stopped.is_err(), "the refresh never finished");
-        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 5);
+        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 6);
 
         let jobs = store
             .run(|cache| cache.load_known().expect("reads").jobs)

@@ -256,6 +256,181 @@ impl SageMakerSource {
                     out.next_token(),
                 ))
             }
+            ResourceKind::Model => {
+                let out = c
+                    .list_models()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::ModelSortKey::CreationTime)
+                    .sort_order(sm::OrderKey::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListModels", ctx))?;
+                Ok(page(
+                    out.models().iter().map(|s| {
+                        listed(
+                            s.model_name(),
+                            s.model_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::EndpointConfig => {
+                let out = c
+                    .list_endpoint_configs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::EndpointConfigSortKey::CreationTime)
+                    .sort_order(sm::OrderKey::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListEndpointConfigs", ctx))?;
+                Ok(page(
+                    out.endpoint_configs().iter().map(|s| {
+                        listed(
+                            s.endpoint_config_name(),
+                            s.endpoint_config_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Pipeline => {
+                let out = c
+                    .list_pipelines()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortPipelinesBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListPipelines", ctx))?;
+                Ok(page(
+                    out.pipeline_summaries().iter().map(|s| {
+                        listed(
+                            s.pipeline_name(),
+                            s.pipeline_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::ModelPackageGroup => {
+                let out = c
+                    .list_model_package_groups()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::ModelPackageGroupSortBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListModelPackageGroups", ctx))?;
+                Ok(page(
+                    out.model_package_group_summary_list().iter().map(|s| {
+                        listed(
+                            s.model_package_group_name(),
+                            s.model_package_group_arn(),
+                            s.model_package_group_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::FeatureGroup => {
+                let out = c
+                    .list_feature_groups()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::FeatureGroupSortBy::CreationTime)
+                    .sort_order(sm::FeatureGroupSortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListFeatureGroups", ctx))?;
+                Ok(page(
+                    out.feature_group_summaries().iter().map(|s| {
+                        listed(
+                            s.feature_group_name(),
+                            s.feature_group_arn(),
+                            s.feature_group_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Experiment => {
+                let out = c
+                    .list_experiments()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortExperimentsBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListExperiments", ctx))?;
+                Ok(page(
+                    out.experiment_summaries().iter().map(|s| {
+                        listed(
+                            s.experiment_name(),
+                            s.experiment_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Space => {
+                let out = c
+                    .list_spaces()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SpaceSortKey::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListSpaces", ctx))?;
+                Ok(page(
+                    out.spaces().iter().map(|s| {
+                        // Like user profiles, the summary carries no ARN.
+                        let arn = match (s.domain_id(), s.space_name()) {
+                            (Some(domain), Some(name)) => {
+                                Some(format!("{}:space/{domain}/{name}", self.arn_prefix))
+                            }
+                            _ => None,
+                        };
+                        listed(
+                            s.space_name(),
+                            arn.as_deref(),
+                            s.status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
             ResourceKind::Domain => {
                 let out = c
                     .list_domains()
@@ -345,6 +520,11 @@ impl SageMakerSource {
             ResourceKind::Training => sm::ResourceType::TrainingJob,
             ResourceKind::Tuning => sm::ResourceType::HyperParameterTuningJob,
             ResourceKind::Endpoint => sm::ResourceType::Endpoint,
+            ResourceKind::Model => sm::ResourceType::Model,
+            ResourceKind::Pipeline => sm::ResourceType::Pipeline,
+            ResourceKind::ModelPackageGroup => sm::ResourceType::ModelPackageGroup,
+            ResourceKind::FeatureGroup => sm::ResourceType::FeatureGroup,
+            ResourceKind::Experiment => sm::ResourceType::Experiment,
             _ => return Ok(SearchPage::default()),
         };
         let out = self
@@ -366,7 +546,27 @@ impl SageMakerSource {
                 ResourceKind::Tuning => record
                     .hyper_parameter_tuning_job()
                     .and_then(searched_tuning),
-                _ => record.endpoint().and_then(searched_endpoint),
+                ResourceKind::Endpoint => record.endpoint().and_then(searched_endpoint),
+                ResourceKind::Model => record
+                    .model()
+                    .and_then(|m| m.model())
+                    .and_then(|m| tags_only(m.model_name(), m.model_arn(), m.tags())),
+                ResourceKind::Pipeline => record
+                    .pipeline()
+                    .and_then(|p| tags_only(p.pipeline_name(), p.pipeline_arn(), p.tags())),
+                ResourceKind::ModelPackageGroup => record.model_package_group().and_then(|g| {
+                    tags_only(
+                        g.model_package_group_name(),
+                        g.model_package_group_arn(),
+                        g.tags(),
+                    )
+                }),
+                ResourceKind::FeatureGroup => record.feature_group().and_then(|g| {
+                    tags_only(g.feature_group_name(), g.feature_group_arn(), g.tags())
+                }),
+                _ => record
+                    .experiment()
+                    .and_then(|e| tags_only(e.experiment_name(), e.experiment_arn(), e.tags())),
             })
             .collect();
         Ok(SearchPage {
@@ -469,9 +669,8 @@ impl SageMakerSource {
                     ..Details::default()
                 })
             }
-            ResourceKind::App | ResourceKind::Domain | ResourceKind::UserProfile => {
-                Ok(Details::default())
-            }
+            // Apps are described by `describe_app`; the tag-only kinds need no details.
+            _ => Ok(Details::default()),
         }
     }
 
@@ -797,6 +996,11 @@ fn searched_tuning(job: &sm::HyperParameterTuningJobSearchEntity) -> Option<Sear
             job.hyper_parameter_tuning_job_status().map(|s| s.as_str()),
         )),
     )
+}
+
+/// A record read for its tags alone (a tag-only kind: models, pipelines, ...).
+fn tags_only(name: Option<&str>, arn: Option<&str>, tags: &[sm::Tag]) -> Option<Searched> {
+    searched(name, arn, tags, Details::default(), None)
 }
 
 /// An endpoint record lacks its instance type (that is in the endpoint config), so its

@@ -42,7 +42,7 @@ pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc
         ResourceKind::Notebook => failed_without_reason,
         // Endpoints bill while they exist; the instance type is only in the endpoint config.
         ResourceKind::Endpoint => true,
-        ResourceKind::Domain | ResourceKind::UserProfile => false,
+        kind if ResourceKind::TAG_ONLY.contains(&kind) => false,
         // Only a running app's last user activity matters (the `idle` test); the list has
         // everything else.
         ResourceKind::App => item.status.phase() == StatusPhase::Running,

@@ -210,11 +210,19 @@ pub trait TagSource: Send + Sync {
     ) -> BoxFuture<'_, Result<SearchPage, SourceError>>;
 }
 
-/// Whether SageMaker's `Search` returns this kind with its tags.
+/// Whether SageMaker's `Search` returns this kind with its tags (botocore's `ResourceType`
+/// enum; endpoint configs and Studio resources are not in it).
 pub fn searchable(kind: ResourceKind) -> bool {
     matches!(
         kind,
-        ResourceKind::Training | ResourceKind::Tuning | ResourceKind::Endpoint
+        ResourceKind::Training
+            | ResourceKind::Tuning
+            | ResourceKind::Endpoint
+            | ResourceKind::Model
+            | ResourceKind::Pipeline
+            | ResourceKind::ModelPackageGroup
+            | ResourceKind::FeatureGroup
+            | ResourceKind::Experiment
     )
 }
 
@@ -238,6 +246,13 @@ pub fn list_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::App => "ListApps",
         ResourceKind::Domain => "ListDomains",
         ResourceKind::UserProfile => "ListUserProfiles",
+        ResourceKind::Model => "ListModels",
+        ResourceKind::EndpointConfig => "ListEndpointConfigs",
+        ResourceKind::Pipeline => "ListPipelines",
+        ResourceKind::ModelPackageGroup => "ListModelPackageGroups",
+        ResourceKind::FeatureGroup => "ListFeatureGroups",
+        ResourceKind::Experiment => "ListExperiments",
+        ResourceKind::Space => "ListSpaces",
     }
 }
 
@@ -253,5 +268,12 @@ pub fn describe_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::App => "DescribeApp",
         ResourceKind::Domain => "DescribeDomain",
         ResourceKind::UserProfile => "DescribeUserProfile",
+        ResourceKind::Model => "DescribeModel",
+        ResourceKind::EndpointConfig => "DescribeEndpointConfig",
+        ResourceKind::Pipeline => "DescribePipeline",
+        ResourceKind::ModelPackageGroup => "DescribeModelPackageGroup",
+        ResourceKind::FeatureGroup => "DescribeFeatureGroup",
+        ResourceKind::Experiment => "DescribeExperiment",
+        ResourceKind::Space => "DescribeSpace",
     }
 }

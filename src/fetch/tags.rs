@@ -1,14 +1,20 @@
-//! The tag pass: after the jobs refresh, every account × region lists its Studio domains and
-//! user profiles and reads the tags that are not cached (new, changed or older than
-//! `tags.ttl_hours`), through the same links, rate limiter and per-account error isolation as
-//! the jobs fetch. Then findings are computed from the tags and the `[tags]` policy.
+//! The tag pass: after the jobs refresh, every account × region lists the resources checked
+//! for tags alone (Studio domains, user profiles and spaces, models, endpoint configs,
+//! pipelines, model package groups, feature groups, experiments) and reads the tags that are
+//! not cached (new, changed or older than `tags.ttl_hours`), through the same links, rate
+//! limiter and per-account error isolation as the jobs fetch. Then findings are computed from
+//! the tags and the `[tags]` policy.
 //!
 //! Cost, per account-region and refresh:
-//! - `ListDomains` once; `ListUserProfiles` only where the account has a domain.
-//! - For training jobs, tuning jobs and endpoints, `Search` (100 resources with their tags per
-//!   request) when that takes fewer requests than one `ListTags` per resource needing tags;
-//!   whatever Search did not return (a resource it has not indexed yet, or a Search that is
-//!   not allowed or not served) falls back to `ListTags`.
+//! - One List call per page of each tag-only kind (`ListDomains`, `ListModels`,
+//!   `ListEndpointConfigs`, `ListPipelines`, `ListModelPackageGroups`, `ListFeatureGroups`,
+//!   `ListExperiments`); `ListUserProfiles` and `ListSpaces` only where there is a domain.
+//!   These kinds are not in the Jobs pane: they bill nothing by the hour of their own.
+//! - For the kinds SageMaker's `Search` covers (training and tuning jobs, endpoints, models,
+//!   pipelines, model package groups, feature groups, experiments), `Search` (100 resources
+//!   with their tags per request) when that takes fewer requests than one `ListTags` per
+//!   resource needing tags; whatever Search did not return (a resource it has not indexed
+//!   yet, or a Search that is not allowed or not served) falls back to `ListTags`.
 //! - `ListTags` (100 tags per page, so one page in practice) for every other resource whose
 //!   tags are due.
 //!
@@ -388,27 +394,44 @@ fn errors_of(account: &AccountConfig, region: &str, mut messages: Vec<String>) -
         .collect()
 }
 
-/// Lists the account-region's Studio domains and, only where there is one, its user profiles.
+/// Kinds listed for their tags alone in every account-region (each under its own rate-limit
+/// key, side by side); user profiles and spaces only where there is a Studio domain.
+const ALWAYS_LISTED: [ResourceKind; 7] = [
+    ResourceKind::Domain,
+    ResourceKind::Model,
+    ResourceKind::EndpointConfig,
+    ResourceKind::Pipeline,
+    ResourceKind::ModelPackageGroup,
+    ResourceKind::FeatureGroup,
+    ResourceKind::Experiment,
+];
+
+/// Lists the account-region's tag-only resources: Studio domains, models, endpoint configs,
+/// pipelines, model package groups, feature groups and experiments; and, only where there is
+/// a domain, its user profiles and spaces.
 async fn list_studio(
     scope: &Scope<'_>,
     account: &AccountConfig,
     account_id: &str,
     region: &str,
 ) -> Result<Vec<Job>, SourceError> {
-    let domains = list_kind(scope, ResourceKind::Domain, &[]).await?;
-    let mut out: Vec<Job> = domains
-        .fresh
-        .into_iter()
-        .map(|item| to_job(item, ResourceKind::Domain, account, account_id, region))
-        .collect();
-    if !out.is_empty() {
-        let profiles = list_kind(scope, ResourceKind::UserProfile, &[]).await?;
-        out.extend(
-            profiles
-                .fresh
-                .into_iter()
-                .map(|item| to_job(item, ResourceKind::UserProfile, account, account_id, region)),
-        );
+    let to_jobs = |kind: ResourceKind, listing: super::listing::Listing| {
+        listing
+            .fresh
+            .into_iter()
+            .map(move |item| to_job(item, kind, account, account_id, region))
+    };
+    let mut out: Vec<Job> = Vec::new();
+    let listed = join_all(ALWAYS_LISTED.map(|kind| list_kind(scope, kind, &[]))).await;
+    for (kind, listing) in ALWAYS_LISTED.into_iter().zip(listed) {
+        out.extend(to_jobs(kind, listing?));
+    }
+    if out.iter().any(|j| j.kind == ResourceKind::Domain) {
+        let studio = [ResourceKind::UserProfile, ResourceKind::Space];
+        let listed = join_all(studio.map(|kind| list_kind(scope, kind, &[]))).await;
+        for (kind, listing) in studio.into_iter().zip(listed) {
+            out.extend(to_jobs(kind, listing?));
+        }
     }
     Ok(out)
 }
@@ -450,10 +473,7 @@ impl Reader<'_> {
     ) -> (HashMap<String, TagEntry>, Option<String>) {
         let mut read: HashMap<String, TagEntry> = HashMap::new();
         if self.run.settings.search {
-            for kind in ResourceKind::JOB_KINDS
-                .into_iter()
-                .filter(|k| searchable(*k))
-            {
+            for kind in ResourceKind::ALL.into_iter().filter(|k| searchable(*k)) {
                 let of_kind: Vec<&Job> = resources
                     .iter()
                     .copied()

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// The first seven are the "jobs" the Jobs pane lists (Studio apps bill by the hour like
 /// notebook instances); Studio domains and user profiles only appear in tag hygiene, because
-/// they carry the tags that Studio propagates to what users start.
+/// they carry the tags that Studio propagates to what users start. The kinds after them
+/// ([`ResourceKind::TAG_ONLY`]) are checked for tag hygiene only: AWS's tagging guidance names
+/// them, and they bill nothing by the hour of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
@@ -20,6 +22,13 @@ pub enum ResourceKind {
     App,
     Domain,
     UserProfile,
+    Model,
+    EndpointConfig,
+    Pipeline,
+    ModelPackageGroup,
+    FeatureGroup,
+    Experiment,
+    Space,
 }
 
 impl ResourceKind {
@@ -34,8 +43,21 @@ impl ResourceKind {
         ResourceKind::App,
     ];
 
+    /// The kinds only the tag pass lists (Studio domains and user profiles included).
+    pub const TAG_ONLY: [ResourceKind; 9] = [
+        ResourceKind::Domain,
+        ResourceKind::UserProfile,
+        ResourceKind::Model,
+        ResourceKind::EndpointConfig,
+        ResourceKind::Pipeline,
+        ResourceKind::ModelPackageGroup,
+        ResourceKind::FeatureGroup,
+        ResourceKind::Experiment,
+        ResourceKind::Space,
+    ];
+
     /// Every kind, in display order.
-    pub const ALL: [ResourceKind; 9] = [
+    pub const ALL: [ResourceKind; 16] = [
         ResourceKind::Training,
         ResourceKind::Processing,
         ResourceKind::Transform,
@@ -45,6 +67,13 @@ impl ResourceKind {
         ResourceKind::App,
         ResourceKind::Domain,
         ResourceKind::UserProfile,
+        ResourceKind::Model,
+        ResourceKind::EndpointConfig,
+        ResourceKind::Pipeline,
+        ResourceKind::ModelPackageGroup,
+        ResourceKind::FeatureGroup,
+        ResourceKind::Experiment,
+        ResourceKind::Space,
     ];
 
     /// The stable spelling used in exports, the cache and the CLI.
@@ -59,6 +88,13 @@ impl ResourceKind {
             ResourceKind::App => "app",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
+            ResourceKind::Model => "model",
+            ResourceKind::EndpointConfig => "endpoint-config",
+            ResourceKind::Pipeline => "pipeline",
+            ResourceKind::ModelPackageGroup => "model-package-group",
+            ResourceKind::FeatureGroup => "feature-group",
+            ResourceKind::Experiment => "experiment",
+            ResourceKind::Space => "space",
         }
     }
 
@@ -80,6 +116,13 @@ impl ResourceKind {
             ResourceKind::App => "app",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
+            ResourceKind::Model => "model",
+            ResourceKind::EndpointConfig => "endpoint-config",
+            ResourceKind::Pipeline => "pipeline",
+            ResourceKind::ModelPackageGroup => "model-package-group",
+            ResourceKind::FeatureGroup => "feature-group",
+            ResourceKind::Experiment => "experiment",
+            ResourceKind::Space => "space",
         }
     }
 }
@@ -93,7 +136,7 @@ impl fmt::Display for ResourceKind {
 /// A kind name that sagescope does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, domain, user-profile)"
+    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, domain, user-profile, model, endpoint-config, pipeline, model-package-group, feature-group, experiment, space)"
 )]
 pub struct ParseKindError(pub String);
 

@@ -233,6 +233,16 @@ _original_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
 
 def _resource_from_arn(self, arn):
+    if ":space/" in arn:
+        space = studio_spaces(self).get(arn)
+        if space is None:
+            raise ValidationError(message=f"Could not find space {arn}")
+        return space
+    if ":feature-group/" in arn:  # moto 5.2.5's ListTags does not look feature groups up
+        group = next((g for g in self.feature_groups.values() if g.arn == arn), None)
+        if group is None:
+            raise ValidationError(message=f"Could not find feature group {arn}")
+        return group
     if ":app/" in arn:
         app = studio_apps(self).get(arn)
         if app is None:
@@ -365,6 +375,85 @@ def _describe_app(self):
     raise ResourceNotFound(message=f"App {wanted} does not exist")
 
 
+# No ListSpaces in moto 5.2.5 either: spaces are kept per backend and answered with
+# botocore's SpaceDetails (DomainId, SpaceName, Status, CreationTime, LastModifiedTime; no
+# ARN, which is space/<domain-id>/<name>), MaxResults 1..100 (default 10), NextToken,
+# SortBy (CreationTime | LastModifiedTime), SortOrder (default Ascending), DomainIdEquals.
+
+
+class FakeSpace:
+    def __init__(self, account, region, domain_id, name, tags):
+        self.domain_id = domain_id
+        self.name = name
+        self.arn = f"arn:aws:sagemaker:{region}:{account}:space/{domain_id}/{name}"
+        self.tags = list(tags)
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def summary(self):
+        return {"DomainId": self.domain_id, "SpaceName": self.name, "Status": self.status,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+
+def studio_spaces(backend):
+    if not hasattr(backend, "fixture_spaces"):
+        backend.fixture_spaces = {}
+    return backend.fixture_spaces
+
+
+def _list_spaces(self):
+    start, max_results = _page_params(self)
+    key = self._get_param("SortBy") or "CreationTime"
+    key = "last_modified_time" if key == "LastModifiedTime" else "creation_time"
+    items = sorted(
+        studio_spaces(self.sagemaker_backend).values(),
+        key=lambda sp: (getattr(sp, key), sp.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    domain = self._get_param("DomainIdEquals")
+    if domain:
+        items = [sp for sp in items if sp.domain_id == domain]
+    end = start + max_results
+    return ActionResult(
+        {
+            "Spaces": [sp.summary() for sp in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+SageMakerResponse.list_spaces = _list_spaces
+
+
+# moto 5.2.5 creates feature groups but has no ListFeatureGroups (it answers a 500 page):
+# served here with botocore's shapes, FeatureGroupSummaries of FeatureGroupName,
+# FeatureGroupArn, CreationTime, FeatureGroupStatus (moto keeps no status: "Created", the
+# state a created group reaches), MaxResults 1..100 (default 10), NextToken, SortBy
+# (CreationTime | Name), SortOrder (default Ascending).
+
+
+def _list_feature_groups(self):
+    start, max_results = _page_params(self)
+    by_name = self._get_param("SortBy") == "Name"
+    items = sorted(
+        self.sagemaker_backend.feature_groups.values(),
+        key=lambda g: g.feature_group_name if by_name else (g.creation_time, g.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    end = start + max_results
+    return ActionResult(
+        {
+            "FeatureGroupSummaries": [
+                {"FeatureGroupName": g.feature_group_name, "FeatureGroupArn": g.arn,
+                 "CreationTime": g.creation_time, "FeatureGroupStatus": "Created"}
+                for g in items[start:end]
+            ],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+SageMakerResponse.list_feature_groups = _list_feature_groups
 SageMakerResponse.list_apps = _list_apps
 SageMakerResponse.describe_app = _describe_app
 
@@ -853,11 +942,74 @@ class World:
                 domain_id = domains[(account, region, spec["domain"])]
                 resource = FakeUserProfile(account, region, domain_id, name, [])
                 user_profiles(backend)[resource.arn] = resource
+            elif kind == "space":
+                domain_id = domains[(account, region, spec["domain"])]
+                resource = FakeSpace(account, region, domain_id, name, [])
+                studio_spaces(backend)[resource.arn] = resource
+            elif kind == "app":
+                domain_id = domains[(account, region, spec["domain"])]
+                resource = FakeApp(account, region, {
+                    "domain": domain_id, "user_profile": spec.get("user_profile"),
+                    "space": spec.get("space"), "app_type": "JupyterLab", "app_name": name,
+                    "instance_type": "ml.t3.medium", "status": "InService",
+                    "last_activity_minutes_ago": 5}, utcnow())
+                studio_apps(backend)[resource.arn] = resource
+            elif kind == "model":
+                sm.create_model(
+                    ModelName=name, ExecutionRoleArn=role, PrimaryContainer={"Image": IMAGE}
+                )
+                resource = backend._models[name]
+            elif kind == "endpoint-config":
+                if model not in backend._models:
+                    sm.create_model(ModelName=model, ExecutionRoleArn=role,
+                                    PrimaryContainer={"Image": IMAGE})
+                sm.create_endpoint_config(
+                    EndpointConfigName=name,
+                    ProductionVariants=[{
+                        "VariantName": "main", "ModelName": model,
+                        "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+                )
+                resource = backend.endpoint_configs[name]
+            elif kind == "pipeline":
+                sm.create_pipeline(
+                    PipelineName=name, RoleArn=role,
+                    PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
+                )
+                resource = backend.pipelines[name]
+            elif kind == "model-package-group":
+                sm.create_model_package_group(ModelPackageGroupName=name)
+                resource = backend.model_package_groups[name]
+            elif kind == "feature-group":
+                sm.create_feature_group(
+                    FeatureGroupName=name,
+                    RecordIdentifierFeatureName="id",
+                    EventTimeFeatureName="ts",
+                    FeatureDefinitions=[
+                        {"FeatureName": "id", "FeatureType": "String"},
+                        {"FeatureName": "ts", "FeatureType": "String"},
+                    ],
+                    OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://bucket/fs"}},
+                    RoleArn=role,
+                )
+                resource = next(
+                    g for g in backend.feature_groups.values() if g.feature_group_name == name)
+            elif kind == "experiment":
+                sm.create_experiment(ExperimentName=name)
+                resource = backend.experiments[name]
             else:
                 raise ValueError(f"unknown kind {kind}")
             # Exactly the tags asked for, whatever each create call did with Tags.
             resource.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
-            arns[name] = resource.arn
+            # moto keeps an endpoint config's `arn` as a one-element tuple.
+            arns[name] = getattr(resource, "endpoint_config_arn", None) or resource.arn
+        # The models made only so transform jobs, endpoints and endpoint configs could be
+        # created are not part of the world asked for: models are checked for tags too.
+        asked = {spec["name"] for spec in resources if spec["kind"] == "model"}
+        for spec in resources:
+            backend = sagemaker_backends[spec["account"]][spec["region"]]
+            helper = f"model-{spec['account']}-{spec['region']}"
+            if helper not in asked:
+                backend._models.pop(helper, None)
         return arns
 
     def touch(self, account, region, arn):
@@ -1532,9 +1684,9 @@ def main():
                 now = utcnow()
                 arns = []
                 for spec in cmd["apps"]:
-                    app = FakeApp(cmd["account"], cmd["region"], spec, now)
-                    studio_apps(backend)[app.arn] = app
-                    arns.append(app.arn)
+                    fake = FakeApp(cmd["account"], cmd["region"], spec, now)
+                    studio_apps(backend)[fake.arn] = fake
+                    arns.append(fake.arn)
                 answer = {"arns": arns}
             elif cmd["cmd"] == "touch":
                 world.touch(cmd["account"], cmd["region"], cmd["arn"])
