@@ -69,6 +69,8 @@ fn demo_jobs_export_follows_the_contract() {
         "invocations_24h",
         "flags",
         "stale",
+        "owner",
+        "last_activity_at",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -166,7 +168,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,owner,last_activity_at",
         ),
         (
             "spend",

@@ -394,17 +394,8 @@ fn errors_of(account: &AccountConfig, region: &str, mut messages: Vec<String>) -
         .collect()
 }
 
-/// Kinds listed for their tags alone in every account-region (each under its own rate-limit
-/// key, side by side); user profiles and spaces only where there is a Studio domain.
-const ALWAYS_LISTED: [ResourceKind; 7] = [
-    ResourceKind::Domain,
-    ResourceKind::Model,
-    ResourceKind::EndpointConfig,
-    ResourceKind::Pipeline,
-    ResourceKind::ModelPackageGroup,
-    ResourceKind::FeatureGroup,
-    ResourceKind::Experiment,
-];
+/// Tag-only kinds that live inside a Studio domain: listed only where there is one.
+const IN_A_DOMAIN: [ResourceKind; 2] = [ResourceKind::UserProfile, ResourceKind::Space];
 
 /// Lists the account-region's tag-only resources: Studio domains, models, endpoint configs,
 /// pipelines, model package groups, feature groups and experiments; and, only where there is
@@ -421,15 +412,19 @@ async fn list_studio(
             .into_iter()
             .map(move |item| to_job(item, kind, account, account_id, region))
     };
+    // Each kind under its own rate-limit key, side by side.
+    let always: Vec<ResourceKind> = ResourceKind::TAG_ONLY
+        .into_iter()
+        .filter(|k| !IN_A_DOMAIN.contains(k))
+        .collect();
     let mut out: Vec<Job> = Vec::new();
-    let listed = join_all(ALWAYS_LISTED.map(|kind| list_kind(scope, kind, &[]))).await;
-    for (kind, listing) in ALWAYS_LISTED.into_iter().zip(listed) {
+    let listed = join_all(always.iter().map(|&kind| list_kind(scope, kind, &[]))).await;
+    for (kind, listing) in always.into_iter().zip(listed) {
         out.extend(to_jobs(kind, listing?));
     }
     if out.iter().any(|j| j.kind == ResourceKind::Domain) {
-        let studio = [ResourceKind::UserProfile, ResourceKind::Space];
-        let listed = join_all(studio.map(|kind| list_kind(scope, kind, &[]))).await;
-        for (kind, listing) in studio.into_iter().zip(listed) {
+        let listed = join_all(IN_A_DOMAIN.map(|kind| list_kind(scope, kind, &[]))).await;
+        for (kind, listing) in IN_A_DOMAIN.into_iter().zip(listed) {
             out.extend(to_jobs(kind, listing?));
         }
     }

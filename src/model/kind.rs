@@ -56,25 +56,20 @@ impl ResourceKind {
         ResourceKind::Space,
     ];
 
-    /// Every kind, in display order.
-    pub const ALL: [ResourceKind; 16] = [
-        ResourceKind::Training,
-        ResourceKind::Processing,
-        ResourceKind::Transform,
-        ResourceKind::Tuning,
-        ResourceKind::Endpoint,
-        ResourceKind::Notebook,
-        ResourceKind::App,
-        ResourceKind::Domain,
-        ResourceKind::UserProfile,
-        ResourceKind::Model,
-        ResourceKind::EndpointConfig,
-        ResourceKind::Pipeline,
-        ResourceKind::ModelPackageGroup,
-        ResourceKind::FeatureGroup,
-        ResourceKind::Experiment,
-        ResourceKind::Space,
-    ];
+    /// Every kind, in display order: the Jobs pane's, then the tag-only ones.
+    pub const ALL: [ResourceKind; 16] = {
+        let mut all = [ResourceKind::Training; 16];
+        let mut i = 0;
+        while i < Self::JOB_KINDS.len() {
+            all[i] = Self::JOB_KINDS[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Self::TAG_ONLY[i - Self::JOB_KINDS.len()];
+            i += 1;
+        }
+        all
+    };
 
     /// The stable spelling used in exports, the cache and the CLI.
     pub fn as_str(self) -> &'static str {
@@ -111,18 +106,9 @@ impl ResourceKind {
             ResourceKind::Processing => "processing-job",
             ResourceKind::Transform => "transform-job",
             ResourceKind::Tuning => "hyper-parameter-tuning-job",
-            ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook-instance",
-            ResourceKind::App => "app",
-            ResourceKind::Domain => "domain",
-            ResourceKind::UserProfile => "user-profile",
-            ResourceKind::Model => "model",
-            ResourceKind::EndpointConfig => "endpoint-config",
-            ResourceKind::Pipeline => "pipeline",
-            ResourceKind::ModelPackageGroup => "model-package-group",
-            ResourceKind::FeatureGroup => "feature-group",
-            ResourceKind::Experiment => "experiment",
-            ResourceKind::Space => "space",
+            // The rest are spelt in ARNs as in exports.
+            _ => self.as_str(),
         }
     }
 }
@@ -162,6 +148,33 @@ mod tests {
             let json = serde_json::to_string(&kind).expect("kind serialises");
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
+    }
+
+    #[test]
+    fn all_is_every_kind_once_in_declaration_order() {
+        let mut sorted = ResourceKind::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, ResourceKind::ALL.to_vec());
+        assert_eq!(
+            ResourceKind::ALL.len(),
+            ResourceKind::JOB_KINDS.len() + ResourceKind::TAG_ONLY.len()
+        );
+    }
+
+    #[test]
+    fn arn_segments_are_sagemakers() {
+        assert_eq!(ResourceKind::Training.arn_segment(), "training-job");
+        assert_eq!(ResourceKind::Notebook.arn_segment(), "notebook-instance");
+        assert_eq!(
+            ResourceKind::EndpointConfig.arn_segment(),
+            "endpoint-config"
+        );
+        assert_eq!(
+            ResourceKind::ModelPackageGroup.arn_segment(),
+            "model-package-group"
+        );
+        assert_eq!(ResourceKind::App.arn_segment(), "app");
     }
 
     #[test]
