@@ -56,13 +56,14 @@ const PEAK_5S_TARGET: usize = 12;
 /// Warm-run List calls per (account, region, kind) scope.
 const LIST_TARGET: f64 = 1.2;
 
-const LIST_OPERATIONS: [&str; 6] = [
+const LIST_OPERATIONS: [&str; 7] = [
     "ListTrainingJobs",
     "ListProcessingJobs",
     "ListTransformJobs",
     "ListHyperParameterTuningJobs",
     "ListEndpoints",
     "ListNotebookInstances",
+    "ListApps",
 ];
 
 /// Operations of other services than SageMaker: the world puts no quota on them.

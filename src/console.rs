@@ -21,12 +21,22 @@ pub fn resource_url(kind: ResourceKind, region: &str, arn: &str) -> Option<Strin
         ResourceKind::Tuning => format!("hyper-tuning-jobs/{}", encode(path)),
         ResourceKind::Endpoint => format!("endpoints/{}", encode(path)),
         ResourceKind::Notebook => format!("notebook-instances/{}", encode(path)),
+        ResourceKind::Model => format!("models/{}", encode(path)),
+        ResourceKind::EndpointConfig => format!("endpointConfig/{}", encode(path)),
         ResourceKind::Domain => format!("studio/{}", encode(path)),
-        // The domain's page lists its user profiles; `<domain-id>/<profile>` in the ARN.
-        ResourceKind::UserProfile => {
-            let (domain, _profile) = path.split_once('/')?;
+        // The domain's page lists its user profiles, spaces and apps; the ARN's path starts
+        // with the domain id (`<domain-id>/<profile>`, `<domain-id>/<space>`,
+        // `<domain-id>/<owner-type>/<owner>/<app-type>/<app>`).
+        ResourceKind::UserProfile | ResourceKind::Space | ResourceKind::App => {
+            let (domain, _rest) = path.split_once('/')?;
             format!("studio/{}", encode(domain))
         }
+        // Pages that live in Studio rather than the console: no link is better than a
+        // wrong one.
+        ResourceKind::Pipeline
+        | ResourceKind::ModelPackageGroup
+        | ResourceKind::FeatureGroup
+        | ResourceKind::Experiment => return None,
     };
     Some(format!(
         "{}/sagemaker/home?region={}#/{fragment}",

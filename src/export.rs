@@ -104,6 +104,10 @@ pub struct JobRow<'a> {
     pub stale: bool,
     /// The resource's page in the AWS console (sign in to `account_id` to open it).
     pub console_url: Option<String>,
+    /// Studio apps: the space or user profile owning it (`space:<name>`, `user:<name>`) and
+    /// its last user activity; `null` for other kinds.
+    pub owner: Option<String>,
+    pub last_activity_at: Option<String>,
 }
 
 impl<'a> JobRow<'a> {
@@ -141,6 +145,12 @@ impl<'a> JobRow<'a> {
             flags: health.flags.iter().map(|f| f.as_str()).collect(),
             stale,
             console_url: crate::console::resource_url(job.kind, &job.region, &job.arn),
+            owner: job.app.as_ref().map(crate::model::AppInfo::owner),
+            last_activity_at: job
+                .app
+                .as_ref()
+                .and_then(|a| a.last_activity_at)
+                .map(rfc3339),
         }
     }
 }
@@ -437,7 +447,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 20] = [
+const JOB_COLUMNS: [&str; 22] = [
     "account_id",
     "account_name",
     "region",
@@ -458,6 +468,8 @@ const JOB_COLUMNS: [&str; 20] = [
     "flags",
     "stale",
     "console_url",
+    "owner",
+    "last_activity_at",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -540,6 +552,8 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         r.flags.join(";"),
         r.stale.to_string(),
         opt(r.console_url.as_deref()),
+        opt(r.owner.as_deref()),
+        opt(r.last_activity_at.as_deref()),
     ]
 }
 

@@ -31,7 +31,8 @@ pub const IDLE_WINDOW: Duration = Duration::hours(24);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
-    /// An in-service endpoint with zero invocations over the last 24 hours.
+    /// An in-service endpoint with zero invocations over the last 24 hours, or a Studio app
+    /// in service whose last user activity is older than `health.app_idle_hours`.
     Idle,
     /// A running job averaging under `health.underutilized_pct` GPU (or CPU, without a GPU)
     /// over the last 30 minutes.
@@ -231,6 +232,19 @@ pub fn is_idle(job: &Job, metrics: Option<&ResourceMetrics>, now: DateTime<Utc>)
         && metrics.and_then(|m| invocations_24h(m, now)) == Some(0)
 }
 
+/// `idle` for a Studio app: in service, and its last user activity (`DescribeApp`'s
+/// `LastUserActivityTimestamp`) is more than `idle_hours` ago. An app whose activity was never
+/// read is not flagged: no data, no flag.
+pub fn is_idle_app(job: &Job, idle_hours: u32, now: DateTime<Utc>) -> bool {
+    job.kind == ResourceKind::App
+        && running(job)
+        && job
+            .app
+            .as_ref()
+            .and_then(|a| a.last_activity_at)
+            .is_some_and(|at| now - at > Duration::hours(i64::from(idle_hours)))
+}
+
 /// `underutilized`: a running job or endpoint, up for at least 30 minutes, whose deciding
 /// utilisation (see [`deciding_utilisation`]) averages strictly under `threshold_pct` over
 /// the last 30 minutes. No data, no flag.
@@ -265,7 +279,7 @@ pub fn flags(
     now: DateTime<Utc>,
 ) -> Vec<Flag> {
     let mut out = Vec::new();
-    if is_idle(job, metrics, now) {
+    if is_idle(job, metrics, now) || is_idle_app(job, health.app_idle_hours, now) {
         out.push(Flag::Idle);
     }
     if is_underutilized(job, metrics, f64::from(health.underutilized_pct), now) {
@@ -345,6 +359,7 @@ mod tests {
         HealthConfig {
             underutilized_pct: 20,
             max_hours: 24,
+            app_idle_hours: 3,
         }
     }
 
@@ -364,6 +379,7 @@ mod tests {
             instance_count: Some(1),
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

@@ -150,6 +150,9 @@ impl PriceTable {
     }
 }
 
+/// The instance type Studio runs its own (unbilled) JupyterServer apps on.
+pub const SYSTEM_INSTANCE: &str = "system";
+
 /// The price of one instance of `instance_type` in `region` from the shipped table.
 pub fn lookup(region: &str, instance_type: &str) -> Option<f64> {
     PriceTable::embedded().usd_per_hour(region, instance_type)
@@ -157,8 +160,8 @@ pub fn lookup(region: &str, instance_type: &str) -> Option<f64> {
 
 /// Whether the resource is billed by the instance-hour right now.
 ///
-/// Running training, processing and transform jobs, in-service endpoints and notebook
-/// instances. Tuning jobs are left out on purpose: their money is spent by the training jobs
+/// Running training, processing and transform jobs, in-service endpoints, notebook instances
+/// and Studio apps (one instance each). Tuning jobs are left out on purpose: their money is spent by the training jobs
 /// they start, which are listed (and counted) on their own.
 pub fn is_burning(job: &Job) -> bool {
     job.status.phase() == StatusPhase::Running
@@ -169,6 +172,7 @@ pub fn is_burning(job: &Job) -> bool {
                 | ResourceKind::Transform
                 | ResourceKind::Endpoint
                 | ResourceKind::Notebook
+                | ResourceKind::App
         )
 }
 
@@ -177,7 +181,7 @@ pub fn is_burning(job: &Job) -> bool {
 pub fn instance_count(job: &Job) -> Option<u32> {
     match (job.instance_count, job.kind) {
         (Some(count), _) => Some(count),
-        (None, ResourceKind::Notebook) => Some(1),
+        (None, ResourceKind::Notebook | ResourceKind::App) => Some(1),
         (None, _) => None,
     }
 }
@@ -191,6 +195,10 @@ pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
         return None;
     }
     let instance_type = job.instance_type.as_deref()?;
+    // Studio Classic's JupyterServer runs on `system`, which AWS does not bill.
+    if job.kind == ResourceKind::App && instance_type == SYSTEM_INSTANCE {
+        return Some(0.0);
+    }
     let price = prices.usd_per_hour(&job.region, instance_type)?;
     Some(price * f64::from(instance_count(job)?))
 }
@@ -303,6 +311,7 @@ mod tests {
             instance_count: count,
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

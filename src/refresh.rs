@@ -321,6 +321,7 @@ mod tests {
                         instance_type: None,
                         instance_count: None,
                         failure_reason: None,
+                        app: None,
                     })
                     .collect();
                 Ok(Page {
@@ -411,7 +412,7 @@ mod tests {
         )
         .await;
         assert!(first.store_error.is_none());
-        assert_eq!(first.jobs.view.rows.len(), 12, "6 kinds × 2");
+        assert_eq!(first.jobs.view.rows.len(), 14, "7 kinds × 2");
 
         // The next refresh lists every kind but endpoints, whose List never answers: it is
         // stopped (the app quits, the network is gone) once the other scopes are in.
@@ -426,7 +427,7 @@ mod tests {
         let refresh = run(&hanging, &store, request(&known), &count);
         let stopped = tokio::time::timeout(std::time::Duration::from_secs(2), refresh).await;
         assert!(stopped.is_err(), "the refresh never finished");
-        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 5);
+        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 6);
 
         let jobs = store
             .run(|cache| cache.load_known().expect("reads").jobs)
@@ -497,6 +498,8 @@ mod tests {
         .into_iter()
         .flat_map(|k| (0..2).map(move |i| ("job_failed".to_string(), format!("j-{k}-{i}"))))
         .chain((0..2).map(|i| ("status_changed".to_string(), format!("j-notebook-{i}"))))
+        // Studio apps are not jobs: their failure is a status change on the timeline.
+        .chain((0..2).map(|i| ("status_changed".to_string(), format!("j-app-{i}"))))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -534,6 +537,7 @@ mod tests {
             .run(|cache| cache.load_events(None).expect("reads"))
             .await
             .expect("store answers");
-        assert_eq!(timeline.len(), 12, "every change kept");
+        // Four job kinds' two failures, two notebooks' and two Studio apps' status changes.
+        assert_eq!(timeline.len(), 14, "every change kept");
     }
 }

@@ -70,6 +70,8 @@ fn demo_jobs_export_follows_the_contract() {
         "flags",
         "stale",
         "console_url",
+        "owner",
+        "last_activity_at",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -84,6 +86,12 @@ fn demo_jobs_export_follows_the_contract() {
             Some("tuning") => "hyper-tuning-jobs",
             Some("endpoint") => "endpoints",
             Some("notebook") => "notebook-instances",
+            // A Studio app's page is its domain's.
+            Some("app") => {
+                let url = row["console_url"].as_str().expect("an app has a page");
+                assert!(url.contains("#/studio/d-"), "{url}");
+                continue;
+            }
             other => panic!("a job kind: {other:?}"),
         };
         assert_eq!(
@@ -166,9 +174,20 @@ fn demo_untagged_export_lists_findings() {
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
+        // Pipelines, model package groups, feature groups and experiments live in Studio.
+        let studio_only = [
+            "pipeline",
+            "model-package-group",
+            "feature-group",
+            "experiment",
+        ];
+        if studio_only.contains(&row["kind"].as_str().unwrap_or_default()) {
+            assert!(row["console_url"].is_null(), "{row}");
+            continue;
+        }
         let url = row["console_url"]
             .as_str()
-            .expect("every finding has a page");
+            .expect("every other finding has a page");
         assert!(
             url.starts_with("https://") && url.contains(".console.aws.amazon.com/sagemaker/"),
             "{url}"
@@ -194,7 +213,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url,owner,last_activity_at",
         ),
         (
             "spend",

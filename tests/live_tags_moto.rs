@@ -104,6 +104,18 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     assert_eq!(
         found,
         BTreeMap::from([
+            // The untagged endpoint's config, untagged like it: endpoint configs are checked.
+            (
+                "config-untagged",
+                (
+                    "second",
+                    &vec![
+                        "cost-center".to_string(),
+                        "project".to_string(),
+                        "owner".to_string()
+                    ]
+                )
+            ),
             ("no-owner", ("main", &vec!["owner".to_string()])),
             (
                 "untagged",
@@ -125,14 +137,15 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
         .find(|j| j.arn == arns["complete"])
         .expect("listed");
     assert_eq!(complete_job.tags.len(), 3, "jobs carry their tags");
-    assert_eq!(tag_reads(&mut moto), 3);
+    // The three resources and the untagged endpoint's config.
+    assert_eq!(tag_reads(&mut moto), 4);
 
-    // The next refresh trusts the cache; a manual one re-reads only the two findings.
+    // The next refresh trusts the cache; a manual one re-reads only the three findings.
     let again = refresh(&runtime, &source, RefreshKind::Auto);
-    assert_eq!(again.findings.map(|f| f.rows.len()), Some(2));
+    assert_eq!(again.findings.map(|f| f.rows.len()), Some(3));
     assert_eq!(tag_reads(&mut moto), 0);
     refresh(&runtime, &source, RefreshKind::Manual);
-    assert_eq!(tag_reads(&mut moto), 2);
+    assert_eq!(tag_reads(&mut moto), 3);
 
     // An endpoint that changes is described again, but its config (immutable) is not: the
     // source remembers it. Every scope streams its rows before the refresh ends.
@@ -151,7 +164,7 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     }
     assert_eq!(
         scopes.len(),
-        2 * 6,
+        2 * 7,
         "every (account, region, kind) streamed"
     );
     let describes: BTreeMap<String, usize> =
@@ -172,6 +185,6 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     // A new start (a new source on the same cache) reads no tags either.
     let restarted = LiveSource::new(&loaded.config, cache);
     let outcome = refresh(&runtime, &restarted, RefreshKind::Auto);
-    assert_eq!(outcome.findings.map(|f| f.rows.len()), Some(2));
+    assert_eq!(outcome.findings.map(|f| f.rows.len()), Some(3));
     assert_eq!(tag_reads(&mut moto), 0);
 }

@@ -81,6 +81,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         instance_count: Some(1),
         failure_reason: Some("AlgorithmError: CUDA out of memory (tried 2.0 GiB)".into()),
         tags: Default::default(),
+        app: None,
     };
     let (width, height) = (120, 30);
     let mut app = common::demo_app(width, height);

@@ -27,6 +27,12 @@ fn jobs_pane() {
 }
 
 #[test]
+fn jobs_pane_studio_apps() {
+    // `t` seven times: training, processing, transform, tuning, endpoint, notebook, app.
+    snapshot("jobs_apps", &[UserAction::CycleKind; 7]);
+}
+
+#[test]
 fn spend_pane() {
     snapshot("spend", &[UserAction::ShowSpend]);
 }

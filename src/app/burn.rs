@@ -176,6 +176,7 @@ mod tests {
             instance_count: Some(2),
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

@@ -282,10 +282,19 @@ impl JobsPane {
         self.list.refilter(as_keep(&keep));
     }
 
-    /// `f`: rows with a health flag only, or everything.
+    /// `f`: rows with a health flag only (GPU ones first: an idle GPU costs the most), or
+    /// everything in sort order.
     pub fn toggle_flagged(&mut self) {
         self.flagged_only = !self.flagged_only;
-        self.refilter();
+        let first = self.flagged_only.then_some(on_gpu as fn(&Job) -> bool);
+        let keep = keep(
+            self.kind,
+            self.active_only,
+            self.flagged_only,
+            &self.health,
+            self.mine.as_ref(),
+        );
+        self.list.set_first(first, as_keep(&keep));
     }
 
     /// `t`: all kinds, then each job kind in turn, then all again.
@@ -364,6 +373,14 @@ fn keep<'a>(
             && (!flagged_only
                 || (job.status.phase() == StatusPhase::Running && health.is_flagged(&job.arn)))
     })
+}
+
+/// Whether the row runs on an instance type known to have a GPU.
+fn on_gpu(job: &Job) -> bool {
+    job.instance_type
+        .as_deref()
+        .and_then(crate::instances::spec)
+        .is_some_and(|s| s.has_gpu())
 }
 
 /// The toggles' predicate in the form `Listing` takes.

@@ -93,6 +93,9 @@ pub struct Listing<T: Listed> {
     filter: Filter,
     sort: T::Column,
     descending: bool,
+    /// Rows for which this holds are shown before the others, each group in sort order (the
+    /// flagged view puts GPU resources first: they burn the most).
+    first: Option<fn(&T) -> bool>,
 }
 
 impl<T: Listed> Default for Listing<T> {
@@ -114,7 +117,14 @@ impl<T: Listed> Listing<T> {
             filter: Filter::default(),
             sort,
             descending: sort.descending_first(),
+            first: None,
         }
+    }
+
+    /// Shows rows for which `first` holds before the others (`None`: sort order only).
+    pub fn set_first(&mut self, first: Option<fn(&T) -> bool>, keep: Keep<'_, T>) {
+        self.first = first;
+        self.refilter(keep);
     }
 
     /// Replaces the rows (a refresh), keeping sort, filter and the selected row (by key).
@@ -232,6 +242,15 @@ impl<T: Listed> Listing<T> {
                 .filter(|&i| hits[i as usize] != inverse && keep(i))
                 .collect()
         };
+        if let Some(first) = self.first {
+            // A stable partition: each group keeps its sort order.
+            let (mut ahead, behind): (Vec<u32>, Vec<u32>) = self
+                .visible
+                .iter()
+                .partition(|&&i| first(&rows[i as usize]));
+            ahead.extend(behind);
+            self.visible = ahead;
+        }
     }
 
     /// The row (index into `rows`) under the cursor.

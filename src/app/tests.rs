@@ -229,7 +229,12 @@ fn quick_toggles_filter_by_kind_and_activity() {
     for _ in 0..6 {
         press(&mut app, &[U::CycleKind]);
     }
-    assert_eq!(app.jobs.kind, None, "after the sixth kind comes all kinds");
+    assert_eq!(app.jobs.kind, Some(crate::model::ResourceKind::App));
+    press(&mut app, &[U::CycleKind]);
+    assert_eq!(
+        app.jobs.kind, None,
+        "after the seventh kind comes all kinds"
+    );
 }
 
 #[test]
@@ -365,16 +370,31 @@ fn f_shows_only_flagged_rows_and_f_again_shows_everything() {
             "the demo shows a {badge} badge: {badges:?}"
         );
     }
-    let idle = shown
+    let idle: Vec<crate::model::ResourceKind> = shown
         .iter()
-        .find(|j| {
+        .filter(|j| {
             app.jobs
                 .health
                 .row(&j.arn)
                 .is_some_and(|r| r.flags.contains(&crate::health::Flag::Idle))
         })
-        .expect("an idle row");
-    assert_eq!(idle.kind, crate::model::ResourceKind::Endpoint);
+        .map(|j| j.kind)
+        .collect();
+    assert!(
+        idle.contains(&crate::model::ResourceKind::Endpoint),
+        "{idle:?}"
+    );
+    assert!(idle.contains(&crate::model::ResourceKind::App), "{idle:?}");
+    // GPU rows first: once a row without a GPU shows, no GPU row follows.
+    let gpu = |j: &&Job| {
+        j.instance_type
+            .as_deref()
+            .and_then(crate::instances::spec)
+            .is_some_and(|s| s.has_gpu())
+    };
+    let first_cpu = shown.iter().position(|j| !gpu(j)).unwrap_or(shown.len());
+    assert!(first_cpu > 0, "the demo flags GPU rows");
+    assert!(shown[first_cpu..].iter().all(|j| !gpu(j)));
 
     press(&mut app, &[U::ToggleFlagged]);
     assert!(!app.jobs.flagged_only);
@@ -410,7 +430,8 @@ fn f_combines_with_the_kind_toggle_and_the_filter() {
 fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
     let mut app = demo_app();
     let world = crate::demo::world(anchor());
-    // Jobs without metrics: only `long_running` can be judged.
+    // Jobs without metrics: only `long_running` can be judged, and Studio apps' `idle` (from
+    // their last user activity, not from CloudWatch).
     let _ = app.update(Action::RefreshDone(RefreshOutcome {
         jobs: Some(world.jobs.clone()),
         metrics: Some(crate::model::View::new(anchor(), Vec::new(), Vec::new())),
@@ -419,8 +440,10 @@ fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
     press(&mut app, &[U::ToggleFlagged]);
     let long_only = app.jobs.list.visible_len();
     assert!(shown_jobs(&app).iter().all(|j| {
-        app.jobs.health.row(&j.arn).map(|r| r.flags.clone())
-            == Some(vec![crate::health::Flag::LongRunning])
+        let flags = app.jobs.health.row(&j.arn).map(|r| r.flags.clone());
+        flags == Some(vec![crate::health::Flag::LongRunning])
+            || (j.kind == crate::model::ResourceKind::App
+                && flags == Some(vec![crate::health::Flag::Idle]))
     }));
     // The metrics refresh comes in on its own: idle and underused rows join the view.
     let _ = app.update(Action::RefreshDone(RefreshOutcome {

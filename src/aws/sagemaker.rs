@@ -10,7 +10,7 @@ use super::errors::{AccountContext, classify};
 use crate::fetch::source::{
     Details, JobSource, Listed, Page, SearchPage, Searched, SourceError, TagPage, TagSource,
 };
-use crate::model::{JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
 
 /// Page size for every List call: the SDK's default is 10, which would cost ten times the
 /// requests against a 2-per-second quota.
@@ -54,6 +54,10 @@ impl JobSource for SageMakerSource {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Details, SourceError>> {
         Box::pin(self.describe_one(kind, name))
+    }
+
+    fn describe_app<'a>(&'a self, app: &'a AppInfo) -> BoxFuture<'a, Result<Details, SourceError>> {
+        Box::pin(self.describe_studio_app(app))
     }
 }
 
@@ -235,6 +239,198 @@ impl SageMakerSource {
                     out.next_token(),
                 ))
             }
+            ResourceKind::App => {
+                // Without DomainIdEquals, ListApps answers every domain's apps: one paged
+                // call per account-region instead of one per domain.
+                let out = c
+                    .list_apps()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::AppSortKey::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListApps", ctx))?;
+                Ok(page(
+                    out.apps().iter().map(|a| self.listed_app(a)),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Model => {
+                let out = c
+                    .list_models()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::ModelSortKey::CreationTime)
+                    .sort_order(sm::OrderKey::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListModels", ctx))?;
+                Ok(page(
+                    out.models().iter().map(|s| {
+                        listed(
+                            s.model_name(),
+                            s.model_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::EndpointConfig => {
+                let out = c
+                    .list_endpoint_configs()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::EndpointConfigSortKey::CreationTime)
+                    .sort_order(sm::OrderKey::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListEndpointConfigs", ctx))?;
+                Ok(page(
+                    out.endpoint_configs().iter().map(|s| {
+                        listed(
+                            s.endpoint_config_name(),
+                            s.endpoint_config_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Pipeline => {
+                let out = c
+                    .list_pipelines()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortPipelinesBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListPipelines", ctx))?;
+                Ok(page(
+                    out.pipeline_summaries().iter().map(|s| {
+                        listed(
+                            s.pipeline_name(),
+                            s.pipeline_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::ModelPackageGroup => {
+                let out = c
+                    .list_model_package_groups()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::ModelPackageGroupSortBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListModelPackageGroups", ctx))?;
+                Ok(page(
+                    out.model_package_group_summary_list().iter().map(|s| {
+                        listed(
+                            s.model_package_group_name(),
+                            s.model_package_group_arn(),
+                            s.model_package_group_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::FeatureGroup => {
+                let out = c
+                    .list_feature_groups()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::FeatureGroupSortBy::CreationTime)
+                    .sort_order(sm::FeatureGroupSortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListFeatureGroups", ctx))?;
+                Ok(page(
+                    out.feature_group_summaries().iter().map(|s| {
+                        listed(
+                            s.feature_group_name(),
+                            s.feature_group_arn(),
+                            s.feature_group_status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            None,
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Experiment => {
+                let out = c
+                    .list_experiments()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SortExperimentsBy::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListExperiments", ctx))?;
+                Ok(page(
+                    out.experiment_summaries().iter().map(|s| {
+                        listed(
+                            s.experiment_name(),
+                            s.experiment_arn(),
+                            None,
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
+            ResourceKind::Space => {
+                let out = c
+                    .list_spaces()
+                    .max_results(PAGE_SIZE)
+                    .sort_by(sm::SpaceSortKey::CreationTime)
+                    .sort_order(sm::SortOrder::Descending)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, "ListSpaces", ctx))?;
+                Ok(page(
+                    out.spaces().iter().map(|s| {
+                        // Like user profiles, the summary carries no ARN.
+                        let arn = match (s.domain_id(), s.space_name()) {
+                            (Some(domain), Some(name)) => {
+                                Some(format!("{}:space/{domain}/{name}", self.arn_prefix))
+                            }
+                            _ => None,
+                        };
+                        listed(
+                            s.space_name(),
+                            arn.as_deref(),
+                            s.status().map(|x| x.as_str()),
+                            s.creation_time(),
+                            None,
+                            s.last_modified_time(),
+                        )
+                    }),
+                    out.next_token(),
+                ))
+            }
             ResourceKind::Domain => {
                 let out = c
                     .list_domains()
@@ -324,6 +520,11 @@ impl SageMakerSource {
             ResourceKind::Training => sm::ResourceType::TrainingJob,
             ResourceKind::Tuning => sm::ResourceType::HyperParameterTuningJob,
             ResourceKind::Endpoint => sm::ResourceType::Endpoint,
+            ResourceKind::Model => sm::ResourceType::Model,
+            ResourceKind::Pipeline => sm::ResourceType::Pipeline,
+            ResourceKind::ModelPackageGroup => sm::ResourceType::ModelPackageGroup,
+            ResourceKind::FeatureGroup => sm::ResourceType::FeatureGroup,
+            ResourceKind::Experiment => sm::ResourceType::Experiment,
             _ => return Ok(SearchPage::default()),
         };
         let out = self
@@ -345,7 +546,27 @@ impl SageMakerSource {
                 ResourceKind::Tuning => record
                     .hyper_parameter_tuning_job()
                     .and_then(searched_tuning),
-                _ => record.endpoint().and_then(searched_endpoint),
+                ResourceKind::Endpoint => record.endpoint().and_then(searched_endpoint),
+                ResourceKind::Model => record
+                    .model()
+                    .and_then(|m| m.model())
+                    .and_then(|m| tags_only(m.model_name(), m.model_arn(), m.tags())),
+                ResourceKind::Pipeline => record
+                    .pipeline()
+                    .and_then(|p| tags_only(p.pipeline_name(), p.pipeline_arn(), p.tags())),
+                ResourceKind::ModelPackageGroup => record.model_package_group().and_then(|g| {
+                    tags_only(
+                        g.model_package_group_name(),
+                        g.model_package_group_arn(),
+                        g.tags(),
+                    )
+                }),
+                ResourceKind::FeatureGroup => record.feature_group().and_then(|g| {
+                    tags_only(g.feature_group_name(), g.feature_group_arn(), g.tags())
+                }),
+                _ => record
+                    .experiment()
+                    .and_then(|e| tags_only(e.experiment_name(), e.experiment_arn(), e.tags())),
             })
             .collect();
         Ok(SearchPage {
@@ -448,8 +669,83 @@ impl SageMakerSource {
                     ..Details::default()
                 })
             }
-            ResourceKind::Domain | ResourceKind::UserProfile => Ok(Details::default()),
+            // Apps are described by `describe_app`; the tag-only kinds need no details.
+            _ => Ok(Details::default()),
         }
+    }
+
+    /// A Studio app in domain terms. Deleted apps (AWS lists them for a while) are left out:
+    /// they bill nothing and cannot be fixed. The summary carries no ARN; SageMaker's format is
+    /// `app/<domain-id>/<user-profile or space>/<app type, lower case>/<app name>`.
+    fn listed_app(&self, a: &sm::AppDetails) -> Option<Listed> {
+        let status = a.status().map(|x| x.as_str());
+        if status == Some("Deleted") {
+            return None;
+        }
+        let (Some(domain), Some(app_type), Some(app_name)) =
+            (a.domain_id(), a.app_type(), a.app_name())
+        else {
+            tracing::warn!("app summary without domain, type or name skipped");
+            return None;
+        };
+        let app_type = app_type.as_str();
+        let owner = a.space_name().or(a.user_profile_name()).unwrap_or("-");
+        let arn = format!(
+            "{}:app/{domain}/{owner}/{}/{app_name}",
+            self.arn_prefix,
+            app_type.to_ascii_lowercase()
+        );
+        let name = format!("{owner}/{app_type}/{app_name}");
+        let mut item = listed(
+            Some(&name),
+            Some(&arn),
+            status,
+            a.creation_time(),
+            None,
+            None,
+        )?;
+        item.instance_type = a
+            .resource_spec()
+            .and_then(|r| r.instance_type())
+            .map(|t| t.as_str().to_string());
+        item.instance_count = item.instance_type.as_ref().map(|_| 1);
+        item.app = Some(AppInfo {
+            domain_id: domain.to_string(),
+            app_type: app_type.to_string(),
+            app_name: app_name.to_string(),
+            user_profile: a
+                .space_name()
+                .is_none()
+                .then(|| a.user_profile_name().map(str::to_string))
+                .flatten(),
+            space: a.space_name().map(str::to_string),
+            last_activity_at: None,
+        });
+        Some(item)
+    }
+
+    /// `DescribeApp`: the app's last user activity (what `idle` is judged by).
+    async fn describe_studio_app(&self, app: &AppInfo) -> Result<Details, SourceError> {
+        let out = self
+            .client
+            .describe_app()
+            .domain_id(&app.domain_id)
+            .set_user_profile_name(app.user_profile.clone())
+            .set_space_name(app.space.clone())
+            .app_type(sm::AppType::from(app.app_type.as_str()))
+            .app_name(&app.app_name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeApp", &self.context))?;
+        Ok(Details {
+            instance_type: out
+                .resource_spec()
+                .and_then(|r| r.instance_type())
+                .map(|t| t.as_str().to_string()),
+            failure_reason: text(out.failure_reason()),
+            last_activity_at: time(out.last_user_activity_timestamp()),
+            ..Details::default()
+        })
     }
 
     /// An endpoint's instances: the count (the variants' `CurrentInstanceCount` summed) and
@@ -478,7 +774,7 @@ impl SageMakerSource {
                 .filter_map(|v| v.variant_name())
                 .map(str::to_string)
                 .collect(),
-            extra_requests: Vec::new(),
+            ..Details::default()
         };
         if let Some(config_name) = endpoint.endpoint_config_name() {
             let (config, described) = self.endpoint_config(config_name).await?;
@@ -610,6 +906,7 @@ fn listed(
         instance_type: None,
         instance_count: None,
         failure_reason: None,
+        app: None,
     })
 }
 
@@ -699,6 +996,11 @@ fn searched_tuning(job: &sm::HyperParameterTuningJobSearchEntity) -> Option<Sear
             job.hyper_parameter_tuning_job_status().map(|s| s.as_str()),
         )),
     )
+}
+
+/// A record read for its tags alone (a tag-only kind: models, pipelines, ...).
+fn tags_only(name: Option<&str>, arn: Option<&str>, tags: &[sm::Tag]) -> Option<Searched> {
+    searched(name, arn, tags, Details::default(), None)
 }
 
 /// An endpoint record lacks its instance type (that is in the endpoint config), so its

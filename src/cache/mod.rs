@@ -601,6 +601,8 @@ mod tests {
             instance_count: Some(2),
             failure_reason: None,
             variants: Some(vec!["AllTraffic".into()]),
+            last_activity_at: None,
+            read_at: None,
         }
     }
 
@@ -620,6 +622,7 @@ mod tests {
             instance_count: None,
             failure_reason: None,
             tags: Default::default(),
+            app: None,
         }
     }
 

@@ -133,6 +133,7 @@ mod tests {
             instance_count: None,
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         };
         let mut state = TagState::default();
         state.entries.insert(

@@ -216,6 +216,8 @@ pub struct RefreshConfig {
 pub struct HealthConfig {
     pub underutilized_pct: u8,
     pub max_hours: u32,
+    /// A Studio app in service with no user activity for longer than this is `idle`.
+    pub app_idle_hours: u32,
 }
 
 /// Colour scheme; `NO_COLOR` in the environment overrides it with `mono`.
@@ -503,6 +505,7 @@ impl Config {
                     .underutilized_pct
                     .map_or(20, |n| u8::try_from(n.0).unwrap_or(20)),
                 max_hours: raw.health.max_hours.map_or(24, |n| as_u32(n.0)),
+                app_idle_hours: raw.health.app_idle_hours.map_or(3, |n| as_u32(n.0)),
             },
             ui: UiConfig {
                 theme: raw.ui.theme.unwrap_or(Theme::Dark),

@@ -125,6 +125,7 @@ pub(super) struct RawRefresh {
 pub(super) struct RawHealth {
     pub underutilized_pct: Option<Bounded<0, 100>>,
     pub max_hours: Option<Bounded<1, 8_760>>,
+    pub app_idle_hours: Option<Bounded<1, 8_760>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

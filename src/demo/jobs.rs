@@ -85,7 +85,138 @@ pub(super) fn generate(now: DateTime<Utc>) -> Vec<Job> {
             }
         }
     }
+    jobs.extend(studio_apps(now));
     jobs
+}
+
+/// One demo Studio app: who owns it (a space or a user), what it runs, and for how long.
+#[derive(Clone, Copy)]
+struct DemoApp {
+    owner: &'static str,
+    space: bool,
+    app_type: &'static str,
+    app_name: &'static str,
+    instance: &'static str,
+    status: &'static str,
+    /// Created this many hours ago.
+    hours: i64,
+    /// Last user activity this many minutes ago (apps in service).
+    idle: i64,
+}
+
+impl DemoApp {
+    const fn new(
+        owner: &'static str,
+        space: bool,
+        app_type: &'static str,
+        app_name: &'static str,
+        instance: &'static str,
+    ) -> Self {
+        DemoApp {
+            owner,
+            space,
+            app_type,
+            app_name,
+            instance,
+            status: "InService",
+            hours: 0,
+            idle: 0,
+        }
+    }
+
+    const fn running(mut self, hours: i64, idle_minutes: i64) -> Self {
+        self.hours = hours;
+        self.idle = idle_minutes;
+        self
+    }
+
+    const fn failed(mut self, hours: i64) -> Self {
+        self.status = "Failed";
+        self.hours = hours;
+        self
+    }
+}
+
+/// Studio apps in each Studio account's domain: people's JupyterLab and Code Editor apps,
+/// one left running on a GPU nobody has touched for hours (the `idle` flag), one on a CPU
+/// type idle too, one failed to start, and Studio Classic's unbilled system app.
+fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
+    let apps = [
+        DemoApp::new("llm-lab", true, "JupyterLab", "default", "ml.g5.2xlarge").running(30, 9 * 60),
+        DemoApp::new("alice", false, "JupyterLab", "default", "ml.t3.medium").running(6, 4),
+        DemoApp::new("bob", false, "CodeEditor", "default", "ml.m5.xlarge").running(2, 20),
+        DemoApp::new("vision-qa", true, "JupyterLab", "default", "ml.g4dn.xlarge")
+            .running(50, 26 * 60),
+        DemoApp::new(
+            "chen",
+            false,
+            "KernelGateway",
+            "datascience-1-0-ml-g5",
+            "ml.g5.xlarge",
+        )
+        .failed(5),
+        DemoApp::new("dara", false, "JupyterServer", "default", "system").running(400, 30),
+    ];
+    let mut out = Vec::new();
+    for account in ACCOUNTS.iter().filter(|a| a.studio) {
+        let region = account.regions[0];
+        let domain = format!("d-{}", domain_id(account));
+        for DemoApp {
+            owner,
+            space,
+            app_type,
+            app_name,
+            instance,
+            status,
+            hours,
+            idle,
+        } in apps
+        {
+            let created_at = now - Duration::hours(hours);
+            let running = status == "InService";
+            let mut tags = Tags::new();
+            tags.insert(
+                "sagemaker:domain-arn".into(),
+                format!("arn:aws:sagemaker:{region}:{}:domain/{domain}", account.id),
+            );
+            if !space {
+                tags.insert("owner".into(), owner.into());
+            }
+            out.push(Job {
+                account_id: account.id.to_string(),
+                account_name: account.name.to_string(),
+                region: region.to_string(),
+                kind: ResourceKind::App,
+                name: format!("{owner}/{app_type}/{app_name}"),
+                arn: format!(
+                    "arn:aws:sagemaker:{region}:{}:app/{domain}/{owner}/{}/{app_name}",
+                    account.id,
+                    app_type.to_ascii_lowercase()
+                ),
+                status: JobStatus::new(status),
+                created_at,
+                ended_at: None,
+                last_modified_at: None,
+                instance_type: Some(instance.to_string()),
+                instance_count: Some(1),
+                failure_reason: (status == "Failed").then(|| {
+                    "ResourceLimitExceeded: The account-level service limit 'ml.g5.xlarge for \
+                     Studio KernelGateway Apps' is 0 Instances"
+                        .to_string()
+                }),
+                tags,
+                app: Some(crate::model::AppInfo {
+                    domain_id: domain.clone(),
+                    app_type: app_type.to_string(),
+                    app_name: app_name.to_string(),
+                    user_profile: (!space).then(|| owner.to_string()),
+                    space: space.then(|| owner.to_string()),
+                    last_activity_at: running.then(|| now - Duration::minutes(idle)),
+                }),
+            });
+        }
+    }
+    out
 }
 
 fn one_job(
@@ -170,6 +301,7 @@ fn one_job(
         instance_type: Some(instance_type.to_string()),
         instance_count: Some(instance_count),
         tags: tags_for(rng, project, account, region),
+        app: None,
     }
 }
 
@@ -346,6 +478,72 @@ pub(super) fn studio_resources(now: DateTime<Utc>) -> Vec<StudioResource> {
                 tags,
                 created_at: created_at + Duration::days(i64::try_from(i).unwrap_or(0) * 9),
             });
+        }
+    }
+    out.extend(tag_only_resources(now));
+    out
+}
+
+/// Models, endpoint configs, pipelines, model package groups, feature groups, experiments
+/// and Studio spaces in each account's first region: tag hygiene only, some left untagged or
+/// half tagged as real teams leave them.
+fn tag_only_resources(now: DateTime<Utc>) -> Vec<StudioResource> {
+    const KINDS: [(ResourceKind, &str); 7] = [
+        (ResourceKind::Model, "model"),
+        (ResourceKind::EndpointConfig, "endpoint-config"),
+        (ResourceKind::Pipeline, "pipeline"),
+        (ResourceKind::ModelPackageGroup, "registry"),
+        (ResourceKind::FeatureGroup, "features"),
+        (ResourceKind::Experiment, "experiment"),
+        (ResourceKind::Space, "space"),
+    ];
+    let mut out = Vec::new();
+    for account in &ACCOUNTS {
+        let region = account.regions[0];
+        for (k, (kind, stem)) in KINDS.into_iter().enumerate() {
+            if kind == ResourceKind::Space && !account.studio {
+                continue;
+            }
+            for (p, project) in PROJECTS.iter().enumerate().take(3) {
+                let mut tags = Tags::new();
+                // One in three untagged, one missing its owner, one complete.
+                match (k + p) % 3 {
+                    0 => {}
+                    1 => {
+                        tags.insert("cost-center".into(), project.cost_center.into());
+                        tags.insert("project".into(), project.name.into());
+                    }
+                    _ => {
+                        tags.insert("cost-center".into(), project.cost_center.into());
+                        tags.insert("project".into(), project.name.into());
+                        tags.insert("owner".into(), project.owner.into());
+                    }
+                }
+                let name = format!("{}-{stem}", project.name);
+                let arn = if kind == ResourceKind::Space {
+                    format!(
+                        "arn:aws:sagemaker:{region}:{}:space/d-{}/{name}",
+                        account.id,
+                        domain_id(account)
+                    )
+                } else {
+                    format!(
+                        "arn:aws:sagemaker:{region}:{}:{}/{name}",
+                        account.id,
+                        kind.arn_segment()
+                    )
+                };
+                out.push(StudioResource {
+                    account_id: account.id,
+                    account_name: account.name,
+                    region,
+                    kind,
+                    name,
+                    arn,
+                    tags,
+                    created_at: now - Duration::days(40 + i64::try_from(k * 3 + p).unwrap_or(0)),
+                });
+            }
         }
     }
     out

@@ -253,6 +253,13 @@ mod tests {
             f.iter()
                 .any(|x| x.kind == ResourceKind::Domain || x.kind == ResourceKind::UserProfile)
         );
+        for kind in [
+            ResourceKind::Model,
+            ResourceKind::Pipeline,
+            ResourceKind::App,
+        ] {
+            assert!(f.iter().any(|x| x.kind == kind), "{kind} has findings");
+        }
         assert!(
             f.len() < w.jobs.rows.len(),
             "most resources are tagged well"

@@ -25,6 +25,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         instance_count: None,
         failure_reason: None,
         tags: Default::default(),
+        app: None,
     }
 }
 

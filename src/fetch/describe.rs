@@ -42,7 +42,10 @@ pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc
         ResourceKind::Notebook => failed_without_reason,
         // Endpoints bill while they exist; the instance type is only in the endpoint config.
         ResourceKind::Endpoint => true,
-        ResourceKind::Domain | ResourceKind::UserProfile => false,
+        kind if ResourceKind::TAG_ONLY.contains(&kind) => false,
+        // Only a running app's last user activity matters (the `idle` test); the list has
+        // everything else.
+        ResourceKind::App => item.status.phase() == StatusPhase::Running,
         _ => {
             let recent = now - chrono::Duration::hours(RECENT_HOURS);
             item.status.is_active()
@@ -109,7 +112,11 @@ impl DetailSources<'_> {
         for (index, item) in items.iter_mut().enumerate() {
             let version = version_of(item);
             match self.cache.get(&item.arn) {
-                Some(cached) if cached.version == version && !lacks_variants(kind, cached) => {
+                Some(cached)
+                    if cached.version == version
+                        && !lacks_variants(kind, cached)
+                        && !activity_outdated(kind, item, cached, now) =>
+                {
                     apply(item, cached);
                     filled.entries.push((item.arn.clone(), cached.clone()));
                 }
@@ -148,7 +155,8 @@ impl DetailSources<'_> {
             let done: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
             needed.retain(|&i| !done.contains(items[i].arn.as_str()));
         }
-        self.describe_each(kind, items, needed, &mut filled).await;
+        self.describe_each(kind, items, needed, &mut filled, now)
+            .await;
         filled
     }
 
@@ -229,6 +237,7 @@ impl DetailSources<'_> {
         items: &mut [Listed],
         mut queue: Vec<usize>,
         filled: &mut Filled,
+        now: DateTime<Utc>,
     ) {
         let operation = describe_operation(kind);
         let caller = self.scope.caller();
@@ -242,16 +251,27 @@ impl DetailSources<'_> {
             let index = queue.remove(next);
             let item = &mut items[index];
             let name = item.name.clone();
-            let result = caller
-                .call(operation, || source.describe(kind, &name))
-                .await;
+            let app = item.app.clone();
+            let result = match &app {
+                Some(app) if kind == ResourceKind::App => {
+                    caller.call(operation, || source.describe_app(app)).await
+                }
+                _ => {
+                    caller
+                        .call(operation, || source.describe(kind, &name))
+                        .await
+                }
+            };
             self.tracker.update(|p| p.detailed += 1);
             match result {
                 Ok(details) => {
                     for extra in &details.extra_requests {
                         self.scope.stats.record(extra);
                     }
-                    let described = merge(kind, item, details);
+                    let mut described = merge(kind, item, details);
+                    if kind == ResourceKind::App {
+                        described.read_at = Some(now);
+                    }
                     apply(item, &described);
                     filled.entries.push((item.arn.clone(), described));
                 }
@@ -281,7 +301,23 @@ fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
             .filter(|r| !r.is_empty())
             .or_else(|| item.failure_reason.clone()),
         variants: (kind == ResourceKind::Endpoint).then_some(details.variants),
+        last_activity_at: details.last_activity_at,
+        read_at: None,
     }
+}
+
+/// A running Studio app's last activity read too long ago: users may have come back since,
+/// so the `idle` test needs it read again (see [`crate::model::ACTIVITY_MAX_AGE_MINUTES`]).
+fn activity_outdated(
+    kind: ResourceKind,
+    item: &Listed,
+    cached: &Described,
+    now: DateTime<Utc>,
+) -> bool {
+    let max_age = chrono::Duration::minutes(crate::model::ACTIVITY_MAX_AGE_MINUTES);
+    kind == ResourceKind::App
+        && item.status.phase() == StatusPhase::Running
+        && cached.read_at.is_none_or(|read| now - read > max_age)
 }
 
 /// An endpoint cached before variant names were kept: its metrics need them.
@@ -298,5 +334,10 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
     }
     if described.failure_reason.is_some() {
         item.failure_reason = described.failure_reason.clone();
+    }
+    if let Some(app) = &mut item.app
+        && described.last_activity_at.is_some()
+    {
+        app.last_activity_at = described.last_activity_at;
     }
 }

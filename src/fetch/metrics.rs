@@ -393,6 +393,7 @@ mod tests {
             instance_count: Some(1),
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 
@@ -405,6 +406,8 @@ mod tests {
                 instance_count: None,
                 failure_reason: None,
                 variants: names.map(|n| n.iter().map(|s| s.to_string()).collect()),
+                last_activity_at: None,
+                read_at: None,
             },
         )
     }

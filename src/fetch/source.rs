@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::config::AccountConfig;
-use crate::model::{JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
 
 /// One resource as a SageMaker List* summary describes it, already in domain terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,8 @@ pub struct Listed {
     pub instance_count: Option<u32>,
     /// Processing and transform summaries carry it; the others need a Describe.
     pub failure_reason: Option<String>,
+    /// A Studio app's domain, type and owner (`ListApps`); `None` for other kinds.
+    pub app: Option<AppInfo>,
 }
 
 /// One page of a List* call.
@@ -45,6 +47,8 @@ pub struct Details {
     /// Requests the describe made beyond its own (an endpoint's config, the first time it is
     /// seen), so the refresh counts every request.
     pub extra_requests: Vec<&'static str>,
+    /// A Studio app's `LastUserActivityTimestamp` (`DescribeApp`).
+    pub last_activity_at: Option<DateTime<Utc>>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.
@@ -108,6 +112,15 @@ pub trait JobSource: Send + Sync {
         kind: ResourceKind,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Details, SourceError>>;
+
+    /// A Studio app's details (`DescribeApp`): an app is named by its domain, owner, type and
+    /// name together, not by a name alone. Sources that serve no apps answer nothing new.
+    fn describe_app<'a>(
+        &'a self,
+        _app: &'a AppInfo,
+    ) -> BoxFuture<'a, Result<Details, SourceError>> {
+        Box::pin(async { Ok(Details::default()) })
+    }
 }
 
 /// An account whose credentials have been resolved and checked.
@@ -208,11 +221,19 @@ pub trait TagSource: Send + Sync {
     ) -> BoxFuture<'_, Result<SearchPage, SourceError>>;
 }
 
-/// Whether SageMaker's `Search` returns this kind with its tags.
+/// Whether SageMaker's `Search` returns this kind with its tags (botocore's `ResourceType`
+/// enum; endpoint configs and Studio resources are not in it).
 pub fn searchable(kind: ResourceKind) -> bool {
     matches!(
         kind,
-        ResourceKind::Training | ResourceKind::Tuning | ResourceKind::Endpoint
+        ResourceKind::Training
+            | ResourceKind::Tuning
+            | ResourceKind::Endpoint
+            | ResourceKind::Model
+            | ResourceKind::Pipeline
+            | ResourceKind::ModelPackageGroup
+            | ResourceKind::FeatureGroup
+            | ResourceKind::Experiment
     )
 }
 
@@ -258,8 +279,16 @@ pub fn list_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::Tuning => "ListHyperParameterTuningJobs",
         ResourceKind::Endpoint => "ListEndpoints",
         ResourceKind::Notebook => "ListNotebookInstances",
+        ResourceKind::App => "ListApps",
         ResourceKind::Domain => "ListDomains",
         ResourceKind::UserProfile => "ListUserProfiles",
+        ResourceKind::Model => "ListModels",
+        ResourceKind::EndpointConfig => "ListEndpointConfigs",
+        ResourceKind::Pipeline => "ListPipelines",
+        ResourceKind::ModelPackageGroup => "ListModelPackageGroups",
+        ResourceKind::FeatureGroup => "ListFeatureGroups",
+        ResourceKind::Experiment => "ListExperiments",
+        ResourceKind::Space => "ListSpaces",
     }
 }
 
@@ -272,7 +301,15 @@ pub fn describe_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::Tuning => "DescribeHyperParameterTuningJob",
         ResourceKind::Endpoint => "DescribeEndpoint",
         ResourceKind::Notebook => "DescribeNotebookInstance",
+        ResourceKind::App => "DescribeApp",
         ResourceKind::Domain => "DescribeDomain",
         ResourceKind::UserProfile => "DescribeUserProfile",
+        ResourceKind::Model => "DescribeModel",
+        ResourceKind::EndpointConfig => "DescribeEndpointConfig",
+        ResourceKind::Pipeline => "DescribePipeline",
+        ResourceKind::ModelPackageGroup => "DescribeModelPackageGroup",
+        ResourceKind::FeatureGroup => "DescribeFeatureGroup",
+        ResourceKind::Experiment => "DescribeExperiment",
+        ResourceKind::Space => "DescribeSpace",
     }
 }

@@ -1,14 +1,20 @@
-//! The tag pass: after the jobs refresh, every account × region lists its Studio domains and
-//! user profiles and reads the tags that are not cached (new, changed or older than
-//! `tags.ttl_hours`), through the same links, rate limiter and per-account error isolation as
-//! the jobs fetch. Then findings are computed from the tags and the `[tags]` policy.
+//! The tag pass: after the jobs refresh, every account × region lists the resources checked
+//! for tags alone (Studio domains, user profiles and spaces, models, endpoint configs,
+//! pipelines, model package groups, feature groups, experiments) and reads the tags that are
+//! not cached (new, changed or older than `tags.ttl_hours`), through the same links, rate
+//! limiter and per-account error isolation as the jobs fetch. Then findings are computed from
+//! the tags and the `[tags]` policy.
 //!
 //! Cost, per account-region and refresh:
-//! - `ListDomains` once; `ListUserProfiles` only where the account has a domain.
-//! - For training jobs, tuning jobs and endpoints, `Search` (100 resources with their tags per
-//!   request) when that takes fewer requests than one `ListTags` per resource needing tags;
-//!   whatever Search did not return (a resource it has not indexed yet, or a Search that is
-//!   not allowed or not served) falls back to `ListTags`.
+//! - One List call per page of each tag-only kind (`ListDomains`, `ListModels`,
+//!   `ListEndpointConfigs`, `ListPipelines`, `ListModelPackageGroups`, `ListFeatureGroups`,
+//!   `ListExperiments`); `ListUserProfiles` and `ListSpaces` only where there is a domain.
+//!   These kinds are not in the Jobs pane: they bill nothing by the hour of their own.
+//! - For the kinds SageMaker's `Search` covers (training and tuning jobs, endpoints, models,
+//!   pipelines, model package groups, feature groups, experiments), `Search` (100 resources
+//!   with their tags per request) when that takes fewer requests than one `ListTags` per
+//!   resource needing tags; whatever Search did not return (a resource it has not indexed
+//!   yet, or a Search that is not allowed or not served) falls back to `ListTags`.
 //! - `ListTags` (100 tags per page, so one page in practice) for every other resource whose
 //!   tags are due.
 //!
@@ -389,27 +395,39 @@ fn errors_of(account: &AccountConfig, region: &str, mut messages: Vec<String>) -
         .collect()
 }
 
-/// Lists the account-region's Studio domains and, only where there is one, its user profiles.
+/// Tag-only kinds that live inside a Studio domain: listed only where there is one.
+const IN_A_DOMAIN: [ResourceKind; 2] = [ResourceKind::UserProfile, ResourceKind::Space];
+
+/// Lists the account-region's tag-only resources: Studio domains, models, endpoint configs,
+/// pipelines, model package groups, feature groups and experiments; and, only where there is
+/// a domain, its user profiles and spaces.
 async fn list_studio(
     scope: &Scope<'_>,
     account: &AccountConfig,
     account_id: &str,
     region: &str,
 ) -> Result<Vec<Job>, SourceError> {
-    let domains = list_kind(scope, ResourceKind::Domain, &[]).await?;
-    let mut out: Vec<Job> = domains
-        .fresh
+    let to_jobs = |kind: ResourceKind, listing: super::listing::Listing| {
+        listing
+            .fresh
+            .into_iter()
+            .map(move |item| to_job(item, kind, account, account_id, region))
+    };
+    // Each kind under its own rate-limit key, side by side.
+    let always: Vec<ResourceKind> = ResourceKind::TAG_ONLY
         .into_iter()
-        .map(|item| to_job(item, ResourceKind::Domain, account, account_id, region))
+        .filter(|k| !IN_A_DOMAIN.contains(k))
         .collect();
-    if !out.is_empty() {
-        let profiles = list_kind(scope, ResourceKind::UserProfile, &[]).await?;
-        out.extend(
-            profiles
-                .fresh
-                .into_iter()
-                .map(|item| to_job(item, ResourceKind::UserProfile, account, account_id, region)),
-        );
+    let mut out: Vec<Job> = Vec::new();
+    let listed = join_all(always.iter().map(|&kind| list_kind(scope, kind, &[]))).await;
+    for (kind, listing) in always.into_iter().zip(listed) {
+        out.extend(to_jobs(kind, listing?));
+    }
+    if out.iter().any(|j| j.kind == ResourceKind::Domain) {
+        let listed = join_all(IN_A_DOMAIN.map(|kind| list_kind(scope, kind, &[]))).await;
+        for (kind, listing) in IN_A_DOMAIN.into_iter().zip(listed) {
+            out.extend(to_jobs(kind, listing?));
+        }
     }
     Ok(out)
 }
@@ -451,10 +469,7 @@ impl Reader<'_> {
     ) -> (HashMap<String, TagEntry>, Option<String>) {
         let mut read: HashMap<String, TagEntry> = HashMap::new();
         if self.run.settings.search {
-            for kind in ResourceKind::JOB_KINDS
-                .into_iter()
-                .filter(|k| searchable(*k))
-            {
+            for kind in ResourceKind::ALL.into_iter().filter(|k| searchable(*k)) {
                 let of_kind: Vec<&Job> = resources
                     .iter()
                     .copied()

@@ -303,6 +303,7 @@ fn resource(account: &str, kind: ResourceKind, name: &str) -> Job {
         instance_count: None,
         failure_reason: None,
         tags: Tags::new(),
+        app: None,
     }
 }
 
@@ -448,8 +449,10 @@ async fn an_unchanged_world_reads_no_tags_and_a_changed_resource_only_its_own() 
     assert!(calls.contains(&format!("ListTags {}", jobs.rows[3].arn)));
     assert_eq!(
         calls.len(),
-        3,
-        "two ListDomains and that ListTags: {calls:?}"
+        2 * 7 + 1,
+        "per account, one List call per always-listed tag-only kind (domains, models, \
+         endpoint configs, pipelines, model package groups, feature groups, experiments), \
+         and that ListTags: {calls:?}"
     );
     assert_eq!(count(&calls, "ListTags"), 1);
     assert_eq!(third.read, 1);
@@ -575,6 +578,7 @@ async fn studio_user_profiles_are_listed_only_where_there_is_a_domain_and_checke
         instance_type: None,
         instance_count: None,
         failure_reason: None,
+        app: None,
     };
     {
         let mut studio = world.studio.lock().expect("lock");

@@ -32,7 +32,18 @@ pub fn place(kind: ResourceKind, name: &str) -> Option<LogPlace> {
             "/aws/sagemaker/NotebookInstances".into(),
             format!("{name}/"),
         ),
-        ResourceKind::Domain | ResourceKind::UserProfile => return None,
+        // Studio (domains, profiles, spaces, apps) and the tag-only kinds have no log group
+        // of their own here.
+        ResourceKind::App
+        | ResourceKind::Domain
+        | ResourceKind::UserProfile
+        | ResourceKind::Space
+        | ResourceKind::Model
+        | ResourceKind::EndpointConfig
+        | ResourceKind::Pipeline
+        | ResourceKind::ModelPackageGroup
+        | ResourceKind::FeatureGroup
+        | ResourceKind::Experiment => return None,
     };
     Some(LogPlace { group, prefix })
 }

@@ -264,6 +264,7 @@ mod tests {
         let config = HealthConfig {
             underutilized_pct: 20,
             max_hours: 24,
+            app_idle_hours: 3,
         };
         jobs.iter()
             .map(|job| {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Job;
@@ -23,7 +24,17 @@ pub struct Described {
     /// described once more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<String>>,
+    /// A Studio app's `LastUserActivityTimestamp`, and when it was read: activity moves on
+    /// without the app's status changing, so an in-service app's answer is read again once it
+    /// is older than [`ACTIVITY_MAX_AGE_MINUTES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
 }
+
+/// How old an in-service Studio app's `DescribeApp` answer may be before it is read again.
+pub const ACTIVITY_MAX_AGE_MINUTES: i64 = 30;
 
 /// What sagescope knew before this refresh: the previous jobs and the describe cache.
 ///

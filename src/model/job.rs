@@ -28,6 +28,39 @@ pub struct Job {
     /// Tags as last read; empty when the resource has none or they have not been read yet.
     #[serde(default)]
     pub tags: Tags,
+    /// What a Studio app adds (its domain, owner and last user activity); `None` for every
+    /// other kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppInfo>,
+}
+
+/// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
+/// user profile that owns it; `DescribeApp` adds when a user last used it (the idle test).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub domain_id: String,
+    /// `JupyterLab`, `CodeEditor`, `KernelGateway`, `JupyterServer`, ... as AWS spells it.
+    pub app_type: String,
+    /// The app's own name (`default` for most), unique only within its owner and type.
+    pub app_name: String,
+    /// Apps belong to a user profile (private) or to a space (Studio's newer apps).
+    pub user_profile: Option<String>,
+    pub space: Option<String>,
+    /// `LastUserActivityTimestamp` as last described; `None` until described or when AWS
+    /// does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+impl AppInfo {
+    /// `space:<name>` or `user:<name>`: who owns the app, for the detail view and the row name.
+    pub fn owner(&self) -> String {
+        match (&self.space, &self.user_profile) {
+            (Some(space), _) => format!("space:{space}"),
+            (None, Some(user)) => format!("user:{user}"),
+            (None, None) => "-".to_string(),
+        }
+    }
 }
 
 /// `LastModifiedTime|Status`: changes whenever AWS changes the resource, so what was read
@@ -72,6 +105,7 @@ mod tests {
             instance_count: None,
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

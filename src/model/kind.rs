@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of SageMaker resource sagescope looks at.
 ///
-/// The first six are the "jobs" the Jobs pane lists; Studio domains and user profiles only
-/// appear in tag hygiene, because they carry the tags that Studio propagates to what users start.
+/// The first seven are the "jobs" the Jobs pane lists (Studio apps bill by the hour like
+/// notebook instances); Studio domains and user profiles only appear in tag hygiene, because
+/// they carry the tags that Studio propagates to what users start. The kinds after them
+/// ([`ResourceKind::TAG_ONLY`]) are checked for tag hygiene only: AWS's tagging guidance names
+/// them, and they bill nothing by the hour of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
@@ -16,32 +19,57 @@ pub enum ResourceKind {
     Tuning,
     Endpoint,
     Notebook,
+    App,
     Domain,
     UserProfile,
+    Model,
+    EndpointConfig,
+    Pipeline,
+    ModelPackageGroup,
+    FeatureGroup,
+    Experiment,
+    Space,
 }
 
 impl ResourceKind {
-    /// The six kinds shown in the Jobs pane, in display order.
-    pub const JOB_KINDS: [ResourceKind; 6] = [
+    /// The kinds shown in the Jobs pane, in display order.
+    pub const JOB_KINDS: [ResourceKind; 7] = [
         ResourceKind::Training,
         ResourceKind::Processing,
         ResourceKind::Transform,
         ResourceKind::Tuning,
         ResourceKind::Endpoint,
         ResourceKind::Notebook,
+        ResourceKind::App,
     ];
 
-    /// Every kind, in display order.
-    pub const ALL: [ResourceKind; 8] = [
-        ResourceKind::Training,
-        ResourceKind::Processing,
-        ResourceKind::Transform,
-        ResourceKind::Tuning,
-        ResourceKind::Endpoint,
-        ResourceKind::Notebook,
+    /// The kinds only the tag pass lists (Studio domains and user profiles included).
+    pub const TAG_ONLY: [ResourceKind; 9] = [
         ResourceKind::Domain,
         ResourceKind::UserProfile,
+        ResourceKind::Model,
+        ResourceKind::EndpointConfig,
+        ResourceKind::Pipeline,
+        ResourceKind::ModelPackageGroup,
+        ResourceKind::FeatureGroup,
+        ResourceKind::Experiment,
+        ResourceKind::Space,
     ];
+
+    /// Every kind, in display order: the Jobs pane's, then the tag-only ones.
+    pub const ALL: [ResourceKind; 16] = {
+        let mut all = [ResourceKind::Training; 16];
+        let mut i = 0;
+        while i < Self::JOB_KINDS.len() {
+            all[i] = Self::JOB_KINDS[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Self::TAG_ONLY[i - Self::JOB_KINDS.len()];
+            i += 1;
+        }
+        all
+    };
 
     /// The stable spelling used in exports, the cache and the CLI.
     pub fn as_str(self) -> &'static str {
@@ -52,8 +80,16 @@ impl ResourceKind {
             ResourceKind::Tuning => "tuning",
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook",
+            ResourceKind::App => "app",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
+            ResourceKind::Model => "model",
+            ResourceKind::EndpointConfig => "endpoint-config",
+            ResourceKind::Pipeline => "pipeline",
+            ResourceKind::ModelPackageGroup => "model-package-group",
+            ResourceKind::FeatureGroup => "feature-group",
+            ResourceKind::Experiment => "experiment",
+            ResourceKind::Space => "space",
         }
     }
 
@@ -70,10 +106,9 @@ impl ResourceKind {
             ResourceKind::Processing => "processing-job",
             ResourceKind::Transform => "transform-job",
             ResourceKind::Tuning => "hyper-parameter-tuning-job",
-            ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook-instance",
-            ResourceKind::Domain => "domain",
-            ResourceKind::UserProfile => "user-profile",
+            // The rest are spelt in ARNs as in exports.
+            _ => self.as_str(),
         }
     }
 }
@@ -87,7 +122,7 @@ impl fmt::Display for ResourceKind {
 /// A kind name that sagescope does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, domain, user-profile)"
+    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, domain, user-profile, model, endpoint-config, pipeline, model-package-group, feature-group, experiment, space)"
 )]
 pub struct ParseKindError(pub String);
 
@@ -116,8 +151,36 @@ mod tests {
     }
 
     #[test]
-    fn only_six_kinds_are_jobs() {
-        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 6);
+    fn all_is_every_kind_once_in_declaration_order() {
+        let mut sorted = ResourceKind::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, ResourceKind::ALL.to_vec());
+        assert_eq!(
+            ResourceKind::ALL.len(),
+            ResourceKind::JOB_KINDS.len() + ResourceKind::TAG_ONLY.len()
+        );
+    }
+
+    #[test]
+    fn arn_segments_are_sagemakers() {
+        assert_eq!(ResourceKind::Training.arn_segment(), "training-job");
+        assert_eq!(ResourceKind::Notebook.arn_segment(), "notebook-instance");
+        assert_eq!(
+            ResourceKind::EndpointConfig.arn_segment(),
+            "endpoint-config"
+        );
+        assert_eq!(
+            ResourceKind::ModelPackageGroup.arn_segment(),
+            "model-package-group"
+        );
+        assert_eq!(ResourceKind::App.arn_segment(), "app");
+    }
+
+    #[test]
+    fn only_seven_kinds_are_jobs() {
+        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 7);
+        assert!(ResourceKind::App.is_job());
         assert!(!ResourceKind::Domain.is_job());
     }
 }

@@ -212,6 +212,7 @@ mod tests {
             instance_count: count,
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

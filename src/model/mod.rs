@@ -15,13 +15,13 @@ mod snapshot;
 mod spend;
 mod status;
 
-pub use details::{DescribeCache, Described, KnownState};
+pub use details::{ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState};
 pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
 pub use findings::{
     InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
     TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,
 };
-pub use job::{Job, change_marker};
+pub use job::{AppInfo, Job, change_marker};
 pub use kind::{ParseKindError, ResourceKind};
 pub use me::{DEFAULT_OWNER_KEY, Me, OwnerGuess, guess_owner};
 pub use metrics::{JobMetrics, MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};

@@ -151,6 +151,7 @@ mod tests {
             instance_count: None,
             failure_reason: None,
             tags: Tags::new(),
+            app: None,
         }
     }
 

@@ -186,12 +186,39 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
     if let Some(modified) = job.last_modified_at {
         out.field("last modified", &format::timestamp(modified, tz), p.text);
     }
+    if let Some(studio) = &job.app {
+        app_lines(out, studio, app);
+    }
     if let Some(reason) = &job.failure_reason {
         out.heading("Failure reason".into());
         out.block(reason, p.failed);
     }
     health::lines(out, job, app);
     out.tags(&job.tags);
+}
+
+/// What a Studio app adds: its domain, owner, type and when a user last used it.
+fn app_lines(out: &mut Lines, studio: &crate::model::AppInfo, app: &App) {
+    let p = out.palette;
+    out.field("domain", &sanitize::cell(&studio.domain_id), p.text);
+    if let Some(space) = &studio.space {
+        out.field("space", &sanitize::cell(space), p.text);
+    }
+    if let Some(user) = &studio.user_profile {
+        out.field("user profile", &sanitize::cell(user), p.text);
+    }
+    out.field("app type", &sanitize::cell(&studio.app_type), p.text);
+    let activity = studio.last_activity_at.map_or_else(
+        || "not read yet".to_string(),
+        |t| {
+            format!(
+                "{} ({})",
+                format::timestamp(t, app.tz),
+                format::age(app.now, t)
+            )
+        },
+    );
+    out.field("last activity", &activity, p.text);
 }
 
 fn spend_lines(out: &mut Lines, line: &SpendLine, app: &App) {

@@ -53,6 +53,11 @@ command line read from stdin, and exits when stdin closes:
         (see World.organization), answer {"root": id, "ous": {name: id}}
   {"cmd": "deny_role", "role": ARN}   AssumeRole of this role answers AccessDenied (HTTP 403),
         as IAM does for a role that is missing or does not trust the caller
+  {"cmd": "apps", "account": A, "region": R, "apps": [{"domain", "user_profile" | "space",
+        "app_type", "app_name", "instance_type", "status", "created_minutes_ago",
+        "last_activity_minutes_ago", "failure_reason", "tags": {k: v}}, ...]}
+        add Studio apps (served by the ListApps / DescribeApp layer below), answer
+        {"arns": [...]} in the order given
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
   {"cmd": "seed", ..., "logs": true}   also write the CloudWatch Logs SageMaker would have
@@ -89,7 +94,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 from werkzeug.serving import make_server
@@ -248,6 +253,21 @@ _original_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
 
 def _resource_from_arn(self, arn):
+    if ":space/" in arn:
+        space = studio_spaces(self).get(arn)
+        if space is None:
+            raise ValidationError(message=f"Could not find space {arn}")
+        return space
+    if ":feature-group/" in arn:  # moto 5.2.5's ListTags does not look feature groups up
+        group = next((g for g in self.feature_groups.values() if g.arn == arn), None)
+        if group is None:
+            raise ValidationError(message=f"Could not find feature group {arn}")
+        return group
+    if ":app/" in arn:
+        app = studio_apps(self).get(arn)
+        if app is None:
+            raise ValidationError(message=f"Could not find app {arn}")
+        return app
     if ":user-profile/" in arn:
         profile = user_profiles(self).get(arn)
         if profile is None:
@@ -257,6 +277,205 @@ def _resource_from_arn(self, arn):
 
 
 SageMakerModelBackend._get_resource_from_arn = _resource_from_arn
+
+
+# moto 5.2.5 has no Studio apps at all (no CreateApp, ListApps or DescribeApp). Apps are kept
+# here per backend and served with botocore's shapes: ListApps takes MaxResults (1..100,
+# default 10), NextToken, SortBy (CreationTime), SortOrder (default Ascending),
+# DomainIdEquals, UserProfileNameEquals, SpaceNameEquals, and answers Apps: [AppDetails]
+# (DomainId, UserProfileName | SpaceName, AppType, AppName, Status, CreationTime,
+# ResourceSpec) and NextToken; DescribeApp takes DomainId, UserProfileName | SpaceName,
+# AppType, AppName and answers the app with AppArn, LastUserActivityTimestamp and
+# LastHealthCheckTimestamp, or ResourceNotFound. Deleted apps stay listed, as AWS lists them
+# for a while. The ARN is app/<domain-id>/<user profile or space>/<app type, lower>/<name>;
+# ListTags and AddTags find apps through it.
+
+APP_TYPES = {"JupyterServer", "KernelGateway", "DetailedProfiler", "TensorBoard", "CodeEditor",
+             "JupyterLab", "RStudioServerPro", "RSessionGateway", "Canvas"}
+
+
+class FakeApp:
+    def __init__(self, account, region, spec, now):
+        self.domain_id = spec["domain"]
+        self.user_profile = spec.get("user_profile")
+        self.space = spec.get("space")
+        self.app_type = spec["app_type"]
+        self.app_name = spec.get("app_name", "default")
+        self.status = spec.get("status", "InService")
+        self.instance_type = spec.get("instance_type")
+        self.creation_time = now - timedelta(minutes=spec.get("created_minutes_ago", 60))
+        activity = spec.get("last_activity_minutes_ago")
+        self.last_activity = None if activity is None else now - timedelta(minutes=activity)
+        self.failure_reason = spec.get("failure_reason")
+        owner = self.space or self.user_profile
+        self.arn = (f"arn:aws:sagemaker:{region}:{account}:app/{self.domain_id}/{owner}/"
+                    f"{self.app_type.lower()}/{self.app_name}")
+        self.tags = [{"Key": k, "Value": v} for k, v in spec.get("tags", {}).items()]
+
+    def owner(self):
+        return {"SpaceName": self.space} if self.space else {"UserProfileName": self.user_profile}
+
+    def summary(self):
+        out = {"DomainId": self.domain_id, **self.owner(), "AppType": self.app_type,
+               "AppName": self.app_name, "Status": self.status,
+               "CreationTime": self.creation_time}
+        if self.instance_type:
+            out["ResourceSpec"] = {"InstanceType": self.instance_type}
+        return out
+
+    def describe(self):
+        out = {"AppArn": self.arn, **self.summary()}
+        if self.status == "InService":
+            out["LastHealthCheckTimestamp"] = utcnow()
+        if self.last_activity is not None:
+            out["LastUserActivityTimestamp"] = self.last_activity
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        return out
+
+
+def studio_apps(backend):
+    if not hasattr(backend, "fixture_apps"):
+        backend.fixture_apps = {}
+    return backend.fixture_apps
+
+
+def _page_params(self):
+    max_results = self._get_param("MaxResults")
+    max_results = 10 if max_results is None else int(max_results)
+    if not 1 <= max_results <= 100:
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{max_results}' at 'maxResults' "
+            "failed to satisfy constraint: Member must have value between 1 and 100"
+        )
+    token = self._get_param("NextToken")
+    try:
+        start = int(token) if token else 0
+        if start < 0:
+            raise ValueError
+    except ValueError:
+        raise ValidationError(message=f"Invalid pagination token {token!r}") from None
+    return start, max_results
+
+
+def _list_apps(self):
+    start, max_results = _page_params(self)
+    if self._get_param("UserProfileNameEquals") and self._get_param("SpaceNameEquals"):
+        raise ValidationError(message="UserProfileNameEquals and SpaceNameEquals are exclusive")
+    items = sorted(
+        studio_apps(self.sagemaker_backend).values(),
+        key=lambda a: (a.creation_time, a.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    for param, attribute in (("DomainIdEquals", "domain_id"),
+                             ("UserProfileNameEquals", "user_profile"),
+                             ("SpaceNameEquals", "space")):
+        wanted = self._get_param(param)
+        if wanted:
+            items = [a for a in items if getattr(a, attribute) == wanted]
+    end = start + max_results
+    return ActionResult(
+        {
+            "Apps": [a.summary() for a in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+def _describe_app(self):
+    app_type = self._get_param("AppType")
+    if app_type not in APP_TYPES:
+        raise ValidationError(message=f"Value '{app_type}' at 'appType' failed to satisfy "
+                              "constraint: Member must satisfy enum value set")
+    wanted = (self._get_param("DomainId"), self._get_param("UserProfileName"),
+              self._get_param("SpaceName"), app_type, self._get_param("AppName"))
+    for app in studio_apps(self.sagemaker_backend).values():
+        if (app.domain_id, app.user_profile, app.space, app.app_type, app.app_name) == wanted:
+            return ActionResult(app.describe())
+    raise ResourceNotFound(message=f"App {wanted} does not exist")
+
+
+# No ListSpaces in moto 5.2.5 either: spaces are kept per backend and answered with
+# botocore's SpaceDetails (DomainId, SpaceName, Status, CreationTime, LastModifiedTime; no
+# ARN, which is space/<domain-id>/<name>), MaxResults 1..100 (default 10), NextToken,
+# SortBy (CreationTime | LastModifiedTime), SortOrder (default Ascending), DomainIdEquals.
+
+
+class FakeSpace:
+    def __init__(self, account, region, domain_id, name, tags):
+        self.domain_id = domain_id
+        self.name = name
+        self.arn = f"arn:aws:sagemaker:{region}:{account}:space/{domain_id}/{name}"
+        self.tags = list(tags)
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def summary(self):
+        return {"DomainId": self.domain_id, "SpaceName": self.name, "Status": self.status,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+
+def studio_spaces(backend):
+    if not hasattr(backend, "fixture_spaces"):
+        backend.fixture_spaces = {}
+    return backend.fixture_spaces
+
+
+def _list_spaces(self):
+    start, max_results = _page_params(self)
+    key = self._get_param("SortBy") or "CreationTime"
+    key = "last_modified_time" if key == "LastModifiedTime" else "creation_time"
+    items = sorted(
+        studio_spaces(self.sagemaker_backend).values(),
+        key=lambda sp: (getattr(sp, key), sp.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    domain = self._get_param("DomainIdEquals")
+    if domain:
+        items = [sp for sp in items if sp.domain_id == domain]
+    end = start + max_results
+    return ActionResult(
+        {
+            "Spaces": [sp.summary() for sp in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+SageMakerResponse.list_spaces = _list_spaces
+
+
+# moto 5.2.5 creates feature groups but has no ListFeatureGroups (it answers a 500 page):
+# served here with botocore's shapes, FeatureGroupSummaries of FeatureGroupName,
+# FeatureGroupArn, CreationTime, FeatureGroupStatus (moto keeps no status: "Created", the
+# state a created group reaches), MaxResults 1..100 (default 10), NextToken, SortBy
+# (CreationTime | Name), SortOrder (default Ascending).
+
+
+def _list_feature_groups(self):
+    start, max_results = _page_params(self)
+    by_name = self._get_param("SortBy") == "Name"
+    items = sorted(
+        self.sagemaker_backend.feature_groups.values(),
+        key=lambda g: g.feature_group_name if by_name else (g.creation_time, g.arn),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    end = start + max_results
+    return ActionResult(
+        {
+            "FeatureGroupSummaries": [
+                {"FeatureGroupName": g.feature_group_name, "FeatureGroupArn": g.arn,
+                 "CreationTime": g.creation_time, "FeatureGroupStatus": "Created"}
+                for g in items[start:end]
+            ],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+SageMakerResponse.list_feature_groups = _list_feature_groups
+SageMakerResponse.list_apps = _list_apps
+SageMakerResponse.describe_app = _describe_app
 
 
 # moto 5.2.5's Search answers every match in one page (no MaxResults, NextToken, SortBy or
@@ -944,11 +1163,74 @@ class World:
                 domain_id = domains[(account, region, spec["domain"])]
                 resource = FakeUserProfile(account, region, domain_id, name, [])
                 user_profiles(backend)[resource.arn] = resource
+            elif kind == "space":
+                domain_id = domains[(account, region, spec["domain"])]
+                resource = FakeSpace(account, region, domain_id, name, [])
+                studio_spaces(backend)[resource.arn] = resource
+            elif kind == "app":
+                domain_id = domains[(account, region, spec["domain"])]
+                resource = FakeApp(account, region, {
+                    "domain": domain_id, "user_profile": spec.get("user_profile"),
+                    "space": spec.get("space"), "app_type": "JupyterLab", "app_name": name,
+                    "instance_type": "ml.t3.medium", "status": "InService",
+                    "last_activity_minutes_ago": 5}, utcnow())
+                studio_apps(backend)[resource.arn] = resource
+            elif kind == "model":
+                sm.create_model(
+                    ModelName=name, ExecutionRoleArn=role, PrimaryContainer={"Image": IMAGE}
+                )
+                resource = backend._models[name]
+            elif kind == "endpoint-config":
+                if model not in backend._models:
+                    sm.create_model(ModelName=model, ExecutionRoleArn=role,
+                                    PrimaryContainer={"Image": IMAGE})
+                sm.create_endpoint_config(
+                    EndpointConfigName=name,
+                    ProductionVariants=[{
+                        "VariantName": "main", "ModelName": model,
+                        "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+                )
+                resource = backend.endpoint_configs[name]
+            elif kind == "pipeline":
+                sm.create_pipeline(
+                    PipelineName=name, RoleArn=role,
+                    PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
+                )
+                resource = backend.pipelines[name]
+            elif kind == "model-package-group":
+                sm.create_model_package_group(ModelPackageGroupName=name)
+                resource = backend.model_package_groups[name]
+            elif kind == "feature-group":
+                sm.create_feature_group(
+                    FeatureGroupName=name,
+                    RecordIdentifierFeatureName="id",
+                    EventTimeFeatureName="ts",
+                    FeatureDefinitions=[
+                        {"FeatureName": "id", "FeatureType": "String"},
+                        {"FeatureName": "ts", "FeatureType": "String"},
+                    ],
+                    OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://bucket/fs"}},
+                    RoleArn=role,
+                )
+                resource = next(
+                    g for g in backend.feature_groups.values() if g.feature_group_name == name)
+            elif kind == "experiment":
+                sm.create_experiment(ExperimentName=name)
+                resource = backend.experiments[name]
             else:
                 raise ValueError(f"unknown kind {kind}")
             # Exactly the tags asked for, whatever each create call did with Tags.
             resource.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
-            arns[name] = resource.arn
+            # moto keeps an endpoint config's `arn` as a one-element tuple.
+            arns[name] = getattr(resource, "endpoint_config_arn", None) or resource.arn
+        # The models made only so transform jobs, endpoints and endpoint configs could be
+        # created are not part of the world asked for: models are checked for tags too.
+        asked = {spec["name"] for spec in resources if spec["kind"] == "model"}
+        for spec in resources:
+            backend = sagemaker_backends[spec["account"]][spec["region"]]
+            helper = f"model-{spec['account']}-{spec['region']}"
+            if helper not in asked:
+                backend._models.pop(helper, None)
         return arns
 
     def organization(self, accounts, ous):
@@ -1677,6 +1959,15 @@ def main():
                 reset()
                 answer = {"arns": world.tag_world(cmd["resources"])}
                 app.take()
+            elif cmd["cmd"] == "apps":
+                backend = sagemaker_backends[cmd["account"]][cmd["region"]]
+                now = utcnow()
+                arns = []
+                for spec in cmd["apps"]:
+                    fake = FakeApp(cmd["account"], cmd["region"], spec, now)
+                    studio_apps(backend)[fake.arn] = fake
+                    arns.append(fake.arn)
+                answer = {"arns": arns}
             elif cmd["cmd"] == "touch":
                 world.touch(cmd["account"], cmd["region"], cmd["arn"])
                 answer = {"ok": True}

@@ -84,7 +84,14 @@ fn flags(out: &mut Lines, job: &Job, row: &RowHealth, app: &App) {
     out.heading(format!("Flags ({})", row.flags.len()));
     for flag in &row.flags {
         let why = match flag {
-            Flag::Idle => "no invocations in the last 24 h, yet it bills every hour".to_string(),
+            Flag::Idle => match job.app.as_ref().and_then(|a| a.last_activity_at) {
+                Some(at) => format!(
+                    "no user activity for {}, past health.app_idle_hours = {}, yet it bills every hour",
+                    format::duration(app.now - at),
+                    thresholds.app_idle_hours
+                ),
+                None => "no invocations in the last 24 h, yet it bills every hour".to_string(),
+            },
             Flag::Underutilized => {
                 let util = metrics.and_then(|m| {
                     health::deciding_utilisation(m, job.instance_type.as_deref(), app.now)
