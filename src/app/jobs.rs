@@ -183,14 +183,8 @@ impl JobsPane {
             }
         }
         {
-            let keep = keep(
-                self.kind,
-                self.active_only,
-                self.flagged_only,
-                &self.health,
-                self.mine.as_ref(),
-            );
-            self.list.set_rows(view.rows, now, as_keep(&keep));
+            let (list, keep) = self.list_and_keep();
+            list.set_rows(view.rows, now, as_keep(&keep));
         }
         self.rows_changed(now);
     }
@@ -199,15 +193,8 @@ impl JobsPane {
     /// The pane's age stays that of the last whole refresh until the refresh ends.
     pub fn merge_scope(&mut self, scope: &ScopeKey, rows: Vec<Job>, now: DateTime<Utc>) {
         {
-            let keep = keep(
-                self.kind,
-                self.active_only,
-                self.flagged_only,
-                &self.health,
-                self.mine.as_ref(),
-            );
-            self.list
-                .replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
+            let (list, keep) = self.list_and_keep();
+            list.replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
         }
         self.scope_as_of.insert(scope.clone(), now);
         self.as_of.get_or_insert(now);
@@ -272,14 +259,8 @@ impl JobsPane {
     }
 
     fn refilter(&mut self) {
-        let keep = keep(
-            self.kind,
-            self.active_only,
-            self.flagged_only,
-            &self.health,
-            self.mine.as_ref(),
-        );
-        self.list.refilter(as_keep(&keep));
+        let (list, keep) = self.list_and_keep();
+        list.refilter(as_keep(&keep));
     }
 
     /// `f`: rows with a health flag only (GPU ones first: an idle GPU costs the most), or
@@ -287,14 +268,8 @@ impl JobsPane {
     pub fn toggle_flagged(&mut self) {
         self.flagged_only = !self.flagged_only;
         let first = self.flagged_only.then_some(on_gpu as fn(&Job) -> bool);
-        let keep = keep(
-            self.kind,
-            self.active_only,
-            self.flagged_only,
-            &self.health,
-            self.mine.as_ref(),
-        );
-        self.list.set_first(first, as_keep(&keep));
+        let (list, keep) = self.list_and_keep();
+        list.set_first(first, as_keep(&keep));
     }
 
     /// `t`: all kinds, then each job kind in turn, then all again.
@@ -323,17 +298,18 @@ impl JobsPane {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        let keep = keep(
-            self.kind,
-            self.active_only,
-            self.flagged_only,
-            &self.health,
-            self.mine.as_ref(),
-        );
-        self.list.set_filter(text, as_keep(&keep));
+        let (list, keep) = self.list_and_keep();
+        list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
+        let (list, keep) = self.list_and_keep();
+        list.sort_next(now, as_keep(&keep));
+    }
+
+    /// The listing and the quick toggles as its row predicate, borrowed side by side (the
+    /// predicate reads `health` and `mine` while the listing changes).
+    fn list_and_keep(&mut self) -> (&mut Listing<Job>, Option<impl Fn(&Job) -> bool + '_>) {
         let keep = keep(
             self.kind,
             self.active_only,
@@ -341,18 +317,12 @@ impl JobsPane {
             &self.health,
             self.mine.as_ref(),
         );
-        self.list.sort_next(now, as_keep(&keep));
+        (&mut self.list, keep)
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        let keep = keep(
-            self.kind,
-            self.active_only,
-            self.flagged_only,
-            &self.health,
-            self.mine.as_ref(),
-        );
-        self.list.sort_reverse(now, as_keep(&keep));
+        let (list, keep) = self.list_and_keep();
+        list.sort_reverse(now, as_keep(&keep));
     }
 }
 
