@@ -8,7 +8,9 @@
 //! - **issue**: 3 accounts × 2 regions, 410 resources, 230 extra training jobs in the first
 //!   account-region (the world of `a_busy_throttled_world_exports_every_row_with_every_detail`
 //!   in `tests/aws_moto.rs`), with 3 of that scope's `ListTrainingJobs` calls refused;
-//! - **scale**: 30 accounts × 2 regions, 3,000 resources, 300 in the first account-region.
+//! - **scale**: 30 accounts × 2 regions, 3,000 resources, 300 in the first account-region;
+//! - **org**: 200 accounts × 4 regions found by Organizations discovery (`[organization]`, no
+//!   `[[accounts]]`), 4,000 resources: the discovery and refresh of a whole organization.
 //!
 //! For each run it prints the time to the first listed rows, to every scope listed and to
 //! the process exit (details, tags and CloudWatch done), the exit code and rows exported, the
@@ -22,7 +24,7 @@
 //!
 //! ```sh
 //! cargo bench --bench fetch_scale            # both worlds
-//! cargo bench --bench fetch_scale -- scale   # one world: issue | scale
+//! cargo bench --bench fetch_scale -- scale   # one world: issue | scale | org
 //! ```
 //!
 //! `SAGESCOPE_MOTO_PYTHON` skips the moto install (see `tests/support/moto.rs`);
@@ -37,18 +39,25 @@ mod moto;
 #[path = "../tests/support/cli.rs"]
 mod cli;
 
+#[path = "support/bin.rs"]
+mod bin;
+
 /// (account, region, operation): what SageMaker's quotas are per.
 type Key<'a> = (&'a str, &'a str, &'a str);
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+/// The organization world's regions: four, as a team spread over the US, Europe and Asia.
+const ORG_REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-1"];
+/// The organization world's member accounts (the management account makes 200).
+const ORG_MEMBERS: usize = 199;
 /// The world's quota per (account, region, operation), requests/s (burst the same).
 const RATE: f64 = 2.0;
 /// The most requests one key may see in any 5 s window: 5 × rate + burst.
@@ -67,8 +76,12 @@ const LIST_OPERATIONS: [&str; 7] = [
 ];
 
 /// Operations of other services than SageMaker: the world puts no quota on them.
-const NOT_SAGEMAKER: [&str; 5] = [
+const NOT_SAGEMAKER: [&str; 9] = [
     "AssumeRole",
+    "DescribeOrganization",
+    "ListAccounts",
+    "ListAccountsForParent",
+    "ListOrganizationalUnitsForParent",
     "GetCallerIdentity",
     "GetMetricData",
     "GetCostAndUsage",
@@ -78,6 +91,9 @@ const NOT_SAGEMAKER: [&str; 5] = [
 struct WorldSpec {
     name: &'static str,
     accounts: Vec<(String, String)>,
+    regions: &'static [&'static str],
+    /// Accounts come from Organizations discovery (`[organization]`), not `[[accounts]]`.
+    discover: bool,
     resources: usize,
     big: usize,
     throttled_lists: u32,
@@ -91,10 +107,14 @@ fn worlds() -> Vec<WorldSpec> {
     ];
     let mut scale = vec![("main".to_string(), moto::DEFAULT_ACCOUNT.to_string())];
     scale.extend((2..=30).map(|i| (format!("acct-{i:02}"), format!("2000000000{i:02}"))));
+    let mut org = vec![("master".to_string(), moto::DEFAULT_ACCOUNT.to_string())];
+    org.extend((1..=ORG_MEMBERS).map(|i| (format!("ml-{i:03}"), format!("3000000{i:05}"))));
     vec![
         WorldSpec {
             name: "issue",
             accounts: issue,
+            regions: &REGIONS,
+            discover: false,
             resources: 410,
             big: 230,
             throttled_lists: 3,
@@ -102,9 +122,21 @@ fn worlds() -> Vec<WorldSpec> {
         WorldSpec {
             name: "scale",
             accounts: scale,
+            regions: &REGIONS,
+            discover: false,
             resources: 3000,
             // (3000 - 254) / 60 scopes leaves 46 in the first: 300 there in all.
             big: 254,
+            throttled_lists: 0,
+        },
+        WorldSpec {
+            name: "org",
+            accounts: org,
+            regions: &ORG_REGIONS,
+            discover: true,
+            // 5 resources in each of the 800 account-regions.
+            resources: 4000,
+            big: 0,
             throttled_lists: 0,
         },
     ]
@@ -115,7 +147,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let binary = binary();
+    let binary = bin::sagescope("fetch_scale");
     println!("binary: {}", binary.display());
     println!(
         "machine: {} cores, load average at start {}",
@@ -130,37 +162,20 @@ fn main() {
     }
 }
 
-/// The sagescope binary cargo built for this bench: `target/<profile>/sagescope`, next to
-/// the `deps/` directory holding this executable.
-fn binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("SAGESCOPE_BENCH_BIN") {
-        return PathBuf::from(path);
-    }
-    let me = std::env::current_exe().expect("the bench's own path");
-    let profile_dir = me
-        .parent()
-        .and_then(Path::parent)
-        .expect("the bench runs from target/<profile>/deps");
-    let binary = profile_dir.join(format!("sagescope{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.is_file(),
-        "no sagescope binary at {}: run this through `cargo bench --bench fetch_scale` (which \
-         builds it), or point SAGESCOPE_BENCH_BIN at one",
-        binary.display()
-    );
-    binary
-}
-
 fn run_world(moto: &mut moto::Moto, binary: &Path, spec: &WorldSpec) {
     let ids: Vec<&str> = spec.accounts.iter().map(|(_, id)| id.as_str()).collect();
+    let regions = spec.regions;
     let started = Instant::now();
-    let world = moto.scale_world(&ids, &REGIONS, spec.resources, spec.big, 7);
+    let world = moto.scale_world(&ids, regions, spec.resources, spec.big, 7);
+    if spec.discover {
+        organize(moto, &spec.accounts[1..]);
+    }
     let seeded_in = started.elapsed();
     moto.quota(RATE, Some(RATE));
     if spec.throttled_lists > 0 {
         moto.refuse(
             moto::DEFAULT_ACCOUNT,
-            REGIONS[0],
+            regions[0],
             "ListTrainingJobs",
             spec.throttled_lists,
             "ThrottlingException",
@@ -170,16 +185,21 @@ fn run_world(moto: &mut moto::Moto, binary: &Path, spec: &WorldSpec) {
 
     let first_scope: Vec<&Value> = world
         .iter()
-        .filter(|j| j["account"] == ids[0] && j["region"] == REGIONS[0])
+        .filter(|j| j["account"] == ids[0] && j["region"] == regions[0])
         .collect();
     let count = |f: &dyn Fn(&Value) -> bool| world.iter().filter(|j| f(j)).count();
     println!();
     println!(
-        "=== world {}: {} accounts × {} regions, {} resources ({} failed, {} running), first \
+        "=== world {}: {} accounts{} × {} regions, {} resources ({} failed, {} running), first \
          account-region {} ({} training jobs); seeded in {:.1} s",
         spec.name,
         ids.len(),
-        REGIONS.len(),
+        if spec.discover {
+            " (discovered through Organizations)"
+        } else {
+            ""
+        },
+        regions.len(),
         world.len(),
         count(&|j| j["status"] == "Failed"),
         count(&|j| matches!(j["status"].as_str(), Some("InProgress" | "InService"))),
@@ -193,12 +213,12 @@ fn run_world(moto: &mut moto::Moto, binary: &Path, spec: &WorldSpec) {
     println!(
         "quota {RATE}/s per (account, region, operation), burst {RATE}; {} of {}'s {} \
          ListTrainingJobs calls refused",
-        spec.throttled_lists, ids[0], REGIONS[0]
+        spec.throttled_lists, ids[0], regions[0]
     );
 
     let home = tempfile::tempdir().expect("tempdir");
-    let config = write_config(home.path(), &spec.accounts);
-    let scopes = ids.len() * REGIONS.len() * LIST_OPERATIONS.len();
+    let config = write_config(home.path(), spec);
+    let scopes = ids.len() * regions.len() * LIST_OPERATIONS.len();
     for label in ["cold", "warm"] {
         if label == "warm" {
             // A person runs it again a moment later, not within the same millisecond: let
@@ -211,14 +231,42 @@ fn run_world(moto: &mut moto::Moto, binary: &Path, spec: &WorldSpec) {
     }
 }
 
-fn write_config(home: &Path, accounts: &[(String, String)]) -> String {
+/// An organization whose management account is moto's default one, holding `members` (name,
+/// id) flat under its root.
+fn organize(moto: &mut moto::Moto, members: &[(String, String)]) {
+    let accounts: Vec<Value> = members
+        .iter()
+        .map(|(name, id)| serde_json::json!({"id": id, "name": name}))
+        .collect();
+    let answer = moto.call(serde_json::json!({
+        "cmd": "organization", "ous": [], "accounts": accounts
+    }));
+    assert!(answer.get("error").is_none(), "{answer}");
+}
+
+/// The config of `spec`: its accounts written out, or discovery with the same role and
+/// regions.
+fn write_config(home: &Path, spec: &WorldSpec) -> String {
+    let regions = spec
+        .regions
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut text = String::new();
-    for (index, (name, id)) in accounts.iter().enumerate() {
-        text.push_str(&format!("[[accounts]]\nname = \"{name}\"\n"));
-        if index > 0 {
-            text.push_str(&format!("role_arn = \"{}\"\n", moto::role(id)));
+    if spec.discover {
+        text.push_str(&format!(
+            "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
+             regions = [{regions}]\n"
+        ));
+    } else {
+        for (index, (name, id)) in spec.accounts.iter().enumerate() {
+            text.push_str(&format!("[[accounts]]\nname = \"{name}\"\n"));
+            if index > 0 {
+                text.push_str(&format!("role_arn = \"{}\"\n", moto::role(id)));
+            }
+            text.push_str(&format!("regions = [{regions}]\n\n"));
         }
-        text.push_str("regions = [\"us-east-1\", \"eu-west-1\"]\n\n");
     }
     let path = home.join("sagescope.toml");
     std::fs::write(&path, text).expect("config");

@@ -6,41 +6,19 @@
 //!
 //! Run: `cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3`
 
-use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use chrono::FixedOffset;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagescope::action::{Action, UserAction};
 use sagescope::app::{App, AppInit, Mode};
 use sagescope::config::Config;
-use sagescope::model::Job;
 use sagescope::source::RefreshOutcome;
 
-const ROWS: usize = 100_000;
+#[path = "support/big_world.rs"]
+mod big_world;
 
-fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
-        .single()
-        .expect("valid time")
-}
-
-/// The demo world with its jobs repeated to 100,000, each with its own name, ARN and start.
-fn big_snapshot() -> sagescope::model::Snapshot {
-    let world = sagescope::demo::world(anchor());
-    let base = world.jobs.rows.clone();
-    let jobs: Vec<Job> = (0..ROWS)
-        .map(|i| {
-            let mut job = base[i % base.len()].clone();
-            job.name = format!("{}-{i:06}", job.name);
-            job.arn = format!("{}-{i:06}", job.arn);
-            job.created_at -= Duration::minutes(i64::try_from(i / base.len()).unwrap_or(0));
-            job
-        })
-        .collect();
-    let mut snapshot = world;
-    snapshot.jobs.rows = jobs;
-    snapshot
-}
+use big_world::{ROWS, anchor, big_snapshot};
 
 fn big_app() -> App {
     let snapshot = big_snapshot();
