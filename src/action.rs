@@ -38,6 +38,8 @@ pub enum Action {
         rows: Vec<Job>,
     },
     RefreshDone(RefreshOutcome),
+    /// What start-up read from the cache, off the UI thread (boxed: it holds every view).
+    CacheRead(Box<crate::source::CacheRead>),
     /// A spend load finished (boxed: it is far larger than the other actions).
     SpendLoaded(Box<SpendOutcome>),
     /// Something a running spend load wants the user to hear (e.g. it is backing off).

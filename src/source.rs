@@ -460,6 +460,21 @@ pub fn live_source(loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
     Some(Arc::new(LiveSource::new(&loaded.config, path)))
 }
 
+/// The cache as read at start-up. Decoding 100,000 cached resources takes most of a second, so
+/// the terminal UI reads the cache off the UI thread and draws its first frame at once, saying
+/// what it is reading; this is what the reading hands back, as one Action.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CacheRead {
+    /// What went wrong reading it, for the error history (already prefixed `cache: `).
+    pub errors: Vec<String>,
+    /// The event timeline kept so far.
+    pub timeline: Option<Vec<crate::model::Event>>,
+    /// The last saved snapshot, if there is one and it could be read.
+    pub snapshot: Option<crate::model::Snapshot>,
+    /// Why the panes are empty, when they are (no snapshot yet, an unreadable cache).
+    pub empty_note: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -5,6 +5,7 @@
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
 mod burn;
+mod cache_read;
 mod console_link;
 mod errors;
 mod events;
@@ -395,6 +396,7 @@ impl App {
                 self.refreshing = None;
                 return self.apply(outcome);
             }
+            Action::CacheRead(read) => self.take_cache_read(*read),
             Action::Events(events) => {
                 let alerts = self.events.add(events, self.now);
                 if !alerts.is_empty() {

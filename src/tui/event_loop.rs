@@ -28,6 +28,14 @@ use crate::ui;
 /// How often the clock ticks (ages, spinner).
 const TICK: Duration = Duration::from_millis(250);
 
+/// What to set going as the loop starts.
+pub struct Start {
+    /// Reading the cache, done in the background while the first frames are drawn.
+    pub cache_load: Option<super::CacheLoad>,
+    /// Refresh at once (live mode) rather than at the first tick of the refresh timer.
+    pub refresh: bool,
+}
+
 /// Runs until the user quits, a terminating signal arrives or the terminal fails.
 ///
 /// The backend is also the terminal's writer: alerts' bell and notification sequences go
@@ -35,9 +43,9 @@ const TICK: Duration = Duration::from_millis(250);
 pub async fn run<B: Backend + std::io::Write>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    start: Start,
     source: Option<Arc<dyn SnapshotSource>>,
     refresh_every: Option<Duration>,
-    refresh_at_start: bool,
     spend: Option<Arc<SpendService>>,
     alerts: Alerts,
 ) -> anyhow::Result<()>
@@ -60,7 +68,11 @@ where
         width: size.width,
         height: size.height,
     })]);
-    if refresh_at_start {
+    if let Some(load) = start.cache_load {
+        // The first frame is drawn while the cache is decoded.
+        spawn_cache_read(load, tx.clone());
+    }
+    if start.refresh {
         pending.push_back(Input::Action(Action::RefreshDue));
     }
     if let Some(service) = &spend {
@@ -310,6 +322,24 @@ fn spawn_spend(
     });
 }
 
+/// Reads the cache on a blocking thread; the App gets what was read, or an error if the read
+/// panicked, as one Action.
+fn spawn_cache_read(load: super::CacheLoad, tx: UnboundedSender<Action>) {
+    tokio::task::spawn_blocking(move || {
+        let read =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+                crate::source::CacheRead {
+                    errors: vec!["cache: reading it failed (a bug; the log has the panic)".into()],
+                    empty_note: Some(
+                        "The cache could not be read; the error history says why.".into(),
+                    ),
+                    ..crate::source::CacheRead::default()
+                }
+            });
+        let _ = tx.send(Action::CacheRead(Box::new(read)));
+    });
+}
+
 /// Runs one refresh in the background; progress and the outcome come back as Actions.
 fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSender<Action>) {
     let (progress_tx, mut progress_rx) = unbounded_channel();
@@ -409,6 +439,38 @@ mod tests {
                 return found;
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_is_read_off_the_ui_thread_and_a_panic_there_is_an_error() {
+        let (reading, read) = std::sync::mpsc::channel::<()>();
+        // The read waits until the test says so: starting it must not wait with it.
+        let load: super::super::CacheLoad = Box::new(move || {
+            let _ = read.recv();
+            panic!("the cache decoder fell over")
+        });
+        let (tx, mut rx) = unbounded_channel();
+        spawn_cache_read(load, tx);
+        assert!(
+            rx.try_recv().is_err(),
+            "nothing yet: the read is still waiting"
+        );
+        let _ = reading.send(());
+        let read = first(&mut rx, |action| match action {
+            Action::CacheRead(read) => Some(read),
+            _ => None,
+        })
+        .await;
+        let mut app = app();
+        app.take_cache_read(*read);
+        assert_eq!(
+            app.errors.latest().map(|e| e.text.as_str()),
+            Some("cache: reading it failed (a bug; the log has the panic)")
+        );
+        assert_eq!(
+            app.empty_note.as_deref(),
+            Some("The cache could not be read; the error history says why.")
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

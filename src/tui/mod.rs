@@ -15,6 +15,7 @@ mod settle;
 mod terminal;
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::app::{App, AppInit, Mode};
 use crate::config::{Config, LoadedConfig};
-use crate::source::{DemoSource, SnapshotSource, live_source};
+use crate::source::{CacheRead, DemoSource, SnapshotSource, live_source};
 use crate::ui::theme;
 
 pub use event_loop::to_action;
@@ -46,7 +47,7 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
     }
     let tz = chrono::Local::now().offset().fix();
     let no_color = theme::no_color_requested();
-    let (mut app, source, config) = initial_state(loaded, mode, Utc::now(), tz, no_color);
+    let (mut app, source, config, cache_load) = start_state(loaded, mode, Utc::now(), tz, no_color);
     let refresh_every = source
         .as_ref()
         .map(|_| Duration::from_secs(config.refresh.jobs_seconds.max(1)));
@@ -62,9 +63,12 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
         let result = event_loop::run(
             &mut terminal,
             &mut app,
+            event_loop::Start {
+                cache_load,
+                refresh: refresh_at_start,
+            },
             source,
             refresh_every,
-            refresh_at_start,
             spend,
             crate::alerts::Alerts::new(&config.alerts, &config.events),
         )
@@ -87,9 +91,14 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Reads the cache at start-up: run off the UI thread, its answer goes to the App as one
+/// Action.
+pub type CacheLoad = Box<dyn FnOnce() -> CacheRead + Send>;
+
 /// The App with its first data (demo world, cached snapshot, or a note saying there is none),
 /// the source to refresh from, and the config in effect. Public so tests can check startup
-/// without a terminal.
+/// without a terminal: the cache is read here, on the calling thread; [`run`] reads it in the
+/// background instead so the first frame does not wait for it.
 pub fn initial_state(
     loaded: &LoadedConfig,
     mode: Mode,
@@ -97,6 +106,27 @@ pub fn initial_state(
     tz: FixedOffset,
     no_color: bool,
 ) -> (App, Option<Arc<dyn SnapshotSource>>, Config) {
+    let (mut app, source, config, load) = start_state(loaded, mode, now, tz, no_color);
+    if let Some(load) = load {
+        app.take_cache_read(load());
+    }
+    (app, source, config)
+}
+
+/// The App before the cache is read (the demo world is there already), and the work that
+/// reads the cache, if there is one to read.
+fn start_state(
+    loaded: &LoadedConfig,
+    mode: Mode,
+    now: DateTime<Utc>,
+    tz: FixedOffset,
+    no_color: bool,
+) -> (
+    App,
+    Option<Arc<dyn SnapshotSource>>,
+    Config,
+    Option<CacheLoad>,
+) {
     let config = match mode {
         Mode::Demo => crate::demo::config(&loaded.config),
         Mode::Offline | Mode::Live => loaded.config.clone(),
@@ -119,49 +149,64 @@ pub fn initial_state(
     for warning in &loaded.warnings {
         app.push_error(format!("config: {warning}"));
     }
-    match mode {
+    if let (Mode::Live, Some(reason)) = (mode, app.refresh_blocked.clone()) {
+        app.push_error(reason);
+    }
+    let load = match mode {
         Mode::Demo => {
             let world = crate::demo::world(now);
             app.load_timeline(crate::demo::timeline(&world, now));
             app.load_snapshot(world);
+            None
         }
-        Mode::Offline | Mode::Live => load_cache(&mut app, loaded, mode, source.is_some()),
-    }
-    if let (Mode::Live, Some(reason)) = (mode, app.refresh_blocked.clone()) {
-        app.push_error(reason);
-    }
-    (app, source, config)
+        Mode::Offline | Mode::Live => match cache_path(loaded) {
+            Some(path) => {
+                app.empty_note = Some(format!("Reading the cache {}…", path.display()));
+                let can_fetch = source.is_some();
+                let load: CacheLoad = Box::new(move || read_cache(&path, mode, can_fetch));
+                Some(load)
+            }
+            None => {
+                app.empty_note = Some(
+                    "No cache directory is known here; set [cache] path in the config.".into(),
+                );
+                None
+            }
+        },
+    };
+    (app, source, config, load)
 }
 
-/// Shows the cached snapshot, or says on screen why there is none.
-fn load_cache(app: &mut App, loaded: &LoadedConfig, mode: Mode, can_fetch: bool) {
-    let Some(path) = loaded
+fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
+    loaded
         .config
         .cache_path
         .clone()
         .or_else(crate::paths::cache_file)
-    else {
-        app.empty_note =
-            Some("No cache directory is known here; set [cache] path in the config.".into());
-        return;
-    };
-    let opened = match crate::cache::Cache::open(&path) {
+}
+
+/// The cached snapshot and timeline, or what to say on screen about why there are none.
+fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
+    let mut read = CacheRead::default();
+    let opened = match crate::cache::Cache::open(path) {
         Ok(opened) => opened,
         Err(err) => {
-            app.push_error(format!("cache: {err}"));
-            app.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
-            return;
+            read.errors.push(format!("cache: {err}"));
+            read.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
+            return read;
         }
     };
     if let Some(warning) = opened.warning {
-        app.push_error(format!("cache: {warning}"));
+        read.errors.push(format!("cache: {warning}"));
     }
     match opened.cache.load_events(None) {
-        Ok(events) => app.load_timeline(events),
-        Err(err) => app.push_error(format!("cache: the event timeline cannot be read: {err}")),
+        Ok(events) => read.timeline = Some(events),
+        Err(err) => read
+            .errors
+            .push(format!("cache: the event timeline cannot be read: {err}")),
     }
     match opened.cache.load_snapshot() {
-        Ok(Some(snapshot)) => app.load_snapshot(snapshot),
+        Ok(Some(snapshot)) => read.snapshot = Some(snapshot),
         Ok(None) => {
             let next = match (mode, can_fetch) {
                 (Mode::Live, true) => "Fetching the first one now…",
@@ -170,17 +215,18 @@ fn load_cache(app: &mut App, loaded: &LoadedConfig, mode: Mode, can_fetch: bool)
                 }
                 _ => "Run `sagescope refresh` (or start without --offline) to fetch one.",
             };
-            app.empty_note = Some(format!(
+            read.empty_note = Some(format!(
                 "No cached snapshot yet in {}. {next}",
                 path.display()
             ));
         }
         Err(err) => {
-            app.push_error(format!("cache: {err}"));
-            app.empty_note = Some(format!(
+            read.errors.push(format!("cache: {err}"));
+            read.empty_note = Some(format!(
                 "The cached snapshot in {} cannot be read: {err}",
                 path.display()
             ));
         }
     }
+    read
 }

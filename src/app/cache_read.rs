@@ -1,0 +1,121 @@
+//! How the App takes in what start-up read from the cache ([`CacheRead`]).
+
+use crate::model::DataSource;
+use crate::source::CacheRead;
+
+use super::App;
+
+impl App {
+    /// Shows what start-up read from the cache, unless a refresh already showed something
+    /// newer: live rows are never replaced by older cached ones. The errors are kept either way.
+    pub fn take_cache_read(&mut self, read: CacheRead) {
+        for error in read.errors {
+            self.push_error(error);
+        }
+        if self.source == DataSource::Live {
+            return;
+        }
+        if let Some(timeline) = read.timeline {
+            self.load_timeline(timeline);
+        }
+        self.empty_note = read.empty_note;
+        if let Some(snapshot) = read.snapshot {
+            self.load_snapshot(snapshot);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+
+    use super::*;
+    use crate::action::Action;
+    use crate::app::{AppInit, Mode};
+    use crate::config::Config;
+    use crate::model::ScopeKey;
+    use crate::model::Snapshot;
+
+    fn anchor() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    /// A live App just started: nothing read from the cache yet.
+    fn starting() -> App {
+        let utc = FixedOffset::east_opt(0).expect("valid offset");
+        let mut app = App::new(AppInit::from_config(
+            &Config::default(),
+            Mode::Live,
+            anchor(),
+            utc,
+        ));
+        app.empty_note = Some("Reading the cache…".into());
+        app
+    }
+
+    fn cached() -> Snapshot {
+        let mut world = crate::demo::world(anchor());
+        world.source = DataSource::Cache;
+        world
+    }
+
+    #[test]
+    fn the_cache_read_fills_the_panes_and_clears_the_reading_note() {
+        let mut app = starting();
+        let world = cached();
+        let jobs = world.jobs.rows.len();
+        app.take_cache_read(CacheRead {
+            errors: vec!["cache: moved aside a damaged file".into()],
+            timeline: Some(Vec::new()),
+            snapshot: Some(world),
+            empty_note: None,
+        });
+        assert_eq!(app.jobs.list.visible_len(), jobs);
+        assert!(jobs > 100, "the demo world, not a handful");
+        assert_eq!(app.source, DataSource::Cache);
+        assert_eq!(app.empty_note, None);
+        assert_eq!(
+            app.errors.latest().map(|e| e.text.as_str()),
+            Some("cache: moved aside a damaged file")
+        );
+    }
+
+    #[test]
+    fn an_empty_cache_says_why_instead_of_reading() {
+        let mut app = starting();
+        app.take_cache_read(CacheRead {
+            empty_note: Some("No cached snapshot yet in /x/cache.db.".into()),
+            ..CacheRead::default()
+        });
+        assert_eq!(
+            app.empty_note.as_deref(),
+            Some("No cached snapshot yet in /x/cache.db.")
+        );
+        assert_eq!(app.jobs.list.visible_len(), 0);
+    }
+
+    #[test]
+    fn rows_a_refresh_already_showed_are_not_replaced_by_older_cached_ones() {
+        let mut app = starting();
+        let live = crate::demo::world(anchor()).jobs.rows;
+        let first = live[0].clone();
+        let _ = app.update(Action::ScopeRows {
+            scope: ScopeKey::of(&first),
+            rows: vec![first.clone()],
+        });
+        app.take_cache_read(CacheRead {
+            errors: vec!["cache: a warning".into()],
+            snapshot: Some(cached()),
+            ..CacheRead::default()
+        });
+        assert_eq!(app.source, DataSource::Live);
+        assert_eq!(app.jobs.list.visible_len(), 1, "only the live scope's row");
+        assert_eq!(
+            app.errors.latest().map(|e| e.text.as_str()),
+            Some("cache: a warning"),
+            "the cache's errors are kept all the same"
+        );
+    }
+}
