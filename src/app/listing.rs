@@ -145,7 +145,13 @@ impl<T: Listed> Listing<T> {
         let selected_key = self.selected().map(|row| row.key().to_string());
         let mut rows = std::mem::take(&mut self.rows);
         rows.retain(|row| !replace(row));
-        rows.extend(with);
+        if rows.is_empty() {
+            // Everything is replaced (start-up, a whole refresh): take the new rows' own
+            // allocation rather than copying 100,000 of them into a second one.
+            rows = with;
+        } else {
+            rows.extend(with);
+        }
         self.search = SearchIndex::build(&rows, T::write_search_text);
         self.rows = rows;
         self.resort(now);
