@@ -1,6 +1,5 @@
 //! The tag-fix script: well-formed shell, the right ARNs, renames in a safe order.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
 use chrono::{TimeZone, Utc};
@@ -19,7 +18,7 @@ fn finding(name: &str, account: &str) -> TagFinding {
         missing: Vec::new(),
         miscased: Vec::new(),
         invalid: Vec::new(),
-        tags: BTreeMap::new(),
+        tags: sagescope::model::Tags::new(),
         created_at: None,
     }
 }

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ResourceKind;
 
-/// Resource tags, key to value, ordered by key so every view lists them the same way.
-pub type Tags = BTreeMap<String, String>;
+pub use super::tags::Tags;
 
 /// Tag Studio puts on what a Studio user starts: the domain it came from.
 pub const STUDIO_DOMAIN_TAG: &str = "sagemaker:domain-arn";

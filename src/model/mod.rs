@@ -14,6 +14,7 @@ mod scope;
 mod snapshot;
 mod spend;
 mod status;
+mod tags;
 
 pub use details::{ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState};
 pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
