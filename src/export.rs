@@ -145,7 +145,7 @@ impl<'a> JobRow<'a> {
             flags: health.flags.iter().map(|f| f.as_str()).collect(),
             stale,
             console_url: crate::console::resource_url(job.kind, &job.region, &job.arn),
-            owner: job.app.as_ref().map(crate::model::AppInfo::owner),
+            owner: job.app.as_deref().map(crate::model::AppInfo::owner),
             last_activity_at: job
                 .app
                 .as_ref()

@@ -205,14 +205,14 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                         .to_string()
                 }),
                 tags,
-                app: Some(crate::model::AppInfo {
+                app: Some(Box::new(crate::model::AppInfo {
                     domain_id: domain.clone(),
                     app_type: app_type.to_string(),
                     app_name: app_name.to_string(),
                     user_profile: (!space).then(|| owner.to_string()),
                     space: space.then(|| owner.to_string()),
                     last_activity_at: running.then(|| now - Duration::minutes(idle)),
-                }),
+                })),
             });
         }
     }

@@ -374,6 +374,6 @@ pub(super) fn to_job(
         instance_count: item.instance_count,
         failure_reason: item.failure_reason,
         tags: Default::default(),
-        app: item.app,
+        app: item.app.map(Box::new),
     }
 }

@@ -29,9 +29,9 @@ pub struct Job {
     #[serde(default)]
     pub tags: Tags,
     /// What a Studio app adds (its domain, owner and last user activity); `None` for every
-    /// other kind.
+    /// other kind. Boxed: every row would otherwise carry its 136 bytes, 13 MB at 100,000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<AppInfo>,
+    pub app: Option<Box<AppInfo>>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
