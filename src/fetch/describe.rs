@@ -46,6 +46,9 @@ pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc
         // Only a running app's last user activity matters (the `idle` test); the list has
         // everything else.
         ResourceKind::App => item.status.phase() == StatusPhase::Running,
+        // Copies and reserved compute (components) and the nodes (clusters) are only in the
+        // describe, and each of them is described once per change (or node re-read).
+        ResourceKind::InferenceComponent | ResourceKind::HyperPodCluster => true,
         _ => {
             let recent = now - chrono::Duration::hours(RECENT_HOURS);
             item.status.is_active()
@@ -115,7 +118,7 @@ impl DetailSources<'_> {
                 Some(cached)
                     if cached.version == version
                         && !lacks_variants(kind, cached)
-                        && !activity_outdated(kind, item, cached, now) =>
+                        && !reading_outdated(kind, item, cached, now) =>
                 {
                     apply(item, cached);
                     filled.entries.push((item.arn.clone(), cached.clone()));
@@ -269,7 +272,7 @@ impl DetailSources<'_> {
                         self.scope.stats.record(extra);
                     }
                     let mut described = merge(kind, item, details);
-                    if kind == ResourceKind::App {
+                    if max_reading_age(kind).is_some() {
                         described.read_at = Some(now);
                     }
                     apply(item, &described);
@@ -303,21 +306,36 @@ fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
         variants: (kind == ResourceKind::Endpoint).then_some(details.variants),
         last_activity_at: details.last_activity_at,
         read_at: None,
+        compute: details.compute.or_else(|| item.compute.clone()),
     }
 }
 
-/// A running Studio app's last activity read too long ago: users may have come back since,
-/// so the `idle` test needs it read again (see [`crate::model::ACTIVITY_MAX_AGE_MINUTES`]).
-fn activity_outdated(
+/// How long what a describe read of a running resource stays good although its status and
+/// modification time do not move: a Studio app's last activity (users come and go) and a
+/// HyperPod cluster's nodes (nodes fail and are replaced inside an `InService` cluster).
+fn max_reading_age(kind: ResourceKind) -> Option<chrono::Duration> {
+    match kind {
+        ResourceKind::App => Some(chrono::Duration::minutes(
+            crate::model::ACTIVITY_MAX_AGE_MINUTES,
+        )),
+        ResourceKind::HyperPodCluster => Some(chrono::Duration::minutes(
+            crate::model::NODES_MAX_AGE_MINUTES,
+        )),
+        _ => None,
+    }
+}
+
+/// A running resource's reading older than [`max_reading_age`] allows: read it again.
+fn reading_outdated(
     kind: ResourceKind,
     item: &Listed,
     cached: &Described,
     now: DateTime<Utc>,
 ) -> bool {
-    let max_age = chrono::Duration::minutes(crate::model::ACTIVITY_MAX_AGE_MINUTES);
-    kind == ResourceKind::App
-        && item.status.phase() == StatusPhase::Running
-        && cached.read_at.is_none_or(|read| now - read > max_age)
+    max_reading_age(kind).is_some_and(|max_age| {
+        item.status.phase() == StatusPhase::Running
+            && cached.read_at.is_none_or(|read| now - read > max_age)
+    })
 }
 
 /// An endpoint cached before variant names were kept: its metrics need them.
@@ -334,6 +352,9 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
     }
     if described.failure_reason.is_some() {
         item.failure_reason = described.failure_reason.clone();
+    }
+    if described.compute.is_some() {
+        item.compute = described.compute.clone();
     }
     if let Some(app) = &mut item.app
         && described.last_activity_at.is_some()
