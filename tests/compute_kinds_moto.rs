@@ -9,20 +9,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::cli::{run_json, sagescope};
+use support::cli::{one_account_config, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto};
 
 const ENDPOINT: &str = "llm-shared";
 
 fn config(home: &Path) -> String {
-    let path = home.join("sagescope.toml");
-    std::fs::write(
-        &path,
-        "[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n\
-         [tags]\nmandatory = [\"cost-center\", \"owner\"]\n",
-    )
-    .expect("config");
-    path.to_string_lossy().into_owned()
+    one_account_config(home, "[tags]\nmandatory = [\"cost-center\", \"owner\"]\n")
 }
 
 /// Three components on one endpoint (one failed to place, one without an owner tag) and
