@@ -362,3 +362,68 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
         app.last_activity_at = described.last_activity_at;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::model::JobStatus;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn cluster(status: &str) -> Listed {
+        Listed {
+            name: "pretrain".into(),
+            arn: "arn:aws:sagemaker:r:a:cluster/pretrain".into(),
+            status: JobStatus::new(status),
+            created_at: now() - Duration::days(3),
+            ended_at: None,
+            last_modified_at: None,
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            app: None,
+            compute: None,
+        }
+    }
+
+    fn read(minutes_ago: i64) -> Described {
+        Described {
+            version: String::new(),
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            variants: None,
+            last_activity_at: None,
+            read_at: Some(now() - Duration::minutes(minutes_ago)),
+            compute: None,
+        }
+    }
+
+    #[test]
+    fn a_running_clusters_nodes_are_read_again_after_five_minutes() {
+        let kind = ResourceKind::HyperPodCluster;
+        let running = cluster("InService");
+        assert!(!reading_outdated(kind, &running, &read(4), now()));
+        assert!(reading_outdated(kind, &running, &read(6), now()));
+        // A cluster that is not running keeps its last node list until its status moves.
+        assert!(!reading_outdated(
+            kind,
+            &cluster("Failed"),
+            &read(60),
+            now()
+        ));
+        // Components are read once per change, never on a clock.
+        assert!(!reading_outdated(
+            ResourceKind::InferenceComponent,
+            &running,
+            &read(600),
+            now()
+        ));
+    }
+}
