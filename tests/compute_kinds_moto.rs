@@ -236,3 +236,47 @@ fn export_untagged_covers_components_and_clusters() {
     );
     assert_eq!(second.get("ListClusters"), Some(&1), "{second:?}");
 }
+
+#[test]
+fn inference_components_are_listed_over_every_page() {
+    let mut moto = moto();
+    moto.reset();
+    // 101 components: two pages of ListInferenceComponents at 100 a page.
+    let components: Vec<Value> = (0..101)
+        .map(|i| {
+            json!({"name": format!("ic-{i:03}"), "endpoint": ENDPOINT, "copies": 1,
+                   "accelerators": 1, "created_minutes_ago": 1000 - i})
+        })
+        .collect();
+    moto.call(
+        json!({"cmd": "inference_components", "account": DEFAULT_ACCOUNT,
+                     "region": "us-east-1", "components": components}),
+    );
+    let home = tempfile::tempdir().expect("tempdir");
+    // The world enforces no quota here: let the 101 describes through at the most allowed.
+    let config = one_account_config(
+        home.path(),
+        "[refresh]\nrequests_per_second = 10\naccount_requests_per_second = 200\n",
+    );
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &moto.endpoint()).args(["export", "jobs", "--config", &config]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rows = rows_of(&doc, "inference-component");
+    assert_eq!(rows.len(), 101);
+    assert!(
+        rows.values()
+            .all(|r| r["endpoint"] == ENDPOINT && r["copies"] == 1)
+    );
+    let requests = compute_requests(&mut moto);
+    assert_eq!(
+        requests.get("ListInferenceComponents"),
+        Some(&2),
+        "{requests:?}"
+    );
+    assert_eq!(
+        requests.get("DescribeInferenceComponent"),
+        Some(&101),
+        "{requests:?}"
+    );
+}
