@@ -65,7 +65,7 @@ const PEAK_5S_TARGET: usize = 12;
 /// Warm-run List calls per (account, region, kind) scope.
 const LIST_TARGET: f64 = 1.2;
 
-const LIST_OPERATIONS: [&str; 7] = [
+const LIST_OPERATIONS: [&str; 9] = [
     "ListTrainingJobs",
     "ListProcessingJobs",
     "ListTransformJobs",
@@ -73,6 +73,8 @@ const LIST_OPERATIONS: [&str; 7] = [
     "ListEndpoints",
     "ListNotebookInstances",
     "ListApps",
+    "ListInferenceComponents",
+    "ListClusters",
 ];
 
 /// Operations of other services than SageMaker: the world puts no quota on them.

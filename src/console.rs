@@ -31,9 +31,12 @@ pub fn resource_url(kind: ResourceKind, region: &str, arn: &str) -> Option<Strin
             let (domain, _rest) = path.split_once('/')?;
             format!("studio/{}", encode(domain))
         }
-        // Pages that live in Studio rather than the console: no link is better than a
-        // wrong one.
-        ResourceKind::Pipeline
+        // Pages that live in Studio rather than the console, and kinds whose console page is
+        // not addressed by what the ARN holds (a component's page hangs off its endpoint's,
+        // a cluster's off its id): no link is better than a wrong one.
+        ResourceKind::InferenceComponent
+        | ResourceKind::HyperPodCluster
+        | ResourceKind::Pipeline
         | ResourceKind::ModelPackageGroup
         | ResourceKind::FeatureGroup
         | ResourceKind::Experiment => return None,

@@ -108,6 +108,17 @@ pub struct JobRow<'a> {
     /// its last user activity; `null` for other kinds.
     pub owner: Option<String>,
     pub last_activity_at: Option<String>,
+    /// Inference components: the endpoint whose instances they run on, their current copies
+    /// and what each copy reserves there; `null` for other kinds.
+    pub endpoint: Option<&'a str>,
+    pub copies: Option<u32>,
+    pub cpu_cores_per_copy: Option<f64>,
+    pub accelerators_per_copy: Option<f64>,
+    pub memory_mb_per_copy: Option<u32>,
+    /// HyperPod clusters: `group:instance type:nodes` per instance group, `;`-separated, and
+    /// the nodes AWS reports failed; `null` for other kinds.
+    pub instance_groups: Option<String>,
+    pub failed_nodes: Option<u32>,
 }
 
 impl<'a> JobRow<'a> {
@@ -124,6 +135,8 @@ impl<'a> JobRow<'a> {
             options.health,
             options.now,
         );
+        let component = job.compute.as_ref().and_then(|c| c.component());
+        let cluster = job.compute.as_ref().and_then(|c| c.cluster());
         JobRow {
             account_id: &job.account_id,
             account_name: &job.account_name,
@@ -151,6 +164,19 @@ impl<'a> JobRow<'a> {
                 .as_ref()
                 .and_then(|a| a.last_activity_at)
                 .map(rfc3339),
+            endpoint: component.map(|c| c.endpoint_name.as_str()),
+            copies: component.and_then(|c| c.copies),
+            cpu_cores_per_copy: component.and_then(|c| c.cpu_cores),
+            accelerators_per_copy: component.and_then(|c| c.accelerators),
+            memory_mb_per_copy: component.and_then(|c| c.min_memory_mb),
+            instance_groups: cluster.map(|c| {
+                c.groups
+                    .iter()
+                    .map(|g| format!("{}:{}:{}", g.name, g.instance_type, g.count))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }),
+            failed_nodes: cluster.map(crate::model::ClusterInfo::failed_nodes),
         }
     }
 }
@@ -447,7 +473,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 22] = [
+const JOB_COLUMNS: [&str; 29] = [
     "account_id",
     "account_name",
     "region",
@@ -470,6 +496,13 @@ const JOB_COLUMNS: [&str; 22] = [
     "console_url",
     "owner",
     "last_activity_at",
+    "endpoint",
+    "copies",
+    "cpu_cores_per_copy",
+    "accelerators_per_copy",
+    "memory_mb_per_copy",
+    "instance_groups",
+    "failed_nodes",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -554,6 +587,13 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.console_url.as_deref()),
         opt(r.owner.as_deref()),
         opt(r.last_activity_at.as_deref()),
+        opt(r.endpoint),
+        opt(r.copies),
+        opt(r.cpu_cores_per_copy),
+        opt(r.accelerators_per_copy),
+        opt(r.memory_mb_per_copy),
+        opt(r.instance_groups.as_deref()),
+        opt(r.failed_nodes),
     ]
 }
 

@@ -39,10 +39,18 @@ pub enum Flag {
     Underutilized,
     /// A job running longer than `health.max_hours`.
     LongRunning,
+    /// A HyperPod cluster with nodes that `ListClusterNodes` reports as failed: they bill
+    /// while the cluster waits for their replacement, and jobs on them stall.
+    FailedNodes,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 3] = [Flag::Idle, Flag::Underutilized, Flag::LongRunning];
+    pub const ALL: [Flag; 4] = [
+        Flag::Idle,
+        Flag::Underutilized,
+        Flag::LongRunning,
+        Flag::FailedNodes,
+    ];
 
     /// The exported name.
     pub fn as_str(self) -> &'static str {
@@ -50,6 +58,7 @@ impl Flag {
             Flag::Idle => "idle",
             Flag::Underutilized => "underutilized",
             Flag::LongRunning => "long_running",
+            Flag::FailedNodes => "failed_nodes",
         }
     }
 }
@@ -271,6 +280,16 @@ pub fn is_long_running(job: &Job, max_hours: u32, now: DateTime<Utc>) -> bool {
         && job.duration(now) > Duration::hours(i64::from(max_hours))
 }
 
+/// `failed_nodes`: a HyperPod cluster, in any state, whose node list has a failed node.
+pub fn has_failed_nodes(job: &Job) -> bool {
+    job.kind == ResourceKind::HyperPodCluster
+        && job
+            .compute
+            .as_ref()
+            .and_then(|c| c.cluster())
+            .is_some_and(|c| c.failed_nodes() > 0)
+}
+
 /// Every flag that applies, in [`Flag::ALL`] order.
 pub fn flags(
     job: &Job,
@@ -287,6 +306,9 @@ pub fn flags(
     }
     if is_long_running(job, health.max_hours, now) {
         out.push(Flag::LongRunning);
+    }
+    if has_failed_nodes(job) {
+        out.push(Flag::FailedNodes);
     }
     out
 }
@@ -380,6 +402,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            compute: None,
         }
     }
 
@@ -422,7 +445,10 @@ mod tests {
     #[test]
     fn flags_serialise_to_their_published_names() {
         let json = serde_json::to_string(&Flag::ALL).expect("serialises");
-        assert_eq!(json, r#"["idle","underutilized","long_running"]"#);
+        assert_eq!(
+            json,
+            r#"["idle","underutilized","long_running","failed_nodes"]"#
+        );
         for flag in Flag::ALL {
             assert_eq!(
                 serde_json::to_string(&flag).expect("serialises"),

@@ -12,7 +12,8 @@ use crate::config::Config;
 /// A part of sagescope that needs its own permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Feature {
-    /// Jobs, endpoints, notebooks, Studio and their tags: always on.
+    /// Jobs, endpoints, notebooks, Studio, inference components, HyperPod clusters and their
+    /// tags: always on.
     SageMaker,
     /// `Search`, which reads many training and tuning jobs' details and tags in one request
     /// (off with `tags.search = false`).
@@ -85,6 +86,9 @@ impl Feature {
                 "sagemaker:ListModelPackageGroups",
                 "sagemaker:ListFeatureGroups",
                 "sagemaker:ListExperiments",
+                "sagemaker:ListInferenceComponents",
+                "sagemaker:ListClusters",
+                "sagemaker:ListClusterNodes",
                 "sagemaker:DescribeTrainingJob",
                 "sagemaker:DescribeProcessingJob",
                 "sagemaker:DescribeTransformJob",
@@ -95,6 +99,7 @@ impl Feature {
                 "sagemaker:DescribeDomain",
                 "sagemaker:DescribeUserProfile",
                 "sagemaker:DescribeApp",
+                "sagemaker:DescribeInferenceComponent",
                 "sagemaker:ListTags",
             ],
             Feature::SageMakerSearch => &["sagemaker:Search"],

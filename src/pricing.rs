@@ -160,9 +160,11 @@ pub fn lookup(region: &str, instance_type: &str) -> Option<f64> {
 
 /// Whether the resource is billed by the instance-hour right now.
 ///
-/// Running training, processing and transform jobs, in-service endpoints, notebook instances
-/// and Studio apps (one instance each). Tuning jobs are left out on purpose: their money is spent by the training jobs
-/// they start, which are listed (and counted) on their own.
+/// Running training, processing and transform jobs, in-service endpoints, notebook instances,
+/// Studio apps (one instance each) and HyperPod clusters (every node). Tuning jobs are left
+/// out on purpose: their money is spent by the training jobs they start, which are listed
+/// (and counted) on their own; inference components likewise run on their endpoint's
+/// instances, which the endpoint's row prices.
 pub fn is_burning(job: &Job) -> bool {
     job.status.phase() == StatusPhase::Running
         && matches!(
@@ -173,6 +175,7 @@ pub fn is_burning(job: &Job) -> bool {
                 | ResourceKind::Endpoint
                 | ResourceKind::Notebook
                 | ResourceKind::App
+                | ResourceKind::HyperPodCluster
         )
 }
 
@@ -194,6 +197,9 @@ pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
     if !is_burning(job) {
         return None;
     }
+    if let Some(cluster) = job.compute.as_ref().and_then(|c| c.cluster()) {
+        return cluster_usd_per_hour(cluster, &job.region, prices);
+    }
     let instance_type = job.instance_type.as_deref()?;
     // Studio Classic's JupyterServer runs on `system`, which AWS does not bill.
     if job.kind == ResourceKind::App && instance_type == SYSTEM_INSTANCE {
@@ -201,6 +207,19 @@ pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
     }
     let price = prices.usd_per_hour(&job.region, instance_type)?;
     Some(price * f64::from(instance_count(job)?))
+}
+
+/// A HyperPod cluster's rate: each instance group's price × its node count, summed. `None`
+/// when any group's type is not in the table (a partial sum would understate the burn).
+fn cluster_usd_per_hour(
+    cluster: &crate::model::ClusterInfo,
+    region: &str,
+    prices: &PriceTable,
+) -> Option<f64> {
+    cluster.groups.iter().try_fold(0.0, |sum, group| {
+        let price = prices.usd_per_hour(region, &group.instance_type)?;
+        Some(sum + price * f64::from(group.count))
+    })
 }
 
 /// USD spent so far by a running resource: its hourly rate × hours since `created_at`.
@@ -312,6 +331,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            compute: None,
         }
     }
 
@@ -543,5 +563,51 @@ mod tests {
     fn dollar_cells_show_a_question_mark_when_unknown() {
         assert_eq!(format_usd_per_hour(Some(0.7364)), "$0.74");
         assert_eq!(format_usd_per_hour(None), "?");
+    }
+
+    fn cluster(groups: &[(&str, u32)]) -> Job {
+        let mut job = job(ResourceKind::HyperPodCluster, "InService", None, None);
+        job.compute = Some(Box::new(crate::model::Compute::Cluster(
+            crate::model::ClusterInfo {
+                groups: groups
+                    .iter()
+                    .map(|(instance_type, count)| crate::model::InstanceGroup {
+                        name: format!("{instance_type}-group"),
+                        instance_type: (*instance_type).to_string(),
+                        count: *count,
+                        failed: 0,
+                        failure_message: None,
+                    })
+                    .collect(),
+            },
+        )));
+        job
+    }
+
+    #[test]
+    fn a_cluster_costs_every_node_at_its_own_type_price() {
+        // 2 × 0.23 + 3 × 1.52 from the test table.
+        let rate = usd_per_hour(
+            &cluster(&[("ml.m5.xlarge", 2), ("ml.g5.2xlarge", 3)]),
+            &table(),
+        );
+        assert!(rate.is_some_and(|r| (r - 5.02).abs() < 1e-9), "{rate:?}");
+        // One unpriced group: unknown, not understated.
+        let partial = cluster(&[("ml.m5.xlarge", 2), ("ml.trn1.32xlarge", 1)]);
+        assert_eq!(usd_per_hour(&partial, &table()), None);
+        let mut failed = cluster(&[("ml.m5.xlarge", 2)]);
+        failed.status = JobStatus::from("Failed");
+        assert_eq!(usd_per_hour(&failed, &table()), None);
+    }
+
+    #[test]
+    fn an_inference_component_has_no_rate_of_its_own() {
+        let component = job(
+            ResourceKind::InferenceComponent,
+            "InService",
+            Some("ml.g5.2xlarge"),
+            Some(1),
+        );
+        assert_eq!(usd_per_hour(&component, &table()), None);
     }
 }

@@ -322,6 +322,7 @@ mod tests {
                         instance_count: None,
                         failure_reason: None,
                         app: None,
+                        compute: None,
                     })
                     .collect();
                 Ok(Page {
@@ -412,7 +413,7 @@ mod tests {
         )
         .await;
         assert!(first.store_error.is_none());
-        assert_eq!(first.jobs.view.rows.len(), 14, "7 kinds × 2");
+        assert_eq!(first.jobs.view.rows.len(), 18, "9 kinds × 2");
 
         // The next refresh lists every kind but endpoints, whose List never answers: it is
         // stopped (the app quits, the network is gone) once the other scopes are in.
@@ -427,7 +428,7 @@ mod tests {
         let refresh = run(&hanging, &store, request(&known), &count);
         let stopped = tokio::time::timeout(std::time::Duration::from_secs(2), refresh).await;
         assert!(stopped.is_err(), "the refresh never finished");
-        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 6);
+        assert_eq!(filled.load(std::sync::atomic::Ordering::SeqCst), 8);
 
         let jobs = store
             .run(|cache| cache.load_known().expect("reads").jobs)
@@ -494,6 +495,9 @@ mod tests {
             ResourceKind::Processing,
             ResourceKind::Transform,
             ResourceKind::Tuning,
+            // A failed inference component or HyperPod cluster alerts like a failed job.
+            ResourceKind::InferenceComponent,
+            ResourceKind::HyperPodCluster,
         ]
         .into_iter()
         .flat_map(|k| (0..2).map(move |i| ("job_failed".to_string(), format!("j-{k}-{i}"))))
@@ -537,7 +541,8 @@ mod tests {
             .run(|cache| cache.load_events(None).expect("reads"))
             .await
             .expect("store answers");
-        // Four job kinds' two failures, two notebooks' and two Studio apps' status changes.
-        assert_eq!(timeline.len(), 14, "every change kept");
+        // Four job kinds', components' and clusters' two failures, two notebooks' and two
+        // Studio apps' status changes.
+        assert_eq!(timeline.len(), 18, "every change kept");
     }
 }

@@ -193,8 +193,8 @@ fn export_lists_exactly_the_jobs_of_three_accounts_and_two_regions() {
         spaced >= 1,
         "some keys had several requests to space: {spaced}"
     );
-    // Progress: one line per listed (account, region, kind), counting to 3 × 2 × 7.
-    assert!(stderr.contains("[listing 42/42]"), "{stderr}");
+    // Progress: one line per listed (account, region, kind), counting to 3 × 2 × 9.
+    assert!(stderr.contains("[listing 54/54]"), "{stderr}");
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn refresh_then_offline_export_prints_the_same_rows() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed: "));
-    assert!(stderr.contains("[listing 42/42]"), "{stderr}");
+    assert!(stderr.contains("[listing 54/54]"), "{stderr}");
 
     let (code, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
         "export",
@@ -332,7 +332,7 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     refresh(home.path());
     let first = by_operation(&moto.requests());
     eprintln!("first refresh: {first:?}");
-    // The seven job kinds' List calls, Studio apps' ListApps included (the tag pass's
+    // The nine job kinds' List calls, Studio apps', components' and clusters' included (the tag pass's
     // ListTags and ListDomains are counted in the tag tests).
     let lists = |ops: &BTreeMap<String, usize>| -> usize {
         ops.iter()
@@ -346,21 +346,23 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
                     "ListEndpoints",
                     "ListNotebookInstances",
                     "ListApps",
+                    "ListInferenceComponents",
+                    "ListClusters",
                 ]
                 .contains(&op.as_str())
             })
             .map(|(_, n)| n)
             .sum()
     };
-    // 7 kinds per account-region, plus the second page of the 150 training jobs.
-    assert_eq!(lists(&first), 7 * scopes + 1);
+    // 9 kinds per account-region, plus the second page of the 150 training jobs.
+    assert_eq!(lists(&first), 9 * scopes + 1);
 
     refresh(home.path());
     let second = by_operation(&moto.requests());
     eprintln!("steady-state refresh: {second:?}");
     assert_eq!(
         lists(&second),
-        7 * scopes,
+        9 * scopes,
         "one List per kind per account-region"
     );
     assert_eq!(
@@ -382,7 +384,7 @@ fn a_steady_state_refresh_costs_one_list_call_per_kind_and_account_region() {
     }));
     refresh(home.path());
     let third = by_operation(&moto.requests());
-    assert_eq!(lists(&third), 7 * scopes);
+    assert_eq!(lists(&third), 9 * scopes);
     assert_eq!(third.get("DescribeTrainingJob"), Some(&1), "{third:?}");
     let (_, offline, _) = run_json(sagescope(home.path(), &endpoint).args([
         "export",

@@ -72,6 +72,13 @@ fn demo_jobs_export_follows_the_contract() {
         "console_url",
         "owner",
         "last_activity_at",
+        "endpoint",
+        "copies",
+        "cpu_cores_per_copy",
+        "accelerators_per_copy",
+        "memory_mb_per_copy",
+        "instance_groups",
+        "failed_nodes",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -90,6 +97,11 @@ fn demo_jobs_export_follows_the_contract() {
             Some("app") => {
                 let url = row["console_url"].as_str().expect("an app has a page");
                 assert!(url.contains("#/studio/d-"), "{url}");
+                continue;
+            }
+            // Neither has a console page its ARN can address.
+            Some("inference-component" | "hyperpod-cluster") => {
+                assert_eq!(row["console_url"], Value::Null, "{row}");
                 continue;
             }
             other => panic!("a job kind: {other:?}"),
@@ -174,12 +186,15 @@ fn demo_untagged_export_lists_findings() {
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
-        // Pipelines, model package groups, feature groups and experiments live in Studio.
+        // Pipelines, model package groups, feature groups and experiments live in Studio;
+        // components and clusters have no page their ARN addresses.
         let studio_only = [
             "pipeline",
             "model-package-group",
             "feature-group",
             "experiment",
+            "inference-component",
+            "hyperpod-cluster",
         ];
         if studio_only.contains(&row["kind"].as_str().unwrap_or_default()) {
             assert!(row["console_url"].is_null(), "{row}");
@@ -213,7 +228,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url,owner,last_activity_at",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url,owner,last_activity_at,endpoint,copies,cpu_cores_per_copy,accelerators_per_copy,memory_mb_per_copy,instance_groups,failed_nodes",
         ),
         (
             "spend",

@@ -96,7 +96,7 @@ fn the_role_template_grants_the_shipped_policy_but_organizations() {
 /// The IAM prefix of the service each file under src/aws/ calls.
 fn service_of(file: &str) -> Option<&'static str> {
     match file {
-        "sagemaker.rs" => Some("sagemaker"),
+        "sagemaker.rs" | "sagemaker_compute.rs" => Some("sagemaker"),
         "cloudwatch.rs" => Some("cloudwatch"),
         "cost_explorer.rs" => Some("ce"),
         "accounts.rs" => Some("sts"),

@@ -164,7 +164,7 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     }
     assert_eq!(
         scopes.len(),
-        2 * 7,
+        2 * 9,
         "every (account, region, kind) streamed"
     );
     let describes: BTreeMap<String, usize> =

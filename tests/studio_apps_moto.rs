@@ -8,19 +8,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::cli::{run_json, sagescope};
+use support::cli::{one_account_config, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto};
 
 const DOMAIN: &str = "d-studio0001";
 
 fn config(home: &Path, health: &str) -> String {
-    let path = home.join("sagescope.toml");
-    std::fs::write(
-        &path,
-        format!("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n{health}"),
-    )
-    .expect("config");
-    path.to_string_lossy().into_owned()
+    one_account_config(home, health)
 }
 
 /// Two apps in service on the same GPU type, one untouched for 9 hours, one used 10 minutes

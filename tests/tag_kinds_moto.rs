@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::cli::{run_json, sagescope};
+use support::cli::{one_account_config, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto};
 
 const KINDS: [&str; 8] = [
@@ -25,14 +25,7 @@ const KINDS: [&str; 8] = [
 ];
 
 fn config(home: &Path) -> String {
-    let path = home.join("sagescope.toml");
-    std::fs::write(
-        &path,
-        "[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n\
-         [tags]\nmandatory = [\"cost-center\", \"owner\"]\n",
-    )
-    .expect("config");
-    path.to_string_lossy().into_owned()
+    one_account_config(home, "[tags]\nmandatory = [\"cost-center\", \"owner\"]\n")
 }
 
 /// For each kind one resource with both mandatory tags and one without `owner`; a complete

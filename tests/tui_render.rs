@@ -228,7 +228,7 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);
     let _ = app.update(Action::Tick(now));
     let shown = text(&screen(&app, 120, 40));
-    assert!(shown.contains("Jobs 264"), "{shown}");
+    assert!(shown.contains("Jobs 270"), "{shown}");
     assert!(
         shown.contains(" cache  as of 14:02, 2 h ago (stale)"),
         "{shown}"

@@ -379,3 +379,51 @@ fn untagged_pane_mine() {
         &[UserAction::ShowUntagged, UserAction::ToggleMine],
     );
 }
+
+#[test]
+fn jobs_pane_inference_components() {
+    // `t` eight times: past apps to inference components (each on its endpoint, ×copies).
+    snapshot("jobs_inference_components", &[UserAction::CycleKind; 8]);
+}
+
+#[test]
+fn jobs_pane_hyperpod_clusters() {
+    // `t` nine times: HyperPod clusters, nodes per instance type and `$/h` for every node.
+    snapshot("jobs_hyperpod_clusters", &[UserAction::CycleKind; 9]);
+}
+
+#[test]
+fn detail_of_a_hyperpod_cluster_with_a_failed_node() {
+    // Flagged clusters only: the demo's pre-training cluster has a failed GPU node.
+    let mut keys = vec![UserAction::ToggleFlagged];
+    keys.extend([UserAction::CycleKind; 9]);
+    keys.push(UserAction::OpenDetail);
+    snapshot("detail_hyperpod_cluster", &keys);
+}
+
+#[test]
+fn detail_of_an_inference_component() {
+    // Components, sorted by status: the failed one first, with its reason.
+    let mut keys = vec![UserAction::CycleKind; 8];
+    keys.extend([UserAction::SortNext, UserAction::OpenDetail]);
+    snapshot("detail_inference_component", &keys);
+}
+
+#[test]
+fn detail_of_an_endpoint_lists_its_inference_components() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        press_settled(&mut app, &demo_spend(), &[UserAction::StartFilter]);
+        for c in "llm-serving-shared".chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit]);
+        // Endpoints only: the components named after it are filtered out of the table.
+        press(&mut app, &[UserAction::CycleKind; 5]);
+        press(&mut app, &[UserAction::OpenDetail]);
+        insta::assert_snapshot!(
+            format!("detail_endpoint_components_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}

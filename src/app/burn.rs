@@ -21,6 +21,7 @@ pub fn badge(flag: Flag) -> &'static str {
         Flag::Idle => "IDLE",
         Flag::Underutilized => "LOW",
         Flag::LongRunning => "LONG",
+        Flag::FailedNodes => "NODES",
     }
 }
 
@@ -177,6 +178,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            compute: None,
         }
     }
 

@@ -12,7 +12,9 @@ use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::HealthConfig;
 use crate::metrics::JobMetrics;
-use crate::model::{FetchError, Job, Me, ResourceKind, ScopeKey, StatusPhase, View};
+use crate::model::{
+    ClusterInfo, Compute, FetchError, Job, Me, ResourceKind, ScopeKey, StatusPhase, View,
+};
 use crate::sanitize;
 
 /// Columns the Jobs pane sorts by, in `s` order.
@@ -70,14 +72,45 @@ fn phase_rank(phase: StatusPhase) -> u8 {
     }
 }
 
-/// `ml.g5.2xlarge ×2`, or `ml.t3.medium` for one instance, or empty when unknown.
+/// `ml.g5.2xlarge ×2`, or `ml.t3.medium` for one instance, or empty when unknown. A cluster
+/// counts each type (`ml.p4d.24xlarge ×4 + ml.c5.xlarge ×1`); an inference component names
+/// the endpoint it runs on and its copies (`@llm-serving ×2`).
 pub fn instance_label(job: &Job) -> String {
+    match job.compute.as_deref() {
+        Some(Compute::Cluster(cluster)) => return cluster_label(cluster),
+        Some(Compute::Component(component)) => {
+            let endpoint = sanitize::cell(&component.endpoint_name);
+            return match component.copies {
+                Some(copies) => format!("@{endpoint} ×{copies}"),
+                None => format!("@{endpoint}"),
+            };
+        }
+        None => {}
+    }
     match (&job.instance_type, job.instance_count) {
         (Some(kind), Some(count)) if count > 1 => format!("{} ×{count}", sanitize::cell(kind)),
         (Some(kind), _) => sanitize::cell(kind).into_owned(),
         (None, Some(count)) => format!("×{count}"),
         (None, None) => String::new(),
     }
+}
+
+/// Node counts per instance type, the most nodes first (what a narrow column keeps), types
+/// that repeat summed.
+fn cluster_label(cluster: &ClusterInfo) -> String {
+    let mut counts: Vec<(&str, u32)> = Vec::new();
+    for group in &cluster.groups {
+        match counts.iter_mut().find(|(t, _)| *t == group.instance_type) {
+            Some((_, count)) => *count += group.count,
+            None => counts.push((&group.instance_type, group.count)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+        .iter()
+        .map(|(t, count)| format!("{} ×{count}", sanitize::cell(t)))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 impl Listed for Job {

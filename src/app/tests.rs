@@ -232,9 +232,16 @@ fn quick_toggles_filter_by_kind_and_activity() {
     assert_eq!(app.jobs.kind, Some(crate::model::ResourceKind::App));
     press(&mut app, &[U::CycleKind]);
     assert_eq!(
-        app.jobs.kind, None,
-        "after the seventh kind comes all kinds"
+        app.jobs.kind,
+        Some(crate::model::ResourceKind::InferenceComponent)
     );
+    press(&mut app, &[U::CycleKind]);
+    assert_eq!(
+        app.jobs.kind,
+        Some(crate::model::ResourceKind::HyperPodCluster)
+    );
+    press(&mut app, &[U::CycleKind]);
+    assert_eq!(app.jobs.kind, None, "after the ninth kind comes all kinds");
 }
 
 #[test]
@@ -430,8 +437,8 @@ fn f_combines_with_the_kind_toggle_and_the_filter() {
 fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
     let mut app = demo_app();
     let world = crate::demo::world(anchor());
-    // Jobs without metrics: only `long_running` can be judged, and Studio apps' `idle` (from
-    // their last user activity, not from CloudWatch).
+    // Jobs without metrics: only `long_running` can be judged, Studio apps' `idle` (from
+    // their last user activity, not from CloudWatch) and clusters' failed nodes.
     let _ = app.update(Action::RefreshDone(RefreshOutcome {
         jobs: Some(world.jobs.clone()),
         metrics: Some(crate::model::View::new(anchor(), Vec::new(), Vec::new())),
@@ -444,6 +451,8 @@ fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
         flags == Some(vec![crate::health::Flag::LongRunning])
             || (j.kind == crate::model::ResourceKind::App
                 && flags == Some(vec![crate::health::Flag::Idle]))
+            || (j.kind == crate::model::ResourceKind::HyperPodCluster
+                && flags == Some(vec![crate::health::Flag::FailedNodes]))
     }));
     // The metrics refresh comes in on its own: idle and underused rows join the view.
     let _ = app.update(Action::RefreshDone(RefreshOutcome {

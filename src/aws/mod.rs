@@ -5,7 +5,8 @@
 //!
 //! - `accounts`: one SDK configuration per account (profiles, SSO, assumed roles,
 //!   `AWS_ENDPOINT_URL`), checked once with `sts:GetCallerIdentity`.
-//! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
+//! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls;
+//!   `sagemaker_compute` those of inference components and HyperPod clusters.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
 //! - `organizations`: account discovery (`ListAccounts`, OUs) as [`crate::org::OrganizationSource`].
@@ -19,6 +20,7 @@ mod errors;
 mod logs;
 mod organizations;
 mod sagemaker;
+mod sagemaker_compute;
 
 use std::sync::Arc;
 

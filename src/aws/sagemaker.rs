@@ -256,6 +256,8 @@ impl SageMakerSource {
                     out.next_token(),
                 ))
             }
+            ResourceKind::InferenceComponent => self.list_inference_components(token).await,
+            ResourceKind::HyperPodCluster => self.list_hyperpod_clusters(token).await,
             ResourceKind::Model => {
                 let out = c
                     .list_models()
@@ -669,6 +671,8 @@ impl SageMakerSource {
                     ..Details::default()
                 })
             }
+            ResourceKind::InferenceComponent => self.describe_inference_component(name).await,
+            ResourceKind::HyperPodCluster => self.describe_cluster_nodes(name).await,
             // Apps are described by `describe_app`; the tag-only kinds need no details.
             _ => Ok(Details::default()),
         }
@@ -866,21 +870,21 @@ fn joined(values: impl Iterator<Item = String>) -> Option<String> {
     (!distinct.is_empty()).then(|| distinct.join("+"))
 }
 
-fn count(n: i32) -> Option<u32> {
+pub(super) fn count(n: i32) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
-fn text(s: Option<&str>) -> Option<String> {
+pub(super) fn text(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
+pub(super) fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
 
 /// A summary in domain terms; `None` (skipped, logged) when AWS left out the name, ARN or
 /// creation time, which every real summary has.
-fn listed(
+pub(super) fn listed(
     name: Option<&str>,
     arn: Option<&str>,
     status: Option<&str>,
@@ -907,6 +911,7 @@ fn listed(
         instance_count: None,
         failure_reason: None,
         app: None,
+        compute: None,
     })
 }
 
@@ -915,7 +920,7 @@ fn with_reason(mut listed: Listed, reason: Option<&str>) -> Listed {
     listed
 }
 
-fn page(items: impl Iterator<Item = Option<Listed>>, next_token: Option<&str>) -> Page {
+pub(super) fn page(items: impl Iterator<Item = Option<Listed>>, next_token: Option<&str>) -> Page {
     Page {
         items: items.flatten().collect(),
         next_token: next_token.filter(|t| !t.is_empty()).map(str::to_string),

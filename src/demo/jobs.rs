@@ -213,6 +213,7 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                     space: space.then(|| owner.to_string()),
                     last_activity_at: running.then(|| now - Duration::minutes(idle)),
                 })),
+                compute: None,
             });
         }
     }
@@ -302,6 +303,7 @@ fn one_job(
         instance_count: Some(instance_count),
         tags: tags_for(rng, project, account, region),
         app: None,
+        compute: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! It is generated, not loaded, so no file is needed at run time, and it is deterministic for a
 //! given anchor time: tests pin the anchor, the app passes "now" so the data never looks stale.
 
+mod compute;
 mod jobs;
 mod rng;
 mod spend;
@@ -116,7 +117,8 @@ pub fn world(now: DateTime<Utc>) -> Snapshot {
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(now);
     let policy = policy();
-    let jobs = jobs::generate(now);
+    let mut jobs = jobs::generate(now);
+    jobs.extend(compute::generate(now));
     let extra = jobs::studio_resources(now);
     let findings: Vec<TagFinding> = jobs
         .iter()

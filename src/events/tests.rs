@@ -26,6 +26,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         failure_reason: None,
         tags: Default::default(),
         app: None,
+        compute: None,
     }
 }
 

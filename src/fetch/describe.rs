@@ -46,6 +46,9 @@ pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc
         // Only a running app's last user activity matters (the `idle` test); the list has
         // everything else.
         ResourceKind::App => item.status.phase() == StatusPhase::Running,
+        // Copies and reserved compute (components) and the nodes (clusters) are only in the
+        // describe, and each of them is described once per change (or node re-read).
+        ResourceKind::InferenceComponent | ResourceKind::HyperPodCluster => true,
         _ => {
             let recent = now - chrono::Duration::hours(RECENT_HOURS);
             item.status.is_active()
@@ -115,7 +118,7 @@ impl DetailSources<'_> {
                 Some(cached)
                     if cached.version == version
                         && !lacks_variants(kind, cached)
-                        && !activity_outdated(kind, item, cached, now) =>
+                        && !reading_outdated(kind, item, cached, now) =>
                 {
                     apply(item, cached);
                     filled.entries.push((item.arn.clone(), cached.clone()));
@@ -269,7 +272,7 @@ impl DetailSources<'_> {
                         self.scope.stats.record(extra);
                     }
                     let mut described = merge(kind, item, details);
-                    if kind == ResourceKind::App {
+                    if max_reading_age(kind).is_some() {
                         described.read_at = Some(now);
                     }
                     apply(item, &described);
@@ -303,21 +306,36 @@ fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
         variants: (kind == ResourceKind::Endpoint).then_some(details.variants),
         last_activity_at: details.last_activity_at,
         read_at: None,
+        compute: details.compute.or_else(|| item.compute.clone()),
     }
 }
 
-/// A running Studio app's last activity read too long ago: users may have come back since,
-/// so the `idle` test needs it read again (see [`crate::model::ACTIVITY_MAX_AGE_MINUTES`]).
-fn activity_outdated(
+/// How long what a describe read of a running resource stays good although its status and
+/// modification time do not move: a Studio app's last activity (users come and go) and a
+/// HyperPod cluster's nodes (nodes fail and are replaced inside an `InService` cluster).
+fn max_reading_age(kind: ResourceKind) -> Option<chrono::Duration> {
+    match kind {
+        ResourceKind::App => Some(chrono::Duration::minutes(
+            crate::model::ACTIVITY_MAX_AGE_MINUTES,
+        )),
+        ResourceKind::HyperPodCluster => Some(chrono::Duration::minutes(
+            crate::model::NODES_MAX_AGE_MINUTES,
+        )),
+        _ => None,
+    }
+}
+
+/// A running resource's reading older than [`max_reading_age`] allows: read it again.
+fn reading_outdated(
     kind: ResourceKind,
     item: &Listed,
     cached: &Described,
     now: DateTime<Utc>,
 ) -> bool {
-    let max_age = chrono::Duration::minutes(crate::model::ACTIVITY_MAX_AGE_MINUTES);
-    kind == ResourceKind::App
-        && item.status.phase() == StatusPhase::Running
-        && cached.read_at.is_none_or(|read| now - read > max_age)
+    max_reading_age(kind).is_some_and(|max_age| {
+        item.status.phase() == StatusPhase::Running
+            && cached.read_at.is_none_or(|read| now - read > max_age)
+    })
 }
 
 /// An endpoint cached before variant names were kept: its metrics need them.
@@ -335,9 +353,77 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
     if described.failure_reason.is_some() {
         item.failure_reason = described.failure_reason.clone();
     }
+    if described.compute.is_some() {
+        item.compute = described.compute.clone();
+    }
     if let Some(app) = &mut item.app
         && described.last_activity_at.is_some()
     {
         app.last_activity_at = described.last_activity_at;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::model::JobStatus;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn cluster(status: &str) -> Listed {
+        Listed {
+            name: "pretrain".into(),
+            arn: "arn:aws:sagemaker:r:a:cluster/pretrain".into(),
+            status: JobStatus::new(status),
+            created_at: now() - Duration::days(3),
+            ended_at: None,
+            last_modified_at: None,
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            app: None,
+            compute: None,
+        }
+    }
+
+    fn read(minutes_ago: i64) -> Described {
+        Described {
+            version: String::new(),
+            instance_type: None,
+            instance_count: None,
+            failure_reason: None,
+            variants: None,
+            last_activity_at: None,
+            read_at: Some(now() - Duration::minutes(minutes_ago)),
+            compute: None,
+        }
+    }
+
+    #[test]
+    fn a_running_clusters_nodes_are_read_again_after_five_minutes() {
+        let kind = ResourceKind::HyperPodCluster;
+        let running = cluster("InService");
+        assert!(!reading_outdated(kind, &running, &read(4), now()));
+        assert!(reading_outdated(kind, &running, &read(6), now()));
+        // A cluster that is not running keeps its last node list until its status moves.
+        assert!(!reading_outdated(
+            kind,
+            &cluster("Failed"),
+            &read(60),
+            now()
+        ));
+        // Components are read once per change, never on a clock.
+        assert!(!reading_outdated(
+            ResourceKind::InferenceComponent,
+            &running,
+            &read(600),
+            now()
+        ));
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::config::AccountConfig;
-use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, Compute, JobStatus, ResourceKind, Tags};
 
 /// One resource as a SageMaker List* summary describes it, already in domain terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,9 @@ pub struct Listed {
     pub failure_reason: Option<String>,
     /// A Studio app's domain, type and owner (`ListApps`); `None` for other kinds.
     pub app: Option<AppInfo>,
+    /// An inference component's endpoint (`ListInferenceComponents`), completed by its
+    /// describe; a HyperPod cluster's nodes once listed. `None` for other kinds.
+    pub compute: Option<Compute>,
 }
 
 /// One page of a List* call.
@@ -49,6 +52,8 @@ pub struct Details {
     pub extra_requests: Vec<&'static str>,
     /// A Studio app's `LastUserActivityTimestamp` (`DescribeApp`).
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// An inference component's copies and reserved compute, or a HyperPod cluster's nodes.
+    pub compute: Option<Compute>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.
@@ -280,6 +285,8 @@ pub fn list_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::Endpoint => "ListEndpoints",
         ResourceKind::Notebook => "ListNotebookInstances",
         ResourceKind::App => "ListApps",
+        ResourceKind::InferenceComponent => "ListInferenceComponents",
+        ResourceKind::HyperPodCluster => "ListClusters",
         ResourceKind::Domain => "ListDomains",
         ResourceKind::UserProfile => "ListUserProfiles",
         ResourceKind::Model => "ListModels",
@@ -302,6 +309,9 @@ pub fn describe_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::Endpoint => "DescribeEndpoint",
         ResourceKind::Notebook => "DescribeNotebookInstance",
         ResourceKind::App => "DescribeApp",
+        ResourceKind::InferenceComponent => "DescribeInferenceComponent",
+        // A cluster's nodes, with their types and health, are what its "describe" reads.
+        ResourceKind::HyperPodCluster => "ListClusterNodes",
         ResourceKind::Domain => "DescribeDomain",
         ResourceKind::UserProfile => "DescribeUserProfile",
         ResourceKind::Model => "DescribeModel",

@@ -217,6 +217,7 @@ fn job(name: &str, minutes: i64, status: &str) -> Listed {
         instance_count: None,
         failure_reason: None,
         app: None,
+        compute: None,
     }
 }
 
@@ -283,7 +284,7 @@ async fn steady_state_costs_one_list_per_kind_and_still_sees_new_and_changed_job
 
     let second = run(&fetcher, &first.known_state()).await;
     let calls = world.take_calls();
-    assert_eq!(calls.len(), 14, "one List per kind per region: {calls:?}");
+    assert_eq!(calls.len(), 18, "one List per kind per region: {calls:?}");
     assert_eq!(second.view.rows, first.view.rows);
 
     // A new job appears; the newest known one is re-read.
@@ -565,7 +566,7 @@ async fn a_scope_streams_its_rows_before_their_details() {
             _ => None,
         })
         .expect("progress reported");
-    assert_eq!((last.listed, last.scopes), (14, 14), "2 regions × 7 kinds");
+    assert_eq!((last.listed, last.scopes), (18, 18), "2 regions × 9 kinds");
     assert_eq!((last.detailed, last.details), (12, 12));
 }
 

@@ -33,8 +33,11 @@ pub fn place(kind: ResourceKind, name: &str) -> Option<LogPlace> {
             format!("{name}/"),
         ),
         // Studio (domains, profiles, spaces, apps) and the tag-only kinds have no log group
-        // of their own here.
+        // of their own here; a component logs into its endpoint's group (open the endpoint),
+        // a cluster into a group named by its id, which no listing gives.
         ResourceKind::App
+        | ResourceKind::InferenceComponent
+        | ResourceKind::HyperPodCluster
         | ResourceKind::Domain
         | ResourceKind::UserProfile
         | ResourceKind::Space

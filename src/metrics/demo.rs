@@ -199,8 +199,19 @@ pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<JobMetrics> {
         arns
     };
     let trainings = running(ResourceKind::Training);
+    // An endpoint hosting inference components serves them: busy, and never the idle example.
+    let hosting = |arn: &str| {
+        jobs.iter().any(|c| {
+            c.compute
+                .as_ref()
+                .and_then(|k| k.component())
+                .is_some_and(|k| arn.ends_with(&format!(":endpoint/{}", k.endpoint_name)))
+                && arn.contains(&format!(":{}:{}:", c.region, c.account_id))
+        })
+    };
     let day_old_endpoints: Vec<&str> = running(ResourceKind::Endpoint)
         .into_iter()
+        .filter(|arn| !hosting(arn))
         .filter(|arn| {
             jobs.iter()
                 .any(|j| j.arn == *arn && j.created_at <= anchor - Duration::hours(24))
@@ -221,6 +232,7 @@ pub fn synthesize(jobs: &[Job], anchor: DateTime<Utc>) -> Vec<JobMetrics> {
                 }
                 ResourceKind::Endpoint => {
                     let profile = match day_old_endpoints.iter().position(|arn| *arn == job.arn) {
+                        _ if hosting(&job.arn) => Profile::Busy,
                         Some(0) => Profile::Idle,
                         Some(1) => Profile::Busy,
                         _ => hashed,

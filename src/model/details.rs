@@ -12,7 +12,7 @@ use super::Job;
 pub type DescribeCache = HashMap<String, Described>;
 
 /// Details read by a Describe call, valid while the resource's version is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Described {
     /// `LastModifiedTime|Status` when described: a new value means describe again.
     pub version: String,
@@ -31,10 +31,17 @@ pub struct Described {
     pub last_activity_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
+    /// An inference component's copies and reserved compute, or a HyperPod cluster's nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<super::Compute>,
 }
 
 /// How old an in-service Studio app's `DescribeApp` answer may be before it is read again.
 pub const ACTIVITY_MAX_AGE_MINUTES: i64 = 30;
+
+/// How old an in-service HyperPod cluster's node list may be before it is read again: a
+/// failed node shows within this many minutes, at one `ListClusterNodes` per cluster.
+pub const NODES_MAX_AGE_MINUTES: i64 = 5;
 
 /// What sagescope knew before this refresh: the previous jobs and the describe cache.
 ///

@@ -74,6 +74,12 @@ impl EventKind {
                 _ => EventKind::StatusChanged,
             },
             ResourceKind::Endpoint if phase == StatusPhase::Failed => EventKind::EndpointFailed,
+            // A component or a cluster that fails is a failure to alert on like a job's.
+            ResourceKind::InferenceComponent | ResourceKind::HyperPodCluster
+                if phase == StatusPhase::Failed =>
+            {
+                EventKind::JobFailed
+            }
             _ => EventKind::StatusChanged,
         }
     }

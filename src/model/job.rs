@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{JobStatus, ResourceKind, Tags};
+use super::{Compute, JobStatus, ResourceKind, Tags};
 
 /// One SageMaker job, endpoint or notebook instance in one account and region.
 ///
@@ -32,6 +32,10 @@ pub struct Job {
     /// other kind. Boxed: every row would otherwise carry its 136 bytes, 13 MB at 100,000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<Box<AppInfo>>,
+    /// What an inference component (its endpoint, copies, reserved compute) or a HyperPod
+    /// cluster (its instance groups) adds; `None` for every other kind. Boxed like `app`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<Box<Compute>>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
@@ -106,6 +110,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            compute: None,
         }
     }
 

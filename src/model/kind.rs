@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of SageMaker resource sagescope looks at.
 ///
-/// The first seven are the "jobs" the Jobs pane lists (Studio apps bill by the hour like
-/// notebook instances); Studio domains and user profiles only appear in tag hygiene, because
+/// The first nine are the "jobs" the Jobs pane lists (Studio apps bill by the hour like
+/// notebook instances, HyperPod clusters by their nodes' hours; inference components run on
+/// their endpoint's instances); Studio domains and user profiles only appear in tag hygiene, because
 /// they carry the tags that Studio propagates to what users start. The kinds after them
 /// ([`ResourceKind::TAG_ONLY`]) are checked for tag hygiene only: AWS's tagging guidance names
 /// them, and they bill nothing by the hour of their own.
@@ -20,6 +21,9 @@ pub enum ResourceKind {
     Endpoint,
     Notebook,
     App,
+    InferenceComponent,
+    #[serde(rename = "hyperpod-cluster")]
+    HyperPodCluster,
     Domain,
     UserProfile,
     Model,
@@ -33,7 +37,7 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     /// The kinds shown in the Jobs pane, in display order.
-    pub const JOB_KINDS: [ResourceKind; 7] = [
+    pub const JOB_KINDS: [ResourceKind; 9] = [
         ResourceKind::Training,
         ResourceKind::Processing,
         ResourceKind::Transform,
@@ -41,6 +45,8 @@ impl ResourceKind {
         ResourceKind::Endpoint,
         ResourceKind::Notebook,
         ResourceKind::App,
+        ResourceKind::InferenceComponent,
+        ResourceKind::HyperPodCluster,
     ];
 
     /// The kinds only the tag pass lists (Studio domains and user profiles included).
@@ -57,8 +63,8 @@ impl ResourceKind {
     ];
 
     /// Every kind, in display order: the Jobs pane's, then the tag-only ones.
-    pub const ALL: [ResourceKind; 16] = {
-        let mut all = [ResourceKind::Training; 16];
+    pub const ALL: [ResourceKind; 18] = {
+        let mut all = [ResourceKind::Training; 18];
         let mut i = 0;
         while i < Self::JOB_KINDS.len() {
             all[i] = Self::JOB_KINDS[i];
@@ -81,6 +87,8 @@ impl ResourceKind {
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::Notebook => "notebook",
             ResourceKind::App => "app",
+            ResourceKind::InferenceComponent => "inference-component",
+            ResourceKind::HyperPodCluster => "hyperpod-cluster",
             ResourceKind::Domain => "domain",
             ResourceKind::UserProfile => "user-profile",
             ResourceKind::Model => "model",
@@ -107,6 +115,7 @@ impl ResourceKind {
             ResourceKind::Transform => "transform-job",
             ResourceKind::Tuning => "hyper-parameter-tuning-job",
             ResourceKind::Notebook => "notebook-instance",
+            ResourceKind::HyperPodCluster => "cluster",
             // The rest are spelt in ARNs as in exports.
             _ => self.as_str(),
         }
@@ -122,7 +131,7 @@ impl fmt::Display for ResourceKind {
 /// A kind name that sagescope does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, domain, user-profile, model, endpoint-config, pipeline, model-package-group, feature-group, experiment, space)"
+    "unknown resource kind `{0}` (expected one of: training, processing, transform, tuning, endpoint, notebook, app, inference-component, hyperpod-cluster, domain, user-profile, model, endpoint-config, pipeline, model-package-group, feature-group, experiment, space)"
 )]
 pub struct ParseKindError(pub String);
 
@@ -175,11 +184,18 @@ mod tests {
             "model-package-group"
         );
         assert_eq!(ResourceKind::App.arn_segment(), "app");
+        assert_eq!(
+            ResourceKind::InferenceComponent.arn_segment(),
+            "inference-component"
+        );
+        assert_eq!(ResourceKind::HyperPodCluster.arn_segment(), "cluster");
     }
 
     #[test]
-    fn only_seven_kinds_are_jobs() {
-        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 7);
+    fn only_nine_kinds_are_jobs() {
+        assert_eq!(ResourceKind::ALL.iter().filter(|k| k.is_job()).count(), 9);
+        assert!(ResourceKind::InferenceComponent.is_job());
+        assert!(ResourceKind::HyperPodCluster.is_job());
         assert!(ResourceKind::App.is_job());
         assert!(!ResourceKind::Domain.is_job());
     }

@@ -3,6 +3,7 @@
 //! Nothing in here knows about AWS SDK types or the terminal: fetchers map into these types at
 //! their boundary, and panes, exports and the cache read them.
 
+mod compute;
 mod details;
 mod event;
 mod findings;
@@ -16,7 +17,10 @@ mod spend;
 mod status;
 mod tags;
 
-pub use details::{ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState};
+pub use compute::{ClusterInfo, ComponentInfo, Compute, InstanceGroup};
+pub use details::{
+    ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState, NODES_MAX_AGE_MINUTES,
+};
 pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
 pub use findings::{
     InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,

@@ -7,12 +7,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+mod compute;
 mod health;
 
 use super::format;
 use super::theme::{Palette, palette};
 use crate::app::{App, Pane, SpendLine, instance_label};
-use crate::model::{Job, TagFinding, Tags};
+use crate::model::{Compute, Job, ResourceKind, TagFinding, Tags};
 use crate::sanitize;
 
 const LABEL: usize = 16;
@@ -188,6 +189,14 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
     }
     if let Some(studio) = &job.app {
         app_lines(out, studio, app);
+    }
+    match job.compute.as_deref() {
+        Some(Compute::Component(component)) => compute::component_lines(out, component),
+        Some(Compute::Cluster(cluster)) => compute::cluster_lines(out, cluster),
+        None => {}
+    }
+    if job.kind == ResourceKind::Endpoint {
+        compute::endpoint_components(out, job, app);
     }
     if let Some(reason) = &job.failure_reason {
         out.heading("Failure reason".into());

@@ -58,6 +58,13 @@ command line read from stdin, and exits when stdin closes:
         "last_activity_minutes_ago", "failure_reason", "tags": {k: v}}, ...]}
         add Studio apps (served by the ListApps / DescribeApp layer below), answer
         {"arns": [...]} in the order given
+  {"cmd": "inference_components", "account": A, "region": R, "components": [{"name",
+        "endpoint", "model", "status", "copies", "cpu_cores", "accelerators", "memory_mb",
+        "failure_reason", "tags", "created_minutes_ago"}]}   add inference components (served
+        by the layer below), answer {"arns": [...]}
+  {"cmd": "clusters", "account": A, "region": R, "clusters": [{"name", "status", "tags",
+        "groups": [{"name", "instance_type", "count", "failed"}]}]}   HyperPod clusters
+        through CreateCluster, `failed` nodes per group marked Failure; answer {"arns": [...]}
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
   {"cmd": "seed", ..., "logs": true}   also write the CloudWatch Logs SageMaker would have
@@ -268,6 +275,11 @@ def _resource_from_arn(self, arn):
         if app is None:
             raise ValidationError(message=f"Could not find app {arn}")
         return app
+    if ":inference-component/" in arn:
+        component = inference_components(self).get(arn)
+        if component is None:
+            raise ValidationError(message=f"Could not find inference component {arn}")
+        return component
     if ":user-profile/" in arn:
         profile = user_profiles(self).get(arn)
         if profile is None:
@@ -476,6 +488,159 @@ def _list_feature_groups(self):
 SageMakerResponse.list_feature_groups = _list_feature_groups
 SageMakerResponse.list_apps = _list_apps
 SageMakerResponse.describe_app = _describe_app
+
+
+# moto 5.2.5 has no inference components (no CreateInferenceComponent, List or Describe).
+# They are kept here per backend and served with botocore's shapes: ListInferenceComponents
+# takes MaxResults (1..100, default 10), NextToken, SortBy (Name | CreationTime | Status,
+# default CreationTime), SortOrder (default Descending), NameContains, EndpointNameEquals,
+# StatusEquals, VariantNameEquals, and answers InferenceComponents: [InferenceComponentSummary]
+# (CreationTime, InferenceComponentArn, InferenceComponentName, EndpointArn, EndpointName,
+# VariantName, InferenceComponentStatus, LastModifiedTime) and NextToken;
+# DescribeInferenceComponent takes InferenceComponentName and answers the summary's members
+# with FailureReason, Specification (ModelName, ComputeResourceRequirements:
+# NumberOfCpuCoresRequired, NumberOfAcceleratorDevicesRequired, MinMemoryRequiredInMb) and
+# RuntimeConfig (DesiredCopyCount, CurrentCopyCount), or a ValidationException for an
+# unknown name. The ARN is inference-component/<name>; ListTags finds components through it.
+
+
+class FakeInferenceComponent:
+    def __init__(self, account, region, spec, now):
+        self.name = spec["name"]
+        self.endpoint = spec["endpoint"]
+        self.variant = spec.get("variant", "AllTraffic")
+        self.model = spec.get("model")
+        self.status = spec.get("status", "InService")
+        self.copies = spec.get("copies", 1)
+        self.desired = spec.get("desired_copies", self.copies)
+        self.cores = spec.get("cpu_cores")
+        self.accelerators = spec.get("accelerators")
+        self.memory = spec.get("memory_mb")
+        self.failure_reason = spec.get("failure_reason")
+        self.creation_time = now - timedelta(minutes=spec.get("created_minutes_ago", 60))
+        self.last_modified_time = self.creation_time
+        self.arn = f"arn:aws:sagemaker:{region}:{account}:inference-component/{self.name}"
+        self.endpoint_arn = f"arn:aws:sagemaker:{region}:{account}:endpoint/{self.endpoint}"
+        self.tags = [{"Key": k, "Value": v} for k, v in spec.get("tags", {}).items()]
+
+    def summary(self):
+        return {"CreationTime": self.creation_time, "InferenceComponentArn": self.arn,
+                "InferenceComponentName": self.name, "EndpointArn": self.endpoint_arn,
+                "EndpointName": self.endpoint, "VariantName": self.variant,
+                "InferenceComponentStatus": self.status,
+                "LastModifiedTime": self.last_modified_time}
+
+    def describe(self):
+        needs = {}
+        for member, value in (("NumberOfCpuCoresRequired", self.cores),
+                              ("NumberOfAcceleratorDevicesRequired", self.accelerators),
+                              ("MinMemoryRequiredInMb", self.memory)):
+            if value is not None:
+                needs[member] = value
+        spec = {"ComputeResourceRequirements": needs}
+        if self.model:
+            spec["ModelName"] = self.model
+        out = {**self.summary(), "Specification": spec,
+               "RuntimeConfig": {"DesiredCopyCount": self.desired,
+                                 "CurrentCopyCount": self.copies}}
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        return out
+
+
+def inference_components(backend):
+    if not hasattr(backend, "fixture_inference_components"):
+        backend.fixture_inference_components = {}
+    return backend.fixture_inference_components
+
+
+def _list_inference_components(self):
+    start, max_results = _page_params(self)
+    key = {"Name": lambda c: (c.name,), "Status": lambda c: (c.status, c.name)}.get(
+        self._get_param("SortBy"), lambda c: (c.creation_time, c.name))
+    items = sorted(
+        inference_components(self.sagemaker_backend).values(),
+        key=key,
+        reverse=self._get_param("SortOrder", "Descending") == "Descending",
+    )
+    for param, matches in (
+        ("NameContains", lambda c, v: v in c.name),
+        ("EndpointNameEquals", lambda c, v: c.endpoint == v),
+        ("StatusEquals", lambda c, v: c.status == v),
+        ("VariantNameEquals", lambda c, v: c.variant == v),
+    ):
+        wanted = self._get_param(param)
+        if wanted:
+            items = [c for c in items if matches(c, wanted)]
+    end = start + max_results
+    return ActionResult(
+        {
+            "InferenceComponents": [c.summary() for c in items[start:end]],
+            "NextToken": str(end) if end < len(items) else None,
+        }
+    )
+
+
+def _describe_inference_component(self):
+    name = self._get_param("InferenceComponentName")
+    for component in inference_components(self.sagemaker_backend).values():
+        if component.name == name:
+            return ActionResult(component.describe())
+    raise ValidationError(message=f"Could not find inference component \"{name}\".")
+
+
+SageMakerResponse.list_inference_components = _list_inference_components
+SageMakerResponse.describe_inference_component = _describe_inference_component
+
+
+# moto 5.2.5 serves ListClusters and ListClusterNodes, but ListClusterNodes pages by an "arn"
+# its nodes do not have (a second page fails) and both default to 100 per page. This
+# ListClusterNodes pages as the API documents: MaxResults 1..100 (default 10), NextToken,
+# SortBy (CreationTime | Name, default CreationTime, i.e. launch time), SortOrder (default
+# Ascending), InstanceGroupNameContains; ClusterNodeSummaries as moto builds them
+# (InstanceGroupName, InstanceId, InstanceType, LaunchTime, InstanceStatus {Status,
+# Message}), which are botocore's ClusterNodeSummary members.
+
+
+def _list_cluster_nodes(self):
+    start, max_results = _page_params(self)
+    name = self._get_param("ClusterName") or ""
+    if name.startswith("arn:"):
+        name = name.split("/")[-1]
+    cluster = self.sagemaker_backend.clusters.get(name)
+    if cluster is None:
+        raise ValidationError(message=f"Could not find cluster '{name}'.")
+    by_name = self._get_param("SortBy") == "Name"
+    nodes = sorted(
+        cluster.nodes.values(),
+        key=lambda n: (n.instance_group_name, n.instance_id) if by_name
+        else (n.launch_time, n.instance_id),
+        reverse=self._get_param("SortOrder", "Ascending") == "Descending",
+    )
+    wanted = self._get_param("InstanceGroupNameContains")
+    if wanted:
+        nodes = [n for n in nodes if wanted in n.instance_group_name]
+    end = start + max_results
+    return ActionResult(
+        {
+            "ClusterNodeSummaries": [_node_summary(n) for n in nodes[start:end]],
+            "NextToken": str(end) if end < len(nodes) else None,
+        }
+    )
+
+
+SageMakerResponse.list_cluster_nodes = _list_cluster_nodes
+
+
+def _node_summary(node):
+    """moto says Message "message" of every node; AWS sends one only when it has something
+    to say (a failed node's reason)."""
+    summary = node.summary()
+    message = getattr(node, "status_message", None)
+    summary["InstanceStatus"] = {"Status": node.status}
+    if message:
+        summary["InstanceStatus"]["Message"] = message
+    return summary
 
 
 # moto 5.2.5's Search answers every match in one page (no MaxResults, NextToken, SortBy or
@@ -1269,6 +1434,38 @@ class World:
                 account.state = a["status"]
         return {"root": root, "ous": ou_ids}
 
+    def clusters(self, account, region, specs):
+        """Creates HyperPod clusters through CreateCluster, then marks the given number of
+        each group's nodes `Failure` (as ListClusterNodes reports a node that failed its
+        health checks) and sets the cluster's status; answers the clusters' ARNs."""
+        sm = self.client(account, region)
+        backend = sagemaker_backends[account][region]
+        arns = []
+        for spec in specs:
+            groups = [
+                {"InstanceGroupName": g["name"], "InstanceType": g["instance_type"],
+                 "InstanceCount": g["count"], "ExecutionRole": EXEC_ROLE.format(account=account),
+                 "ThreadsPerCore": 1,
+                 "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lifecycle/scripts",
+                                     "OnCreate": "on_create.sh"}}
+                for g in spec["groups"]
+            ]
+            tags = [{"Key": k, "Value": v} for k, v in spec.get("tags", {}).items()]
+            args = {"ClusterName": spec["name"], "InstanceGroups": groups,
+                    "VpcConfig": {"SecurityGroupIds": ["sg-0123456789abcdef0"],
+                                  "Subnets": ["subnet-0123456789abcdef0"]}}
+            if tags:
+                args["Tags"] = tags
+            arns.append(sm.create_cluster(**args)["ClusterArn"])
+            cluster = backend.clusters[spec["name"]]
+            cluster.status = spec.get("status", "InService")
+            for g in spec["groups"]:
+                members = [n for n in cluster.nodes.values() if n.instance_group_name == g["name"]]
+                for node in members[:g.get("failed", 0)]:
+                    node.status = "Failure"
+                    node.status_message = g.get("message", "Node failed its health checks")
+        return arns
+
     def touch(self, account, region, arn):
         resource = sagemaker_backends[account][region]._get_resource_from_arn(arn)
         resource.last_modified_time = utcnow()
@@ -1968,6 +2165,18 @@ def main():
                     studio_apps(backend)[fake.arn] = fake
                     arns.append(fake.arn)
                 answer = {"arns": arns}
+            elif cmd["cmd"] == "inference_components":
+                backend = sagemaker_backends[cmd["account"]][cmd["region"]]
+                now = utcnow()
+                arns = []
+                for spec in cmd["components"]:
+                    fake = FakeInferenceComponent(cmd["account"], cmd["region"], spec, now)
+                    inference_components(backend)[fake.arn] = fake
+                    arns.append(fake.arn)
+                answer = {"arns": arns}
+            elif cmd["cmd"] == "clusters":
+                answer = {"arns": world.clusters(cmd["account"], cmd["region"], cmd["clusters"])}
+                app.take()
             elif cmd["cmd"] == "touch":
                 world.touch(cmd["account"], cmd["region"], cmd["arn"])
                 answer = {"ok": True}

@@ -63,3 +63,15 @@ pub fn run_json(cmd: &mut Command) -> (i32, Value, String) {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{stderr}"));
     (out.status.code().unwrap_or(-1), doc, stderr)
 }
+
+/// Writes `sagescope.toml` under `home` for one account (`main`, us-east-1, the default
+/// credentials) followed by `extra` (more sections), and answers its path.
+pub fn one_account_config(home: &Path, extra: &str) -> String {
+    let path = home.join("sagescope.toml");
+    std::fs::write(
+        &path,
+        format!("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n{extra}"),
+    )
+    .expect("config");
+    path.to_string_lossy().into_owned()
+}

@@ -44,6 +44,11 @@ fn burn(out: &mut Lines, job: &Job, app: &App) {
     let p = out.palette;
     out.heading("Burn (on-demand list price, estimate)".into());
     let prices = PriceTable::embedded();
+    if let Some(cluster) = job.compute.as_ref().and_then(|c| c.cluster()) {
+        cluster_rate(out, job, cluster, prices);
+        so_far(out, job, prices, app);
+        return;
+    }
     let count = pricing::instance_count(job);
     let price = job
         .instance_type
@@ -68,6 +73,44 @@ fn burn(out: &mut Lines, job: &Job, app: &App) {
         },
     };
     out.field("$/h", &rate, p.title);
+    so_far(out, job, prices, app);
+}
+
+/// A cluster's rate: the sum, then one line per instance type (`4 × $25.25 (ml.p4d…)`).
+fn cluster_rate(
+    out: &mut Lines,
+    job: &Job,
+    cluster: &crate::model::ClusterInfo,
+    prices: &PriceTable,
+) {
+    let p = out.palette;
+    let total = pricing::usd_per_hour(job, prices).map_or_else(
+        || "? (an instance type has no price in assets/prices.csv)".to_string(),
+        |rate| format!("${rate:.2} for {} nodes", cluster.nodes()),
+    );
+    out.field("$/h", &total, p.title);
+    for group in &cluster.groups {
+        let line = match prices.price(&job.region, &group.instance_type) {
+            Some(price) => format!(
+                "{} × ${} ({}, AWS price of {})",
+                group.count,
+                price.usd_per_hour,
+                sanitize::cell(&group.instance_type),
+                price.published
+            ),
+            None => format!(
+                "{} × ? (no price for {} in {})",
+                group.count,
+                sanitize::cell(&group.instance_type),
+                sanitize::cell(&job.region)
+            ),
+        };
+        out.field(&format!("  {}", sanitize::cell(&group.name)), &line, p.text);
+    }
+}
+
+fn so_far(out: &mut Lines, job: &Job, prices: &PriceTable, app: &App) {
+    let p = out.palette;
     if let Some(spent) = pricing::usd_so_far(job, prices, app.now) {
         let text = format!(
             "${spent:.2} over {} (an upper bound: from creation, provisioning included)",
@@ -107,6 +150,14 @@ fn flags(out: &mut Lines, job: &Job, row: &RowHealth, app: &App) {
                 format::duration(job.duration(app.now)),
                 thresholds.max_hours
             ),
+            Flag::FailedNodes => {
+                let cluster = job.compute.as_ref().and_then(|c| c.cluster());
+                format!(
+                    "{} of {} nodes failed; they bill until HyperPod replaces them",
+                    cluster.map_or(0, |c| c.failed_nodes()),
+                    cluster.map_or(0, |c| c.nodes())
+                )
+            }
         };
         out.field(
             flag.as_str(),
