@@ -2,6 +2,9 @@
 //! management account, then `ListAccounts` (whole organization) or, per configured OU or root,
 //! `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively.
 //!
+//! With `tags.from_organization`, `DescribeEffectivePolicy` (TAG_POLICY) per account reads the
+//! tag policy that account follows.
+//!
 //! Organizations is a global service answered in us-east-1; it is read with the
 //! `[organization] profile` (or the default chain), which must be the management account or a
 //! delegated administrator.
@@ -10,7 +13,8 @@ use std::collections::HashSet;
 
 use aws_config::Region;
 use aws_sdk_organizations::Client;
-use aws_sdk_organizations::types::Account;
+use aws_sdk_organizations::error::ProvideErrorMetadata;
+use aws_sdk_organizations::types::{Account, EffectivePolicyType};
 use futures::future::BoxFuture;
 
 use super::errors::{AccountContext, classify};
@@ -61,7 +65,7 @@ impl OrganizationsSource {
     {
         match classify(err, operation, &self.context) {
             SourceError::AccessDenied { operation, message } => OrgError(format!(
-                "access denied to organizations:{operation} ({message}); discovery reads \
+                "access denied to organizations:{operation} ({message}); sagescope reads \
                  Organizations from the management account or a delegated administrator \
                  ([organization] profile), see `sagescope iam-policy`"
             )),
@@ -192,7 +196,40 @@ fn org_account(account: &Account) -> Option<OrgAccount> {
     })
 }
 
+impl OrganizationsSource {
+    async fn tag_policy(&self, account_id: &str) -> Result<Option<String>, OrgError> {
+        let answer = self
+            .client
+            .describe_effective_policy()
+            .policy_type(EffectivePolicyType::TagPolicy)
+            .target_id(account_id)
+            .send()
+            .await;
+        match answer {
+            Ok(answer) => Ok(answer
+                .effective_policy()
+                .and_then(|p| p.policy_content())
+                .map(str::to_string)),
+            // No tag policy applies to the account: nothing to follow, not a failure.
+            Err(err)
+                if err.as_service_error().and_then(ProvideErrorMetadata::code)
+                    == Some("EffectivePolicyNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(self.error(err, "DescribeEffectivePolicy")),
+        }
+    }
+}
+
 impl OrganizationSource for OrganizationsSource {
+    fn effective_tag_policy<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, OrgError>> {
+        Box::pin(self.tag_policy(account_id))
+    }
+
     fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>> {
         Box::pin(async move {
             let mut requests = 0;

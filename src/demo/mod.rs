@@ -106,6 +106,7 @@ pub fn policy() -> TagPolicy {
                 "production".to_string(),
             ],
         )]),
+        organization: Vec::new(),
     }
 }
 

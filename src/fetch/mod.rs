@@ -184,6 +184,29 @@ impl JobFetcher {
         Some((config, source))
     }
 
+    /// Organizations for reading tag policies (`tags.from_organization`), and how long an
+    /// answer is trusted: through the `[organization]` credentials when that section is set,
+    /// else the default chain (which must then be the management account or a delegated
+    /// administrator).
+    pub async fn tag_policy_source(&self) -> (Arc<dyn crate::org::OrganizationSource>, u32) {
+        let default_chain = crate::config::OrganizationConfig {
+            role_name: String::new(),
+            ous: Vec::new(),
+            exclude: Vec::new(),
+            regions: Vec::new(),
+            external_id: None,
+            profile: None,
+            ttl_hours: 24,
+        };
+        let config = self.organization.as_ref().unwrap_or(&default_chain);
+        let source = self
+            .organization_source
+            .get_or_init(|| self.connector.organization(config))
+            .await
+            .clone();
+        (source, config.ttl_hours)
+    }
+
     /// The user opened this resource: if its details are still to come, read them next.
     pub fn prioritize(&self, arn: &str) {
         self.urgent

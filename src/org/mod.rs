@@ -9,6 +9,7 @@
 
 mod cache;
 mod resolve;
+pub mod tag_policy;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -45,4 +46,11 @@ pub trait OrganizationSource: Send + Sync {
     /// Every account of the organization when `parents` is empty, else the accounts under
     /// those OUs or roots, recursively.
     fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>>;
+
+    /// The JSON text of the tag policy in effect for `account_id`
+    /// (`DescribeEffectivePolicy`, TAG_POLICY), `None` when no tag policy applies to it.
+    fn effective_tag_policy<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, OrgError>>;
 }
