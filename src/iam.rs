@@ -109,7 +109,7 @@ impl Feature {
             Feature::WhoAmI => &["sts:GetCallerIdentity"],
             Feature::Organizations => &[
                 "organizations:DescribeOrganization",
-                "organizations:ListAccounts",
+                "organizations:ListRoots",
                 "organizations:ListAccountsForParent",
                 "organizations:ListOrganizationalUnitsForParent",
                 "organizations:DescribeEffectivePolicy",

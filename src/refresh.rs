@@ -94,6 +94,7 @@ pub async fn run(
             "organization accounts resolved"
         );
         fetcher.set_accounts(resolved.accounts);
+        fetcher.set_units(resolved.units);
         organization_error = resolved.error;
     }
     let latest = Mutex::new(EngineProgress::default());

@@ -75,6 +75,9 @@ pub struct RefreshOutcome {
     /// Who the live credentials are (`sts:GetCallerIdentity` ARNs of the connected accounts),
     /// for a best guess at "me"; empty from the cache and the demo.
     pub caller_arns: Vec<String>,
+    /// The OU of each discovered account (by name), for the account picker; empty without
+    /// discovery.
+    pub units: crate::org::AccountUnits,
 }
 
 impl RefreshOutcome {
@@ -89,6 +92,7 @@ impl RefreshOutcome {
             errors: Vec::new(),
             events: Vec::new(),
             caller_arns: Vec::new(),
+            units: crate::org::AccountUnits::new(),
         }
     }
 
@@ -427,6 +431,7 @@ impl SnapshotSource for LiveSource {
             }
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
+            outcome.units = fetcher.units();
             *lock(&state) = Some(next);
             outcome
         }

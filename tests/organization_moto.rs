@@ -116,9 +116,17 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
         "{errors:?}"
     );
     let operations: Vec<String> = moto.requests().into_iter().map(|r| r.3).collect();
+    // The whole organization is walked from its one root: the root and the two OUs below,
+    // two requests each (accounts, child OUs), plus ListRoots and DescribeOrganization.
+    let count = |name: &str| operations.iter().filter(|op| *op == name).count();
     assert_eq!(
-        operations.iter().filter(|op| *op == "ListAccounts").count(),
-        1,
+        (
+            count("DescribeOrganization"),
+            count("ListRoots"),
+            count("ListAccountsForParent"),
+            count("ListOrganizationalUnitsForParent")
+        ),
+        (1, 1, 3, 3),
         "{operations:?}"
     );
 
@@ -131,7 +139,9 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
     assert!(
         !operations
             .iter()
-            .any(|op| op == "ListAccounts" || op == "DescribeOrganization"),
+            .any(|op| op.starts_with("List") && op.contains("Parent")
+                || op == "ListRoots"
+                || op == "DescribeOrganization"),
         "{operations:?}"
     );
 
@@ -147,6 +157,70 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
     assert_eq!(
         account_ids(&narrowed),
         BTreeSet::from(["222222222222".to_string(), "333333333333".to_string()])
+    );
+
+    // The discovery placed each account in its OU: an OU filter narrows the rows to the
+    // accounts directly under it, by id or by name; --account to one account.
+    let ml_dev_ou = org["ous"]["ml-dev"].as_str().expect("ou id").to_string();
+    let by_ou = |ou: &str| {
+        run_json(sagescope(home.path(), &endpoint).args([
+            "export",
+            "jobs",
+            "--offline",
+            "--ou",
+            ou,
+            "--config",
+            &ou_only,
+        ]))
+    };
+    let (code, only_dev, stderr) = by_ou(&ml_dev_ou);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        account_ids(&only_dev),
+        BTreeSet::from(["333333333333".to_string()])
+    );
+    let (_, by_name, _) = by_ou("ml-dev");
+    assert_eq!(rows_by_resource(&by_name), rows_by_resource(&only_dev));
+    assert!(
+        !only_dev["rows"].as_array().expect("rows").is_empty()
+            && only_dev["rows"].as_array().map(Vec::len)
+                < narrowed["rows"].as_array().map(Vec::len),
+        "narrower than the whole discovery"
+    );
+    let (code, only_prod, stderr) = by_ou(&ml_ou);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        account_ids(&only_prod),
+        BTreeSet::from(["222222222222".to_string()])
+    );
+    let (code, by_account, stderr) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--account",
+        "ml-prod",
+        "--config",
+        &ou_only,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(rows_by_resource(&by_account), rows_by_resource(&only_prod));
+    let out = sagescope(home.path(), &endpoint)
+        .args([
+            "export",
+            "jobs",
+            "--offline",
+            "--ou",
+            "ou-none",
+            "--config",
+            &ou_only,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("known OUs") && stderr.contains(&ml_dev_ou),
+        "{stderr}"
     );
 }
 

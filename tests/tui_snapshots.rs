@@ -379,3 +379,19 @@ fn untagged_pane_mine() {
         &[UserAction::ShowUntagged, UserAction::ToggleMine],
     );
 }
+
+#[test]
+fn account_picker() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
+        for c in "accounts".chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
+        insta::assert_snapshot!(
+            format!("account_picker_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}

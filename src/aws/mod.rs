@@ -8,7 +8,7 @@
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
-//! - `organizations`: account discovery (`ListAccounts`, OUs) as [`crate::org::OrganizationSource`].
+//! - `organizations`: account discovery (a walk of the OU tree) and tag policies as [`crate::org::OrganizationSource`].
 //! - `logs`: CloudWatch Logs streams and events as [`crate::logs::LogSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 

@@ -1,6 +1,8 @@
 //! [`OrganizationSource`] backed by AWS Organizations: `DescribeOrganization` for the
-//! management account, then `ListAccounts` (whole organization) or, per configured OU or root,
-//! `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively.
+//! management account, then from the roots (`ListRoots`, whole organization) or the configured
+//! OUs, `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively. Walking the
+//! tree rather than calling `ListAccounts` tells each account's OU (the account picker filters
+//! by it) at two requests per OU, where `ListParents` would cost one per account.
 //!
 //! With `tags.from_organization`, `DescribeEffectivePolicy` (TAG_POLICY) per account reads the
 //! tag policy that account follows.
@@ -20,7 +22,7 @@ use futures::future::BoxFuture;
 use super::errors::{AccountContext, classify};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::fetch::source::SourceError;
-use crate::org::{Discovery, OrgAccount, OrgError, OrganizationSource};
+use crate::org::{Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource};
 
 /// A guard against a server that never stops paging or an OU tree that loops.
 const MAX_PAGES: usize = 1_000;
@@ -87,33 +89,40 @@ impl OrganizationsSource {
             .map(str::to_string))
     }
 
-    async fn all_accounts(&self, requests: &mut usize) -> Result<Vec<OrgAccount>, OrgError> {
-        let mut accounts = Vec::new();
+    /// The organization's roots, where a walk of the whole organization starts.
+    async fn roots(&self, requests: &mut usize) -> Result<Vec<OrgUnit>, OrgError> {
+        let mut roots = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             *requests += 1;
             let page = self
                 .client
-                .list_accounts()
+                .list_roots()
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| self.error(e, "ListAccounts"))?;
-            accounts.extend(page.accounts().iter().filter_map(org_account));
+                .map_err(|e| self.error(e, "ListRoots"))?;
+            roots.extend(page.roots().iter().filter_map(|root| {
+                Some(OrgUnit {
+                    id: root.id()?.to_string(),
+                    name: root.name().unwrap_or("Root").to_string(),
+                })
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
             }
         }
-        Ok(accounts)
+        Ok(roots)
     }
 
-    /// The accounts directly under `parent`, and its child OUs.
+    /// The accounts directly under `parent` (each recording it as its parent), and its child
+    /// OUs with their names.
     async fn under(
         &self,
-        parent: &str,
+        parent: &OrgUnit,
         requests: &mut usize,
-    ) -> Result<(Vec<OrgAccount>, Vec<String>), OrgError> {
+    ) -> Result<(Vec<OrgAccount>, Vec<OrgUnit>), OrgError> {
         let mut accounts = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -121,12 +130,16 @@ impl OrganizationsSource {
             let page = self
                 .client
                 .list_accounts_for_parent()
-                .parent_id(parent)
+                .parent_id(&parent.id)
                 .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(|e| self.error(e, "ListAccountsForParent"))?;
-            accounts.extend(page.accounts().iter().filter_map(org_account));
+            accounts.extend(page.accounts().iter().filter_map(|account| {
+                let mut account = org_account(account)?;
+                account.parent = Some(parent.clone());
+                Some(account)
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
@@ -138,16 +151,18 @@ impl OrganizationsSource {
             let page = self
                 .client
                 .list_organizational_units_for_parent()
-                .parent_id(parent)
+                .parent_id(&parent.id)
                 .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(|e| self.error(e, "ListOrganizationalUnitsForParent"))?;
-            children.extend(
-                page.organizational_units()
-                    .iter()
-                    .filter_map(|ou| ou.id().map(str::to_string)),
-            );
+            children.extend(page.organizational_units().iter().filter_map(|ou| {
+                let id = ou.id()?.to_string();
+                Some(OrgUnit {
+                    name: ou.name().map_or_else(|| id.clone(), str::to_string),
+                    id,
+                })
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
@@ -158,15 +173,15 @@ impl OrganizationsSource {
 
     async fn accounts_under(
         &self,
-        parents: &[String],
+        parents: Vec<OrgUnit>,
         requests: &mut usize,
     ) -> Result<Vec<OrgAccount>, OrgError> {
-        let mut queue: Vec<String> = parents.to_vec();
+        let mut queue = parents;
         let mut visited = HashSet::new();
         let mut seen_accounts = HashSet::new();
         let mut accounts = Vec::new();
         while let Some(parent) = queue.pop() {
-            if !visited.insert(parent.clone()) || visited.len() > MAX_PAGES {
+            if !visited.insert(parent.id.clone()) || visited.len() > MAX_PAGES {
                 continue;
             }
             let (found, children) = self.under(&parent, requests).await?;
@@ -193,6 +208,7 @@ fn org_account(account: &Account) -> Option<OrgAccount> {
         id: account.id()?.to_string(),
         name: account.name().unwrap_or_default().to_string(),
         status,
+        parent: None,
     })
 }
 
@@ -234,11 +250,20 @@ impl OrganizationSource for OrganizationsSource {
         Box::pin(async move {
             let mut requests = 0;
             let management_account_id = self.management_account(&mut requests).await?;
-            let accounts = if parents.is_empty() {
-                self.all_accounts(&mut requests).await?
+            // Configured OUs are known by id only: their name is their id until a walk from
+            // above names them.
+            let start = if parents.is_empty() {
+                self.roots(&mut requests).await?
             } else {
-                self.accounts_under(parents, &mut requests).await?
+                parents
+                    .iter()
+                    .map(|id| OrgUnit {
+                        id: id.clone(),
+                        name: id.clone(),
+                    })
+                    .collect()
             };
+            let accounts = self.accounts_under(start, &mut requests).await?;
             Ok(Discovery {
                 accounts,
                 management_account_id,

@@ -174,6 +174,13 @@ pub struct ExportArgs {
     /// (grouped by `project` by default). Needs `[me]` in the config, or --me.
     #[arg(long)]
     pub mine: bool,
+    /// For jobs and untagged: only this account's rows (its name or 12-digit id).
+    #[arg(long, value_name = "NAME|ID")]
+    pub account: Option<String>,
+    /// For jobs and untagged: only the rows of accounts that `[organization]` discovery
+    /// placed directly under this OU (its id `ou-…` or name).
+    #[arg(long, value_name = "OU")]
+    pub ou: Option<String>,
     /// Who "me" is: a value of the owner tag (`[me] owner_key`, default `owner`). Implies
     /// --mine and replaces `[me] owner` for this run.
     #[arg(long, value_name = "VALUE")]

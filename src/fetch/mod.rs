@@ -101,6 +101,8 @@ pub struct JobFetcher {
     /// Organizations when `[organization]` is set (replaced at the start of each refresh).
     accounts: std::sync::RwLock<Vec<AccountConfig>>,
     organization: Option<crate::config::OrganizationConfig>,
+    /// The OU of each discovered account, from the last discovery.
+    units: std::sync::RwLock<crate::org::AccountUnits>,
     organization_source: tokio::sync::OnceCell<Arc<dyn crate::org::OrganizationSource>>,
     max_concurrency: usize,
     connector: Arc<dyn Connector>,
@@ -124,6 +126,7 @@ impl JobFetcher {
             explicit: config.accounts.clone(),
             accounts: std::sync::RwLock::new(config.accounts.clone()),
             organization: config.organization.clone(),
+            units: std::sync::RwLock::default(),
             organization_source: tokio::sync::OnceCell::new(),
             max_concurrency: config.refresh.max_concurrency.max(1),
             connector,
@@ -166,6 +169,22 @@ impl JobFetcher {
             .accounts
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = accounts;
+    }
+
+    /// Records the OU of each account the last discovery placed.
+    pub fn set_units(&self, units: crate::org::AccountUnits) {
+        *self
+            .units
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = units;
+    }
+
+    /// The OU of each account (by name), as the last discovery placed it.
+    pub fn units(&self) -> crate::org::AccountUnits {
+        self.units
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// `[organization]`, with Organizations itself (made on first use), when discovery is on.
