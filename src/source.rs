@@ -373,21 +373,28 @@ impl SnapshotSource for LiveSource {
                 std::time::Instant::now(),
                 metrics_every,
             );
+            // One status-bar line however many scopes: counters, not a list.
+            let tally = std::sync::Mutex::new(crate::fetch::ProgressTally::default());
             let sink = |event: FetchEvent| {
+                let line = {
+                    let mut tally = lock(&tally);
+                    tally.observe(&event);
+                    tally.line()
+                };
                 // A closed channel only means nobody is watching any more.
                 let _ = match event {
                     FetchEvent::Rows { scope, rows } | FetchEvent::Filled { scope, rows, .. } => {
                         events.send(RefreshEvent::Rows { scope, rows })
                     }
-                    FetchEvent::Progress(progress) => {
+                    // The error itself arrives with the outcome, in the view's errors; the
+                    // line counts it now.
+                    FetchEvent::Progress(_) | FetchEvent::Failed { .. } => {
                         events.send(RefreshEvent::Progress(RefreshProgress {
                             done: 0,
                             total: 0,
-                            label: progress.to_string(),
+                            label: line,
                         }))
                     }
-                    // The error arrives with the outcome, in the view's errors.
-                    FetchEvent::Failed { .. } => Ok(()),
                 };
             };
             let refreshed = crate::refresh::run(

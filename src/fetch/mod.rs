@@ -25,6 +25,7 @@ mod metrics;
 pub mod source;
 mod stats;
 mod tags;
+mod tally;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ pub use source::{
 };
 pub use stats::FetchStats;
 pub use tags::{TagRefresh, TagsFetch};
+pub use tally::ProgressTally;
 
 /// One account-region finished (or one account failed before its regions could start).
 #[derive(Debug, Clone, PartialEq, Eq)]
