@@ -241,3 +241,59 @@ fn discovery_without_a_role_name_is_a_config_error_with_its_line() {
     assert!(stderr.contains("bad.toml:"), "{stderr}");
     assert!(stderr.contains("role_name"), "{stderr}");
 }
+
+#[test]
+fn init_from_organization_writes_a_discovery_config_listing_the_accounts_once() {
+    let mut moto = moto();
+    moto.reset();
+    let org = moto.call(json!({
+        "cmd": "organization",
+        "ous": [["ml", null]],
+        "accounts": [
+            {"id": "222222222222", "name": "ml-prod", "ou": "ml"},
+            {"id": "444444444444", "name": "closed", "status": "SUSPENDED"},
+        ],
+    }));
+    assert!(org.get("error").is_none(), "{org}");
+    let ml_ou = org["ous"]["ml"].as_str().expect("ou id").to_string();
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("new").join("sagescope.toml");
+    let path_text = path.to_string_lossy().into_owned();
+    let endpoint = moto.endpoint();
+    let out = sagescope(home.path(), &endpoint)
+        .args(["init", "--from-organization", "--config", &path_text])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert!(
+        text.contains("[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("management account 123456789012"), "{text}");
+    assert!(
+        text.contains(&format!("#   ml ({ml_ou})\n#     222222222222  ml-prod\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("444444444444  closed  (SUSPENDED: not read)"),
+        "{text}"
+    );
+
+    // It loads: the discovery it configures reads ml-prod (and the management account).
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &path_text]),
+    );
+    assert!(code == 0 || code == 3, "{stderr}");
+    assert!(doc["errors"].as_array().is_some(), "{doc}");
+
+    // Never over an existing file.
+    let out = sagescope(home.path(), &endpoint)
+        .args(["init", "--from-organization", "--config", &path_text])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&path).expect("kept"), text);
+}

@@ -33,6 +33,13 @@ pub fn job_fetcher(config: &crate::config::Config) -> crate::fetch::JobFetcher {
     crate::fetch::JobFetcher::with_connector(config, Arc::new(AwsConnector::new()))
 }
 
+/// AWS Organizations read with `config`'s credentials (`sagescope init --from-organization`).
+pub async fn organization_source(
+    config: &crate::config::OrganizationConfig,
+) -> Arc<dyn crate::org::OrganizationSource> {
+    Arc::new(organizations::OrganizationsSource::new(config).await)
+}
+
 /// Connects accounts through the AWS SDK's standard configuration chain.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AwsConnector;
