@@ -297,6 +297,8 @@ fn run_export(binary: &Path, home: &Path, endpoint: &str, config: &str) -> RunRe
     let mut command = cli::isolated(binary, home, endpoint);
     command
         .args(["export", "jobs", "--config", config])
+        // A line per scope as it is listed: what the times to the first rows are read from.
+        .env("SAGESCOPE_PROGRESS", "scopes")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

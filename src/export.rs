@@ -229,6 +229,9 @@ pub struct UntaggedRow<'a> {
     pub missing: &'a [String],
     pub miscased: &'a [crate::model::Miscased],
     pub invalid: &'a [crate::model::InvalidValue],
+    /// Whose rules the resource breaks: `config` (`[tags]`), `organization` (the account's
+    /// effective tag policy, with `tags.from_organization`), or both.
+    pub rule_source: Vec<&'static str>,
     /// Studio's `sagemaker:domain-arn` tag, when the resource was started in Studio.
     pub studio_domain_arn: Option<&'a str>,
     /// Studio's `sagemaker:user-profile-arn` tag: whom to ask.
@@ -249,6 +252,7 @@ impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
             missing: &f.missing,
             miscased: &f.miscased,
             invalid: &f.invalid,
+            rule_source: f.rule_sources().into_iter().map(|s| s.as_str()).collect(),
             studio_domain_arn: f.studio_domain_arn(),
             studio_user_profile_arn: f.studio_user_profile_arn(),
             console_url: crate::console::resource_url(f.kind, &f.region, &f.arn),
@@ -513,7 +517,7 @@ const SPEND_COLUMNS: [&str; 7] = [
     "unit",
     "estimated",
 ];
-const UNTAGGED_COLUMNS: [&str; 12] = [
+const UNTAGGED_COLUMNS: [&str; 13] = [
     "account_id",
     "account_name",
     "region",
@@ -523,6 +527,7 @@ const UNTAGGED_COLUMNS: [&str; 12] = [
     "missing",
     "miscased",
     "invalid",
+    "rule_source",
     "studio_domain_arn",
     "studio_user_profile_arn",
     "console_url",
@@ -628,6 +633,7 @@ fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
             .map(|i| format!("{}={}", i.key, i.value))
             .collect::<Vec<_>>()
             .join(";"),
+        r.rule_source.join(";"),
         r.studio_domain_arn.unwrap_or_default().to_string(),
         r.studio_user_profile_arn.unwrap_or_default().to_string(),
         opt(r.console_url.as_deref()),

@@ -65,6 +65,13 @@ pub fn script(
             );
         }
         let tail = target_args(finding, account);
+        if !finding.missing.is_empty() {
+            let _ = writeln!(
+                out,
+                "# missing {} (config: tags.mandatory)",
+                comment_safe(&finding.missing.join(", "))
+            );
+        }
         for key in &finding.missing {
             let _ = writeln!(out, "{}", add_tags(&finding.arn, key, PLACEHOLDER, &tail));
         }
@@ -77,9 +84,10 @@ pub fn script(
             let value = if invalid { PLACEHOLDER } else { value };
             let _ = writeln!(
                 out,
-                "# rename {} -> {}",
+                "# rename {} -> {} ({})",
                 comment_safe(&miscased.found),
-                comment_safe(&miscased.expected)
+                comment_safe(&miscased.expected),
+                miscased.source.label()
             );
             let _ = writeln!(
                 out,
@@ -99,9 +107,10 @@ pub fn script(
             }
             let _ = writeln!(
                 out,
-                "# {}={} is not allowed; allowed: {}",
+                "# {}={} is not allowed by the {}; allowed: {}",
                 comment_safe(&invalid.key),
                 comment_safe(&invalid.value),
+                invalid.source.label(),
                 comment_safe(&invalid.allowed.join(", "))
             );
             let _ = writeln!(

@@ -27,8 +27,9 @@ pub enum Feature {
     Logs,
     /// Which account a set of credentials reaches: always on.
     WhoAmI,
-    /// `[organization] discover = true`: listing the organization's accounts. Only the
-    /// identity that reads Organizations needs it, not the role in each account.
+    /// `[organization] discover = true`: listing the organization's accounts, and
+    /// `tags.from_organization`: each account's effective tag policy. Only the identity that
+    /// reads Organizations needs it, not the role in each account.
     Organizations,
 }
 
@@ -113,9 +114,10 @@ impl Feature {
             Feature::WhoAmI => &["sts:GetCallerIdentity"],
             Feature::Organizations => &[
                 "organizations:DescribeOrganization",
-                "organizations:ListAccounts",
+                "organizations:ListRoots",
                 "organizations:ListAccountsForParent",
                 "organizations:ListOrganizationalUnitsForParent",
+                "organizations:DescribeEffectivePolicy",
             ],
         }
     }
@@ -127,7 +129,9 @@ pub fn features(config: &Config) -> Vec<Feature> {
         .into_iter()
         .filter(|feature| match feature {
             Feature::SageMakerSearch => config.tags.search,
-            Feature::Organizations => config.organization.is_some(),
+            Feature::Organizations => {
+                config.organization.is_some() || config.tags.from_organization
+            }
             _ => true,
         })
         .collect()

@@ -144,6 +144,63 @@ pub fn render_config(profiles: &[AwsProfile], source: &str) -> String {
     out
 }
 
+/// What `init --from-organization` writes: discovery of the whole organization through
+/// `role_name`, with every account found listed under its OU as a comment (so the user sees
+/// what will be read and can fill `exclude` or `ous`), the suspended ones marked.
+pub fn render_organization_config(
+    discovery: &crate::org::Discovery,
+    config: &crate::config::OrganizationConfig,
+    source: &str,
+) -> String {
+    let mut out = format!(
+        "# sagescope configuration, written by `sagescope init --from-organization` from\n\
+         # {source}. Every setting is documented in the README.\n\
+         # Each account below is read through arn:aws:iam::<id>:role/{role}\n\
+         # (assets/sagescope-role.cfn.json creates it, e.g. as a StackSet).\n\n\
+         [organization]\n\
+         discover = true\n\
+         role_name = {role_value}\n",
+        source = comment_safe(source),
+        role = comment_safe(&config.role_name),
+        role_value = toml_string(&config.role_name),
+    );
+    if let Some(profile) = &config.profile {
+        out.push_str(&format!("profile = {}\n", toml_string(profile)));
+    }
+    out.push_str(
+        "# regions = [\"us-east-1\"]          # default: the base credentials' region\n\
+         # ous = [\"ou-...\"]                 # only these OUs (recursively); default: all\n\
+         # exclude = [\"name-or-id\"]         # accounts left out\n\n",
+    );
+    let mut by_unit: BTreeMap<String, Vec<&crate::org::OrgAccount>> = BTreeMap::new();
+    for account in &discovery.accounts {
+        let unit = account.parent.as_ref().map_or_else(
+            || "(OU unknown)".to_string(),
+            |u| format!("{} ({})", u.name, u.id),
+        );
+        by_unit.entry(unit).or_default().push(account);
+    }
+    out.push_str(&format!("# {} accounts found:\n", discovery.accounts.len()));
+    for (unit, accounts) in &by_unit {
+        out.push_str(&format!("#   {}\n", comment_safe(unit)));
+        for account in accounts {
+            let status = if account.status == "ACTIVE" {
+                String::new()
+            } else {
+                format!("  ({}: not read)", comment_safe(&account.status))
+            };
+            out.push_str(&format!(
+                "#     {}  {}{status}\n",
+                comment_safe(&account.id),
+                comment_safe(&account.name)
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(TEMPLATE_TAIL);
+    out
+}
+
 /// The rest of a starting config: the sections users change first, commented out at their
 /// defaults.
 const TEMPLATE_TAIL: &str = "\

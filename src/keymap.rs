@@ -89,11 +89,12 @@ pub enum Section {
     Confirm,
     Untagged,
     Logs,
+    Picker,
 }
 
 impl Section {
     /// Help screen order.
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::General,
         Section::Move,
         Section::Tables,
@@ -101,6 +102,7 @@ impl Section {
         Section::Spend,
         Section::Untagged,
         Section::Views,
+        Section::Picker,
         Section::Logs,
         Section::Input,
         Section::Confirm,
@@ -120,6 +122,7 @@ impl Section {
             Section::Confirm => "Yes/no questions (forced spend refresh)",
             Section::Untagged => "Untagged pane",
             Section::Logs => "Log view (l)",
+            Section::Picker => "Account picker (:accounts)",
         }
     }
 }
@@ -140,6 +143,8 @@ pub enum KeyContext {
     Input,
     /// A yes/no question on the bottom line.
     Confirm,
+    /// The account picker (`:accounts`).
+    Picker,
 }
 
 impl KeyContext {
@@ -155,6 +160,7 @@ impl KeyContext {
             KeyContext::Logs => &[Anywhere, Logs, Move],
             KeyContext::Input => &[Anywhere, Input],
             KeyContext::Confirm => &[Anywhere, Confirm],
+            KeyContext::Picker => &[Anywhere, Picker, Move, General],
         }
     }
 }
@@ -401,6 +407,27 @@ pub const KEYMAP: &[Binding] = &[
         "back",
     ),
     bind(
+        S::Picker,
+        A::OpenDetail,
+        &[Key::plain(K::Enter)],
+        "only this account or OU (first line: all)",
+        "choose",
+    ),
+    bind(
+        S::Picker,
+        A::StartFilter,
+        &[Key::ch('/')],
+        "filter by name, id or OU",
+        "filter",
+    ),
+    bind(
+        S::Picker,
+        A::Back,
+        &[Key::plain(K::Esc)],
+        "close, keeping the current choice",
+        "keep",
+    ),
+    bind(
         S::Views,
         A::OpenLogs,
         &[Key::ch('l')],
@@ -631,6 +658,7 @@ mod tests {
             KeyContext::Logs,
             KeyContext::Input,
             KeyContext::Confirm,
+            KeyContext::Picker,
         ] {
             let mut seen: Vec<(Key, Section)> = Vec::new();
             for section in context.sections() {

@@ -94,6 +94,7 @@ pub async fn run(
             "organization accounts resolved"
         );
         fetcher.set_accounts(resolved.accounts);
+        fetcher.set_units(resolved.units);
         organization_error = resolved.error;
     }
     let latest = Mutex::new(EngineProgress::default());
@@ -139,6 +140,8 @@ pub async fn run(
 
     let tags = match request.tags {
         Some((previous, settings, retag)) => {
+            let (settings, policy_errors) =
+                with_organization_policies(fetcher, store, settings).await;
             let base = *latest
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -150,18 +153,18 @@ pub async fn run(
                 }));
             };
             let searched = std::mem::take(&mut jobs.searched_tags);
-            Some(
-                fetcher
-                    .fetch_tags(
-                        &mut jobs.view,
-                        previous,
-                        settings,
-                        retag,
-                        &searched,
-                        &report,
-                    )
-                    .await,
-            )
+            let mut fetched = fetcher
+                .fetch_tags(
+                    &mut jobs.view,
+                    previous,
+                    &settings,
+                    retag,
+                    &searched,
+                    &report,
+                )
+                .await;
+            fetched.findings.errors.extend(policy_errors);
+            Some(fetched)
         }
         None => None,
     };
@@ -202,6 +205,35 @@ pub async fn run(
         store_error,
         events,
     }
+}
+
+/// `settings` with each connected account's organization tag policy merged in, when
+/// `tags.from_organization` asks for it, and the accounts whose policy could not be read.
+async fn with_organization_policies(
+    fetcher: &JobFetcher,
+    store: &Store,
+    settings: &TagsConfig,
+) -> (TagsConfig, Vec<crate::model::FetchError>) {
+    let mut settings = settings.clone();
+    if !settings.from_organization {
+        return (settings, Vec::new());
+    }
+    let (source, ttl_hours) = fetcher.tag_policy_source().await;
+    let accounts = fetcher.connected_ids();
+    let read =
+        crate::org::tag_policy::read(source.as_ref(), store, &accounts, ttl_hours, Utc::now())
+            .await;
+    tracing::info!(
+        accounts = read.by_account.len(),
+        requests = read.requests,
+        "organization tag policies read"
+    );
+    for (account, rules) in read.by_account {
+        let mut policy = settings.policy.clone();
+        policy.organization = rules;
+        settings.by_account.insert(account, policy);
+    }
+    (settings, read.errors)
 }
 
 /// Derives the events of `observation` against the last-seen state in the cache and commits

@@ -75,6 +75,9 @@ pub struct RefreshOutcome {
     /// Who the live credentials are (`sts:GetCallerIdentity` ARNs of the connected accounts),
     /// for a best guess at "me"; empty from the cache and the demo.
     pub caller_arns: Vec<String>,
+    /// The OU of each discovered account (by name), for the account picker; empty without
+    /// discovery.
+    pub units: crate::org::AccountUnits,
 }
 
 impl RefreshOutcome {
@@ -89,6 +92,7 @@ impl RefreshOutcome {
             errors: Vec::new(),
             events: Vec::new(),
             caller_arns: Vec::new(),
+            units: crate::org::AccountUnits::new(),
         }
     }
 
@@ -369,21 +373,28 @@ impl SnapshotSource for LiveSource {
                 std::time::Instant::now(),
                 metrics_every,
             );
+            // One status-bar line however many scopes: counters, not a list.
+            let tally = std::sync::Mutex::new(crate::fetch::ProgressTally::default());
             let sink = |event: FetchEvent| {
+                let line = {
+                    let mut tally = lock(&tally);
+                    tally.observe(&event);
+                    tally.line()
+                };
                 // A closed channel only means nobody is watching any more.
                 let _ = match event {
                     FetchEvent::Rows { scope, rows } | FetchEvent::Filled { scope, rows, .. } => {
                         events.send(RefreshEvent::Rows { scope, rows })
                     }
-                    FetchEvent::Progress(progress) => {
+                    // The error itself arrives with the outcome, in the view's errors; the
+                    // line counts it now.
+                    FetchEvent::Progress(_) | FetchEvent::Failed { .. } => {
                         events.send(RefreshEvent::Progress(RefreshProgress {
                             done: 0,
                             total: 0,
-                            label: progress.to_string(),
+                            label: line,
                         }))
                     }
-                    // The error arrives with the outcome, in the view's errors.
-                    FetchEvent::Failed { .. } => Ok(()),
                 };
             };
             let refreshed = crate::refresh::run(
@@ -427,6 +438,7 @@ impl SnapshotSource for LiveSource {
             }
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
+            outcome.units = fetcher.units();
             *lock(&state) = Some(next);
             outcome
         }

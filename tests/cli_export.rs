@@ -180,6 +180,7 @@ fn demo_untagged_export_lists_findings() {
         "missing",
         "miscased",
         "invalid",
+        "rule_source",
         "studio_domain_arn",
         "studio_user_profile_arn",
         "console_url",
@@ -236,7 +237,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
         ),
         (
             "untagged",
-            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,studio_domain_arn,studio_user_profile_arn,console_url",
+            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,rule_source,studio_domain_arn,studio_user_profile_arn,console_url",
         ),
     ] {
         let csv_out = sagescope(&home)

@@ -5,7 +5,7 @@ use std::process::Command;
 use chrono::{TimeZone, Utc};
 use sagescope::config::AccountConfig;
 use sagescope::fixes::{self, PLACEHOLDER};
-use sagescope::model::{InvalidValue, Miscased, ResourceKind, TagFinding};
+use sagescope::model::{InvalidValue, Miscased, ResourceKind, RuleSource, TagFinding};
 
 fn finding(name: &str, account: &str) -> TagFinding {
     TagFinding {
@@ -58,6 +58,7 @@ fn missing_miscased_and_invalid_each_get_their_fix() {
     miscased.miscased = vec![Miscased {
         expected: "cost-center".into(),
         found: "Cost-Center".into(),
+        source: RuleSource::Config,
     }];
     miscased.tags.insert("Cost-Center".into(), "cc-1001".into());
 
@@ -66,6 +67,7 @@ fn missing_miscased_and_invalid_each_get_their_fix() {
         key: "environment".into(),
         value: "prod".into(),
         allowed: vec!["dev".into(), "production".into()],
+        source: RuleSource::Organization,
     }];
 
     let now = Utc

@@ -66,7 +66,7 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
     let granted = actions(&policy);
     assert!(!granted.contains("sagemaker:Search"));
     assert!(
-        !granted.contains("organizations:ListAccounts"),
+        !granted.contains("organizations:ListRoots"),
         "no discovery, no Organizations"
     );
     assert!(granted.contains("sagemaker:ListTrainingJobs"));

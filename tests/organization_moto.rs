@@ -116,9 +116,17 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
         "{errors:?}"
     );
     let operations: Vec<String> = moto.requests().into_iter().map(|r| r.3).collect();
+    // The whole organization is walked from its one root: the root and the two OUs below,
+    // two requests each (accounts, child OUs), plus ListRoots and DescribeOrganization.
+    let count = |name: &str| operations.iter().filter(|op| *op == name).count();
     assert_eq!(
-        operations.iter().filter(|op| *op == "ListAccounts").count(),
-        1,
+        (
+            count("DescribeOrganization"),
+            count("ListRoots"),
+            count("ListAccountsForParent"),
+            count("ListOrganizationalUnitsForParent")
+        ),
+        (1, 1, 3, 3),
         "{operations:?}"
     );
 
@@ -131,7 +139,9 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
     assert!(
         !operations
             .iter()
-            .any(|op| op == "ListAccounts" || op == "DescribeOrganization"),
+            .any(|op| op.starts_with("List") && op.contains("Parent")
+                || op == "ListRoots"
+                || op == "DescribeOrganization"),
         "{operations:?}"
     );
 
@@ -147,6 +157,70 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
     assert_eq!(
         account_ids(&narrowed),
         BTreeSet::from(["222222222222".to_string(), "333333333333".to_string()])
+    );
+
+    // The discovery placed each account in its OU: an OU filter narrows the rows to the
+    // accounts directly under it, by id or by name; --account to one account.
+    let ml_dev_ou = org["ous"]["ml-dev"].as_str().expect("ou id").to_string();
+    let by_ou = |ou: &str| {
+        run_json(sagescope(home.path(), &endpoint).args([
+            "export",
+            "jobs",
+            "--offline",
+            "--ou",
+            ou,
+            "--config",
+            &ou_only,
+        ]))
+    };
+    let (code, only_dev, stderr) = by_ou(&ml_dev_ou);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        account_ids(&only_dev),
+        BTreeSet::from(["333333333333".to_string()])
+    );
+    let (_, by_name, _) = by_ou("ml-dev");
+    assert_eq!(rows_by_resource(&by_name), rows_by_resource(&only_dev));
+    assert!(
+        !only_dev["rows"].as_array().expect("rows").is_empty()
+            && only_dev["rows"].as_array().map(Vec::len)
+                < narrowed["rows"].as_array().map(Vec::len),
+        "narrower than the whole discovery"
+    );
+    let (code, only_prod, stderr) = by_ou(&ml_ou);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        account_ids(&only_prod),
+        BTreeSet::from(["222222222222".to_string()])
+    );
+    let (code, by_account, stderr) = run_json(sagescope(home.path(), &endpoint).args([
+        "export",
+        "jobs",
+        "--offline",
+        "--account",
+        "ml-prod",
+        "--config",
+        &ou_only,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(rows_by_resource(&by_account), rows_by_resource(&only_prod));
+    let out = sagescope(home.path(), &endpoint)
+        .args([
+            "export",
+            "jobs",
+            "--offline",
+            "--ou",
+            "ou-none",
+            "--config",
+            &ou_only,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("known OUs") && stderr.contains(&ml_dev_ou),
+        "{stderr}"
     );
 }
 
@@ -166,4 +240,60 @@ fn discovery_without_a_role_name_is_a_config_error_with_its_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.toml:"), "{stderr}");
     assert!(stderr.contains("role_name"), "{stderr}");
+}
+
+#[test]
+fn init_from_organization_writes_a_discovery_config_listing_the_accounts_once() {
+    let mut moto = moto();
+    moto.reset();
+    let org = moto.call(json!({
+        "cmd": "organization",
+        "ous": [["ml", null]],
+        "accounts": [
+            {"id": "222222222222", "name": "ml-prod", "ou": "ml"},
+            {"id": "444444444444", "name": "closed", "status": "SUSPENDED"},
+        ],
+    }));
+    assert!(org.get("error").is_none(), "{org}");
+    let ml_ou = org["ous"]["ml"].as_str().expect("ou id").to_string();
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("new").join("sagescope.toml");
+    let path_text = path.to_string_lossy().into_owned();
+    let endpoint = moto.endpoint();
+    let out = sagescope(home.path(), &endpoint)
+        .args(["init", "--from-organization", "--config", &path_text])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert!(
+        text.contains("[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("management account 123456789012"), "{text}");
+    assert!(
+        text.contains(&format!("#   ml ({ml_ou})\n#     222222222222  ml-prod\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("444444444444  closed  (SUSPENDED: not read)"),
+        "{text}"
+    );
+
+    // It loads: the discovery it configures reads ml-prod (and the management account).
+    let (code, doc, stderr) = run_json(
+        sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &path_text]),
+    );
+    assert!(code == 0 || code == 3, "{stderr}");
+    assert!(doc["errors"].as_array().is_some(), "{doc}");
+
+    // Never over an existing file.
+    let out = sagescope(home.path(), &endpoint)
+        .args(["init", "--from-organization", "--config", &path_text])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&path).expect("kept"), text);
 }

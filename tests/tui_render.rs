@@ -369,3 +369,39 @@ fn the_log_view_shows_loading_lines_without_escapes_and_access_denied() {
     );
     assert!(shown.contains("before ␛]0;x␇␛[2J after"), "the lines stay");
 }
+
+#[test]
+fn the_untagged_detail_names_the_organization_policy_behind_a_problem() {
+    use sagescope::model::{InvalidValue, Miscased, RuleSource};
+    let mut world = sagescope::demo::world(anchor());
+    // Whichever finding the pane lists first, it breaks one rule of each source.
+    for finding in &mut world.findings.rows {
+        finding.missing.clear();
+        finding.miscased = vec![Miscased {
+            expected: "CostCenter".into(),
+            found: "costcenter".into(),
+            source: RuleSource::Organization,
+        }];
+        finding.invalid = vec![InvalidValue {
+            key: "environment".into(),
+            value: "qa".into(),
+            allowed: vec!["dev".into()],
+            source: RuleSource::Config,
+        }];
+    }
+    let mut app = demo_app(120, 40);
+    app.load_snapshot(world);
+    press(
+        &mut app,
+        &[UserAction::ShowUntagged, UserAction::OpenDetail],
+    );
+    let shown = text(&screen(&app, 120, 40));
+    assert!(
+        shown.contains("costcenter should be spelled CostCenter (organization tag policy)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("environment=qa (allowed by the config [tags]: dev)"),
+        "{shown}"
+    );
+}

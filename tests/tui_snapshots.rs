@@ -427,3 +427,19 @@ fn detail_of_an_endpoint_lists_its_inference_components() {
         );
     }
 }
+
+#[test]
+fn account_picker() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
+        for c in "accounts".chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
+        insta::assert_snapshot!(
+            format!("account_picker_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}

@@ -175,6 +175,8 @@ pub struct FindingsPane {
     pub accounts: Vec<AccountConfig>,
     /// `M`: only my offenders (owned by me, or started in Studio by my profile).
     pub mine: Option<crate::model::Me>,
+    /// `:accounts`: only these accounts' offenders (by name).
+    pub only_accounts: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Widest cell of each data-sized column of the Untagged pane.
@@ -260,9 +262,13 @@ impl FindingsPane {
         let missing_only = self.missing_only;
         let without = self.without_key.clone();
         let mine = self.mine.clone();
-        (missing_only || without.is_some() || mine.is_some()).then_some(
+        let only = self.only_accounts.clone();
+        (missing_only || without.is_some() || mine.is_some() || only.is_some()).then_some(
             move |finding: &TagFinding| {
                 (!missing_only || !finding.missing.is_empty())
+                    && only
+                        .as_ref()
+                        .is_none_or(|names| names.contains(&finding.account_name))
                     && mine.as_ref().is_none_or(|me| me.owns(&finding.tags))
                     && without
                         .as_deref()
@@ -274,6 +280,13 @@ impl FindingsPane {
     /// `M`: only `me`'s offenders, or everyone's (`None`).
     pub fn set_mine(&mut self, me: Option<crate::model::Me>) {
         self.mine = me;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
+    }
+
+    /// `:accounts`: only these accounts' offenders, or every account's (`None`).
+    pub fn set_accounts(&mut self, accounts: Option<std::collections::BTreeSet<String>>) {
+        self.only_accounts = accounts;
         let keep = self.keep();
         self.list.refilter(as_keep(&keep));
     }

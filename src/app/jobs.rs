@@ -192,6 +192,8 @@ pub struct JobsPane {
     pub stale_oldest: Option<DateTime<Utc>>,
     /// `M`: only resources that are mine.
     pub mine: Option<Me>,
+    /// `:accounts`: only these accounts' resources (by name).
+    pub accounts: Option<std::collections::BTreeSet<String>>,
 }
 
 impl JobsPane {
@@ -324,6 +326,12 @@ impl JobsPane {
         self.refilter();
     }
 
+    /// `:accounts`: only these accounts' resources, or every account's (`None`).
+    pub fn set_accounts(&mut self, accounts: Option<std::collections::BTreeSet<String>>) {
+        self.accounts = accounts;
+        self.refilter();
+    }
+
     /// `a`: active resources only, or everything.
     pub fn toggle_active(&mut self) {
         self.active_only = !self.active_only;
@@ -349,6 +357,7 @@ impl JobsPane {
             self.flagged_only,
             &self.health,
             self.mine.as_ref(),
+            self.accounts.as_ref(),
         );
         (&mut self.list, keep)
     }
@@ -367,9 +376,12 @@ fn keep<'a>(
     flagged_only: bool,
     health: &'a JobsHealth,
     mine: Option<&'a Me>,
+    accounts: Option<&'a std::collections::BTreeSet<String>>,
 ) -> Option<impl Fn(&Job) -> bool + 'a> {
-    (kind.is_some() || active_only || flagged_only || mine.is_some()).then_some(move |job: &Job| {
+    let any = kind.is_some() || active_only || flagged_only || mine.is_some() || accounts.is_some();
+    any.then_some(move |job: &Job| {
         kind.is_none_or(|k| job.kind == k)
+            && accounts.is_none_or(|names| names.contains(&job.account_name))
             && mine.is_none_or(|me| me.owns(&job.tags))
             && (!active_only || job.status.is_active())
             // Only running rows carry flags: the cheap status test spares most lookups.

@@ -4,6 +4,7 @@
 //! (keys, ticks carrying "now", refresh results) and carries out the [`Command`]s it returns.
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
+mod accounts;
 mod burn;
 mod cache_read;
 mod console_link;
@@ -21,6 +22,7 @@ mod spend_load;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+pub use accounts::{AccountLine, AccountScope, AccountsState, Picker, PickerEntry};
 pub use burn::{JobsHealth, RowHealth, badge};
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use events::{EventColumn, EventsPane, MAX_TOASTS, TOAST_SECONDS, TimelineRow, Toast};
@@ -83,6 +85,8 @@ pub enum Overlay {
     Detail,
     Help,
     Errors,
+    /// The account picker (`:accounts`).
+    Accounts,
 }
 
 /// What the bottom line is being typed into.
@@ -227,6 +231,8 @@ pub struct App {
     log_reads: u64,
     /// Who I am and whether every pane shows only mine (`M`).
     pub mine: MineState,
+    /// The account or OU the panes are narrowed to, and the picker (`:accounts`).
+    pub accounts: AccountsState,
 }
 
 impl App {
@@ -272,6 +278,7 @@ impl App {
                 me: init.me,
                 ..MineState::default()
             },
+            accounts: AccountsState::default(),
         }
     }
 
@@ -299,6 +306,8 @@ impl App {
             KeyContext::Input
         } else if self.logs.is_some() {
             KeyContext::Logs
+        } else if self.overlay == Some(Overlay::Accounts) {
+            KeyContext::Picker
         } else if self.overlay.is_some() {
             KeyContext::View
         } else {
@@ -338,6 +347,11 @@ impl App {
 
     /// The filter text of the current pane.
     pub fn filter_text(&self) -> &str {
+        if self.overlay == Some(Overlay::Accounts)
+            && let Some(picker) = &self.accounts.picker
+        {
+            return &picker.filter;
+        }
         match self.pane {
             Pane::Jobs => self.jobs.list.filter().text(),
             Pane::Spend => self.spend.lines.filter().text(),
@@ -438,6 +452,7 @@ impl App {
             U::PageUp => self.move_by(-(page as isize)),
             U::Top => self.move_to(0),
             U::Bottom => self.move_to(usize::MAX),
+            U::OpenDetail if self.overlay == Some(Overlay::Accounts) => self.picker_choose(),
             U::OpenDetail if self.pane == Pane::Spend => return self.open_spend_drill(),
             U::OpenDetail => {
                 if self.has_selection() {
@@ -455,7 +470,9 @@ impl App {
             }
             U::Back => {
                 if self.overlay.is_some() {
+                    // Closing the picker keeps the current choice.
                     self.overlay = None;
+                    self.accounts.picker = None;
                 } else if !self.filter_text().is_empty() {
                     self.set_filter("");
                 } else if self.pane == Pane::Untagged && self.findings.without_key.is_some() {
@@ -572,6 +589,10 @@ impl App {
 
     fn move_by(&mut self, delta: isize) {
         let page = self.page_rows();
+        if self.picker_open() {
+            self.picker_move(|at| at.saturating_add_signed(delta));
+            return;
+        }
         if self.overlay.is_some() {
             self.overlay_scroll = self
                 .overlay_scroll
@@ -589,6 +610,10 @@ impl App {
 
     fn move_to(&mut self, index: usize) {
         let page = self.page_rows();
+        if self.picker_open() {
+            self.picker_move(|_| index);
+            return;
+        }
         if self.overlay.is_some() {
             self.overlay_scroll = index.min(self.overlay_scroll_max);
             return;
@@ -602,6 +627,10 @@ impl App {
     }
 
     fn set_filter(&mut self, text: &str) {
+        if self.picker_open() {
+            self.picker_filter(text);
+            return;
+        }
         match self.pane {
             Pane::Jobs => self.jobs.set_filter(text),
             Pane::Spend => self.spend.set_filter(text),
@@ -665,10 +694,11 @@ impl App {
             "errors" | "err" => self.open(Overlay::Errors),
             "help" | "h" => self.open(Overlay::Help),
             "refresh" | "r" => return self.start_refresh(RefreshKind::Manual),
+            "accounts" | "account" | "acc" | "ou" => self.open_account_picker(),
             "me" => self.set_me(""),
             other if other.starts_with("me ") => self.set_me(&other[3..]),
             other => self.notify(format!(
-                "unknown command :{} (try :jobs :spend :untagged :events :me NAME :errors :help :refresh :q)",
+                "unknown command :{} (try :jobs :spend :untagged :events :accounts :me NAME :errors :help :refresh :q)",
                 crate::sanitize::cell(other)
             )),
         }
@@ -720,8 +750,13 @@ impl App {
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {
+            self.accounts.errors.clear();
             for e in &view.errors {
                 log(&mut self.errors, format!("jobs: {e}"));
+                self.accounts
+                    .errors
+                    .entry(e.account.clone())
+                    .or_insert_with(|| e.message.clone());
             }
             self.jobs.set_view(view, now);
         }
@@ -745,6 +780,12 @@ impl App {
         }
         for e in outcome.errors {
             log(&mut self.errors, e);
+        }
+        if !outcome.units.is_empty() {
+            self.accounts.units = outcome.units;
+        }
+        if self.accounts.scope.is_some() {
+            self.apply_account_scope();
         }
         if self.mine.me.is_none()
             && let Some(guess) = outcome
@@ -770,6 +811,8 @@ impl App {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod accounts_tests;
 #[cfg(test)]
 mod logs_tests;
 #[cfg(test)]

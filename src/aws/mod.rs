@@ -9,7 +9,7 @@
 //!   `sagemaker_compute` those of inference components and HyperPod clusters.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
-//! - `organizations`: account discovery (`ListAccounts`, OUs) as [`crate::org::OrganizationSource`].
+//! - `organizations`: account discovery (a walk of the OU tree) and tag policies as [`crate::org::OrganizationSource`].
 //! - `logs`: CloudWatch Logs streams and events as [`crate::logs::LogSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
@@ -33,6 +33,13 @@ use crate::fetch::source::{AccountLink, Connector, SourceError};
 /// roles, `AWS_ENDPOINT_URL`).
 pub fn job_fetcher(config: &crate::config::Config) -> crate::fetch::JobFetcher {
     crate::fetch::JobFetcher::with_connector(config, Arc::new(AwsConnector::new()))
+}
+
+/// AWS Organizations read with `config`'s credentials (`sagescope init --from-organization`).
+pub async fn organization_source(
+    config: &crate::config::OrganizationConfig,
+) -> Arc<dyn crate::org::OrganizationSource> {
+    Arc::new(organizations::OrganizationsSource::new(config).await)
 }
 
 /// Connects accounts through the AWS SDK's standard configuration chain.

@@ -1,6 +1,11 @@
 //! [`OrganizationSource`] backed by AWS Organizations: `DescribeOrganization` for the
-//! management account, then `ListAccounts` (whole organization) or, per configured OU or root,
-//! `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively.
+//! management account, then from the roots (`ListRoots`, whole organization) or the configured
+//! OUs, `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively. Walking the
+//! tree rather than calling `ListAccounts` tells each account's OU (the account picker filters
+//! by it) at two requests per OU, where `ListParents` would cost one per account.
+//!
+//! With `tags.from_organization`, `DescribeEffectivePolicy` (TAG_POLICY) per account reads the
+//! tag policy that account follows.
 //!
 //! Organizations is a global service answered in us-east-1; it is read with the
 //! `[organization] profile` (or the default chain), which must be the management account or a
@@ -10,13 +15,14 @@ use std::collections::HashSet;
 
 use aws_config::Region;
 use aws_sdk_organizations::Client;
-use aws_sdk_organizations::types::Account;
+use aws_sdk_organizations::error::ProvideErrorMetadata;
+use aws_sdk_organizations::types::{Account, EffectivePolicyType};
 use futures::future::BoxFuture;
 
 use super::errors::{AccountContext, classify};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::fetch::source::SourceError;
-use crate::org::{Discovery, OrgAccount, OrgError, OrganizationSource};
+use crate::org::{Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource};
 
 /// A guard against a server that never stops paging or an OU tree that loops.
 const MAX_PAGES: usize = 1_000;
@@ -61,7 +67,7 @@ impl OrganizationsSource {
     {
         match classify(err, operation, &self.context) {
             SourceError::AccessDenied { operation, message } => OrgError(format!(
-                "access denied to organizations:{operation} ({message}); discovery reads \
+                "access denied to organizations:{operation} ({message}); sagescope reads \
                  Organizations from the management account or a delegated administrator \
                  ([organization] profile), see `sagescope iam-policy`"
             )),
@@ -83,33 +89,40 @@ impl OrganizationsSource {
             .map(str::to_string))
     }
 
-    async fn all_accounts(&self, requests: &mut usize) -> Result<Vec<OrgAccount>, OrgError> {
-        let mut accounts = Vec::new();
+    /// The organization's roots, where a walk of the whole organization starts.
+    async fn roots(&self, requests: &mut usize) -> Result<Vec<OrgUnit>, OrgError> {
+        let mut roots = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             *requests += 1;
             let page = self
                 .client
-                .list_accounts()
+                .list_roots()
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| self.error(e, "ListAccounts"))?;
-            accounts.extend(page.accounts().iter().filter_map(org_account));
+                .map_err(|e| self.error(e, "ListRoots"))?;
+            roots.extend(page.roots().iter().filter_map(|root| {
+                Some(OrgUnit {
+                    id: root.id()?.to_string(),
+                    name: root.name().unwrap_or("Root").to_string(),
+                })
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
             }
         }
-        Ok(accounts)
+        Ok(roots)
     }
 
-    /// The accounts directly under `parent`, and its child OUs.
+    /// The accounts directly under `parent` (each recording it as its parent), and its child
+    /// OUs with their names.
     async fn under(
         &self,
-        parent: &str,
+        parent: &OrgUnit,
         requests: &mut usize,
-    ) -> Result<(Vec<OrgAccount>, Vec<String>), OrgError> {
+    ) -> Result<(Vec<OrgAccount>, Vec<OrgUnit>), OrgError> {
         let mut accounts = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -117,12 +130,16 @@ impl OrganizationsSource {
             let page = self
                 .client
                 .list_accounts_for_parent()
-                .parent_id(parent)
+                .parent_id(&parent.id)
                 .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(|e| self.error(e, "ListAccountsForParent"))?;
-            accounts.extend(page.accounts().iter().filter_map(org_account));
+            accounts.extend(page.accounts().iter().filter_map(|account| {
+                let mut account = org_account(account)?;
+                account.parent = Some(parent.clone());
+                Some(account)
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
@@ -134,16 +151,18 @@ impl OrganizationsSource {
             let page = self
                 .client
                 .list_organizational_units_for_parent()
-                .parent_id(parent)
+                .parent_id(&parent.id)
                 .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(|e| self.error(e, "ListOrganizationalUnitsForParent"))?;
-            children.extend(
-                page.organizational_units()
-                    .iter()
-                    .filter_map(|ou| ou.id().map(str::to_string)),
-            );
+            children.extend(page.organizational_units().iter().filter_map(|ou| {
+                let id = ou.id()?.to_string();
+                Some(OrgUnit {
+                    name: ou.name().map_or_else(|| id.clone(), str::to_string),
+                    id,
+                })
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => break,
@@ -154,15 +173,15 @@ impl OrganizationsSource {
 
     async fn accounts_under(
         &self,
-        parents: &[String],
+        parents: Vec<OrgUnit>,
         requests: &mut usize,
     ) -> Result<Vec<OrgAccount>, OrgError> {
-        let mut queue: Vec<String> = parents.to_vec();
+        let mut queue = parents;
         let mut visited = HashSet::new();
         let mut seen_accounts = HashSet::new();
         let mut accounts = Vec::new();
         while let Some(parent) = queue.pop() {
-            if !visited.insert(parent.clone()) || visited.len() > MAX_PAGES {
+            if !visited.insert(parent.id.clone()) || visited.len() > MAX_PAGES {
                 continue;
             }
             let (found, children) = self.under(&parent, requests).await?;
@@ -189,19 +208,62 @@ fn org_account(account: &Account) -> Option<OrgAccount> {
         id: account.id()?.to_string(),
         name: account.name().unwrap_or_default().to_string(),
         status,
+        parent: None,
     })
 }
 
+impl OrganizationsSource {
+    async fn tag_policy(&self, account_id: &str) -> Result<Option<String>, OrgError> {
+        let answer = self
+            .client
+            .describe_effective_policy()
+            .policy_type(EffectivePolicyType::TagPolicy)
+            .target_id(account_id)
+            .send()
+            .await;
+        match answer {
+            Ok(answer) => Ok(answer
+                .effective_policy()
+                .and_then(|p| p.policy_content())
+                .map(str::to_string)),
+            // No tag policy applies to the account: nothing to follow, not a failure.
+            Err(err)
+                if err.as_service_error().and_then(ProvideErrorMetadata::code)
+                    == Some("EffectivePolicyNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(self.error(err, "DescribeEffectivePolicy")),
+        }
+    }
+}
+
 impl OrganizationSource for OrganizationsSource {
+    fn effective_tag_policy<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, OrgError>> {
+        Box::pin(self.tag_policy(account_id))
+    }
+
     fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>> {
         Box::pin(async move {
             let mut requests = 0;
             let management_account_id = self.management_account(&mut requests).await?;
-            let accounts = if parents.is_empty() {
-                self.all_accounts(&mut requests).await?
+            // Configured OUs are known by id only: their name is their id until a walk from
+            // above names them.
+            let start = if parents.is_empty() {
+                self.roots(&mut requests).await?
             } else {
-                self.accounts_under(parents, &mut requests).await?
+                parents
+                    .iter()
+                    .map(|id| OrgUnit {
+                        id: id.clone(),
+                        name: id.clone(),
+                    })
+                    .collect()
             };
+            let accounts = self.accounts_under(start, &mut requests).await?;
             Ok(Discovery {
                 accounts,
                 management_account_id,

@@ -115,6 +115,7 @@ pub(super) fn run(
     if let Some(me) = &me {
         keep_mine(&mut snapshot, me);
     }
+    keep_accounts(loaded, args, &mut snapshot)?;
 
     let group_by = args
         .group_by
@@ -238,6 +239,80 @@ fn identity(config: &Config, args: &ExportArgs) -> Result<Option<Me>, CliError> 
                 .into(),
         )
     })
+}
+
+/// `--account` / `--ou`: keeps the jobs and findings of that account, or of the accounts the
+/// cached discovery placed under that OU. An OU no discovered account is under is a usage
+/// error naming the OUs known, never an empty export that looks like "nothing there".
+fn keep_accounts(
+    loaded: &LoadedConfig,
+    args: &ExportArgs,
+    snapshot: &mut Snapshot,
+) -> Result<(), CliError> {
+    if args.account.is_none() && args.ou.is_none() {
+        return Ok(());
+    }
+    if !matches!(args.view, ExportView::Jobs | ExportView::Untagged) {
+        return Err(CliError::Usage(
+            "--account and --ou apply to `export jobs` and `export untagged`".into(),
+        ));
+    }
+    if let Some(account) = &args.account {
+        let keep = |name: &str, id: &str| name == account || id == account;
+        snapshot
+            .jobs
+            .rows
+            .retain(|j| keep(&j.account_name, &j.account_id));
+        snapshot
+            .findings
+            .rows
+            .retain(|f| keep(&f.account_name, &f.account_id));
+    }
+    if let Some(ou) = &args.ou {
+        let units = match &loaded.config.organization {
+            Some(org) => {
+                let store = super::open_store(loaded)?;
+                let (org, explicit) = (org.clone(), loaded.config.accounts.clone());
+                store
+                    .run_blocking(move |cache| crate::org::cached_units(cache, &org, &explicit))
+                    .map_err(|e| CliError::Fatal(e.into()))?
+                    .map_err(|e| CliError::Fatal(e.into()))?
+            }
+            None => crate::org::AccountUnits::new(),
+        };
+        let names: std::collections::BTreeSet<&str> = units
+            .iter()
+            .filter(|(_, unit)| unit.id == *ou || unit.name == *ou)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if names.is_empty() {
+            let mut known: Vec<String> = units
+                .values()
+                .map(|u| format!("{} ({})", u.id, u.name))
+                .collect();
+            known.sort();
+            known.dedup();
+            return Err(CliError::Usage(if known.is_empty() {
+                format!(
+                    "--ou {ou}: no account's OU is known; OUs come from [organization]                      discovery (run a refresh with it on)"
+                )
+            } else {
+                format!(
+                    "--ou {ou}: no discovered account is under it; known OUs: {}",
+                    known.join(", ")
+                )
+            }));
+        }
+        snapshot
+            .jobs
+            .rows
+            .retain(|j| names.contains(j.account_name.as_str()));
+        snapshot
+            .findings
+            .rows
+            .retain(|f| names.contains(f.account_name.as_str()));
+    }
+    Ok(())
 }
 
 /// Keeps my jobs and my findings only (see [`Me::owns`] for the rules).

@@ -31,7 +31,67 @@ fn read_profiles(path: Option<&Path>, credentials_file: bool) -> Result<Vec<AwsP
     }
 }
 
-pub fn run(config_flag: Option<&Path>, to_stdout: bool) -> Result<Outcome, CliError> {
+/// `--from-organization`: who reads Organizations and the role to name.
+pub struct FromOrganization {
+    pub profile: Option<String>,
+    pub role_name: String,
+}
+
+/// The starting config from AWS Organizations: the discovery section with every account it
+/// finds listed (commented), and where it came from.
+fn from_organization(from: &FromOrganization) -> Result<(String, String, usize), CliError> {
+    let config = crate::config::OrganizationConfig {
+        role_name: from.role_name.clone(),
+        ous: Vec::new(),
+        exclude: Vec::new(),
+        regions: Vec::new(),
+        external_id: None,
+        profile: from.profile.clone(),
+        ttl_hours: 24,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
+    let discovery = runtime.block_on(async {
+        let source = crate::aws::organization_source(&config).await;
+        source.discover(&[]).await
+    });
+    let discovery = discovery.map_err(|err| {
+        CliError::Fatal(anyhow::anyhow!(
+            "cannot read AWS Organizations: {err}; without it, `sagescope init` (no flag) \
+             writes a config from your AWS profiles"
+        ))
+    })?;
+    let source = format!(
+        "AWS Organizations{}",
+        discovery
+            .management_account_id
+            .as_deref()
+            .map(|id| format!(" (management account {id})"))
+            .unwrap_or_default()
+    );
+    let active = discovery
+        .accounts
+        .iter()
+        .filter(|a| a.status == "ACTIVE")
+        .count();
+    Ok((
+        init::render_organization_config(&discovery, &config, &source),
+        source,
+        active,
+    ))
+}
+
+pub fn run(
+    config_flag: Option<&Path>,
+    to_stdout: bool,
+    organization: Option<FromOrganization>,
+) -> Result<Outcome, CliError> {
+    if let Some(from) = organization {
+        let (text, source, accounts) = from_organization(&from)?;
+        return write_config(config_flag, to_stdout, &text, &source, accounts);
+    }
     let config_file = aws_file("AWS_CONFIG_FILE", "config");
     let credentials_file = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
     let profiles = init::merge(
@@ -43,9 +103,21 @@ pub fn run(config_flag: Option<&Path>, to_stdout: bool) -> Result<Outcome, CliEr
         |p| p.display().to_string(),
     );
     let text = init::render_config(&profiles, &source);
+    let accounts = text.matches("[[accounts]]").count();
+    write_config(config_flag, to_stdout, &text, &source, accounts)
+}
+
+/// Checks that `text` loads, then prints it or writes it where no file is.
+fn write_config(
+    config_flag: Option<&Path>,
+    to_stdout: bool,
+    text: &str,
+    source: &str,
+    accounts: usize,
+) -> Result<Outcome, CliError> {
     // What is written must load: a starting config that fails on first use would be worse
     // than none.
-    crate::config::parse(&text, Path::new("(generated)")).map_err(|err| {
+    crate::config::parse(text, Path::new("(generated)")).map_err(|err| {
         CliError::Fatal(anyhow::anyhow!(
             "the generated config does not load ({err}); please report this"
         ))
@@ -57,8 +129,7 @@ pub fn run(config_flag: Option<&Path>, to_stdout: bool) -> Result<Outcome, CliEr
     let (path, _) = crate::config::resolve_path(config_flag).ok_or_else(|| {
         CliError::Usage("no config directory is known for this platform; pass --config PATH".into())
     })?;
-    write_new(&path, &text)?;
-    let accounts = text.matches("[[accounts]]").count();
+    write_new(&path, text)?;
     eprintln!(
         "wrote {} with {accounts} account{} from {source}",
         path.display(),

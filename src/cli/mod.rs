@@ -83,6 +83,22 @@ pub enum Command {
         /// Print the config instead of writing it.
         #[arg(long)]
         stdout: bool,
+        /// Write an `[organization]` discovery config listing the organization's accounts
+        /// (read from AWS Organizations with the default chain or --profile: the management
+        /// account or a delegated administrator), instead of one entry per AWS profile.
+        #[arg(long)]
+        from_organization: bool,
+        /// With --from-organization: the profile that reads Organizations.
+        #[arg(long, value_name = "PROFILE", requires = "from_organization")]
+        profile: Option<String>,
+        /// With --from-organization: the role assumed in every account.
+        #[arg(
+            long,
+            value_name = "NAME",
+            default_value = "SageScopeReadOnly",
+            requires = "from_organization"
+        )]
+        role_name: String,
     },
     /// Print the least-privilege IAM policy (JSON) for the features the config uses; attach
     /// it to the role or user sagescope runs as in every account.
@@ -174,6 +190,13 @@ pub struct ExportArgs {
     /// (grouped by `project` by default). Needs `[me]` in the config, or --me.
     #[arg(long)]
     pub mine: bool,
+    /// For jobs and untagged: only this account's rows (its name or 12-digit id).
+    #[arg(long, value_name = "NAME|ID")]
+    pub account: Option<String>,
+    /// For jobs and untagged: only the rows of accounts that `[organization]` discovery
+    /// placed directly under this OU (its id `ou-…` or name).
+    #[arg(long, value_name = "OU")]
+    pub ou: Option<String>,
     /// Who "me" is: a value of the owner tag (`[me] owner_key`, default `owner`). Implies
     /// --mine and replaces `[me] owner` for this run.
     #[arg(long, value_name = "VALUE")]
@@ -209,8 +232,16 @@ fn parse_age(text: &str) -> Result<chrono::Duration, String> {
 /// Runs a parsed command line and says how it ended.
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     // init runs before there is a config to load.
-    if let Some(Command::Init { stdout }) = cli.command {
-        return init::run(cli.config.as_deref(), stdout);
+    if let Some(Command::Init {
+        stdout,
+        from_organization,
+        profile,
+        role_name,
+    }) = cli.command
+    {
+        let organization =
+            from_organization.then_some(init::FromOrganization { profile, role_name });
+        return init::run(cli.config.as_deref(), stdout, organization);
     }
     let loaded = config::load(cli.config.as_deref())?;
     for warning in &loaded.warnings {

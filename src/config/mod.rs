@@ -132,6 +132,20 @@ pub struct TagsConfig {
     /// details and tags) where that takes fewer requests than one call per resource; `false`
     /// never calls Search (for roles without `sagemaker:Search`).
     pub search: bool,
+    /// `tags.from_organization`: each account also follows its effective tag policy in AWS
+    /// Organizations (key capitalisation, allowed values).
+    pub from_organization: bool,
+    /// Not read from the file: each refresh with `from_organization` puts here the policy
+    /// of every account (by name) whose organization tag policy it read.
+    pub by_account: BTreeMap<String, TagPolicy>,
+}
+
+impl TagsConfig {
+    /// The rules `account` (a name) follows: the config's, with its organization tag policy
+    /// merged in when one was read.
+    pub fn policy_for(&self, account: &str) -> &TagPolicy {
+        self.by_account.get(account).unwrap_or(&self.policy)
+    }
 }
 
 /// Cost Explorer metrics a user may choose from.
@@ -466,9 +480,15 @@ impl Config {
             },
             accounts,
             tags: TagsConfig {
-                policy: TagPolicy { mandatory, allowed },
+                policy: TagPolicy {
+                    mandatory,
+                    allowed,
+                    organization: Vec::new(),
+                },
                 ttl_hours: raw.tags.ttl_hours.map_or(24, |n| as_u32(n.0)),
                 search: raw.tags.search.unwrap_or(true),
+                from_organization: raw.tags.from_organization.unwrap_or(false),
+                by_account: BTreeMap::new(),
             },
             spend: SpendConfig {
                 group_by,

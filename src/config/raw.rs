@@ -95,6 +95,7 @@ pub(super) struct RawTags {
     pub allowed: BTreeMap<String, NonEmptyList>,
     pub ttl_hours: Option<Bounded<1, 720>>,
     pub search: Option<bool>,
+    pub from_organization: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -107,6 +107,7 @@ pub fn policy() -> TagPolicy {
                 "production".to_string(),
             ],
         )]),
+        organization: Vec::new(),
     }
 }
 

@@ -25,6 +25,7 @@ mod metrics;
 pub mod source;
 mod stats;
 mod tags;
+mod tally;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ pub use source::{
 };
 pub use stats::FetchStats;
 pub use tags::{TagRefresh, TagsFetch};
+pub use tally::ProgressTally;
 
 /// One account-region finished (or one account failed before its regions could start).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +103,8 @@ pub struct JobFetcher {
     /// Organizations when `[organization]` is set (replaced at the start of each refresh).
     accounts: std::sync::RwLock<Vec<AccountConfig>>,
     organization: Option<crate::config::OrganizationConfig>,
+    /// The OU of each discovered account, from the last discovery.
+    units: std::sync::RwLock<crate::org::AccountUnits>,
     organization_source: tokio::sync::OnceCell<Arc<dyn crate::org::OrganizationSource>>,
     max_concurrency: usize,
     connector: Arc<dyn Connector>,
@@ -124,6 +128,7 @@ impl JobFetcher {
             explicit: config.accounts.clone(),
             accounts: std::sync::RwLock::new(config.accounts.clone()),
             organization: config.organization.clone(),
+            units: std::sync::RwLock::default(),
             organization_source: tokio::sync::OnceCell::new(),
             max_concurrency: config.refresh.max_concurrency.max(1),
             connector,
@@ -168,6 +173,22 @@ impl JobFetcher {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = accounts;
     }
 
+    /// Records the OU of each account the last discovery placed.
+    pub fn set_units(&self, units: crate::org::AccountUnits) {
+        *self
+            .units
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = units;
+    }
+
+    /// The OU of each account (by name), as the last discovery placed it.
+    pub fn units(&self) -> crate::org::AccountUnits {
+        self.units
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// `[organization]`, with Organizations itself (made on first use), when discovery is on.
     pub async fn organization(
         &self,
@@ -182,6 +203,29 @@ impl JobFetcher {
             .await
             .clone();
         Some((config, source))
+    }
+
+    /// Organizations for reading tag policies (`tags.from_organization`), and how long an
+    /// answer is trusted: through the `[organization]` credentials when that section is set,
+    /// else the default chain (which must then be the management account or a delegated
+    /// administrator).
+    pub async fn tag_policy_source(&self) -> (Arc<dyn crate::org::OrganizationSource>, u32) {
+        let default_chain = crate::config::OrganizationConfig {
+            role_name: String::new(),
+            ous: Vec::new(),
+            exclude: Vec::new(),
+            regions: Vec::new(),
+            external_id: None,
+            profile: None,
+            ttl_hours: 24,
+        };
+        let config = self.organization.as_ref().unwrap_or(&default_chain);
+        let source = self
+            .organization_source
+            .get_or_init(|| self.connector.organization(config))
+            .await
+            .clone();
+        (source, config.ttl_hours)
     }
 
     /// The user opened this resource: if its details are still to come, read them next.

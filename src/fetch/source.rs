@@ -273,6 +273,17 @@ impl crate::org::OrganizationSource for NoOrganization {
             ))
         })
     }
+
+    fn effective_tag_policy<'a>(
+        &'a self,
+        _account_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, crate::org::OrgError>> {
+        Box::pin(async {
+            Err(crate::org::OrgError(
+                "this data source cannot read AWS Organizations".into(),
+            ))
+        })
+    }
 }
 
 /// The SageMaker List operation for a kind, as IAM and the quotas name it.

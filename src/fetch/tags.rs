@@ -103,9 +103,11 @@ impl Run<'_> {
             .filter(|e| e.is_fresh(&version_of(job), self.when, self.ttl))?;
         match self.refresh {
             TagRefresh::Cached => Some(entry),
-            TagRefresh::Findings => find_tag_problems(&entry.tags, &self.settings.policy)
-                .is_empty()
-                .then_some(entry),
+            TagRefresh::Findings => {
+                find_tag_problems(&entry.tags, self.settings.policy_for(&job.account_name))
+                    .is_empty()
+                    .then_some(entry)
+            }
             TagRefresh::All => None,
         }
     }
@@ -201,7 +203,7 @@ impl JobFetcher {
         let rows = findings(
             jobs.rows.iter().chain(&state.studio),
             &state.entries,
-            &settings.policy,
+            &|account| settings.policy_for(account),
             &order,
         );
         TagsFetch {

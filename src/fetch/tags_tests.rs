@@ -277,9 +277,12 @@ fn settings() -> TagsConfig {
         policy: TagPolicy {
             mandatory: vec!["owner".into(), "project".into()],
             allowed: BTreeMap::from([("env".to_string(), vec!["dev".into(), "prod".into()])]),
+            organization: Vec::new(),
         },
         ttl_hours: 24,
         search: true,
+        from_organization: false,
+        by_account: BTreeMap::new(),
     }
 }
 

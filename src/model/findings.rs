@@ -21,13 +21,59 @@ pub fn arn_leaf(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
 }
 
-/// The tagging rules an organisation enforces, from the `[tags]` section of the config.
+/// The tagging rules an organisation enforces: the `[tags]` section of the config, plus, with
+/// `tags.from_organization`, the account's effective tag policy from AWS Organizations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagPolicy {
     /// Keys every resource must carry, spelled exactly so.
     pub mandatory: Vec<String>,
     /// For some keys, the only values allowed.
     pub allowed: BTreeMap<String, Vec<String>>,
+    /// The organization's rules for this account: they set a key's required spelling (also
+    /// for a mandatory key spelt otherwise in the config) and, where they list values, the
+    /// values allowed (with `*` wildcards), in place of the config's list for that key. Tag
+    /// policies never require a key: presence is `mandatory`'s alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organization: Vec<OrgTagRule>,
+}
+
+/// One key of an organization tag policy, as the account's effective policy states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgTagRule {
+    /// The key with its required capitalisation (`tag_key`).
+    pub key: String,
+    /// Allowed values (`tag_value`), where `*` matches any run of characters; empty means
+    /// any value.
+    pub values: Vec<String>,
+}
+
+/// Where a tag rule comes from, so an admin knows whom to ask about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSource {
+    /// The `[tags]` section of sagescope's config.
+    #[default]
+    Config,
+    /// The organization's effective tag policy for the account (`tags.from_organization`).
+    Organization,
+}
+
+impl RuleSource {
+    /// The name exports use: `config` or `organization`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSource::Config => "config",
+            RuleSource::Organization => "organization",
+        }
+    }
+
+    /// The words the detail view and the fix script use.
+    pub fn label(self) -> &'static str {
+        match self {
+            RuleSource::Config => "config [tags]",
+            RuleSource::Organization => "organization tag policy",
+        }
+    }
 }
 
 /// A tag key present with the wrong letter case, e.g. `Cost-Center` for `cost-center`.
@@ -35,6 +81,9 @@ pub struct TagPolicy {
 pub struct Miscased {
     pub expected: String,
     pub found: String,
+    /// Whose rule spells the key so.
+    #[serde(default)]
+    pub source: RuleSource,
 }
 
 /// A tag whose value is not among the allowed ones.
@@ -44,6 +93,9 @@ pub struct InvalidValue {
     pub key: String,
     pub value: String,
     pub allowed: Vec<String>,
+    /// Whose rule lists the allowed values.
+    #[serde(default)]
+    pub source: RuleSource,
 }
 
 /// What is wrong with one resource's tags.
@@ -66,26 +118,114 @@ impl TagProblems {
     }
 }
 
+/// One key's rules once the config and the organization's policy are merged.
+struct KeyRule<'p> {
+    /// The spelling required.
+    key: &'p str,
+    key_source: RuleSource,
+    mandatory: bool,
+    allowed: Option<(&'p [String], RuleSource)>,
+}
+
+/// The config's keys (mandatory first, then those with allowed values) in order, then the
+/// organization's: an organization key the config also names (in any letter case) takes over
+/// its spelling and, if it lists values, its allowed values.
+fn key_rules(policy: &TagPolicy) -> Vec<KeyRule<'_>> {
+    let mut rules: Vec<KeyRule<'_>> = policy
+        .mandatory
+        .iter()
+        .chain(
+            policy
+                .allowed
+                .keys()
+                .filter(|key| !policy.mandatory.contains(key)),
+        )
+        .map(|key| KeyRule {
+            key,
+            key_source: RuleSource::Config,
+            mandatory: policy.mandatory.contains(key),
+            allowed: policy
+                .allowed
+                .get(key)
+                .map(|values| (values.as_slice(), RuleSource::Config)),
+        })
+        .collect();
+    for org in &policy.organization {
+        let allowed =
+            (!org.values.is_empty()).then_some((org.values.as_slice(), RuleSource::Organization));
+        match rules
+            .iter_mut()
+            .find(|rule| rule.key.to_lowercase() == org.key.to_lowercase())
+        {
+            Some(rule) => {
+                rule.key = &org.key;
+                rule.key_source = RuleSource::Organization;
+                if allowed.is_some() {
+                    rule.allowed = allowed;
+                }
+            }
+            None => rules.push(KeyRule {
+                key: &org.key,
+                key_source: RuleSource::Organization,
+                mandatory: false,
+                allowed,
+            }),
+        }
+    }
+    rules
+}
+
+/// Whether `value` is allowed: the config lists exact values; an organization tag policy's
+/// values may hold `*`, which matches any run of characters (`cc-*` allows `cc-42`).
+fn value_allowed(value: &str, allowed: &[String], source: RuleSource) -> bool {
+    allowed.iter().any(|candidate| match source {
+        RuleSource::Config => candidate == value,
+        RuleSource::Organization => wildcard_match(candidate, value),
+    })
+}
+
+/// `pattern` against the whole of `text`, `*` matching any run of characters (none
+/// included) and every other character itself.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was, and the text position it is trying to stop at.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = star {
+            // Let the last `*` swallow one more character and try again.
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
 /// Checks one resource's tags against the policy.
 ///
 /// - A mandatory key absent in every spelling is `missing`.
-/// - A policy key (mandatory, or with allowed values) present only in another letter case is
-///   `miscased`, and not also `missing`: the fix is a rename, not a new value.
+/// - A policy key (mandatory, with allowed values, or named by the organization's policy)
+///   present only in another letter case is `miscased`, and not also `missing`: the fix is a
+///   rename, not a new value.
 /// - A value outside the allowed list is `invalid`, whether it sits under the right key or the
 ///   miscased one (renaming the key would keep the bad value).
 ///
-/// Results keep the policy's key order so findings read the same on every resource.
+/// Results keep the policy's key order so findings read the same on every resource, and
+/// each names the source of the rule it breaks.
 pub fn find_tag_problems(tags: &Tags, policy: &TagPolicy) -> TagProblems {
     let mut problems = TagProblems::default();
-    let policy_keys = policy.mandatory.iter().chain(
-        policy
-            .allowed
-            .keys()
-            .filter(|key| !policy.mandatory.contains(key)),
-    );
-
-    for key in policy_keys {
-        let is_mandatory = policy.mandatory.contains(key);
+    for rule in key_rules(policy) {
+        let key = rule.key;
         let value = match tags.get(key) {
             Some(value) => Some(value),
             None => match tags
@@ -94,26 +234,28 @@ pub fn find_tag_problems(tags: &Tags, policy: &TagPolicy) -> TagProblems {
             {
                 Some((found, value)) => {
                     problems.miscased.push(Miscased {
-                        expected: key.clone(),
+                        expected: key.to_string(),
                         found: found.clone(),
+                        source: rule.key_source,
                     });
                     Some(value)
                 }
                 None => {
-                    if is_mandatory {
-                        problems.missing.push(key.clone());
+                    if rule.mandatory {
+                        problems.missing.push(key.to_string());
                     }
                     None
                 }
             },
         };
-        if let (Some(value), Some(allowed)) = (value, policy.allowed.get(key))
-            && !allowed.iter().any(|candidate| candidate == value)
+        if let (Some(value), Some((allowed, source))) = (value, rule.allowed)
+            && !value_allowed(value, allowed, source)
         {
             problems.invalid.push(InvalidValue {
-                key: key.clone(),
+                key: key.to_string(),
                 value: value.clone(),
-                allowed: allowed.clone(),
+                allowed: allowed.to_vec(),
+                source,
             });
         }
     }
@@ -143,6 +285,20 @@ impl TagFinding {
     /// How many separate things need fixing on this resource.
     pub fn problem_count(&self) -> usize {
         self.missing.len() + self.miscased.len() + self.invalid.len()
+    }
+
+    /// Whose rules this resource breaks, each once: missing keys are the config's
+    /// (`tags.mandatory`), the rest say their own.
+    pub fn rule_sources(&self) -> Vec<RuleSource> {
+        let mut sources: Vec<RuleSource> = (!self.missing.is_empty())
+            .then_some(RuleSource::Config)
+            .into_iter()
+            .chain(self.miscased.iter().map(|m| m.source))
+            .chain(self.invalid.iter().map(|i| i.source))
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        sources
     }
 
     /// The Studio domain the resource was started from (Studio's `sagemaker:domain-arn`).
@@ -180,6 +336,7 @@ mod tests {
                     "production".to_string(),
                 ],
             )]),
+            organization: Vec::new(),
         }
     }
 
@@ -221,7 +378,8 @@ mod tests {
             problems.miscased,
             vec![Miscased {
                 expected: "cost-center".into(),
-                found: "Cost-Center".into()
+                found: "Cost-Center".into(),
+                source: RuleSource::Config,
             }]
         );
     }
@@ -292,6 +450,108 @@ mod tests {
             "d-abc"
         );
         assert_eq!(arn_leaf("plain"), "plain");
+    }
+
+    fn organization(rules: &[(&str, &[&str])]) -> TagPolicy {
+        TagPolicy {
+            mandatory: vec!["costcenter".into(), "owner".into()],
+            allowed: BTreeMap::new(),
+            organization: rules
+                .iter()
+                .map(|(key, values)| OrgTagRule {
+                    key: (*key).to_string(),
+                    values: values.iter().map(|v| (*v).to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_organization_spells_a_mandatory_key_and_limits_its_values() {
+        let p = organization(&[("CostCenter", &["cc-*", "shared"])]);
+        let ok = tags(&[("CostCenter", "cc-42"), ("owner", "o")]);
+        assert!(find_tag_problems(&ok, &p).is_empty());
+        let shared = tags(&[("CostCenter", "shared"), ("owner", "o")]);
+        assert!(find_tag_problems(&shared, &p).is_empty());
+
+        let lower = tags(&[("costcenter", "cc-1"), ("owner", "o")]);
+        let problems = find_tag_problems(&lower, &p);
+        assert!(
+            problems.missing.is_empty(),
+            "present in another case: a rename"
+        );
+        assert_eq!(
+            problems.miscased,
+            vec![Miscased {
+                expected: "CostCenter".into(),
+                found: "costcenter".into(),
+                source: RuleSource::Organization,
+            }]
+        );
+
+        let bad = tags(&[("CostCenter", "marketing"), ("owner", "o")]);
+        let problems = find_tag_problems(&bad, &p);
+        assert_eq!(problems.invalid.len(), 1);
+        assert_eq!(problems.invalid[0].value, "marketing");
+        assert_eq!(problems.invalid[0].allowed, vec!["cc-*", "shared"]);
+        assert_eq!(problems.invalid[0].source, RuleSource::Organization);
+
+        let none = tags(&[("owner", "o")]);
+        assert_eq!(
+            find_tag_problems(&none, &p).missing,
+            vec!["CostCenter"],
+            "still mandatory, in the organization's spelling"
+        );
+    }
+
+    #[test]
+    fn an_organization_key_the_config_does_not_name_is_never_required() {
+        let p = organization(&[("Team", &["ml-*"])]);
+        let absent = tags(&[("costcenter", "x"), ("owner", "o")]);
+        assert!(find_tag_problems(&absent, &p).is_empty());
+        let wrong = tags(&[("costcenter", "x"), ("owner", "o"), ("team", "web")]);
+        let problems = find_tag_problems(&wrong, &p);
+        assert_eq!(problems.miscased[0].source, RuleSource::Organization);
+        assert_eq!(problems.invalid[0].key, "Team");
+        let any = organization(&[("Team", &[])]);
+        let free = tags(&[("costcenter", "x"), ("owner", "o"), ("Team", "anything")]);
+        assert!(
+            find_tag_problems(&free, &any).is_empty(),
+            "no values listed: any value"
+        );
+    }
+
+    #[test]
+    fn config_values_stay_exact_while_organization_values_take_wildcards() {
+        let mut p = policy();
+        p.allowed.insert("team".into(), vec!["ml-*".into()]);
+        let t = tags(&[
+            ("cost-center", "c"),
+            ("project", "p"),
+            ("owner", "o"),
+            ("team", "ml-x"),
+        ]);
+        assert_eq!(
+            find_tag_problems(&t, &p).invalid[0].source,
+            RuleSource::Config
+        );
+    }
+
+    #[test]
+    fn wildcards_match_any_run_of_characters() {
+        assert!(wildcard_match("cc-*", "cc-42"));
+        assert!(wildcard_match("cc-*", "cc-"));
+        assert!(!wildcard_match("cc-*", "dd-42"));
+        assert!(wildcard_match("*-prod", "ml-prod"));
+        assert!(wildcard_match("a*b*c", "a-x-b-y-c"));
+        assert!(!wildcard_match("a*b*c", "a-x-c-y-b"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("exact", "exact"));
+        assert!(
+            !wildcard_match("exact", "Exact"),
+            "values are case-sensitive"
+        );
+        assert!(wildcard_match("**x", "abx"));
     }
 
     #[test]

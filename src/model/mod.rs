@@ -23,8 +23,9 @@ pub use details::{
 };
 pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
 pub use findings::{
-    InvalidValue, Miscased, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG, STUDIO_USER_PROFILE_TAG,
-    TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,
+    InvalidValue, Miscased, OrgTagRule, RuleSource, STUDIO_DOMAIN_TAG, STUDIO_SPACE_TAG,
+    STUDIO_USER_PROFILE_TAG, TagFinding, TagPolicy, TagProblems, Tags, arn_leaf, find_tag_problems,
+    wildcard_match,
 };
 pub use job::{AppInfo, Job, change_marker};
 pub use kind::{ParseKindError, ResourceKind};

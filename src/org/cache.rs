@@ -66,3 +66,67 @@ pub fn save(cache: &Cache, key: &str, stored: &Stored) -> Result<(), CacheError>
     )?;
     Ok(())
 }
+
+/// One account's effective tag policy as last read: its JSON text (`None`: no tag policy
+/// applies) and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTagPolicy {
+    pub content: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+fn ensure_tag_policy_table(cache: &Cache) -> Result<(), CacheError> {
+    cache.connection().execute_batch(
+        "CREATE TABLE IF NOT EXISTS org_tag_policy (
+             account_id TEXT PRIMARY KEY,
+             fetched_at TEXT NOT NULL,
+             content    TEXT
+         );",
+    )?;
+    Ok(())
+}
+
+/// The tag policies stored for `account_ids`, however old; unreadable rows are left out (the
+/// policy is read again).
+pub fn load_tag_policies(
+    cache: &Cache,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, StoredTagPolicy>, CacheError> {
+    ensure_tag_policy_table(cache)?;
+    let mut statement = cache
+        .connection()
+        .prepare("SELECT fetched_at, content FROM org_tag_policy WHERE account_id = ?1")?;
+    let mut out = std::collections::HashMap::new();
+    for id in account_ids {
+        let row: Option<(String, Option<String>)> = statement
+            .query_row(params![id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((fetched_at, content)) = row
+            && let Ok(fetched_at) = DateTime::parse_from_rfc3339(&fetched_at)
+        {
+            out.insert(
+                id.clone(),
+                StoredTagPolicy {
+                    content,
+                    fetched_at: fetched_at.with_timezone(&Utc),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+pub fn save_tag_policies(
+    cache: &Cache,
+    policies: &[(String, StoredTagPolicy)],
+) -> Result<(), CacheError> {
+    ensure_tag_policy_table(cache)?;
+    for (id, stored) in policies {
+        cache.connection().execute(
+            "INSERT OR REPLACE INTO org_tag_policy (account_id, fetched_at, content)
+             VALUES (?1, ?2, ?3)",
+            params![id, stored.fetched_at.to_rfc3339(), stored.content],
+        )?;
+    }
+    Ok(())
+}

@@ -9,11 +9,15 @@
 
 mod cache;
 mod resolve;
+pub mod tag_policy;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-pub use resolve::{Resolved, resolve};
+pub use resolve::{Resolved, cached_units, resolve};
+
+/// The OU of each account (by name), where discovery knows it.
+pub type AccountUnits = std::collections::BTreeMap<String, OrgUnit>;
 
 /// One account as Organizations lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +26,17 @@ pub struct OrgAccount {
     pub name: String,
     /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`: only ACTIVE accounts are read.
     pub status: String,
+    /// The OU (or root) the account sits directly under, for the account picker's OU
+    /// filter; `None` in a discovery cached before it was recorded.
+    #[serde(default)]
+    pub parent: Option<OrgUnit>,
+}
+
+/// An organizational unit or root, by id and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
 }
 
 /// What one discovery found: the accounts, and the management account (Cost Explorer for the
@@ -45,4 +60,11 @@ pub trait OrganizationSource: Send + Sync {
     /// Every account of the organization when `parents` is empty, else the accounts under
     /// those OUs or roots, recursively.
     fn discover<'a>(&'a self, parents: &'a [String]) -> BoxFuture<'a, Result<Discovery, OrgError>>;
+
+    /// The JSON text of the tag policy in effect for `account_id`
+    /// (`DescribeEffectivePolicy`, TAG_POLICY), `None` when no tag policy applies to it.
+    fn effective_tag_policy<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, OrgError>>;
 }

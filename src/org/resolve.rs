@@ -3,10 +3,12 @@
 //! through `role_name`; the management account leads the discovered ones because Cost
 //! Explorer for the whole organization answers there.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::cache::{self, Stored};
-use super::{Discovery, OrganizationSource};
+use super::{Discovery, OrgUnit, OrganizationSource};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::store::Store;
 
@@ -18,6 +20,8 @@ pub struct Resolved {
     pub error: Option<String>,
     /// Organizations requests made (0 when the cached list was fresh).
     pub requests: usize,
+    /// The OU each account (by name) sits under, where the discovery knows it.
+    pub units: BTreeMap<String, OrgUnit>,
 }
 
 /// The accounts for this refresh: the cached discovery while it is younger than `ttl_hours`,
@@ -46,8 +50,10 @@ pub async fn resolve(
     if let Some(stored) = &cached
         && now - stored.fetched_at < ttl
     {
+        let accounts = accounts_from(config, explicit, &stored.discovery);
         return Resolved {
-            accounts: accounts_from(config, explicit, &stored.discovery),
+            units: units_of(&accounts, &stored.discovery),
+            accounts,
             error: None,
             requests: 0,
         };
@@ -56,6 +62,7 @@ pub async fn resolve(
         Ok(discovery) => {
             let requests = discovery.requests;
             let accounts = accounts_from(config, explicit, &discovery);
+            let units = units_of(&accounts, &discovery);
             let stored = Stored {
                 discovery,
                 fetched_at: now,
@@ -67,11 +74,16 @@ pub async fn resolve(
                 accounts,
                 error: None,
                 requests,
+                units,
             }
         }
         Err(err) => match cached {
             Some(stored) => Resolved {
                 accounts: accounts_from(config, explicit, &stored.discovery),
+                units: {
+                    let accounts = accounts_from(config, explicit, &stored.discovery);
+                    units_of(&accounts, &stored.discovery)
+                },
                 error: Some(format!(
                     "{err} (using the accounts discovered at {})",
                     stored.fetched_at.format("%Y-%m-%d %H:%M UTC")
@@ -80,11 +92,45 @@ pub async fn resolve(
             },
             None => Resolved {
                 accounts: explicit.to_vec(),
+                units: BTreeMap::new(),
                 error: Some(format!("{err} (no discovered accounts are cached yet)")),
                 requests: 0,
             },
         },
     }
+}
+
+/// The OU of each account as the cached discovery of `config`'s OUs placed it (empty when
+/// nothing is cached): for `export --ou`, offline as after a refresh.
+pub fn cached_units(
+    cache: &crate::cache::Cache,
+    config: &OrganizationConfig,
+    explicit: &[AccountConfig],
+) -> Result<BTreeMap<String, OrgUnit>, crate::cache::CacheError> {
+    Ok(match cache::load(cache, &cache_key(config))? {
+        Some(stored) => {
+            let accounts = accounts_from(config, explicit, &stored.discovery);
+            units_of(&accounts, &stored.discovery)
+        }
+        None => BTreeMap::new(),
+    })
+}
+
+/// The OU of each account to read whose role names an account the discovery placed.
+fn units_of(accounts: &[AccountConfig], discovery: &Discovery) -> BTreeMap<String, OrgUnit> {
+    accounts
+        .iter()
+        .filter_map(|account| {
+            let id = account.account_id_hint()?;
+            let parent = discovery
+                .accounts
+                .iter()
+                .find(|a| a.id == id)?
+                .parent
+                .clone()?;
+            Some((account.name.clone(), parent))
+        })
+        .collect()
 }
 
 /// Discoveries of different OU sets are different lists.
@@ -164,6 +210,7 @@ mod tests {
             id: id.into(),
             name: name.into(),
             status: status.into(),
+            parent: None,
         }
     }
 

@@ -87,12 +87,13 @@ pub fn finding_for(resource: &Job, tags: &Tags, policy: &TagPolicy) -> Option<Ta
 ///
 /// A resource whose tags were never read is left out rather than reported as untagged: that
 /// would be a guess, and the tag pass reports such resources as an error instead.
-/// `account_order` lists account names in config order; findings follow it, then region,
-/// kind and name, so exports are stable.
-pub fn findings<'a>(
+/// `policy_for` gives the rules of an account (by name), which differ between accounts
+/// when the organization's tag policy is followed. `account_order` lists account names in
+/// config order; findings follow it, then region, kind and name, so exports are stable.
+pub fn findings<'a, 'p>(
     resources: impl IntoIterator<Item = &'a Job>,
     entries: &TagCache,
-    policy: &TagPolicy,
+    policy_for: &dyn Fn(&str) -> &'p TagPolicy,
     account_order: &[String],
 ) -> Vec<TagFinding> {
     let mut out: Vec<TagFinding> = resources
@@ -100,7 +101,7 @@ pub fn findings<'a>(
         .filter_map(|r| {
             entries
                 .get(&r.arn)
-                .and_then(|e| finding_for(r, &e.tags, policy))
+                .and_then(|e| finding_for(r, &e.tags, policy_for(&r.account_name)))
         })
         .collect();
     let rank = |name: &str| {
@@ -160,6 +161,7 @@ mod tests {
         TagPolicy {
             mandatory: vec!["owner".into()],
             allowed: Default::default(),
+            organization: Vec::new(),
         }
     }
 
@@ -210,7 +212,13 @@ mod tests {
             (bad_a.arn.clone(), entry(&[])),
         ]);
         let order = vec!["zeta".to_string(), "alpha".to_string()];
-        let found = findings([&ok, &bad_z, &bad_a, &unread], &entries, &policy(), &order);
+        let policy = policy();
+        let found = findings(
+            [&ok, &bad_z, &bad_a, &unread],
+            &entries,
+            &|_| &policy,
+            &order,
+        );
         let names: Vec<(&str, &str)> = found
             .iter()
             .map(|f| (f.account_name.as_str(), f.name.as_str()))

@@ -361,22 +361,26 @@ fn finding_lines(out: &mut Lines, f: &TagFinding, app: &App) {
         out.field("space", &sanitize::cell(owner), p.accent);
     }
     out.heading(format!("Problems ({})", f.problem_count()));
+    // Each problem names whose rule it breaks: the config's or the organization's policy.
     for key in &f.missing {
-        out.field("  missing", &sanitize::cell(key), p.failed);
+        let text = format!("{} (config: tags.mandatory)", sanitize::cell(key));
+        out.field("  missing", &text, p.failed);
     }
     for m in &f.miscased {
         let text = format!(
-            "{} should be spelled {}",
+            "{} should be spelled {} ({})",
             sanitize::cell(&m.found),
-            sanitize::cell(&m.expected)
+            sanitize::cell(&m.expected),
+            m.source.label()
         );
         out.field("  miscased", &text, p.stopped);
     }
     for i in &f.invalid {
         let text = format!(
-            "{}={} (allowed: {})",
+            "{}={} (allowed by the {}: {})",
             sanitize::cell(&i.key),
             sanitize::cell(&i.value),
+            i.source.label(),
             sanitize::cell(&i.allowed.join(", "))
         );
         out.field("  invalid value", &text, p.stopped);

@@ -48,10 +48,12 @@ fn spec_index(column: JobColumn) -> usize {
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let jobs = &app.jobs;
-    let block =
-        Block::bordered()
-            .border_style(p.border)
-            .title(title(jobs, app.now, app.mine.title(), &p));
+    let block = Block::bordered().border_style(p.border).title(title(
+        jobs,
+        app.now,
+        app.narrowed_title(),
+        &p,
+    ));
     if jobs.list.rows().is_empty() {
         return empty_message(frame, block, area, no_data_lines(app, "jobs"));
     }

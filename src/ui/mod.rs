@@ -3,6 +3,7 @@
 //! Layout, top to bottom: the tab bar, the pane (or a detail/help/error view over it), the
 //! status bar, and a line that holds key hints or what is being typed after `/` or `:`.
 
+mod accounts;
 mod command_line;
 mod detail;
 mod errors;
@@ -43,6 +44,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Overlay::Detail) => detail::render(frame, app, main),
         Some(Overlay::Help) => help::render(frame, app, main),
         Some(Overlay::Errors) => errors::render(frame, app, main),
+        Some(Overlay::Accounts) => accounts::render(frame, app, main),
         None => match app.pane {
             Pane::Jobs => jobs::render(frame, app, main),
             Pane::Spend => spend::render(frame, app, main),
@@ -73,7 +75,8 @@ pub fn overlay_scroll_max(app: &App, area: Rect) -> usize {
         Some(Overlay::Detail) => detail::line_count(app, inner.width),
         Some(Overlay::Help) => help::line_count(inner.width),
         Some(Overlay::Errors) => errors::line_count(app, inner.width),
-        None => 0,
+        // The picker moves a cursor, not a scroll position.
+        Some(Overlay::Accounts) | None => 0,
     };
     lines.saturating_sub(usize::from(inner.height))
 }

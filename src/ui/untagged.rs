@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let findings = &app.findings;
     let block = Block::bordered().border_style(p.border).title(title(
         findings,
-        app.mine.title(),
+        app.narrowed_title(),
         &p,
         usize::from(area.width.saturating_sub(4)),
     ));

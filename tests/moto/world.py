@@ -51,6 +51,10 @@ command line read from stdin, and exits when stdin closes:
   {"cmd": "organization", "accounts": [{"id", "name", "ou", "status"}], "ous": [[name, parent]]}
         create an organization managed by DEFAULT_ACCOUNT with exactly these account ids
         (see World.organization), answer {"root": id, "ous": {name: id}}
+  {"cmd": "tag_policy", "account": A, "policy": {"tags": {...}} | null, "deny": bool}
+        the effective tag policy DescribeEffectivePolicy answers for account A (the content
+        as AWS states an effective policy; null: EffectivePolicyNotFoundException), or
+        AccessDeniedException with deny (see _describe_effective_policy)
   {"cmd": "deny_role", "role": ARN}   AssumeRole of this role answers AccessDenied (HTTP 403),
         as IAM does for a role that is missing or does not trust the caller
   {"cmd": "apps", "account": A, "region": R, "apps": [{"domain", "user_profile" | "space",
@@ -94,8 +98,10 @@ import boto3
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.iam.models import get_account_id_from
+from moto.core.exceptions import ServiceException
 from moto.logs.models import logs_backends
 from moto.moto_api import state_manager  # noqa: F401  (imported for its side effects)
+from moto.organizations.responses import OrganizationsResponse
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -641,6 +647,62 @@ def _node_summary(node):
     if message:
         summary["InstanceStatus"]["Message"] = message
     return summary
+
+
+# --- Organizations: DescribeEffectivePolicy ---------------------------------------------
+#
+# moto 5.2.5 has no DescribeEffectivePolicy. This answers it for TAG_POLICY in botocore's
+# shapes (DescribeEffectivePolicyResponse.EffectivePolicy: PolicyContent as a JSON string,
+# LastUpdatedTimestamp, TargetId, PolicyType) from the policies the `tag_policy` command
+# set; as AWS does: EffectivePolicyNotFoundException when no policy applies to the target,
+# AccessDeniedException when the caller may not read it (the command's `deny`, or a caller
+# that is neither the target itself nor the management account), TargetNotFoundException for
+# an account outside the organization.
+
+TAG_POLICIES = {}  # account id -> {"content": dict | None, "deny": bool, "at": epoch seconds}
+
+
+class _OrganizationsError(ServiceException):
+    pass
+
+
+def _describe_effective_policy(self):
+    from moto.organizations.models import organizations_backends
+
+    policy_type = self._get_param("PolicyType")
+    target = self._get_param("TargetId") or self.current_account
+    if policy_type not in ("TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY",
+                           "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2",
+                           "SECURITYHUB_POLICY"):
+        raise _OrganizationsError("InvalidInputException",
+                                  "You provided a value that does not match the required "
+                                  "pattern.")
+    entry = TAG_POLICIES.get(target, {})
+    org = organizations_backends[DEFAULT_ACCOUNT]["aws"]
+    if entry.get("deny") or (target != self.current_account
+                             and self.current_account != DEFAULT_ACCOUNT):
+        raise _OrganizationsError(
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        )
+    if org.org is None or target not in {a.id for a in org.accounts} | {DEFAULT_ACCOUNT}:
+        raise _OrganizationsError("TargetNotFoundException",
+                                  "We can't find a root, OU, account, or policy with the "
+                                  "TargetId that you specified.")
+    if policy_type != "TAG_POLICY" or entry.get("content") is None:
+        raise _OrganizationsError(
+            "EffectivePolicyNotFoundException",
+            "We can't find an effective policy of the type you specified.",
+        )
+    return json.dumps({"EffectivePolicy": {
+        "PolicyContent": json.dumps(entry["content"]),
+        "LastUpdatedTimestamp": entry["at"],
+        "TargetId": target,
+        "PolicyType": "TAG_POLICY",
+    }})
+
+
+OrganizationsResponse.describe_effective_policy = _describe_effective_policy
 
 
 # moto 5.2.5's Search answers every match in one page (no MaxResults, NextToken, SortBy or
@@ -2081,6 +2143,7 @@ def main():
         ).read()
         app.forget_refusals()
         CE_ITEMS.clear()
+        TAG_POLICIES.clear()
 
     print(json.dumps({"port": port}), flush=True)
 
@@ -2191,6 +2254,13 @@ def main():
             elif cmd["cmd"] == "organization":
                 answer = world.organization(cmd["accounts"], cmd["ous"])
                 app.take()
+            elif cmd["cmd"] == "tag_policy":
+                TAG_POLICIES[cmd["account"]] = {
+                    "content": cmd.get("policy"),
+                    "deny": bool(cmd.get("deny", False)),
+                    "at": time.time(),
+                }
+                answer = {"ok": True}
             elif cmd["cmd"] == "deny_role":
                 with app.lock:
                     app.denied_roles.add(cmd["role"])

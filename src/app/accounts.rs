@@ -1,0 +1,279 @@
+//! The account picker (`:accounts`): hundreds of accounts make every pane long, so one
+//! account, or one OU's accounts, can be chosen and the Jobs and Untagged panes show only
+//! theirs. The picker lists "all accounts" first (which clears the choice), then every
+//! account known (configured, seen in rows, or failing) with its id, OU (when discovery placed
+//! it), row count and error, then each OU. `/` filters it; Enter chooses; Esc keeps the
+//! current choice. Pane titles say what is chosen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{App, InputKind, Overlay};
+use crate::org::{AccountUnits, OrgUnit};
+
+/// What the panes are narrowed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    /// One account, by name.
+    Account(String),
+    /// Every account under this OU.
+    Unit(OrgUnit),
+}
+
+/// One line of the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickerEntry {
+    /// Every account: clears the choice.
+    All {
+        accounts: usize,
+        rows: usize,
+    },
+    Account(AccountLine),
+    Unit {
+        unit: OrgUnit,
+        accounts: usize,
+        rows: usize,
+    },
+}
+
+/// An account as the picker shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLine {
+    pub name: String,
+    pub id: Option<String>,
+    pub unit: Option<OrgUnit>,
+    /// Jobs pane rows of this account.
+    pub rows: usize,
+    /// The last refresh's first error for it, if any.
+    pub error: Option<String>,
+}
+
+impl PickerEntry {
+    /// Whether the picker's filter text matches (case-insensitive, any part).
+    fn matches(&self, needle: &str) -> bool {
+        let hay = match self {
+            PickerEntry::All { .. } => "all accounts".to_string(),
+            PickerEntry::Account(a) => format!(
+                "{} {} {}",
+                a.name,
+                a.id.as_deref().unwrap_or_default(),
+                a.unit
+                    .as_ref()
+                    .map(|u| format!("{} {}", u.name, u.id))
+                    .unwrap_or_default()
+            ),
+            PickerEntry::Unit { unit, .. } => format!("ou {} {}", unit.name, unit.id),
+        };
+        hay.to_lowercase().contains(&needle.to_lowercase())
+    }
+}
+
+/// The picker while it is open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Picker {
+    pub filter: String,
+    /// Index into the filtered entries.
+    pub cursor: usize,
+}
+
+/// The account choice and what the picker needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct AccountsState {
+    pub scope: Option<AccountScope>,
+    pub picker: Option<Picker>,
+    /// The OU of each discovered account (by name), from the last live refresh.
+    pub units: AccountUnits,
+    /// Each account's first error of the last refresh.
+    pub errors: BTreeMap<String, String>,
+}
+
+impl AccountsState {
+    /// What pane titles add while a choice is on: `account: ml-prod`, `OU: ml`.
+    pub fn title(&self) -> Option<String> {
+        match self.scope.as_ref()? {
+            AccountScope::Account(name) => Some(format!("account: {name}")),
+            AccountScope::Unit(unit) => Some(format!("OU: {}", unit.name)),
+        }
+    }
+
+    /// The account names the choice keeps, `None` for every account.
+    fn names(&self) -> Option<BTreeSet<String>> {
+        match self.scope.as_ref()? {
+            AccountScope::Account(name) => Some(BTreeSet::from([name.clone()])),
+            AccountScope::Unit(unit) => Some(
+                self.units
+                    .iter()
+                    .filter(|(_, u)| u.id == unit.id)
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl App {
+    /// `:accounts`: opens the picker on the current choice.
+    pub(super) fn open_account_picker(&mut self) {
+        let entries = self.picker_entries("");
+        let cursor = entries.iter().position(|e| self.is_current(e)).unwrap_or(0);
+        self.accounts.picker = Some(Picker {
+            filter: String::new(),
+            cursor,
+        });
+        self.open(Overlay::Accounts);
+    }
+
+    fn is_current(&self, entry: &PickerEntry) -> bool {
+        match (entry, &self.accounts.scope) {
+            (PickerEntry::All { .. }, None) => true,
+            (PickerEntry::Account(a), Some(AccountScope::Account(name))) => a.name == *name,
+            (PickerEntry::Unit { unit, .. }, Some(AccountScope::Unit(chosen))) => {
+                unit.id == chosen.id
+            }
+            _ => false,
+        }
+    }
+
+    /// The picker's lines for `filter`: all accounts, each account by name, each OU by name.
+    pub fn picker_entries(&self, filter: &str) -> Vec<PickerEntry> {
+        let mut lines: BTreeMap<String, AccountLine> = BTreeMap::new();
+        let line = |name: &str| -> AccountLine {
+            AccountLine {
+                name: name.to_string(),
+                id: None,
+                unit: self.accounts.units.get(name).cloned(),
+                rows: 0,
+                error: self.accounts.errors.get(name).cloned(),
+            }
+        };
+        for account in &self.findings.accounts {
+            lines
+                .entry(account.name.clone())
+                .or_insert_with(|| line(&account.name))
+                .id = account.account_id_hint().map(str::to_string);
+        }
+        for name in self
+            .accounts
+            .units
+            .keys()
+            .chain(self.accounts.errors.keys())
+        {
+            if !lines.contains_key(name) {
+                lines.insert(name.clone(), line(name));
+            }
+        }
+        for job in self.jobs.list.rows() {
+            let entry = lines
+                .entry(job.account_name.clone())
+                .or_insert_with(|| line(&job.account_name));
+            entry.rows += 1;
+            entry.id.get_or_insert_with(|| job.account_id.clone());
+        }
+        let mut units: BTreeMap<&str, (OrgUnit, usize, usize)> = BTreeMap::new();
+        for account in lines.values() {
+            if let Some(unit) = &account.unit {
+                let slot = units
+                    .entry(unit.id.as_str())
+                    .or_insert_with(|| (unit.clone(), 0, 0));
+                slot.1 += 1;
+                slot.2 += account.rows;
+            }
+        }
+        let all = PickerEntry::All {
+            accounts: lines.len(),
+            rows: self.jobs.list.rows().len(),
+        };
+        let mut units: Vec<PickerEntry> = units
+            .into_values()
+            .map(|(unit, accounts, rows)| PickerEntry::Unit {
+                unit,
+                accounts,
+                rows,
+            })
+            .collect();
+        units.sort_by(|a, b| match (a, b) {
+            (PickerEntry::Unit { unit: x, .. }, PickerEntry::Unit { unit: y, .. }) => {
+                x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id))
+            }
+            _ => std::cmp::Ordering::Equal,
+        });
+        std::iter::once(all)
+            .chain(lines.into_values().map(PickerEntry::Account))
+            .chain(units)
+            .filter(|e| filter.is_empty() || e.matches(filter))
+            .collect()
+    }
+
+    /// The picker's entries as filtered now.
+    pub fn picker_shown(&self) -> Vec<PickerEntry> {
+        let filter = self
+            .accounts
+            .picker
+            .as_ref()
+            .map(|p| p.filter.clone())
+            .unwrap_or_default();
+        self.picker_entries(&filter)
+    }
+
+    /// Moves the picker's cursor, staying on its entries.
+    pub(super) fn picker_move(&mut self, to: impl FnOnce(usize) -> usize) {
+        let len = self.picker_shown().len();
+        if let Some(picker) = &mut self.accounts.picker {
+            picker.cursor = to(picker.cursor).min(len.saturating_sub(1));
+        }
+    }
+
+    /// `/` typing in the picker.
+    pub(super) fn picker_filter(&mut self, text: &str) {
+        if let Some(picker) = &mut self.accounts.picker {
+            picker.filter = text.to_string();
+            picker.cursor = 0;
+        }
+    }
+
+    /// Enter in the picker: the entry under the cursor becomes the choice.
+    pub(super) fn picker_choose(&mut self) {
+        let Some(picker) = &self.accounts.picker else {
+            return;
+        };
+        let Some(entry) = self.picker_shown().into_iter().nth(picker.cursor) else {
+            return;
+        };
+        self.accounts.scope = match entry {
+            PickerEntry::All { .. } => None,
+            PickerEntry::Account(a) => Some(AccountScope::Account(a.name)),
+            PickerEntry::Unit { unit, .. } => Some(AccountScope::Unit(unit)),
+        };
+        self.accounts.picker = None;
+        self.overlay = None;
+        self.apply_account_scope();
+    }
+
+    /// Narrows the Jobs and Untagged panes to the chosen accounts (again after a refresh,
+    /// which may have placed accounts in OUs anew).
+    pub(super) fn apply_account_scope(&mut self) {
+        let names = self.accounts.names();
+        self.jobs.set_accounts(names.clone());
+        self.findings.set_accounts(names);
+        let page = self.page_rows();
+        self.jobs.list.move_by(0, page);
+        self.findings.list.move_by(0, page);
+    }
+
+    /// What the Jobs and Untagged titles add: `mine: alice`, `account: ml-prod`, both.
+    pub fn narrowed_title(&self) -> Option<String> {
+        let parts: Vec<String> = [self.mine.title(), self.accounts.title()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+
+    /// Whether the picker is what keys go to.
+    pub(super) fn picker_open(&self) -> bool {
+        self.overlay == Some(Overlay::Accounts)
+            && self
+                .input
+                .as_ref()
+                .is_none_or(|i| i.kind == InputKind::Filter)
+    }
+}
