@@ -13,6 +13,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{Job, ResourceKind, StatusPhase};
 
+mod prices;
+
+pub use prices::{Component, LivePrice, PriceOrigin, Prices, Quote};
+
 /// The price table as shipped: parsed once, at first use.
 const EMBEDDED_PRICES: &str = include_str!("../assets/prices.csv");
 
@@ -186,21 +190,34 @@ pub fn instance_count(job: &Job) -> Option<u32> {
     }
 }
 
-/// USD per hour the resource costs now: price × instance count.
+/// The price of one instance-hour of the resource, for the component that bills its kind.
+pub fn quote(job: &Job, prices: &Prices) -> Option<Quote> {
+    let instance_type = job.instance_type.as_deref()?;
+    prices.quote(&job.region, instance_type, Component::of(job.kind)?)
+}
+
+/// USD per hour the resource costs while it runs: price × instance count, whatever its
+/// status (a finished job's cost is this rate × the time it ran).
 ///
-/// `None` when it is not running (see [`is_burning`]), or its instance type, count or price
-/// is unknown.
-pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
-    if !is_burning(job) {
-        return None;
-    }
+/// `None` when its instance type, count or price is unknown.
+pub fn hourly_rate(job: &Job, prices: &Prices) -> Option<f64> {
     let instance_type = job.instance_type.as_deref()?;
     // Studio Classic's JupyterServer runs on `system`, which AWS does not bill.
     if job.kind == ResourceKind::App && instance_type == SYSTEM_INSTANCE {
         return Some(0.0);
     }
-    let price = prices.usd_per_hour(&job.region, instance_type)?;
-    Some(price * f64::from(instance_count(job)?))
+    Some(quote(job, prices)?.usd_per_hour * f64::from(instance_count(job)?))
+}
+
+/// USD per hour the resource costs now: price × instance count.
+///
+/// `None` when it is not running (see [`is_burning`]), or its instance type, count or price
+/// is unknown.
+pub fn usd_per_hour(job: &Job, prices: &Prices) -> Option<f64> {
+    if !is_burning(job) {
+        return None;
+    }
+    hourly_rate(job, prices)
 }
 
 /// USD spent so far by a running resource: its hourly rate × hours since `created_at`.
@@ -208,7 +225,7 @@ pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
 /// An estimate and an upper bound: `created_at` includes the minutes SageMaker spends
 /// provisioning before billing starts, and an endpoint's instance count may have changed
 /// since it was created. `None` whenever [`usd_per_hour`] is.
-pub fn usd_so_far(job: &Job, prices: &PriceTable, now: DateTime<Utc>) -> Option<f64> {
+pub fn usd_so_far(job: &Job, prices: &Prices, now: DateTime<Utc>) -> Option<f64> {
     let rate = usd_per_hour(job, prices)?;
     let hours = (now - job.created_at).num_seconds().max(0) as f64 / 3600.0;
     Some(rate * hours)
@@ -254,7 +271,7 @@ impl fmt::Display for Burn {
 }
 
 /// The hourly burn across `jobs`.
-pub fn burn(jobs: &[Job], prices: &PriceTable) -> Burn {
+pub fn burn(jobs: &[Job], prices: &Prices) -> Burn {
     jobs.iter()
         .filter(|job| is_burning(job))
         .fold(Burn::default(), |mut total, job| {
@@ -312,10 +329,15 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            billing: None,
         }
     }
 
-    fn table() -> PriceTable {
+    fn table() -> Prices {
+        Prices::new(table_of_two(), Vec::new())
+    }
+
+    fn table_of_two() -> PriceTable {
         PriceTable::parse(
             "# test\nregion,instance_type,usd_per_hour,component,published\n\
              us-east-1,ml.m5.xlarge,0.23,Studio-Notebook,2026-07-03\n\

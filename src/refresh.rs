@@ -322,6 +322,7 @@ mod tests {
                         instance_count: None,
                         failure_reason: None,
                         app: None,
+                        billing: None,
                     })
                     .collect();
                 Ok(Page {

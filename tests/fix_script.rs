@@ -21,6 +21,7 @@ fn finding(name: &str, account: &str) -> TagFinding {
         invalid: Vec::new(),
         tags: BTreeMap::new(),
         created_at: None,
+        cost: None,
     }
 }
 

@@ -82,6 +82,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         failure_reason: Some("AlgorithmError: CUDA out of memory (tried 2.0 GiB)".into()),
         tags: Default::default(),
         app: None,
+        billing: None,
     };
     let (width, height) = (120, 30);
     let mut app = common::demo_app(width, height);

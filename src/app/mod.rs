@@ -741,6 +741,10 @@ impl App {
             }
             self.jobs.set_metrics(view, now);
         }
+        if arrived {
+            let costs = self.jobs.health.costs();
+            self.findings.set_costs(|arn| costs.get(arn).copied(), now);
+        }
         for e in outcome.errors {
             log(&mut self.errors, e);
         }

@@ -603,6 +603,7 @@ mod tests {
             variants: Some(vec!["AllTraffic".into()]),
             last_activity_at: None,
             read_at: None,
+            billing: None,
         }
     }
 
@@ -623,6 +624,7 @@ mod tests {
             failure_reason: None,
             tags: Default::default(),
             app: None,
+            billing: None,
         }
     }
 

@@ -134,6 +134,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            billing: None,
         };
         let mut state = TagState::default();
         state.entries.insert(

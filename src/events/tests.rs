@@ -26,6 +26,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         failure_reason: None,
         tags: Default::default(),
         app: None,
+        billing: None,
     }
 }
 
@@ -293,6 +294,7 @@ fn observe_reads_idle_and_tag_checks_only_where_their_pass_answered() {
         invalid: Vec::new(),
         tags: Default::default(),
         created_at: None,
+        cost: None,
     };
     let tag_failure = FetchError {
         account: "prod".into(),

@@ -303,6 +303,7 @@ fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
         variants: (kind == ResourceKind::Endpoint).then_some(details.variants),
         last_activity_at: details.last_activity_at,
         read_at: None,
+        billing: details.billing.or(item.billing),
     }
 }
 
@@ -334,6 +335,9 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
     }
     if described.failure_reason.is_some() {
         item.failure_reason = described.failure_reason.clone();
+    }
+    if described.billing.is_some() {
+        item.billing = described.billing;
     }
     if let Some(app) = &mut item.app
         && described.last_activity_at.is_some()

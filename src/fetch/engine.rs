@@ -375,5 +375,6 @@ pub(super) fn to_job(
         failure_reason: item.failure_reason,
         tags: Default::default(),
         app: item.app,
+        billing: item.billing,
     }
 }

@@ -394,6 +394,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            billing: None,
         }
     }
 
@@ -408,6 +409,7 @@ mod tests {
                 variants: names.map(|n| n.iter().map(|s| s.to_string()).collect()),
                 last_activity_at: None,
                 read_at: None,
+                billing: None,
             },
         )
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::config::AccountConfig;
-use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// One resource as a SageMaker List* summary describes it, already in domain terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub struct Listed {
     pub failure_reason: Option<String>,
     /// A Studio app's domain, type and owner (`ListApps`); `None` for other kinds.
     pub app: Option<AppInfo>,
+    /// A training job's billed seconds, from a Describe or Search (lists lack them).
+    pub billing: Option<TrainingBilling>,
 }
 
 /// One page of a List* call.
@@ -49,6 +51,8 @@ pub struct Details {
     pub extra_requests: Vec<&'static str>,
     /// A Studio app's `LastUserActivityTimestamp` (`DescribeApp`).
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// A training job's `BillableTimeInSeconds`, `TrainingTimeInSeconds` and spot setting.
+    pub billing: Option<TrainingBilling>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.

@@ -304,6 +304,7 @@ fn resource(account: &str, kind: ResourceKind, name: &str) -> Job {
         failure_reason: None,
         tags: Tags::new(),
         app: None,
+        billing: None,
     }
 }
 
@@ -579,6 +580,7 @@ async fn studio_user_profiles_are_listed_only_where_there_is_a_domain_and_checke
         instance_count: None,
         failure_reason: None,
         app: None,
+        billing: None,
     };
     {
         let mut studio = world.studio.lock().expect("lock");

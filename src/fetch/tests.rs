@@ -217,6 +217,7 @@ fn job(name: &str, minutes: i64, status: &str) -> Listed {
         instance_count: None,
         failure_reason: None,
         app: None,
+        billing: None,
     }
 }
 

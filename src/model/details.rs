@@ -31,6 +31,10 @@ pub struct Described {
     pub last_activity_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
+    /// A training job's billed seconds (what the `billable-time` cost is computed from).
+    /// Jobs described by a build that did not keep them stay without until they change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<super::TrainingBilling>,
 }
 
 /// How old an in-service Studio app's `DescribeApp` answer may be before it is read again.

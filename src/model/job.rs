@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{JobStatus, ResourceKind, Tags};
+use super::{JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// One SageMaker job, endpoint or notebook instance in one account and region.
 ///
@@ -32,6 +32,10 @@ pub struct Job {
     /// other kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppInfo>,
+    /// A training job's billed and trained seconds, once described; `None` for other kinds
+    /// and for jobs not described yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<TrainingBilling>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
@@ -106,6 +110,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            billing: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! Nothing in here knows about AWS SDK types or the terminal: fetchers map into these types at
 //! their boundary, and panes, exports and the cache read them.
 
+mod cost;
 mod details;
 mod event;
 mod findings;
@@ -15,6 +16,7 @@ mod snapshot;
 mod spend;
 mod status;
 
+pub use cost::{CostSource, ResourceCost, TrainingBilling};
 pub use details::{ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState};
 pub use event::{Event, EventKind, SeenChanges, SeenResource, SeenState};
 pub use findings::{

@@ -80,6 +80,7 @@ pub fn finding_for(resource: &Job, tags: &Tags, policy: &TagPolicy) -> Option<Ta
         invalid: problems.invalid,
         tags: tags.clone(),
         created_at: Some(resource.created_at),
+        cost: None,
     })
 }
 
@@ -152,6 +153,7 @@ mod tests {
             failure_reason: None,
             tags: Tags::new(),
             app: None,
+            billing: None,
         }
     }
 

@@ -7,6 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+mod cost;
 mod health;
 
 use super::format;
@@ -194,6 +195,7 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
         out.block(reason, p.failed);
     }
     health::lines(out, job, app);
+    cost::lines(out, job, app);
     out.tags(&job.tags);
 }
 

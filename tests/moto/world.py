@@ -1308,6 +1308,30 @@ class World:
         job.failure_reason = reason
         job.training_end_time = job.last_modified_time = utcnow()
 
+    def training_billing(self, account, region, name, spec):
+        """What SageMaker reports once a training job has ended: its instances, when it was
+        created and ended, TrainingTimeInSeconds, BillableTimeInSeconds and whether it ran on
+        managed spot (billed only for the seconds it used). moto keeps none of these unless
+        set; its DescribeTrainingJob and Search answer every attribute a job object holds,
+        under AWS's member names.
+
+        spec: {"instance_type", "instance_count", "age_hours" (created that long ago),
+               "trained_seconds", "billable_seconds", "spot"}
+        """
+        job = sagemaker_backends[account][region].training_jobs[name]
+        job.resource_config = dict(
+            job.resource_config,
+            InstanceType=spec["instance_type"],
+            InstanceCount=spec["instance_count"],
+        )
+        created = utcnow() - timedelta(hours=spec["age_hours"])
+        job.creation_time = job.training_start_time = created
+        job.training_end_time = job.last_modified_time = created + timedelta(
+            seconds=spec["trained_seconds"] + 120)
+        job.training_time_in_seconds = spec["trained_seconds"]
+        job.billable_time_in_seconds = spec["billable_seconds"]
+        job.enable_managed_spot_training = spec["spot"]
+
     def utilisation(self, account, region, training=None, endpoint=None):
         """Ages a running training job and an in-service endpoint and publishes the metrics
         SageMaker would: per-minute host utilisation for the last 40 minutes, and hourly
@@ -1925,6 +1949,9 @@ def main():
                 world.set_training_status(
                     cmd["account"], cmd["region"], cmd["name"], cmd["status"], cmd.get("reason")
                 )
+                answer = {"ok": True}
+            elif cmd["cmd"] == "training_billing":
+                world.training_billing(cmd["account"], cmd["region"], cmd["name"], cmd["spec"])
                 answer = {"ok": True}
             elif cmd["cmd"] == "utilisation":
                 points = world.utilisation(

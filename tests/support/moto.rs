@@ -303,6 +303,15 @@ impl Moto {
         self.call(json!({"cmd": "ce_items", "account": account, "items": items}));
     }
 
+    /// Sets what SageMaker reports about an ended training job of the world (see
+    /// `World.training_billing` in `tests/moto/world.py` for `spec`'s fields).
+    pub fn training_billing(&mut self, account: &str, region: &str, name: &str, spec: Value) {
+        self.call(json!({
+            "cmd": "training_billing", "account": account, "region": region, "name": name,
+            "spec": spec
+        }));
+    }
+
     /// The next `times` requests of `operation` in `account`/`region` fail with `code`.
     pub fn refuse(&mut self, account: &str, region: &str, operation: &str, times: u32, code: &str) {
         self.call(json!({

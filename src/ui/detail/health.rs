@@ -11,7 +11,7 @@ use crate::health::{self, Flag};
 use crate::instances;
 use crate::metrics::{MetricName, Point, ResourceMetrics};
 use crate::model::{Job, ResourceKind, StatusPhase};
-use crate::pricing::{self, PriceTable};
+use crate::pricing::{self, Component};
 use crate::sanitize;
 use crate::ui::format;
 
@@ -43,25 +43,22 @@ pub(super) fn lines(out: &mut Lines, job: &Job, app: &App) {
 fn burn(out: &mut Lines, job: &Job, app: &App) {
     let p = out.palette;
     out.heading("Burn (on-demand list price, estimate)".into());
-    let prices = PriceTable::embedded();
+    let prices = app.jobs.health.prices();
     let count = pricing::instance_count(job);
-    let price = job
-        .instance_type
-        .as_deref()
-        .and_then(|t| prices.price(&job.region, t));
-    let rate = match (pricing::usd_per_hour(job, prices), price, count) {
-        (Some(rate), Some(price), Some(count)) => format!(
-            "${rate:.2} = {count} × ${} ({} in {}, AWS price of {})",
-            price.usd_per_hour,
+    let quote = pricing::quote(job, prices);
+    let rate = match (pricing::usd_per_hour(job, prices), quote, count) {
+        (Some(rate), Some(quote), Some(count)) => format!(
+            "${rate:.2} = {count} × ${} ({} in {}, {})",
+            quote.usd_per_hour,
             sanitize::cell(job.instance_type.as_deref().unwrap_or_default()),
             sanitize::cell(&job.region),
-            price.published
+            quote.describe(Component::of(job.kind))
         ),
         _ => match (&job.instance_type, count) {
             (None, _) => "? (instance type unknown)".to_string(),
             (Some(_), None) => "? (instance count unknown)".to_string(),
             (Some(t), Some(_)) => format!(
-                "? (no price for {} in {} in assets/prices.csv)",
+                "? (no price for {} in {}: neither the Price List nor assets/prices.csv has it)",
                 sanitize::cell(t),
                 sanitize::cell(&job.region)
             ),
