@@ -13,7 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{Job, ResourceKind, StatusPhase};
 
+pub mod live;
 mod prices;
+pub mod refresh;
 
 pub use prices::{Component, LivePrice, PriceOrigin, Prices, Quote};
 

@@ -48,6 +48,8 @@ pub struct Refreshed {
     /// What changed since the last refresh, timeline-only changes included (see
     /// [`crate::model::EventKind::is_alert`]); empty when they could not be committed.
     pub events: Vec<Event>,
+    /// Live prices for what the jobs run on (kept ones, and those read on first need).
+    pub prices: crate::pricing::refresh::PricesFetch,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -175,6 +177,8 @@ pub async fn run(
         None => None,
     };
 
+    let prices = crate::pricing::refresh::refresh(fetcher, store, &jobs.view.rows).await;
+
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
         .err();
@@ -201,6 +205,7 @@ pub async fn run(
         metrics,
         store_error,
         events,
+        prices,
     }
 }
 

@@ -75,6 +75,8 @@ pub struct RefreshOutcome {
     /// Who the live credentials are (`sts:GetCallerIdentity` ARNs of the connected accounts),
     /// for a best guess at "me"; empty from the cache and the demo.
     pub caller_arns: Vec<String>,
+    /// Live prices from the Price List (all known); `None` leaves the prices in use.
+    pub prices: Option<Vec<crate::pricing::LivePrice>>,
 }
 
 impl RefreshOutcome {
@@ -89,6 +91,7 @@ impl RefreshOutcome {
             errors: Vec::new(),
             events: Vec::new(),
             caller_arns: Vec::new(),
+            prices: None,
         }
     }
 
@@ -425,6 +428,8 @@ impl SnapshotSource for LiveSource {
                     .errors
                     .push(format!("could not write the cache: {err}"));
             }
+            outcome.errors.extend(refreshed.prices.error);
+            outcome.prices = Some(refreshed.prices.prices);
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
             *lock(&state) = Some(next);

@@ -153,3 +153,107 @@ fn finished_training_jobs_cost_their_billed_seconds_and_offenders_rank_by_cost()
         "{stderr}"
     );
 }
+
+/// Price List products: Training and Hosting differ, so using the wrong component shows.
+fn products() -> Value {
+    let product = |instance_type: &str, component: &str, usd: f64| {
+        json!({"instance_type": instance_type, "region": REGION, "component": component,
+               "usd": usd, "effective": "2026-11-01"})
+    };
+    json!([
+        product("ml.p5.48xlarge", "Training", 113.07),
+        product("ml.p5.48xlarge", "Hosting", 118.72),
+        product("ml.g6.12xlarge", "Training", 6.1),
+        product("ml.g6.12xlarge", "Hosting", 6.4),
+        product("ml.g5.2xlarge", "Training", 1.515),
+        product("ml.g5.2xlarge", "Hosting", 1.6),
+        // Storage for the same type: not an instance-hour, never a price.
+        {"instance_type": "ml.p5.48xlarge", "region": REGION, "component": "Training",
+         "usd": 0.14, "unit": "GB-Mo"},
+    ])
+}
+
+#[test]
+fn running_p5_and_g6_jobs_are_priced_from_the_price_list_asked_once() {
+    let mut moto = moto();
+    let resources: Vec<Value> = ["p5-running", "g6-running", "g5-done"]
+        .iter()
+        .map(|name| {
+            json!({"account": DEFAULT_ACCOUNT, "region": REGION, "kind": "training",
+                   "name": name, "tags": {"owner": "alice"}})
+        })
+        .collect();
+    moto.tag_world(&json!(resources));
+    moto.price_list(&products());
+    let running = |instance_type: &str, count: u32| {
+        json!({"instance_type": instance_type, "instance_count": count, "age_hours": 2,
+               "trained_seconds": 0, "billable_seconds": 0, "spot": false,
+               "status": "InProgress"})
+    };
+    moto.training_billing(
+        DEFAULT_ACCOUNT,
+        REGION,
+        "p5-running",
+        running("ml.p5.48xlarge", 2),
+    );
+    moto.training_billing(
+        DEFAULT_ACCOUNT,
+        REGION,
+        "g6-running",
+        running("ml.g6.12xlarge", 1),
+    );
+    moto.training_billing(
+        DEFAULT_ACCOUNT,
+        REGION,
+        "g5-done",
+        json!({"instance_type": "ml.g5.2xlarge", "instance_count": 1, "age_hours": 3,
+               "trained_seconds": 3600, "billable_seconds": 3600, "spot": false}),
+    );
+    moto.requests();
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = config(home.path());
+    let endpoint = moto.endpoint();
+    let export_jobs = |moto: &mut Moto| {
+        let mut cmd = sagescope(home.path(), &endpoint);
+        cmd.args(["export", "jobs", "--config", &config]);
+        let (code, doc, stderr) = run_json(&mut cmd);
+        assert_eq!(code, 0, "{stderr}");
+        let asked: Vec<(String, String)> = moto
+            .requests()
+            .into_iter()
+            .filter(|(_, _, _, op)| op == "GetProducts")
+            .map(|(_, _, region, op)| (region, op))
+            .collect();
+        (doc, asked)
+    };
+
+    let (jobs, asked) = export_jobs(&mut moto);
+    // One GetProducts per instance type, all from us-east-1, where the API is served.
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    assert!(
+        asked.iter().all(|(region, _)| region == "us-east-1"),
+        "{asked:?}"
+    );
+    let p5 = row(&jobs, "p5-running");
+    assert_eq!(
+        p5["usd_per_hour"],
+        json!(226.14),
+        "2 × the Training price: {p5}"
+    );
+    assert_eq!(p5["cost_source"], "estimate");
+    let g6 = row(&jobs, "g6-running");
+    assert_eq!(g6["usd_per_hour"], json!(6.1), "{g6}");
+    // The finished job's billed hour at the live Training price, not the bundled 1.52.
+    let g5 = row(&jobs, "g5-done");
+    assert_eq!(g5["cost_source"], "billable-time");
+    assert_eq!(
+        g5["cost_usd"],
+        json!(1.52),
+        "1 h × 1.515 rounds to 1.52: {g5}"
+    );
+
+    // The next refresh finds every price kept: no request.
+    let (again, asked) = export_jobs(&mut moto);
+    assert!(asked.is_empty(), "{asked:?}");
+    assert_eq!(row(&again, "p5-running")["usd_per_hour"], json!(226.14));
+}

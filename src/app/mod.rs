@@ -715,6 +715,13 @@ impl App {
             errors.push(now, text);
             reported += 1;
         };
+        if let Some(live) = outcome.prices {
+            // Before the jobs: their costs are computed with these.
+            self.jobs.set_prices(crate::pricing::Prices::new(
+                crate::pricing::PriceTable::embedded().clone(),
+                live,
+            ));
+        }
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {

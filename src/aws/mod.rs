@@ -18,6 +18,7 @@ mod cost_explorer;
 mod errors;
 mod logs;
 mod organizations;
+mod pricing;
 mod sagemaker;
 
 use std::sync::Arc;

@@ -135,7 +135,16 @@ pub(super) fn run(
             "--format script only applies to `export untagged`".into(),
         ));
     }
-    let prices = crate::pricing::Prices::bundled_only();
+    // The demo prices from the bundled table alone; otherwise the live prices the cache keeps
+    // (the refresh above read the ones missing).
+    let live = if mode.demo {
+        Vec::new()
+    } else {
+        super::open_store(loaded)?
+            .run_blocking(|cache| crate::pricing::refresh::kept(cache))
+            .map_err(|e| CliError::Fatal(e.into()))?
+    };
+    let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
     let measured = crate::cost::Measured::new();
     let options = export::ExportOptions {
         group_by: &group_by,

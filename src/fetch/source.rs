@@ -153,6 +153,12 @@ pub trait AccountLink: Send + Sync {
         None
     }
 
+    /// The AWS Price List API with this account's credentials. `None` from fakes that serve
+    /// no prices.
+    fn price_source(&self) -> Option<Arc<dyn crate::pricing::live::PriceListSource>> {
+        None
+    }
+
     /// CloudWatch in one region of this account. `None` from fakes that serve no metrics.
     fn metric_source(&self, _region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
         None

@@ -312,6 +312,14 @@ impl Moto {
         }));
     }
 
+    /// From now on (until a reset) the Price List API's `GetProducts` answers from these
+    /// SageMaker products (objects with `instance_type`, `region`, `component` as the Price
+    /// List spells it, `usd` per hour, `effective` date; `"unit": "GB-Mo"` for storage), in
+    /// AWS's response shape (see `tests/moto/world.py`).
+    pub fn price_list(&mut self, products: &Value) {
+        self.call(json!({"cmd": "price_list", "products": products}));
+    }
+
     /// The next `times` requests of `operation` in `account`/`region` fail with `code`.
     pub fn refuse(&mut self, account: &str, region: &str, operation: &str, times: u32, code: &str) {
         self.call(json!({
