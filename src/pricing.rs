@@ -15,7 +15,6 @@ use crate::model::{Job, ResourceKind, StatusPhase};
 
 pub mod live;
 mod prices;
-pub mod refresh;
 
 pub use prices::{Component, LivePrice, PriceOrigin, Prices, Quote};
 

@@ -9,6 +9,8 @@
 //! committed with the last-seen state they were derived against: the TUI, `refresh` and
 //! `watch` all get them from here, each exactly once.
 
+pub mod prices;
+
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -49,7 +51,7 @@ pub struct Refreshed {
     /// [`crate::model::EventKind::is_alert`]); empty when they could not be committed.
     pub events: Vec<Event>,
     /// Live prices for what the jobs run on (kept ones, and those read on first need).
-    pub prices: crate::pricing::refresh::PricesFetch,
+    pub prices: prices::PricesFetch,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -177,7 +179,7 @@ pub async fn run(
         None => None,
     };
 
-    let prices = crate::pricing::refresh::refresh(fetcher, store, &jobs.view.rows).await;
+    let prices = prices::refresh(fetcher, store, &jobs.view.rows).await;
 
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await

@@ -141,7 +141,7 @@ pub(super) fn run(
         Vec::new()
     } else {
         super::open_store(loaded)?
-            .run_blocking(|cache| crate::pricing::refresh::kept(cache))
+            .run_blocking(|cache| crate::refresh::prices::kept(cache))
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);

@@ -163,7 +163,7 @@ fn load_cache(app: &mut App, loaded: &LoadedConfig, mode: Mode, can_fetch: bool)
     // Prices read on earlier runs, so the first frame's rates and costs use them.
     app.jobs.set_prices(crate::pricing::Prices::new(
         crate::pricing::PriceTable::embedded().clone(),
-        crate::pricing::refresh::kept(&opened.cache),
+        crate::refresh::prices::kept(&opened.cache),
     ));
     match opened.cache.load_snapshot() {
         Ok(Some(snapshot)) => app.load_snapshot(snapshot),

@@ -4,10 +4,9 @@
 
 use chrono::Utc;
 
-use super::LivePrice;
-use super::live;
 use crate::fetch::JobFetcher;
 use crate::model::Job;
+use crate::pricing::{LivePrice, live};
 use crate::store::Store;
 
 /// What the price step produced.
