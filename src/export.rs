@@ -9,7 +9,12 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{DataSource, Event, FetchError, Job, Snapshot, SpendRow, TagFinding, View};
+use crate::cost::Measured;
+use crate::model::{
+    CostSource, DataSource, Event, FetchError, Job, ResourceCost, Snapshot, SpendRow, TagFinding,
+    View,
+};
+use crate::pricing::Prices;
 use crate::sanitize;
 
 /// The views `export` can print.
@@ -48,6 +53,12 @@ pub struct ExportOptions<'a> {
     pub health: &'a crate::config::HealthConfig,
     /// For events: the timeline (it lives in the cache, not in the snapshot).
     pub events: Option<&'a View<Event>>,
+    /// The prices rates and costs are computed with (live where read, else bundled).
+    pub prices: &'a Prices,
+    /// Costs billing measured (Cost Explorer, CUR), by ARN.
+    pub measured: &'a Measured,
+    /// For untagged: the most expensive offenders first (`--sort cost`).
+    pub sort_by_cost: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +130,11 @@ pub struct JobRow<'a> {
     /// the nodes AWS reports failed; `null` for other kinds.
     pub instance_groups: Option<String>,
     pub failed_nodes: Option<u32>,
+    /// What the resource cost, from the best source known (see `cost_source`); `null` when
+    /// no source prices it.
+    pub cost_usd: Option<f64>,
+    /// `cur`, `ce-resource`, `billable-time` or `estimate`; `null` with `cost_usd`.
+    pub cost_source: Option<CostSource>,
 }
 
 impl<'a> JobRow<'a> {
@@ -128,12 +144,13 @@ impl<'a> JobRow<'a> {
         stale: bool,
         options: &ExportOptions<'_>,
     ) -> Self {
-        let health = crate::health::export_fields(
+        let health =
+            crate::health::export_fields(job, metrics, options.prices, options.health, options.now);
+        let cost = crate::cost::best(
             job,
-            metrics,
-            crate::pricing::PriceTable::embedded(),
-            options.health,
+            options.prices,
             options.now,
+            options.measured.get(&job.arn).map(Vec::as_slice),
         );
         let component = job.compute.as_ref().and_then(|c| c.component());
         let cluster = job.compute.as_ref().and_then(|c| c.cluster());
@@ -177,6 +194,8 @@ impl<'a> JobRow<'a> {
                     .join(";")
             }),
             failed_nodes: cluster.map(crate::model::ClusterInfo::failed_nodes),
+            cost_usd: cost.map(|c| cents(c.usd)),
+            cost_source: cost.map(|c| c.source),
         }
     }
 }
@@ -238,10 +257,14 @@ pub struct UntaggedRow<'a> {
     pub studio_user_profile_arn: Option<&'a str>,
     /// The resource's page in the AWS console, where its tags can be edited.
     pub console_url: Option<String>,
+    /// The money at stake: what the resource cost, from the best source known; `null` when
+    /// no source prices it (tag-only kinds such as models always).
+    pub cost_usd: Option<f64>,
+    pub cost_source: Option<CostSource>,
 }
 
-impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
-    fn from(f: &'a TagFinding) -> Self {
+impl<'a> UntaggedRow<'a> {
+    fn new(f: &'a TagFinding, cost: Option<ResourceCost>) -> Self {
         UntaggedRow {
             account_id: &f.account_id,
             account_name: &f.account_name,
@@ -256,6 +279,8 @@ impl<'a> From<&'a TagFinding> for UntaggedRow<'a> {
             studio_domain_arn: f.studio_domain_arn(),
             studio_user_profile_arn: f.studio_user_profile_arn(),
             console_url: crate::console::resource_url(f.kind, &f.region, &f.arn),
+            cost_usd: cost.map(|c| cents(c.usd)),
+            cost_source: cost.map(|c| c.source),
         }
     }
 }
@@ -408,12 +433,16 @@ pub fn write(
             )
         }
         ExportView::Untagged => {
-            let rows = snapshot
+            let costs = job_costs(snapshot, options);
+            let mut rows: Vec<UntaggedRow<'_>> = snapshot
                 .findings
                 .rows
                 .iter()
-                .map(UntaggedRow::from)
+                .map(|f| UntaggedRow::new(f, costs.get(f.arn.as_str()).copied()))
                 .collect();
+            if options.sort_by_cost {
+                sort_by_cost(&mut rows);
+            }
             emit(
                 &snapshot.findings,
                 source,
@@ -425,6 +454,33 @@ pub fn write(
             )
         }
     }
+}
+
+/// Each job's best-known cost, by ARN, for the untagged rows (findings carry no prices).
+fn job_costs<'s>(
+    snapshot: &'s Snapshot,
+    options: &ExportOptions<'_>,
+) -> std::collections::HashMap<&'s str, ResourceCost> {
+    snapshot
+        .jobs
+        .rows
+        .iter()
+        .filter_map(|job| {
+            let measured = options.measured.get(&job.arn).map(Vec::as_slice);
+            crate::cost::best(job, options.prices, options.now, measured)
+                .map(|cost| (job.arn.as_str(), cost))
+        })
+        .collect()
+}
+
+/// Highest cost first; resources no source prices last, in their previous order.
+fn sort_by_cost(rows: &mut [UntaggedRow<'_>]) {
+    rows.sort_by(|a, b| match (a.cost_usd, b.cost_usd) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
 }
 
 fn emit<T, R: Serialize>(
@@ -477,7 +533,7 @@ fn emit<T, R: Serialize>(
 }
 
 /// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 29] = [
+const JOB_COLUMNS: [&str; 31] = [
     "account_id",
     "account_name",
     "region",
@@ -507,6 +563,8 @@ const JOB_COLUMNS: [&str; 29] = [
     "memory_mb_per_copy",
     "instance_groups",
     "failed_nodes",
+    "cost_usd",
+    "cost_source",
 ];
 const SPEND_COLUMNS: [&str; 7] = [
     "start",
@@ -517,7 +575,7 @@ const SPEND_COLUMNS: [&str; 7] = [
     "unit",
     "estimated",
 ];
-const UNTAGGED_COLUMNS: [&str; 13] = [
+const UNTAGGED_COLUMNS: [&str; 15] = [
     "account_id",
     "account_name",
     "region",
@@ -531,6 +589,8 @@ const UNTAGGED_COLUMNS: [&str; 13] = [
     "studio_domain_arn",
     "studio_user_profile_arn",
     "console_url",
+    "cost_usd",
+    "cost_source",
 ];
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -599,6 +659,8 @@ fn job_csv(r: &JobRow<'_>) -> Vec<String> {
         opt(r.memory_mb_per_copy),
         opt(r.instance_groups.as_deref()),
         opt(r.failed_nodes),
+        opt(r.cost_usd),
+        opt(r.cost_source),
     ]
 }
 
@@ -637,5 +699,7 @@ fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
         r.studio_domain_arn.unwrap_or_default().to_string(),
         r.studio_user_profile_arn.unwrap_or_default().to_string(),
         opt(r.console_url.as_deref()),
+        opt(r.cost_usd),
+        opt(r.cost_source),
     ]
 }

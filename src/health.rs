@@ -20,7 +20,7 @@ use crate::config::HealthConfig;
 use crate::instances::{self, InstanceSpec};
 use crate::metrics::{MetricName, Point, ResourceMetrics};
 use crate::model::{Job, ResourceKind, StatusPhase};
-use crate::pricing::{self, PriceTable};
+use crate::pricing::{self, Prices};
 
 /// The window utilisation is averaged over.
 pub const UTILISATION_WINDOW: Duration = Duration::minutes(30);
@@ -343,7 +343,7 @@ impl HealthFields {
 pub fn export_fields(
     job: &Job,
     metrics: Option<&ResourceMetrics>,
-    prices: &PriceTable,
+    prices: &Prices,
     health: &HealthConfig,
     now: DateTime<Utc>,
 ) -> HealthFields {
@@ -403,6 +403,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 
@@ -785,11 +786,12 @@ mod tests {
 
     #[test]
     fn export_fields_fill_what_is_known_and_leave_the_rest_null() {
-        let prices = PriceTable::parse(
+        let table = crate::pricing::PriceTable::parse(
             "region,instance_type,usd_per_hour,component,published\n\
              us-east-1,ml.g5.12xlarge,7.09,Studio-Notebook,2026-07-03\n",
         )
         .expect("parses");
+        let prices = Prices::new(table, Vec::new());
         let mut j = training("ml.g5.12xlarge");
         j.instance_count = Some(2);
         let m = metrics(
@@ -818,7 +820,7 @@ mod tests {
 
     #[test]
     fn export_fields_of_an_idle_endpoint_carry_zero_invocations() {
-        let prices = PriceTable::default();
+        let prices = Prices::new(crate::pricing::PriceTable::default(), Vec::new());
         let fields = export_fields(
             &endpoint(Duration::days(2)),
             Some(&endpoint_metrics(Vec::new(), true)),

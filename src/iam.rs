@@ -25,6 +25,9 @@ pub enum Feature {
     /// Job, endpoint and notebook logs (`l`, `sagescope logs`), only in SageMaker's log
     /// groups.
     Logs,
+    /// On-demand prices from the AWS Price List, for `$/h` and costs: always on (it falls
+    /// back to the bundled table when refused).
+    Prices,
     /// Which account a set of credentials reaches: always on.
     WhoAmI,
     /// `[organization] discover = true`: listing the organization's accounts, and
@@ -35,12 +38,13 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 7] = [
+    pub const ALL: [Feature; 8] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
         Feature::Metrics,
         Feature::Logs,
+        Feature::Prices,
         Feature::WhoAmI,
         Feature::Organizations,
     ];
@@ -53,6 +57,7 @@ impl Feature {
             Feature::CostExplorer => "SageScopeReadCost",
             Feature::Metrics => "SageScopeReadMetrics",
             Feature::Logs => "SageScopeReadSageMakerLogs",
+            Feature::Prices => "SageScopeReadPrices",
             Feature::WhoAmI => "SageScopeWhoAmI",
             Feature::Organizations => "SageScopeDiscoverAccounts",
         }
@@ -111,6 +116,7 @@ impl Feature {
                 "logs:GetLogEvents",
                 "logs:FilterLogEvents",
             ],
+            Feature::Prices => &["pricing:GetProducts"],
             Feature::WhoAmI => &["sts:GetCallerIdentity"],
             Feature::Organizations => &[
                 "organizations:DescribeOrganization",

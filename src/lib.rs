@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod cost;
 pub mod demo;
 pub mod events;
 pub mod export;

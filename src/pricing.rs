@@ -13,6 +13,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{Job, ResourceKind, StatusPhase};
 
+pub mod live;
+mod prices;
+
+pub use prices::{Component, LivePrice, PriceOrigin, Prices, Quote};
+
 /// The price table as shipped: parsed once, at first use.
 const EMBEDDED_PRICES: &str = include_str!("../assets/prices.csv");
 
@@ -189,14 +194,17 @@ pub fn instance_count(job: &Job) -> Option<u32> {
     }
 }
 
-/// USD per hour the resource costs now: price × instance count.
+/// The price of one instance-hour of the resource, for the component that bills its kind.
+pub fn quote(job: &Job, prices: &Prices) -> Option<Quote> {
+    let instance_type = job.instance_type.as_deref()?;
+    prices.quote(&job.region, instance_type, Component::of(job.kind)?)
+}
+
+/// USD per hour the resource costs while it runs: price × instance count, whatever its
+/// status (a finished job's cost is this rate × the time it ran).
 ///
-/// `None` when it is not running (see [`is_burning`]), or its instance type, count or price
-/// is unknown.
-pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
-    if !is_burning(job) {
-        return None;
-    }
+/// `None` when its instance type, count or price is unknown.
+pub fn hourly_rate(job: &Job, prices: &Prices) -> Option<f64> {
     if let Some(cluster) = job.compute.as_ref().and_then(|c| c.cluster()) {
         return cluster_usd_per_hour(cluster, &job.region, prices);
     }
@@ -205,19 +213,32 @@ pub fn usd_per_hour(job: &Job, prices: &PriceTable) -> Option<f64> {
     if job.kind == ResourceKind::App && instance_type == SYSTEM_INSTANCE {
         return Some(0.0);
     }
-    let price = prices.usd_per_hour(&job.region, instance_type)?;
-    Some(price * f64::from(instance_count(job)?))
+    Some(quote(job, prices)?.usd_per_hour * f64::from(instance_count(job)?))
+}
+
+/// USD per hour the resource costs now: price × instance count.
+///
+/// `None` when it is not running (see [`is_burning`]), or its instance type, count or price
+/// is unknown.
+pub fn usd_per_hour(job: &Job, prices: &Prices) -> Option<f64> {
+    if !is_burning(job) {
+        return None;
+    }
+    hourly_rate(job, prices)
 }
 
 /// A HyperPod cluster's rate: each instance group's price × its node count, summed. `None`
-/// when any group's type is not in the table (a partial sum would understate the burn).
+/// when any group's type has no price (a partial sum would understate the burn). Priced as
+/// training instances: the Price List's HyperPod rates are not read yet.
 fn cluster_usd_per_hour(
     cluster: &crate::model::ClusterInfo,
     region: &str,
-    prices: &PriceTable,
+    prices: &Prices,
 ) -> Option<f64> {
     cluster.groups.iter().try_fold(0.0, |sum, group| {
-        let price = prices.usd_per_hour(region, &group.instance_type)?;
+        let price = prices
+            .quote(region, &group.instance_type, Component::Training)?
+            .usd_per_hour;
         Some(sum + price * f64::from(group.count))
     })
 }
@@ -227,7 +248,7 @@ fn cluster_usd_per_hour(
 /// An estimate and an upper bound: `created_at` includes the minutes SageMaker spends
 /// provisioning before billing starts, and an endpoint's instance count may have changed
 /// since it was created. `None` whenever [`usd_per_hour`] is.
-pub fn usd_so_far(job: &Job, prices: &PriceTable, now: DateTime<Utc>) -> Option<f64> {
+pub fn usd_so_far(job: &Job, prices: &Prices, now: DateTime<Utc>) -> Option<f64> {
     let rate = usd_per_hour(job, prices)?;
     let hours = (now - job.created_at).num_seconds().max(0) as f64 / 3600.0;
     Some(rate * hours)
@@ -273,7 +294,7 @@ impl fmt::Display for Burn {
 }
 
 /// The hourly burn across `jobs`.
-pub fn burn(jobs: &[Job], prices: &PriceTable) -> Burn {
+pub fn burn(jobs: &[Job], prices: &Prices) -> Burn {
     jobs.iter()
         .filter(|job| is_burning(job))
         .fold(Burn::default(), |mut total, job| {
@@ -332,10 +353,15 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 
-    fn table() -> PriceTable {
+    fn table() -> Prices {
+        Prices::new(table_of_two(), Vec::new())
+    }
+
+    fn table_of_two() -> PriceTable {
         PriceTable::parse(
             "# test\nregion,instance_type,usd_per_hour,component,published\n\
              us-east-1,ml.m5.xlarge,0.23,Studio-Notebook,2026-07-03\n\

@@ -9,6 +9,8 @@
 //! committed with the last-seen state they were derived against: the TUI, `refresh` and
 //! `watch` all get them from here, each exactly once.
 
+pub mod prices;
+
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -48,6 +50,8 @@ pub struct Refreshed {
     /// What changed since the last refresh, timeline-only changes included (see
     /// [`crate::model::EventKind::is_alert`]); empty when they could not be committed.
     pub events: Vec<Event>,
+    /// Live prices for what the jobs run on (kept ones, and those read on first need).
+    pub prices: prices::PricesFetch,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -178,6 +182,8 @@ pub async fn run(
         None => None,
     };
 
+    let prices = prices::refresh(fetcher, store, &jobs.view.rows).await;
+
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
         .err();
@@ -204,6 +210,7 @@ pub async fn run(
         metrics,
         store_error,
         events,
+        prices,
     }
 }
 
@@ -355,6 +362,7 @@ mod tests {
                         failure_reason: None,
                         app: None,
                         compute: None,
+                        billing: None,
                     })
                     .collect();
                 Ok(Page {

@@ -78,6 +78,8 @@ pub struct RefreshOutcome {
     /// The OU of each discovered account (by name), for the account picker; empty without
     /// discovery.
     pub units: crate::org::AccountUnits,
+    /// Live prices from the Price List (all known); `None` leaves the prices in use.
+    pub prices: Option<Vec<crate::pricing::LivePrice>>,
 }
 
 impl RefreshOutcome {
@@ -93,6 +95,7 @@ impl RefreshOutcome {
             events: Vec::new(),
             caller_arns: Vec::new(),
             units: crate::org::AccountUnits::new(),
+            prices: None,
         }
     }
 
@@ -436,6 +439,8 @@ impl SnapshotSource for LiveSource {
                     .errors
                     .push(format!("could not write the cache: {err}"));
             }
+            outcome.errors.extend(refreshed.prices.error);
+            outcome.prices = Some(refreshed.prices.prices);
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
             outcome.units = fetcher.units();
@@ -485,6 +490,8 @@ pub struct CacheRead {
     pub snapshot: Option<crate::model::Snapshot>,
     /// Why the panes are empty, when they are (no snapshot yet, an unreadable cache).
     pub empty_note: Option<String>,
+    /// Live prices kept from earlier runs' Price List reads.
+    pub prices: Vec<crate::pricing::LivePrice>,
 }
 
 #[cfg(test)]

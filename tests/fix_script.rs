@@ -20,6 +20,7 @@ fn finding(name: &str, account: &str) -> TagFinding {
         invalid: Vec::new(),
         tags: sagescope::model::Tags::new(),
         created_at: None,
+        cost: None,
     }
 }
 

@@ -102,6 +102,7 @@ fn service_of(file: &str) -> Option<&'static str> {
         "accounts.rs" => Some("sts"),
         "organizations.rs" => Some("organizations"),
         "logs.rs" => Some("logs"),
+        "pricing.rs" => Some("pricing"),
         _ => None,
     }
 }

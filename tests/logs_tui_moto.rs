@@ -83,6 +83,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         tags: Default::default(),
         app: None,
         compute: None,
+        billing: None,
     };
     let (width, height) = (120, 30);
     let mut app = common::demo_app(width, height);

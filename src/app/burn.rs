@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, HealthConfig};
+use crate::cost::{self, Measured};
 use crate::health::{self, Flag};
 use crate::metrics::{JobMetrics, ResourceMetrics};
-use crate::model::{Job, StatusPhase, View};
-use crate::pricing::{self, Burn, PriceTable};
+use crate::model::{Job, ResourceCost, StatusPhase, View};
+use crate::pricing::{self, Burn, Prices};
 
 /// The badge a flag gets in the table: short, so two fit in one narrow column.
 pub fn badge(flag: Flag) -> &'static str {
@@ -50,6 +51,12 @@ pub struct JobsHealth {
     pub burn: Burn,
     /// Rows with at least one flag.
     pub flagged: usize,
+    /// The prices rates and costs are computed with (live where read, else bundled).
+    prices: Prices,
+    /// Costs billing measured (Cost Explorer, CUR), by ARN.
+    measured: Measured,
+    /// Every row's best-known cost, by ARN (rows without one are absent).
+    costs: HashMap<String, ResourceCost>,
 }
 
 impl Default for JobsHealth {
@@ -67,7 +74,45 @@ impl JobsHealth {
             rows: HashMap::new(),
             burn: Burn::default(),
             flagged: 0,
+            prices: Prices::default(),
+            measured: Measured::new(),
+            costs: HashMap::new(),
         }
+    }
+
+    /// The prices in use; call [`JobsHealth::recompute`] after changing them.
+    pub fn prices(&self) -> &Prices {
+        &self.prices
+    }
+
+    /// Replaces the prices (live ones were read); call [`JobsHealth::recompute`] next.
+    pub fn set_prices(&mut self, prices: Prices) {
+        self.prices = prices;
+    }
+
+    /// Replaces the costs billing measured; call [`JobsHealth::recompute`] next.
+    pub fn set_measured(&mut self, measured: Measured) {
+        self.measured = measured;
+    }
+
+    /// Every cost known for the row, best first (for the detail view's comparison).
+    pub fn costs_of(&self, job: &Job, now: DateTime<Utc>) -> Vec<ResourceCost> {
+        cost::all(
+            job,
+            &self.prices,
+            now,
+            self.measured.get(&job.arn).map(Vec::as_slice),
+        )
+    }
+
+    /// The row's best-known cost, as of the last recompute.
+    pub fn cost(&self, arn: &str) -> Option<ResourceCost> {
+        self.costs.get(arn).copied()
+    }
+
+    /// Every row's best-known cost, by ARN.
+    pub fn costs(&self) -> &HashMap<String, ResourceCost> {
+        &self.costs
     }
 
     /// The `[health]` thresholds flags are judged by.
@@ -84,11 +129,16 @@ impl JobsHealth {
     /// Recomputes every running row's rate and flags, the burn total and the flagged count,
     /// as of `now`.
     pub fn recompute(&mut self, jobs: &[Job], now: DateTime<Utc>) {
-        let prices = PriceTable::embedded();
+        let prices = &self.prices;
         self.rows.clear();
+        self.costs.clear();
         self.burn = Burn::default();
         self.flagged = 0;
         for job in jobs {
+            let measured = self.measured.get(&job.arn).map(Vec::as_slice);
+            if let Some(best) = cost::best(job, prices, now, measured) {
+                self.costs.insert(job.arn.clone(), best);
+            }
             // Flags and rates only ever apply to running resources.
             if job.status.phase() != StatusPhase::Running {
                 continue;
@@ -179,6 +229,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 

@@ -19,6 +19,10 @@ impl App {
             self.load_timeline(timeline);
         }
         self.empty_note = read.empty_note;
+        self.jobs.set_prices(crate::pricing::Prices::new(
+            crate::pricing::PriceTable::embedded().clone(),
+            read.prices,
+        ));
         if let Some(snapshot) = read.snapshot {
             self.load_snapshot(snapshot);
         }
@@ -71,6 +75,7 @@ mod tests {
             timeline: Some(Vec::new()),
             snapshot: Some(world),
             empty_note: None,
+            prices: Vec::new(),
         });
         assert_eq!(app.jobs.list.visible_len(), jobs);
         assert!(jobs > 100, "the demo world, not a handful");

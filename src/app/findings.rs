@@ -21,6 +21,7 @@ pub enum FindingColumn {
     Kind,
     Age,
     Name,
+    Cost,
 }
 
 impl SortColumn for FindingColumn {
@@ -30,6 +31,7 @@ impl SortColumn for FindingColumn {
         FindingColumn::Kind,
         FindingColumn::Age,
         FindingColumn::Name,
+        FindingColumn::Cost,
     ];
 
     fn label(self) -> &'static str {
@@ -39,12 +41,17 @@ impl SortColumn for FindingColumn {
             FindingColumn::Kind => "kind",
             FindingColumn::Age => "age",
             FindingColumn::Name => "name",
+            FindingColumn::Cost => "cost",
         }
     }
 
     fn descending_first(self) -> bool {
-        // Most problems first; by age, the oldest (longest unowned) first.
-        matches!(self, FindingColumn::Problems | FindingColumn::Age)
+        // Most problems first; by age, the oldest (longest unowned) first; by cost, the most
+        // money at stake first.
+        matches!(
+            self,
+            FindingColumn::Problems | FindingColumn::Age | FindingColumn::Cost
+        )
     }
 }
 
@@ -135,6 +142,14 @@ impl Listed for TagFinding {
             // Age: how long ago it was created; unknown counts as new.
             FindingColumn::Age => age(self, now).cmp(&age(other, now)),
             FindingColumn::Name => self.name.cmp(&other.name),
+            // Unpriced resources rank below any priced one.
+            FindingColumn::Cost => {
+                let usd = |f: &TagFinding| f.cost.map(|c| c.usd);
+                match (usd(self), usd(other)) {
+                    (Some(a), Some(b)) => a.total_cmp(&b),
+                    (a, b) => a.is_some().cmp(&b.is_some()),
+                }
+            }
         }
     }
 }
@@ -255,6 +270,31 @@ impl FindingsPane {
         self.per_key = per_key;
         let keep = self.keep();
         self.list.set_rows(view.rows, now, as_keep(&keep));
+    }
+
+    /// Joins each finding with its resource's cost (`cost_of` by ARN), keeping the cursor,
+    /// filter and sort: costs arrive with the jobs, not with the findings.
+    pub fn set_costs(
+        &mut self,
+        cost_of: impl Fn(&str) -> Option<crate::model::ResourceCost>,
+        now: DateTime<Utc>,
+    ) {
+        let changed = self.list.rows().iter().any(|f| f.cost != cost_of(&f.arn));
+        if !changed {
+            return;
+        }
+        let rows = self
+            .list
+            .rows()
+            .iter()
+            .cloned()
+            .map(|mut f| {
+                f.cost = cost_of(&f.arn);
+                f
+            })
+            .collect();
+        let keep = self.keep();
+        self.list.set_rows(rows, now, as_keep(&keep));
     }
 
     /// The `m` and spend-key predicates, when on.

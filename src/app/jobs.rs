@@ -284,6 +284,11 @@ impl JobsPane {
         }
     }
 
+    /// Live prices arrived: rates and costs are computed again (the rows stay as they are).
+    pub fn set_prices(&mut self, prices: crate::pricing::Prices) {
+        self.health.set_prices(prices);
+    }
+
     /// New utilisation arrived: flags are judged again (the rows stay as they are).
     pub fn set_metrics(&mut self, view: View<JobMetrics>, now: DateTime<Utc>) {
         self.health.set_metrics(view);

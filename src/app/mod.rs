@@ -747,6 +747,13 @@ impl App {
             errors.push(now, text);
             reported += 1;
         };
+        if let Some(live) = outcome.prices {
+            // Before the jobs: their costs are computed with these.
+            self.jobs.set_prices(crate::pricing::Prices::new(
+                crate::pricing::PriceTable::embedded().clone(),
+                live,
+            ));
+        }
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {
@@ -777,6 +784,10 @@ impl App {
                 log(&mut self.errors, format!("metrics: {e}"));
             }
             self.jobs.set_metrics(view, now);
+        }
+        if arrived {
+            let costs = self.jobs.health.costs();
+            self.findings.set_costs(|arn| costs.get(arn).copied(), now);
         }
         for e in outcome.errors {
             log(&mut self.errors, e);

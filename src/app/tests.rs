@@ -473,7 +473,7 @@ fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
 fn the_burn_total_is_the_sum_over_everything_running() {
     let app = demo_app();
     let world = crate::demo::world(anchor());
-    let expected = crate::pricing::burn(&world.jobs.rows, crate::pricing::PriceTable::embedded());
+    let expected = crate::pricing::burn(&world.jobs.rows, &crate::pricing::Prices::bundled_only());
     let got = app.jobs.health.burn;
     assert_eq!(got.resources, expected.resources);
     assert_eq!(got.priced, expected.priced);

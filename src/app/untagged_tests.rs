@@ -119,6 +119,21 @@ fn s_sorts_by_problems_kind_age_and_name_and_back_to_accounts() {
     assert!(created.windows(2).all(|w| w[0] >= w[1]), "S: newest first");
 
     press(&mut app, &[U::SortNext, U::SortNext]);
+    assert_eq!(app.findings.list.sort_column(), FindingColumn::Cost);
+    let costs: Vec<Option<f64>> = shown(&app).iter().map(|f| f.cost.map(|c| c.usd)).collect();
+    let priced = costs.iter().flatten().count();
+    assert!(priced > 0, "the demo's offenders include billed resources");
+    assert!(
+        costs[..priced].iter().all(Option::is_some),
+        "priced first, unpriced (models, stopped notebooks) last: {costs:?}"
+    );
+    let usd: Vec<f64> = costs.iter().flatten().copied().collect();
+    assert!(
+        usd.windows(2).all(|w| w[0] >= w[1]),
+        "most at stake first: {usd:?}"
+    );
+
+    press(&mut app, &[U::SortNext]);
     assert_eq!(app.findings.list.sort_column(), FindingColumn::Account);
     assert!(app.findings.grouped());
 }

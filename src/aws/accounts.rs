@@ -65,6 +65,10 @@ impl AccountLink for AwsAccount {
         Some(Arc::new(CostExplorerSource::new(&self.sdk)))
     }
 
+    fn price_source(&self) -> Option<Arc<dyn crate::pricing::live::PriceListSource>> {
+        Some(Arc::new(super::pricing::PriceList::new(&self.sdk)))
+    }
+
     fn metric_source(&self, region: &str) -> Option<Arc<dyn crate::metrics::MetricSource>> {
         let conf = self
             .sdk

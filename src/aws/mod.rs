@@ -19,6 +19,7 @@ mod cost_explorer;
 mod errors;
 mod logs;
 mod organizations;
+mod pricing;
 mod sagemaker;
 mod sagemaker_compute;
 

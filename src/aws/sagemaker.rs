@@ -10,7 +10,7 @@ use super::errors::{AccountContext, classify};
 use crate::fetch::source::{
     Details, JobSource, Listed, Page, SearchPage, Searched, SourceError, TagPage, TagSource,
 };
-use crate::model::{AppInfo, JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// Page size for every List call: the SDK's default is 10, which would cost ten times the
 /// requests against a 2-per-second quota.
@@ -599,6 +599,11 @@ impl SageMakerSource {
                     instance_type,
                     instance_count,
                     failure_reason: text(out.failure_reason()),
+                    billing: Some(training_billing(
+                        out.billable_time_in_seconds(),
+                        out.training_time_in_seconds(),
+                        out.enable_managed_spot_training(),
+                    )),
                     ..Details::default()
                 })
             }
@@ -837,6 +842,21 @@ impl SageMakerSource {
 }
 
 /// Instance type and count of a training resource config, heterogeneous clusters included.
+/// A training job's billed and trained seconds as SageMaker reports them (negative values,
+/// which AWS never sends, are dropped rather than trusted).
+fn training_billing(
+    billable: Option<i32>,
+    training: Option<i32>,
+    spot: Option<bool>,
+) -> TrainingBilling {
+    let seconds = |s: Option<i32>| s.and_then(|s| u64::try_from(s).ok());
+    TrainingBilling {
+        billable_seconds: seconds(billable),
+        training_seconds: seconds(training),
+        managed_spot: spot.unwrap_or(false),
+    }
+}
+
 fn training_resources(config: &sm::ResourceConfig) -> (Option<String>, Option<u32>) {
     let groups = config.instance_groups();
     if groups.is_empty() {
@@ -912,6 +932,7 @@ pub(super) fn listed(
         failure_reason: None,
         app: None,
         compute: None,
+        billing: None,
     })
 }
 
@@ -970,6 +991,11 @@ fn searched_training(job: &sm::TrainingJob) -> Option<Searched> {
             instance_type,
             instance_count,
             failure_reason: text(job.failure_reason()),
+            billing: Some(training_billing(
+                job.billable_time_in_seconds(),
+                job.training_time_in_seconds(),
+                job.enable_managed_spot_training(),
+            )),
             ..Details::default()
         },
         Some((

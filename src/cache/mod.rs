@@ -8,6 +8,7 @@
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
 mod events;
+mod prices;
 pub mod tags;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use crate::model::{
 };
 
 /// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -241,6 +242,11 @@ impl Cache {
             // are announced once across refreshes and restarts.
             self.conn.execute_batch(events::SCHEMA)?;
             self.conn.execute_batch("PRAGMA user_version = 6;")?;
+        }
+        if version < 7 {
+            // Live prices from the AWS Price List and when each instance type was asked.
+            self.conn.execute_batch(prices::SCHEMA)?;
+            self.conn.execute_batch("PRAGMA user_version = 7;")?;
         }
         if version > SCHEMA_VERSION {
             tracing::warn!(
@@ -604,6 +610,7 @@ mod tests {
             last_activity_at: None,
             read_at: None,
             compute: None,
+            billing: None,
         }
     }
 
@@ -625,6 +632,7 @@ mod tests {
             tags: Default::default(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 

@@ -135,6 +135,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         };
         let mut state = TagState::default();
         state.entries.insert(

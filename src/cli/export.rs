@@ -24,6 +24,11 @@ pub(super) fn run(
             "--since only applies to `export events`".into(),
         ));
     }
+    if args.sort.is_some() && args.view != ExportView::Untagged {
+        return Err(CliError::Usage(
+            "--sort only applies to `export untagged`".into(),
+        ));
+    }
     let since = args.since.map(|age| Utc::now() - age);
     let mut timeline = None;
     // Who "me" is, settled before anything is fetched: a missing identity is a usage error.
@@ -131,12 +136,26 @@ pub(super) fn run(
             "--format script only applies to `export untagged`".into(),
         ));
     }
+    // The demo prices from the bundled table alone; otherwise the live prices the cache keeps
+    // (the refresh above read the ones missing).
+    let live = if mode.demo {
+        Vec::new()
+    } else {
+        super::open_store(loaded)?
+            .run_blocking(|cache| crate::refresh::prices::kept(cache))
+            .map_err(|e| CliError::Fatal(e.into()))?
+    };
+    let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
+    let measured = crate::cost::Measured::new();
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,
         now: Utc::now(),
         health: &config.health,
         events: timeline.as_ref(),
+        prices: &prices,
+        measured: &measured,
+        sort_by_cost: args.sort == Some(super::ExportSort::Cost),
     };
     let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))

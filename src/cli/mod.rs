@@ -208,6 +208,17 @@ pub struct ExportArgs {
     /// For events: only those from this long ago on, e.g. 30m, 12h, 7d (default: all kept).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub since: Option<chrono::Duration>,
+    /// For untagged: `cost` lists the offenders by the money at stake, highest first
+    /// (default: grouped by account, most problems first).
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub sort: Option<ExportSort>,
+}
+
+/// Orders `export untagged --sort` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportSort {
+    /// Highest cost first (`cost_usd`), unpriced resources last.
+    Cost,
 }
 
 /// `30m`, `12h`, `7d` (or `90s`) as a duration.

@@ -187,6 +187,20 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
         eprintln!("{}", metrics.summary());
         tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
     }
+    let prices = &refreshed.prices;
+    if prices.requests > 0 || prices.error.is_some() {
+        eprintln!(
+            "Price List: {} GetProducts requests (free of charge), {} live prices kept",
+            prices.requests,
+            prices.prices.len()
+        );
+    }
+    if let Some(error) = &prices.error {
+        eprintln!(
+            "warning: {} (the bundled price table stands in)",
+            sanitize::plain(error)
+        );
+    }
 }
 
 /// `62 AWS requests (ListTrainingJobs 6, Search 3, ...)`, with throttles when there were any.

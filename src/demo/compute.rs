@@ -84,6 +84,7 @@ fn base(
         tags: Tags::new(),
         app: None,
         compute: None,
+        billing: None,
     }
 }
 

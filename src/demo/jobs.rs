@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::ACCOUNTS;
 use super::rng::Rng;
-use crate::model::{Job, JobStatus, ResourceKind, Tags};
+use crate::model::{Job, JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// A demo project: the name, the cost center paying for it, and who runs it.
 pub(crate) struct Project {
@@ -214,6 +214,7 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                     last_activity_at: running.then(|| now - Duration::minutes(idle)),
                 })),
                 compute: None,
+                billing: None,
             });
         }
     }
@@ -304,6 +305,7 @@ fn one_job(
         tags: tags_for(rng, project, account, region),
         app: None,
         compute: None,
+        billing: demo_billing(kind, created_at, ended_at, n),
     }
 }
 
@@ -317,6 +319,31 @@ fn name_for(kind: ResourceKind, project: &str, created_at: DateTime<Utc>, n: u64
         ResourceKind::Endpoint => format!("{project}-endpoint-{n:03}"),
         _ => format!("{project}-nb-{n:03}"),
     }
+}
+
+/// What SageMaker would report for a finished training job: it trained from creation to end,
+/// less a few minutes of provisioning; every fifth one ran on managed spot and was billed for
+/// 40 % of that (derived from `n`, not the generator, so the rest of the demo is unchanged).
+fn demo_billing(
+    kind: ResourceKind,
+    created_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    n: u64,
+) -> Option<TrainingBilling> {
+    if kind != ResourceKind::Training {
+        return None;
+    }
+    let trained = u64::try_from((ended_at? - created_at).num_seconds() - 120).unwrap_or(0);
+    let managed_spot = n.is_multiple_of(5);
+    Some(TrainingBilling {
+        billable_seconds: Some(if managed_spot {
+            trained * 2 / 5
+        } else {
+            trained
+        }),
+        training_seconds: Some(trained),
+        managed_spot,
+    })
 }
 
 fn instance(rng: &mut Rng, kind: ResourceKind) -> (&'static str, u32) {

@@ -162,6 +162,7 @@ pub fn world(now: DateTime<Utc>) -> Snapshot {
                     invalid: problems.invalid,
                     tags: tags.clone(),
                     created_at: Some(created_at),
+                    cost: None,
                 })
             },
         )

@@ -27,6 +27,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         tags: Default::default(),
         app: None,
         compute: None,
+        billing: None,
     }
 }
 
@@ -294,6 +295,7 @@ fn observe_reads_idle_and_tag_checks_only_where_their_pass_answered() {
         invalid: Vec::new(),
         tags: Default::default(),
         created_at: None,
+        cost: None,
     };
     let tag_failure = FetchError {
         account: "prod".into(),

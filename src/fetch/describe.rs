@@ -307,6 +307,7 @@ fn merge(kind: ResourceKind, item: &Listed, details: Details) -> Described {
         last_activity_at: details.last_activity_at,
         read_at: None,
         compute: details.compute.or_else(|| item.compute.clone()),
+        billing: details.billing.or(item.billing),
     }
 }
 
@@ -356,6 +357,9 @@ pub(crate) fn apply(item: &mut Listed, described: &Described) {
     if described.compute.is_some() {
         item.compute = described.compute.clone();
     }
+    if described.billing.is_some() {
+        item.billing = described.billing;
+    }
     if let Some(app) = &mut item.app
         && described.last_activity_at.is_some()
     {
@@ -389,6 +393,7 @@ mod tests {
             failure_reason: None,
             app: None,
             compute: None,
+            billing: None,
         }
     }
 
@@ -402,6 +407,7 @@ mod tests {
             last_activity_at: None,
             read_at: Some(now() - Duration::minutes(minutes_ago)),
             compute: None,
+            billing: None,
         }
     }
 

@@ -376,5 +376,6 @@ pub(super) fn to_job(
         tags: Default::default(),
         app: item.app.map(Box::new),
         compute: item.compute.map(Box::new),
+        billing: item.billing,
     }
 }

@@ -395,6 +395,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 
@@ -410,6 +411,7 @@ mod tests {
                 last_activity_at: None,
                 read_at: None,
                 compute: None,
+                billing: None,
             },
         )
     }

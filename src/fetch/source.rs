@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::config::AccountConfig;
-use crate::model::{AppInfo, Compute, JobStatus, ResourceKind, Tags};
+use crate::model::{AppInfo, Compute, JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// One resource as a SageMaker List* summary describes it, already in domain terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +28,8 @@ pub struct Listed {
     /// An inference component's endpoint (`ListInferenceComponents`), completed by its
     /// describe; a HyperPod cluster's nodes once listed. `None` for other kinds.
     pub compute: Option<Compute>,
+    /// A training job's billed seconds, from a Describe or Search (lists lack them).
+    pub billing: Option<TrainingBilling>,
 }
 
 /// One page of a List* call.
@@ -54,6 +56,8 @@ pub struct Details {
     pub last_activity_at: Option<DateTime<Utc>>,
     /// An inference component's copies and reserved compute, or a HyperPod cluster's nodes.
     pub compute: Option<Compute>,
+    /// A training job's `BillableTimeInSeconds`, `TrainingTimeInSeconds` and spot setting.
+    pub billing: Option<TrainingBilling>,
 }
 
 /// Why a call to AWS failed, in terms a user can act on.
@@ -151,6 +155,12 @@ pub trait AccountLink: Send + Sync {
     /// Cost Explorer with this account's credentials (meaningful for `spend.account`).
     /// `None` from fakes that do not serve spend.
     fn cost_source(&self) -> Option<Arc<dyn crate::spend::CostSource>> {
+        None
+    }
+
+    /// The AWS Price List API with this account's credentials. `None` from fakes that serve
+    /// no prices.
+    fn price_source(&self) -> Option<Arc<dyn crate::pricing::live::PriceListSource>> {
         None
     }
 

@@ -308,6 +308,7 @@ fn resource(account: &str, kind: ResourceKind, name: &str) -> Job {
         tags: Tags::new(),
         app: None,
         compute: None,
+        billing: None,
     }
 }
 
@@ -584,6 +585,7 @@ async fn studio_user_profiles_are_listed_only_where_there_is_a_domain_and_checke
         failure_reason: None,
         app: None,
         compute: None,
+        billing: None,
     };
     {
         let mut studio = world.studio.lock().expect("lock");

@@ -218,6 +218,7 @@ fn job(name: &str, minutes: i64, status: &str) -> Listed {
         failure_reason: None,
         app: None,
         compute: None,
+        billing: None,
     }
 }
 

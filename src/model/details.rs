@@ -34,6 +34,10 @@ pub struct Described {
     /// An inference component's copies and reserved compute, or a HyperPod cluster's nodes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute: Option<super::Compute>,
+    /// A training job's billed seconds (what the `billable-time` cost is computed from).
+    /// Jobs described by a build that did not keep them stay without until they change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<super::TrainingBilling>,
 }
 
 /// How old an in-service Studio app's `DescribeApp` answer may be before it is read again.

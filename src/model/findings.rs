@@ -279,6 +279,10 @@ pub struct TagFinding {
     pub tags: Tags,
     #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
+    /// The money at stake: the resource's best-known cost, joined from the Jobs view when
+    /// shown (see [`crate::cost`]); never stored, since it moves with prices and time.
+    #[serde(skip)]
+    pub cost: Option<super::ResourceCost>,
 }
 
 impl TagFinding {

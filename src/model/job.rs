@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Compute, JobStatus, ResourceKind, Tags};
+use super::{Compute, JobStatus, ResourceKind, Tags, TrainingBilling};
 
 /// One SageMaker job, endpoint or notebook instance in one account and region.
 ///
@@ -36,6 +36,10 @@ pub struct Job {
     /// cluster (its instance groups) adds; `None` for every other kind. Boxed like `app`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute: Option<Box<Compute>>,
+    /// A training job's billed and trained seconds, once described; `None` for other kinds
+    /// and for jobs not described yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<TrainingBilling>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
@@ -111,6 +115,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! their boundary, and panes, exports and the cache read them.
 
 mod compute;
+mod cost;
 mod details;
 mod event;
 mod findings;
@@ -18,6 +19,7 @@ mod status;
 mod tags;
 
 pub use compute::{ClusterInfo, ComponentInfo, Compute, InstanceGroup};
+pub use cost::{CostSource, ResourceCost, TrainingBilling};
 pub use details::{
     ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState, NODES_MAX_AGE_MINUTES,
 };

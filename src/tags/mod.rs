@@ -80,6 +80,7 @@ pub fn finding_for(resource: &Job, tags: &Tags, policy: &TagPolicy) -> Option<Ta
         invalid: problems.invalid,
         tags: tags.clone(),
         created_at: Some(resource.created_at),
+        cost: None,
     })
 }
 
@@ -154,6 +155,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             compute: None,
+            billing: None,
         }
     }
 

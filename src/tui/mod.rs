@@ -205,6 +205,8 @@ fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
             .errors
             .push(format!("cache: the event timeline cannot be read: {err}")),
     }
+    // Prices read on earlier runs, so the cached rows' rates and costs use them.
+    read.prices = crate::refresh::prices::kept(&opened.cache);
     match opened.cache.load_snapshot() {
         Ok(Some(snapshot)) => read.snapshot = Some(snapshot),
         Ok(None) => {

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 mod compute;
+mod cost;
 mod health;
 
 use super::format;
@@ -203,6 +204,7 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
         out.block(reason, p.failed);
     }
     health::lines(out, job, app);
+    cost::lines(out, job, app);
     out.tags(&job.tags);
 }
 

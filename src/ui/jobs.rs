@@ -11,12 +11,12 @@ use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
 use super::{empty_message, filter_note, format, no_data_lines};
 use crate::app::{App, JobColumn, JobsPane, instance_label};
-use crate::model::Job;
+use crate::model::{CostSource, Job};
 use crate::sanitize;
 
 /// Badges and `$/h` rank right after the status: money burning and idle GPUs are what an
 /// operator must not miss, even at 80 columns.
-fn specs(jobs: &JobsPane) -> [ColumnSpec; 10] {
+fn specs(jobs: &JobsPane) -> [ColumnSpec; 11] {
     let clamp = |w: usize, lo: u16, hi: u16| u16::try_from(w).unwrap_or(hi).clamp(lo, hi);
     [
         ColumnSpec::new("account", clamp(jobs.account_width, 7, 16), 3),
@@ -29,6 +29,8 @@ fn specs(jobs: &JobsPane) -> [ColumnSpec; 10] {
         ColumnSpec::new("$/h", 8, 2).right(),
         ColumnSpec::new("started", 8, 4).right(),
         ColumnSpec::new("duration", 8, 5).right(),
+        // What it cost so far, `~` when only estimated.
+        ColumnSpec::new("cost", 10, 3).right(),
     ]
 }
 
@@ -173,7 +175,14 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
                 None => Span::raw(""),
             },
             8 => Span::raw(format::short_age(app.now, job.created_at)),
-            _ => Span::raw(format::duration(job.duration(app.now))),
+            9 => Span::raw(format::duration(job.duration(app.now))),
+            _ => match app.jobs.health.cost(&job.arn) {
+                Some(cost) if cost.source == CostSource::Estimate => {
+                    Span::styled(cost.cell(), p.dim)
+                }
+                Some(cost) => Span::raw(cost.cell()),
+                None => Span::raw(""),
+            },
         })
         .collect()
 }

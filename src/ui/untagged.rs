@@ -11,12 +11,12 @@ use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
 use super::{empty_message, filter_note, format, no_data_lines};
 use crate::app::{App, FindingColumn, FindingsPane, owner_label, problems_label};
-use crate::model::TagFinding;
+use crate::model::{CostSource, TagFinding};
 use crate::sanitize;
 
 /// Columns sized to the data, within limits; the name takes what is left. Every problem
 /// shares one column, so a resource's problems stay visible however narrow the terminal.
-fn specs(findings: &FindingsPane) -> [ColumnSpec; 7] {
+fn specs(findings: &FindingsPane) -> [ColumnSpec; 8] {
     let w = findings.widths;
     let fit = |width: usize, lo: u16, hi: u16| u16::try_from(width).unwrap_or(hi).clamp(lo, hi);
     [
@@ -27,6 +27,8 @@ fn specs(findings: &FindingsPane) -> [ColumnSpec; 7] {
         ColumnSpec::new("age", 8, 4).right(),
         ColumnSpec::new("problems", fit(w.problems, 8, 48), 1),
         ColumnSpec::new("studio user", fit(w.owner, 11, 16), 5),
+        // The money at stake: why this offender is worth fixing first.
+        ColumnSpec::new("cost", 10, 2).right(),
     ]
 }
 
@@ -37,6 +39,7 @@ fn spec_index(column: FindingColumn) -> Option<usize> {
         FindingColumn::Name => Some(3),
         FindingColumn::Age => Some(4),
         FindingColumn::Problems => Some(5),
+        FindingColumn::Cost => Some(7),
     }
 }
 
@@ -165,7 +168,14 @@ fn cells<'a>(
             ),
             5 if f.missing.is_empty() => Span::styled(problems_label(f), p.stopped),
             5 => Span::styled(problems_label(f), p.failed),
-            _ => Span::styled(owner_label(f), p.accent),
+            6 => Span::styled(owner_label(f), p.accent),
+            _ => match f.cost {
+                Some(cost) if cost.source == CostSource::Estimate => {
+                    Span::styled(cost.cell(), p.dim)
+                }
+                Some(cost) => Span::raw(cost.cell()),
+                None => Span::raw(""),
+            },
         })
         .collect()
 }

@@ -918,6 +918,110 @@ def _get_cost_and_usage(self):
 CostExplorerResponse.get_cost_and_usage = _get_cost_and_usage
 
 
+# --- AWS Price List ----------------------------------------------------------------------
+# moto has no Price List API. GetProducts is answered here (awsJson1.1, X-Amz-Target
+# AWSPriceListService.GetProducts) from PRICE_PRODUCTS, documents in the shape AWS answers
+# and documents (botocore's pricing service JSON: PriceList is a list of JSON *strings*, each a
+# product with its attributes and terms; FormatVersion; NextToken): TERM_MATCH filters on
+# `ServiceCode` and on product attributes, MaxResults 1..100 (default 100), NextToken paging.
+# AWS serves the API from us-east-1 and ap-south-1 only; a request signed for another region is
+# refused here.
+
+PRICE_PRODUCTS = []  # product documents (dicts); the answer serialises each to a string
+PRICE_LIST_REGIONS = ("us-east-1", "ap-south-1")
+LOCATIONS = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)",
+             "eu-west-1": "EU (Ireland)"}
+USAGE_PREFIX = {"us-east-1": "USE1", "us-west-2": "USW2", "eu-west-1": "EU"}
+USAGE_OF = {"Training": "Train", "Hosting": "Host", "Notebook": "Notebk",
+            "Processing": "Processing", "Batch Transform": "Tsform",
+            "Studio-Notebook": "Studio-Notebook"}
+
+
+def price_product(spec, n):
+    """One SageMaker on-demand product document: spec {instance_type, region, component,
+    usd, effective (YYYY-MM-DD)}, or with "unit": "GB-Mo" a storage product."""
+    sku = f"FIXTURESKU{n:06d}"
+    region, component = spec["region"], spec["component"]
+    unit = spec.get("unit", "Hrs")
+    attributes = {
+        "servicecode": "AmazonSageMaker",
+        "servicename": "Amazon SageMaker",
+        "location": LOCATIONS.get(region, region),
+        "locationType": "AWS Region",
+        "regionCode": region,
+        "component": component,
+        "operation": "RunInstance",
+    }
+    if unit == "Hrs":
+        attributes["instanceName"] = spec["instance_type"]
+        attributes["usagetype"] = (
+            f"{USAGE_PREFIX.get(region, region)}-{USAGE_OF.get(component, component)}:"
+            f"{spec['instance_type']}")
+        family = "ML Instance"
+    else:
+        attributes["instanceName"] = spec["instance_type"]
+        attributes["usagetype"] = f"{USAGE_PREFIX.get(region, region)}-{component}:VolumeUsage"
+        family = "ML Storage"
+    effective = f"{spec.get('effective', '2026-11-01')}T00:00:00Z"
+    term, rate = f"{sku}.JRTCKXETXF", f"{sku}.JRTCKXETXF.6YS6EN2CT7"
+    return {
+        "product": {"productFamily": family, "attributes": attributes, "sku": sku},
+        "serviceCode": "AmazonSageMaker",
+        "terms": {"OnDemand": {term: {
+            "priceDimensions": {rate: {
+                "unit": unit, "endRange": "Inf", "beginRange": "0", "appliesTo": [],
+                "description": f"${spec['usd']} per {unit} for {component}",
+                "rateCode": rate, "pricePerUnit": {"USD": f"{float(spec['usd']):.10f}"},
+            }},
+            "sku": sku, "effectiveDate": effective, "offerTermCode": "JRTCKXETXF",
+            "termAttributes": {},
+        }}},
+        "version": "20261101000000",
+        "publicationDate": "2026-11-01T00:00:00Z",
+    }
+
+
+def price_list_answer(body, region):
+    """(status, JSON body) for one GetProducts request."""
+    if region not in PRICE_LIST_REGIONS:
+        return "400 Bad Request", {
+            "__type": "UnrecognizedClientException",
+            "message": f"the Price List API is not served from {region}"}
+    request = json.loads(body or b"{}")
+    service = request.get("ServiceCode")
+    filters = request.get("Filters") or []
+    for f in filters:
+        if f.get("Type") not in ("TERM_MATCH", "EQUALS", "CONTAINS", "ANY_OF", "NONE_OF"):
+            return "400 Bad Request", {"__type": "InvalidParameterException",
+                                       "message": f"bad filter type {f.get('Type')}"}
+
+    def matches(doc):
+        if doc["serviceCode"] != service:
+            return False
+        attributes = doc["product"]["attributes"]
+        for f in filters:
+            field, value = f["Field"], f["Value"]
+            if field == "ServiceCode":
+                if value != service:
+                    return False
+            elif attributes.get(field) != value:
+                return False
+        return True
+
+    chosen = [d for d in PRICE_PRODUCTS if matches(d)]
+    size = int(request.get("MaxResults") or 100)
+    if not 1 <= size <= 100:
+        return "400 Bad Request", {"__type": "InvalidParameterException",
+                                   "message": "MaxResults must be between 1 and 100"}
+    start = int(request.get("NextToken") or 0)
+    page = chosen[start:start + size]
+    answer = {"FormatVersion": request.get("FormatVersion") or "aws_v1",
+              "PriceList": [json.dumps(d) for d in page]}
+    if start + size < len(chosen):
+        answer["NextToken"] = str(start + size)
+    return "200 OK", answer
+
+
 # --- request log -----------------------------------------------------------------------
 
 
@@ -1048,6 +1152,19 @@ class RequestLog:
                      ("Content-Length", str(len(body)))],
                 )
                 return [body]
+            if target.startswith("AWSPriceListService."):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                if operation == "GetProducts":
+                    status, answer = price_list_answer(body, region)
+                else:
+                    status, answer = "400 Bad Request", {
+                        "__type": "InvalidParameterException",
+                        "message": f"the fixture does not serve {operation}"}
+                data = json.dumps(answer).encode()
+                start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
+                                        ("Content-Length", str(len(data)))])
+                return [data]
         return self.app(environ, start_response)
 
     def take(self):
@@ -1566,6 +1683,37 @@ class World:
         job.training_job_status = job.secondary_status = status
         job.failure_reason = reason
         job.training_end_time = job.last_modified_time = utcnow()
+
+    def training_billing(self, account, region, name, spec):
+        """What SageMaker reports once a training job has ended: its instances, when it was
+        created and ended, TrainingTimeInSeconds, BillableTimeInSeconds and whether it ran on
+        managed spot (billed only for the seconds it used). moto keeps none of these unless
+        set; its DescribeTrainingJob and Search answer every attribute a job object holds,
+        under AWS's member names.
+
+        spec: {"instance_type", "instance_count", "age_hours" (created that long ago),
+               "trained_seconds", "billable_seconds", "spot", optionally "status":
+               "InProgress" for a job still training}
+        """
+        job = sagemaker_backends[account][region].training_jobs[name]
+        job.resource_config = dict(
+            job.resource_config,
+            InstanceType=spec["instance_type"],
+            InstanceCount=spec["instance_count"],
+        )
+        created = utcnow() - timedelta(hours=spec["age_hours"])
+        job.creation_time = job.training_start_time = created
+        job.training_end_time = job.last_modified_time = created + timedelta(
+            seconds=spec["trained_seconds"] + 120)
+        job.training_time_in_seconds = spec["trained_seconds"]
+        job.billable_time_in_seconds = spec["billable_seconds"]
+        job.enable_managed_spot_training = spec["spot"]
+        if spec.get("status") == "InProgress":
+            # Still training: no end, and SageMaker reports no times yet.
+            job.training_job_status = job.secondary_status = "InProgress"
+            job.training_end_time = None
+            job.last_modified_time = created
+            del job.training_time_in_seconds, job.billable_time_in_seconds
 
     def utilisation(self, account, region, training=None, endpoint=None):
         """Ages a running training job and an in-service endpoint and publishes the metrics
@@ -2144,6 +2292,7 @@ def main():
         app.forget_refusals()
         CE_ITEMS.clear()
         TAG_POLICIES.clear()
+        PRICE_PRODUCTS.clear()
 
     print(json.dumps({"port": port}), flush=True)
 
@@ -2186,6 +2335,9 @@ def main():
                     cmd["account"], cmd["region"], cmd["name"], cmd["status"], cmd.get("reason")
                 )
                 answer = {"ok": True}
+            elif cmd["cmd"] == "training_billing":
+                world.training_billing(cmd["account"], cmd["region"], cmd["name"], cmd["spec"])
+                answer = {"ok": True}
             elif cmd["cmd"] == "utilisation":
                 points = world.utilisation(
                     cmd["account"], cmd["region"], cmd.get("training"), cmd.get("endpoint")
@@ -2211,6 +2363,9 @@ def main():
                         method="POST",
                     )
                 ).read()
+                answer = {"ok": True}
+            elif cmd["cmd"] == "price_list":
+                PRICE_PRODUCTS[:] = [price_product(p, n) for n, p in enumerate(cmd["products"])]
                 answer = {"ok": True}
             elif cmd["cmd"] == "ce_items":
                 CE_ITEMS[cmd["account"]] = cmd["items"]

@@ -303,6 +303,23 @@ impl Moto {
         self.call(json!({"cmd": "ce_items", "account": account, "items": items}));
     }
 
+    /// Sets what SageMaker reports about an ended training job of the world (see
+    /// `World.training_billing` in `tests/moto/world.py` for `spec`'s fields).
+    pub fn training_billing(&mut self, account: &str, region: &str, name: &str, spec: Value) {
+        self.call(json!({
+            "cmd": "training_billing", "account": account, "region": region, "name": name,
+            "spec": spec
+        }));
+    }
+
+    /// From now on (until a reset) the Price List API's `GetProducts` answers from these
+    /// SageMaker products (objects with `instance_type`, `region`, `component` as the Price
+    /// List spells it, `usd` per hour, `effective` date; `"unit": "GB-Mo"` for storage), in
+    /// AWS's response shape (see `tests/moto/world.py`).
+    pub fn price_list(&mut self, products: &Value) {
+        self.call(json!({"cmd": "price_list", "products": products}));
+    }
+
     /// The next `times` requests of `operation` in `account`/`region` fail with `code`.
     pub fn refuse(&mut self, account: &str, region: &str, operation: &str, times: u32, code: &str) {
         self.call(json!({

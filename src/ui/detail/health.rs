@@ -11,7 +11,7 @@ use crate::health::{self, Flag};
 use crate::instances;
 use crate::metrics::{MetricName, Point, ResourceMetrics};
 use crate::model::{Job, ResourceKind, StatusPhase};
-use crate::pricing::{self, PriceTable};
+use crate::pricing::{self, Component, Prices};
 use crate::sanitize;
 use crate::ui::format;
 
@@ -43,30 +43,27 @@ pub(super) fn lines(out: &mut Lines, job: &Job, app: &App) {
 fn burn(out: &mut Lines, job: &Job, app: &App) {
     let p = out.palette;
     out.heading("Burn (on-demand list price, estimate)".into());
-    let prices = PriceTable::embedded();
+    let prices = app.jobs.health.prices();
     if let Some(cluster) = job.compute.as_ref().and_then(|c| c.cluster()) {
         cluster_rate(out, job, cluster, prices);
         so_far(out, job, prices, app);
         return;
     }
     let count = pricing::instance_count(job);
-    let price = job
-        .instance_type
-        .as_deref()
-        .and_then(|t| prices.price(&job.region, t));
-    let rate = match (pricing::usd_per_hour(job, prices), price, count) {
-        (Some(rate), Some(price), Some(count)) => format!(
-            "${rate:.2} = {count} × ${} ({} in {}, AWS price of {})",
-            price.usd_per_hour,
+    let quote = pricing::quote(job, prices);
+    let rate = match (pricing::usd_per_hour(job, prices), quote, count) {
+        (Some(rate), Some(quote), Some(count)) => format!(
+            "${rate:.2} = {count} × ${} ({} in {}, {})",
+            quote.usd_per_hour,
             sanitize::cell(job.instance_type.as_deref().unwrap_or_default()),
             sanitize::cell(&job.region),
-            price.published
+            quote.describe(Component::of(job.kind))
         ),
         _ => match (&job.instance_type, count) {
             (None, _) => "? (instance type unknown)".to_string(),
             (Some(_), None) => "? (instance count unknown)".to_string(),
             (Some(t), Some(_)) => format!(
-                "? (no price for {} in {} in assets/prices.csv)",
+                "? (no price for {} in {}: neither the Price List nor assets/prices.csv has it)",
                 sanitize::cell(t),
                 sanitize::cell(&job.region)
             ),
@@ -77,26 +74,26 @@ fn burn(out: &mut Lines, job: &Job, app: &App) {
 }
 
 /// A cluster's rate: the sum, then one line per instance type (`4 × $25.25 (ml.p4d…)`).
-fn cluster_rate(
-    out: &mut Lines,
-    job: &Job,
-    cluster: &crate::model::ClusterInfo,
-    prices: &PriceTable,
-) {
+fn cluster_rate(out: &mut Lines, job: &Job, cluster: &crate::model::ClusterInfo, prices: &Prices) {
     let p = out.palette;
     let total = pricing::usd_per_hour(job, prices).map_or_else(
-        || "? (an instance type has no price in assets/prices.csv)".to_string(),
+        || {
+            "? (an instance type has no price: neither the Price List nor assets/prices.csv has it)"
+                .to_string()
+        },
         |rate| format!("${rate:.2} for {} nodes", cluster.nodes()),
     );
     out.field("$/h", &total, p.title);
     for group in &cluster.groups {
-        let line = match prices.price(&job.region, &group.instance_type) {
-            Some(price) => format!(
-                "{} × ${} ({}, AWS price of {})",
+        // Clusters are priced as training instances (see `pricing::hourly_rate`).
+        let quote = prices.quote(&job.region, &group.instance_type, Component::Training);
+        let line = match quote {
+            Some(quote) => format!(
+                "{} × ${} ({}, {})",
                 group.count,
-                price.usd_per_hour,
+                quote.usd_per_hour,
                 sanitize::cell(&group.instance_type),
-                price.published
+                quote.describe(Some(Component::Training))
             ),
             None => format!(
                 "{} × ? (no price for {} in {})",
@@ -109,7 +106,7 @@ fn cluster_rate(
     }
 }
 
-fn so_far(out: &mut Lines, job: &Job, prices: &PriceTable, app: &App) {
+fn so_far(out: &mut Lines, job: &Job, prices: &Prices, app: &App) {
     let p = out.palette;
     if let Some(spent) = pricing::usd_so_far(job, prices, app.now) {
         let text = format!(

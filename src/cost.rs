@@ -1,0 +1,267 @@
+//! Each resource's cost from the best source at hand (see [`CostSource`]).
+//!
+//! Pure arithmetic over what the refresh already read: the Price List or bundled price
+//! ([`crate::pricing`]), SageMaker's billed seconds, and costs measured by Cost Explorer or
+//! the CUR. Nothing here calls AWS.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{CostSource, Job, ResourceCost, ResourceKind, StatusPhase};
+use crate::pricing::{self, Prices};
+
+/// Costs measured by a billing source (Cost Explorer's resource-level data, the CUR), by the
+/// resource's ARN.
+pub type Measured = HashMap<String, Vec<ResourceCost>>;
+
+/// A finished training job's cost from its billed seconds, with the figures behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BilledTraining {
+    pub usd: f64,
+    pub billable_seconds: u64,
+    pub instances: u32,
+    pub usd_per_instance_hour: f64,
+    /// Managed spot: what the seconds trained but not billed would have cost on demand.
+    pub spot_saving_usd: Option<f64>,
+}
+
+/// `BillableTimeInSeconds` × instance count × the training price, for a training job that
+/// has ended. `None` while it runs (the figure is not final) or when a part is unknown.
+pub fn billable_time(job: &Job, prices: &Prices) -> Option<BilledTraining> {
+    if job.kind != ResourceKind::Training || job.status.is_active() {
+        return None;
+    }
+    let billing = job.billing?;
+    let billable_seconds = billing.billable_seconds?;
+    let instances = pricing::instance_count(job)?;
+    let usd_per_instance_hour = pricing::quote(job, prices)?.usd_per_hour;
+    let cost_of =
+        |seconds: u64| seconds as f64 / 3600.0 * f64::from(instances) * usd_per_instance_hour;
+    let spot_saving_usd = billing
+        .training_seconds
+        .filter(|_| billing.managed_spot)
+        .map(|trained| cost_of(trained.saturating_sub(billable_seconds)));
+    Some(BilledTraining {
+        usd: cost_of(billable_seconds),
+        billable_seconds,
+        instances,
+        usd_per_instance_hour,
+        spot_saving_usd,
+    })
+}
+
+/// Today's hourly rate × how long the resource ran: jobs from creation to their end (or now),
+/// endpoints, notebooks and Studio apps from creation to now while they run. An upper bound:
+/// it counts provisioning, and an endpoint's instance count may have changed. `None` for
+/// kinds no instance bills, for stopped endpoints and notebooks (their billed hours are not
+/// in any list), and when the rate is unknown.
+pub fn estimate(job: &Job, prices: &Prices, now: DateTime<Utc>) -> Option<f64> {
+    let counts = match job.kind {
+        ResourceKind::Training | ResourceKind::Processing | ResourceKind::Transform => true,
+        ResourceKind::Endpoint
+        | ResourceKind::Notebook
+        | ResourceKind::App
+        | ResourceKind::HyperPodCluster => job.status.phase() == StatusPhase::Running,
+        _ => false,
+    };
+    if !counts {
+        return None;
+    }
+    let rate = pricing::hourly_rate(job, prices)?;
+    Some(rate * job.duration(now).num_seconds() as f64 / 3600.0)
+}
+
+/// Every cost known for `job`, best source first: what billing measured (`measured`), then
+/// billed seconds, then the estimate.
+pub fn all(
+    job: &Job,
+    prices: &Prices,
+    now: DateTime<Utc>,
+    measured: Option<&[ResourceCost]>,
+) -> Vec<ResourceCost> {
+    let mut costs: Vec<ResourceCost> = measured.unwrap_or_default().to_vec();
+    if let Some(billed) = billable_time(job, prices) {
+        costs.push(ResourceCost {
+            usd: billed.usd,
+            source: CostSource::BillableTime,
+        });
+    }
+    if let Some(usd) = estimate(job, prices, now) {
+        costs.push(ResourceCost {
+            usd,
+            source: CostSource::Estimate,
+        });
+    }
+    costs.sort_by_key(|c| c.source);
+    costs
+}
+
+/// The cost from the best source at hand.
+pub fn best(
+    job: &Job,
+    prices: &Prices,
+    now: DateTime<Utc>,
+    measured: Option<&[ResourceCost]>,
+) -> Option<ResourceCost> {
+    all(job, prices, now, measured).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::model::{JobStatus, Tags, TrainingBilling};
+    use crate::pricing::PriceTable;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    /// 2.00 $/h for ml.g5.2xlarge, 0.50 $/h for ml.m5.xlarge, in us-east-1.
+    fn prices() -> Prices {
+        let table = PriceTable::parse(
+            "region,instance_type,usd_per_hour,component,published\n\
+             us-east-1,ml.g5.2xlarge,2.00,Studio-Notebook,2026-07-03\n\
+             us-east-1,ml.m5.xlarge,0.50,Studio-Notebook,2026-07-03\n",
+        )
+        .expect("parses");
+        Prices::new(table, Vec::new())
+    }
+
+    fn job(kind: ResourceKind, status: &str, ran_hours: i64, running: bool) -> Job {
+        Job {
+            account_id: "111111111111".into(),
+            account_name: "dev".into(),
+            region: "us-east-1".into(),
+            kind,
+            name: "j".into(),
+            arn: "arn:j".into(),
+            status: JobStatus::from(status),
+            created_at: now() - Duration::hours(ran_hours + 1),
+            ended_at: (!running).then(|| now() - Duration::hours(1)),
+            last_modified_at: None,
+            instance_type: Some("ml.g5.2xlarge".into()),
+            instance_count: Some(4),
+            failure_reason: None,
+            tags: Tags::new(),
+            app: None,
+            billing: None,
+            compute: None,
+        }
+    }
+
+    fn billed(mut j: Job, billable: u64, trained: u64, spot: bool) -> Job {
+        j.billing = Some(TrainingBilling {
+            billable_seconds: Some(billable),
+            training_seconds: Some(trained),
+            managed_spot: spot,
+        });
+        j
+    }
+
+    #[test]
+    fn billable_time_is_billed_seconds_times_instances_times_price() {
+        // 5400 s × 4 instances × 2.00 $/h = 12.00 $.
+        let j = billed(
+            job(ResourceKind::Training, "Completed", 2, false),
+            5400,
+            5400,
+            false,
+        );
+        let b = billable_time(&j, &prices()).expect("billed");
+        assert!((b.usd - 12.0).abs() < 1e-9, "{}", b.usd);
+        assert_eq!(b.spot_saving_usd, None, "on demand saves nothing");
+        let best = best(&j, &prices(), now(), None).expect("a cost");
+        assert_eq!(best.source, CostSource::BillableTime);
+        // The estimate (2 h × 8 $/h) is still known, ranked after it.
+        let all = all(&j, &prices(), now(), None);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].source, CostSource::Estimate);
+        assert!((all[1].usd - 16.0).abs() < 1e-9, "{}", all[1].usd);
+    }
+
+    #[test]
+    fn managed_spot_shows_what_the_unbilled_seconds_saved() {
+        // Trained 3600 s, billed 1440 s: 2160 s × 4 × 2.00 $/h = 4.80 $ saved.
+        let j = billed(
+            job(ResourceKind::Training, "Completed", 1, false),
+            1440,
+            3600,
+            true,
+        );
+        let b = billable_time(&j, &prices()).expect("billed");
+        assert!((b.usd - 3.2).abs() < 1e-9, "{}", b.usd);
+        let saved = b.spot_saving_usd.expect("spot");
+        assert!((saved - 4.8).abs() < 1e-9, "{saved}");
+    }
+
+    #[test]
+    fn a_running_or_undescribed_job_has_only_an_estimate() {
+        let running = billed(
+            job(ResourceKind::Training, "InProgress", 3, true),
+            100,
+            100,
+            false,
+        );
+        assert_eq!(billable_time(&running, &prices()), None, "not final yet");
+        let cost = best(&running, &prices(), now(), None).expect("estimated");
+        assert_eq!(cost.source, CostSource::Estimate);
+        // Created 4 h before now: 4 h × 4 × 2.00 $/h.
+        assert!((cost.usd - 32.0).abs() < 1e-9, "{}", cost.usd);
+        assert_eq!(cost.cell(), "~$32.00");
+        let undescribed = job(ResourceKind::Training, "Completed", 2, false);
+        assert_eq!(billable_time(&undescribed, &prices()), None);
+    }
+
+    #[test]
+    fn measured_costs_outrank_billed_seconds() {
+        let j = billed(
+            job(ResourceKind::Training, "Completed", 2, false),
+            5400,
+            5400,
+            false,
+        );
+        let measured = [
+            ResourceCost {
+                usd: 11.5,
+                source: CostSource::CeResource,
+            },
+            ResourceCost {
+                usd: 11.9,
+                source: CostSource::Cur,
+            },
+        ];
+        let all = all(&j, &prices(), now(), Some(&measured));
+        assert_eq!(
+            all.iter().map(|c| c.source).collect::<Vec<_>>(),
+            [
+                CostSource::Cur,
+                CostSource::CeResource,
+                CostSource::BillableTime,
+                CostSource::Estimate
+            ]
+        );
+    }
+
+    #[test]
+    fn stopped_hosts_and_unpriced_resources_have_no_cost() {
+        let stopped = job(ResourceKind::Notebook, "Stopped", 5, false);
+        assert_eq!(best(&stopped, &prices(), now(), None), None);
+        let mut unpriced = job(ResourceKind::Processing, "Completed", 1, false);
+        unpriced.instance_type = Some("ml.p5.48xlarge".into());
+        assert_eq!(best(&unpriced, &prices(), now(), None), None);
+        let tuning = job(ResourceKind::Tuning, "Completed", 1, false);
+        assert_eq!(
+            best(&tuning, &prices(), now(), None),
+            None,
+            "its training jobs bill"
+        );
+        let endpoint = job(ResourceKind::Endpoint, "InService", 1, true);
+        let cost = best(&endpoint, &prices(), now(), None).expect("running");
+        assert!((cost.usd - 16.0).abs() < 1e-9, "{}", cost.usd);
+    }
+}
