@@ -283,18 +283,9 @@ impl FindingsPane {
         if !changed {
             return;
         }
-        let rows = self
-            .list
-            .rows()
-            .iter()
-            .cloned()
-            .map(|mut f| {
-                f.cost = cost_of(&f.arn);
-                f
-            })
-            .collect();
         let keep = self.keep();
-        self.list.set_rows(rows, now, as_keep(&keep));
+        self.list
+            .update_rows(|f| f.cost = cost_of(&f.arn), now, as_keep(&keep));
     }
 
     /// The `m` and spend-key predicates, when on.

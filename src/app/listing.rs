@@ -152,8 +152,27 @@ impl<T: Listed> Listing<T> {
         } else {
             rows.extend(with);
         }
-        self.search = SearchIndex::build(&rows, T::write_search_text);
         self.rows = rows;
+        self.reorder(selected_key, now, keep);
+    }
+
+    /// Changes every row in place (their keys stay), then sorts and filters again, keeping
+    /// the selected row: a rebuild from clones would hold every row twice.
+    pub fn update_rows(
+        &mut self,
+        change: impl FnMut(&mut T),
+        now: DateTime<Utc>,
+        keep: Keep<'_, T>,
+    ) {
+        let selected_key = self.selected().map(|row| row.key().to_string());
+        self.rows.iter_mut().for_each(change);
+        self.reorder(selected_key, now, keep);
+    }
+
+    /// After the rows changed: the search text, the sort, the shown rows, and the cursor back
+    /// on the row with `selected_key` when it still shows.
+    fn reorder(&mut self, selected_key: Option<String>, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        self.search = SearchIndex::build(&self.rows, T::write_search_text);
         self.resort(now);
         self.rebuild_visible(keep);
         let found = selected_key.and_then(|key| {
