@@ -78,8 +78,9 @@ const LIST_OPERATIONS: [&str; 9] = [
 ];
 
 /// Operations of other services than SageMaker: the world puts no quota on them.
-const NOT_SAGEMAKER: [&str; 9] = [
+const NOT_SAGEMAKER: [&str; 10] = [
     "AssumeRole",
+    "GetProducts",
     "DescribeOrganization",
     "ListAccounts",
     "ListAccountsForParent",
