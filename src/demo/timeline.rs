@@ -97,19 +97,14 @@ fn event(
     status: &str,
 ) -> Event {
     let failed = matches!(kind, EventKind::JobFailed | EventKind::EndpointFailed);
-    Event {
+    Event::about(
+        job,
         at,
-        event: kind,
-        account_id: job.account_id.clone(),
-        account_name: job.account_name.clone(),
-        region: job.region.clone(),
-        kind: Some(job.kind),
-        name: job.name.clone(),
-        arn: job.arn.clone(),
-        status: Some(status.to_string()),
-        previous_status: previous.map(str::to_string),
-        detail: job.failure_reason.clone().filter(|_| failed),
-    }
+        kind,
+        status.to_string(),
+        previous.map(str::to_string),
+        job.failure_reason.clone().filter(|_| failed),
+    )
 }
 
 #[cfg(test)]

@@ -203,19 +203,14 @@ fn event(
         EventKind::EndpointIdle | EventKind::NewUntagged => None,
         _ => previous_status,
     };
-    Event {
+    Event::about(
+        job,
         at,
-        event: kind,
-        account_id: job.account_id.clone(),
-        account_name: job.account_name.clone(),
-        region: job.region.clone(),
-        kind: Some(job.kind),
-        name: job.name.clone(),
-        arn: job.arn.clone(),
-        status: Some(job.status.as_str().to_string()),
+        kind,
+        job.status.as_str().to_string(),
         previous_status,
         detail,
-    }
+    )
 }
 
 /// Applies `changes` to `state` (what the cache does on disk, for callers that keep the state

@@ -125,6 +125,32 @@ pub struct Event {
     pub detail: Option<String>,
 }
 
+impl Event {
+    /// An event about `job`: which resource, copied from its row, with what happened to it.
+    pub fn about(
+        job: &Job,
+        at: DateTime<Utc>,
+        event: EventKind,
+        status: String,
+        previous_status: Option<String>,
+        detail: Option<String>,
+    ) -> Event {
+        Event {
+            at,
+            event,
+            account_id: job.account_id.clone(),
+            account_name: job.account_name.clone(),
+            region: job.region.clone(),
+            kind: Some(job.kind),
+            name: job.name.clone(),
+            arn: job.arn.clone(),
+            status: Some(status),
+            previous_status,
+            detail,
+        }
+    }
+}
+
 /// What the last refresh knew about one resource, to compare the next one with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenResource {
