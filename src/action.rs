@@ -40,6 +40,8 @@ pub enum Action {
     RefreshDone(RefreshOutcome),
     /// What start-up read from the cache, off the UI thread (boxed: it holds every view).
     CacheRead(Box<crate::source::CacheRead>),
+    /// The Jobs pane's first cached rows, read before the rest (boxed: 200 rows).
+    CacheHead(Box<crate::cache::Head>),
     /// A spend load finished (boxed: it is far larger than the other actions).
     SpendLoaded(Box<SpendOutcome>),
     /// Something a running spend load wants the user to hear (e.g. it is backing off).

@@ -76,10 +76,7 @@ pub fn script(
             let _ = writeln!(out, "{}", add_tags(&finding.arn, key, PLACEHOLDER, &tail));
         }
         for miscased in &finding.miscased {
-            let value = finding
-                .tags
-                .get(&miscased.found)
-                .map_or(PLACEHOLDER, String::as_str);
+            let value = finding.tags.get(&miscased.found).unwrap_or(PLACEHOLDER);
             let invalid = finding.invalid.iter().any(|i| i.key == miscased.expected);
             let value = if invalid { PLACEHOLDER } else { value };
             let _ = writeln!(

@@ -347,7 +347,7 @@ mod tests {
             created_at: now() - Duration::minutes(90),
             ended_at: None,
             last_modified_at: None,
-            instance_type: instance.map(str::to_string),
+            instance_type: instance.map(Into::into),
             instance_count: count,
             failure_reason: None,
             tags: Tags::new(),

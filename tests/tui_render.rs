@@ -40,7 +40,7 @@ fn hostile_app() -> App {
     job.name = format!("evil{HOSTILE}name");
     job.status = JobStatus::new("Failed");
     job.failure_reason = Some(format!("AlgorithmError: {HOSTILE} then\nmore"));
-    job.instance_type = Some(format!("ml.{HOSTILE}"));
+    job.instance_type = Some(format!("ml.{HOSTILE}").into());
     job.tags
         .insert(format!("key{HOSTILE}"), format!("value{HOSTILE}"));
     world.jobs.errors.push(FetchError {
@@ -292,8 +292,8 @@ fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
     let mut fresh = sagescope::demo::world(anchor());
     fresh.jobs.as_of = anchor() + Duration::minutes(25);
     fresh.jobs.errors.push(sagescope::model::FetchError {
-        account: victim.account_name.clone(),
-        region: Some(victim.region.clone()),
+        account: victim.account_name.to_string(),
+        region: Some(victim.region.to_string()),
         kind: Some(victim.kind),
         stale: true,
         message: "throttled by SageMaker on ListTrainingJobs".into(),
@@ -403,5 +403,33 @@ fn the_untagged_detail_names_the_organization_policy_behind_a_problem() {
     assert!(
         shown.contains("environment=qa (allowed by the config [tags]: dev)"),
         "{shown}"
+    );
+}
+
+#[test]
+fn start_up_shows_the_cached_head_and_says_the_rest_is_being_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cache.db");
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
+    let head = cache
+        .load_head()
+        .expect("reads")
+        .expect("the seed wrote one");
+    let newest = head.rows[0].name.clone();
+    // An App that has read nothing yet (its own cache is empty), as while the read runs.
+    let nothing_yet = loaded_with_cache(&dir.path().join("empty.db"));
+    let (mut app, _, _) =
+        sagescope::tui::initial_state(&nothing_yet, Mode::Offline, anchor(), utc(), false);
+    let _ = app.update(Action::CacheHead(Box::new(head)));
+    let shown = text(&screen(&app, 120, 40));
+    // The demo world holds 270 resources; the head, the newest 200 of them.
+    assert!(
+        shown.contains("Jobs: the newest 200 of 270 cached · reading the rest…"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&newest),
+        "the newest row is on screen: {shown}"
     );
 }

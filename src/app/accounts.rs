@@ -163,10 +163,10 @@ impl App {
         }
         for job in self.jobs.list.rows() {
             let entry = lines
-                .entry(job.account_name.clone())
+                .entry(job.account_name.to_string())
                 .or_insert_with(|| line(&job.account_name));
             entry.rows += 1;
-            entry.id.get_or_insert_with(|| job.account_id.clone());
+            entry.id.get_or_insert_with(|| job.account_id.to_string());
         }
         let mut units: BTreeMap<&str, (OrgUnit, usize, usize)> = BTreeMap::new();
         for account in lines.values() {

@@ -55,14 +55,14 @@ fn pick(app: &mut App, filter: &str) {
 fn shown_job_accounts(app: &App) -> Vec<String> {
     let list = &app.jobs.list;
     list.window(0, list.visible_len())
-        .map(|j| j.account_name.clone())
+        .map(|j| j.account_name.to_string())
         .collect()
 }
 
 fn shown_finding_accounts(app: &App) -> Vec<String> {
     let list = &app.findings.list;
     list.window(0, list.visible_len())
-        .map(|f| f.account_name.clone())
+        .map(|f| f.account_name.to_string())
         .collect()
 }
 

@@ -55,8 +55,6 @@ pub struct JobsHealth {
     prices: Prices,
     /// Costs billing measured (Cost Explorer, CUR), by ARN.
     measured: Measured,
-    /// Every row's best-known cost, by ARN (rows without one are absent).
-    costs: HashMap<String, ResourceCost>,
 }
 
 impl Default for JobsHealth {
@@ -76,7 +74,6 @@ impl JobsHealth {
             flagged: 0,
             prices: Prices::default(),
             measured: Measured::new(),
-            costs: HashMap::new(),
         }
     }
 
@@ -105,14 +102,12 @@ impl JobsHealth {
         )
     }
 
-    /// The row's best-known cost, as of the last recompute.
-    pub fn cost(&self, arn: &str) -> Option<ResourceCost> {
-        self.costs.get(arn).copied()
-    }
-
-    /// Every row's best-known cost, by ARN.
-    pub fn costs(&self) -> &HashMap<String, ResourceCost> {
-        &self.costs
+    /// The row's best-known cost as of `now`. Worked out when asked rather than kept per
+    /// row: it is a few lookups and multiplications, a frame asks for the 40 rows it draws, and
+    /// a kept map cost one cloned ARN per priced row (about 15 MB at 100,000 resources).
+    pub fn cost(&self, job: &Job, now: DateTime<Utc>) -> Option<ResourceCost> {
+        let measured = self.measured.get(&job.arn).map(Vec::as_slice);
+        cost::best(job, &self.prices, now, measured)
     }
 
     /// The `[health]` thresholds flags are judged by.
@@ -131,14 +126,9 @@ impl JobsHealth {
     pub fn recompute(&mut self, jobs: &[Job], now: DateTime<Utc>) {
         let prices = &self.prices;
         self.rows.clear();
-        self.costs.clear();
         self.burn = Burn::default();
         self.flagged = 0;
         for job in jobs {
-            let measured = self.measured.get(&job.arn).map(Vec::as_slice);
-            if let Some(best) = cost::best(job, prices, now, measured) {
-                self.costs.insert(job.arn.clone(), best);
-            }
             // Flags and rates only ever apply to running resources.
             if job.status.phase() != StatusPhase::Running {
                 continue;

@@ -1,11 +1,25 @@
-//! How the App takes in what start-up read from the cache ([`CacheRead`]).
+//! How the App takes in what start-up read from the cache: first the Jobs pane's head
+//! ([`Head`]), then everything ([`CacheRead`]).
 
-use crate::model::DataSource;
+use crate::cache::Head;
+use crate::model::{DataSource, View};
 use crate::source::CacheRead;
 
 use super::App;
 
 impl App {
+    /// Shows the Jobs pane's first cached rows while the rest is read (the title says how many
+    /// of how many), unless something fuller arrived first: a refresh's rows or the whole read.
+    pub fn take_cache_head(&mut self, head: Head) {
+        if self.source == DataSource::Live || self.jobs.as_of.is_some() {
+            return;
+        }
+        let total = head.total;
+        self.jobs
+            .set_view(View::new(head.as_of, head.rows, Vec::new()), self.now);
+        self.jobs.head_of = Some(total);
+    }
+
     /// Shows what start-up read from the cache, unless a refresh already showed something
     /// newer: live rows are never replaced by older cached ones. The errors are kept either way.
     pub fn take_cache_read(&mut self, read: CacheRead) {
@@ -85,6 +99,78 @@ mod tests {
             app.errors.latest().map(|e| e.text.as_str()),
             Some("cache: moved aside a damaged file")
         );
+    }
+
+    /// The head a whole refresh of `world` writes, read back from a cache.
+    fn head_of(world: &Snapshot) -> Head {
+        let mut cache = crate::cache::Cache::in_memory().expect("in-memory cache");
+        cache
+            .save_refresh(&crate::cache::RefreshRecord {
+                jobs: &world.jobs,
+                describes: &crate::model::DescribeCache::new(),
+                tags: None,
+                metrics: None,
+            })
+            .expect("saves");
+        cache.load_head().expect("reads").expect("written")
+    }
+
+    /// The ARNs of the Jobs pane's first `n` rows, as drawn.
+    fn first_arns(app: &App, n: usize) -> Vec<String> {
+        app.jobs.list.window(0, n).map(|j| j.arn.clone()).collect()
+    }
+
+    #[test]
+    fn the_head_shows_first_and_the_whole_read_replaces_it_in_the_same_order() {
+        let world = cached();
+        let total = world.jobs.rows.len();
+        let head = head_of(&world);
+        let shown = head.rows.len();
+        assert!(shown > 20 && shown <= crate::cache::HEAD_ROWS);
+        let mut app = starting();
+        app.take_cache_head(head.clone());
+        assert_eq!(app.jobs.list.visible_len(), shown);
+        assert_eq!(app.jobs.head_of, Some(total));
+        assert_eq!(
+            first_arns(&app, shown),
+            head.rows.iter().map(|j| j.arn.clone()).collect::<Vec<_>>()
+        );
+        app.take_cache_read(CacheRead {
+            snapshot: Some(world),
+            ..CacheRead::default()
+        });
+        assert_eq!(app.jobs.list.visible_len(), total);
+        assert_eq!(app.jobs.head_of, None, "the title counts everything again");
+        assert_eq!(
+            first_arns(&app, shown),
+            head.rows.iter().map(|j| j.arn.clone()).collect::<Vec<_>>(),
+            "the rows on screen stay where they were when the rest arrives"
+        );
+    }
+
+    #[test]
+    fn a_head_read_after_live_rows_or_the_whole_cache_is_ignored() {
+        let world = cached();
+        let head = head_of(&world);
+        let mut app = starting();
+        let first = world.jobs.rows[0].clone();
+        let _ = app.update(Action::ScopeRows {
+            scope: ScopeKey::of(&first),
+            rows: vec![first],
+        });
+        app.take_cache_head(head.clone());
+        assert_eq!(app.jobs.list.visible_len(), 1, "the live row alone");
+        assert_eq!(app.jobs.head_of, None);
+
+        let mut app = starting();
+        app.take_cache_read(CacheRead {
+            snapshot: Some(world),
+            ..CacheRead::default()
+        });
+        let all = app.jobs.list.visible_len();
+        app.take_cache_head(head);
+        assert_eq!(app.jobs.list.visible_len(), all);
+        assert_eq!(app.jobs.head_of, None);
     }
 
     #[test]

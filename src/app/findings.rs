@@ -299,7 +299,7 @@ impl FindingsPane {
                 (!missing_only || !finding.missing.is_empty())
                     && only
                         .as_ref()
-                        .is_none_or(|names| names.contains(&finding.account_name))
+                        .is_none_or(|names| names.contains(finding.account_name.as_str()))
                     && mine.as_ref().is_none_or(|me| me.owns(&finding.tags))
                     && without
                         .as_deref()

@@ -194,6 +194,9 @@ pub struct JobsPane {
     pub mine: Option<Me>,
     /// `:accounts`: only these accounts' resources (by name).
     pub accounts: Option<std::collections::BTreeSet<String>>,
+    /// Start-up shows the cache's head (the newest rows) while it reads the rest: how many
+    /// rows there are in all. `None` once the whole view is in.
+    pub head_of: Option<usize>,
 }
 
 impl JobsPane {
@@ -206,6 +209,7 @@ impl JobsPane {
     }
 
     pub fn set_view(&mut self, view: View<Job>, now: DateTime<Utc>) {
+        self.head_of = None;
         self.as_of = Some(view.as_of);
         self.stale = view.errors.iter().filter(|e| e.stale).cloned().collect();
         for job in &view.rows {
@@ -227,6 +231,7 @@ impl JobsPane {
     /// One scope of a running refresh arrived: its rows replace that scope's, the rest stay.
     /// The pane's age stays that of the last whole refresh until the refresh ends.
     pub fn merge_scope(&mut self, scope: &ScopeKey, rows: Vec<Job>, now: DateTime<Utc>) {
+        self.head_of = None;
         {
             let (list, keep) = self.list_and_keep();
             list.replace_where(|job| scope.holds(job), rows, now, as_keep(&keep));
@@ -386,7 +391,7 @@ fn keep<'a>(
     let any = kind.is_some() || active_only || flagged_only || mine.is_some() || accounts.is_some();
     any.then_some(move |job: &Job| {
         kind.is_none_or(|k| job.kind == k)
-            && accounts.is_none_or(|names| names.contains(&job.account_name))
+            && accounts.is_none_or(|names| names.contains(job.account_name.as_str()))
             && mine.is_none_or(|me| me.owns(&job.tags))
             && (!active_only || job.status.is_active())
             // Only running rows carry flags: the cheap status test spares most lookups.

@@ -411,6 +411,7 @@ impl App {
                 return self.apply(outcome);
             }
             Action::CacheRead(read) => self.take_cache_read(*read),
+            Action::CacheHead(head) => self.take_cache_head(*head),
             Action::Events(events) => {
                 let alerts = self.events.add(events, self.now);
                 if !alerts.is_empty() {
@@ -786,7 +787,14 @@ impl App {
             self.jobs.set_metrics(view, now);
         }
         if arrived {
-            let costs = self.jobs.health.costs();
+            let health = &self.jobs.health;
+            let costs: std::collections::HashMap<&str, crate::model::ResourceCost> = self
+                .jobs
+                .list
+                .rows()
+                .iter()
+                .filter_map(|job| Some((job.arn.as_str(), health.cost(job, now)?)))
+                .collect();
             self.findings.set_costs(|arn| costs.get(arn).copied(), now);
         }
         for e in outcome.errors {

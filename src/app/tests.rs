@@ -616,8 +616,8 @@ fn a_scope_the_refresh_could_not_list_shows_stale_with_its_age() {
     let mut fresh = crate::demo::world(anchor());
     fresh.jobs.as_of = later;
     fresh.jobs.errors.push(crate::model::FetchError {
-        account: victim.account_name.clone(),
-        region: Some(victim.region.clone()),
+        account: victim.account_name.to_string(),
+        region: Some(victim.region.to_string()),
         kind: Some(victim.kind),
         stale: true,
         message: "throttled by SageMaker on ListTrainingJobs".into(),
@@ -697,8 +697,8 @@ fn o_copies_the_selected_rows_console_page_and_names_its_account() {
     );
     let notice = app.notice.as_ref().expect("a notice").text.clone();
     assert!(notice.contains(&expected), "{notice}");
-    assert!(notice.contains(&job.account_name), "{notice}");
-    assert!(notice.contains(&job.account_id), "{notice}");
+    assert!(notice.contains(job.account_name.as_str()), "{notice}");
+    assert!(notice.contains(job.account_id.as_str()), "{notice}");
 
     // The detail view links the same row; help has nothing to link.
     press(&mut app, &[U::OpenDetail]);

@@ -8,6 +8,7 @@
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
 mod events;
+mod head;
 mod prices;
 pub mod tags;
 
@@ -17,6 +18,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub use head::{HEAD_ROWS, Head};
 
 use crate::model::{
     DataSource, DescribeCache, Described, FetchError, Job, JobMetrics, KnownState, ScopeKey,
@@ -254,6 +257,7 @@ impl Cache {
                 "cache written by a newer sagescope; reading what this build knows"
             );
         }
+        self.conn.execute_batch(head::SCHEMA)?;
         // A file that is a database but whose tables are unreadable must fail here, not later.
         self.conn
             .query_row("SELECT count(*) FROM views", [], |row| row.get::<_, i64>(0))?;
@@ -307,6 +311,7 @@ impl Cache {
         let meta: View<Job> =
             View::new(refresh.jobs.as_of, Vec::new(), refresh.jobs.errors.clone());
         write_view(&tx, VIEW_JOBS, &meta)?;
+        head::write(&tx, refresh.jobs.as_of, &refresh.jobs.rows)?;
         tx.execute("DELETE FROM describes", [])?;
         write_describes(&tx, refresh.describes.iter())?;
         if let Some((tags, findings)) = refresh.tags {
@@ -397,6 +402,12 @@ impl Cache {
         write_view(&tx, VIEW_FINDINGS, view)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The Jobs pane's first rows as the last whole refresh saved them, to show while the rest
+    /// is read; `None` before the first whole refresh.
+    pub fn load_head(&self) -> Result<Option<Head>, CacheError> {
+        head::read(&self.conn)
     }
 
     /// The last saved snapshot, marked as coming from the cache; `None` before the first refresh.

@@ -64,9 +64,9 @@ fn base(
 ) -> Job {
     let account = &ACCOUNTS[account];
     Job {
-        account_id: account.id.to_string(),
-        account_name: account.name.to_string(),
-        region: region.to_string(),
+        account_id: account.id.into(),
+        account_name: account.name.into(),
+        region: region.into(),
         kind,
         name: name.to_string(),
         arn: format!(
@@ -193,7 +193,7 @@ fn clusters(now: DateTime<Utc>) -> Vec<Job> {
             );
             job.last_modified_at = None;
             let cluster = ClusterInfo { groups };
-            job.instance_type = cluster.instance_types();
+            job.instance_type = cluster.instance_types().map(Into::into);
             job.instance_count = Some(cluster.nodes());
             job.compute = Some(Box::new(Compute::Cluster(cluster)));
             job.tags = tags("llm-finetune", owner);

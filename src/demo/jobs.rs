@@ -183,9 +183,9 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                 tags.insert("owner".into(), owner.into());
             }
             out.push(Job {
-                account_id: account.id.to_string(),
-                account_name: account.name.to_string(),
-                region: region.to_string(),
+                account_id: account.id.into(),
+                account_name: account.name.into(),
+                region: region.into(),
                 kind: ResourceKind::App,
                 name: format!("{owner}/{app_type}/{app_name}"),
                 arn: format!(
@@ -197,7 +197,7 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                 created_at,
                 ended_at: None,
                 last_modified_at: None,
-                instance_type: Some(instance.to_string()),
+                instance_type: Some(instance.into()),
                 instance_count: Some(1),
                 failure_reason: (status == "Failed").then(|| {
                     "ResourceLimitExceeded: The account-level service limit 'ml.g5.xlarge for \
@@ -285,9 +285,9 @@ fn one_job(
     let (instance_type, instance_count) = instance(rng, kind);
     let name = name_for(kind, project.name, created_at, n);
     Job {
-        account_id: account.id.to_string(),
-        account_name: account.name.to_string(),
-        region: region.to_string(),
+        account_id: account.id.into(),
+        account_name: account.name.into(),
+        region: region.into(),
         kind,
         arn: format!(
             "arn:aws:sagemaker:{region}:{}:{}/{name}",
@@ -300,7 +300,7 @@ fn one_job(
         created_at,
         ended_at,
         last_modified_at: Some(ended_at.unwrap_or(created_at)),
-        instance_type: Some(instance_type.to_string()),
+        instance_type: Some(instance_type.into()),
         instance_count: Some(instance_count),
         tags: tags_for(rng, project, account, region),
         app: None,

@@ -151,9 +151,9 @@ pub fn world(now: DateTime<Utc>) -> Snapshot {
             |(account_id, account_name, region, kind, name, arn, tags, created_at)| {
                 let problems = find_tag_problems(tags, &policy);
                 (!problems.is_empty()).then(|| TagFinding {
-                    account_id: account_id.to_string(),
-                    account_name: account_name.to_string(),
-                    region: region.to_string(),
+                    account_id: account_id.into(),
+                    account_name: account_name.into(),
+                    region: region.into(),
                     kind,
                     name: name.to_string(),
                     arn: arn.to_string(),

@@ -149,7 +149,13 @@ async fn fetch_account(
                 .jobs
                 .iter()
                 .filter(|j| j.account_name == account.name)
-                .filter(|j| account.regions.is_empty() || account.regions.contains(&j.region))
+                .filter(|j| {
+                    account.regions.is_empty()
+                        || account
+                            .regions
+                            .iter()
+                            .any(|r| r.as_str() == j.region.as_str())
+                })
                 .cloned()
                 .collect();
             return (
@@ -360,9 +366,9 @@ pub(super) fn to_job(
     region: &str,
 ) -> Job {
     Job {
-        account_id: account_id.to_string(),
-        account_name: account.name.clone(),
-        region: region.to_string(),
+        account_id: account_id.into(),
+        account_name: account.name.as_str().into(),
+        region: region.into(),
         kind,
         name: item.name,
         arn: item.arn,
@@ -370,7 +376,7 @@ pub(super) fn to_job(
         created_at: item.created_at,
         ended_at: item.ended_at,
         last_modified_at: item.last_modified_at,
-        instance_type: item.instance_type,
+        instance_type: item.instance_type.map(Into::into),
         instance_count: item.instance_count,
         failure_reason: item.failure_reason,
         tags: Default::default(),

@@ -82,7 +82,7 @@ fn wanted(jobs: &[Job], describes: &DescribeCache) -> BTreeMap<(String, String),
         };
         if let Some(target) = target {
             groups
-                .entry((job.account_name.clone(), job.region.clone()))
+                .entry((job.account_name.to_string(), job.region.to_string()))
                 .or_default()
                 .push(Wanted {
                     arn: job.arn.clone(),

@@ -411,7 +411,7 @@ async fn the_first_pass_reads_every_resource_and_finds_each_problem() {
         .iter()
         .find(|j| j.name == "train-000")
         .expect("listed");
-    assert_eq!(train.tags.get("owner").map(String::as_str), Some("ana"));
+    assert_eq!(train.tags.get("owner"), Some("ana"));
     assert_eq!(fetched.read, 6);
     assert_eq!(fetched.state.entries.len(), 6);
     // One Search reads the three training jobs; the one endpoint costs one request either way,

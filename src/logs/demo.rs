@@ -106,7 +106,7 @@ impl LogAccess for DemoLogs {
             .jobs
             .iter()
             .filter(|j| j.account_name == account)
-            .map(|j| j.region.clone())
+            .map(|j| j.region.to_string())
             .collect();
         regions.sort();
         regions.dedup();

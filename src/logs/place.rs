@@ -67,9 +67,9 @@ impl LogTarget {
     /// The logs of a listed resource, if its kind has any.
     pub fn of(job: &Job) -> Option<LogTarget> {
         Some(LogTarget {
-            account: job.account_name.clone(),
-            account_id: job.account_id.clone(),
-            region: job.region.clone(),
+            account: job.account_name.to_string(),
+            account_id: job.account_id.to_string(),
+            region: job.region.to_string(),
             kind: job.kind,
             name: job.name.clone(),
             place: place(job.kind, &job.name)?,

@@ -86,7 +86,7 @@ fn training_metrics(job: &Job, profile: Profile, end: DateTime<Utc>) -> Resource
     let target = MetricTarget::TrainingJob {
         name: job.name.clone(),
         instance_count: job.instance_count.unwrap_or(1).max(1),
-        instance_type: job.instance_type.clone(),
+        instance_type: job.instance_type.clone().map(Into::into),
     };
     let spec = job.instance_type.as_deref().and_then(instances::spec);
     let seed = fnv(&job.arn);
@@ -139,7 +139,7 @@ fn endpoint_metrics(job: &Job, profile: Profile, end: DateTime<Utc>) -> Resource
     let target = MetricTarget::Endpoint {
         name: job.name.clone(),
         variants: vec!["AllTraffic".to_string()],
-        instance_type: job.instance_type.clone(),
+        instance_type: job.instance_type.clone().map(Into::into),
     };
     let spec = job.instance_type.as_deref().and_then(instances::spec);
     let seed = fnv(&job.arn);

@@ -138,9 +138,9 @@ impl Event {
         Event {
             at,
             event,
-            account_id: job.account_id.clone(),
-            account_name: job.account_name.clone(),
-            region: job.region.clone(),
+            account_id: job.account_id.to_string(),
+            account_name: job.account_name.to_string(),
+            region: job.region.to_string(),
             kind: Some(job.kind),
             name: job.name.clone(),
             arn: job.arn.clone(),

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::ResourceKind;
@@ -235,7 +236,7 @@ pub fn find_tag_problems(tags: &Tags, policy: &TagPolicy) -> TagProblems {
                 Some((found, value)) => {
                     problems.miscased.push(Miscased {
                         expected: key.to_string(),
-                        found: found.clone(),
+                        found: found.to_string(),
                         source: rule.key_source,
                     });
                     Some(value)
@@ -253,7 +254,7 @@ pub fn find_tag_problems(tags: &Tags, policy: &TagPolicy) -> TagProblems {
         {
             problems.invalid.push(InvalidValue {
                 key: key.to_string(),
-                value: value.clone(),
+                value: value.to_string(),
                 allowed: allowed.to_vec(),
                 source,
             });
@@ -265,9 +266,9 @@ pub fn find_tag_problems(tags: &Tags, policy: &TagPolicy) -> TagProblems {
 /// One resource that breaks the tag policy, with everything an admin needs to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagFinding {
-    pub account_id: String,
-    pub account_name: String,
-    pub region: String,
+    pub account_id: CompactString,
+    pub account_name: CompactString,
+    pub region: CompactString,
     pub kind: ResourceKind,
     pub name: String,
     pub arn: String,
@@ -307,20 +308,20 @@ impl TagFinding {
 
     /// The Studio domain the resource was started from (Studio's `sagemaker:domain-arn`).
     pub fn studio_domain_arn(&self) -> Option<&str> {
-        self.tags.get(STUDIO_DOMAIN_TAG).map(String::as_str)
+        self.tags.get(STUDIO_DOMAIN_TAG)
     }
 
     /// The Studio user profile that started the resource (`sagemaker:user-profile-arn`): the
     /// person to ask about it.
     pub fn studio_user_profile_arn(&self) -> Option<&str> {
-        self.tags.get(STUDIO_USER_PROFILE_TAG).map(String::as_str)
+        self.tags.get(STUDIO_USER_PROFILE_TAG)
     }
 
     /// Who to ask, as short as it gets: the Studio user profile's name, else the shared
     /// space's (`sagemaker:space-arn`).
     pub fn studio_owner(&self) -> Option<&str> {
         self.studio_user_profile_arn()
-            .or_else(|| self.tags.get(STUDIO_SPACE_TAG).map(String::as_str))
+            .or_else(|| self.tags.get(STUDIO_SPACE_TAG))
             .map(arn_leaf)
     }
 }

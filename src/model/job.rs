@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{Compute, JobStatus, ResourceKind, Tags, TrainingBilling};
@@ -9,9 +10,9 @@ use super::{Compute, JobStatus, ResourceKind, Tags, TrainingBilling};
 /// for example) rather than a guessed default, so exports can print `null` honestly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
-    pub account_id: String,
-    pub account_name: String,
-    pub region: String,
+    pub account_id: CompactString,
+    pub account_name: CompactString,
+    pub region: CompactString,
     pub kind: ResourceKind,
     pub name: String,
     pub arn: String,
@@ -22,7 +23,7 @@ pub struct Job {
     /// When AWS last changed the resource, used to skip re-describing unchanged jobs.
     #[serde(default)]
     pub last_modified_at: Option<DateTime<Utc>>,
-    pub instance_type: Option<String>,
+    pub instance_type: Option<CompactString>,
     pub instance_count: Option<u32>,
     pub failure_reason: Option<String>,
     /// Tags as last read; empty when the resource has none or they have not been read yet.
@@ -81,6 +82,14 @@ pub fn change_marker(last_modified_at: Option<DateTime<Utc>>, status: &JobStatus
 }
 
 impl Job {
+    /// The Jobs pane's default order: newest first, ties by ARN. The cache writes its head
+    /// (the rows start-up shows first) in this order, so the two agree.
+    pub fn newest_first(a: &Job, b: &Job) -> std::cmp::Ordering {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| a.arn.cmp(&b.arn))
+    }
+
     /// How long the job ran, or has been running as of `now`.
     pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {
         let end = self.ended_at.unwrap_or(now);

@@ -72,7 +72,7 @@ impl Me {
         let mut arns: Vec<String> = tags
             .filter_map(|t| t.get(STUDIO_USER_PROFILE_TAG))
             .filter(|arn| self.is_my_profile_arn(arn))
-            .cloned()
+            .map(str::to_string)
             .collect();
         arns.sort();
         arns.dedup();

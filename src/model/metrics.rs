@@ -87,7 +87,7 @@ impl MetricTarget {
             || MetricTarget::TrainingJob {
                 name: job.name.clone(),
                 instance_count: job.instance_count.unwrap_or(1).max(1),
-                instance_type: job.instance_type.clone(),
+                instance_type: job.instance_type.clone().map(Into::into),
             },
         )
     }
@@ -101,7 +101,7 @@ impl MetricTarget {
         .then(|| MetricTarget::Endpoint {
             name: job.name.clone(),
             variants,
-            instance_type: job.instance_type.clone(),
+            instance_type: job.instance_type.clone().map(Into::into),
         })
     }
 

@@ -16,8 +16,8 @@ pub struct ScopeKey {
 impl ScopeKey {
     pub fn of(job: &Job) -> ScopeKey {
         ScopeKey {
-            account: job.account_name.clone(),
-            region: job.region.clone(),
+            account: job.account_name.to_string(),
+            region: job.region.to_string(),
             kind: job.kind,
         }
     }

@@ -1,13 +1,15 @@
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A resource status exactly as AWS spells it (`InProgress`, `Failed`, `InService`, ...).
 ///
 /// Kept as the AWS string so exports and the detail view never lie about what AWS said;
-/// [`JobStatus::phase`] gives the coarse meaning panes colour and count by.
+/// [`JobStatus::phase`] gives the coarse meaning panes colour and count by. Every AWS status
+/// fits inline in a [`CompactString`], so a row's status costs no heap allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JobStatus(String);
+pub struct JobStatus(CompactString);
 
 /// The coarse lifecycle phase of a status, for colour, counts and "active only" filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,7 +31,7 @@ pub enum StatusPhase {
 impl JobStatus {
     /// Wraps a status string as AWS returned it.
     pub fn new(status: impl Into<String>) -> Self {
-        JobStatus(status.into())
+        JobStatus(CompactString::from(status.into()))
     }
 
     /// The AWS spelling.
@@ -91,7 +93,7 @@ impl Serialize for JobStatus {
 
 impl<'de> Deserialize<'de> for JobStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(JobStatus)
+        CompactString::deserialize(deserializer).map(JobStatus)
     }
 }
 

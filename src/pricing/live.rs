@@ -114,7 +114,7 @@ pub fn wanted<'j>(
             let instance_type = job.instance_type.as_deref()?;
             // Instance groups are `a, b`; Studio Classic's `system` is free.
             (instance_type.starts_with("ml.") && !instance_type.contains(','))
-                .then(|| (job.region.clone(), instance_type.to_string()))
+                .then(|| (job.region.to_string(), instance_type.to_string()))
         })
         .collect();
     pairs

@@ -326,15 +326,15 @@ fn spawn_spend(
 /// panicked, as one Action.
 fn spawn_cache_read(load: super::CacheLoad, tx: UnboundedSender<Action>) {
     tokio::task::spawn_blocking(move || {
-        let read =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
-                crate::source::CacheRead {
-                    errors: vec!["cache: reading it failed (a bug; the log has the panic)".into()],
-                    empty_note: Some(
-                        "The cache could not be read; the error history says why.".into(),
-                    ),
-                    ..crate::source::CacheRead::default()
-                }
+        let head_tx = tx.clone();
+        let on_head = move |head: crate::cache::Head| {
+            let _ = head_tx.send(Action::CacheHead(Box::new(head)));
+        };
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&on_head)))
+            .unwrap_or_else(|_| crate::source::CacheRead {
+                errors: vec!["cache: reading it failed (a bug; the log has the panic)".into()],
+                empty_note: Some("The cache could not be read; the error history says why.".into()),
+                ..crate::source::CacheRead::default()
             });
         let _ = tx.send(Action::CacheRead(Box::new(read)));
     });
@@ -442,10 +442,41 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_head_reaches_the_app_before_the_whole_read() {
+        let head = crate::cache::Head {
+            as_of: chrono::Utc::now(),
+            total: 100_000,
+            rows: Vec::new(),
+        };
+        let sent = head.clone();
+        let load: super::super::CacheLoad = Box::new(move |on_head| {
+            on_head(sent);
+            crate::source::CacheRead::default()
+        });
+        let (tx, mut rx) = unbounded_channel();
+        spawn_cache_read(load, tx);
+        let mut order = Vec::new();
+        while let Some(action) = rx.recv().await {
+            match action {
+                Action::CacheHead(got) => {
+                    assert_eq!(*got, head);
+                    order.push("head");
+                }
+                Action::CacheRead(_) => {
+                    order.push("read");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(order, ["head", "read"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_cache_is_read_off_the_ui_thread_and_a_panic_there_is_an_error() {
         let (reading, read) = std::sync::mpsc::channel::<()>();
         // The read waits until the test says so: starting it must not wait with it.
-        let load: super::super::CacheLoad = Box::new(move || {
+        let load: super::super::CacheLoad = Box::new(move |_| {
             let _ = read.recv();
             panic!("the cache decoder fell over")
         });

@@ -92,8 +92,8 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Reads the cache at start-up: run off the UI thread, its answer goes to the App as one
-/// Action.
-pub type CacheLoad = Box<dyn FnOnce() -> CacheRead + Send>;
+/// Action. The Jobs pane's head goes to the callback first, as soon as it is read.
+pub type CacheLoad = Box<dyn FnOnce(&dyn Fn(crate::cache::Head)) -> CacheRead + Send>;
 
 /// The App with its first data (demo world, cached snapshot, or a note saying there is none),
 /// the source to refresh from, and the config in effect. Public so tests can check startup
@@ -108,7 +108,7 @@ pub fn initial_state(
 ) -> (App, Option<Arc<dyn SnapshotSource>>, Config) {
     let (mut app, source, config, load) = start_state(loaded, mode, now, tz, no_color);
     if let Some(load) = load {
-        app.take_cache_read(load());
+        app.take_cache_read(load(&|_| {}));
     }
     (app, source, config)
 }
@@ -163,7 +163,8 @@ fn start_state(
             Some(path) => {
                 app.empty_note = Some(format!("Reading the cache {}…", path.display()));
                 let can_fetch = source.is_some();
-                let load: CacheLoad = Box::new(move || read_cache(&path, mode, can_fetch));
+                let load: CacheLoad =
+                    Box::new(move |on_head| read_cache(&path, mode, can_fetch, on_head));
                 Some(load)
             }
             None => {
@@ -185,8 +186,14 @@ fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
         .or_else(crate::paths::cache_file)
 }
 
-/// The cached snapshot and timeline, or what to say on screen about why there are none.
-fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
+/// The cached snapshot and timeline, or what to say on screen about why there are none; the
+/// Jobs pane's head goes to `on_head` first.
+fn read_cache(
+    path: &Path,
+    mode: Mode,
+    can_fetch: bool,
+    on_head: &dyn Fn(crate::cache::Head),
+) -> CacheRead {
     let mut read = CacheRead::default();
     let opened = match crate::cache::Cache::open(path) {
         Ok(opened) => opened,
@@ -198,6 +205,12 @@ fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
     };
     if let Some(warning) = opened.warning {
         read.errors.push(format!("cache: {warning}"));
+    }
+    match opened.cache.load_head() {
+        Ok(Some(head)) => on_head(head),
+        Ok(None) => {}
+        // Only a first look: the whole read below says what is wrong with the cache.
+        Err(err) => tracing::warn!("the cache's head cannot be read: {err}"),
     }
     match opened.cache.load_events(None) {
         Ok(events) => read.timeline = Some(events),

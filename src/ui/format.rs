@@ -86,6 +86,11 @@ pub fn money_short(amount: f64, unit: &str) -> String {
     }
 }
 
+/// A count with thousands separators: `100,000`.
+pub fn count(n: usize) -> String {
+    grouped(n as f64)
+}
+
 fn grouped(amount: f64) -> String {
     let digits = format!("{:.0}", amount.abs());
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

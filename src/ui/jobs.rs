@@ -95,6 +95,17 @@ fn title<'a>(
     p: &Palette,
 ) -> Line<'a> {
     let c = jobs.counts;
+    if let Some(total) = jobs.head_of {
+        // Counts of the head alone would mislead: say what is shown and that more is coming.
+        return Line::from(Span::styled(
+            format!(
+                " Jobs: the newest {} of {} cached · reading the rest… ",
+                c.total,
+                format::count(total)
+            ),
+            p.title,
+        ));
+    }
     let mut spans = vec![Span::styled(format!(" Jobs {}", c.total), p.title)];
     if let Some(mine) = mine {
         // The title already says how many are shown once anything hides rows.
@@ -176,7 +187,7 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
             },
             8 => Span::raw(format::short_age(app.now, job.created_at)),
             9 => Span::raw(format::duration(job.duration(app.now))),
-            _ => match app.jobs.health.cost(&job.arn) {
+            _ => match app.jobs.health.cost(job, app.now) {
                 Some(cost) if cost.source == CostSource::Estimate => {
                     Span::styled(cost.cell(), p.dim)
                 }
