@@ -95,14 +95,18 @@ impl JobsHealth {
         self.measured = measured;
     }
 
+    /// The days a billing source's figures cover, when it is limited to some (`ce-resource`:
+    /// the last 14).
+    pub fn measured_window(
+        &self,
+        source: crate::model::CostSource,
+    ) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+        self.measured.window(source)
+    }
+
     /// Every cost known for the row, best first (for the detail view's comparison).
     pub fn costs_of(&self, job: &Job, now: DateTime<Utc>) -> Vec<ResourceCost> {
-        cost::all(
-            job,
-            &self.prices,
-            now,
-            self.measured.get(&job.arn).map(Vec::as_slice),
-        )
+        cost::all(job, &self.prices, now, self.measured.get(&job.arn))
     }
 
     /// The row's best-known cost, as of the last recompute.
@@ -135,7 +139,7 @@ impl JobsHealth {
         self.burn = Burn::default();
         self.flagged = 0;
         for job in jobs {
-            let measured = self.measured.get(&job.arn).map(Vec::as_slice);
+            let measured = self.measured.get(&job.arn);
             if let Some(best) = cost::best(job, prices, now, measured) {
                 self.costs.insert(job.arn.clone(), best);
             }

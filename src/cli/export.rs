@@ -37,6 +37,8 @@ pub(super) fn run(
     } else {
         identity(&loaded.config, args)?
     };
+    // What billing measured per resource: read live with the jobs, from the cache offline.
+    let mut measured = crate::cost::Measured::new();
     let (mut snapshot, config) = if mode.demo {
         let config = demo::config(&loaded.config);
         let mut snapshot = demo::world(Utc::now());
@@ -94,7 +96,8 @@ pub(super) fn run(
         let nobody = matches!(mine, Some(None));
         let options = SpendOptions::from_args(&loaded.config, args, mine.flatten());
         (
-            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?,
+            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?
+                .snapshot,
             loaded.config.clone(),
         )
     } else {
@@ -107,7 +110,9 @@ pub(super) fn run(
         // view (and the events it raises) waits for the tag pass.
         let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events) || me.is_some())
             .then_some(retag);
-        let snapshot = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        let live = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        let snapshot = live.snapshot;
+        measured = live.measured;
         if events {
             let store = super::open_store(loaded)?;
             let mut view = cached_timeline(&store, snapshot.jobs.as_of, since)?;
@@ -146,7 +151,6 @@ pub(super) fn run(
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
-    let measured = crate::cost::Measured::new();
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,

@@ -9,6 +9,7 @@
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
+//! - [`resources`]: each SageMaker resource's cost from resource-level data (`ce-resource`).
 //! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
 //!   so no request asks what an answer at hand already holds.
 //! - [`service`]: the one cached path the CLI and the terminal UI both ask through, reading
@@ -24,6 +25,7 @@ mod forecast;
 mod inflight;
 pub mod outlook;
 pub mod query;
+pub mod resources;
 pub mod service;
 pub mod source;
 pub mod store;

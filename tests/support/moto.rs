@@ -303,6 +303,16 @@ impl Moto {
         self.call(json!({"cmd": "ce_items", "account": account, "items": items}));
     }
 
+    /// Switches `account`'s Cost Explorer resource-level opt-in: off, every
+    /// `GetCostAndUsageWithResources` is refused as AWS refuses it; on, it is computed from the
+    /// account's cost items (their `resource_id`), `page_groups` groups a page.
+    pub fn resource_level(&mut self, account: &str, enabled: bool, page_groups: Option<u32>) {
+        self.call(json!({
+            "cmd": "ce_resource_level", "account": account, "enabled": enabled,
+            "page_groups": page_groups
+        }));
+    }
+
     /// Sets what SageMaker reports about an ended training job of the world (see
     /// `World.training_billing` in `tests/moto/world.py` for `spec`'s fields).
     pub fn training_billing(&mut self, account: &str, region: &str, name: &str, spec: Value) {
