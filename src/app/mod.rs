@@ -770,6 +770,8 @@ impl App {
             }
             self.jobs.set_view(view, now);
         }
+        // The drill-down's top resources follow the rows and their costs.
+        self.rank_drill_resources();
         if let Some(view) = outcome.spend {
             for e in &view.errors {
                 log(&mut self.errors, format!("spend: {e}"));

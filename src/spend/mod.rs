@@ -10,6 +10,7 @@
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
 //! - [`resources`]: each SageMaker resource's cost from resource-level data (`ce-resource`).
+//! - [`top`]: a drill-down's costliest resources, from the rows and costs at hand.
 //! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
 //!   so no request asks what an answer at hand already holds.
 //! - [`service`]: the one cached path the CLI and the terminal UI both ask through, reading
@@ -29,6 +30,7 @@ pub mod resources;
 pub mod service;
 pub mod source;
 pub mod store;
+pub mod top;
 
 pub use budget::{BudgetStatus, budget_status};
 pub use drill::DrillAnswer;
