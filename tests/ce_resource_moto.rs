@@ -13,7 +13,7 @@ use std::path::Path;
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use support::cli::{one_account_config, run_json, sagescope};
+use support::cli::{one_account_config, row, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, Moto, moto};
 
 const REGION: &str = "us-east-1";
@@ -60,15 +60,6 @@ fn items(arns: &std::collections::BTreeMap<String, String>) -> Value {
          "tags": {}, "resource_id": arn("bert-small")},
         {"day": day(1), "service": SAGEMAKER, "amount": 3.0, "tags": {}},
     ])
-}
-
-fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no row {name} in {doc}"))
 }
 
 fn with_resources(moto: &mut Moto) -> usize {

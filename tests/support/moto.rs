@@ -370,3 +370,24 @@ pub fn moto() -> MutexGuard<'static, Moto> {
 pub fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/SageScopeReadOnly")
 }
+
+/// Points this process's AWS SDK at `moto` with dummy keys and no AWS files of the developer's
+/// (for tests that drive the library in-process, such as the terminal UI's against moto).
+///
+/// # Safety
+/// Call it before the test starts any thread of its own: it sets process environment
+/// variables (the moto fixture is a child process, so it does not count).
+pub unsafe fn point_sdk_at(moto: &Moto, home: &std::path::Path) {
+    // SAFETY: the caller promises no other thread of this process runs yet.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_MAX_ATTEMPTS", "1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", home.join("no-aws-config"));
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
+        std::env::remove_var("AWS_PROFILE");
+    }
+}
