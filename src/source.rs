@@ -83,6 +83,9 @@ pub struct RefreshOutcome {
     /// What billing measured per resource (`[spend] resource_costs`); `None` leaves the
     /// costs in use.
     pub measured: Option<crate::cost::Measured>,
+    /// Cost Explorer requests made today, when this refresh asked Cost Explorer (the status
+    /// bar's count follows); `None` leaves it.
+    pub ledger: Option<crate::spend::Ledger>,
 }
 
 impl RefreshOutcome {
@@ -100,6 +103,7 @@ impl RefreshOutcome {
             units: crate::org::AccountUnits::new(),
             prices: None,
             measured: None,
+            ledger: None,
         }
     }
 
@@ -454,6 +458,7 @@ impl SnapshotSource for LiveSource {
                     Ok(measured) => outcome.measured = Some(measured),
                     Err(err) => outcome.errors.push(err),
                 }
+                outcome.ledger = Some(service.ledger(chrono::Utc::now()).await);
             }
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();

@@ -101,6 +101,9 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
         height: 40,
     });
     let _ = app.update(Action::RefreshDone(outcome));
+    // The refresh's one resource-level request is in the status bar's ledger at once.
+    let ledger = app.spend.ledger.expect("the refresh asked Cost Explorer");
+    assert_eq!((ledger.requests, ledger.usd), (1, 0.01));
     let spend = source.spend().expect("spend through the same fetcher");
 
     // Sorted by total: vision (113.75) first, then the untagged share, then nlp.

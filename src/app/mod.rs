@@ -757,6 +757,9 @@ impl App {
         if let Some(measured) = outcome.measured {
             self.jobs.set_measured(measured, now);
         }
+        if let Some(ledger) = outcome.ledger {
+            self.spend.ledger = Some(ledger);
+        }
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {
