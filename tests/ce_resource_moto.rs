@@ -114,6 +114,15 @@ fn finished_jobs_cost_what_resource_level_data_billed_asked_once_per_ttl() {
     assert_cost(&again, "Resnet-Big", "ce-resource", 53.75);
     assert!(stderr.contains("from the cache, 0 requests"), "{stderr}");
 
+    // Offline: the cached answer, whatever its age, and nothing asked.
+    let mut cmd = sagescope(home.path(), &endpoint);
+    cmd.args(["export", "jobs", "--offline", "--config", &config]);
+    let (code, offline, stderr) = run_json(&mut cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(moto.requests().is_empty(), "offline asks nothing");
+    assert_cost(&offline, "Resnet-Big", "ce-resource", 53.75);
+    assert_cost(&offline, "bert-small", "ce-resource", 7.4);
+
     // Switched off in the config: nothing asked, billed seconds stand in.
     let off = one_account_config(home.path(), "");
     let (plain, _) = export_jobs(home.path(), &endpoint, &off);

@@ -67,6 +67,9 @@ pub(super) fn run(
         if events {
             timeline = Some(cached_timeline(&store, snapshot.jobs.as_of, since)?);
         }
+        if loaded.config.spend.resource_costs && !spend {
+            measured = offline_resource_costs(loaded, store.clone())?;
+        }
         if spend {
             match me.as_ref().map(|me| mine_filter(me, &snapshot)) {
                 Some(None) => snapshot.spend.rows.clear(),
@@ -220,6 +223,22 @@ fn offline_spend(
         Utc::now(),
     ));
     Ok(fetched.answered.then_some(fetched.view))
+}
+
+/// Offline: each resource's cost from the newest resource-level answer in the cache (of the
+/// last 14 days), nothing when none was cached.
+fn offline_resource_costs(
+    loaded: &LoadedConfig,
+    store: crate::store::Store,
+) -> Result<crate::cost::Measured, CliError> {
+    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
+    let now = Utc::now();
+    let cached = runtime()?.block_on(service.cached_resource_costs(
+        &loaded.config.spend,
+        now.date_naive(),
+        now,
+    ));
+    Ok(cached.map(|c| c.measured).unwrap_or_default())
 }
 
 /// The timeline kept in the cache, from `since` on, newest first, dated like the jobs it was
