@@ -131,7 +131,8 @@ fn finished_jobs_cost_what_resource_level_data_billed_asked_once_per_ttl() {
 }
 
 #[test]
-fn resource_level_data_switched_off_is_one_warning_and_the_other_sources_stand() {
+fn resource_level_data_switched_off_is_one_warning_asked_once_per_ttl_and_the_other_sources_stand()
+{
     let mut moto = moto();
     let arns = world(&mut moto);
     moto.cost_items(DEFAULT_ACCOUNT, &items(&arns));
@@ -155,4 +156,13 @@ fn resource_level_data_switched_off_is_one_warning_and_the_other_sources_stand()
     );
     assert_eq!(row(&jobs, "Resnet-Big")["cost_source"], "billable-time");
     assert_eq!(row(&jobs, "bert-small")["cost_source"], "billable-time");
+
+    // The refusal is kept for the spend TTL: the next refresh says it again, paying nothing
+    // (the UI refreshes every 30 s, and each refused request is billed).
+    let (_, stderr) = export_jobs(home.path(), &endpoint, &config);
+    assert_eq!(with_resources(&mut moto), 0, "{stderr}");
+    assert!(
+        stderr.contains("Daily granularity resource-level data"),
+        "{stderr}"
+    );
 }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::super::resources::{self, ResourceCosts};
-use super::super::{Freshness, SpendError, SpendQuery};
+use super::super::store::CachedRefusal;
+use super::super::{CostError, Failed, Freshness, SpendError, SpendQuery, SpendStore};
 use super::{Notes, SpendService, Tally};
 use crate::config::SpendConfig;
 
@@ -19,9 +20,37 @@ impl SpendService {
         now: DateTime<Utc>,
         notes: Notes<'_>,
     ) -> Result<ResourceCosts, SpendError> {
-        let mut tally = Tally::default();
         let freshness = self.freshness(force);
-        let answer = self.ask(query, freshness, now, notes, &mut tally).await?;
+        // A refusal that lasts (opt-in off, no permission) is remembered for the TTL: the UI
+        // refreshes every 30 s and each refused request is billed.
+        let key = self.ask_for(freshness, now).key(query);
+        if freshness == Freshness::WithinTtl {
+            let (k, ttl) = (key.clone(), self.ttl);
+            let kept = self
+                .with_cache(move |cache| SpendStore::new(cache)?.fresh_refusal(&k, ttl, now))
+                .await?;
+            if let Some(refusal) = kept {
+                return Err(refused(refusal));
+            }
+        }
+        let mut tally = Tally::default();
+        let answer = match self.ask(query, freshness, now, notes, &mut tally).await {
+            Ok(answer) => answer,
+            Err(SpendError::Cost(failed)) => {
+                if let Some(refusal) = lasting(&failed.error) {
+                    let put = self
+                        .with_cache(move |cache| {
+                            SpendStore::new(cache)?.put_refusal(&key, &refusal, now)
+                        })
+                        .await;
+                    if let Err(err) = put {
+                        tracing::warn!("cannot keep the resource-level refusal: {err}");
+                    }
+                }
+                return Err(SpendError::Cost(failed));
+            }
+            Err(other) => return Err(other),
+        };
         Ok(ResourceCosts {
             measured: resources::measured(query, &answer.rows),
             requests: answer.requests,
@@ -55,4 +84,29 @@ impl SpendService {
         }
         None
     }
+}
+
+/// The refusals that stay true for the TTL, as kept in the cache.
+fn lasting(error: &CostError) -> Option<CachedRefusal> {
+    match error {
+        CostError::ResourceLevelOff(message) => {
+            Some(CachedRefusal::ResourceLevelOff(message.clone()))
+        }
+        CostError::AccessDenied { message, .. } => {
+            Some(CachedRefusal::AccessDenied(message.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// A kept refusal as the error it was, costing no request now.
+fn refused(refusal: CachedRefusal) -> SpendError {
+    let error = match refusal {
+        CachedRefusal::ResourceLevelOff(message) => CostError::ResourceLevelOff(message),
+        CachedRefusal::AccessDenied(message) => CostError::AccessDenied {
+            operation: "GetCostAndUsageWithResources",
+            message,
+        },
+    };
+    SpendError::Cost(Failed { error, requests: 0 })
 }
