@@ -6,14 +6,70 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{CostSource, Job, ResourceCost, ResourceKind, StatusPhase};
 use crate::pricing::{self, Prices};
 
 /// Costs measured by a billing source (Cost Explorer's resource-level data, the CUR), by the
-/// resource's ARN.
-pub type Measured = HashMap<String, Vec<ResourceCost>>;
+/// resource's ARN, with the days each source covers.
+///
+/// ARNs match case-insensitively: SageMaker lower-cases resource names in the ARNs it returns
+/// (`training-job/MyJob` is listed as `training-job/myjob`), and a billing source's resource
+/// id need not agree with it letter for letter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measured {
+    by_arn: HashMap<String, Vec<ResourceCost>>,
+    /// `[first, last]` day each source's figures cover: a resource older than the first day
+    /// cost more than its figure says.
+    windows: Vec<(CostSource, NaiveDate, NaiveDate)>,
+}
+
+impl Measured {
+    pub fn new() -> Self {
+        Measured::default()
+    }
+
+    /// Adds `usd` from `source` to the resource `arn` (amounts of one source add up: a
+    /// resource's days arrive one by one).
+    pub fn add(&mut self, arn: &str, source: CostSource, usd: f64) {
+        let costs = self.by_arn.entry(arn.to_ascii_lowercase()).or_default();
+        match costs.iter_mut().find(|c| c.source == source) {
+            Some(cost) => cost.usd += usd,
+            None => costs.push(ResourceCost { usd, source }),
+        }
+    }
+
+    /// Records that `source`'s figures cover the days `first..=last`.
+    pub fn set_window(&mut self, source: CostSource, first: NaiveDate, last: NaiveDate) {
+        self.windows.retain(|(s, ..)| *s != source);
+        self.windows.push((source, first, last));
+    }
+
+    /// The days `source`'s figures cover, when it is limited to some.
+    pub fn window(&self, source: CostSource) -> Option<(NaiveDate, NaiveDate)> {
+        self.windows
+            .iter()
+            .find(|(s, ..)| *s == source)
+            .map(|(_, first, last)| (*first, *last))
+    }
+
+    /// What billing measured for the resource `arn`.
+    pub fn get(&self, arn: &str) -> Option<&[ResourceCost]> {
+        self.by_arn
+            .get(&arn.to_ascii_lowercase())
+            .map(Vec::as_slice)
+    }
+
+    /// Resources with a measured cost.
+    pub fn len(&self) -> usize {
+        self.by_arn.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_arn.is_empty()
+    }
+}
 
 /// A finished training job's cost from its billed seconds, with the figures behind it.
 #[derive(Debug, Clone, Copy, PartialEq)]

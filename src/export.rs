@@ -150,7 +150,7 @@ impl<'a> JobRow<'a> {
             job,
             options.prices,
             options.now,
-            options.measured.get(&job.arn).map(Vec::as_slice),
+            options.measured.get(&job.arn),
         );
         let component = job.compute.as_ref().and_then(|c| c.component());
         let cluster = job.compute.as_ref().and_then(|c| c.cluster());
@@ -466,7 +466,7 @@ fn job_costs<'s>(
         .rows
         .iter()
         .filter_map(|job| {
-            let measured = options.measured.get(&job.arn).map(Vec::as_slice);
+            let measured = options.measured.get(&job.arn);
             crate::cost::best(job, options.prices, options.now, measured)
                 .map(|cost| (job.arn.as_str(), cost))
         })

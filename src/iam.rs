@@ -18,7 +18,8 @@ pub enum Feature {
     /// `Search`, which reads many training and tuning jobs' details and tags in one request
     /// (off with `tags.search = false`).
     SageMakerSearch,
-    /// The Spend pane and `export spend`.
+    /// The Spend pane and `export spend`, and with `[spend] resource_costs` each resource's
+    /// cost from resource-level data.
     CostExplorer,
     /// Utilisation of what is running.
     Metrics,
@@ -109,7 +110,12 @@ impl Feature {
                 "sagemaker:ListTags",
             ],
             Feature::SageMakerSearch => &["sagemaker:Search"],
-            Feature::CostExplorer => &["ce:GetCostAndUsage", "ce:GetCostForecast"],
+            Feature::CostExplorer => &[
+                "ce:GetCostAndUsage",
+                "ce:GetCostForecast",
+                // `[spend] resource_costs`: each resource's cost (the `ce-resource` source).
+                "ce:GetCostAndUsageWithResources",
+            ],
             Feature::Metrics => &["cloudwatch:GetMetricData"],
             Feature::Logs => &[
                 "logs:DescribeLogStreams",

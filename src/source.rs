@@ -80,6 +80,12 @@ pub struct RefreshOutcome {
     pub units: crate::org::AccountUnits,
     /// Live prices from the Price List (all known); `None` leaves the prices in use.
     pub prices: Option<Vec<crate::pricing::LivePrice>>,
+    /// What billing measured per resource (`[spend] resource_costs`); `None` leaves the
+    /// costs in use.
+    pub measured: Option<crate::cost::Measured>,
+    /// Cost Explorer requests made today, when this refresh asked Cost Explorer (the status
+    /// bar's count follows); `None` leaves it.
+    pub ledger: Option<crate::spend::Ledger>,
 }
 
 impl RefreshOutcome {
@@ -96,6 +102,8 @@ impl RefreshOutcome {
             caller_arns: Vec::new(),
             units: crate::org::AccountUnits::new(),
             prices: None,
+            measured: None,
+            ledger: None,
         }
     }
 
@@ -257,6 +265,8 @@ pub struct LiveSource {
     metrics_every: std::time::Duration,
     /// `[events] retention_days`.
     retention_days: u32,
+    /// `[spend]`, when `resource_costs` asks each resource's cost from Cost Explorer.
+    resource_costs: Option<crate::config::SpendConfig>,
     /// Why the cache cannot be used, said once with the first refresh.
     store_warning: Arc<Mutex<Option<String>>>,
 }
@@ -305,6 +315,7 @@ impl LiveSource {
             tag_settings: config.tags.clone(),
             metrics_every: std::time::Duration::from_secs(config.refresh.metrics_seconds),
             retention_days: config.events.retention_days,
+            resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
             store_warning: Arc::new(Mutex::new(warning)),
         }
     }
@@ -362,6 +373,7 @@ impl SnapshotSource for LiveSource {
         let tag_settings = self.tag_settings.clone();
         let metrics_every = self.metrics_every;
         let retention_days = self.retention_days;
+        let resource_costs = self.resource_costs.clone().zip(self.spend.clone());
         let warning = lock(&self.store_warning).take();
         async move {
             let Some(store) = store else {
@@ -441,6 +453,13 @@ impl SnapshotSource for LiveSource {
             }
             outcome.errors.extend(refreshed.prices.error);
             outcome.prices = Some(refreshed.prices.prices);
+            if let Some((spend, service)) = resource_costs {
+                match measure(&spend, &service).await {
+                    Ok(measured) => outcome.measured = Some(measured),
+                    Err(err) => outcome.errors.push(err),
+                }
+                outcome.ledger = Some(service.ledger(chrono::Utc::now()).await);
+            }
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
             outcome.units = fetcher.units();
@@ -449,6 +468,23 @@ impl SnapshotSource for LiveSource {
         }
         .boxed()
     }
+}
+
+/// Each SageMaker resource's cost over the last 14 days from Cost Explorer's resource-level
+/// data, through the spend cache (one question a TTL); why not, as an error line naming the
+/// setting to change.
+async fn measure(
+    spend: &crate::config::SpendConfig,
+    service: &SpendService,
+) -> Result<crate::cost::Measured, String> {
+    let now = chrono::Utc::now();
+    let query = crate::spend::resources::query(spend, now.date_naive());
+    let costs = service
+        .resource_costs(&query, false, now, &|note| tracing::info!("{note}"))
+        .await
+        .map_err(|err| service.describe(&err))?;
+    tracing::info!("{}", costs.summary());
+    Ok(costs.measured)
 }
 
 /// Spend for `--offline`: the cached Cost Explorer answers of any age, never a request.

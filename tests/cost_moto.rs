@@ -11,7 +11,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::cli::{run_json, sagescope};
+use support::cli::{row, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, Moto, moto};
 
 const REGION: &str = "us-east-1";
@@ -84,15 +84,6 @@ fn world(moto: &mut Moto) {
                    "billable_seconds": billable, "spot": spot}),
         );
     }
-}
-
-fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no row {name} in {doc}"))
 }
 
 #[test]

@@ -45,20 +45,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
 
     // SAFETY: this binary's only test sets these before starting any thread of its own
     // (the moto fixture is a child process).
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_MAX_ATTEMPTS", "1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", home.path().join("no-aws-config"));
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("no-credentials"),
-        );
-        std::env::remove_var("AWS_PROFILE");
-    }
+    unsafe { support::moto::point_sdk_at(&moto, home.path()) };
     let config = sagescope::config::load(Some(&config_path))
         .expect("config loads")
         .config;

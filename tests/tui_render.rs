@@ -433,3 +433,39 @@ fn start_up_shows_the_cached_head_and_says_the_rest_is_being_read() {
         "the newest row is on screen: {shown}"
     );
 }
+
+#[test]
+fn the_job_detail_ranks_resource_level_cost_first_and_says_which_days_it_covers() {
+    use sagescope::cost::Measured;
+    use sagescope::model::CostSource;
+    let mut app = demo_app(120, 40);
+    let job = app.jobs.list.selected().expect("a row").clone();
+    // The window starts the day after the job was created: its first day is not counted.
+    let first = job.created_at.date_naive() + Duration::days(1);
+    let mut measured = Measured::new();
+    // Billing's resource id need not match SageMaker's ARN letter for letter.
+    measured.add(&job.arn.to_uppercase(), CostSource::CeResource, 12.34);
+    measured.set_window(CostSource::CeResource, first, first + Duration::days(13));
+    let _ = app.update(Action::RefreshDone(RefreshOutcome {
+        measured: Some(measured),
+        ..RefreshOutcome::default()
+    }));
+    press(&mut app, &[UserAction::OpenDetail]);
+    let shown = text(&screen(&app, 120, 40));
+    let line = shown
+        .lines()
+        .find(|l| l.contains("ce-resource"))
+        .unwrap_or_else(|| panic!("no ce-resource line:\n{shown}"));
+    assert!(line.contains("$12.34"), "{line}");
+    assert!(
+        line.contains(&format!("last 14 days only ({first}")),
+        "the window is named: {line}"
+    );
+    let at = |needle: &str| shown.find(needle);
+    if let Some(estimate) = at("estimate  ").or(at("billable-time")) {
+        assert!(
+            at("ce-resource").expect("shown") < estimate,
+            "best first:\n{shown}"
+        );
+    }
+}

@@ -112,6 +112,18 @@ fn spend_drill_down_of_a_value() {
 }
 
 #[test]
+fn spend_drill_down_scrolled_to_its_top_resources() {
+    // j twelve times: past the breakdowns to the resources carrying the value.
+    let mut keys = vec![
+        UserAction::ShowSpend,
+        UserAction::Down,
+        UserAction::OpenDetail,
+    ];
+    keys.extend([UserAction::Down; 12]);
+    snapshot("spend_drill_down_top_resources", &keys);
+}
+
+#[test]
 fn untagged_pane_missing_only() {
     snapshot(
         "untagged_missing_only",

@@ -92,22 +92,25 @@ impl JobsHealth {
         self.measured = measured;
     }
 
+    /// The days a billing source's figures cover, when it is limited to some (`ce-resource`:
+    /// the last 14).
+    pub fn measured_window(
+        &self,
+        source: crate::model::CostSource,
+    ) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+        self.measured.window(source)
+    }
+
     /// Every cost known for the row, best first (for the detail view's comparison).
     pub fn costs_of(&self, job: &Job, now: DateTime<Utc>) -> Vec<ResourceCost> {
-        cost::all(
-            job,
-            &self.prices,
-            now,
-            self.measured.get(&job.arn).map(Vec::as_slice),
-        )
+        cost::all(job, &self.prices, now, self.measured.get(&job.arn))
     }
 
     /// The row's best-known cost as of `now`. Worked out when asked rather than kept per
     /// row: it is a few lookups and multiplications, a frame asks for the 40 rows it draws, and
     /// a kept map cost one cloned ARN per priced row (about 15 MB at 100,000 resources).
     pub fn cost(&self, job: &Job, now: DateTime<Utc>) -> Option<ResourceCost> {
-        let measured = self.measured.get(&job.arn).map(Vec::as_slice);
-        cost::best(job, &self.prices, now, measured)
+        cost::best(job, &self.prices, now, self.measured.get(&job.arn))
     }
 
     /// The `[health]` thresholds flags are judged by.

@@ -294,6 +294,12 @@ impl JobsPane {
         self.health.set_prices(prices);
     }
 
+    /// Costs billing measured arrived: every row's best cost is chosen again.
+    pub fn set_measured(&mut self, measured: crate::cost::Measured, now: DateTime<Utc>) {
+        self.health.set_measured(measured);
+        self.health.recompute(self.list.rows(), now);
+    }
+
     /// New utilisation arrived: flags are judged again (the rows stay as they are).
     pub fn set_metrics(&mut self, view: View<JobMetrics>, now: DateTime<Utc>) {
         self.health.set_metrics(view);

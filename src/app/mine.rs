@@ -95,6 +95,7 @@ impl App {
         self.findings.set_mine(me.clone());
         let filter = me.as_ref().map(|me| self.mine_filter(me));
         self.spend.set_mine(filter, now);
+        self.rank_drill_resources();
         if me.is_none() {
             self.mine.outlook = None;
         }

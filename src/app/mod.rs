@@ -755,6 +755,12 @@ impl App {
                 live,
             ));
         }
+        if let Some(measured) = outcome.measured {
+            self.jobs.set_measured(measured, now);
+        }
+        if let Some(ledger) = outcome.ledger {
+            self.spend.ledger = Some(ledger);
+        }
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {
@@ -768,6 +774,8 @@ impl App {
             }
             self.jobs.set_view(view, now);
         }
+        // The drill-down's top resources follow the rows and their costs.
+        self.rank_drill_resources();
         if let Some(view) = outcome.spend {
             for e in &view.errors {
                 log(&mut self.errors, format!("spend: {e}"));

@@ -1,6 +1,7 @@
 //! The Spend pane's state: spend over the lookback window grouped by one tag key, one line per
 //! tag value with its daily series, the untagged share as a line of its own.
 
+use crate::spend::top::TopResources;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -91,6 +92,8 @@ pub struct DrillView {
     pub loading: bool,
     /// Requests this drill-down costs with nothing cached.
     pub full_cost: u32,
+    /// The listed resources behind the value, costliest first (no request: from the rows).
+    pub top: TopResources,
 }
 
 /// The Spend pane.

@@ -54,6 +54,7 @@ impl App {
             .as_ref()
             .is_some_and(|d| d.request == request && (d.loading || d.answer.is_some()));
         if known {
+            self.rank_drill_resources();
             return Vec::new();
         }
         self.spend.drill = Some(DrillView {
@@ -62,8 +63,34 @@ impl App {
             error: None,
             loading: true,
             full_cost: 0,
+            top: Default::default(),
         });
+        self.rank_drill_resources();
         vec![Command::LoadSpend(request)]
+    }
+
+    /// Ranks the resources behind the drill-down's value by their own cost, from the listed
+    /// rows (mine only while `M` is on) and their best costs: again whenever those change.
+    pub(super) fn rank_drill_resources(&mut self) {
+        let Some(drill) = self.spend.drill.as_mut() else {
+            return;
+        };
+        let Target::Drill(value) = &drill.request.target else {
+            return;
+        };
+        let key = drill.request.query.grouping.key();
+        let me = self.mine.me.as_ref().filter(|_| self.mine.on);
+        let (health, now) = (&self.jobs.health, self.now);
+        drill.top = crate::spend::top::top_resources(
+            self.jobs
+                .list
+                .rows()
+                .iter()
+                .filter(|job| me.is_none_or(|me| me.owns(&job.tags))),
+            |job| health.cost(job, now),
+            key,
+            value.as_deref(),
+        );
     }
 
     /// `r` on the Spend pane: say what a forced refresh costs and wait for a yes.

@@ -1,12 +1,15 @@
 //! The real [`CostSource`]: AWS Cost Explorer through the official SDK. It lives in `aws/`
 //! because SDK types stop here; what leaves is the spend domain's [`CostPage`] /
 //! [`Forecast`] / [`CostError`], so `spend/` never sees `aws_sdk_costexplorer`.
+//!
+//! A question grouped by [`Grouping::Resource`] goes to `GetCostAndUsageWithResources`
+//! (resource-level data, last 14 days, daily); every other one to `GetCostAndUsage`.
 
 use aws_sdk_costexplorer::Client;
 use aws_sdk_costexplorer::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_costexplorer::types::{
     DateInterval, Dimension, DimensionValues, Expression, Granularity as CeGranularity,
-    GroupDefinition, GroupDefinitionType, MatchOption, Metric, TagValues,
+    GroupDefinition, GroupDefinitionType, MatchOption, Metric, ResultByTime, TagValues,
 };
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
@@ -48,6 +51,7 @@ impl CostSource for CostExplorerSource {
     ) -> BoxFuture<'a, Result<CostPage, CostError>> {
         Box::pin(async move {
             let grouping = match &query.grouping {
+                Grouping::Resource => return self.with_resources(query, next_token).await,
                 Grouping::Tag(key) => GroupDefinition::builder()
                     .r#type(GroupDefinitionType::Tag)
                     .key(key),
@@ -70,35 +74,8 @@ impl CostSource for CostExplorerSource {
                 .send()
                 .await
                 .map_err(|e| classify("GetCostAndUsage", e))?;
-            let mut periods = Vec::new();
-            for result in output.results_by_time() {
-                let Some(period) = result.time_period() else {
-                    continue;
-                };
-                let (Some(start), Some(end)) = (date(period.start()), date(period.end())) else {
-                    continue;
-                };
-                let groups = result
-                    .groups()
-                    .iter()
-                    .filter_map(|group| {
-                        let value = group.metrics()?.get(query.metric.as_str())?;
-                        Some(CostGroup {
-                            keys: group.keys().to_vec(),
-                            amount: value.amount()?.parse().ok()?,
-                            unit: value.unit().unwrap_or("USD").to_string(),
-                        })
-                    })
-                    .collect();
-                periods.push(CostPeriod {
-                    start,
-                    end,
-                    estimated: result.estimated(),
-                    groups,
-                });
-            }
             Ok(CostPage {
-                periods,
+                periods: periods(output.results_by_time(), query),
                 next_token: output.next_page_token().map(str::to_string),
             })
         })
@@ -130,6 +107,70 @@ impl CostSource for CostExplorerSource {
             })
         })
     }
+}
+
+impl CostExplorerSource {
+    /// One page of `GetCostAndUsageWithResources`: daily cost per `RESOURCE_ID` (the
+    /// resource's ARN) under the query's filter, which AWS requires (SERVICE = SageMaker here).
+    async fn with_resources(
+        &self,
+        query: &SpendQuery,
+        next_token: Option<String>,
+    ) -> Result<CostPage, CostError> {
+        const OPERATION: &str = "GetCostAndUsageWithResources";
+        let by_resource = GroupDefinition::builder()
+            .r#type(GroupDefinitionType::Dimension)
+            .key("RESOURCE_ID")
+            .build();
+        let output = self
+            .client
+            .get_cost_and_usage_with_resources()
+            .time_period(interval(OPERATION, query.start, query.end)?)
+            .granularity(granularity(query.granularity))
+            .metrics(query.metric.as_str())
+            .group_by(by_resource)
+            .set_filter(filter(query))
+            .set_next_page_token(next_token)
+            .send()
+            .await
+            .map_err(|e| classify(OPERATION, e))?;
+        Ok(CostPage {
+            periods: periods(output.results_by_time(), query),
+            next_token: output.next_page_token().map(str::to_string),
+        })
+    }
+}
+
+/// Cost Explorer's `ResultsByTime` as periods of groups holding the query's metric.
+fn periods(results: &[ResultByTime], query: &SpendQuery) -> Vec<CostPeriod> {
+    let mut periods = Vec::new();
+    for result in results {
+        let Some(period) = result.time_period() else {
+            continue;
+        };
+        let (Some(start), Some(end)) = (date(period.start()), date(period.end())) else {
+            continue;
+        };
+        let groups = result
+            .groups()
+            .iter()
+            .filter_map(|group| {
+                let value = group.metrics()?.get(query.metric.as_str())?;
+                Some(CostGroup {
+                    keys: group.keys().to_vec(),
+                    amount: value.amount()?.parse().ok()?,
+                    unit: value.unit().unwrap_or("USD").to_string(),
+                })
+            })
+            .collect();
+        periods.push(CostPeriod {
+            start,
+            end,
+            estimated: result.estimated(),
+            groups,
+        });
+    }
+    periods
 }
 
 fn interval(
@@ -236,6 +277,17 @@ fn mine_expression(mine: &MineFilter) -> Option<Expression> {
     }
 }
 
+/// Whether `GetCostAndUsageWithResources` was refused because resource-level data is not
+/// switched on. AWS documents no error of its own for it: the answer seen in the field is a
+/// `DataUnavailableException`, or a `ValidationException` whose message names resource-level
+/// data and the opt-in; both are read here.
+fn resource_level_off(code: &str, message: &str) -> bool {
+    let text = message.to_ascii_lowercase();
+    let about_opt_in = (text.contains("resource-level") || text.contains("resource level"))
+        && (text.contains("opt") || text.contains("enable") || text.contains("not available"));
+    code == "DataUnavailableException" || (code == "ValidationException" && about_opt_in)
+}
+
 /// Turns an SDK error into what the user can act on.
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     operation: &'static str,
@@ -248,6 +300,9 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
             CostError::AccessDenied { operation, message }
         }
         "LimitExceededException" | "ThrottlingException" => CostError::LimitExceeded,
+        _ if operation == "GetCostAndUsageWithResources" && resource_level_off(&code, &message) => {
+            CostError::ResourceLevelOff(format!("{code}: {message}"))
+        }
         "DataUnavailableException" => CostError::DataUnavailable(message),
         "ExpiredTokenException" | "UnrecognizedClientException" | "InvalidClientTokenId" => {
             CostError::Credentials(format!(
@@ -263,5 +318,30 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
                 ref other => format!("{other}"),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_opt_in_refusal_is_told_from_other_validation_errors() {
+        assert!(resource_level_off(
+            "DataUnavailableException",
+            "Data is not available"
+        ));
+        assert!(resource_level_off(
+            "ValidationException",
+            "Resource-level data is not enabled: opt in from the Cost Explorer preferences"
+        ));
+        assert!(!resource_level_off(
+            "ValidationException",
+            "Start date is more than 14 days ago"
+        ));
+        assert!(!resource_level_off(
+            "AccessDeniedException",
+            "resource-level"
+        ));
     }
 }

@@ -37,6 +37,8 @@ pub(super) fn run(
     } else {
         identity(&loaded.config, args)?
     };
+    // What billing measured per resource: read live with the jobs, from the cache offline.
+    let mut measured = crate::cost::Measured::new();
     let (mut snapshot, config) = if mode.demo {
         let config = demo::config(&loaded.config);
         let mut snapshot = demo::world(Utc::now());
@@ -64,6 +66,9 @@ pub(super) fn run(
             .ok_or_else(|| no_snapshot(loaded))?;
         if events {
             timeline = Some(cached_timeline(&store, snapshot.jobs.as_of, since)?);
+        }
+        if loaded.config.spend.resource_costs && !spend {
+            measured = offline_resource_costs(loaded, store.clone())?;
         }
         if spend {
             match me.as_ref().map(|me| mine_filter(me, &snapshot)) {
@@ -94,7 +99,8 @@ pub(super) fn run(
         let nobody = matches!(mine, Some(None));
         let options = SpendOptions::from_args(&loaded.config, args, mine.flatten());
         (
-            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?,
+            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?
+                .snapshot,
             loaded.config.clone(),
         )
     } else {
@@ -107,7 +113,9 @@ pub(super) fn run(
         // view (and the events it raises) waits for the tag pass.
         let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events) || me.is_some())
             .then_some(retag);
-        let snapshot = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        let live = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        let snapshot = live.snapshot;
+        measured = live.measured;
         if events {
             let store = super::open_store(loaded)?;
             let mut view = cached_timeline(&store, snapshot.jobs.as_of, since)?;
@@ -146,7 +154,6 @@ pub(super) fn run(
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
-    let measured = crate::cost::Measured::new();
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,
@@ -216,6 +223,22 @@ fn offline_spend(
         Utc::now(),
     ));
     Ok(fetched.answered.then_some(fetched.view))
+}
+
+/// Offline: each resource's cost from the newest resource-level answer in the cache (of the
+/// last 14 days), nothing when none was cached.
+fn offline_resource_costs(
+    loaded: &LoadedConfig,
+    store: crate::store::Store,
+) -> Result<crate::cost::Measured, CliError> {
+    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
+    let now = Utc::now();
+    let cached = runtime()?.block_on(service.cached_resource_costs(
+        &loaded.config.spend,
+        now.date_naive(),
+        now,
+    ));
+    Ok(cached.map(|c| c.measured).unwrap_or_default())
 }
 
 /// The timeline kept in the cache, from `since` on, newest first, dated like the jobs it was

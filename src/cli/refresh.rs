@@ -15,7 +15,7 @@ use crate::spend::{CostAccess, SpendService};
 use crate::store::Store;
 
 pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
-    let snapshot = fetch_and_store(
+    let Live { snapshot, .. } = fetch_and_store(
         loaded,
         true,
         Some(&SpendOptions::from_config(&loaded.config)),
@@ -50,18 +50,26 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
     })
 }
 
+/// What a live fetch produced: the snapshot, and what billing measured per resource (empty
+/// unless `[spend] resource_costs` is on and jobs were fetched).
+pub(super) struct Live {
+    pub snapshot: Snapshot,
+    pub measured: crate::cost::Measured,
+}
+
 /// Fetches jobs (when `jobs`) with their tags and findings (when `retag` says which cached
 /// tags may be trusted, `export --no-cache` trusts none; `None` skips the tag pass) and spend (when `spend` is given) live,
 /// progress and costs on stderr, through the same refresh pipeline as the UI, committed to the
 /// cache scope by scope. Both share one fetcher, so the spend account is connected once. Spend
 /// within `spend.ttl_hours` comes from the answer cache at no cost. Views not fetched are empty
-/// views of the same age.
+/// views of the same age. With jobs, `[spend] resource_costs` adds each resource's cost from
+/// Cost Explorer's resource-level data; when that fails the rest stands and a warning says why.
 pub(super) fn fetch_and_store(
     loaded: &LoadedConfig,
     jobs: bool,
     spend: Option<&SpendOptions>,
     retag: Option<fetch::TagRefresh>,
-) -> Result<Snapshot, CliError> {
+) -> Result<Live, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -82,9 +90,13 @@ pub(super) fn fetch_and_store(
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
+    let service = SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
+    let measured = if jobs && loaded.config.spend.resource_costs {
+        runtime.block_on(resource_costs(&service, &loaded.config))
+    } else {
+        crate::cost::Measured::new()
+    };
     if let Some(options) = spend {
-        let service =
-            SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
         let fetched = runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()));
         // A failed ask keeps the last good spend view in the cache.
         if fetched.answered {
@@ -100,7 +112,37 @@ pub(super) fn fetch_and_store(
         }
         snapshot.spend = fetched.view;
     }
-    Ok(snapshot)
+    Ok(Live { snapshot, measured })
+}
+
+/// Each SageMaker resource's cost over the last 14 days (`ce-resource`), one stderr line
+/// saying what it cost, or a warning saying why there is none (the refresh still succeeds:
+/// the other cost sources stand in).
+async fn resource_costs(
+    service: &SpendService,
+    config: &crate::config::Config,
+) -> crate::cost::Measured {
+    let now = Utc::now();
+    let query = crate::spend::resources::query(&config.spend, now.date_naive());
+    let notes = |note: String| eprintln!("{}", sanitize::plain(&note));
+    match service.resource_costs(&query, false, now, &notes).await {
+        Ok(costs) => {
+            eprintln!("{}", costs.summary());
+            tracing::info!(
+                resources = costs.measured.len(),
+                requests = costs.requests,
+                "resource-level costs read"
+            );
+            costs.measured
+        }
+        Err(err) => {
+            eprintln!(
+                "warning: {} (the other cost sources stand in)",
+                sanitize::plain(&service.describe(&err))
+            );
+            crate::cost::Measured::new()
+        }
+    }
 }
 
 /// Jobs, then (when `retag` says which cached tags to trust) the tag pass that puts tags on

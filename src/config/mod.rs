@@ -192,6 +192,10 @@ pub struct SpendConfig {
     pub ttl_hours: u32,
     /// Count every AWS service, not only SageMaker.
     pub all_services: bool,
+    /// Ask Cost Explorer's resource-level data (`GetCostAndUsageWithResources`) what each
+    /// SageMaker resource cost over the last 14 days. Off by default: it needs an opt-in that
+    /// AWS bills, and each request costs USD 0.01 like every Cost Explorer request.
+    pub resource_costs: bool,
 }
 
 impl SpendConfig {
@@ -498,6 +502,7 @@ impl Config {
                 granularity: raw.spend.granularity.unwrap_or(Granularity::Daily),
                 ttl_hours: raw.spend.ttl_hours.map_or(8, |n| as_u32(n.0)),
                 all_services: raw.spend.all_services.unwrap_or(false),
+                resource_costs: raw.spend.resource_costs.unwrap_or(false),
             },
             refresh: RefreshConfig {
                 jobs_seconds: raw.refresh.jobs_seconds.map_or(30, |n| n.0.unsigned_abs()),

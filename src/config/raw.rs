@@ -108,6 +108,7 @@ pub(super) struct RawSpend {
     pub granularity: Option<Granularity>,
     pub ttl_hours: Option<Bounded<1, 168>>,
     pub all_services: Option<bool>,
+    pub resource_costs: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -88,6 +88,8 @@ impl DemoCostSource {
                         *day.entry(id.clone()).or_default() += row.amount * share * scale;
                     }
                 }
+                // The demo world's spend is by tag only: no resource-level data.
+                Grouping::Resource => {}
             }
         }
         // A key nobody tagged with: everything is untagged, as Cost Explorer would say.

@@ -92,7 +92,7 @@ pub fn rows_from_pages(query: &SpendQuery, pages: &[CostPage]) -> Vec<SpendRow> 
             let raw = group.keys.first().map_or("", String::as_str);
             let value = match &query.grouping {
                 Grouping::Tag(_) => raw.split_once('$').map_or(raw, |(_, value)| value),
-                Grouping::Service | Grouping::LinkedAccount => raw,
+                Grouping::Service | Grouping::LinkedAccount | Grouping::Resource => raw,
             };
             rows.push(SpendRow {
                 start: period.start,

@@ -9,6 +9,8 @@
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`budget`]: month-to-date, forecast and budgets.
+//! - [`resources`]: each SageMaker resource's cost from resource-level data (`ce-resource`).
+//! - [`top`]: a drill-down's costliest resources, from the rows and costs at hand.
 //! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
 //!   so no request asks what an answer at hand already holds.
 //! - [`service`]: the one cached path the CLI and the terminal UI both ask through, reading
@@ -24,9 +26,11 @@ mod forecast;
 mod inflight;
 pub mod outlook;
 pub mod query;
+pub mod resources;
 pub mod service;
 pub mod source;
 pub mod store;
+pub mod top;
 
 pub use budget::{BudgetStatus, budget_status};
 pub use drill::DrillAnswer;

@@ -15,6 +15,9 @@ pub enum Grouping {
     Service,
     /// The linked account (drill-down; the payer account sees them all).
     LinkedAccount,
+    /// Each resource (`GetCostAndUsageWithResources`, `RESOURCE_ID`): what every SageMaker
+    /// resource cost over the last 14 days, see [`super::resources`].
+    Resource,
 }
 
 impl Grouping {
@@ -24,6 +27,7 @@ impl Grouping {
             Grouping::Tag(key) => key,
             Grouping::Service => "SERVICE",
             Grouping::LinkedAccount => "LINKED_ACCOUNT",
+            Grouping::Resource => "RESOURCE_ID",
         }
     }
 }
@@ -125,6 +129,7 @@ impl SpendQuery {
             Grouping::Tag(key) => format!("tag:{key}"),
             Grouping::Service => "dim:SERVICE".to_string(),
             Grouping::LinkedAccount => "dim:LINKED_ACCOUNT".to_string(),
+            Grouping::Resource => "dim:RESOURCE_ID".to_string(),
         };
         let filter = match &self.tag_filter {
             None => "-".to_string(),

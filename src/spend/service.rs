@@ -508,6 +508,9 @@ pub fn backoff_note(pause: std::time::Duration) -> String {
 #[path = "service_ask.rs"]
 mod ask;
 
+#[path = "service_resources.rs"]
+mod resources;
+
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;

@@ -206,6 +206,9 @@ impl CostSource for Fake {
                 Grouping::Tag(key) => vec![format!("{key}$vision"), format!("{key}$")],
                 Grouping::Service => vec!["Amazon SageMaker".into()],
                 Grouping::LinkedAccount => self.accounts.iter().map(|a| a.to_string()).collect(),
+                Grouping::Resource => {
+                    vec!["arn:aws:sagemaker:us-east-1:111111111111:training-job/a".into()]
+                }
             };
             Ok(CostPage {
                 periods: vec![CostPeriod {

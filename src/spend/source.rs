@@ -62,6 +62,11 @@ pub enum CostError {
     DataUnavailable(String),
     #[error("{0}")]
     Credentials(String),
+    /// `GetCostAndUsageWithResources` refused because resource-level data is not switched on.
+    #[error(
+        "Cost Explorer's resource-level data is off for SageMaker: turn on \"Daily granularity resource-level data\" for Amazon SageMaker in the payer account (Billing and Cost Management → Cost Management preferences → Cost Explorer; AWS bills it), or set `[spend] resource_costs = false` ({0})"
+    )]
+    ResourceLevelOff(String),
     #[error("Cost Explorer {operation} failed: {message}")]
     Other {
         operation: &'static str,

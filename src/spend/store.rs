@@ -28,6 +28,14 @@ pub enum CachedForecast {
     Denied(String),
 }
 
+/// A refusal of the resource-level question that will not change within the TTL (the opt-in
+/// is off, the permission missing): kept so the next refresh does not pay to hear it again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum CachedRefusal {
+    ResourceLevelOff(String),
+    AccessDenied(String),
+}
+
 /// A stored answer and when it was fetched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored<T> {
@@ -78,6 +86,29 @@ impl<'a> SpendStore<'a> {
     /// A stored forecast of any age (offline).
     pub fn forecast(&self, key: &str) -> Result<Option<Stored<CachedForecast>>, CacheError> {
         self.read(&format!("forecast|{key}"))
+    }
+
+    /// A refusal of the question `key` younger than `ttl`.
+    pub fn fresh_refusal(
+        &self,
+        key: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CachedRefusal>, CacheError> {
+        Ok(self
+            .read(&format!("refused|{key}"))?
+            .filter(|s: &Stored<CachedRefusal>| now - s.fetched_at < ttl)
+            .map(|s| s.value))
+    }
+
+    /// Keeps a lasting refusal of the question `key`.
+    pub fn put_refusal(
+        &self,
+        key: &str,
+        refusal: &CachedRefusal,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        self.write(&format!("refused|{key}"), refusal, now)
     }
 
     /// Remembers which account the scope's credentials belong to, so the member-account note

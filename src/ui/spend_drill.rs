@@ -1,14 +1,17 @@
 //! The drill-down part of a spend row's detail: the value's budget, its spend by service and
-//! by linked account (with the config's account names), the member-account note, and for the
-//! untagged share the way to the resources that cause it.
+//! by linked account (with the config's account names), the member-account note, the top
+//! resources carrying the value with the days each cost source covers, and for the untagged
+//! share the way to the resources that cause it.
 
 use ratatui::text::{Line, Span};
 
 use super::format;
 use super::theme::Palette;
 use crate::app::{App, SpendLine};
+use crate::model::{CostSource, ResourceCost};
 use crate::sanitize;
 use crate::spend::drill::Share;
+use crate::spend::top::TopResources;
 
 /// Lines for the drill-down of `line`, `width` cells wide.
 pub fn lines(app: &App, line: &SpendLine, width: usize, p: &Palette) -> Vec<Line<'static>> {
@@ -84,7 +87,95 @@ pub fn lines(app: &App, line: &SpendLine, width: usize, p: &Palette) -> Vec<Line
             out.push(Line::styled(format!("   {part}"), p.warning));
         }
     }
+    top_resources(&mut out, app, line, &drill.top, width, p);
     out
+}
+
+/// The costliest listed resources carrying the value (lacking the key for the untagged
+/// share), each with its cost and source, and what days each source covers.
+fn top_resources(
+    out: &mut Vec<Line<'static>>,
+    app: &App,
+    line: &SpendLine,
+    top: &TopResources,
+    width: usize,
+    p: &Palette,
+) {
+    let key = sanitize::cell(app.spend.key()).into_owned();
+    let which = if line.is_untagged() {
+        format!("without `{key}`")
+    } else {
+        format!("{key}={}", sanitize::cell(&line.value))
+    };
+    heading(out, &format!("Top resources · {which}"), None, p);
+    if top.carrying == 0 {
+        out.push(Line::styled(
+            "   no listed resource carries it (tags are read with each refresh)".to_string(),
+            p.dim,
+        ));
+        return;
+    }
+    let name_width = width.saturating_sub(30).clamp(12, 60);
+    for row in &top.rows {
+        let label = format!(
+            "{} ({} · {})",
+            sanitize::cell(&row.name),
+            row.kind,
+            sanitize::cell(&row.account_name)
+        );
+        out.push(Line::from(vec![
+            Span::raw(format!(
+                "   {:<name_width$}",
+                format::truncate(&label, name_width)
+            )),
+            Span::raw(format!("{:>11} ", amount(&row.cost))),
+            Span::styled(row.cost.source.as_str().to_string(), p.dim),
+        ]));
+    }
+    let unpriced = top.carrying - top.priced;
+    let mut summary = format!(
+        "{} of {} resources priced, {} together",
+        top.priced,
+        top.carrying,
+        format::money(top.total_usd, "USD")
+    );
+    if unpriced > 0 {
+        summary.push_str(&format!("; {unpriced} without a known cost"));
+    }
+    out.push(Line::styled(format!("   {summary}"), p.dim));
+    out.push(Line::styled(
+        "   each its own cost, over its source's days (not the pane's range):".to_string(),
+        p.dim,
+    ));
+    for source in &top.sources {
+        let note = window_note(*source, app);
+        for part in format::wrap(&note, width.saturating_sub(4).max(10)) {
+            out.push(Line::styled(format!("   {part}"), p.dim));
+        }
+    }
+}
+
+/// `$1,234`, or `~$1,234` for an estimate, as the pane's other amounts.
+fn amount(cost: &ResourceCost) -> String {
+    let money = format::money(cost.usd, "USD");
+    match cost.source {
+        CostSource::Estimate => format!("~{money}"),
+        _ => money,
+    }
+}
+
+/// The days a cost source covers, which are not the Spend pane's range.
+fn window_note(source: CostSource, app: &App) -> String {
+    let days = match source {
+        CostSource::CeResource => match app.jobs.health.measured_window(source) {
+            Some((first, last)) => format!("{first} to {last} (Cost Explorer keeps 14 days)"),
+            None => "the last 14 days".to_string(),
+        },
+        CostSource::Cur => "the report's billing periods".to_string(),
+        CostSource::BillableTime => "each training job's whole billed run".to_string(),
+        CostSource::Estimate => "from creation at today's price (~)".to_string(),
+    };
+    format!("  {}: {days}", source.as_str())
 }
 
 fn heading(out: &mut Vec<Line<'static>>, text: &str, status: Option<Span<'static>>, p: &Palette) {

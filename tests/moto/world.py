@@ -31,6 +31,11 @@ command line read from stdin, and exits when stdin closes:
         TimePeriod, Granularity DAILY/MONTHLY, GroupBy TAG/DIMENSION and Filter (And, Or,
         Not, Dimensions, Tags with EQUALS/ABSENT/CASE_INSENSITIVE) as Cost Explorer applies
         them, instead of taking queued answers (moto ignores Filter)
+  {"cmd": "ce_resource_level", "account": A, "enabled": bool, "code": C (optional),
+   "message": M (optional), "page_groups": N (optional)}
+        switch A's resource-level opt-in: off, GetCostAndUsageWithResources is refused with
+        C (default DataUnavailableException) and M; on (the default), it is computed from A's
+        ce_items (each may carry "resource_id"), N groups a page (default 500)
   {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
         age a running training job and an in-service endpoint and publish their CloudWatch
         metrics (see World.utilisation), answer {"points": N}
@@ -916,6 +921,94 @@ def _get_cost_and_usage(self):
 
 
 CostExplorerResponse.get_cost_and_usage = _get_cost_and_usage
+
+
+# --- Cost Explorer resource-level data (GetCostAndUsageWithResources) ----------------------
+#
+# moto has no GetCostAndUsageWithResources. It is answered here from the account's `ce_items`
+# as AWS documents the operation (botocore's ce JSON): Filter is required; TimePeriod may start
+# no earlier than 14 days before today (UTC); DAILY granularity (HOURLY is EC2-only and
+# MONTHLY is not served for resource-level data here); GroupBy DIMENSION RESOURCE_ID groups by
+# each item's `resource_id` (items without one are usage no resource carries: key ""). The
+# answer has the GetCostAndUsage shape (ResultsByTime[].Groups[].Keys/Metrics,
+# GroupDefinitions, DimensionValueAttributes) and pages by NextPageToken, CE_RESOURCE_PAGE
+# groups a page. With the opt-in switched off (`ce_resource_level`), every request is refused
+# with CE_RESOURCE_OFF's code and message.
+
+CE_RESOURCE_OFF = {}  # account -> (code, message) while the opt-in is off
+CE_RESOURCE_PAGE = {"groups": 500}
+
+
+class _CostExplorerError(ServiceException):
+    pass
+
+
+def _get_cost_and_usage_with_resources(self):
+    from datetime import date
+    account = self.current_account
+    if account in CE_RESOURCE_OFF:
+        code, message = CE_RESOURCE_OFF[account]
+        raise _CostExplorerError(code, message)
+    body = json.loads(self.body)
+    expr = body.get("Filter")
+    if not expr:
+        raise _CostExplorerError("ValidationException",
+                                 "Filter is required for GetCostAndUsageWithResources")
+    granularity = body.get("Granularity")
+    if granularity != "DAILY":
+        raise _CostExplorerError("ValidationException",
+                                 f"Granularity {granularity} is not supported for "
+                                 "resource-level data of this service")
+    start, end = body["TimePeriod"]["Start"], body["TimePeriod"]["End"]
+    if date.fromisoformat(start) < utcnow().date() - timedelta(days=14):
+        raise _CostExplorerError("ValidationException",
+                                 "Start date is more than 14 days ago. Please adjust start "
+                                 "date as we support only 14 days of data at daily "
+                                 "granularity for resource-level data.")
+    group_by = body.get("GroupBy") or []
+    for definition in group_by:
+        if definition.get("Type") != "DIMENSION" or definition.get("Key") != "RESOURCE_ID":
+            raise ValueError(f"the fixture groups resource-level data by RESOURCE_ID only, "
+                             f"not {definition}")
+    metrics = body.get("Metrics") or ["UnblendedCost"]
+    items = CE_ITEMS.get(account, [])
+    chosen = [i for i in items if _ce_matches(expr, i)]
+    entries = []  # (period, group or None): flattened so a page can end anywhere
+    for period_start, period_end in _ce_periods(start, end, "DAILY"):
+        inside = [i for i in chosen if period_start <= i["day"] < period_end]
+        amounts = {}
+        for item in inside:
+            key = item.get("resource_id", "") if group_by else ""
+            amounts[key] = amounts.get(key, 0.0) + float(item["amount"])
+        groups = [{"Keys": [k], "Metrics": {m: {"Amount": f"{a:.10f}", "Unit": "USD"}
+                                            for m in metrics}}
+                  for k, a in sorted(amounts.items())]
+        entries.extend(((period_start, period_end), g) for g in groups)
+        if not groups:
+            entries.append(((period_start, period_end), None))
+    # A page holds up to `size` groups (days without any ride along with the page they fall in).
+    offset = int(body.get("NextPageToken") or 0)
+    size = CE_RESOURCE_PAGE["groups"]
+    stop, taken = offset, 0
+    while stop < len(entries) and (taken < size or entries[stop][1] is None):
+        taken += entries[stop][1] is not None
+        stop += 1
+    page = entries[offset:stop]
+    results = []
+    for period, group in page:
+        if not results or results[-1]["TimePeriod"] != {"Start": period[0], "End": period[1]}:
+            results.append({"TimePeriod": {"Start": period[0], "End": period[1]}, "Total": {},
+                            "Groups": [], "Estimated": period[0] >= utcnow().date().isoformat()})
+        if group is not None:
+            results[-1]["Groups"].append(group)
+    answer = {"ResultsByTime": results, "GroupDefinitions": group_by,
+              "DimensionValueAttributes": []}
+    if stop < len(entries):
+        answer["NextPageToken"] = str(stop)
+    return json.dumps(answer)
+
+
+CostExplorerResponse.get_cost_and_usage_with_resources = _get_cost_and_usage_with_resources
 
 
 # --- AWS Price List ----------------------------------------------------------------------
@@ -2291,6 +2384,8 @@ def main():
         ).read()
         app.forget_refusals()
         CE_ITEMS.clear()
+        CE_RESOURCE_OFF.clear()
+        CE_RESOURCE_PAGE["groups"] = 500
         TAG_POLICIES.clear()
         PRICE_PRODUCTS.clear()
 
@@ -2369,6 +2464,19 @@ def main():
                 answer = {"ok": True}
             elif cmd["cmd"] == "ce_items":
                 CE_ITEMS[cmd["account"]] = cmd["items"]
+                answer = {"ok": True}
+            elif cmd["cmd"] == "ce_resource_level":
+                if cmd.get("enabled", True):
+                    CE_RESOURCE_OFF.pop(cmd["account"], None)
+                else:
+                    CE_RESOURCE_OFF[cmd["account"]] = (
+                        cmd.get("code", "DataUnavailableException"),
+                        cmd.get("message", "Resource-level data is not enabled for this "
+                                           "account. Opt in from the Cost Management "
+                                           "preferences."),
+                    )
+                if cmd.get("page_groups"):
+                    CE_RESOURCE_PAGE["groups"] = int(cmd["page_groups"])
                 answer = {"ok": True}
             elif cmd["cmd"] == "tag_world":
                 reset()

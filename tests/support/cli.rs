@@ -75,3 +75,13 @@ pub fn one_account_config(home: &Path, extra: &str) -> String {
     .expect("config");
     path.to_string_lossy().into_owned()
 }
+
+/// The row of an export document (`{"rows": [...]}`) whose `name` is `name`.
+pub fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name} in {doc}"))
+}

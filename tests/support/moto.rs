@@ -303,6 +303,16 @@ impl Moto {
         self.call(json!({"cmd": "ce_items", "account": account, "items": items}));
     }
 
+    /// Switches `account`'s Cost Explorer resource-level opt-in: off, every
+    /// `GetCostAndUsageWithResources` is refused as AWS refuses it; on, it is computed from the
+    /// account's cost items (their `resource_id`), `page_groups` groups a page.
+    pub fn resource_level(&mut self, account: &str, enabled: bool, page_groups: Option<u32>) {
+        self.call(json!({
+            "cmd": "ce_resource_level", "account": account, "enabled": enabled,
+            "page_groups": page_groups
+        }));
+    }
+
     /// Sets what SageMaker reports about an ended training job of the world (see
     /// `World.training_billing` in `tests/moto/world.py` for `spec`'s fields).
     pub fn training_billing(&mut self, account: &str, region: &str, name: &str, spec: Value) {
@@ -359,4 +369,25 @@ pub fn moto() -> MutexGuard<'static, Moto> {
 /// The role each non-default account is reached through.
 pub fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/SageScopeReadOnly")
+}
+
+/// Points this process's AWS SDK at `moto` with dummy keys and no AWS files of the developer's
+/// (for tests that drive the library in-process, such as the terminal UI's against moto).
+///
+/// # Safety
+/// Call it before the test starts any thread of its own: it sets process environment
+/// variables (the moto fixture is a child process, so it does not count).
+pub unsafe fn point_sdk_at(moto: &Moto, home: &std::path::Path) {
+    // SAFETY: the caller promises no other thread of this process runs yet.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_MAX_ATTEMPTS", "1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", home.join("no-aws-config"));
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
+        std::env::remove_var("AWS_PROFILE");
+    }
 }

@@ -25,7 +25,7 @@ pub(super) fn lines(out: &mut Lines, job: &Job, app: &App) {
     for (rank, cost) in costs.iter().enumerate() {
         let how = match cost.source {
             CostSource::Cur => "CUR 2.0 line items (Athena)".to_string(),
-            CostSource::CeResource => "Cost Explorer, resource-level, last 14 days".to_string(),
+            CostSource::CeResource => resource_level(job, app),
             CostSource::BillableTime => match crate::cost::billable_time(job, prices) {
                 Some(b) => format!(
                     "{} billed × {} × ${}/h",
@@ -55,5 +55,22 @@ pub(super) fn lines(out: &mut Lines, job: &Job, app: &App) {
             &format!("${saved:.2} against on-demand for the seconds trained"),
             p.running,
         );
+    }
+}
+
+/// Where a `ce-resource` figure comes from and the days it covers: a resource created before
+/// the window cost more than the figure, and the line says so.
+fn resource_level(job: &Job, app: &App) -> String {
+    let window = app.jobs.health.measured_window(CostSource::CeResource);
+    match window {
+        Some((first, last)) if job.created_at.date_naive() < first => format!(
+            "Cost Explorer, resource-level, last 14 days only ({first} to {last}): it ran before, those days are not counted"
+        ),
+        Some((first, last)) => {
+            format!(
+                "Cost Explorer, resource-level ({first} to {last}, every day since it was created)"
+            )
+        }
+        None => "Cost Explorer, resource-level, last 14 days".to_string(),
     }
 }
