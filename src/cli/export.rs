@@ -146,7 +146,7 @@ pub(super) fn run(
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
-    let measured = crate::cost::Measured::new();
+    let measured = measured_costs(loaded, mode, &snapshot)?;
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,
@@ -180,6 +180,22 @@ pub(super) fn run(
         );
         Ok(Outcome::Partial)
     }
+}
+
+/// The costs billing measured for the snapshot's jobs: the CUR's kept answer when `[cur]` is
+/// configured (the refresh above asked it, or found it younger than its TTL).
+fn measured_costs(
+    loaded: &LoadedConfig,
+    mode: ModeArgs,
+    snapshot: &Snapshot,
+) -> Result<crate::cost::Measured, CliError> {
+    let Some(cur) = loaded.config.cur.clone().filter(|_| !mode.demo) else {
+        return Ok(crate::cost::Measured::new());
+    };
+    let jobs = snapshot.jobs.rows.clone();
+    super::open_store(loaded)?
+        .run_blocking(move |cache| crate::refresh::cur::kept(cache, &cur, &jobs, Utc::now()))
+        .map_err(|e| CliError::Fatal(e.into()))
 }
 
 /// The demo's spend through the real path (cache, ledger), honouring the spend flags; the

@@ -201,6 +201,20 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             sanitize::plain(error)
         );
     }
+    if let Some(cur) = &refreshed.cur {
+        match &cur.error {
+            // The error carries the SQL on its own lines: printed as they are, each sanitized.
+            Some(error) => eprintln!(
+                "warning: {} (costs fall back to billed seconds and estimates)",
+                error
+                    .lines()
+                    .map(|line| sanitize::plain(line).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            None => eprintln!("{}", cur.summary()),
+        }
+    }
 }
 
 /// `62 AWS requests (ListTrainingJobs 6, Search 3, ...)`, with throttles when there were any.

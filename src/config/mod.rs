@@ -5,6 +5,7 @@
 //! platform config directory. No file at all is a valid setup (one account from the default
 //! credential chain), so a new user can start with `sagescope --demo` and then just `sagescope`.
 
+mod cur;
 mod error;
 mod hints;
 mod raw;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cur::CurConfig;
 pub use error::{ConfigError, Location};
 
 use crate::model::{DEFAULT_OWNER_KEY, EventKind, Me, TagPolicy};
@@ -44,6 +46,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// `[me]`: whose resources and spend `M` and `--mine` show; `None` when not configured.
     pub me: Option<Me>,
+    /// `[cur]`: the CUR 2.0 table in Athena; `None` when not configured.
+    pub cur: Option<CurConfig>,
 }
 
 /// How accounts are discovered from AWS Organizations, and how each is reached.
@@ -422,19 +426,7 @@ impl Config {
             .collect();
 
         let spend_account = match raw.spend.account {
-            Some(spanned) => {
-                let span = spanned.span();
-                let name = spanned.into_inner();
-                if !accounts.iter().any(|a| a.name == name) {
-                    let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
-                    return Err(at(
-                        span.start,
-                        format!("spend.account `{name}` is not the name of any [[accounts]] entry"),
-                        Some(format!("use one of: {}", known.join(", "))),
-                    ));
-                }
-                Some(name)
-            }
+            Some(spanned) => Some(account_named(spanned, "spend.account", &accounts, &at)?),
             None => None,
         };
         let group_by = raw
@@ -472,8 +464,14 @@ impl Config {
             None => None,
         };
 
+        let cur = match raw.cur {
+            Some(section) => Some(cur::from_raw(section, &accounts, &at)?),
+            None => None,
+        };
+
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
+            cur,
             alerts,
             events: EventsConfig {
                 retention_days: raw.events.retention_days.map_or(90, |n| as_u32(n.0)),
@@ -568,6 +566,26 @@ impl Config {
             None => self.accounts.first(),
         }
     }
+}
+
+/// The account name `key` gives, which must be one of `accounts`.
+fn account_named(
+    spanned: toml::Spanned<String>,
+    key: &str,
+    accounts: &[AccountConfig],
+    at: &dyn Fn(usize, String, Option<String>) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let span = spanned.span();
+    let name = spanned.into_inner();
+    if accounts.iter().any(|a| a.name == name) {
+        return Ok(name);
+    }
+    let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    Err(at(
+        span.start,
+        format!("{key} `{name}` is not the name of any [[accounts]] entry"),
+        Some(format!("use one of: {}", known.join(", "))),
+    ))
 }
 
 /// `[alerts]`, with each event name and the command checked where they are written.
