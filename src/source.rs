@@ -80,6 +80,8 @@ pub struct RefreshOutcome {
     pub units: crate::org::AccountUnits,
     /// Live prices from the Price List (all known); `None` leaves the prices in use.
     pub prices: Option<Vec<crate::pricing::LivePrice>>,
+    /// Costs billing measured (the CUR), by ARN; `None` leaves those in use.
+    pub measured: Option<crate::cost::Measured>,
 }
 
 impl RefreshOutcome {
@@ -96,6 +98,7 @@ impl RefreshOutcome {
             caller_arns: Vec::new(),
             units: crate::org::AccountUnits::new(),
             prices: None,
+            measured: None,
         }
     }
 
@@ -412,6 +415,15 @@ impl SnapshotSource for LiveSource {
                 &sink,
             )
             .await;
+            let measured = match (fetcher.cur().cloned(), &refreshed.cur) {
+                (Some(cur), Some(_)) => store
+                    .run(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|costs| costs.measured(&refreshed.jobs.view.rows)),
+                _ => None,
+            };
             let mut next = LiveState {
                 known: refreshed.jobs.known_state(),
                 tags: start.tags.clone(),
@@ -441,6 +453,13 @@ impl SnapshotSource for LiveSource {
             }
             outcome.errors.extend(refreshed.prices.error);
             outcome.prices = Some(refreshed.prices.prices);
+            if let Some(cur) = &refreshed.cur {
+                match &cur.error {
+                    Some(error) => outcome.errors.push(error.clone()),
+                    None => tracing::info!("{}", cur.summary()),
+                }
+            }
+            outcome.measured = measured;
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
             outcome.units = fetcher.units();
@@ -492,6 +511,8 @@ pub struct CacheRead {
     pub empty_note: Option<String>,
     /// Live prices kept from earlier runs' Price List reads.
     pub prices: Vec<crate::pricing::LivePrice>,
+    /// The CUR's kept answer, when `[cur]` is configured.
+    pub cur: Option<crate::cur::costs::CurCosts>,
 }
 
 #[cfg(test)]

@@ -289,6 +289,11 @@ impl JobsPane {
         self.health.set_prices(prices);
     }
 
+    /// Costs billing measured arrived (the CUR): costs are computed again with them.
+    pub fn set_measured(&mut self, measured: crate::cost::Measured) {
+        self.health.set_measured(measured);
+    }
+
     /// New utilisation arrived: flags are judged again (the rows stay as they are).
     pub fn set_metrics(&mut self, view: View<JobMetrics>, now: DateTime<Utc>) {
         self.health.set_metrics(view);

@@ -754,6 +754,9 @@ impl App {
                 live,
             ));
         }
+        if let Some(measured) = outcome.measured {
+            self.jobs.set_measured(measured);
+        }
         let arrived =
             outcome.jobs.is_some() || outcome.spend.is_some() || outcome.findings.is_some();
         if let Some(view) = outcome.jobs {

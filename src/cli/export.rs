@@ -192,10 +192,12 @@ fn measured_costs(
     let Some(cur) = loaded.config.cur.clone().filter(|_| !mode.demo) else {
         return Ok(crate::cost::Measured::new());
     };
-    let jobs = snapshot.jobs.rows.clone();
-    super::open_store(loaded)?
-        .run_blocking(move |cache| crate::refresh::cur::kept(cache, &cur, &jobs, Utc::now()))
-        .map_err(|e| CliError::Fatal(e.into()))
+    let costs = super::open_store(loaded)?
+        .run_blocking(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    Ok(costs
+        .map(|c| c.measured(&snapshot.jobs.rows))
+        .unwrap_or_default())
 }
 
 /// The demo's spend through the real path (cache, ledger), honouring the spend flags; the

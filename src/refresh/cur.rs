@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::cache::Cache;
 use crate::cache::cur::CurAnswer;
 use crate::config::CurConfig;
-use crate::cost::Measured;
 use crate::cur;
 use crate::cur::costs::CurCosts;
 use crate::fetch::JobFetcher;
@@ -220,9 +219,9 @@ pub async fn refresh(
     Some(fetch)
 }
 
-/// The costs the CUR measured for `jobs`: the kept answer to today's question, else the
-/// newest kept answer (offline), else none.
-pub fn kept(cache: &Cache, config: &CurConfig, jobs: &[Job], now: DateTime<Utc>) -> Measured {
+/// The CUR's kept answer to today's question, else the newest kept answer (offline), else
+/// `None`: what [`CurCosts::measured`] prices resources from between refreshes.
+pub fn kept(cache: &Cache, config: &CurConfig, now: DateTime<Utc>) -> Option<CurCosts> {
     let (start, end) = range(config, now.date_naive());
     let sql = cur::sql::resource_costs(&config.table(), start, end);
     let answer = match cache.load_cur_answer(&sql) {
@@ -237,19 +236,12 @@ pub fn kept(cache: &Cache, config: &CurConfig, jobs: &[Job], now: DateTime<Utc>)
             tracing::warn!("cannot read the kept CUR answers: {err}");
             None
         }
-    };
-    let Some(answer) = answer else {
-        return Measured::new();
-    };
+    }?;
     // The answer summed from `lookback_days` before the day it was asked.
     let (start, _) = range(config, answer.asked.date_naive());
-    match CurCosts::from_run(&answer.run, start, answer.asked) {
-        Ok(costs) => costs.measured(jobs),
-        Err(err) => {
-            tracing::warn!("the kept CUR answer cannot be read: {err}");
-            Measured::new()
-        }
-    }
+    CurCosts::from_run(&answer.run, start, answer.asked)
+        .map_err(|err| tracing::warn!("the kept CUR answer cannot be read: {err}"))
+        .ok()
 }
 
 #[cfg(test)]

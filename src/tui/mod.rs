@@ -163,7 +163,9 @@ fn start_state(
             Some(path) => {
                 app.empty_note = Some(format!("Reading the cache {}…", path.display()));
                 let can_fetch = source.is_some();
-                let load: CacheLoad = Box::new(move || read_cache(&path, mode, can_fetch));
+                let cur = loaded.config.cur.clone();
+                let load: CacheLoad =
+                    Box::new(move || read_cache(&path, mode, can_fetch, cur.as_ref()));
                 Some(load)
             }
             None => {
@@ -186,7 +188,12 @@ fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
 }
 
 /// The cached snapshot and timeline, or what to say on screen about why there are none.
-fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
+fn read_cache(
+    path: &Path,
+    mode: Mode,
+    can_fetch: bool,
+    cur: Option<&crate::config::CurConfig>,
+) -> CacheRead {
     let mut read = CacheRead::default();
     let opened = match crate::cache::Cache::open(path) {
         Ok(opened) => opened,
@@ -207,6 +214,8 @@ fn read_cache(path: &Path, mode: Mode, can_fetch: bool) -> CacheRead {
     }
     // Prices read on earlier runs, so the cached rows' rates and costs use them.
     read.prices = crate::refresh::prices::kept(&opened.cache);
+    // The CUR's costs kept from earlier refreshes, so cached rows show them at once.
+    read.cur = cur.and_then(|cur| crate::refresh::cur::kept(&opened.cache, cur, Utc::now()));
     match opened.cache.load_snapshot() {
         Ok(Some(snapshot)) => read.snapshot = Some(snapshot),
         Ok(None) => {
