@@ -169,3 +169,116 @@ fn a_failed_query_shows_athenas_reason_and_the_sql_and_costs_fall_back() {
     );
     assert_eq!(row(&jobs, "big-run")["cost_source"], "billable-time");
 }
+
+/// (days ago, cost-center or untagged, USD, SageMaker or another service)
+const SPEND: [(i64, Option<&str>, f64, bool); 7] = [
+    (1, Some("cc-1001"), 40.0, true),
+    (1, Some("cc-2002"), 12.5, true),
+    (1, None, 7.25, true),
+    (2, Some("cc-1001"), 33.0, true),
+    (2, None, 1.75, true),
+    (3, Some("cc-2002"), 9.0, true),
+    // Not SageMaker: neither source counts it.
+    (2, Some("cc-1001"), 500.0, false),
+];
+
+/// Rows as (start, value, amount), in a stable order, to compare two exports.
+fn spend_rows(doc: &Value) -> Vec<(String, String, f64)> {
+    let mut rows: Vec<(String, String, f64)> = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["start"].as_str().expect("start").to_string(),
+                r["group_value"].as_str().expect("value").to_string(),
+                r["amount"].as_f64().expect("amount"),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    rows
+}
+
+#[test]
+fn spend_from_the_cur_equals_cost_explorers_grouping_of_the_same_spend() {
+    let mut moto = moto();
+    moto.tag_world(&json!([]));
+    let today = Utc::now().date_naive();
+    let mut ce_items = Vec::new();
+    let mut cur_items = Vec::new();
+    for (n, (days_ago, center, usd, sagemaker)) in SPEND.iter().enumerate() {
+        let day = today - Duration::days(*days_ago);
+        // Cost Explorer names the tag as written; CUR 2.0 as `user_` + its normalised key.
+        let ce_tags = center.map_or_else(|| json!({}), |c| json!({"cost-center": c}));
+        let cur_tags = center.map_or_else(|| json!({}), |c| json!({"user_cost_center": c}));
+        ce_items.push(json!({
+            "day": day.to_string(), "amount": usd, "tags": ce_tags,
+            "service": if *sagemaker { "Amazon SageMaker" } else { "Amazon Simple Storage Service" },
+        }));
+        cur_items.push(json!({
+            "resource_id": arn(&format!("job-{n}")), "start": format!("{day}T10:00:00Z"),
+            "cost": usd, "tags": cur_tags,
+            "product": if *sagemaker { "AmazonSageMaker" } else { "AmazonS3" },
+        }));
+    }
+    moto.cost_items(DEFAULT_ACCOUNT, &json!(ce_items));
+    moto.cur_table("billing", "cur2", &json!(cur_items));
+    moto.requests();
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = one_account_config(home.path(), &cur_section("cur2"));
+    let endpoint = moto.endpoint();
+    let export = |args: &[&str]| support::cli::export(home.path(), &endpoint, &config, args);
+    let spend = ["spend", "--group-by", "cost-center", "--days", "7"];
+
+    let (code, ce, stderr) = export(&spend);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, cur, stderr) = export(&[&spend[..], &["--source", "cur"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("from the CUR; CUR: 6 spend rows; 5 Athena requests"),
+        "{stderr}"
+    );
+    let (ce, cur) = (spend_rows(&ce), spend_rows(&cur));
+    assert_eq!(ce.len(), 6, "{ce:?}");
+    assert_eq!(cur.len(), ce.len(), "CUR {cur:?}\nCE {ce:?}");
+    for (a, b) in ce.iter().zip(&cur) {
+        assert_eq!((&a.0, &a.1), (&b.0, &b.1), "CUR {cur:?}\nCE {ce:?}");
+        assert!((a.2 - b.2).abs() < 1e-6, "{a:?} vs {b:?}");
+    }
+    let untagged: f64 = cur.iter().filter(|r| r.1.is_empty()).map(|r| r.2).sum();
+    assert!(
+        (untagged - 9.0).abs() < 1e-9,
+        "the untagged share: {untagged}"
+    );
+    let asked = athena_requests(&mut moto);
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|op| *op == "StartQueryExecution")
+            .count(),
+        1,
+        "{asked:?}"
+    );
+
+    // Offline: the kept answer, no request.
+    let (code, offline, stderr) = export(&[&spend[..], &["--source", "cur", "--offline"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(spend_rows(&offline), cur);
+    assert_eq!(athena_requests(&mut moto), Vec::<String>::new());
+
+    // --source belongs to spend, and the CUR's spend is everyone's.
+    let out = sagescope(home.path(), &endpoint)
+        .args(["export", "jobs", "--source", "cur", "--config", &config])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let out = sagescope(home.path(), &endpoint)
+        .args([
+            "export", "spend", "--source", "cur", "--me", "alice", "--config", &config,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Cost Explorer only"));
+}

@@ -29,6 +29,28 @@ pub(super) fn run(
             "--sort only applies to `export untagged`".into(),
         ));
     }
+    if args.source.is_some() && !spend {
+        return Err(CliError::Usage(
+            "--source only applies to `export spend`".into(),
+        ));
+    }
+    let from_cur =
+        args.source.unwrap_or(loaded.config.spend.source) == crate::config::SpendSourceKind::Cur;
+    if spend && from_cur {
+        if loaded.config.cur.is_none() || mode.demo {
+            return Err(CliError::Usage(
+                "--source cur needs a [cur] section in the config (the CUR 2.0 table to query); \
+                 the demo has none"
+                    .into(),
+            ));
+        }
+        if args.mine || args.me.is_some() {
+            return Err(CliError::Usage(
+                "my spend is filtered by Cost Explorer only: use --source ce with --mine/--me"
+                    .into(),
+            ));
+        }
+    }
     let since = args.since.map(|age| Utc::now() - age);
     let mut timeline = None;
     // Who "me" is, settled before anything is fetched: a missing identity is a usage error.
@@ -224,8 +246,17 @@ fn offline_spend(
     store: crate::store::Store,
     mine: Option<MineFilter>,
 ) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
-    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let options = SpendOptions::from_args(&loaded.config, args, mine);
+    if let (crate::config::SpendSourceKind::Cur, Some(cur)) =
+        (options.source, loaded.config.cur.clone())
+    {
+        let query = options.query(&loaded.config, Utc::now().date_naive());
+        let rows = store
+            .run_blocking(move |cache| crate::refresh::cur::spend_kept(cache, &cur, &query))
+            .map_err(|e| CliError::Fatal(e.into()))?;
+        return Ok(rows.map(|(rows, asked)| View::new(asked, rows, Vec::new())));
+    }
+    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let runtime = runtime()?;
     let fetched = runtime.block_on(super::spend::fetch(
         &service,

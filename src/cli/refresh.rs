@@ -83,9 +83,19 @@ pub(super) fn fetch_and_store(
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
     if let Some(options) = spend {
-        let service =
-            SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
-        let fetched = runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()));
+        let fetched = if options.source == crate::config::SpendSourceKind::Cur {
+            runtime.block_on(spend::fetch_cur(
+                &fetcher,
+                &store,
+                &loaded.config,
+                options,
+                Utc::now(),
+            ))
+        } else {
+            let service =
+                SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
+            runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()))
+        };
         // A failed ask keeps the last good spend view in the cache.
         if fetched.answered {
             let view = fetched.view.clone();

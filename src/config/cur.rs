@@ -185,6 +185,24 @@ mod tests {
     }
 
     #[test]
+    fn spend_from_the_cur_needs_the_cur() {
+        let e = err("[spend]\nsource = \"cur\"\n");
+        assert!(e.starts_with("t.toml:2:10:"), "{e}");
+        assert!(e.contains("needs a [cur] section"), "{e}");
+        let e = err("[spend]\nsource = \"athena\"\n");
+        assert!(e.starts_with("t.toml:2:10:"), "{e}");
+        let loaded = parse(
+            "[spend]\nsource = \"cur\"\n[cur]\ndatabase = \"b\"\ntable = \"t\"\n",
+            Path::new("t.toml"),
+        )
+        .expect("valid");
+        assert_eq!(
+            loaded.config.spend.source,
+            crate::config::SpendSourceKind::Cur
+        );
+    }
+
+    #[test]
     fn cur_mistakes_point_at_the_value() {
         let e = err(
             "[[accounts]]\nname = \"dev\"\n[cur]\ndatabase = \"b\"\ntable = \"t\"\naccount = \"payer\"\n",

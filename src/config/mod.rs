@@ -182,6 +182,20 @@ pub enum Granularity {
     Monthly,
 }
 
+/// Where spend by tag comes from.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SpendSourceKind {
+    /// Cost Explorer `GetCostAndUsage` (USD 0.01 a request).
+    #[default]
+    Ce,
+    /// The CUR 2.0 table in Athena (`[cur]`; billed by the data scanned), for organizations
+    /// past Cost Explorer's limits.
+    Cur,
+}
+
 /// How spend is queried from Cost Explorer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpendConfig {
@@ -196,6 +210,8 @@ pub struct SpendConfig {
     pub ttl_hours: u32,
     /// Count every AWS service, not only SageMaker.
     pub all_services: bool,
+    /// `spend.source`: Cost Explorer, or the CUR through Athena.
+    pub source: SpendSourceKind,
 }
 
 impl SpendConfig {
@@ -468,6 +484,22 @@ impl Config {
             Some(section) => Some(cur::from_raw(section, &accounts, &at)?),
             None => None,
         };
+        let spend_source = match raw.spend.source {
+            Some(spanned) => {
+                let span = spanned.span();
+                let source = spanned.into_inner();
+                if source == SpendSourceKind::Cur && cur.is_none() {
+                    return Err(at(
+                        span.start,
+                        "spend.source = \"cur\" needs a [cur] section: the CUR 2.0 table to query"
+                            .into(),
+                        Some("add [cur] with database and table (see config.example.toml)".into()),
+                    ));
+                }
+                source
+            }
+            None => SpendSourceKind::Ce,
+        };
 
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
@@ -496,6 +528,7 @@ impl Config {
                 granularity: raw.spend.granularity.unwrap_or(Granularity::Daily),
                 ttl_hours: raw.spend.ttl_hours.map_or(8, |n| as_u32(n.0)),
                 all_services: raw.spend.all_services.unwrap_or(false),
+                source: spend_source,
             },
             refresh: RefreshConfig {
                 jobs_seconds: raw.refresh.jobs_seconds.map_or(30, |n| n.0.unsigned_abs()),

@@ -109,6 +109,7 @@ pub(super) struct RawSpend {
     pub granularity: Option<Granularity>,
     pub ttl_hours: Option<Bounded<1, 168>>,
     pub all_services: Option<bool>,
+    pub source: Option<Spanned<super::SpendSourceKind>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

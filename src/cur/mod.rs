@@ -12,6 +12,7 @@
 
 pub mod costs;
 pub mod query;
+pub mod spend;
 pub mod sql;
 pub mod tags;
 

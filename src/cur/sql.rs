@@ -41,20 +41,26 @@ pub fn billing_periods(start: NaiveDate, end: NaiveDate) -> (String, String) {
     )
 }
 
-/// The WHERE clause every query shares: SageMaker's line items used in `start..end` (end
-/// exclusive), in the billing periods that hold those days.
-fn sagemaker_between(start: NaiveDate, end: NaiveDate) -> String {
+/// The WHERE clause every query shares: line items used in `start..end` (end exclusive), in
+/// the billing periods that hold those days, SageMaker's only unless `all_services`.
+fn used_between(start: NaiveDate, end: NaiveDate, all_services: bool) -> String {
     let (first, last) = billing_periods(start, end);
+    let product = if all_services {
+        String::new()
+    } else {
+        format!(
+            "\n  AND {} = {}",
+            identifier("line_item_product_code"),
+            literal(SAGEMAKER_PRODUCT)
+        )
+    };
     format!(
-        "{period} BETWEEN {first} AND {last}\n  \
-         AND {product} = {code}\n  \
+        "{period} BETWEEN {first} AND {last}{product}\n  \
          AND {usage} >= TIMESTAMP {from}\n  \
          AND {usage} < TIMESTAMP {to}",
         period = identifier("billing_period"),
         first = literal(&first),
         last = literal(&last),
-        product = identifier("line_item_product_code"),
-        code = literal(SAGEMAKER_PRODUCT),
         usage = identifier("line_item_usage_start_date"),
         from = literal(&format!("{start} 00:00:00")),
         to = literal(&format!("{end} 00:00:00")),
@@ -74,14 +80,21 @@ pub fn resource_costs(table: &CurTable, start: NaiveDate, end: NaiveDate) -> Str
         cost = identifier(&table.cost_column),
         database = identifier(&table.database),
         table = identifier(&table.table),
-        filter = sagemaker_between(start, end),
+        filter = used_between(start, end, false),
     )
 }
 
-/// SageMaker's cost per day and value of the `resource_tags` entry `tag_key` (already
-/// mapped to CUR 2.0's spelling, see [`super::tags::cur_tag_key`]) over `start..end`:
-/// columns `day` (`YYYY-MM-DD`), `value` (empty when the line item lacks the tag) and `cost`.
-pub fn spend_by_tag(table: &CurTable, tag_key: &str, start: NaiveDate, end: NaiveDate) -> String {
+/// The cost per day and value of the `resource_tags` entry `tag_key` (already mapped to CUR
+/// 2.0's spelling, see [`super::tags::cur_tag_key`]) over `start..end`, SageMaker's unless
+/// `all_services`: columns `day` (`YYYY-MM-DD`), `value` (empty when the line item lacks the
+/// tag: the untagged share) and `cost`.
+pub fn spend_by_tag(
+    table: &CurTable,
+    tag_key: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    all_services: bool,
+) -> String {
     format!(
         "SELECT date_format({usage}, '%Y-%m-%d') AS day,\n       \
          coalesce(element_at({tags}, {key}), '') AS value,\n       \
@@ -95,7 +108,7 @@ pub fn spend_by_tag(table: &CurTable, tag_key: &str, start: NaiveDate, end: Naiv
         cost = identifier(&table.cost_column),
         database = identifier(&table.database),
         table = identifier(&table.table),
-        filter = sagemaker_between(start, end),
+        filter = used_between(start, end, all_services),
     )
 }
 
@@ -163,11 +176,21 @@ mod tests {
             "user_o'brien",
             day("2026-11-01"),
             day("2026-11-08"),
+            false,
         );
         assert!(
             sql.contains("element_at(\"resource_tags\", 'user_o''brien')"),
             "{sql}"
         );
         assert!(sql.contains("GROUP BY 1, 2"), "{sql}");
+        assert!(sql.contains("'AmazonSageMaker'"), "{sql}");
+        let every = spend_by_tag(
+            &table(),
+            "user_team",
+            day("2026-11-01"),
+            day("2026-11-08"),
+            true,
+        );
+        assert!(!every.contains("line_item_product_code"), "{every}");
     }
 }

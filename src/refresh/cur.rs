@@ -12,7 +12,8 @@ use crate::config::CurConfig;
 use crate::cur;
 use crate::cur::costs::CurCosts;
 use crate::fetch::JobFetcher;
-use crate::model::Job;
+use crate::model::{Job, SpendRow};
+use crate::spend::SpendQuery;
 use crate::store::Store;
 
 /// What the CUR step did.
@@ -34,9 +35,14 @@ impl CurFetch {
     /// One line for the refresh summary and the status bar: requests, bytes scanned and
     /// what they cost, or where the answer came from.
     pub fn summary(&self) -> String {
+        self.line("resources priced")
+    }
+
+    /// [`CurFetch::summary`] counting `resources` as `counted` (e.g. `spend rows`).
+    pub fn line(&self, counted: &str) -> String {
         if let Some(asked) = self.kept_from {
             return format!(
-                "CUR: {} resources priced from the answer kept since {} (no Athena request)",
+                "CUR: {} {counted} from the answer kept since {} (no Athena request)",
                 self.resources,
                 asked.format("%Y-%m-%d %H:%M UTC")
             );
@@ -48,7 +54,7 @@ impl CurFetch {
             .collect();
         let scanned = self.scanned_bytes.unwrap_or(0);
         format!(
-            "CUR: {} resources priced; {} Athena requests ({}); scanned {} (USD {:.5} at $5/TB, 10 MB minimum)",
+            "CUR: {} {counted}; {} Athena requests ({}); scanned {} (USD {:.5} at $5/TB, 10 MB minimum)",
             self.resources,
             self.requests.values().sum::<usize>(),
             detail.join(", "),
@@ -242,6 +248,80 @@ pub fn kept(cache: &Cache, config: &CurConfig, now: DateTime<Utc>) -> Option<Cur
     CurCosts::from_run(&answer.run, start, answer.asked)
         .map_err(|err| tracing::warn!("the kept CUR answer cannot be read: {err}"))
         .ok()
+}
+
+/// The kind of the spend-by-tag question.
+const SPEND: &str = "spend";
+
+/// The SQL for `query`'s spend by tag: its tag key as CUR 2.0 spells it in `resource_tags`.
+fn spend_sql(config: &CurConfig, query: &SpendQuery) -> String {
+    cur::sql::spend_by_tag(
+        &config.table(),
+        &cur::tags::cur_tag_key(query.grouping.key()),
+        query.start,
+        query.end,
+        query.all_services,
+    )
+}
+
+/// Spend rows from a CUR answer to `query`.
+fn spend_rows(run: &cur::QueryRun, query: &SpendQuery) -> Result<Vec<SpendRow>, String> {
+    cur::spend::pages(run, query)
+        .map(|pages| crate::spend::rows_from_pages(query, &pages))
+        .map_err(|e| format!("CUR: {e}"))
+}
+
+/// Spend by tag from the CUR for `query` (same rows as Cost Explorer's), asked like the
+/// per-resource question (kept for `ttl_hours`), and what asking cost.
+pub async fn spend(
+    fetcher: &JobFetcher,
+    store: &Store,
+    config: &CurConfig,
+    query: &SpendQuery,
+    now: DateTime<Utc>,
+) -> (Result<Vec<SpendRow>, String>, CurFetch) {
+    if query.mine.is_some() || query.tag_filter.is_some() {
+        return (
+            Err("CUR: my spend and tag filters are answered by Cost Explorer only".into()),
+            CurFetch::default(),
+        );
+    }
+    let asked = ask(fetcher, store, config, SPEND, spend_sql(config, query), now).await;
+    let mut fetch = CurFetch {
+        requests: asked.requests,
+        error: asked.error.clone(),
+        ..CurFetch::default()
+    };
+    let Some(answer) = asked.answer else {
+        return (
+            Err(asked.error.unwrap_or_else(|| "CUR: no answer".into())),
+            fetch,
+        );
+    };
+    if asked.fresh {
+        fetch.scanned_bytes = Some(answer.run.scanned_bytes);
+    } else {
+        fetch.kept_from = Some(answer.asked);
+    }
+    let rows = spend_rows(&answer.run, query);
+    fetch.resources = rows.as_ref().map_or(0, Vec::len);
+    (rows, fetch)
+}
+
+/// The kept CUR answer to `query`'s spend, however old (`--offline`), and when it was asked.
+pub fn spend_kept(
+    cache: &Cache,
+    config: &CurConfig,
+    query: &SpendQuery,
+) -> Option<(Vec<SpendRow>, DateTime<Utc>)> {
+    let answer = cache
+        .load_cur_answer(&spend_sql(config, query))
+        .map_err(|err| tracing::warn!("cannot read the kept CUR answers: {err}"))
+        .ok()??;
+    spend_rows(&answer.run, query)
+        .map_err(|err| tracing::warn!("{err}"))
+        .ok()
+        .map(|rows| (rows, answer.asked))
 }
 
 #[cfg(test)]
