@@ -294,11 +294,20 @@ impl LiveSource {
         };
         // Spend shares the jobs' store: the whole app has one cache writer thread.
         let spend = store.clone().map(|store| {
-            Arc::new(SpendService::new(
-                config,
-                store,
-                CostAccess::Account(fetcher.clone()),
-            ))
+            let service =
+                SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone()));
+            // `spend.source = "cur"`: the pane's tag grouping comes from the CUR.
+            let service = match (&config.cur, config.spend.source) {
+                (Some(cur), crate::config::SpendSourceKind::Cur) => {
+                    service.with_tag_spend(Arc::new(crate::refresh::cur::CurTagSpend {
+                        fetcher: fetcher.clone(),
+                        store,
+                        config: cur.clone(),
+                    }))
+                }
+                _ => service,
+            };
+            Arc::new(service)
         });
         LiveSource {
             fetcher,

@@ -324,6 +324,38 @@ pub fn spend_kept(
         .map(|rows| (rows, answer.asked))
 }
 
+/// The Spend pane's main question from the CUR (`spend.source = "cur"`).
+pub struct CurTagSpend {
+    pub fetcher: std::sync::Arc<JobFetcher>,
+    pub store: Store,
+    pub config: CurConfig,
+}
+
+impl crate::spend::TagSpendSource for CurTagSpend {
+    fn answer<'a>(
+        &'a self,
+        query: &'a SpendQuery,
+        now: DateTime<Utc>,
+    ) -> futures::future::BoxFuture<'a, Option<Result<crate::spend::SpendAnswer, String>>> {
+        Box::pin(async move {
+            let by_tag = matches!(query.grouping, crate::spend::Grouping::Tag(_));
+            if !by_tag || query.mine.is_some() || query.tag_filter.is_some() {
+                return None;
+            }
+            let (rows, fetch) = spend(&self.fetcher, &self.store, &self.config, query, now).await;
+            tracing::info!("{}", fetch.line("spend rows"));
+            Some(rows.map(|rows| crate::spend::SpendAnswer {
+                hint: crate::spend::untagged_hint(query.grouping.key(), &rows),
+                rows,
+                requests: 0,
+                pages: 0,
+                fetched_at: fetch.kept_from.unwrap_or(now),
+                from_cache: fetch.kept_from.is_some(),
+            }))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

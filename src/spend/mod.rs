@@ -36,6 +36,7 @@ pub use query::{Grouping, MineFilter, RangePreset, SpendQuery, TagFilter};
 pub use service::{CostAccess, SpendOutcome, SpendRequest, SpendService, Target};
 pub use source::{
     Connected, CostAccounts, CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast,
+    TagSpendSource,
 };
 pub use store::{Ledger, SpendStore};
 
