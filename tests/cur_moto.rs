@@ -120,7 +120,7 @@ fn finished_jobs_cost_what_the_cur_billed_and_a_second_export_asks_nothing() {
     assert_eq!(
         count("GetQueryResults"),
         2,
-        "1,204 rows and a header: {asked:?}"
+        "1,203 rows and a header: {asked:?}"
     );
     assert!(
         stderr.contains("CUR: 3 resources priced; 6 Athena requests"),

@@ -29,26 +29,6 @@ pub struct CurConfig {
     pub lookback_days: u32,
 }
 
-impl CurConfig {
-    /// The table and cost column the SQL reads.
-    pub fn table(&self) -> crate::cur::sql::CurTable {
-        crate::cur::sql::CurTable {
-            database: self.database.clone(),
-            table: self.table.clone(),
-            cost_column: self.cost_column.clone(),
-        }
-    }
-
-    /// Where the query runs.
-    pub fn place(&self) -> crate::cur::QueryPlace {
-        crate::cur::QueryPlace {
-            database: self.database.clone(),
-            workgroup: self.workgroup.clone(),
-            output_location: self.output_location.clone(),
-        }
-    }
-}
-
 /// `[cur]` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

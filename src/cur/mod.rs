@@ -12,7 +12,6 @@
 
 pub mod costs;
 pub mod query;
-pub mod spend;
 pub mod sql;
 pub mod tags;
 
@@ -37,6 +36,17 @@ pub struct QueryPlace {
     pub database: String,
     pub workgroup: String,
     pub output_location: Option<String>,
+}
+
+impl QueryPlace {
+    /// Where `[cur]` says queries run.
+    pub fn of(config: &crate::config::CurConfig) -> Self {
+        QueryPlace {
+            database: config.database.clone(),
+            workgroup: config.workgroup.clone(),
+            output_location: config.output_location.clone(),
+        }
+    }
 }
 
 /// A query's state as GetQueryExecution reports it.

@@ -16,6 +16,17 @@ pub struct CurTable {
     pub cost_column: String,
 }
 
+impl CurTable {
+    /// The table and cost column `[cur]` names.
+    pub fn of(config: &crate::config::CurConfig) -> Self {
+        CurTable {
+            database: config.database.clone(),
+            table: config.table.clone(),
+            cost_column: config.cost_column.clone(),
+        }
+    }
+}
+
 /// `"name"`, with any `"` doubled: an identifier Athena (Trino) reads as exactly `name`.
 pub fn identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

@@ -160,7 +160,7 @@ pub async fn ask(
         asked.error = Some("CUR: this account serves no Athena".into());
         return asked;
     };
-    match cur::run(source.as_ref(), &sql, &config.place()).await {
+    match cur::run(source.as_ref(), &sql, &cur::QueryPlace::of(config)).await {
         Ok(run) => {
             asked.requests = run.requests.clone();
             let answer = CurAnswer {
@@ -196,7 +196,7 @@ pub async fn refresh(
 ) -> Option<CurFetch> {
     let config = fetcher.cur()?.clone();
     let (start, end) = range(&config, now.date_naive());
-    let sql = cur::sql::resource_costs(&config.table(), start, end);
+    let sql = cur::sql::resource_costs(&cur::sql::CurTable::of(&config), start, end);
     let asked = ask(fetcher, store, &config, RESOURCES, sql, now).await;
     let mut fetch = CurFetch {
         requests: asked.requests,
@@ -229,7 +229,7 @@ pub async fn refresh(
 /// `None`: what [`CurCosts::measured`] prices resources from between refreshes.
 pub fn kept(cache: &Cache, config: &CurConfig, now: DateTime<Utc>) -> Option<CurCosts> {
     let (start, end) = range(config, now.date_naive());
-    let sql = cur::sql::resource_costs(&config.table(), start, end);
+    let sql = cur::sql::resource_costs(&cur::sql::CurTable::of(config), start, end);
     let answer = match cache.load_cur_answer(&sql) {
         Ok(Some(answer)) => Some(answer),
         Ok(None) => cache
@@ -256,7 +256,7 @@ const SPEND: &str = "spend";
 /// The SQL for `query`'s spend by tag: its tag key as CUR 2.0 spells it in `resource_tags`.
 fn spend_sql(config: &CurConfig, query: &SpendQuery) -> String {
     cur::sql::spend_by_tag(
-        &config.table(),
+        &cur::sql::CurTable::of(config),
         &cur::tags::cur_tag_key(query.grouping.key()),
         query.start,
         query.end,
@@ -266,7 +266,7 @@ fn spend_sql(config: &CurConfig, query: &SpendQuery) -> String {
 
 /// Spend rows from a CUR answer to `query`.
 fn spend_rows(run: &cur::QueryRun, query: &SpendQuery) -> Result<Vec<SpendRow>, String> {
-    cur::spend::pages(run, query)
+    crate::spend::cur::pages(run, query)
         .map(|pages| crate::spend::rows_from_pages(query, &pages))
         .map_err(|e| format!("CUR: {e}"))
 }

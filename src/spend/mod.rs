@@ -8,6 +8,7 @@
 //! - [`source`]: the [`CostSource`] seam the AWS code (`crate::aws`) implements and tests fake.
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
+//! - [`cur`]: spend by tag from a CUR answer, in Cost Explorer's shape.
 //! - [`budget`]: month-to-date, forecast and budgets.
 //! - [`outlook`] / [`drill`]: the questions behind the month outlook and a drill-down, planned
 //!   so no request asks what an answer at hand already holds.
@@ -17,6 +18,7 @@
 //! - `inflight`: one request per question at a time, without a lock across the network.
 
 pub mod budget;
+pub mod cur;
 pub mod demo;
 pub mod drill;
 pub mod fetch;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::CurError;
-use super::query::{QueryRun, column};
+use super::{CostGroup, CostPage, CostPeriod, Grouping, SpendQuery};
 use crate::config::Granularity;
-use crate::spend::{CostGroup, CostPage, CostPeriod, Grouping, SpendQuery};
+use crate::cur::CurError;
+use crate::cur::query::{QueryRun, column};
 
 /// The periods Cost Explorer answers a question with: each day, or each calendar month cut
 /// to the range, from `start` to `end` (exclusive).
@@ -34,7 +34,7 @@ pub fn periods(
     out
 }
 
-/// The answer of [`super::sql::spend_by_tag`] as one page of periods whose groups are keyed
+/// The answer of [`crate::cur::sql::spend_by_tag`] as one page of periods whose groups are keyed
 /// `<tag key>$<value>` (`<tag key>$` untagged), sorted, as Cost Explorer groups by a tag.
 pub fn pages(run: &QueryRun, query: &SpendQuery) -> Result<Vec<CostPage>, CurError> {
     let Grouping::Tag(key) = &query.grouping else {
