@@ -54,6 +54,18 @@ impl Measured {
             .map(|(_, first, last)| (*first, *last))
     }
 
+    /// Adds everything `other` measured (its windows replace this one's for the same source).
+    pub fn merge(&mut self, other: Measured) {
+        for (arn, costs) in other.by_arn {
+            for cost in costs {
+                self.add(&arn, cost.source, cost.usd);
+            }
+        }
+        for (source, first, last) in other.windows {
+            self.set_window(source, first, last);
+        }
+    }
+
     /// What billing measured for the resource `arn`.
     pub fn get(&self, arn: &str) -> Option<&[ResourceCost]> {
         self.by_arn

@@ -35,11 +35,17 @@ pub enum Feature {
     /// `tags.from_organization`: each account's effective tag policy. Only the identity that
     /// reads Organizations needs it, not the role in each account.
     Organizations,
+    /// `[cur]`: SageMaker's cost per resource from the CUR 2.0 table, queried with Athena by
+    /// `cur.account` only (the payer, usually). Athena reads the table through Glue and S3
+    /// and writes each query's result file to the output location, so this statement alone
+    /// holds more than reads: StartQueryExecution (sagescope only ever sends SELECT) and
+    /// s3:PutObject for those result files.
+    Cur,
 }
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
@@ -48,6 +54,7 @@ impl Feature {
         Feature::Prices,
         Feature::WhoAmI,
         Feature::Organizations,
+        Feature::Cur,
     ];
 
     /// The statement id in the policy (`SageScope…`, unique per statement).
@@ -61,6 +68,7 @@ impl Feature {
             Feature::Prices => "SageScopeReadPrices",
             Feature::WhoAmI => "SageScopeWhoAmI",
             Feature::Organizations => "SageScopeDiscoverAccounts",
+            Feature::Cur => "SageScopeQueryCur",
         }
     }
 
@@ -131,6 +139,18 @@ impl Feature {
                 "organizations:ListOrganizationalUnitsForParent",
                 "organizations:DescribeEffectivePolicy",
             ],
+            Feature::Cur => &[
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "glue:GetDatabase",
+                "glue:GetTable",
+                "glue:GetPartitions",
+                "s3:GetBucketLocation",
+                "s3:ListBucket",
+                "s3:GetObject",
+                "s3:PutObject",
+            ],
         }
     }
 }
@@ -144,6 +164,7 @@ pub fn features(config: &Config) -> Vec<Feature> {
             Feature::Organizations => {
                 config.organization.is_some() || config.tags.from_organization
             }
+            Feature::Cur => config.cur.is_some(),
             _ => true,
         })
         .collect()
@@ -195,7 +216,8 @@ mod tests {
 
     #[test]
     fn every_action_is_a_read() {
-        for feature in Feature::ALL {
+        // The CUR's statement is the exception, said in its doc: Athena writes result files.
+        for feature in Feature::ALL.into_iter().filter(|f| *f != Feature::Cur) {
             for action in feature.actions() {
                 let (_, operation) = action.split_once(':').expect("service:Operation");
                 assert!(
@@ -219,7 +241,8 @@ mod tests {
             !features.contains(&Feature::Organizations),
             "discovery is off"
         );
-        assert_eq!(features.len(), Feature::ALL.len() - 2);
+        assert!(!features.contains(&Feature::Cur), "no [cur]");
+        assert_eq!(features.len(), Feature::ALL.len() - 3);
         let text = render(&features);
         assert!(!text.contains("sagemaker:Search"), "{text}");
         assert!(text.contains("sagemaker:ListTrainingJobs"), "{text}");

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod cost;
+pub mod cur;
 pub mod demo;
 pub mod events;
 pub mod export;

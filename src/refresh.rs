@@ -9,6 +9,7 @@
 //! committed with the last-seen state they were derived against: the TUI, `refresh` and
 //! `watch` all get them from here, each exactly once.
 
+pub mod cur;
 pub mod prices;
 
 use std::collections::HashSet;
@@ -52,6 +53,8 @@ pub struct Refreshed {
     pub events: Vec<Event>,
     /// Live prices for what the jobs run on (kept ones, and those read on first need).
     pub prices: prices::PricesFetch,
+    /// The CUR's cost per resource, when `[cur]` is configured.
+    pub cur: Option<cur::CurFetch>,
 }
 
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
@@ -183,6 +186,7 @@ pub async fn run(
     };
 
     let prices = prices::refresh(fetcher, store, &jobs.view.rows).await;
+    let cur = cur::refresh(fetcher, store, &jobs.view.rows, Utc::now()).await;
 
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
@@ -211,6 +215,7 @@ pub async fn run(
         store_error,
         events,
         prices,
+        cur,
     }
 }
 

@@ -80,8 +80,8 @@ pub struct RefreshOutcome {
     pub units: crate::org::AccountUnits,
     /// Live prices from the Price List (all known); `None` leaves the prices in use.
     pub prices: Option<Vec<crate::pricing::LivePrice>>,
-    /// What billing measured per resource (`[spend] resource_costs`); `None` leaves the
-    /// costs in use.
+    /// What billing measured per resource (the CUR, Cost Explorer's resource-level data); `None`
+    /// leaves the costs in use.
     pub measured: Option<crate::cost::Measured>,
     /// Cost Explorer requests made today, when this refresh asked Cost Explorer (the status
     /// bar's count follows); `None` leaves it.
@@ -301,11 +301,20 @@ impl LiveSource {
         };
         // Spend shares the jobs' store: the whole app has one cache writer thread.
         let spend = store.clone().map(|store| {
-            Arc::new(SpendService::new(
-                config,
-                store,
-                CostAccess::Account(fetcher.clone()),
-            ))
+            let service =
+                SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone()));
+            // `spend.source = "cur"`: the pane's tag grouping comes from the CUR.
+            let service = match (&config.cur, config.spend.source) {
+                (Some(cur), crate::config::SpendSourceKind::Cur) => {
+                    service.with_tag_spend(Arc::new(crate::refresh::cur::CurTagSpend {
+                        fetcher: fetcher.clone(),
+                        store,
+                        config: cur.clone(),
+                    }))
+                }
+                _ => service,
+            };
+            Arc::new(service)
         });
         LiveSource {
             fetcher,
@@ -424,6 +433,15 @@ impl SnapshotSource for LiveSource {
                 &sink,
             )
             .await;
+            let measured = match (fetcher.cur().cloned(), &refreshed.cur) {
+                (Some(cur), Some(_)) => store
+                    .run(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|costs| costs.measured(&refreshed.jobs.view.rows)),
+                _ => None,
+            };
             let mut next = LiveState {
                 known: refreshed.jobs.known_state(),
                 tags: start.tags.clone(),
@@ -453,13 +471,27 @@ impl SnapshotSource for LiveSource {
             }
             outcome.errors.extend(refreshed.prices.error);
             outcome.prices = Some(refreshed.prices.prices);
+            if let Some(cur) = &refreshed.cur {
+                match &cur.error {
+                    Some(error) => outcome.errors.push(error.clone()),
+                    None => tracing::info!("{}", cur.summary()),
+                }
+            }
+            // Billing's own figures: the CUR's kept answer and Cost Explorer's resource-level
+            // data, each where configured; every resource shows the best it has.
+            let mut measured = measured;
             if let Some((spend, service)) = resource_costs {
                 match measure(&spend, &service).await {
-                    Ok(measured) => outcome.measured = Some(measured),
+                    Ok(resource_level) => {
+                        measured
+                            .get_or_insert_with(crate::cost::Measured::new)
+                            .merge(resource_level);
+                    }
                     Err(err) => outcome.errors.push(err),
                 }
                 outcome.ledger = Some(service.ledger(chrono::Utc::now()).await);
             }
+            outcome.measured = measured;
             outcome.errors.extend(warning);
             outcome.caller_arns = fetcher.caller_arns();
             outcome.units = fetcher.units();
@@ -528,6 +560,8 @@ pub struct CacheRead {
     pub empty_note: Option<String>,
     /// Live prices kept from earlier runs' Price List reads.
     pub prices: Vec<crate::pricing::LivePrice>,
+    /// The CUR's kept answer, when `[cur]` is configured.
+    pub cur: Option<crate::cur::costs::CurCosts>,
 }
 
 #[cfg(test)]

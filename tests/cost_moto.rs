@@ -93,11 +93,7 @@ fn finished_training_jobs_cost_their_billed_seconds_and_offenders_rank_by_cost()
     let home = tempfile::tempdir().expect("tempdir");
     let config = config(home.path());
     let endpoint = moto.endpoint();
-    let export = |args: &[&str]| {
-        let mut cmd = sagescope(home.path(), &endpoint);
-        cmd.args(["export"]).args(args).args(["--config", &config]);
-        run_json(&mut cmd)
-    };
+    let export = |args: &[&str]| support::cli::export(home.path(), &endpoint, &config, args);
 
     let (code, jobs, stderr) = export(&["jobs"]);
     assert_eq!(code, 0, "{stderr}");
@@ -117,12 +113,7 @@ fn finished_training_jobs_cost_their_billed_seconds_and_offenders_rank_by_cost()
 
     let (code, untagged, stderr) = export(&["untagged", "--sort", "cost"]);
     assert_eq!(code, 0, "{stderr}");
-    let names: Vec<&str> = untagged["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| r["name"].as_str().expect("name"))
-        .collect();
+    let names = support::cli::names(&untagged);
     let mut offenders: Vec<&Run> = RUNS.iter().filter(|r| r.1.is_none()).collect();
     offenders.sort_by(|a, b| billed(b).total_cmp(&billed(a)));
     let mut want: Vec<&str> = offenders.iter().map(|r| r.0).collect();

@@ -47,10 +47,12 @@ fn actions(policy: &Value) -> BTreeSet<String> {
 fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
     let home = tempfile::tempdir().expect("tempdir");
     let config = home.path().join("sagescope.toml");
-    // Every feature on: discovery is the only one a config has to ask for.
+    // Every feature on: discovery and the CUR are the ones a config has to ask for.
     std::fs::write(
         &config,
-        "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n",
+        "[[accounts]]\nname = \"payer\"\n\
+         [organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
+         [cur]\ndatabase = \"billing\"\ntable = \"cur2\"\n",
     )
     .expect("config");
     let out = run_with_config(home.path(), "iam-policy", &config);
@@ -69,6 +71,10 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
         !granted.contains("organizations:ListRoots"),
         "no discovery, no Organizations"
     );
+    assert!(
+        !granted.contains("athena:StartQueryExecution"),
+        "no [cur], no Athena"
+    );
     assert!(granted.contains("sagemaker:ListTrainingJobs"));
 }
 
@@ -80,9 +86,10 @@ fn the_role_template_grants_the_shipped_policy_but_organizations() {
     let inline = &role["Properties"]["Policies"][0]["PolicyDocument"];
     let mut shipped: Value = serde_json::from_str(&asset("iam-policy.json")).expect("JSON");
     // The role in each account is read through; only the identity that discovers accounts
-    // reads Organizations.
+    // reads Organizations, and only `cur.account` (the payer) queries the CUR.
     if let Some(statements) = shipped["Statement"].as_array_mut() {
-        statements.retain(|s| s["Sid"] != "SageScopeDiscoverAccounts");
+        statements
+            .retain(|s| s["Sid"] != "SageScopeDiscoverAccounts" && s["Sid"] != "SageScopeQueryCur");
     }
     assert_eq!(inline, &shipped);
     let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
@@ -103,6 +110,7 @@ fn service_of(file: &str) -> Option<&'static str> {
         "organizations.rs" => Some("organizations"),
         "logs.rs" => Some("logs"),
         "pricing.rs" => Some("pricing"),
+        "athena.rs" => Some("athena"),
         _ => None,
     }
 }

@@ -37,6 +37,9 @@ impl App {
             crate::pricing::PriceTable::embedded().clone(),
             read.prices,
         ));
+        if let (Some(costs), Some(snapshot)) = (&read.cur, &read.snapshot) {
+            self.jobs.set_measured(costs.measured(&snapshot.jobs.rows));
+        }
         if let Some(snapshot) = read.snapshot {
             self.load_snapshot(snapshot);
         }
@@ -90,6 +93,7 @@ mod tests {
             snapshot: Some(world),
             empty_note: None,
             prices: Vec::new(),
+            cur: None,
         });
         assert_eq!(app.jobs.list.visible_len(), jobs);
         assert!(jobs > 100, "the demo world, not a handful");

@@ -294,10 +294,9 @@ impl JobsPane {
         self.health.set_prices(prices);
     }
 
-    /// Costs billing measured arrived: every row's best cost is chosen again.
-    pub fn set_measured(&mut self, measured: crate::cost::Measured, now: DateTime<Utc>) {
+    /// Costs billing measured arrived (the CUR): costs are computed again with them.
+    pub fn set_measured(&mut self, measured: crate::cost::Measured) {
         self.health.set_measured(measured);
-        self.health.recompute(self.list.rows(), now);
     }
 
     /// New utilisation arrived: flags are judged again (the rows stay as they are).

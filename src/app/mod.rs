@@ -756,7 +756,7 @@ impl App {
             ));
         }
         if let Some(measured) = outcome.measured {
-            self.jobs.set_measured(measured, now);
+            self.jobs.set_measured(measured);
         }
         if let Some(ledger) = outcome.ledger {
             self.spend.ledger = Some(ledger);

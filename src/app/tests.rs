@@ -793,3 +793,20 @@ fn the_events_pane_opens_with_a_command_and_filters_and_sorts_like_the_others() 
     let _ = press(&mut app, &[U::InputCancel, U::SortNext]);
     assert_eq!(app.events.list.sort_column(), EventColumn::Event);
 }
+
+#[test]
+fn costs_the_cur_measured_arrive_with_a_refresh_and_outrank_the_rest() {
+    let mut app = demo_app();
+    let fresh = crate::demo::world(anchor());
+    let job = fresh.jobs.rows[0].clone();
+    let mut measured = crate::cost::Measured::new();
+    measured.add(&job.arn, crate::model::CostSource::Cur, 1234.5);
+    let _ = app.update(Action::RefreshDone(RefreshOutcome {
+        jobs: Some(fresh.jobs),
+        measured: Some(measured),
+        ..RefreshOutcome::default()
+    }));
+    let cost = app.jobs.health.cost(&job, app.now).expect("a cost");
+    assert_eq!(cost.source, crate::model::CostSource::Cur);
+    assert!((cost.usd - 1234.5).abs() < 1e-9, "{}", cost.usd);
+}

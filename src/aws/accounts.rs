@@ -90,6 +90,10 @@ impl AccountLink for AwsAccount {
             .build();
         Some(Arc::new(CloudWatchLogs::new(&conf, self.context.clone())))
     }
+
+    fn athena_source(&self, region: &str) -> Option<Arc<dyn crate::cur::AthenaSource>> {
+        Some(Arc::new(super::athena::Athena::new(&self.sdk, region)))
+    }
 }
 
 impl AwsAccount {

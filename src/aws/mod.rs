@@ -11,9 +11,12 @@
 //! - `cloudwatch`: `GetMetricData` as [`crate::metrics::MetricSource`].
 //! - `organizations`: account discovery (a walk of the OU tree) and tag policies as [`crate::org::OrganizationSource`].
 //! - `logs`: CloudWatch Logs streams and events as [`crate::logs::LogSource`].
+//! - `athena`: the CUR 2.0 queries (`StartQueryExecution`, `GetQueryExecution`,
+//!   `GetQueryResults`) as [`crate::cur::AthenaSource`].
 //! - `errors`: classification of SDK errors into what a user can act on.
 
 mod accounts;
+mod athena;
 mod cloudwatch;
 mod cost_explorer;
 mod errors;

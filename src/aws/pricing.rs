@@ -2,7 +2,6 @@
 //! stop here; what leaves is the `PriceList` documents as text.
 
 use aws_sdk_pricing::Client;
-use aws_sdk_pricing::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_pricing::types::{Filter, FilterType};
 use futures::future::BoxFuture;
 
@@ -63,7 +62,7 @@ impl PriceListSource for PriceList {
                 .await
                 .map_err(|e| PriceListError {
                     operation: "GetProducts",
-                    message: describe(&e),
+                    message: super::errors::sdk_message(&e),
                 })?;
             Ok(ProductPage {
                 documents: out.price_list().to_vec(),
@@ -73,30 +72,5 @@ impl PriceListSource for PriceList {
                     .map(str::to_string),
             })
         })
-    }
-}
-
-/// AWS's code and message, or what stopped the request from reaching AWS.
-fn describe<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    err: &SdkError<E, R>,
-) -> String {
-    match err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            format!(
-                "{}: {}",
-                e.code().unwrap_or("error"),
-                crate::sanitize::plain(e.message().unwrap_or_default())
-            )
-        }
-        other => {
-            let mut text = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(s) = source {
-                text = format!("{text}: {s}");
-                source = s.source();
-            }
-            text
-        }
     }
 }

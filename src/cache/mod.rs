@@ -7,6 +7,7 @@
 //! leaves each scope either as the last refresh left it or as this one found it, never mixed. A file SQLite cannot read is moved aside and a fresh cache started,
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
+pub mod cur;
 mod events;
 mod head;
 mod prices;

@@ -29,6 +29,28 @@ pub(super) fn run(
             "--sort only applies to `export untagged`".into(),
         ));
     }
+    if args.source.is_some() && !spend {
+        return Err(CliError::Usage(
+            "--source only applies to `export spend`".into(),
+        ));
+    }
+    let from_cur =
+        args.source.unwrap_or(loaded.config.spend.source) == crate::config::SpendSourceKind::Cur;
+    if spend && from_cur {
+        if loaded.config.cur.is_none() || mode.demo {
+            return Err(CliError::Usage(
+                "--source cur needs a [cur] section in the config (the CUR 2.0 table to query); \
+                 the demo has none"
+                    .into(),
+            ));
+        }
+        if args.mine || args.me.is_some() {
+            return Err(CliError::Usage(
+                "my spend is filtered by Cost Explorer only: use --source ce with --mine/--me"
+                    .into(),
+            ));
+        }
+    }
     let since = args.since.map(|age| Utc::now() - age);
     let mut timeline = None;
     // Who "me" is, settled before anything is fetched: a missing identity is a usage error.
@@ -154,6 +176,9 @@ pub(super) fn run(
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
+    // Billing's own figures: the CUR's (when configured), and Cost Explorer's resource-level
+    // ones read above.
+    measured.merge(measured_costs(loaded, mode, &snapshot)?);
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,
@@ -189,6 +214,24 @@ pub(super) fn run(
     }
 }
 
+/// The costs billing measured for the snapshot's jobs: the CUR's kept answer when `[cur]` is
+/// configured (the refresh above asked it, or found it younger than its TTL).
+fn measured_costs(
+    loaded: &LoadedConfig,
+    mode: ModeArgs,
+    snapshot: &Snapshot,
+) -> Result<crate::cost::Measured, CliError> {
+    let Some(cur) = loaded.config.cur.clone().filter(|_| !mode.demo) else {
+        return Ok(crate::cost::Measured::new());
+    };
+    let costs = super::open_store(loaded)?
+        .run_blocking(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
+        .map_err(|e| CliError::Fatal(e.into()))?;
+    Ok(costs
+        .map(|c| c.measured(&snapshot.jobs.rows))
+        .unwrap_or_default())
+}
+
 /// The demo's spend through the real path (cache, ledger), honouring the spend flags; the
 /// answers live in memory only.
 fn demo_spend(
@@ -213,8 +256,17 @@ fn offline_spend(
     store: crate::store::Store,
     mine: Option<MineFilter>,
 ) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
-    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let options = SpendOptions::from_args(&loaded.config, args, mine);
+    if let (crate::config::SpendSourceKind::Cur, Some(cur)) =
+        (options.source, loaded.config.cur.clone())
+    {
+        let query = options.query(&loaded.config, Utc::now().date_naive());
+        let rows = store
+            .run_blocking(move |cache| crate::refresh::cur::spend_kept(cache, &cur, &query))
+            .map_err(|e| CliError::Fatal(e.into()))?;
+        return Ok(rows.map(|(rows, asked)| View::new(asked, rows, Vec::new())));
+    }
+    let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let runtime = runtime()?;
     let fetched = runtime.block_on(super::spend::fetch(
         &service,

@@ -185,6 +185,10 @@ pub struct ExportArgs {
     /// For spend: count every AWS service, not only SageMaker.
     #[arg(long)]
     pub all_services: bool,
+    /// For spend: where spend comes from, Cost Explorer (`ce`) or the CUR 2.0 table through
+    /// Athena (`cur`, needs `[cur]`) (default: spend.source).
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub source: Option<crate::config::SpendSourceKind>,
     /// Only mine: jobs and findings whose owner tag is one of `[me] owner` or that one of
     /// `[me] studio_user_profiles` started in Studio; spend filtered to them in Cost Explorer
     /// (grouped by `project` by default). Needs `[me]` in the config, or --me.

@@ -90,14 +90,28 @@ pub(super) fn fetch_and_store(
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
-    let service = SpendService::new(&loaded.config, store.clone(), CostAccess::Account(fetcher));
+    let service = SpendService::new(
+        &loaded.config,
+        store.clone(),
+        CostAccess::Account(fetcher.clone()),
+    );
     let measured = if jobs && loaded.config.spend.resource_costs {
         runtime.block_on(resource_costs(&service, &loaded.config))
     } else {
         crate::cost::Measured::new()
     };
     if let Some(options) = spend {
-        let fetched = runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()));
+        let fetched = if options.source == crate::config::SpendSourceKind::Cur {
+            runtime.block_on(spend::fetch_cur(
+                &fetcher,
+                &store,
+                &loaded.config,
+                options,
+                Utc::now(),
+            ))
+        } else {
+            runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()))
+        };
         // A failed ask keeps the last good spend view in the cache.
         if fetched.answered {
             let view = fetched.view.clone();
@@ -242,6 +256,20 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             "warning: {} (the bundled price table stands in)",
             sanitize::plain(error)
         );
+    }
+    if let Some(cur) = &refreshed.cur {
+        match &cur.error {
+            // The error carries the SQL on its own lines: printed as they are, each sanitized.
+            Some(error) => eprintln!(
+                "warning: {} (costs fall back to billed seconds and estimates)",
+                error
+                    .lines()
+                    .map(|line| sanitize::plain(line).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            None => eprintln!("{}", cur.summary()),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ExportArgs;
-use crate::config::{Config, Granularity};
+use crate::config::{Config, Granularity, SpendSourceKind};
 use crate::model::{DataSource, FetchError, SpendRow, View};
 use crate::sanitize;
 use crate::spend::{MineFilter, RangePreset, SpendQuery, SpendService, USD_PER_REQUEST};
@@ -20,6 +20,8 @@ pub(super) struct SpendOptions {
     pub no_cache: bool,
     /// Only my spend (`--mine`).
     pub mine: Option<MineFilter>,
+    /// Cost Explorer or the CUR.
+    pub source: SpendSourceKind,
 }
 
 impl SpendOptions {
@@ -32,6 +34,7 @@ impl SpendOptions {
             all_services: config.spend.all_services,
             no_cache: false,
             mine: None,
+            source: config.spend.source,
         }
     }
 
@@ -48,6 +51,7 @@ impl SpendOptions {
             all_services: args.all_services || base.all_services,
             no_cache: args.no_cache,
             mine,
+            source: args.source.unwrap_or(base.source),
         }
     }
 
@@ -150,4 +154,62 @@ pub(super) async fn fetch(
 
 fn cost_usd(requests: u32) -> f64 {
     f64::from(requests) * USD_PER_REQUEST
+}
+
+/// Spend by tag from the CUR (`--source cur`, `spend.source = "cur"`): the same rows Cost
+/// Explorer's grouping gives, with what asking Athena cost on stderr.
+pub(super) async fn fetch_cur(
+    fetcher: &crate::fetch::JobFetcher,
+    store: &crate::store::Store,
+    config: &Config,
+    options: &SpendOptions,
+    now: DateTime<Utc>,
+) -> Fetched {
+    let query = options.query(config, now.date_naive());
+    let Some(cur) = &config.cur else {
+        return cur_failed("spend.source = \"cur\" needs a [cur] section".into(), now);
+    };
+    let (rows, fetch) = crate::refresh::cur::spend(fetcher, store, cur, &query, now).await;
+    match rows {
+        Ok(rows) => {
+            eprintln!(
+                "spend: {} rows grouped by `{}` over {} days from the CUR; {}",
+                rows.len(),
+                sanitize::plain(&options.group_by),
+                options.days,
+                fetch.line("spend rows")
+            );
+            if let Some(hint) = crate::spend::untagged_hint(&options.group_by, &rows) {
+                eprintln!("hint: {}", sanitize::plain(&hint));
+            }
+            Fetched {
+                view: View::new(fetch.kept_from.unwrap_or(now), rows, Vec::new()),
+                source: if fetch.kept_from.is_some() {
+                    DataSource::Cache
+                } else {
+                    DataSource::Live
+                },
+                answered: true,
+            }
+        }
+        Err(message) => cur_failed(message, now),
+    }
+}
+
+/// A CUR spend question that got no rows, as the view's error.
+fn cur_failed(message: String, now: DateTime<Utc>) -> Fetched {
+    Fetched {
+        view: View::new(
+            now,
+            Vec::new(),
+            vec![FetchError {
+                account: "cur".into(),
+                region: None,
+                message,
+                ..Default::default()
+            }],
+        ),
+        source: DataSource::Live,
+        answered: false,
+    }
 }

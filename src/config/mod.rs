@@ -5,6 +5,7 @@
 //! platform config directory. No file at all is a valid setup (one account from the default
 //! credential chain), so a new user can start with `sagescope --demo` and then just `sagescope`.
 
+mod cur;
 mod error;
 mod hints;
 mod raw;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cur::CurConfig;
 pub use error::{ConfigError, Location};
 
 use crate::model::{DEFAULT_OWNER_KEY, EventKind, Me, TagPolicy};
@@ -44,6 +46,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// `[me]`: whose resources and spend `M` and `--mine` show; `None` when not configured.
     pub me: Option<Me>,
+    /// `[cur]`: the CUR 2.0 table in Athena; `None` when not configured.
+    pub cur: Option<CurConfig>,
 }
 
 /// How accounts are discovered from AWS Organizations, and how each is reached.
@@ -178,6 +182,20 @@ pub enum Granularity {
     Monthly,
 }
 
+/// Where spend by tag comes from.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SpendSourceKind {
+    /// Cost Explorer `GetCostAndUsage` (USD 0.01 a request).
+    #[default]
+    Ce,
+    /// The CUR 2.0 table in Athena (`[cur]`; billed by the data scanned), for organizations
+    /// past Cost Explorer's limits.
+    Cur,
+}
+
 /// How spend is queried from Cost Explorer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpendConfig {
@@ -196,6 +214,8 @@ pub struct SpendConfig {
     /// SageMaker resource cost over the last 14 days. Off by default: it needs an opt-in that
     /// AWS bills, and each request costs USD 0.01 like every Cost Explorer request.
     pub resource_costs: bool,
+    /// `spend.source`: Cost Explorer, or the CUR through Athena.
+    pub source: SpendSourceKind,
 }
 
 impl SpendConfig {
@@ -426,19 +446,7 @@ impl Config {
             .collect();
 
         let spend_account = match raw.spend.account {
-            Some(spanned) => {
-                let span = spanned.span();
-                let name = spanned.into_inner();
-                if !accounts.iter().any(|a| a.name == name) {
-                    let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
-                    return Err(at(
-                        span.start,
-                        format!("spend.account `{name}` is not the name of any [[accounts]] entry"),
-                        Some(format!("use one of: {}", known.join(", "))),
-                    ));
-                }
-                Some(name)
-            }
+            Some(spanned) => Some(account_named(spanned, "spend.account", &accounts, &at)?),
             None => None,
         };
         let group_by = raw
@@ -476,8 +484,30 @@ impl Config {
             None => None,
         };
 
+        let cur = match raw.cur {
+            Some(section) => Some(cur::from_raw(section, &accounts, &at)?),
+            None => None,
+        };
+        let spend_source = match raw.spend.source {
+            Some(spanned) => {
+                let span = spanned.span();
+                let source = spanned.into_inner();
+                if source == SpendSourceKind::Cur && cur.is_none() {
+                    return Err(at(
+                        span.start,
+                        "spend.source = \"cur\" needs a [cur] section: the CUR 2.0 table to query"
+                            .into(),
+                        Some("add [cur] with database and table (see config.example.toml)".into()),
+                    ));
+                }
+                source
+            }
+            None => SpendSourceKind::Ce,
+        };
+
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
+            cur,
             alerts,
             events: EventsConfig {
                 retention_days: raw.events.retention_days.map_or(90, |n| as_u32(n.0)),
@@ -503,6 +533,7 @@ impl Config {
                 ttl_hours: raw.spend.ttl_hours.map_or(8, |n| as_u32(n.0)),
                 all_services: raw.spend.all_services.unwrap_or(false),
                 resource_costs: raw.spend.resource_costs.unwrap_or(false),
+                source: spend_source,
             },
             refresh: RefreshConfig {
                 jobs_seconds: raw.refresh.jobs_seconds.map_or(30, |n| n.0.unsigned_abs()),
@@ -573,6 +604,26 @@ impl Config {
             None => self.accounts.first(),
         }
     }
+}
+
+/// The account name `key` gives, which must be one of `accounts`.
+fn account_named(
+    spanned: toml::Spanned<String>,
+    key: &str,
+    accounts: &[AccountConfig],
+    at: &dyn Fn(usize, String, Option<String>) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let span = spanned.span();
+    let name = spanned.into_inner();
+    if accounts.iter().any(|a| a.name == name) {
+        return Ok(name);
+    }
+    let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    Err(at(
+        span.start,
+        format!("{key} `{name}` is not the name of any [[accounts]] entry"),
+        Some(format!("use one of: {}", known.join(", "))),
+    ))
 }
 
 /// `[alerts]`, with each event name and the command checked where they are written.

@@ -26,6 +26,7 @@ pub(super) struct RawConfig {
     pub alerts: RawAlerts,
     pub events: RawEvents,
     pub me: Option<Spanned<RawMe>>,
+    pub cur: Option<Spanned<super::cur::RawCur>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +110,7 @@ pub(super) struct RawSpend {
     pub ttl_hours: Option<Bounded<1, 168>>,
     pub all_services: Option<bool>,
     pub resource_costs: Option<bool>,
+    pub source: Option<Spanned<super::SpendSourceKind>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,6 +240,24 @@ impl TryFrom<Vec<String>> for Regions {
             ));
         }
         Ok(Regions(regions))
+    }
+}
+
+/// One AWS region code such as `eu-west-1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub(super) struct Region(pub String);
+
+impl TryFrom<String> for Region {
+    type Error = String;
+    fn try_from(region: String) -> Result<Self, Self::Error> {
+        if looks_like_region(&region) {
+            Ok(Region(region))
+        } else {
+            Err(format!(
+                "`{region}` is not an AWS region code (expected something like `us-east-1`)"
+            ))
+        }
     }
 }
 

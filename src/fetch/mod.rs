@@ -118,6 +118,8 @@ pub struct JobFetcher {
     links: Mutex<HashMap<String, Arc<dyn AccountLink>>>,
     /// CloudWatch per (account name, region), made on first use (see `metrics.rs`).
     metric_sources: Mutex<HashMap<(String, String), Arc<dyn crate::metrics::MetricSource>>>,
+    /// `[cur]`: where the refresh's CUR step queries.
+    cur: Option<crate::config::CurConfig>,
 }
 
 impl JobFetcher {
@@ -141,7 +143,13 @@ impl JobFetcher {
             search: config.tags.search,
             links: Mutex::new(HashMap::new()),
             metric_sources: Mutex::new(HashMap::new()),
+            cur: config.cur.clone(),
         }
+    }
+
+    /// `[cur]`, when configured.
+    pub fn cur(&self) -> Option<&crate::config::CurConfig> {
+        self.cur.as_ref()
     }
 
     /// Refreshes the jobs view once. Never fails as a whole: each account, region or kind

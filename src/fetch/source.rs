@@ -178,6 +178,12 @@ pub trait AccountLink: Send + Sync {
     fn log_source(&self, _region: &str) -> Option<Arc<dyn crate::logs::LogSource>> {
         None
     }
+
+    /// Athena in one region of this account, for the CUR (`[cur]`). `None` from fakes that
+    /// serve no CUR.
+    fn athena_source(&self, _region: &str) -> Option<Arc<dyn crate::cur::AthenaSource>> {
+        None
+    }
 }
 
 /// One page of `ListTags`.

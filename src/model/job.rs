@@ -98,25 +98,20 @@ impl Job {
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn job(ended: Option<DateTime<Utc>>) -> Job {
+impl Job {
+    /// A training job in progress in account `dev` (111111111111), us-east-1, named after
+    /// the last part of `arn`, with nothing described: the base unit tests vary.
+    pub(crate) fn in_progress_for_tests(arn: &str, created_at: DateTime<Utc>) -> Job {
         Job {
             account_id: "111111111111".into(),
             account_name: "dev".into(),
             region: "us-east-1".into(),
             kind: ResourceKind::Training,
-            name: "j".into(),
-            arn: "arn".into(),
+            name: arn.rsplit('/').next().unwrap_or(arn).into(),
+            arn: arn.into(),
             status: JobStatus::from("InProgress"),
-            created_at: Utc
-                .with_ymd_and_hms(2026, 1, 1, 10, 0, 0)
-                .single()
-                .expect("valid"),
-            ended_at: ended,
+            created_at,
+            ended_at: None,
             last_modified_at: None,
             instance_type: None,
             instance_count: None,
@@ -126,6 +121,23 @@ mod tests {
             compute: None,
             billing: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn job(ended: Option<DateTime<Utc>>) -> Job {
+        let created = Utc
+            .with_ymd_and_hms(2026, 1, 1, 10, 0, 0)
+            .single()
+            .expect("valid");
+        let mut job = Job::in_progress_for_tests("arn", created);
+        job.ended_at = ended;
+        job
     }
 
     #[test]

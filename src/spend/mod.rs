@@ -8,6 +8,7 @@
 //! - [`source`]: the [`CostSource`] seam the AWS code (`crate::aws`) implements and tests fake.
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
+//! - [`cur`]: spend by tag from a CUR answer, in Cost Explorer's shape.
 //! - [`budget`]: month-to-date, forecast and budgets.
 //! - [`resources`]: each SageMaker resource's cost from resource-level data (`ce-resource`).
 //! - [`top`]: a drill-down's costliest resources, from the rows and costs at hand.
@@ -19,6 +20,7 @@
 //! - `inflight`: one request per question at a time, without a lock across the network.
 
 pub mod budget;
+pub mod cur;
 pub mod demo;
 pub mod drill;
 pub mod fetch;
@@ -40,6 +42,7 @@ pub use query::{Grouping, MineFilter, RangePreset, SpendQuery, TagFilter};
 pub use service::{CostAccess, SpendOutcome, SpendRequest, SpendService, Target};
 pub use source::{
     Connected, CostAccounts, CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast,
+    TagSpendSource,
 };
 pub use store::{Ledger, SpendStore};
 

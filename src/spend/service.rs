@@ -121,6 +121,8 @@ pub struct SpendService {
     budgets: Vec<Budget>,
     accounts: Vec<AccountConfig>,
     spend_account: String,
+    /// `spend.source = "cur"`: the pane's main question answered from the CUR instead.
+    tag_spend: Option<Arc<dyn super::TagSpendSource>>,
 }
 
 impl SpendService {
@@ -156,7 +158,15 @@ impl SpendService {
             budgets: config.budgets.clone(),
             accounts: config.accounts.clone(),
             spend_account: account.map_or_else(|| "default".into(), |a| a.name.clone()),
+            tag_spend: None,
         }
+    }
+
+    /// This service with the pane's main question answered by `source` where it can (the
+    /// month outlook, budgets and drill-downs still ask Cost Explorer).
+    pub fn with_tag_spend(mut self, source: Arc<dyn super::TagSpendSource>) -> Self {
+        self.tag_spend = Some(source);
+        self
     }
 
     /// The demo: Cost Explorer over the demo world's spend, answers kept in memory only so the
@@ -276,12 +286,23 @@ impl SpendService {
     ) {
         let freshness = self.freshness(request.force);
         let base = &request.query;
-        let main = match self.ask(base, freshness, now, notes, tally).await {
-            Ok(main) => main,
-            Err(err) => {
-                out.errors.push(self.describe(&err));
+        let other = match &self.tag_spend {
+            Some(source) => source.answer(base, now).await,
+            None => None,
+        };
+        let main = match other {
+            Some(Ok(main)) => main,
+            Some(Err(message)) => {
+                out.errors.push(message);
                 return;
             }
+            None => match self.ask(base, freshness, now, notes, tally).await {
+                Ok(main) => main,
+                Err(err) => {
+                    out.errors.push(self.describe(&err));
+                    return;
+                }
+            },
         };
         let key = base.grouping.key().to_string();
         let month = Month::of(request.today);

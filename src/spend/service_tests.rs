@@ -829,3 +829,71 @@ async fn my_overview_shows_only_my_owner_budgets_and_asks_nothing_for_the_others
     // forecast and alice's budget forecast: the team's budgets cost nothing here.
     assert_eq!(mine.requests, 4);
 }
+
+/// The CUR's answer to a tag grouping: one row of 42 USD for `cur-value`.
+struct FromCur;
+
+impl crate::spend::TagSpendSource for FromCur {
+    fn answer<'a>(
+        &'a self,
+        query: &'a SpendQuery,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Option<Result<SpendAnswer, String>>> {
+        Box::pin(async move {
+            query.mine.is_none().then(|| {
+                Ok(SpendAnswer {
+                    rows: vec![crate::model::SpendRow {
+                        start: query.start,
+                        end: query.end,
+                        group_key: query.grouping.key().to_string(),
+                        group_value: "cur-value".into(),
+                        amount: 42.0,
+                        unit: "USD".into(),
+                        estimated: false,
+                    }],
+                    requests: 0,
+                    pages: 0,
+                    fetched_at: now,
+                    from_cache: false,
+                    hint: None,
+                })
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn spend_from_the_cur_answers_the_panes_grouping_without_asking_cost_explorer_for_it() {
+    let scripted = || {
+        let fake = Fake::new();
+        *fake.forecasts.lock().expect("lock") = vec![(None, Ok(400.0)), (Some("vision"), Ok(60.0))];
+        fake
+    };
+    let fake = Arc::new(scripted());
+    let service = SpendService::new(
+        &fake_config(),
+        Store::in_memory().expect("store"),
+        CostAccess::Ready {
+            source: fake.clone(),
+            caller_id: Some("111111111111".into()),
+        },
+    )
+    .with_tag_spend(Arc::new(FromCur));
+    let config = fake_config();
+    let overview = request(&config, "team", RangePreset::Days7, Target::Overview);
+    let out = service.load(overview.clone(), now(), &quiet).await;
+    let rows = &out.answer.as_ref().expect("rows").rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].group_value, "cur-value");
+    let asked = fake.calls.load(Ordering::SeqCst);
+    // Only what the CUR does not answer went to Cost Explorer (the month outlook's own
+    // questions); the grouping itself did not.
+    assert_eq!(out.requests, asked, "{:?}", out.errors);
+    let without = fake_service(scripted());
+    let plain = without.load(overview, now(), &quiet).await;
+    assert_eq!(
+        plain.requests,
+        asked + 1,
+        "Cost Explorer alone asks the grouping too"
+    );
+}

@@ -106,3 +106,14 @@ pub trait CostSource: Send + Sync {
         end: NaiveDate,
     ) -> BoxFuture<'a, Result<Forecast, CostError>>;
 }
+
+/// Spend by tag from a source other than Cost Explorer (the CUR through Athena,
+/// `spend.source = "cur"`): the Spend pane's main question, when it is a tag grouping
+/// without filters. `None` for a question it does not answer (Cost Explorer does).
+pub trait TagSpendSource: Send + Sync {
+    fn answer<'a>(
+        &'a self,
+        query: &'a SpendQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'a, Option<Result<super::SpendAnswer, String>>>;
+}

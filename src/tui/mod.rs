@@ -163,8 +163,10 @@ fn start_state(
             Some(path) => {
                 app.empty_note = Some(format!("Reading the cache {}…", path.display()));
                 let can_fetch = source.is_some();
-                let load: CacheLoad =
-                    Box::new(move |on_head| read_cache(&path, mode, can_fetch, on_head));
+                let cur = loaded.config.cur.clone();
+                let load: CacheLoad = Box::new(move |on_head| {
+                    read_cache(&path, mode, can_fetch, cur.as_ref(), on_head)
+                });
                 Some(load)
             }
             None => {
@@ -192,6 +194,7 @@ fn read_cache(
     path: &Path,
     mode: Mode,
     can_fetch: bool,
+    cur: Option<&crate::config::CurConfig>,
     on_head: &dyn Fn(crate::cache::Head),
 ) -> CacheRead {
     let mut read = CacheRead::default();
@@ -220,6 +223,8 @@ fn read_cache(
     }
     // Prices read on earlier runs, so the cached rows' rates and costs use them.
     read.prices = crate::refresh::prices::kept(&opened.cache);
+    // The CUR's costs kept from earlier refreshes, so cached rows show them at once.
+    read.cur = cur.and_then(|cur| crate::refresh::cur::kept(&opened.cache, cur, Utc::now()));
     match opened.cache.load_snapshot() {
         Ok(Some(snapshot)) => read.snapshot = Some(snapshot),
         Ok(None) => {

@@ -36,6 +36,10 @@ command line read from stdin, and exits when stdin closes:
         switch A's resource-level opt-in: off, GetCostAndUsageWithResources is refused with
         C (default DataUnavailableException) and M; on (the default), it is computed from A's
         ce_items (each may carry "resource_id"), N groups a page (default 500)
+  {"cmd": "cur_table", "database": D, "table": T, "items": [{"resource_id", "start",
+   "cost", "product", "usage_type", "account", "tags": {CUR 2.0 key: value}}, ...]}
+        write the CUR 2.0 table D.T that Athena's StartQueryExecution runs SQL over (DuckDB,
+        see athena_answer), answer {"bytes": size of the Parquet file}
   {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
         age a running training job and an in-service endpoint and publish their CloudWatch
         metrics (see World.utilisation), answer {"points": N}
@@ -91,12 +95,14 @@ Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 import io
 import json
 import logging
+import os
 import random
 import sys
 import threading
 import time
 import urllib.request
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 import boto3
@@ -1115,6 +1121,187 @@ def price_list_answer(body, region):
     return "200 OK", answer
 
 
+# --- Athena over a CUR 2.0 table -----------------------------------------------------------
+# moto's Athena accepts queries but never runs SQL. StartQueryExecution, GetQueryExecution and
+# GetQueryResults (awsJson1.1, X-Amz-Target AmazonAthena.*) are answered here instead, in the
+# shapes of botocore's athena service JSON, by running the app's SQL with DuckDB over a CUR
+# 2.0-shaped Parquet file the world writes (`cur_table`): CUR 2.0 column names, `billing_period`
+# as the partition column (`YYYY-MM`), `resource_tags` a MAP(VARCHAR, VARCHAR) whose keys are
+# spelled as CUR 2.0 spells them (`user_cost_center`). A query goes QUEUED, RUNNING, then
+# SUCCEEDED or FAILED over three GetQueryExecution calls, as real queries take a while;
+# Statistics.DataScannedInBytes is the fixture file's size. The two Trino functions the app
+# uses that DuckDB spells differently (`date_format`, `element_at` on a map) are macros with
+# Trino's meaning. Only SELECT runs: anything else fails, so a test would catch a write.
+
+CUR = {"path": None, "database": None, "table": None, "dir": None}
+ATHENA_QUERIES = {}  # id -> {"sql", "polls", "state", "reason", "columns", "rows", "scanned"}
+ATHENA_LOCK = threading.Lock()
+
+CUR_COLUMNS = [
+    ("bill_billing_period_start_date", "TIMESTAMP"),
+    ("billing_period", "VARCHAR"),
+    ("line_item_usage_account_id", "VARCHAR"),
+    ("line_item_product_code", "VARCHAR"),
+    ("line_item_usage_type", "VARCHAR"),
+    ("line_item_resource_id", "VARCHAR"),
+    ("line_item_usage_start_date", "TIMESTAMP"),
+    ("line_item_usage_end_date", "TIMESTAMP"),
+    ("line_item_unblended_cost", "DOUBLE"),
+    ("line_item_net_unblended_cost", "DOUBLE"),
+    ("resource_tags", "MAP(VARCHAR, VARCHAR)"),
+]
+
+
+def cur_table(database, table, items):
+    """Writes `items` ({resource_id, start (ISO time), cost, product (default AmazonSageMaker),
+    usage_type, account, tags {CUR 2.0 key: value}}) as the CUR 2.0 table database.table."""
+    import duckdb
+    import tempfile
+    if CUR["dir"] is None:
+        CUR["dir"] = tempfile.mkdtemp(prefix="cur2-")
+    path = os.path.join(CUR["dir"], f"{database}.{table}.parquet")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE cur (" + ", ".join(f"{n} {t}" for n, t in CUR_COLUMNS) + ")")
+    for item in items:
+        start = datetime.fromisoformat(item["start"].replace("Z", "+00:00")).replace(tzinfo=None)
+        period = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        tags = item.get("tags") or {}
+        con.execute(
+            "INSERT INTO cur VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::VARCHAR[]))",
+            [period, period.strftime("%Y-%m"), item.get("account", DEFAULT_ACCOUNT),
+             item.get("product", "AmazonSageMaker"), item.get("usage_type", "USE1-Train:ml.m5.xlarge"),
+             item["resource_id"], start, start + timedelta(hours=1), float(item["cost"]),
+             float(item["cost"]), list(tags.keys()), list(tags.values())])
+    con.execute(f"COPY cur TO '{path}' (FORMAT PARQUET)")
+    con.close()
+    CUR.update(path=path, database=database, table=table)
+    return os.path.getsize(path)
+
+
+def _athena_run(sql):
+    """(columns [(name, type)], rows [[str|None]]) or raises with an Athena-shaped reason."""
+    import duckdb
+    if not sql.lstrip().upper().startswith("SELECT"):
+        raise ValueError("NOT_SUPPORTED: only SELECT statements run in this world")
+    con = duckdb.connect()
+    try:
+        if CUR["path"]:
+            con.execute(f'CREATE SCHEMA "{CUR["database"]}"')
+            con.execute(f'CREATE VIEW "{CUR["database"]}"."{CUR["table"]}" AS '
+                        f"SELECT * FROM read_parquet('{CUR['path']}')")
+        con.execute("CREATE MACRO date_format(ts, fmt) AS strftime(ts, fmt)")
+        con.execute("CREATE MACRO element_at(m, k) AS m[k]")
+        try:
+            cursor = con.execute(sql)
+        except duckdb.CatalogException as err:
+            text = str(err)
+            if "Table with name" in text:
+                raise ValueError(f"TABLE_NOT_FOUND: {text.splitlines()[0]}") from None
+            raise ValueError(f"COLUMN_NOT_FOUND: {text.splitlines()[0]}") from None
+        except duckdb.BinderException as err:
+            raise ValueError(f"COLUMN_NOT_FOUND: {str(err).splitlines()[0]}") from None
+        except duckdb.ParserException as err:
+            raise ValueError(f"SYNTAX_ERROR: {str(err).splitlines()[0]}") from None
+        names = [d[0] for d in cursor.description]
+        types = [str(d[1]).lower() for d in cursor.description]
+        rows = [[None if v is None else str(v) for v in row] for row in cursor.fetchall()]
+    finally:
+        con.close()
+    return list(zip(names, types)), rows
+
+
+ATHENA_TYPES = {"double": "double", "varchar": "varchar", "bigint": "bigint",
+                "integer": "integer", "timestamp": "timestamp", "date": "date"}
+
+
+def athena_answer(operation, body):
+    """(status, JSON body) for one Athena request."""
+    request = json.loads(body or b"{}")
+
+    def invalid(message):
+        return "400 Bad Request", {"__type": "InvalidRequestException", "Message": message,
+                                   "AthenaErrorCode": "INVALID_INPUT"}
+
+    if operation == "StartQueryExecution":
+        sql = request.get("QueryString")
+        if not sql:
+            return invalid("QueryString is required")
+        output = (request.get("ResultConfiguration") or {}).get("OutputLocation")
+        if not output:
+            # The `primary` workgroup has no result location of its own.
+            return invalid("No output location provided. An output location is required "
+                           "either through the Workgroup result configuration setting or "
+                           "as an API input.")
+        query_id = str(uuid.uuid4())
+        entry = {"sql": sql, "polls": 0, "database":
+                 (request.get("QueryExecutionContext") or {}).get("Database"),
+                 "workgroup": request.get("WorkGroup") or "primary", "output": output}
+        try:
+            entry["columns"], entry["rows"] = _athena_run(sql)
+            entry["state"], entry["reason"] = "SUCCEEDED", None
+        except Exception as err:  # the query's failure, reported the way Athena does
+            entry["state"], entry["reason"] = "FAILED", str(err)
+            entry["columns"], entry["rows"] = [], []
+        entry["scanned"] = os.path.getsize(CUR["path"]) if CUR["path"] else 0
+        with ATHENA_LOCK:
+            ATHENA_QUERIES[query_id] = entry
+        return "200 OK", {"QueryExecutionId": query_id}
+    query_id = request.get("QueryExecutionId")
+    with ATHENA_LOCK:
+        entry = ATHENA_QUERIES.get(query_id)
+    if entry is None:
+        return invalid(f"QueryExecution {query_id} was not found")
+    if operation == "GetQueryExecution":
+        entry["polls"] += 1
+        state = ["QUEUED", "RUNNING"][entry["polls"] - 1] if entry["polls"] <= 2 else entry["state"]
+        status = {"State": state, "SubmissionDateTime": time.time()}
+        if state == "FAILED":
+            status["StateChangeReason"] = entry["reason"]
+            status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1006, "Retryable": False,
+                                     "ErrorMessage": entry["reason"]}
+        if state in ("SUCCEEDED", "FAILED"):
+            status["CompletionDateTime"] = time.time()
+        done = state == "SUCCEEDED"
+        return "200 OK", {"QueryExecution": {
+            "QueryExecutionId": query_id, "Query": entry["sql"], "StatementType": "DML",
+            "ResultConfiguration": {"OutputLocation": f"{entry['output'].rstrip('/')}/{query_id}.csv"},
+            "QueryExecutionContext": {"Database": entry["database"], "Catalog": "AwsDataCatalog"},
+            "Status": status,
+            "Statistics": {"EngineExecutionTimeInMillis": 420,
+                           "DataScannedInBytes": entry["scanned"] if done else 0,
+                           "TotalExecutionTimeInMillis": 480},
+            "WorkGroup": entry["workgroup"],
+        }}
+    if operation == "GetQueryResults":
+        if entry["state"] != "SUCCEEDED" or entry["polls"] < 3:
+            return invalid(f"Query has not yet finished. Current state: "
+                           f"{'QUEUED' if entry['polls'] < 2 else entry['state']}")
+        size = int(request.get("MaxResults") or 1000)
+        if not 1 <= size <= 1000:
+            return invalid("MaxResults must be between 1 and 1000")
+        header = [[name for name, _ in entry["columns"]]]
+        everything = header + entry["rows"]
+        start = int(request.get("NextToken") or 0)
+        page = everything[start:start + size]
+        answer = {
+            "UpdateCount": 0,
+            "ResultSet": {
+                "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]}
+                         for row in page],
+                "ResultSetMetadata": {"ColumnInfo": [
+                    {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name,
+                     "Label": name, "Type": ATHENA_TYPES.get(kind.split("(")[0], "varchar"),
+                     "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN",
+                     "CaseSensitive": kind == "varchar"}
+                    for name, kind in entry["columns"]]},
+            },
+        }
+        if start + size < len(everything):
+            answer["NextToken"] = str(start + size)
+        return "200 OK", answer
+    return invalid(f"the fixture does not serve {operation}")
+
+
 # --- request log -----------------------------------------------------------------------
 
 
@@ -1245,6 +1432,14 @@ class RequestLog:
                      ("Content-Length", str(len(body)))],
                 )
                 return [body]
+            if target.startswith("AmazonAthena."):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                status, answer = athena_answer(operation, body)
+                data = json.dumps(answer).encode()
+                start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
+                                        ("Content-Length", str(len(data)))])
+                return [data]
             if target.startswith("AWSPriceListService."):
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
@@ -2388,6 +2583,9 @@ def main():
         CE_RESOURCE_PAGE["groups"] = 500
         TAG_POLICIES.clear()
         PRICE_PRODUCTS.clear()
+        CUR.update(path=None, database=None, table=None)
+        with ATHENA_LOCK:
+            ATHENA_QUERIES.clear()
 
     print(json.dumps({"port": port}), flush=True)
 
@@ -2462,6 +2660,8 @@ def main():
             elif cmd["cmd"] == "price_list":
                 PRICE_PRODUCTS[:] = [price_product(p, n) for n, p in enumerate(cmd["products"])]
                 answer = {"ok": True}
+            elif cmd["cmd"] == "cur_table":
+                answer = {"bytes": cur_table(cmd["database"], cmd["table"], cmd["items"])}
             elif cmd["cmd"] == "ce_items":
                 CE_ITEMS[cmd["account"]] = cmd["items"]
                 answer = {"ok": True}

@@ -76,7 +76,7 @@ pub fn one_account_config(home: &Path, extra: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// The row of an export document (`{"rows": [...]}`) whose `name` is `name`.
+/// The row named `name` in an export document's `rows`.
 pub fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["rows"]
         .as_array()
@@ -84,4 +84,21 @@ pub fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|r| r["name"] == name)
         .unwrap_or_else(|| panic!("no row {name} in {doc}"))
+}
+
+/// `sagescope export ARGS --config CONFIG` against `endpoint`: (exit code, document, stderr).
+pub fn export(home: &Path, endpoint: &str, config: &str, args: &[&str]) -> (i32, Value, String) {
+    let mut cmd = sagescope(home, endpoint);
+    cmd.args(["export"]).args(args).args(["--config", config]);
+    run_json(&mut cmd)
+}
+
+/// The `name` of every row of an export document, in order.
+pub fn names(doc: &Value) -> Vec<&str> {
+    doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect()
 }

@@ -17,17 +17,25 @@ use serde_json::{Value, json};
 /// The moto release the fixture is written against (its SageMaker gaps are patched there).
 pub const MOTO_VERSION: &str = "5.2.5";
 
+/// The DuckDB release the world runs Athena's SQL with (moto's Athena runs none).
+pub const DUCKDB_VERSION: &str = "2.0.1";
+
 /// The account moto serves plain (non-assumed) credentials from.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
+/// Named after what is installed in it, so a venv missing a package is rebuilt.
+fn venv_name() -> String {
+    format!("moto-venv-{MOTO_VERSION}-duckdb-{DUCKDB_VERSION}")
+}
+
 fn venv_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-venv-{MOTO_VERSION}"))
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(venv_name())
 }
 
 fn install_help(what: &str) -> String {
     format!(
         "{what}\n\nThe AWS tests need moto (an AWS emulator) in a Python virtualenv. They create \
-         one at {} with `python3 -m venv` and `pip install 'moto[server]=={MOTO_VERSION}'`, \
+         one at {} with `python3 -m venv` and `pip install 'moto[server]=={MOTO_VERSION}' duckdb=={DUCKDB_VERSION}`, \
          which needs Python 3 with the venv module (Debian/Ubuntu: `apt-get install \
          python3-venv python3-pip`) and access to PyPI. Alternatively install it yourself and \
          point SAGESCOPE_MOTO_PYTHON at that interpreter.",
@@ -47,7 +55,7 @@ pub fn python() -> PathBuf {
         return python;
     }
     std::fs::create_dir_all(dir.parent().expect("venv has a parent")).expect("target tmp dir");
-    let lock_path = dir.with_file_name(format!("moto-venv-{MOTO_VERSION}.lock"));
+    let lock_path = dir.with_file_name(format!("{}.lock", venv_name()));
     let lock = File::create(&lock_path).expect("create the venv lock file");
     lock.lock().expect("lock the venv lock file");
     if !ready.exists() {
@@ -66,8 +74,9 @@ pub fn python() -> PathBuf {
                 "--disable-pip-version-check",
                 "--quiet",
                 &format!("moto[server]=={MOTO_VERSION}"),
+                &format!("duckdb=={DUCKDB_VERSION}"),
             ]),
-            "install moto",
+            "install moto and DuckDB",
         );
         File::create(&ready).expect("mark the virtualenv ready");
     }
@@ -311,6 +320,18 @@ impl Moto {
             "cmd": "ce_resource_level", "account": account, "enabled": enabled,
             "page_groups": page_groups
         }));
+    }
+
+    /// Writes the CUR 2.0 table `database`.`table` that the world's Athena runs SQL over:
+    /// `items` are line items (`resource_id`, `start` as an ISO time, `cost`, optionally
+    /// `product` (default AmazonSageMaker), `usage_type`, `account`, and `tags` keyed as CUR
+    /// 2.0 spells them, e.g. `user_cost_center`). Returns the fixture's size in bytes, which
+    /// is what each query reports as scanned.
+    pub fn cur_table(&mut self, database: &str, table: &str, items: &Value) -> u64 {
+        let answer = self.call(json!({
+            "cmd": "cur_table", "database": database, "table": table, "items": items
+        }));
+        answer["bytes"].as_u64().expect("bytes")
     }
 
     /// Sets what SageMaker reports about an ended training job of the world (see
