@@ -286,6 +286,56 @@ mod tests {
     }
 
     #[test]
+    fn the_curs_and_cost_explorers_figures_combine_per_resource_whatever_the_case() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("valid day");
+        let mut from_cur = Measured::new();
+        from_cur.add(
+            "arn:aws:sagemaker:us-east-1:1:training-job/a",
+            CostSource::Cur,
+            11.9,
+        );
+        let mut from_ce = Measured::new();
+        from_ce.add(
+            "arn:aws:sagemaker:us-east-1:1:training-job/A",
+            CostSource::CeResource,
+            4.0,
+        );
+        from_ce.add(
+            "arn:aws:sagemaker:us-east-1:1:training-job/A",
+            CostSource::CeResource,
+            7.5,
+        );
+        from_ce.add(
+            "arn:aws:sagemaker:us-east-1:1:endpoint/e",
+            CostSource::CeResource,
+            3.0,
+        );
+        from_ce.set_window(CostSource::CeResource, day(17), day(30));
+        from_cur.merge(from_ce);
+        assert_eq!(from_cur.len(), 2);
+        assert_eq!(
+            from_cur.get("arn:aws:sagemaker:us-east-1:1:training-job/a"),
+            Some(
+                &[
+                    ResourceCost {
+                        usd: 11.9,
+                        source: CostSource::Cur
+                    },
+                    ResourceCost {
+                        usd: 11.5,
+                        source: CostSource::CeResource
+                    }
+                ][..]
+            )
+        );
+        assert_eq!(
+            from_cur.window(CostSource::CeResource),
+            Some((day(17), day(30)))
+        );
+        assert_eq!(from_cur.window(CostSource::Cur), None);
+    }
+
+    #[test]
     fn measured_costs_outrank_billed_seconds() {
         let j = billed(
             job(ResourceKind::Training, "Completed", 2, false),
