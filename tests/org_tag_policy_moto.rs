@@ -38,6 +38,15 @@ fn model(account: &str, name: &str, tags: Value) -> Value {
            "tags": tags})
 }
 
+/// The account of each `DescribeEffectivePolicy` request since the world's log was last read.
+fn policies_asked(moto: &mut support::moto::Moto) -> Vec<String> {
+    moto.requests()
+        .into_iter()
+        .filter(|r| r.3 == "DescribeEffectivePolicy")
+        .map(|r| r.1)
+        .collect()
+}
+
 fn rows_by_name(doc: &Value) -> BTreeMap<String, Value> {
     doc["rows"]
         .as_array()
@@ -124,12 +133,7 @@ fn findings_follow_the_accounts_effective_tag_policy_and_name_its_source() {
         message.contains("DescribeEffectivePolicy") && message.contains(DEV),
         "{message}"
     );
-    let described: Vec<String> = moto
-        .requests()
-        .into_iter()
-        .filter(|r| r.3 == "DescribeEffectivePolicy")
-        .map(|r| r.1)
-        .collect();
+    let described = policies_asked(&mut moto);
     assert_eq!(described.len(), 2, "one per account: {described:?}");
 
     // The fix script says whose rule each fix answers to.
@@ -149,12 +153,7 @@ fn findings_follow_the_accounts_effective_tag_policy_and_name_its_source() {
         "{script}"
     );
     // The second export trusted the cached policy of ml-prod and asked only for ml-dev's.
-    let described: Vec<String> = moto
-        .requests()
-        .into_iter()
-        .filter(|r| r.3 == "DescribeEffectivePolicy")
-        .map(|r| r.1)
-        .collect();
+    let described = policies_asked(&mut moto);
     assert_eq!(described.len(), 1, "{described:?}");
 }
 

@@ -89,7 +89,7 @@ mod tests {
 
     use super::*;
     use crate::cache::{Cache, RefreshRecord};
-    use crate::model::{DescribeCache, JobStatus, ResourceKind, View};
+    use crate::model::{DescribeCache, ResourceKind, View};
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
@@ -99,23 +99,8 @@ mod tests {
 
     fn job(name: &str, created_at: DateTime<Utc>) -> Job {
         Job {
-            account_id: "111111111111".into(),
-            account_name: "dev".into(),
-            region: "us-east-1".into(),
-            kind: ResourceKind::Training,
-            name: name.into(),
-            arn: format!("arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}"),
-            status: JobStatus::new("Completed"),
             created_at,
-            ended_at: None,
-            last_modified_at: None,
-            instance_type: None,
-            instance_count: None,
-            failure_reason: None,
-            tags: Default::default(),
-            app: None,
-            compute: None,
-            billing: None,
+            ..crate::cache::tests::job("dev", ResourceKind::Training, name, "Completed")
         }
     }
 

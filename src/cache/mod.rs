@@ -626,7 +626,9 @@ mod tests {
         }
     }
 
-    fn job(account: &str, kind: ResourceKind, name: &str, status: &str) -> Job {
+    /// A resource of `account` (its ARN `arn:{account}:{name}`), created now; also the
+    /// cache's other test modules' row.
+    pub(super) fn job(account: &str, kind: ResourceKind, name: &str, status: &str) -> Job {
         Job {
             account_id: "111111111111".into(),
             account_name: account.into(),
