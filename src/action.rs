@@ -169,6 +169,9 @@ pub enum Command {
     /// These events alert: ring the bell, notify through the terminal and run the
     /// `[alerts] command`, as `[alerts]` says.
     Alert(Vec<crate::model::Event>),
+    /// A big view was replaced (the cache read, a whole refresh): hand the memory the old one
+    /// and its decoding freed back to the system (see [`crate::memory`]).
+    ReleaseFreeMemory,
 }
 
 /// A log read for the event loop to run: list the streams if `stream` is not chosen yet

@@ -101,7 +101,7 @@ pub fn billable_time(job: &Job, prices: &Prices) -> Option<BilledTraining> {
         return None;
     }
     let billing = job.billing?;
-    let billable_seconds = billing.billable_seconds?;
+    let billable_seconds = u64::from(billing.billable_seconds?);
     let instances = pricing::instance_count(job)?;
     let usd_per_instance_hour = pricing::quote(job, prices)?.usd_per_hour;
     let cost_of =
@@ -109,7 +109,7 @@ pub fn billable_time(job: &Job, prices: &Prices) -> Option<BilledTraining> {
     let spot_saving_usd = billing
         .training_seconds
         .filter(|_| billing.managed_spot)
-        .map(|trained| cost_of(trained.saturating_sub(billable_seconds)));
+        .map(|trained| cost_of(u64::from(trained).saturating_sub(billable_seconds)));
     Some(BilledTraining {
         usd: cost_of(billable_seconds),
         billable_seconds,
@@ -222,7 +222,7 @@ mod tests {
         }
     }
 
-    fn billed(mut j: Job, billable: u64, trained: u64, spot: bool) -> Job {
+    fn billed(mut j: Job, billable: u32, trained: u32, spot: bool) -> Job {
         j.billing = Some(TrainingBilling {
             billable_seconds: Some(billable),
             training_seconds: Some(trained),

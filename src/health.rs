@@ -45,6 +45,7 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every flag, in the order [`flags`] raises them.
     pub const ALL: [Flag; 4] = [
         Flag::Idle,
         Flag::Underutilized,

@@ -24,6 +24,7 @@ pub mod init;
 pub mod instances;
 pub mod keymap;
 pub mod logs;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod org;

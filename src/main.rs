@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// How many log lines may wait for the writer thread.
+const LOG_QUEUE_LINES: usize = 4_096;
+
 /// Logs go to a daily file in the state directory, never to the terminal the UI draws on.
 /// `SAGESCOPE_LOG` sets the filter (e.g. `debug`, `sagescope=trace`). Logging is best effort:
 /// an unwritable directory silently disables it rather than stopping the program.
@@ -32,7 +35,13 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .max_log_files(7)
         .build(&dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and allocates all of them up front (4 MB resident
+    // for the life of the program); a TUI logs a few lines a second, so a few thousand is room
+    // enough, and a line that finds the queue full is dropped rather than blocking the UI.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("SAGESCOPE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

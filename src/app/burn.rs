@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::arn_key::arn_key;
 use crate::config::{Config, HealthConfig};
 use crate::cost::{self, Measured};
 use crate::health::{self, Flag};
@@ -26,17 +27,61 @@ pub fn badge(flag: Flag) -> &'static str {
     }
 }
 
-/// What the table shows for one running row, ready to draw.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One running row's burn and flags: what the `$/h` and badge cells and the detail view show.
+/// Small and without heap parts (the cells' text is made when drawn), since a third of
+/// 100,000 rows may run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RowHealth {
     /// Whether it is billed by the hour now (see [`pricing::is_burning`]).
     pub burning: bool,
     pub usd_per_hour: Option<f64>,
+    /// One bit per [`Flag`], in [`Flag::ALL`]'s order.
+    flags: u8,
+}
+
+impl RowHealth {
+    fn new(burning: bool, usd_per_hour: Option<f64>, flags: &[Flag]) -> Self {
+        let bits = flags.iter().fold(0u8, |bits, flag| bits | bit(*flag));
+        RowHealth {
+            burning,
+            usd_per_hour,
+            flags: bits,
+        }
+    }
+
+    /// The row's flags, in the order [`health::flags`] raises them.
+    pub fn flags(&self) -> Vec<Flag> {
+        Flag::ALL
+            .into_iter()
+            .filter(|flag| self.flags & bit(*flag) != 0)
+            .collect()
+    }
+
+    pub fn is_flagged(&self) -> bool {
+        self.flags != 0
+    }
+
     /// The `$/h` cell: `$7.09`, `?` when it burns without a known price, empty otherwise.
-    pub rate: String,
-    pub flags: Vec<Flag>,
+    pub fn rate(&self) -> String {
+        if self.burning {
+            pricing::format_usd_per_hour(self.usd_per_hour)
+        } else {
+            String::new()
+        }
+    }
+
     /// The badge cell, e.g. `IDLE LOW`; empty when nothing is flagged.
-    pub badge: String,
+    pub fn badge(&self) -> String {
+        self.flags()
+            .into_iter()
+            .map(badge)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn bit(flag: Flag) -> u8 {
+    1 << (flag as u8)
 }
 
 /// Burn and health of the Jobs pane's rows.
@@ -46,7 +91,8 @@ pub struct JobsHealth {
     metrics: HashMap<String, ResourceMetrics>,
     /// When the metrics view was fetched; `None` before any arrived.
     pub metrics_as_of: Option<DateTime<Utc>>,
-    rows: HashMap<String, RowHealth>,
+    /// Keyed by [`arn_key`]: running rows only.
+    rows: HashMap<u64, RowHealth>,
     /// Everything running, for the status bar.
     pub burn: Burn,
     /// Rows with at least one flag.
@@ -152,37 +198,21 @@ impl JobsHealth {
             if !burning && flags.is_empty() {
                 continue;
             }
-            let rate = if burning {
-                pricing::format_usd_per_hour(usd_per_hour)
-            } else {
-                String::new()
-            };
-            let badge = flags
-                .iter()
-                .map(|f| badge(*f))
-                .collect::<Vec<_>>()
-                .join(" ");
             self.rows.insert(
-                job.arn.clone(),
-                RowHealth {
-                    burning,
-                    usd_per_hour,
-                    rate,
-                    flags,
-                    badge,
-                },
+                arn_key(&job.arn),
+                RowHealth::new(burning, usd_per_hour, &flags),
             );
         }
     }
 
     /// The row's burn and flags; `None` for rows that are not running (nothing to show).
-    pub fn row(&self, arn: &str) -> Option<&RowHealth> {
-        self.rows.get(arn)
+    pub fn row(&self, arn: &str) -> Option<RowHealth> {
+        self.rows.get(&arn_key(arn)).copied()
     }
 
     /// Whether the row carries any flag (what `f` keeps).
     pub fn is_flagged(&self, arn: &str) -> bool {
-        self.rows.get(arn).is_some_and(|r| !r.flags.is_empty())
+        self.row(arn).is_some_and(|r| r.is_flagged())
     }
 
     /// The metrics fetched for the row, if any.
@@ -261,13 +291,13 @@ mod tests {
         let mut health = JobsHealth::default();
         health.recompute(&jobs, now());
         let busy = health.row("arn:busy").expect("running rows are kept");
-        assert_eq!(busy.rate, "$0.46", "2 × ml.m5.xlarge at $0.23");
-        assert!(busy.flags.is_empty() && busy.badge.is_empty());
+        assert_eq!(busy.rate(), "$0.46", "2 × ml.m5.xlarge at $0.23");
+        assert!(busy.flags().is_empty() && busy.badge().is_empty());
         let old = health.row("arn:old").expect("kept");
-        assert_eq!(old.flags, vec![Flag::LongRunning]);
-        assert_eq!(old.badge, "LONG");
+        assert_eq!(old.flags(), vec![Flag::LongRunning]);
+        assert_eq!(old.badge(), "LONG");
         assert_eq!(
-            health.row("arn:new-type").map(|r| r.rate.as_str()),
+            health.row("arn:new-type").map(|r| r.rate()).as_deref(),
             Some("?")
         );
         assert_eq!(health.row("arn:done"), None);

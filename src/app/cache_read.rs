@@ -22,12 +22,14 @@ impl App {
 
     /// Shows what start-up read from the cache, unless a refresh already showed something
     /// newer: live rows are never replaced by older cached ones. The errors are kept either way.
-    pub fn take_cache_read(&mut self, read: CacheRead) {
+    /// Whether the cached views were taken (then what decoding them freed can go back to the
+    /// system).
+    pub fn take_cache_read(&mut self, read: CacheRead) -> bool {
         for error in read.errors {
             self.push_error(error);
         }
         if self.source == DataSource::Live {
-            return;
+            return false;
         }
         if let Some(timeline) = read.timeline {
             self.load_timeline(timeline);
@@ -40,8 +42,12 @@ impl App {
         if let (Some(costs), Some(snapshot)) = (&read.cur, &read.snapshot) {
             self.jobs.set_measured(costs.measured(&snapshot.jobs.rows));
         }
-        if let Some(snapshot) = read.snapshot {
-            self.load_snapshot(snapshot);
+        match read.snapshot {
+            Some(snapshot) => {
+                self.load_snapshot(snapshot);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -103,6 +109,38 @@ mod tests {
             app.errors.latest().map(|e| e.text.as_str()),
             Some("cache: moved aside a damaged file")
         );
+    }
+
+    #[test]
+    fn memory_is_handed_back_after_a_view_is_replaced_and_only_then() {
+        let release = |commands: &[crate::action::Command]| {
+            commands.contains(&crate::action::Command::ReleaseFreeMemory)
+        };
+        let mut app = starting();
+        let read = |snapshot| CacheRead {
+            errors: Vec::new(),
+            timeline: None,
+            snapshot,
+            empty_note: None,
+            prices: Vec::new(),
+            cur: None,
+        };
+        assert!(
+            !release(&app.update(Action::CacheRead(Box::new(read(None))))),
+            "an empty cache replaced nothing"
+        );
+        assert!(release(
+            &app.update(Action::CacheRead(Box::new(read(Some(cached())))))
+        ));
+        let failed = crate::source::RefreshOutcome::failed("network is unreachable");
+        assert!(
+            !release(&app.update(Action::RefreshDone(failed))),
+            "a failed refresh keeps the views it had"
+        );
+        let mut live = cached();
+        live.source = DataSource::Live;
+        let whole = crate::source::RefreshOutcome::from_snapshot(live);
+        assert!(release(&app.update(Action::RefreshDone(whole))));
     }
 
     /// The head a whole refresh of `world` writes, read back from a cache.

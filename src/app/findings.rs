@@ -1,14 +1,15 @@
 //! The Untagged pane's state: resources that break the tag policy.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::arn_key::arn_key;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::AccountConfig;
-use crate::model::{TagFinding, View};
+use crate::model::{Job, TagFinding, View};
 use crate::sanitize;
 
 /// Columns the Untagged pane sorts by. The default, account, groups the findings by account
@@ -272,9 +273,32 @@ impl FindingsPane {
         self.list.set_rows(view.rows, now, as_keep(&keep));
     }
 
+    /// Joins each finding with the cost of its resource among `jobs` (the Jobs pane's rows).
+    /// The costs are gathered for the findings' resources only, keyed by [`arn_key`]: a map
+    /// of every row's cost by a copy of its ARN held about 5 MB more at 100,000 resources,
+    /// at the moment the panes were largest.
+    pub fn join_costs(
+        &mut self,
+        jobs: &[Job],
+        cost_of: impl Fn(&Job) -> Option<crate::model::ResourceCost>,
+        now: DateTime<Utc>,
+    ) {
+        let wanted: HashSet<u64> = self.list.rows().iter().map(|f| arn_key(&f.arn)).collect();
+        let costs: HashMap<u64, crate::model::ResourceCost> = jobs
+            .iter()
+            .filter_map(|job| {
+                let key = arn_key(&job.arn);
+                wanted.contains(&key).then_some(())?;
+                Some((key, cost_of(job)?))
+            })
+            .collect();
+        drop(wanted);
+        self.set_costs(|arn| costs.get(&arn_key(arn)).copied(), now);
+    }
+
     /// Joins each finding with its resource's cost (`cost_of` by ARN), keeping the cursor,
     /// filter and sort: costs arrive with the jobs, not with the findings.
-    pub fn set_costs(
+    fn set_costs(
         &mut self,
         cost_of: impl Fn(&str) -> Option<crate::model::ResourceCost>,
         now: DateTime<Utc>,
@@ -285,7 +309,7 @@ impl FindingsPane {
         }
         let keep = self.keep();
         self.list
-            .update_rows(|f| f.cost = cost_of(&f.arn), now, as_keep(&keep));
+            .update_unsearched(|f| f.cost = cost_of(&f.arn), now, as_keep(&keep));
     }
 
     /// The `m` and spend-key predicates, when on.

@@ -156,9 +156,10 @@ impl<T: Listed> Listing<T> {
         self.reorder(selected_key, now, keep);
     }
 
-    /// Changes every row in place (their keys stay), then sorts and filters again, keeping
-    /// the selected row: a rebuild from clones would hold every row twice.
-    pub fn update_rows(
+    /// Changes a column that is not searched (a cost) in every row in place (their keys
+    /// stay), then sorts and filters again, keeping the selected row: a rebuild from clones
+    /// would hold every row twice, and the search text, unchanged, is not built again.
+    pub fn update_unsearched(
         &mut self,
         change: impl FnMut(&mut T),
         now: DateTime<Utc>,
@@ -166,13 +167,25 @@ impl<T: Listed> Listing<T> {
     ) {
         let selected_key = self.selected().map(|row| row.key().to_string());
         self.rows.iter_mut().for_each(change);
-        self.reorder(selected_key, now, keep);
+        self.resort_and_find(selected_key, now, keep);
     }
 
     /// After the rows changed: the search text, the sort, the shown rows, and the cursor back
     /// on the row with `selected_key` when it still shows.
     fn reorder(&mut self, selected_key: Option<String>, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        // The old text goes first: at 100,000 rows each is about 10 MB.
+        self.search = SearchIndex::default();
         self.search = SearchIndex::build(&self.rows, T::write_search_text);
+        self.resort_and_find(selected_key, now, keep);
+    }
+
+    /// The sort, the shown rows, and the cursor back on the row with `selected_key`.
+    fn resort_and_find(
+        &mut self,
+        selected_key: Option<String>,
+        now: DateTime<Utc>,
+        keep: Keep<'_, T>,
+    ) {
         self.resort(now);
         self.rebuild_visible(keep);
         let found = selected_key.and_then(|key| {
@@ -415,6 +428,33 @@ mod tests {
 
     fn names(list: &Listing<Item>) -> Vec<String> {
         list.window(0, usize::MAX).map(|i| i.0.clone()).collect()
+    }
+
+    #[test]
+    fn changing_an_unsearched_column_resorts_and_the_filter_still_finds_rows() {
+        let mut list = Listing::new();
+        list.set_rows(
+            items(&[("alpha", 1), ("alps", 2), ("beta", 3)]),
+            Utc::now(),
+            None,
+        );
+        list.set_filter("al", None);
+        list.select(1, 10);
+        assert_eq!(list.selected().map(|i| i.0.as_str()), Some("alpha"));
+        // Sizes turn around: by size, largest first, alpha now leads.
+        list.update_unsearched(|i| i.1 = 10 - i.1, Utc::now(), None);
+        assert_eq!(names(&list), ["alpha", "alps"]);
+        assert_eq!(
+            list.selected().map(|i| i.0.as_str()),
+            Some("alpha"),
+            "the cursor stays on its row"
+        );
+        list.set_filter("be", None);
+        assert_eq!(
+            names(&list),
+            ["beta"],
+            "the search text still matches the rows"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Drawing reads `&App` only. Tests script whole sessions through [`App::update`].
 
 mod accounts;
+mod arn_key;
 mod burn;
 mod cache_read;
 mod console_link;
@@ -410,7 +411,11 @@ impl App {
                 self.refreshing = None;
                 return self.apply(outcome);
             }
-            Action::CacheRead(read) => self.take_cache_read(*read),
+            Action::CacheRead(read) => {
+                if self.take_cache_read(*read) {
+                    return vec![Command::ReleaseFreeMemory];
+                }
+            }
             Action::CacheHead(head) => self.take_cache_head(*head),
             Action::Events(events) => {
                 let alerts = self.events.add(events, self.now);
@@ -796,14 +801,8 @@ impl App {
         }
         if arrived {
             let health = &self.jobs.health;
-            let costs: std::collections::HashMap<&str, crate::model::ResourceCost> = self
-                .jobs
-                .list
-                .rows()
-                .iter()
-                .filter_map(|job| Some((job.arn.as_str(), health.cost(job, now)?)))
-                .collect();
-            self.findings.set_costs(|arn| costs.get(arn).copied(), now);
+            self.findings
+                .join_costs(self.jobs.list.rows(), |job| health.cost(job, now), now);
         }
         for e in outcome.errors {
             log(&mut self.errors, e);
@@ -827,11 +826,15 @@ impl App {
             self.empty_note = None;
         }
         let alerts = self.events.add(outcome.events, now);
-        if alerts.is_empty() {
-            Vec::new()
-        } else {
-            vec![Command::Alert(alerts)]
+        let mut commands = Vec::new();
+        if !alerts.is_empty() {
+            commands.push(Command::Alert(alerts));
         }
+        if arrived {
+            // The views just replaced are freed: give their memory back.
+            commands.push(Command::ReleaseFreeMemory);
+        }
+        commands
     }
 }
 

@@ -18,8 +18,9 @@ pub fn push_lowercase(out: &mut String, text: &str) {
 #[derive(Debug, Clone, Default)]
 pub struct SearchIndex {
     text: String,
-    /// Byte offset of each row's terminating newline.
-    ends: Vec<usize>,
+    /// Byte offset of each row's terminating newline; 32 bits, since the text of even a
+    /// million rows is far below 4 GB.
+    ends: Vec<u32>,
 }
 
 impl SearchIndex {
@@ -37,7 +38,9 @@ impl SearchIndex {
                 index.text.truncate(start);
                 index.text.push_str(&cleaned);
             }
-            index.ends.push(index.text.len());
+            index
+                .ends
+                .push(u32::try_from(index.text.len()).unwrap_or(u32::MAX));
             index.text.push('\n');
         }
         index
@@ -45,8 +48,13 @@ impl SearchIndex {
 
     /// The search text of row `row`.
     pub fn row(&self, row: usize) -> &str {
-        let start = if row == 0 { 0 } else { self.ends[row - 1] + 1 };
-        &self.text[start..self.ends[row]]
+        let start = if row == 0 { 0 } else { self.end(row - 1) + 1 };
+        &self.text[start..self.end(row)]
+    }
+
+    /// The byte offset of row `row`'s terminating newline.
+    fn end(&self, row: usize) -> usize {
+        self.ends[row] as usize
     }
 
     /// Which rows contain `needle` (lowercase, non-empty).
@@ -70,11 +78,11 @@ impl SearchIndex {
         while let Some(found) = find(from) {
             let at = from + found;
             // Matches only move forward, so the row does too.
-            while self.ends[row] < at {
+            while self.end(row) < at {
                 row += 1;
             }
             hit[row] = true;
-            from = self.ends[row] + 1;
+            from = self.end(row) + 1;
             if from >= self.text.len() {
                 break;
             }

@@ -358,13 +358,13 @@ fn f_shows_only_flagged_rows_and_f_again_shows_everything() {
     assert!(app.jobs.flagged_only);
     let shown = shown_jobs(&app);
     assert_eq!(shown.len(), flagged);
-    let badges: Vec<&str> = shown
+    let badges: Vec<String> = shown
         .iter()
         .map(|j| {
             app.jobs
                 .health
                 .row(&j.arn)
-                .map(|r| r.badge.as_str())
+                .map(|r| r.badge())
                 .expect("a flagged row has health")
         })
         .collect();
@@ -383,7 +383,7 @@ fn f_shows_only_flagged_rows_and_f_again_shows_everything() {
             app.jobs
                 .health
                 .row(&j.arn)
-                .is_some_and(|r| r.flags.contains(&crate::health::Flag::Idle))
+                .is_some_and(|r| r.flags().contains(&crate::health::Flag::Idle))
         })
         .map(|j| j.kind)
         .collect();
@@ -447,7 +447,7 @@ fn metrics_arriving_later_raise_flags_and_the_flagged_view_follows() {
     press(&mut app, &[U::ToggleFlagged]);
     let long_only = app.jobs.list.visible_len();
     assert!(shown_jobs(&app).iter().all(|j| {
-        let flags = app.jobs.health.row(&j.arn).map(|r| r.flags.clone());
+        let flags = app.jobs.health.row(&j.arn).map(|r| r.flags());
         flags == Some(vec![crate::health::Flag::LongRunning])
             || (j.kind == crate::model::ResourceKind::App
                 && flags == Some(vec![crate::health::Flag::Idle]))

@@ -849,7 +849,7 @@ fn training_billing(
     training: Option<i32>,
     spot: Option<bool>,
 ) -> TrainingBilling {
-    let seconds = |s: Option<i32>| s.and_then(|s| u64::try_from(s).ok());
+    let seconds = |s: Option<i32>| s.and_then(|s| u32::try_from(s).ok());
     TrainingBilling {
         billable_seconds: seconds(billable),
         training_seconds: seconds(training),

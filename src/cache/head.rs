@@ -72,6 +72,15 @@ pub(super) fn read(conn: &Connection) -> Result<Option<Head>, CacheError> {
     }))
 }
 
+/// How many rows the whole jobs view held when the head was written, without reading the
+/// head's rows.
+pub(super) fn total(conn: &Connection) -> Result<Option<usize>, CacheError> {
+    let total: Option<i64> = conn
+        .query_row("SELECT total FROM head WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(total.map(|t| usize::try_from(t).unwrap_or(0)))
+}
+
 /// The first `n` of `rows` in [`Job::newest_first`] order, without sorting them all.
 fn first_rows(rows: &[Job], n: usize) -> Vec<&Job> {
     let mut refs: Vec<&Job> = rows.iter().collect();
@@ -124,7 +133,9 @@ mod tests {
         let rows: Vec<Job> = (0..250)
             .map(|i| job(&format!("job-{i}"), t0() - Duration::minutes(250 - i)))
             .collect();
-        let head = saved(rows)
+        let cache = saved(rows);
+        assert_eq!(total(&cache.conn).expect("reads"), Some(250));
+        let head = cache
             .load_head()
             .expect("reads")
             .expect("a head was written");
@@ -134,6 +145,13 @@ mod tests {
         assert_eq!(head.rows[0].name, "job-249");
         assert_eq!(head.rows[1].name, "job-248");
         assert_eq!(head.rows[199].name, "job-50", "the 50 oldest are left out");
+    }
+
+    #[test]
+    fn a_cache_without_a_head_has_no_count_and_still_reads_its_rows() {
+        let cache = Cache::in_memory().expect("in-memory cache");
+        assert_eq!(total(&cache.conn).expect("reads"), None);
+        assert_eq!(cache.load_snapshot().expect("reads"), None);
     }
 
     #[test]

@@ -332,23 +332,29 @@ impl Cache {
         let mut statement = self
             .conn
             .prepare("SELECT as_of, rows FROM scopes ORDER BY ord, account, region, kind")?;
-        let blobs = statement.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?;
+        let mut blobs = statement.query([])?;
         let decode = |source| CacheError::Decode {
             view: VIEW_JOBS,
             source,
         };
-        let mut jobs = Vec::new();
+        // Sized once from the head's count when there is one: growing by doubling would move
+        // 100,000 rows and hold the old and new allocations at once.
+        let expected = self.count_of_all_jobs().unwrap_or(0);
+        let mut jobs = Vec::with_capacity(expected);
         let mut oldest: Option<DateTime<Utc>> = None;
-        for blob in blobs {
-            let (as_of, rows) = blob?;
-            let as_of: DateTime<Utc> = serde_json::from_str(&as_of).map_err(decode)?;
-            let rows: Vec<Job> = serde_json::from_str(&rows).map_err(decode)?;
+        while let Some(blob) = blobs.next()? {
+            let as_of: DateTime<Utc> = serde_json::from_str(text(blob, 0)?).map_err(decode)?;
+            let rows: Vec<Job> = serde_json::from_str(text(blob, 1)?).map_err(decode)?;
             oldest = Some(oldest.map_or(as_of, |o| o.min(as_of)));
             jobs.extend(rows);
         }
         Ok((jobs, oldest))
+    }
+
+    /// How many rows the last whole refresh saved, from the head (see [`head`]); only a
+    /// capacity hint, so a missing or unreadable head is `None`.
+    fn count_of_all_jobs(&self) -> Option<usize> {
+        head::total(&self.conn).ok().flatten()
     }
 
     /// The jobs view: its errors as the last whole refresh left them, its rows from every
@@ -442,23 +448,28 @@ impl Cache {
         &self,
         name: &'static str,
     ) -> Result<Option<View<T>>, CacheError> {
-        let row: Option<(String, String, String)> = self
+        let mut statement = self
             .conn
-            .query_row(
-                "SELECT as_of, errors, rows FROM views WHERE name = ?1",
-                params![name],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        let Some((as_of, errors, rows)) = row else {
+            .prepare("SELECT as_of, errors, rows FROM views WHERE name = ?1")?;
+        let mut found = statement.query(params![name])?;
+        let Some(row) = found.next()? else {
             return Ok(None);
         };
         let decode = |source| CacheError::Decode { view: name, source };
-        let as_of: DateTime<Utc> = serde_json::from_str(&as_of).map_err(decode)?;
-        let errors: Vec<FetchError> = serde_json::from_str(&errors).map_err(decode)?;
-        let rows: Vec<T> = serde_json::from_str(&rows).map_err(decode)?;
+        let as_of: DateTime<Utc> = serde_json::from_str(text(row, 0)?).map_err(decode)?;
+        let errors: Vec<FetchError> = serde_json::from_str(text(row, 1)?).map_err(decode)?;
+        let rows: Vec<T> = serde_json::from_str(text(row, 2)?).map_err(decode)?;
         Ok(Some(View::new(as_of, rows, errors)))
     }
+}
+
+/// Column `i` of `row` as text, borrowed from SQLite's own buffer: a view's rows are one JSON
+/// text of tens of megabytes at 100,000 resources, and copying it into a `String` first would
+/// hold it twice while it is decoded.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::Error> {
+    row.get_ref(i)?.as_str().map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(err))
+    })
 }
 
 /// What one whole refresh commits (see [`Cache::save_refresh`]).

@@ -333,7 +333,7 @@ fn demo_billing(
     if kind != ResourceKind::Training {
         return None;
     }
-    let trained = u64::try_from((ended_at? - created_at).num_seconds() - 120).unwrap_or(0);
+    let trained = u32::try_from((ended_at? - created_at).num_seconds() - 120).unwrap_or(0);
     let managed_spot = n.is_multiple_of(5);
     Some(TrainingBilling {
         billable_seconds: Some(if managed_spot {

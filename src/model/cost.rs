@@ -59,12 +59,14 @@ impl ResourceCost {
 }
 
 /// What SageMaker says it bills a training job for (`DescribeTrainingJob`, `Search`).
+/// The seconds are 32-bit, as AWS sends them (an `Integer`): every training row carries this,
+/// and 64-bit fields made each of 100,000 rows 16 bytes larger.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainingBilling {
     /// `BillableTimeInSeconds`: seconds billed per instance (spot: only the seconds used).
-    pub billable_seconds: Option<u64>,
+    pub billable_seconds: Option<u32>,
     /// `TrainingTimeInSeconds`: seconds the job trained, the on-demand equivalent.
-    pub training_seconds: Option<u64>,
+    pub training_seconds: Option<u32>,
     /// `EnableManagedSpotTraining`.
     #[serde(default)]
     pub managed_spot: bool,

@@ -1,6 +1,6 @@
 //! A resource's tags: key to value, ordered by key so every view lists them the same way.
 //!
-//! Packed into one allocation: each pair is its key's and value's lengths (4 bytes each) and
+//! Packed into one allocation: each pair is its key's and value's lengths (2 bytes each) and
 //! their UTF-8 bytes, pairs in key order. A resource carries a handful of short tags, and
 //! every other layout cost far more at 100,000 resources and their tag findings: a `BTreeMap`
 //! gave each map a node with room for eleven (about 540 bytes, 75 MB in all), a vector of
@@ -13,6 +13,9 @@ use compact_str::CompactString;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The bytes of each packed length.
+const LEN_BYTES: usize = 2;
 
 /// Tags, key to value, sorted by key, each key once.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,8 +30,8 @@ pub struct Iter<'a> {
 impl<'a> Iter<'a> {
     /// The next `len`-prefixed string; the packing only ever holds whole UTF-8 strings.
     fn text(&mut self) -> &'a str {
-        let (len, rest) = self.rest.split_at(4);
-        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let (len, rest) = self.rest.split_at(LEN_BYTES);
+        let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
         let (text, rest) = rest.split_at(len);
         self.rest = rest;
         std::str::from_utf8(text).unwrap_or_default()
@@ -111,13 +114,18 @@ impl Tags {
 
     /// Packs pairs already sorted by key, each key once.
     fn pack(pairs: &[(CompactString, CompactString)]) -> Self {
-        let size = pairs.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
+        let size = pairs
+            .iter()
+            .map(|(k, v)| 2 * LEN_BYTES + k.len() + v.len())
+            .sum();
         let mut packed = Vec::with_capacity(size);
         for (key, value) in pairs {
             for text in [key, value] {
-                // A tag key or value is at most 256 characters (1 KiB of UTF-8), far below
-                // what four bytes count; saturating only guards against a broken invariant.
-                let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+                // AWS allows 128 characters in a key and 256 in a value (1 KiB of UTF-8), far
+                // below what two bytes count; a longer text is cut at a character boundary, so
+                // the packing stays readable whatever it is given.
+                let text = prefix_within(text, usize::from(u16::MAX));
+                let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
                 packed.extend_from_slice(&len.to_le_bytes());
                 packed.extend_from_slice(text.as_bytes());
             }
@@ -138,6 +146,18 @@ impl Tags {
         }
         Tags::pack(&tags)
     }
+}
+
+/// The longest start of `text` that fits in `max` bytes and ends on a character boundary.
+fn prefix_within(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 impl fmt::Debug for Tags {
@@ -259,6 +279,17 @@ mod tests {
         let back: Tags = serde_json::from_str(r#"{"z":"1","a":"2","z":"3"}"#).expect("parses");
         assert_eq!(back.get("z"), Some("3"));
         assert_eq!(back.keys().collect::<Vec<_>>(), ["a", "z"]);
+    }
+
+    #[test]
+    fn a_text_longer_than_two_length_bytes_count_is_cut_and_the_rest_still_reads() {
+        // 'é' is two bytes: 40,000 of them end past 65,535 bytes, and an odd cut would split one.
+        let huge = "é".repeat(40_000);
+        let tags = Tags::from([pair("a", &huge), pair("b", "after")]);
+        let kept = tags.get("a").expect("kept, shortened");
+        assert_eq!(kept.len(), 65_534, "cut on the last whole character");
+        assert!(kept.chars().all(|c| c == 'é'));
+        assert_eq!(tags.get("b"), Some("after"), "the next pair is intact");
     }
 
     #[test]

@@ -213,6 +213,10 @@ fn carry_out(command: Command, with: &Background<'_>, log_task: &mut LogTask) ->
             log_task.stop();
             None
         }
+        Command::ReleaseFreeMemory => {
+            crate::memory::release_free_memory();
+            None
+        }
     }
 }
 
@@ -336,6 +340,9 @@ fn spawn_cache_read(load: super::CacheLoad, tx: UnboundedSender<Action>) {
                 empty_note: Some("The cache could not be read; the error history says why.".into()),
                 ..crate::source::CacheRead::default()
             });
+        // Decoding freed as much as it kept (SQLite's copies of the JSON, each scope's
+        // vector): hand it back now, before the App builds its panes on top of it.
+        crate::memory::release_free_memory();
         let _ = tx.send(Action::CacheRead(Box::new(read)));
     });
 }

@@ -156,7 +156,7 @@ fn title<'a>(
 }
 
 fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
-    // Precomputed when the data arrived: one lookup per drawn row.
+    // Rate and flags were judged when the data arrived: one lookup per drawn row.
     let health = app.jobs.health.row(&job.arn);
     let stale = app.jobs.stale_since(job);
     columns
@@ -170,10 +170,8 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
                 sanitize::cell(job.status.as_str()),
                 p.status(job.status.phase()),
             ),
-            5 => match (health.filter(|h| !h.badge.is_empty()), stale) {
-                (Some(h), _) => {
-                    Span::styled(h.badge.as_str(), p.warning.add_modifier(Modifier::REVERSED))
-                }
+            5 => match (health.filter(|h| h.is_flagged()), stale) {
+                (Some(h), _) => Span::styled(h.badge(), p.warning.add_modifier(Modifier::REVERSED)),
                 // The scope could not be listed this time: the row is as it was (the title
                 // says since when).
                 (None, Some(_)) => Span::styled("STALE", p.warning),
@@ -181,8 +179,8 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
             },
             6 => Span::raw(instance_label(job)),
             7 => match health {
-                Some(h) if h.usd_per_hour.is_none() => Span::styled(h.rate.as_str(), p.dim),
-                Some(h) => Span::raw(h.rate.as_str()),
+                Some(h) if h.usd_per_hour.is_none() => Span::styled(h.rate(), p.dim),
+                Some(h) => Span::raw(h.rate()),
                 None => Span::raw(""),
             },
             8 => Span::raw(format::short_age(app.now, job.created_at)),

@@ -32,8 +32,8 @@ pub(super) fn lines(out: &mut Lines, job: &Job, app: &App) {
     if row.is_some_and(|r| r.burning) {
         burn(out, job, app);
     }
-    if let Some(row) = row.filter(|r| !r.flags.is_empty()) {
-        flags(out, job, row, app);
+    if let Some(row) = row.filter(|r| r.is_flagged()) {
+        flags(out, job, &row, app);
     }
     if matches!(job.kind, ResourceKind::Training | ResourceKind::Endpoint) {
         utilisation(out, job, health.metrics(&job.arn), app);
@@ -121,8 +121,9 @@ fn flags(out: &mut Lines, job: &Job, row: &RowHealth, app: &App) {
     let p = out.palette;
     let thresholds = app.jobs.health.thresholds();
     let metrics = app.jobs.health.metrics(&job.arn);
-    out.heading(format!("Flags ({})", row.flags.len()));
-    for flag in &row.flags {
+    let raised = row.flags();
+    out.heading(format!("Flags ({})", raised.len()));
+    for flag in &raised {
         let why = match flag {
             Flag::Idle => match job.app.as_ref().and_then(|a| a.last_activity_at) {
                 Some(at) => format!(
