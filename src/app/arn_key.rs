@@ -23,7 +23,11 @@ mod tests {
         let a = "arn:aws:sagemaker:us-east-1:111111111111:training-job/train-0001";
         let b = "arn:aws:sagemaker:us-east-1:111111111111:training-job/train-0002";
         let copy = String::from(a);
-        assert_eq!(arn_key(a), arn_key(&copy), "the same text, another allocation");
+        assert_eq!(
+            arn_key(a),
+            arn_key(&copy),
+            "the same text, another allocation"
+        );
         assert_ne!(arn_key(a), arn_key(b));
         assert_ne!(arn_key(a), arn_key(&a.to_uppercase()));
     }

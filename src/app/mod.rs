@@ -384,6 +384,7 @@ impl App {
                     self.notice = None;
                 }
                 self.events.expire(now);
+                self.jobs.tick(now);
                 return self.spend_due();
             }
             Action::Resize { width, height } => {
@@ -404,11 +405,15 @@ impl App {
                 if self.jobs.as_of.is_none() {
                     self.source = DataSource::Live;
                 }
-                self.jobs.merge_scope(&scope, rows, self.now);
+                self.jobs.take_scope(scope, rows, self.now);
                 self.empty_note = None;
             }
             Action::RefreshDone(outcome) => {
                 self.refreshing = None;
+                if outcome.jobs.is_none() {
+                    // No whole view to replace them: what arrived shows now.
+                    self.jobs.merge_waiting(self.now);
+                }
                 return self.apply(outcome);
             }
             Action::CacheRead(read) => {

@@ -810,3 +810,124 @@ fn costs_the_cur_measured_arrive_with_a_refresh_and_outrank_the_rest() {
     assert_eq!(cost.source, crate::model::CostSource::Cur);
     assert!((cost.usd - 1234.5).abs() < 1e-9, "{}", cost.usd);
 }
+
+/// The demo world's rows, each repeated `copies` times under its own name and ARN.
+fn repeated_world(copies: usize) -> crate::model::Snapshot {
+    let mut world = crate::demo::world(anchor());
+    let one = std::mem::take(&mut world.jobs.rows);
+    world.jobs.rows = (0..copies)
+        .flat_map(|copy| {
+            one.iter().map(move |job| {
+                let mut job = job.clone();
+                job.name = format!("{}-c{copy}", job.name);
+                job.arn = format!("{}-c{copy}", job.arn);
+                job
+            })
+        })
+        .collect();
+    world
+}
+
+/// `scope`'s rows in `world` renamed with `mark`, as a refresh would stream them.
+fn streamed(
+    world: &crate::model::Snapshot,
+    scope: &crate::model::ScopeKey,
+    mark: &str,
+) -> Vec<Job> {
+    world
+        .jobs
+        .rows
+        .iter()
+        .filter(|j| scope.holds(j))
+        .map(|j| Job {
+            name: format!("{}-{mark}", j.name),
+            ..j.clone()
+        })
+        .collect()
+}
+
+fn named(app: &App, scope: &crate::model::ScopeKey, mark: &str) -> usize {
+    app.jobs
+        .list
+        .rows()
+        .iter()
+        .filter(|j| scope.holds(j) && j.name.ends_with(mark))
+        .count()
+}
+
+#[test]
+fn a_large_pane_merges_streamed_scopes_together_every_few_seconds() {
+    let mut app = demo_app();
+    let world = repeated_world(40);
+    let total = world.jobs.rows.len();
+    assert!(total > 10_000, "{total} rows: above the merge-at-once size");
+    app.load_snapshot(world.clone());
+    let _ = press(&mut app, &[U::Refresh]);
+    let mut scopes: Vec<crate::model::ScopeKey> = world.jobs.rows.iter().map(scope_of).collect();
+    scopes.sort();
+    scopes.dedup();
+    let (a, b, c) = (&scopes[0], &scopes[1], &scopes[2]);
+
+    // The first scope of the session shows at once.
+    let _ = app.update(Action::ScopeRows {
+        scope: a.clone(),
+        rows: streamed(&world, a, "first"),
+    });
+    assert!(named(&app, a, "first") > 0);
+    assert_eq!(app.jobs.scopes_waiting(), 0);
+
+    // Within the next seconds, scopes wait; one delivered again replaces its waiting rows.
+    let _ = app.update(Action::ScopeRows {
+        scope: b.clone(),
+        rows: streamed(&world, b, "listed"),
+    });
+    let _ = app.update(Action::ScopeRows {
+        scope: b.clone(),
+        rows: streamed(&world, b, "filled"),
+    });
+    let _ = app.update(Action::ScopeRows {
+        scope: c.clone(),
+        rows: streamed(&world, c, "listed"),
+    });
+    assert_eq!(app.jobs.scopes_waiting(), 2);
+    assert_eq!(
+        named(&app, b, "filled") + named(&app, c, "listed"),
+        0,
+        "not merged yet"
+    );
+    let _ = app.update(Action::Tick(anchor() + Duration::seconds(1)));
+    assert_eq!(app.jobs.scopes_waiting(), 2, "not due after 1 s");
+
+    // Due: both merge in one pass, the later delivery of b winning.
+    let _ = app.update(Action::Tick(anchor() + Duration::seconds(3)));
+    assert_eq!(app.jobs.scopes_waiting(), 0);
+    assert_eq!(named(&app, b, "filled"), streamed(&world, b, "x").len());
+    assert_eq!(named(&app, b, "listed"), 0);
+    assert!(named(&app, c, "listed") > 0);
+    assert_eq!(app.jobs.list.rows().len(), total, "replaced, not added");
+
+    // A refresh that ends without a whole view shows what waits at once.
+    let _ = app.update(Action::ScopeRows {
+        scope: a.clone(),
+        rows: streamed(&world, a, "late"),
+    });
+    assert_eq!(app.jobs.scopes_waiting(), 1);
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::failed(
+        "network is unreachable",
+    )));
+    assert_eq!(app.jobs.scopes_waiting(), 0);
+    assert!(named(&app, a, "late") > 0);
+
+    // A whole view replaces everything, waiting scopes included.
+    let _ = press(&mut app, &[U::Refresh]);
+    let _ = app.update(Action::ScopeRows {
+        scope: c.clone(),
+        rows: streamed(&world, c, "stale"),
+    });
+    let mut whole = world.clone();
+    whole.source = crate::model::DataSource::Live;
+    let _ = app.update(Action::RefreshDone(RefreshOutcome::from_snapshot(whole)));
+    assert_eq!(app.jobs.scopes_waiting(), 0);
+    assert_eq!(named(&app, c, "stale"), 0);
+    assert_eq!(app.jobs.list.rows().len(), total);
+}
