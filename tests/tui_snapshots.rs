@@ -455,3 +455,51 @@ fn account_picker() {
         );
     }
 }
+
+/// The demo accounts placed by discovery as `Root / ml` (ml-prod), `Root / ml / vision`
+/// (ml-dev) and `Root / research`: what `:accounts` shows of a nested organization.
+fn place_in_nested_ous(app: &mut sagescope::app::App) {
+    use sagescope::org::{OrgUnit, UnitPath};
+    let unit = |id: &str, name: &str| OrgUnit {
+        id: id.into(),
+        name: name.into(),
+    };
+    let root = UnitPath(vec![unit("r-ab12", "Root")]);
+    let ml = root.child(unit("ou-ab12-ml", "ml"));
+    let outcome = sagescope::source::RefreshOutcome {
+        units: [
+            (
+                "ml-dev".to_string(),
+                ml.child(unit("ou-ab12-vision", "vision")),
+            ),
+            ("ml-prod".to_string(), ml),
+            (
+                "research".to_string(),
+                root.child(unit("ou-ab12-rs", "research")),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    };
+    let _ = app.update(Action::RefreshDone(outcome));
+}
+
+/// `:accounts` after discovery placed the accounts in nested OUs: each OU once, by its path,
+/// counting its sub-OUs' accounts.
+#[test]
+fn account_picker_with_nested_ous() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        place_in_nested_ous(&mut app);
+        press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
+        for c in "accounts".chars() {
+            let _ = app.update(Action::InsertChar(c));
+        }
+        press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
+        insta::assert_snapshot!(
+            format!("account_picker_nested_ous_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
