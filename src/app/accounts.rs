@@ -253,15 +253,17 @@ impl App {
         self.apply_account_scope();
     }
 
-    /// Narrows the Jobs and Untagged panes to the chosen accounts (again after a refresh,
-    /// which may have placed accounts in OUs anew).
+    /// Narrows the Jobs, Untagged and Events panes to the chosen accounts (again after a
+    /// refresh, which may have placed accounts in OUs anew).
     pub(super) fn apply_account_scope(&mut self) {
         let names = self.accounts.names();
         self.jobs.set_accounts(names.clone());
-        self.findings.set_accounts(names);
+        self.findings.set_accounts(names.clone());
+        self.events.set_accounts(names);
         let page = self.page_rows();
         self.jobs.list.move_by(0, page);
         self.findings.list.move_by(0, page);
+        self.events.list.move_by(0, page);
     }
 
     /// What the Jobs and Untagged titles add: `mine: alice`, `account: ml-prod`, both.

@@ -286,3 +286,47 @@ fn a_filter_matching_nothing_chooses_nothing() {
     );
     assert_eq!(app.jobs.list.visible_len(), all);
 }
+
+fn shown_event_accounts(app: &App) -> Vec<String> {
+    let list = &app.events.list;
+    list.window(0, list.visible_len())
+        .map(|r| r.event.account_name.clone())
+        .collect()
+}
+
+#[test]
+fn the_events_pane_follows_the_choice_for_events_already_seen_and_new_ones() {
+    let mut app = demo_app();
+    let event = |account: &str, name: &str| crate::model::Event {
+        at: anchor(),
+        event: crate::model::EventKind::JobFailed,
+        account_id: String::new(),
+        account_name: account.into(),
+        region: "us-east-1".into(),
+        kind: None,
+        arn: format!("arn:{name}"),
+        name: name.into(),
+        previous_status: Some("InProgress".into()),
+        status: Some("Failed".into()),
+        detail: None,
+    };
+    app.events
+        .set_timeline(vec![event("ml-prod", "a"), event("ml-dev", "b")], anchor());
+    pick(&mut app, "ml-prod");
+    assert_eq!(shown_event_accounts(&app), ["ml-prod"]);
+
+    // A refresh's new events are narrowed as they arrive.
+    let _ = app
+        .events
+        .add(vec![event("ml-dev", "c"), event("ml-prod", "d")], anchor());
+    assert_eq!(shown_event_accounts(&app), ["ml-prod", "ml-prod"]);
+    assert_eq!(
+        app.events.list.rows().len(),
+        4,
+        "the others are kept, hidden"
+    );
+
+    command(&mut app, "accounts");
+    press(&mut app, &[U::Top, U::OpenDetail]);
+    assert_eq!(shown_event_accounts(&app).len(), 4);
+}

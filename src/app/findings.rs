@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::as_keep;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::AccountConfig;
@@ -363,8 +364,4 @@ impl FindingsPane {
             FixScope::Shown => self.list.window(0, usize::MAX).collect(),
         }
     }
-}
-
-fn as_keep<F: Fn(&TagFinding) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, TagFinding> {
-    keep.as_ref().map(|f| f as &dyn Fn(&TagFinding) -> bool)
 }

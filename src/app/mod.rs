@@ -835,6 +835,11 @@ impl App {
     }
 }
 
+/// A pane's optional row predicate as the listing takes it (`None`: every row, the fast path).
+fn as_keep<T, F: Fn(&T) -> bool>(keep: &Option<F>) -> listing::Keep<'_, T> {
+    keep.as_ref().map(|f| f as &dyn Fn(&T) -> bool)
+}
+
 #[cfg(test)]
 mod tests;
 
