@@ -459,7 +459,7 @@ fn account_picker() {
 /// The demo accounts placed by discovery as `Root / ml` (ml-prod), `Root / ml / vision`
 /// (ml-dev) and `Root / research`: what `:accounts` shows of a nested organization.
 fn place_in_nested_ous(app: &mut sagescope::app::App) {
-    use sagescope::org::{OrgUnit, UnitPath};
+    use sagescope::org::{OrgUnit, Placement, UnitPath};
     let unit = |id: &str, name: &str| OrgUnit {
         id: id.into(),
         name: name.into(),
@@ -469,16 +469,22 @@ fn place_in_nested_ous(app: &mut sagescope::app::App) {
     let outcome = sagescope::source::RefreshOutcome {
         units: [
             (
-                "ml-dev".to_string(),
+                "ml-dev",
+                "111111111111",
                 ml.child(unit("ou-ab12-vision", "vision")),
             ),
-            ("ml-prod".to_string(), ml),
+            ("ml-prod", "222222222222", ml),
             (
-                "research".to_string(),
+                "research",
+                "333333333333",
                 root.child(unit("ou-ab12-rs", "research")),
             ),
         ]
         .into_iter()
+        .map(|(name, id, path)| {
+            let id = id.to_string();
+            (name.to_string(), Placement { id, path })
+        })
         .collect(),
         ..Default::default()
     };
@@ -499,6 +505,36 @@ fn account_picker_with_nested_ous() {
         press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
         insta::assert_snapshot!(
             format!("account_picker_nested_ous_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
+
+/// `:accounts` on ml-prod, then the Spend pane: that account's spend (the demo's Cost
+/// Explorer bills it 55% of every value), the title naming the choice.
+#[test]
+fn spend_pane_narrowed_to_one_account() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        let spend = demo_spend();
+        let mut actions = vec![Action::User(UserAction::StartCommand)];
+        actions.extend("accounts".chars().map(Action::InsertChar));
+        actions.extend([
+            Action::User(UserAction::InputSubmit),
+            Action::User(UserAction::StartFilter),
+        ]);
+        actions.extend("ml-prod".chars().map(Action::InsertChar));
+        actions.extend([
+            Action::User(UserAction::InputSubmit),
+            Action::User(UserAction::OpenDetail),
+        ]);
+        for action in actions {
+            let commands = app.update(action);
+            common::settle(&mut app, &spend, commands);
+        }
+        press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
+        insta::assert_snapshot!(
+            format!("spend_narrowed_to_one_account_{width}x{height}"),
             screen(&app, width, height).backend()
         );
     }

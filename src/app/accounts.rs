@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{App, InputKind, Overlay};
+use super::{App, InputKind, Overlay, SpendScope};
 use crate::org::{AccountUnits, UnitPath};
 
 /// What the panes are narrowed to.
@@ -145,17 +145,19 @@ impl App {
         let line = |name: &str| -> AccountLine {
             AccountLine {
                 name: name.to_string(),
-                id: None,
-                unit: self.accounts.units.get(name).cloned(),
+                id: self.accounts.units.get(name).map(|p| p.id.clone()),
+                unit: self.accounts.units.get(name).map(|p| p.path.clone()),
                 rows: 0,
                 error: self.accounts.errors.get(name).cloned(),
             }
         };
         for account in &self.findings.accounts {
-            lines
+            let entry = lines
                 .entry(account.name.clone())
-                .or_insert_with(|| line(&account.name))
-                .id = account.account_id_hint().map(str::to_string);
+                .or_insert_with(|| line(&account.name));
+            if let Some(id) = account.account_id_hint() {
+                entry.id = Some(id.to_string());
+            }
         }
         for name in self
             .accounts
@@ -253,10 +255,14 @@ impl App {
         self.apply_account_scope();
     }
 
-    /// Narrows the Jobs, Untagged and Events panes to the chosen accounts (again after a
-    /// refresh, which may have placed accounts in OUs anew).
+    /// Narrows the Jobs, Untagged, Events and Spend panes to the chosen accounts (again after
+    /// a refresh, which may have placed accounts in OUs anew or told their ids).
     pub(super) fn apply_account_scope(&mut self) {
         let names = self.accounts.names();
+        let spend = names.as_ref().map(|names| SpendScope {
+            ids: self.account_ids(names),
+        });
+        self.spend.set_scope(spend, self.now);
         self.jobs.set_accounts(names.clone());
         self.findings.set_accounts(names.clone());
         self.events.set_accounts(names);
@@ -266,7 +272,46 @@ impl App {
         self.events.list.move_by(0, page);
     }
 
-    /// What the Jobs and Untagged titles add: `mine: alice`, `account: ml-prod`, both.
+    /// The ids of the accounts `names`, sorted, from the config's roles, the discovery and the
+    /// rows; `Err` lists the names whose id none of them tells (an `[[accounts]]` entry with a
+    /// profile and no rows yet).
+    fn account_ids(&self, names: &BTreeSet<String>) -> Result<Vec<String>, Vec<String>> {
+        let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+        for account in &self.findings.accounts {
+            if let (Some(name), Some(id)) = (names.get(&account.name), account.account_id_hint()) {
+                ids.insert(name, id.to_string());
+            }
+        }
+        for (name, placed) in &self.accounts.units {
+            if let Some(name) = names.get(name) {
+                ids.entry(name).or_insert_with(|| placed.id.clone());
+            }
+        }
+        if ids.len() < names.len() {
+            for job in self.jobs.list.rows() {
+                if let Some(name) = names.get(job.account_name.as_str())
+                    && !job.account_id.is_empty()
+                {
+                    ids.entry(name)
+                        .or_insert_with(|| job.account_id.to_string());
+                }
+            }
+        }
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|name| !ids.contains_key(name.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() || names.is_empty() {
+            return Err(missing);
+        }
+        let mut ids: Vec<String> = ids.into_values().collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// What the Jobs, Untagged and Spend titles add: `mine: alice`, `account: ml-prod`, both.
     pub fn narrowed_title(&self) -> Option<String> {
         let parts: Vec<String> = [self.mine.title(), self.accounts.title()]
             .into_iter()

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 
 use super::*;
 use crate::action::{Action, UserAction as U};
-use crate::org::{OrgUnit, UnitPath};
+use crate::org::{OrgUnit, Placement, UnitPath};
 use crate::source::RefreshOutcome;
 
 fn anchor() -> DateTime<Utc> {
@@ -173,14 +173,19 @@ fn place_in_nested_ous(app: &mut App) -> (UnitPath, UnitPath) {
     let vision = ml.child(unit("ou-ab12-vision", "vision"));
     let outcome = RefreshOutcome {
         units: [
-            ("ml-dev".to_string(), vision.clone()),
-            ("ml-prod".to_string(), ml.clone()),
+            ("ml-dev", "111111111111", vision.clone()),
+            ("ml-prod", "222222222222", ml.clone()),
             (
-                "research".to_string(),
+                "research",
+                "333333333333",
                 root.child(unit("ou-ab12-rs", "research")),
             ),
         ]
         .into_iter()
+        .map(|(name, id, path)| {
+            let id = id.to_string();
+            (name.to_string(), Placement { id, path })
+        })
         .collect(),
         ..RefreshOutcome::default()
     };

@@ -34,7 +34,7 @@ pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use logs::{LogView, chunks};
 pub use mine::MineState;
-pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
+pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane, SpendScope};
 
 use crate::action::{Action, Command, UserAction};
 use crate::config::{AccountConfig, Config, HealthConfig, SpendConfig, Theme};

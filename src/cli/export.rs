@@ -378,7 +378,7 @@ fn keep_accounts(
         if names.is_empty() {
             let mut known: Vec<String> = units
                 .values()
-                .flat_map(|path| path.0.iter())
+                .flat_map(|placed| placed.path.0.iter())
                 .map(|u| format!("{} ({})", u.id, u.name))
                 .collect();
             known.sort();

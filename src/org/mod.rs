@@ -16,8 +16,16 @@ use serde::{Deserialize, Serialize};
 
 pub use resolve::{Resolved, cached_units, resolve};
 
-/// Where discovery placed each account (by name): its OU path.
-pub type AccountUnits = std::collections::BTreeMap<String, UnitPath>;
+/// Where discovery placed each account (by name).
+pub type AccountUnits = std::collections::BTreeMap<String, Placement>;
+
+/// A discovered account's id and OU path: the picker narrows by the path, and Spend asks
+/// Cost Explorer about the id (an account with no SageMaker rows has no other source of it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    pub id: String,
+    pub path: UnitPath,
+}
 
 /// The names of the accounts in the subtree of the OU `unit` says (by id or by name): an OU
 /// means every account under it, however deep, as `ous = [...]` discovery does.
@@ -27,7 +35,7 @@ pub fn accounts_under(
 ) -> std::collections::BTreeSet<String> {
     units
         .iter()
-        .filter(|(_, path)| path.0.iter().any(&unit))
+        .filter(|(_, placed)| placed.path.0.iter().any(&unit))
         .map(|(name, _)| name.clone())
         .collect()
 }

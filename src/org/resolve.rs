@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::cache::{self, Stored};
-use super::{AccountUnits, Discovery, OrganizationSource};
+use super::{AccountUnits, Discovery, OrganizationSource, Placement};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::store::Store;
 
@@ -122,7 +122,11 @@ fn units_of(accounts: &[AccountConfig], discovery: &Discovery) -> AccountUnits {
         .filter_map(|account| {
             let id = account.account_id_hint()?;
             let path = &discovery.accounts.iter().find(|a| a.id == id)?.path;
-            (!path.0.is_empty()).then(|| (account.name.clone(), path.clone()))
+            let placed = Placement {
+                id: id.to_string(),
+                path: path.clone(),
+            };
+            (!path.0.is_empty()).then(|| (account.name.clone(), placed))
         })
         .collect()
 }
@@ -297,12 +301,13 @@ mod tests {
             .expect("runtime");
         let resolved = runtime.block_on(resolve(&config, &[], &source, &store, now));
         assert_eq!(resolved.requests, 5, "discovered again within the TTL");
-        assert_eq!(resolved.units["ml-prod"].label(), "ml / vision");
+        assert_eq!(resolved.units["ml-prod"].path.label(), "ml / vision");
+        assert_eq!(resolved.units["ml-prod"].id, "222222222222");
 
         // The new discovery, with paths, is trusted until its TTL.
         let again = runtime.block_on(resolve(&config, &[], &source, &store, now));
         assert_eq!(again.requests, 0);
-        assert_eq!(again.units["ml-prod"].label(), "ml / vision");
+        assert_eq!(again.units["ml-prod"].path.label(), "ml / vision");
         assert_eq!(source.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
