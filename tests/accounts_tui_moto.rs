@@ -2,7 +2,8 @@
 //! organization: an OU keeps the rows of every account in its subtree, a nested OU only its
 //! own, and choosing an account narrows the Spend pane to that account's Cost Explorer
 //! figures (a `LINKED_ACCOUNT` filter asked of the management account), each scope asked
-//! once and switching back to all accounts served from the cache.
+//! once and switching back to all accounts served from the cache; with `spend.source =
+//! "cur"` the CUR's query is narrowed the same way (`line_item_usage_account_id IN (...)`).
 //!
 //! One test in its own binary: the SDK is pointed at moto through the process environment,
 //! which is set once, before anything else runs.
@@ -200,4 +201,61 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
     assert_eq!(spend_lines(&app), [("vision".to_string(), 53.75)]);
     assert_eq!(cost_explorer_requests(&mut moto), 0);
     assert_eq!(ledger(&app) - before, u32::try_from(narrowed).expect("few"));
+
+    // Spend from the CUR instead (CUR 2.0 spells the tag `user_project`), with figures Cost
+    // Explorer does not have: narrowed by its SQL.
+    let line = |account: &str, project: &str, cost: f64| {
+        json!({"resource_id": format!("arn:aws:sagemaker:us-east-1:{account}:training-job/j"),
+               "start": format!("{}T10:00:00Z", today - Duration::days(2)), "cost": cost,
+               "account": account, "tags": {"user_project": project}})
+    };
+    moto.cur_table(
+        "billing",
+        "cur2",
+        &json!([
+            line(PROD, "vision", 50.0),
+            line(VISION, "nlp", 7.25),
+            line(DEFAULT_ACCOUNT, "ops", 2.5)
+        ]),
+    );
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let config = config.replace(
+        "[spend]\n",
+        "[cur]\ndatabase = \"billing\"\ntable = \"cur2\"\nworkgroup = \"primary\"\n\
+         output_location = \"s3://athena-results/sagescope/\"\n\n[spend]\nsource = \"cur\"\n",
+    );
+    let cur_path = home.path().join("cur.toml");
+    std::fs::write(&cur_path, config).expect("config");
+    let loaded = sagescope::config::load(Some(&cur_path)).expect("config loads");
+    let source = sagescope::source::live_source(&loaded).expect("a live source");
+    let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = runtime.block_on(source.refresh(RefreshKind::Manual, events));
+    let spend = source.spend().expect("spend");
+    let mut app = App::new(AppInit::from_config(
+        &loaded.config,
+        Mode::Live,
+        Utc::now(),
+        common::utc(),
+    ));
+    let _ = app.update(Action::RefreshDone(outcome));
+    common::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
+    assert_eq!(
+        spend_lines(&app),
+        [
+            ("nlp".to_string(), 7.25),
+            ("ops".to_string(), 2.5),
+            ("vision".to_string(), 50.0)
+        ],
+        "{:?}",
+        app.spend.error
+    );
+    moto.requests();
+    choose(&mut app, &spend, "ml-vision");
+    assert_eq!(spend_lines(&app), [("nlp".to_string(), 7.25)]);
+    let queries = moto
+        .requests()
+        .into_iter()
+        .filter(|r| r.3 == "StartQueryExecution")
+        .count();
+    assert_eq!(queries, 1, "one narrowed CUR query");
 }
