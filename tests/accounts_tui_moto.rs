@@ -103,19 +103,17 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
         ]),
     );
 
-    // The management account written by hand (Cost Explorer for the organization answers
-    // there), the rest discovered.
+    // Every account discovered, none written by hand: Spend asks the management account,
+    // which discovery lists first.
     let home = tempfile::tempdir().expect("tempdir");
     let config_path = home.path().join("sagescope.toml");
     std::fs::write(
         &config_path,
         format!(
-            "[[accounts]]\nname = \"master\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\"]\n\n\
-             [organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
+            "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
              regions = [\"us-east-1\"]\n\n\
              [spend]\ngroup_by = \"project\"\n\n\
              [cache]\npath = \"{}\"\n",
-            support::moto::role(DEFAULT_ACCOUNT),
             home.path().join("cache.db").display()
         ),
     )
@@ -223,6 +221,11 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
         "[spend]\n",
         "[cur]\ndatabase = \"billing\"\ntable = \"cur2\"\nworkgroup = \"primary\"\n\
          output_location = \"s3://athena-results/sagescope/\"\n\n[spend]\nsource = \"cur\"\n",
+    );
+    // The CUR is read with a configured account: the management account, by hand.
+    let config = format!(
+        "[[accounts]]\nname = \"master\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\"]\n\n{config}",
+        support::moto::role(DEFAULT_ACCOUNT)
     );
     let cur_path = home.path().join("cur.toml");
     std::fs::write(&cur_path, config).expect("config");
