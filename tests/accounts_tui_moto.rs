@@ -14,9 +14,8 @@ mod support;
 use std::collections::BTreeSet;
 
 use chrono::{Duration, Utc};
-use sagescope::action::{Action, UserAction};
-use sagescope::app::{App, AppInit, Mode};
-use sagescope::source::RefreshKind;
+use sagescope::action::UserAction;
+use sagescope::app::App;
 use sagescope::spend::SpendService;
 use serde_json::json;
 use support::moto::{DEFAULT_ACCOUNT, moto};
@@ -27,18 +26,7 @@ const SAGEMAKER: &str = "Amazon SageMaker";
 
 /// `:accounts`, `/filter`, Enter on the first match; settles the spend loads it starts.
 fn choose(app: &mut App, spend: &SpendService, filter: &str) {
-    let mut actions = vec![Action::User(UserAction::StartCommand)];
-    actions.extend("accounts".chars().map(Action::InsertChar));
-    actions.extend([
-        Action::User(UserAction::InputSubmit),
-        Action::User(UserAction::StartFilter),
-    ]);
-    actions.extend(filter.chars().map(Action::InsertChar));
-    actions.extend([
-        Action::User(UserAction::InputSubmit),
-        Action::User(UserAction::OpenDetail),
-    ]);
-    for action in actions {
+    for action in common::choose_accounts(filter) {
         let commands = app.update(action);
         common::settle(app, spend, commands);
     }
@@ -106,39 +94,14 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
     // Every account discovered, none written by hand: Spend asks the management account,
     // which discovery lists first.
     let home = tempfile::tempdir().expect("tempdir");
-    let config_path = home.path().join("sagescope.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
-             regions = [\"us-east-1\"]\n\n\
-             [spend]\ngroup_by = \"project\"\n\n\
-             [cache]\npath = \"{}\"\n",
-            home.path().join("cache.db").display()
-        ),
-    )
-    .expect("config");
+    let config = "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
+                  regions = [\"us-east-1\"]\n\n[spend]\ngroup_by = \"project\"\n";
     // SAFETY: this binary's only test sets these before starting any thread of its own
     // (the moto fixture is a child process).
     unsafe { support::moto::point_sdk_at(&moto, home.path()) };
-    let loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
-    let source = sagescope::source::live_source(&loaded).expect("a live source");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = runtime.block_on(source.refresh(RefreshKind::Manual, events));
-    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-
-    let mut app = App::new(AppInit::from_config(
-        &loaded.config,
-        Mode::Live,
-        Utc::now(),
-        common::utc(),
-    ));
-    let _ = app.update(Action::Resize {
-        width: 120,
-        height: 40,
-    });
-    let _ = app.update(Action::RefreshDone(outcome));
+    let common::Live {
+        mut app, source, ..
+    } = common::live(home.path(), config);
     let spend = source.spend().expect("spend through the same fetcher");
     let everyone = shown_accounts(&app);
     assert_eq!(
@@ -216,31 +179,20 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
             line(DEFAULT_ACCOUNT, "ops", 2.5)
         ]),
     );
-    let config = std::fs::read_to_string(&config_path).expect("config");
-    let config = config.replace(
-        "[spend]\n",
-        "[cur]\ndatabase = \"billing\"\ntable = \"cur2\"\nworkgroup = \"primary\"\n\
-         output_location = \"s3://athena-results/sagescope/\"\n\n[spend]\nsource = \"cur\"\n",
-    );
     // The CUR is read with a configured account: the management account, by hand.
     let config = format!(
-        "[[accounts]]\nname = \"master\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\"]\n\n{config}",
-        support::moto::role(DEFAULT_ACCOUNT)
+        "[[accounts]]\nname = \"master\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\"]\n\n{}",
+        support::moto::role(DEFAULT_ACCOUNT),
+        config.replace(
+            "[spend]\n",
+            "[cur]\ndatabase = \"billing\"\ntable = \"cur2\"\nworkgroup = \"primary\"\n\
+             output_location = \"s3://athena-results/sagescope/\"\n\n[spend]\nsource = \"cur\"\n",
+        )
     );
-    let cur_path = home.path().join("cur.toml");
-    std::fs::write(&cur_path, config).expect("config");
-    let loaded = sagescope::config::load(Some(&cur_path)).expect("config loads");
-    let source = sagescope::source::live_source(&loaded).expect("a live source");
-    let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = runtime.block_on(source.refresh(RefreshKind::Manual, events));
+    let common::Live {
+        mut app, source, ..
+    } = common::live(home.path(), &config);
     let spend = source.spend().expect("spend");
-    let mut app = App::new(AppInit::from_config(
-        &loaded.config,
-        Mode::Live,
-        Utc::now(),
-        common::utc(),
-    ));
-    let _ = app.update(Action::RefreshDone(outcome));
     common::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
     assert_eq!(
         spend_lines(&app),

@@ -440,20 +440,26 @@ fn detail_of_an_endpoint_lists_its_inference_components() {
     }
 }
 
-#[test]
-fn account_picker() {
+/// Both sizes of `:accounts` open (cursor one down) after `setup`.
+fn picker_snapshot(name: &str, setup: fn(&mut sagescope::app::App)) {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
+        setup(&mut app);
         press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
         for c in "accounts".chars() {
             let _ = app.update(Action::InsertChar(c));
         }
         press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
         insta::assert_snapshot!(
-            format!("account_picker_{width}x{height}"),
+            format!("{name}_{width}x{height}"),
             screen(&app, width, height).backend()
         );
     }
+}
+
+#[test]
+fn account_picker() {
+    picker_snapshot("account_picker", |_| {});
 }
 
 /// The demo accounts placed by discovery as `Root / ml` (ml-prod), `Root / ml / vision`
@@ -464,28 +470,28 @@ fn place_in_nested_ous(app: &mut sagescope::app::App) {
         id: id.into(),
         name: name.into(),
     };
-    let root = UnitPath(vec![unit("r-ab12", "Root")]);
-    let ml = root.child(unit("ou-ab12-ml", "ml"));
+    // The path below the root through the OUs named.
+    let path = |names: &[&str]| {
+        let below = names.iter().map(|n| unit(&format!("ou-ab12-{n}"), n));
+        UnitPath(
+            std::iter::once(unit("r-ab12", "Root"))
+                .chain(below)
+                .collect(),
+        )
+    };
+    let placed = [
+        ("ml-dev", "111111111111", path(&["ml", "vision"])),
+        ("ml-prod", "222222222222", path(&["ml"])),
+        ("research", "333333333333", path(&["research"])),
+    ];
     let outcome = sagescope::source::RefreshOutcome {
-        units: [
-            (
-                "ml-dev",
-                "111111111111",
-                ml.child(unit("ou-ab12-vision", "vision")),
-            ),
-            ("ml-prod", "222222222222", ml),
-            (
-                "research",
-                "333333333333",
-                root.child(unit("ou-ab12-rs", "research")),
-            ),
-        ]
-        .into_iter()
-        .map(|(name, id, path)| {
-            let id = id.to_string();
-            (name.to_string(), Placement { id, path })
-        })
-        .collect(),
+        units: placed
+            .into_iter()
+            .map(|(name, id, path)| {
+                let id = id.to_string();
+                (name.to_string(), Placement { id, path })
+            })
+            .collect(),
         ..Default::default()
     };
     let _ = app.update(Action::RefreshDone(outcome));
@@ -495,19 +501,7 @@ fn place_in_nested_ous(app: &mut sagescope::app::App) {
 /// counting its sub-OUs' accounts.
 #[test]
 fn account_picker_with_nested_ous() {
-    for (width, height) in [(120, 40), (80, 24)] {
-        let mut app = demo_app(width, height);
-        place_in_nested_ous(&mut app);
-        press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
-        for c in "accounts".chars() {
-            let _ = app.update(Action::InsertChar(c));
-        }
-        press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
-        insta::assert_snapshot!(
-            format!("account_picker_nested_ous_{width}x{height}"),
-            screen(&app, width, height).backend()
-        );
-    }
+    picker_snapshot("account_picker_nested_ous", place_in_nested_ous);
 }
 
 /// `:accounts` on ml-prod, then the Spend pane: that account's spend (the demo's Cost
@@ -517,18 +511,7 @@ fn spend_pane_narrowed_to_one_account() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
         let spend = demo_spend();
-        let mut actions = vec![Action::User(UserAction::StartCommand)];
-        actions.extend("accounts".chars().map(Action::InsertChar));
-        actions.extend([
-            Action::User(UserAction::InputSubmit),
-            Action::User(UserAction::StartFilter),
-        ]);
-        actions.extend("ml-prod".chars().map(Action::InsertChar));
-        actions.extend([
-            Action::User(UserAction::InputSubmit),
-            Action::User(UserAction::OpenDetail),
-        ]);
-        for action in actions {
+        for action in common::choose_accounts("ml-prod") {
             let commands = app.update(action);
             common::settle(&mut app, &spend, commands);
         }

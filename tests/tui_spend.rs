@@ -20,11 +20,7 @@ fn a_key_nobody_activated_shows_where_to_activate_it() {
         press_settled(&mut app, &demo_spend(), &[UserAction::ShowSpend]);
         assert_eq!(app.spend.key(), "team");
         let shown = text(&screen(&app, width, height));
-        let flat: String = shown
-            .lines()
-            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let flat = flat(&shown);
         assert!(
             flat.contains("Cost allocation tags") && flat.contains("Activate"),
             "{width}x{height}:\n{shown}"
@@ -35,18 +31,20 @@ fn a_key_nobody_activated_shows_where_to_activate_it() {
 
 /// `:accounts`, `/filter`, Enter on the first match; the Commands it started, unsettled.
 fn choose_accounts(app: &mut App, filter: &str) -> Vec<sagescope::action::Command> {
-    let mut actions = vec![Action::User(UserAction::StartCommand)];
-    actions.extend("accounts".chars().map(Action::InsertChar));
-    actions.extend([
-        Action::User(UserAction::InputSubmit),
-        Action::User(UserAction::StartFilter),
-    ]);
-    actions.extend(filter.chars().map(Action::InsertChar));
-    actions.extend([
-        Action::User(UserAction::InputSubmit),
-        Action::User(UserAction::OpenDetail),
-    ]);
-    actions.into_iter().flat_map(|a| app.update(a)).collect()
+    common::choose_accounts(filter)
+        .into_iter()
+        .flat_map(|a| app.update(a))
+        .collect()
+}
+
+/// The screen's text with the pane borders and padding gone, lines joined by a space: a
+/// sentence wrapped over lines reads whole.
+fn flat(shown: &str) -> String {
+    shown
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -97,13 +95,8 @@ fn an_account_whose_id_is_unknown_is_said_instead_of_the_organizations_spend() {
         let commands = choose_accounts(&mut app, "lab");
         assert!(commands.is_empty(), "nothing is asked: {commands:?}");
         let shown = text(&screen(&app, width, height));
-        let flat: String = shown
-            .lines()
-            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
-            .collect::<Vec<_>>()
-            .join(" ");
         assert!(
-            flat.contains("the account id of lab is not known yet"),
+            flat(&shown).contains("the account id of lab is not known yet"),
             "{width}x{height}:\n{shown}"
         );
         assert!(!shown.contains("(untagged)"), "no figures: {shown}");
