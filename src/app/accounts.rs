@@ -102,7 +102,7 @@ impl AccountsState {
     }
 
     /// The account names the choice keeps, `None` for every account.
-    pub fn names(&self) -> Option<BTreeSet<String>> {
+    fn names(&self) -> Option<BTreeSet<String>> {
         match self.scope.as_ref()? {
             AccountScope::Account(name) => Some(BTreeSet::from([name.clone()])),
             AccountScope::Unit(path) => {

@@ -103,7 +103,9 @@ impl App {
             return;
         }
         if self.spend.unresolved().is_some() {
-            self.notify("spend: the chosen accounts' ids are not known yet: nothing to ask");
+            self.notify(
+                "spend: the chosen accounts' ids are not known yet (r on the Jobs pane refreshes them)",
+            );
             return;
         }
         // Unknown costs (nothing asked yet) are estimated at their minimum: one per question.

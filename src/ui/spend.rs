@@ -112,7 +112,7 @@ fn unresolved_lines<'a>(app: &App, missing: &[String], p: &Palette) -> Vec<Line<
     vec![
         Line::raw(first),
         Line::styled(
-            "Give its [[accounts]] entry a role_arn, or refresh (r) so its rows tell the id; :accounts → all accounts shows the whole organization.",
+            "Give its [[accounts]] entry a role_arn, or refresh (r on the Jobs pane) so its rows tell the id; :accounts → all accounts shows the whole organization.",
             p.dim,
         ),
     ]

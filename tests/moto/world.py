@@ -1034,7 +1034,8 @@ def _get_cost_forecast(self):
     items = CE_ITEMS.get(self.current_account)
     if items is None:
         if _moto_get_cost_forecast is None:
-            raise _CostExplorerError("UnrecognizedClientException", "GetCostForecast")
+            # What moto answers for an operation it lacks, as before this layer.
+            raise NotImplementedError("The get_cost_forecast action has not been implemented")
         return _moto_get_cost_forecast(self)
     body = json.loads(self.body)
     expr = body.get("Filter")
