@@ -174,7 +174,7 @@ pub fn render_organization_config(
     );
     let mut by_unit: BTreeMap<String, Vec<&crate::org::OrgAccount>> = BTreeMap::new();
     for account in &discovery.accounts {
-        let unit = account.parent.as_ref().map_or_else(
+        let unit = account.path.parent().map_or_else(
             || "(OU unknown)".to_string(),
             |u| format!("{} ({})", u.name, u.id),
         );

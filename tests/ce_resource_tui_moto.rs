@@ -10,10 +10,9 @@ mod common;
 mod support;
 
 use chrono::{Duration, Utc};
-use sagescope::action::{Action, UserAction};
-use sagescope::app::{App, AppInit, Mode};
+use sagescope::action::UserAction;
+use sagescope::app::App;
 use sagescope::model::CostSource;
-use sagescope::source::RefreshKind;
 use serde_json::json;
 use support::moto::{DEFAULT_ACCOUNT, moto};
 
@@ -67,40 +66,17 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
     moto.resource_level(DEFAULT_ACCOUNT, true, None);
 
     let home = tempfile::tempdir().expect("tempdir");
-    let config_path = home.path().join("sagescope.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n\
-             [tags]\nmandatory = [\"project\"]\n\n\
-             [spend]\ngroup_by = \"project\"\nresource_costs = true\n\n\
-             [cache]\npath = \"{}\"\n",
-            home.path().join("cache.db").display()
-        ),
-    )
-    .expect("config");
     // SAFETY: this binary's only test sets these before starting any thread of its own
     // (the moto fixture is a child process).
     unsafe { support::moto::point_sdk_at(&moto, home.path()) };
-    let loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
-    let source = sagescope::source::live_source(&loaded).expect("a live source");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = runtime.block_on(source.refresh(RefreshKind::Manual, events));
-    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-
-    let now = Utc::now();
-    let mut app = App::new(AppInit::from_config(
-        &loaded.config,
-        Mode::Live,
-        now,
-        common::utc(),
-    ));
-    let _ = app.update(Action::Resize {
-        width: 120,
-        height: 40,
-    });
-    let _ = app.update(Action::RefreshDone(outcome));
+    let common::Live {
+        mut app, source, ..
+    } = common::live(
+        home.path(),
+        "[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n\
+         [tags]\nmandatory = [\"project\"]\n\n\
+         [spend]\ngroup_by = \"project\"\nresource_costs = true\n",
+    );
     // The refresh's one resource-level request is in the status bar's ledger at once.
     let ledger = app.spend.ledger.expect("the refresh asked Cost Explorer");
     assert_eq!((ledger.requests, ledger.usd), (1, 0.01));

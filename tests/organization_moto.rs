@@ -164,7 +164,8 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
     );
 
     // The discovery placed each account in its OU: an OU filter narrows the rows to the
-    // accounts directly under it, by id or by name; --account to one account.
+    // accounts anywhere under it (by id or by name), a nested OU to its own; --account to
+    // one account.
     let ml_dev_ou = org["ous"]["ml-dev"].as_str().expect("ou id").to_string();
     let by_ou = |ou: &str| {
         run_json(sagescope(home.path(), &endpoint).args([
@@ -191,11 +192,12 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
                 < narrowed["rows"].as_array().map(Vec::len),
         "narrower than the whole discovery"
     );
-    let (code, only_prod, stderr) = by_ou(&ml_ou);
+    let (code, whole_ml, stderr) = by_ou(&ml_ou);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        account_ids(&only_prod),
-        BTreeSet::from(["222222222222".to_string()])
+        rows_by_resource(&whole_ml),
+        rows_by_resource(&narrowed),
+        "ml holds ml-prod and, in its sub-OU, ml-dev"
     );
     let (code, by_account, stderr) = run_json(sagescope(home.path(), &endpoint).args([
         "export",
@@ -207,7 +209,10 @@ fn discovery_reads_the_organizations_active_accounts_like_an_explicit_config() {
         &ou_only,
     ]));
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(rows_by_resource(&by_account), rows_by_resource(&only_prod));
+    assert_eq!(
+        account_ids(&by_account),
+        BTreeSet::from(["222222222222".to_string()])
+    );
     let out = sagescope(home.path(), &endpoint)
         .args([
             "export",

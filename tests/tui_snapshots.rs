@@ -440,17 +440,84 @@ fn detail_of_an_endpoint_lists_its_inference_components() {
     }
 }
 
-#[test]
-fn account_picker() {
+/// Both sizes of `:accounts` open (cursor one down) after `setup`.
+fn picker_snapshot(name: &str, setup: fn(&mut sagescope::app::App)) {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
+        setup(&mut app);
         press_settled(&mut app, &demo_spend(), &[UserAction::StartCommand]);
         for c in "accounts".chars() {
             let _ = app.update(Action::InsertChar(c));
         }
         press(&mut app, &[UserAction::InputSubmit, UserAction::Down]);
         insta::assert_snapshot!(
-            format!("account_picker_{width}x{height}"),
+            format!("{name}_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
+
+#[test]
+fn account_picker() {
+    picker_snapshot("account_picker", |_| {});
+}
+
+/// The demo accounts placed by discovery as `Root / ml` (ml-prod), `Root / ml / vision`
+/// (ml-dev) and `Root / research`: what `:accounts` shows of a nested organization.
+fn place_in_nested_ous(app: &mut sagescope::app::App) {
+    use sagescope::org::{OrgUnit, Placement, UnitPath};
+    let unit = |id: &str, name: &str| OrgUnit {
+        id: id.into(),
+        name: name.into(),
+    };
+    // The path below the root through the OUs named.
+    let path = |names: &[&str]| {
+        let below = names.iter().map(|n| unit(&format!("ou-ab12-{n}"), n));
+        UnitPath(
+            std::iter::once(unit("r-ab12", "Root"))
+                .chain(below)
+                .collect(),
+        )
+    };
+    let placed = [
+        ("ml-dev", "111111111111", path(&["ml", "vision"])),
+        ("ml-prod", "222222222222", path(&["ml"])),
+        ("research", "333333333333", path(&["research"])),
+    ];
+    let outcome = sagescope::source::RefreshOutcome {
+        units: placed
+            .into_iter()
+            .map(|(name, id, path)| {
+                let id = id.to_string();
+                (name.to_string(), Placement { id, path })
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let _ = app.update(Action::RefreshDone(outcome));
+}
+
+/// `:accounts` after discovery placed the accounts in nested OUs: each OU once, by its path,
+/// counting its sub-OUs' accounts.
+#[test]
+fn account_picker_with_nested_ous() {
+    picker_snapshot("account_picker_nested_ous", place_in_nested_ous);
+}
+
+/// `:accounts` on ml-prod, then the Spend pane: that account's spend (the demo's Cost
+/// Explorer bills it 55% of every value), the title naming the choice.
+#[test]
+fn spend_pane_narrowed_to_one_account() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = demo_app(width, height);
+        let spend = demo_spend();
+        for action in common::choose_accounts("ml-prod") {
+            let commands = app.update(action);
+            common::settle(&mut app, &spend, commands);
+        }
+        press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
+        insta::assert_snapshot!(
+            format!("spend_narrowed_to_one_account_{width}x{height}"),
             screen(&app, width, height).backend()
         );
     }

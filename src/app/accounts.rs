@@ -1,22 +1,23 @@
 //! The account picker (`:accounts`): hundreds of accounts make every pane long, so one
-//! account, or one OU's accounts, can be chosen and the Jobs and Untagged panes show only
-//! theirs. The picker lists "all accounts" first (which clears the choice), then every
-//! account known (configured, seen in rows, or failing) with its id, OU (when discovery placed
-//! it), row count and error, then each OU. `/` filters it; Enter chooses; Esc keeps the
-//! current choice. Pane titles say what is chosen.
+//! account, or one OU's accounts (its sub-OUs' included), can be chosen and the Jobs,
+//! Untagged, Events and Spend panes show only theirs. The picker lists "all accounts" first
+//! (which clears the choice), then every account known (configured, seen in rows, or failing)
+//! with its id, OU path (when discovery placed it), row count and error, then each OU once by
+//! its path. `/` filters it; Enter chooses; Esc keeps the current choice. Pane titles say what
+//! is chosen.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{App, InputKind, Overlay};
-use crate::org::{AccountUnits, OrgUnit};
+use super::{App, InputKind, Overlay, SpendScope};
+use crate::org::{AccountUnits, UnitPath};
 
 /// What the panes are narrowed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountScope {
     /// One account, by name.
     Account(String),
-    /// Every account under this OU.
-    Unit(OrgUnit),
+    /// Every account under this OU (the path down to it), however deep.
+    Unit(UnitPath),
 }
 
 /// One line of the picker.
@@ -28,8 +29,9 @@ pub enum PickerEntry {
         rows: usize,
     },
     Account(AccountLine),
+    /// An OU, by the path down to it; its counts include its sub-OUs'.
     Unit {
-        unit: OrgUnit,
+        unit: UnitPath,
         accounts: usize,
         rows: usize,
     },
@@ -40,7 +42,8 @@ pub enum PickerEntry {
 pub struct AccountLine {
     pub name: String,
     pub id: Option<String>,
-    pub unit: Option<OrgUnit>,
+    /// Where discovery placed it.
+    pub unit: Option<UnitPath>,
     /// Jobs pane rows of this account.
     pub rows: usize,
     /// The last refresh's first error for it, if any.
@@ -56,15 +59,18 @@ impl PickerEntry {
                 "{} {} {}",
                 a.name,
                 a.id.as_deref().unwrap_or_default(),
-                a.unit
-                    .as_ref()
-                    .map(|u| format!("{} {}", u.name, u.id))
-                    .unwrap_or_default()
+                a.unit.as_ref().map(unit_text).unwrap_or_default()
             ),
-            PickerEntry::Unit { unit, .. } => format!("ou {} {}", unit.name, unit.id),
+            PickerEntry::Unit { unit, .. } => format!("ou {}", unit_text(unit)),
         };
         hay.to_lowercase().contains(&needle.to_lowercase())
     }
+}
+
+/// An OU path as the filter reads it: its label, then its OU's id.
+fn unit_text(path: &UnitPath) -> String {
+    let id = path.parent().map_or("", |u| u.id.as_str());
+    format!("{} {id}", path.label())
 }
 
 /// The picker while it is open.
@@ -80,7 +86,7 @@ pub struct Picker {
 pub struct AccountsState {
     pub scope: Option<AccountScope>,
     pub picker: Option<Picker>,
-    /// The OU of each discovered account (by name), from the last live refresh.
+    /// The OU path of each discovered account (by name), from the last live refresh.
     pub units: AccountUnits,
     /// Each account's first error of the last refresh.
     pub errors: BTreeMap<String, String>,
@@ -91,7 +97,7 @@ impl AccountsState {
     pub fn title(&self) -> Option<String> {
         match self.scope.as_ref()? {
             AccountScope::Account(name) => Some(format!("account: {name}")),
-            AccountScope::Unit(unit) => Some(format!("OU: {}", unit.name)),
+            AccountScope::Unit(unit) => Some(format!("OU: {}", unit.label())),
         }
     }
 
@@ -99,13 +105,12 @@ impl AccountsState {
     fn names(&self) -> Option<BTreeSet<String>> {
         match self.scope.as_ref()? {
             AccountScope::Account(name) => Some(BTreeSet::from([name.clone()])),
-            AccountScope::Unit(unit) => Some(
-                self.units
-                    .iter()
-                    .filter(|(_, u)| u.id == unit.id)
-                    .map(|(name, _)| name.clone())
-                    .collect(),
-            ),
+            AccountScope::Unit(path) => {
+                let id = path.parent().map(|u| u.id.as_str());
+                Some(crate::org::accounts_under(&self.units, |u| {
+                    Some(u.id.as_str()) == id
+                }))
+            }
         }
     }
 }
@@ -127,29 +132,32 @@ impl App {
             (PickerEntry::All { .. }, None) => true,
             (PickerEntry::Account(a), Some(AccountScope::Account(name))) => a.name == *name,
             (PickerEntry::Unit { unit, .. }, Some(AccountScope::Unit(chosen))) => {
-                unit.id == chosen.id
+                unit.parent() == chosen.parent()
             }
             _ => false,
         }
     }
 
-    /// The picker's lines for `filter`: all accounts, each account by name, each OU by name.
+    /// The picker's lines for `filter`: all accounts, each account by name, each OU by path
+    /// (counting the accounts of its whole subtree).
     pub fn picker_entries(&self, filter: &str) -> Vec<PickerEntry> {
         let mut lines: BTreeMap<String, AccountLine> = BTreeMap::new();
         let line = |name: &str| -> AccountLine {
             AccountLine {
                 name: name.to_string(),
-                id: None,
-                unit: self.accounts.units.get(name).cloned(),
+                id: self.accounts.units.get(name).map(|p| p.id.clone()),
+                unit: self.accounts.units.get(name).map(|p| p.path.clone()),
                 rows: 0,
                 error: self.accounts.errors.get(name).cloned(),
             }
         };
         for account in &self.findings.accounts {
-            lines
+            let entry = lines
                 .entry(account.name.clone())
-                .or_insert_with(|| line(&account.name))
-                .id = account.account_id_hint().map(str::to_string);
+                .or_insert_with(|| line(&account.name));
+            if let Some(id) = account.account_id_hint() {
+                entry.id = Some(id.to_string());
+            }
         }
         for name in self
             .accounts
@@ -168,12 +176,11 @@ impl App {
             entry.rows += 1;
             entry.id.get_or_insert_with(|| job.account_id.to_string());
         }
-        let mut units: BTreeMap<&str, (OrgUnit, usize, usize)> = BTreeMap::new();
+        let mut units: BTreeMap<String, (UnitPath, usize, usize)> = BTreeMap::new();
         for account in lines.values() {
-            if let Some(unit) = &account.unit {
-                let slot = units
-                    .entry(unit.id.as_str())
-                    .or_insert_with(|| (unit.clone(), 0, 0));
+            for unit in account.unit.iter().flat_map(UnitPath::prefixes) {
+                let id = unit.parent().map(|u| u.id.clone()).unwrap_or_default();
+                let slot = units.entry(id).or_insert_with(|| (unit, 0, 0));
                 slot.1 += 1;
                 slot.2 += account.rows;
             }
@@ -192,7 +199,7 @@ impl App {
             .collect();
         units.sort_by(|a, b| match (a, b) {
             (PickerEntry::Unit { unit: x, .. }, PickerEntry::Unit { unit: y, .. }) => {
-                x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id))
+                x.label().cmp(&y.label()).then_with(|| x.cmp(y))
             }
             _ => std::cmp::Ordering::Equal,
         });
@@ -248,18 +255,63 @@ impl App {
         self.apply_account_scope();
     }
 
-    /// Narrows the Jobs and Untagged panes to the chosen accounts (again after a refresh,
-    /// which may have placed accounts in OUs anew).
+    /// Narrows the Jobs, Untagged, Events and Spend panes to the chosen accounts (again after
+    /// a refresh, which may have placed accounts in OUs anew or told their ids).
     pub(super) fn apply_account_scope(&mut self) {
         let names = self.accounts.names();
+        let spend = names.as_ref().map(|names| SpendScope {
+            ids: self.account_ids(names),
+        });
+        self.spend.set_scope(spend, self.now);
         self.jobs.set_accounts(names.clone());
-        self.findings.set_accounts(names);
+        self.findings.set_accounts(names.clone());
+        self.events.set_accounts(names);
         let page = self.page_rows();
         self.jobs.list.move_by(0, page);
         self.findings.list.move_by(0, page);
+        self.events.list.move_by(0, page);
     }
 
-    /// What the Jobs and Untagged titles add: `mine: alice`, `account: ml-prod`, both.
+    /// The ids of the accounts `names`, sorted, from the config's roles, the discovery and the
+    /// rows; `Err` lists the names whose id none of them tells (an `[[accounts]]` entry with a
+    /// profile and no rows yet).
+    fn account_ids(&self, names: &BTreeSet<String>) -> Result<Vec<String>, Vec<String>> {
+        let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+        for account in &self.findings.accounts {
+            if let (Some(name), Some(id)) = (names.get(&account.name), account.account_id_hint()) {
+                ids.insert(name, id.to_string());
+            }
+        }
+        for (name, placed) in &self.accounts.units {
+            if let Some(name) = names.get(name) {
+                ids.entry(name).or_insert_with(|| placed.id.clone());
+            }
+        }
+        if ids.len() < names.len() {
+            for job in self.jobs.list.rows() {
+                if let Some(name) = names.get(job.account_name.as_str())
+                    && !job.account_id.is_empty()
+                {
+                    ids.entry(name)
+                        .or_insert_with(|| job.account_id.to_string());
+                }
+            }
+        }
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|name| !ids.contains_key(name.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() || names.is_empty() {
+            return Err(missing);
+        }
+        let mut ids: Vec<String> = ids.into_values().collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// What the Jobs, Untagged and Spend titles add: `mine: alice`, `account: ml-prod`, both.
     pub fn narrowed_title(&self) -> Option<String> {
         let parts: Vec<String> = [self.mine.title(), self.accounts.title()]
             .into_iter()

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 
 use super::*;
 use crate::action::{Action, UserAction as U};
-use crate::org::OrgUnit;
+use crate::org::{OrgUnit, Placement, UnitPath};
 use crate::source::RefreshOutcome;
 
 fn anchor() -> DateTime<Utc> {
@@ -158,36 +158,51 @@ fn the_picker_lists_each_account_with_its_id_rows_and_error() {
     );
 }
 
-#[test]
-fn choosing_an_ou_narrows_to_the_accounts_discovery_placed_in_it() {
-    let mut app = demo_app();
-    let ml = OrgUnit {
-        id: "ou-ab12-ml".into(),
-        name: "ml".into(),
-    };
+fn unit(id: &str, name: &str) -> OrgUnit {
+    OrgUnit {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+/// The demo accounts placed as discovery would: ml-prod in `ml`, ml-dev one level down in
+/// `ml / vision`, research in `research`, all under the root.
+fn place_in_nested_ous(app: &mut App) -> (UnitPath, UnitPath) {
+    let root = UnitPath(vec![unit("r-ab12", "Root")]);
+    let ml = root.child(unit("ou-ab12-ml", "ml"));
+    let vision = ml.child(unit("ou-ab12-vision", "vision"));
     let outcome = RefreshOutcome {
         units: [
-            ("ml-dev".to_string(), ml.clone()),
-            ("ml-prod".to_string(), ml.clone()),
+            ("ml-dev", "111111111111", vision.clone()),
+            ("ml-prod", "222222222222", ml.clone()),
             (
-                "research".to_string(),
-                OrgUnit {
-                    id: "ou-ab12-rs".into(),
-                    name: "research".into(),
-                },
+                "research",
+                "333333333333",
+                root.child(unit("ou-ab12-rs", "research")),
             ),
         ]
         .into_iter()
+        .map(|(name, id, path)| {
+            let id = id.to_string();
+            (name.to_string(), Placement { id, path })
+        })
         .collect(),
         ..RefreshOutcome::default()
     };
     let _ = app.update(Action::RefreshDone(outcome));
+    (ml, vision)
+}
+
+#[test]
+fn choosing_an_ou_narrows_to_every_account_in_its_subtree() {
+    let mut app = demo_app();
+    let (ml, _) = place_in_nested_ous(&mut app);
     let expected = count(&app, "ml-dev").0 + count(&app, "ml-prod").0;
 
     pick(&mut app, "ou ml");
     assert_eq!(app.accounts.scope, Some(AccountScope::Unit(ml)));
     let jobs = shown_job_accounts(&app);
-    assert_eq!(jobs.len(), expected);
+    assert_eq!(jobs.len(), expected, "ml-dev sits in a sub-OU of ml");
     assert!(
         jobs.iter().all(|a| a == "ml-dev" || a == "ml-prod"),
         "{jobs:?}"
@@ -208,6 +223,62 @@ fn choosing_an_ou_narrows_to_the_accounts_discovery_placed_in_it() {
 }
 
 #[test]
+fn choosing_a_nested_ou_keeps_only_its_own_accounts() {
+    let mut app = demo_app();
+    let (_, vision) = place_in_nested_ous(&mut app);
+    pick(&mut app, "ou ml / vision");
+    assert_eq!(app.accounts.scope, Some(AccountScope::Unit(vision)));
+    let jobs = shown_job_accounts(&app);
+    assert_eq!(jobs.len(), count(&app, "ml-dev").0);
+    assert!(jobs.iter().all(|a| a == "ml-dev"), "{jobs:?}");
+    assert_eq!(app.narrowed_title().as_deref(), Some("OU: ml / vision"));
+}
+
+#[test]
+fn the_picker_lists_each_ou_once_by_its_path_counting_its_sub_ous() {
+    let mut app = demo_app();
+    place_in_nested_ous(&mut app);
+    let (dev, prod, research) = (
+        count(&app, "ml-dev").0,
+        count(&app, "ml-prod").0,
+        count(&app, "research").0,
+    );
+    let units: Vec<(String, usize, usize)> = app
+        .picker_entries("")
+        .into_iter()
+        .filter_map(|e| match e {
+            PickerEntry::Unit {
+                unit,
+                accounts,
+                rows,
+            } => Some((unit.label(), accounts, rows)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("Root".to_string(), 3, dev + prod + research),
+            ("ml".to_string(), 2, dev + prod),
+            ("ml / vision".to_string(), 1, dev),
+            ("research".to_string(), 1, research),
+        ]
+    );
+    let dev_line = app
+        .picker_entries("ml-dev")
+        .into_iter()
+        .find_map(|e| match e {
+            PickerEntry::Account(a) => Some(a),
+            _ => None,
+        })
+        .expect("ml-dev listed");
+    assert_eq!(
+        dev_line.unit.map(|u| u.label()).as_deref(),
+        Some("ml / vision")
+    );
+}
+
+#[test]
 fn a_filter_matching_nothing_chooses_nothing() {
     let mut app = demo_app();
     let all = app.jobs.list.visible_len();
@@ -219,4 +290,48 @@ fn a_filter_matching_nothing_chooses_nothing() {
         "still open to try again"
     );
     assert_eq!(app.jobs.list.visible_len(), all);
+}
+
+fn shown_event_accounts(app: &App) -> Vec<String> {
+    let list = &app.events.list;
+    list.window(0, list.visible_len())
+        .map(|r| r.event.account_name.clone())
+        .collect()
+}
+
+#[test]
+fn the_events_pane_follows_the_choice_for_events_already_seen_and_new_ones() {
+    let mut app = demo_app();
+    let event = |account: &str, name: &str| crate::model::Event {
+        at: anchor(),
+        event: crate::model::EventKind::JobFailed,
+        account_id: String::new(),
+        account_name: account.into(),
+        region: "us-east-1".into(),
+        kind: None,
+        arn: format!("arn:{name}"),
+        name: name.into(),
+        previous_status: Some("InProgress".into()),
+        status: Some("Failed".into()),
+        detail: None,
+    };
+    app.events
+        .set_timeline(vec![event("ml-prod", "a"), event("ml-dev", "b")], anchor());
+    pick(&mut app, "ml-prod");
+    assert_eq!(shown_event_accounts(&app), ["ml-prod"]);
+
+    // A refresh's new events are narrowed as they arrive.
+    let _ = app
+        .events
+        .add(vec![event("ml-dev", "c"), event("ml-prod", "d")], anchor());
+    assert_eq!(shown_event_accounts(&app), ["ml-prod", "ml-prod"]);
+    assert_eq!(
+        app.events.list.rows().len(),
+        4,
+        "the others are kept, hidden"
+    );
+
+    command(&mut app, "accounts");
+    press(&mut app, &[U::Top, U::OpenDetail]);
+    assert_eq!(shown_event_accounts(&app).len(), 4);
 }

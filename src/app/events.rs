@@ -1,9 +1,11 @@
 //! The Events pane's state (the timeline, `:events`) and the toasts alerts raise.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
+use super::as_keep;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::model::{Event, EventKind};
@@ -128,6 +130,8 @@ pub struct EventsPane {
     pub toasts: Vec<Toast>,
     /// Widest account name, for the column.
     pub account_width: usize,
+    /// `:accounts`: only these accounts' events (by name).
+    pub accounts: Option<BTreeSet<String>>,
 }
 
 impl EventsPane {
@@ -178,7 +182,21 @@ impl EventsPane {
             .map(|r| sanitize::cell_width(&r.event.account_name))
             .max()
             .unwrap_or(0);
-        self.list.set_rows(rows, now, None);
+        let keep = self.keep();
+        self.list.set_rows(rows, now, as_keep(&keep));
+    }
+
+    /// The account choice as a row predicate; `None` (every row) without one.
+    fn keep(&self) -> Option<impl Fn(&TimelineRow) -> bool + use<>> {
+        let names = self.accounts.clone()?;
+        Some(move |row: &TimelineRow| names.contains(&row.event.account_name))
+    }
+
+    /// `:accounts`: only these accounts' events, or every account's (`None`).
+    pub fn set_accounts(&mut self, accounts: Option<BTreeSet<String>>) {
+        self.accounts = accounts;
+        let keep = self.keep();
+        self.list.refilter(as_keep(&keep));
     }
 
     /// Drops toasts whose time is up.
@@ -187,14 +205,17 @@ impl EventsPane {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text, None);
+        let keep = self.keep();
+        self.list.set_filter(text, as_keep(&keep));
     }
 
     pub fn sort_next(&mut self, now: DateTime<Utc>) {
-        self.list.sort_next(now, None);
+        let keep = self.keep();
+        self.list.sort_next(now, as_keep(&keep));
     }
 
     pub fn sort_reverse(&mut self, now: DateTime<Utc>) {
-        self.list.sort_reverse(now, None);
+        let keep = self.keep();
+        self.list.sort_reverse(now, as_keep(&keep));
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::arn_key::arn_key;
+use super::as_keep;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
 use crate::config::AccountConfig;
@@ -387,8 +388,4 @@ impl FindingsPane {
             FixScope::Shown => self.list.window(0, usize::MAX).collect(),
         }
     }
-}
-
-fn as_keep<F: Fn(&TagFinding) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, TagFinding> {
-    keep.as_ref().map(|f| f as &dyn Fn(&TagFinding) -> bool)
 }

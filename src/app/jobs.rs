@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::as_keep;
 use super::burn::JobsHealth;
 use super::listing::{Listed, Listing, SortColumn};
 use super::search::{SEPARATOR, push_lowercase};
@@ -469,9 +470,4 @@ fn on_gpu(job: &Job) -> bool {
         .as_deref()
         .and_then(crate::instances::spec)
         .is_some_and(|s| s.has_gpu())
-}
-
-/// The toggles' predicate in the form `Listing` takes.
-fn as_keep<F: Fn(&Job) -> bool>(keep: &Option<F>) -> super::listing::Keep<'_, Job> {
-    keep.as_ref().map(|f| f as &dyn Fn(&Job) -> bool)
 }

@@ -35,7 +35,7 @@ pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
 pub use logs::{LogView, chunks};
 pub use mine::MineState;
-pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane};
+pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane, SpendScope};
 
 use crate::action::{Action, Command, UserAction};
 use crate::config::{AccountConfig, Config, HealthConfig, SpendConfig, Theme};
@@ -841,6 +841,11 @@ impl App {
         }
         commands
     }
+}
+
+/// A pane's optional row predicate as the listing takes it (`None`: every row, the fast path).
+fn as_keep<T, F: Fn(&T) -> bool>(keep: &Option<F>) -> listing::Keep<'_, T> {
+    keep.as_ref().map(|f| f as &dyn Fn(&T) -> bool)
 }
 
 #[cfg(test)]

@@ -96,6 +96,14 @@ pub struct DrillView {
     pub top: TopResources,
 }
 
+/// The `:accounts` choice as the Spend pane asks Cost Explorer (or the CUR) about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendScope {
+    /// The chosen accounts' ids, sorted; `Err` names the chosen accounts whose id nothing has
+    /// told yet: the pane then says so rather than show the whole organization's spend.
+    pub ids: Result<Vec<String>, Vec<String>>,
+}
+
 /// The Spend pane.
 #[derive(Debug, Clone)]
 pub struct SpendPane {
@@ -151,6 +159,8 @@ pub struct SpendPane {
     pub mine: Option<MineFilter>,
     /// The key shown before `M` switched to `project`, restored when it is turned off.
     key_before_mine: Option<usize>,
+    /// `:accounts`: only the chosen accounts' spend.
+    pub scope: Option<SpendScope>,
 }
 
 impl SpendPane {
@@ -188,6 +198,7 @@ impl SpendPane {
             answered: false,
             mine: None,
             key_before_mine: None,
+            scope: None,
         }
     }
 
@@ -209,7 +220,40 @@ impl SpendPane {
         let mut query = SpendQuery::from_config(&self.config, self.key(), self.range, self.today);
         query.all_services = self.all_services;
         query.mine = self.mine.clone();
+        query.accounts = self
+            .scope
+            .as_ref()
+            .and_then(|scope| scope.ids.as_ref().ok().cloned());
         query
+    }
+
+    /// The chosen accounts whose id is unknown: nothing can be asked for them (and asking
+    /// without them would answer for the whole organization).
+    pub fn unresolved(&self) -> Option<&[String]> {
+        self.scope.as_ref()?.ids.as_ref().err().map(Vec::as_slice)
+    }
+
+    /// `:accounts`: the chosen accounts' spend only, or the whole organization's (`None`).
+    /// The rows shown were another scope's: they go until this scope's answer arrives (from
+    /// the cache when it was asked within the TTL).
+    pub fn set_scope(&mut self, scope: Option<SpendScope>, now: DateTime<Utc>) {
+        if scope == self.scope {
+            return;
+        }
+        self.scope = scope;
+        self.rows.clear();
+        self.outlook = None;
+        self.drill = None;
+        self.as_of = None;
+        self.error = None;
+        self.hint = None;
+        // Whatever was on its way answers another question; the next one is asked afresh.
+        self.requested = None;
+        self.loading = false;
+        self.next_auto = None;
+        // A snapshot's spend is the organization's: only answers to the pane's question show.
+        self.answered = true;
+        self.regroup(now);
     }
 
     /// `[start, end)` of the shown range.

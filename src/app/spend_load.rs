@@ -19,6 +19,9 @@ impl App {
             return Vec::new();
         }
         self.spend.set_today(self.now.date_naive(), self.now);
+        if self.spend.unresolved().is_some() {
+            return Vec::new();
+        }
         let request = self.spend_request(Target::Overview, false);
         let new_question = self.spend.requested.as_ref() != Some(&request);
         let expired = !self.spend.loading && self.spend.next_auto.is_some_and(|t| self.now >= t);
@@ -97,6 +100,12 @@ impl App {
     pub(super) fn ask_spend_refresh(&mut self) {
         if let Some(reason) = &self.refresh_blocked {
             self.notify(reason.clone());
+            return;
+        }
+        if self.spend.unresolved().is_some() {
+            self.notify(
+                "spend: the chosen accounts' ids are not known yet (r on the Jobs pane refreshes them)",
+            );
             return;
         }
         // Unknown costs (nothing asked yet) are estimated at their minimum: one per question.

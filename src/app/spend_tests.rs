@@ -350,3 +350,102 @@ fn a_failed_load_keeps_the_rows_and_says_why() {
     );
     assert!(shown > 0);
 }
+
+/// `:accounts`, `/filter`, Enter on the first match; answers the loads the choice starts.
+fn choose_accounts(app: &mut App, service: &SpendService, filter: &str) -> Vec<SpendRequest> {
+    let mut actions = vec![Action::User(U::StartCommand)];
+    actions.extend("accounts".chars().map(Action::InsertChar));
+    actions.extend([Action::User(U::InputSubmit), Action::User(U::StartFilter)]);
+    actions.extend(filter.chars().map(Action::InsertChar));
+    actions.extend([Action::User(U::InputSubmit), Action::User(U::OpenDetail)]);
+    let mut asked = Vec::new();
+    for action in actions {
+        let commands = app.update(action);
+        for request in loads(&commands) {
+            let outcome = run(service, request, app.now);
+            asked.push(request.clone());
+            let _ = app.update(Action::SpendLoaded(Box::new(outcome)));
+        }
+    }
+    asked
+}
+
+fn requests_today(app: &App) -> u32 {
+    app.spend.ledger.map_or(0, |l| l.requests)
+}
+
+#[test]
+fn choosing_an_account_asks_for_its_spend_once_and_all_accounts_again_costs_nothing() {
+    let (mut app, service) = (app(Mode::Demo, None), service());
+    press(&mut app, &service, &[U::ShowSpend]);
+    let (whole, before) = (app.spend.total, requests_today(&app));
+    assert!(whole > 0.0);
+
+    let asked = choose_accounts(&mut app, &service, "ml-prod");
+    let overview: Vec<&SpendRequest> = asked
+        .iter()
+        .filter(|r| r.target == Target::Overview)
+        .collect();
+    assert_eq!(overview.len(), 1, "{asked:?}");
+    assert_eq!(
+        overview[0].query.accounts.as_deref(),
+        Some(&["222222222222".to_string()][..]),
+        "narrowed by the account's id"
+    );
+    let narrowed_cost = requests_today(&app) - before;
+    assert!(narrowed_cost > 0, "a new question costs requests");
+    // The demo's Cost Explorer bills ml-prod 55% of every value.
+    // (Cost Explorer's amounts are rounded per group and day.)
+    let near = |total: f64, expected: f64| (total - expected).abs() < expected * 1e-4;
+    assert!(
+        near(app.spend.total, whole * 0.55),
+        "{} vs {whole}",
+        app.spend.total
+    );
+    assert_eq!(app.narrowed_title().as_deref(), Some("account: ml-prod"));
+
+    // Back to every account: the organization's answer, from the cache.
+    let asked = choose_accounts(&mut app, &service, "all accounts");
+    assert!(
+        asked.iter().all(|r| r.query.accounts.is_none()),
+        "{asked:?}"
+    );
+    assert_eq!(
+        requests_today(&app) - before,
+        narrowed_cost,
+        "nothing asked"
+    );
+    assert!(near(app.spend.total, whole));
+
+    // And ml-prod again, within the TTL: its cached answer.
+    choose_accounts(&mut app, &service, "ml-prod");
+    assert_eq!(requests_today(&app) - before, narrowed_cost);
+    assert!(near(app.spend.total, whole * 0.55));
+}
+
+#[test]
+fn an_account_with_no_id_known_is_said_and_nothing_is_asked() {
+    let config = crate::demo::config(&Config::default());
+    let mut config = config;
+    config.accounts.push(crate::config::AccountConfig {
+        name: "lab".into(),
+        role_arn: None,
+        profile: Some("lab".into()),
+        external_id: None,
+        regions: Vec::new(),
+    });
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    let mut app = App::new(AppInit::from_config(&config, Mode::Demo, anchor(), utc));
+    app.load_snapshot(crate::demo::world(anchor()));
+    let service = service();
+    press(&mut app, &service, &[U::ShowSpend]);
+    assert!(app.spend.total > 0.0);
+
+    let asked = choose_accounts(&mut app, &service, "lab");
+    assert!(asked.is_empty(), "{asked:?}");
+    assert_eq!(app.spend.unresolved(), Some(&["lab".to_string()][..]));
+    assert_eq!(app.spend.total, 0.0, "the organization's figures are gone");
+    assert!(!app.spend.loading);
+    let asked = press(&mut app, &service, &[U::Refresh]);
+    assert!(asked.is_empty(), "r asks nothing either");
+}

@@ -209,8 +209,9 @@ fn metric(m: CostMetric) -> Metric {
     }
 }
 
-/// SERVICE = Amazon SageMaker unless all services are asked for, the tag filter if any, and
-/// the mine filter if any; joined with AND when more than one applies.
+/// SERVICE = Amazon SageMaker unless all services are asked for, the tag filter if any, the
+/// mine filter if any, and LINKED_ACCOUNT = the chosen accounts if any; joined with AND when
+/// more than one applies.
 fn filter(query: &SpendQuery) -> Option<Expression> {
     let mut parts = Vec::new();
     if !query.all_services {
@@ -241,6 +242,18 @@ fn filter(query: &SpendQuery) -> Option<Expression> {
         && let Some(expression) = mine_expression(mine)
     {
         parts.push(expression);
+    }
+    if let Some(ids) = query.accounts.as_ref().filter(|ids| !ids.is_empty()) {
+        parts.push(
+            Expression::builder()
+                .dimensions(
+                    DimensionValues::builder()
+                        .key(Dimension::LinkedAccount)
+                        .set_values(Some(ids.clone()))
+                        .build(),
+                )
+                .build(),
+        );
     }
     match parts.len() {
         0 => None,

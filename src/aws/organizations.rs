@@ -1,8 +1,8 @@
 //! [`OrganizationSource`] backed by AWS Organizations: `DescribeOrganization` for the
 //! management account, then from the roots (`ListRoots`, whole organization) or the configured
 //! OUs, `ListAccountsForParent` and `ListOrganizationalUnitsForParent` recursively. Walking the
-//! tree rather than calling `ListAccounts` tells each account's OU (the account picker filters
-//! by it) at two requests per OU, where `ListParents` would cost one per account.
+//! tree rather than calling `ListAccounts` tells each account's OU path (the account picker
+//! filters by any OU above it) at two requests per OU, where `ListParents` would cost one per account.
 //!
 //! With `tags.from_organization`, `DescribeEffectivePolicy` (TAG_POLICY) per account reads the
 //! tag policy that account follows.
@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use super::errors::{AccountContext, classify};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::fetch::source::SourceError;
-use crate::org::{Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource};
+use crate::org::{Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource, UnitPath};
 
 /// A guard against a server that never stops paging or an OU tree that loops.
 const MAX_PAGES: usize = 1_000;
@@ -116,13 +116,16 @@ impl OrganizationsSource {
         Ok(roots)
     }
 
-    /// The accounts directly under `parent` (each recording it as its parent), and its child
-    /// OUs with their names.
+    /// The accounts directly under the last OU of `path` (each recording the path), and its
+    /// child OUs with their names.
     async fn under(
         &self,
-        parent: &OrgUnit,
+        path: &UnitPath,
         requests: &mut usize,
     ) -> Result<(Vec<OrgAccount>, Vec<OrgUnit>), OrgError> {
+        let Some(parent) = path.parent() else {
+            return Ok((Vec::new(), Vec::new()));
+        };
         let mut accounts = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -137,7 +140,7 @@ impl OrganizationsSource {
                 .map_err(|e| self.error(e, "ListAccountsForParent"))?;
             accounts.extend(page.accounts().iter().filter_map(|account| {
                 let mut account = org_account(account)?;
-                account.parent = Some(parent.clone());
+                account.path = path.clone();
                 Some(account)
             }));
             match page.next_token() {
@@ -176,21 +179,24 @@ impl OrganizationsSource {
         parents: Vec<OrgUnit>,
         requests: &mut usize,
     ) -> Result<Vec<OrgAccount>, OrgError> {
-        let mut queue = parents;
+        let mut queue: Vec<UnitPath> = parents.into_iter().map(|p| UnitPath(vec![p])).collect();
         let mut visited = HashSet::new();
         let mut seen_accounts = HashSet::new();
         let mut accounts = Vec::new();
-        while let Some(parent) = queue.pop() {
+        while let Some(path) = queue.pop() {
+            let Some(parent) = path.parent() else {
+                continue;
+            };
             if !visited.insert(parent.id.clone()) || visited.len() > MAX_PAGES {
                 continue;
             }
-            let (found, children) = self.under(&parent, requests).await?;
+            let (found, children) = self.under(&path, requests).await?;
             for account in found {
                 if seen_accounts.insert(account.id.clone()) {
                     accounts.push(account);
                 }
             }
-            queue.extend(children);
+            queue.extend(children.into_iter().map(|child| path.child(child)));
         }
         accounts.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         Ok(accounts)
@@ -208,7 +214,7 @@ fn org_account(account: &Account) -> Option<OrgAccount> {
         id: account.id()?.to_string(),
         name: account.name().unwrap_or_default().to_string(),
         status,
-        parent: None,
+        path: UnitPath::default(),
     })
 }
 
@@ -267,6 +273,7 @@ impl OrganizationSource for OrganizationsSource {
             Ok(Discovery {
                 accounts,
                 management_account_id,
+                paths: true,
                 requests,
             })
         })

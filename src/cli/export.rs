@@ -336,7 +336,7 @@ fn identity(config: &Config, args: &ExportArgs) -> Result<Option<Me>, CliError> 
 }
 
 /// `--account` / `--ou`: keeps the jobs and findings of that account, or of the accounts the
-/// cached discovery placed under that OU. An OU no discovered account is under is a usage
+/// cached discovery placed anywhere under that OU (its sub-OUs included). An OU no discovered account is under is a usage
 /// error naming the OUs known, never an empty export that looks like "nothing there".
 fn keep_accounts(
     loaded: &LoadedConfig,
@@ -374,21 +374,19 @@ fn keep_accounts(
             }
             None => crate::org::AccountUnits::new(),
         };
-        let names: std::collections::BTreeSet<&str> = units
-            .iter()
-            .filter(|(_, unit)| unit.id == *ou || unit.name == *ou)
-            .map(|(name, _)| name.as_str())
-            .collect();
+        let names = crate::org::accounts_under(&units, |unit| unit.id == *ou || unit.name == *ou);
         if names.is_empty() {
             let mut known: Vec<String> = units
                 .values()
+                .flat_map(|placed| placed.path.0.iter())
                 .map(|u| format!("{} ({})", u.id, u.name))
                 .collect();
             known.sort();
             known.dedup();
             return Err(CliError::Usage(if known.is_empty() {
                 format!(
-                    "--ou {ou}: no account's OU is known; OUs come from [organization]                      discovery (run a refresh with it on)"
+                    "--ou {ou}: no account's OU is known; OUs come from [organization] \
+                     discovery (run a refresh with it on)"
                 )
             } else {
                 format!(

@@ -97,21 +97,31 @@ pub fn resource_costs(table: &CurTable, start: NaiveDate, end: NaiveDate) -> Str
 
 /// The cost per day and value of the `resource_tags` entry `tag_key` (already mapped to CUR
 /// 2.0's spelling, see [`super::tags::cur_tag_key`]) over `start..end`, SageMaker's unless
-/// `all_services`: columns `day` (`YYYY-MM-DD`), `value` (empty when the line item lacks the
-/// tag: the untagged share) and `cost`.
+/// `all_services`, only the usage of `accounts` when given (the `:accounts` choice): columns
+/// `day` (`YYYY-MM-DD`), `value` (empty when the line item lacks the tag: the untagged share)
+/// and `cost`.
 pub fn spend_by_tag(
     table: &CurTable,
     tag_key: &str,
     start: NaiveDate,
     end: NaiveDate,
     all_services: bool,
+    accounts: Option<&[String]>,
 ) -> String {
+    let accounts = accounts.map_or_else(String::new, |ids| {
+        let ids: Vec<String> = ids.iter().map(|id| literal(id)).collect();
+        format!(
+            "\n  AND {} IN ({})",
+            identifier("line_item_usage_account_id"),
+            ids.join(", ")
+        )
+    });
     format!(
         "SELECT date_format({usage}, '%Y-%m-%d') AS day,\n       \
          coalesce(element_at({tags}, {key}), '') AS value,\n       \
          SUM({cost}) AS cost\n\
          FROM {database}.{table}\n\
-         WHERE {filter}\n\
+         WHERE {filter}{accounts}\n\
          GROUP BY 1, 2",
         usage = identifier("line_item_usage_start_date"),
         tags = identifier("resource_tags"),
@@ -188,6 +198,7 @@ mod tests {
             day("2026-11-01"),
             day("2026-11-08"),
             false,
+            None,
         );
         assert!(
             sql.contains("element_at(\"resource_tags\", 'user_o''brien')"),
@@ -201,7 +212,28 @@ mod tests {
             day("2026-11-01"),
             day("2026-11-08"),
             true,
+            None,
         );
         assert!(!every.contains("line_item_product_code"), "{every}");
+        assert!(!every.contains("line_item_usage_account_id"), "{every}");
+    }
+
+    #[test]
+    fn spend_by_tag_narrows_to_the_chosen_accounts_with_escaped_ids() {
+        let ids = ["222222222222".to_string(), "x') OR ('1'='1".to_string()];
+        let sql = spend_by_tag(
+            &table(),
+            "user_team",
+            day("2026-11-01"),
+            day("2026-11-08"),
+            false,
+            Some(&ids),
+        );
+        assert!(
+            sql.contains(
+                "AND \"line_item_usage_account_id\" IN ('222222222222', 'x'') OR (''1''=''1')\n"
+            ),
+            "{sql}"
+        );
     }
 }

@@ -325,6 +325,19 @@ impl crate::spend::CostAccounts for JobFetcher {
     ) -> futures::future::BoxFuture<'a, Result<(Arc<dyn crate::spend::CostSource>, String), String>>
     {
         Box::pin(async move {
+            // Only discovered accounts (no `[[accounts]]` to name one): the first account read,
+            // which discovery makes the management account, where Cost Explorer answers for
+            // the whole organization.
+            let accounts = self.accounts();
+            let name = match accounts.first() {
+                Some(first)
+                    if name == crate::config::DEFAULT_ACCOUNT_NAME
+                        && !accounts.iter().any(|a| a.name == name) =>
+                {
+                    first.name.as_str()
+                }
+                _ => name,
+            };
             let link = self.account_link(name).await.map_err(|e| e.to_string())?;
             let source = link
                 .cost_source()

@@ -16,8 +16,29 @@ use serde::{Deserialize, Serialize};
 
 pub use resolve::{Resolved, cached_units, resolve};
 
-/// The OU of each account (by name), where discovery knows it.
-pub type AccountUnits = std::collections::BTreeMap<String, OrgUnit>;
+/// Where discovery placed each account (by name).
+pub type AccountUnits = std::collections::BTreeMap<String, Placement>;
+
+/// A discovered account's id and OU path: the picker narrows by the path, and Spend asks
+/// Cost Explorer about the id (an account with no SageMaker rows has no other source of it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    pub id: String,
+    pub path: UnitPath,
+}
+
+/// The names of the accounts in the subtree of the OU `unit` says (by id or by name): an OU
+/// means every account under it, however deep, as `ous = [...]` discovery does.
+pub fn accounts_under(
+    units: &AccountUnits,
+    unit: impl Fn(&OrgUnit) -> bool,
+) -> std::collections::BTreeSet<String> {
+    units
+        .iter()
+        .filter(|(_, placed)| placed.path.0.iter().any(&unit))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
 
 /// One account as Organizations lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,10 +47,64 @@ pub struct OrgAccount {
     pub name: String,
     /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`: only ACTIVE accounts are read.
     pub status: String,
-    /// The OU (or root) the account sits directly under, for the account picker's OU
-    /// filter; `None` in a discovery cached before it was recorded.
-    #[serde(default)]
-    pub parent: Option<OrgUnit>,
+    /// The OUs above the account, for the account picker's OU filter. A discovery cached
+    /// before paths were recorded has `parent` (the direct OU alone) instead: read as a path
+    /// of one.
+    #[serde(default, alias = "parent", deserialize_with = "path_or_parent")]
+    pub path: UnitPath,
+}
+
+/// The OUs above an account, from the top of the walk (a root, or a configured OU) down to
+/// the one it sits directly under.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UnitPath(pub Vec<OrgUnit>);
+
+impl UnitPath {
+    /// The OU (or root) the account sits directly under.
+    pub fn parent(&self) -> Option<&OrgUnit> {
+        self.0.last()
+    }
+
+    /// The path down to `unit`, the deeper `unit` (a child OU) appended.
+    pub fn child(&self, unit: OrgUnit) -> UnitPath {
+        let mut path = self.0.clone();
+        path.push(unit);
+        UnitPath(path)
+    }
+
+    /// Each OU along the path with the path down to it: `ml`, then `ml / vision`.
+    pub fn prefixes(&self) -> impl Iterator<Item = UnitPath> + '_ {
+        (1..=self.0.len()).map(|n| UnitPath(self.0[..n].to_vec()))
+    }
+
+    /// `ml / vision`: the names from the top down, a root left out when OUs follow it (every
+    /// path of the organization starts there, so it says nothing).
+    pub fn label(&self) -> String {
+        let below_root = match self.0.split_first() {
+            Some((root, rest)) if root.id.starts_with("r-") && !rest.is_empty() => rest,
+            _ => &self.0[..],
+        };
+        below_root
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// A path as written now (a list), or a parent as an earlier version wrote it (one OU, or
+/// null).
+fn path_or_parent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<UnitPath, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Path(Vec<OrgUnit>),
+        Parent(Option<OrgUnit>),
+    }
+    Ok(match Written::deserialize(d)? {
+        Written::Path(units) => UnitPath(units),
+        Written::Parent(parent) => UnitPath(parent.into_iter().collect()),
+    })
 }
 
 /// An organizational unit or root, by id and name.
@@ -45,6 +120,11 @@ pub struct OrgUnit {
 pub struct Discovery {
     pub accounts: Vec<OrgAccount>,
     pub management_account_id: Option<String>,
+    /// Whether each account's whole OU path was recorded; a discovery cached by an earlier
+    /// version knows direct OUs only, and is discovered again (within its TTL too) so an OU
+    /// choice covers its sub-OUs.
+    #[serde(default)]
+    pub paths: bool,
     /// Requests it took, for the refresh's request count.
     #[serde(skip)]
     pub requests: usize,

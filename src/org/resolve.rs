@@ -3,12 +3,10 @@
 //! through `role_name`; the management account leads the discovered ones because Cost
 //! Explorer for the whole organization answers there.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::cache::{self, Stored};
-use super::{Discovery, OrgUnit, OrganizationSource};
+use super::{AccountUnits, Discovery, OrganizationSource, Placement};
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::store::Store;
 
@@ -20,12 +18,12 @@ pub struct Resolved {
     pub error: Option<String>,
     /// Organizations requests made (0 when the cached list was fresh).
     pub requests: usize,
-    /// The OU each account (by name) sits under, where the discovery knows it.
-    pub units: BTreeMap<String, OrgUnit>,
+    /// The OU path of each account (by name), where the discovery knows it.
+    pub units: AccountUnits,
 }
 
-/// The accounts for this refresh: the cached discovery while it is younger than `ttl_hours`,
-/// else a new one (falling back to the cached list, however old, when Organizations fails).
+/// The accounts for this refresh: the cached discovery while it is younger than `ttl_hours`
+/// (and records OU paths), else a new one (falling back to the cached list, however old, when Organizations fails).
 pub async fn resolve(
     config: &OrganizationConfig,
     explicit: &[AccountConfig],
@@ -49,6 +47,7 @@ pub async fn resolve(
     let ttl = Duration::hours(i64::from(config.ttl_hours));
     if let Some(stored) = &cached
         && now - stored.fetched_at < ttl
+        && stored.discovery.paths
     {
         let accounts = accounts_from(config, explicit, &stored.discovery);
         return Resolved {
@@ -92,7 +91,7 @@ pub async fn resolve(
             },
             None => Resolved {
                 accounts: explicit.to_vec(),
-                units: BTreeMap::new(),
+                units: AccountUnits::new(),
                 error: Some(format!("{err} (no discovered accounts are cached yet)")),
                 requests: 0,
             },
@@ -100,35 +99,34 @@ pub async fn resolve(
     }
 }
 
-/// The OU of each account as the cached discovery of `config`'s OUs placed it (empty when
-/// nothing is cached): for `export --ou`, offline as after a refresh.
+/// The OU path of each account as the cached discovery of `config`'s OUs placed it (empty
+/// when nothing is cached): for `export --ou`, offline as after a refresh.
 pub fn cached_units(
     cache: &crate::cache::Cache,
     config: &OrganizationConfig,
     explicit: &[AccountConfig],
-) -> Result<BTreeMap<String, OrgUnit>, crate::cache::CacheError> {
+) -> Result<AccountUnits, crate::cache::CacheError> {
     Ok(match cache::load(cache, &cache_key(config))? {
         Some(stored) => {
             let accounts = accounts_from(config, explicit, &stored.discovery);
             units_of(&accounts, &stored.discovery)
         }
-        None => BTreeMap::new(),
+        None => AccountUnits::new(),
     })
 }
 
-/// The OU of each account to read whose role names an account the discovery placed.
-fn units_of(accounts: &[AccountConfig], discovery: &Discovery) -> BTreeMap<String, OrgUnit> {
+/// The OU path of each account to read whose role names an account the discovery placed.
+fn units_of(accounts: &[AccountConfig], discovery: &Discovery) -> AccountUnits {
     accounts
         .iter()
         .filter_map(|account| {
             let id = account.account_id_hint()?;
-            let parent = discovery
-                .accounts
-                .iter()
-                .find(|a| a.id == id)?
-                .parent
-                .clone()?;
-            Some((account.name.clone(), parent))
+            let path = &discovery.accounts.iter().find(|a| a.id == id)?.path;
+            let placed = Placement {
+                id: id.to_string(),
+                path: path.clone(),
+            };
+            (!path.0.is_empty()).then(|| (account.name.clone(), placed))
         })
         .collect()
 }
@@ -210,7 +208,7 @@ mod tests {
             id: id.into(),
             name: name.into(),
             status: status.into(),
-            parent: None,
+            path: Default::default(),
         }
     }
 
@@ -226,8 +224,91 @@ mod tests {
                 account("666666666666", "ml-dev", "ACTIVE"),
             ],
             management_account_id: Some("555555555555".into()),
+            paths: true,
             requests: 2,
         }
+    }
+
+    /// Counts discoveries and answers ml-prod under `Root / ml / vision`.
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl OrganizationSource for Counting {
+        fn discover<'a>(
+            &'a self,
+            _parents: &'a [String],
+        ) -> futures::future::BoxFuture<'a, Result<Discovery, super::super::OrgError>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let unit = |id: &str, name: &str| crate::org::OrgUnit {
+                id: id.into(),
+                name: name.into(),
+            };
+            let mut prod = account("222222222222", "ml-prod", "ACTIVE");
+            prod.path = crate::org::UnitPath(vec![
+                unit("r-1", "Root"),
+                unit("ou-ml", "ml"),
+                unit("ou-vision", "vision"),
+            ]);
+            Box::pin(async move {
+                Ok(Discovery {
+                    accounts: vec![prod],
+                    management_account_id: None,
+                    paths: true,
+                    requests: 5,
+                })
+            })
+        }
+
+        fn effective_tag_policy<'a>(
+            &'a self,
+            _account_id: &'a str,
+        ) -> futures::future::BoxFuture<'a, Result<Option<String>, super::super::OrgError>>
+        {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    #[test]
+    fn a_discovery_cached_by_an_earlier_version_loads_and_is_discovered_again() {
+        // What an earlier version wrote: each account's direct OU as `parent`, no `paths`.
+        let old = r#"{"accounts":[{"id":"222222222222","name":"ml-prod","status":"ACTIVE",
+            "parent":{"id":"ou-vision","name":"vision"}}],"management_account_id":null}"#;
+        let read: Discovery = serde_json::from_str(old).expect("an old discovery still reads");
+        assert!(!read.paths);
+        assert_eq!(
+            read.accounts[0].path.label(),
+            "vision",
+            "the parent is a path of one"
+        );
+
+        let store = Store::in_memory().expect("store");
+        let config = OrganizationConfig {
+            exclude: Vec::new(),
+            ..org()
+        };
+        let now = Utc::now();
+        let stored = Stored {
+            discovery: read,
+            fetched_at: now - Duration::minutes(5),
+        };
+        let key = cache_key(&config);
+        store
+            .run_blocking(move |c| cache::save(c, &key, &stored))
+            .expect("store thread")
+            .expect("saved");
+        let source = Counting(Default::default());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let resolved = runtime.block_on(resolve(&config, &[], &source, &store, now));
+        assert_eq!(resolved.requests, 5, "discovered again within the TTL");
+        assert_eq!(resolved.units["ml-prod"].path.label(), "ml / vision");
+        assert_eq!(resolved.units["ml-prod"].id, "222222222222");
+
+        // The new discovery, with paths, is trusted until its TTL.
+        let again = runtime.block_on(resolve(&config, &[], &source, &store, now));
+        assert_eq!(again.requests, 0);
+        assert_eq!(again.units["ml-prod"].path.label(), "ml / vision");
+        assert_eq!(source.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -261,6 +261,7 @@ fn spend_sql(config: &CurConfig, query: &SpendQuery) -> String {
         query.start,
         query.end,
         query.all_services,
+        query.accounts.as_deref(),
     )
 }
 

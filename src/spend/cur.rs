@@ -143,6 +143,7 @@ mod tests {
             all_services: false,
             tag_filter: None,
             mine: None,
+            accounts: None,
         };
         let pages = pages(&run, &query).expect("pages");
         let first = &pages[0].periods[0];

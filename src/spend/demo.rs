@@ -111,7 +111,34 @@ impl DemoCostSource {
         if let Some(mine) = &query.mine {
             self.keep_mine(&mut out, mine, &key, &query.grouping);
         }
+        if let Some(ids) = &query.accounts {
+            self.keep_accounts(&mut out, ids, &query.grouping);
+        }
         out
+    }
+
+    /// The chosen accounts' part of each day: their own groups by linked account, else every
+    /// group scaled by the share those accounts carry (the demo splits every value alike).
+    fn keep_accounts(
+        &self,
+        out: &mut BTreeMap<NaiveDate, BTreeMap<String, f64>>,
+        ids: &[String],
+        grouping: &Grouping,
+    ) {
+        let share: f64 = self
+            .accounts
+            .iter()
+            .filter(|(id, _)| ids.contains(id))
+            .map(|(_, share)| share)
+            .sum();
+        for groups in out.values_mut() {
+            if *grouping == Grouping::LinkedAccount {
+                groups.retain(|id, _| ids.contains(id));
+            } else {
+                groups.values_mut().for_each(|amount| *amount *= share);
+            }
+            groups.retain(|_, amount| *amount > 0.0);
+        }
     }
 
     /// My part of each day. Grouped by the owner key: only my values. Grouped by project:

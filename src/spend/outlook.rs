@@ -71,6 +71,7 @@ pub fn month_to_date_query(base: &SpendQuery, key: &str, month: &Month) -> Spend
         all_services: base.all_services,
         tag_filter: None,
         mine: base.mine.clone(),
+        accounts: base.accounts.clone(),
     }
 }
 
@@ -112,6 +113,7 @@ pub fn forecast_query(base: &SpendQuery, filter: Option<TagFilter>, month: &Mont
         all_services: base.all_services,
         tag_filter: filter,
         mine: base.mine.clone(),
+        accounts: base.accounts.clone(),
     }
 }
 

@@ -97,6 +97,9 @@ pub struct SpendQuery {
     pub tag_filter: Option<TagFilter>,
     /// Only my spend (`M`, `--mine`).
     pub mine: Option<MineFilter>,
+    /// Only these linked accounts' spend (ids, sorted and distinct): the `:accounts` choice,
+    /// asked of the payer account's Cost Explorer as a `LINKED_ACCOUNT` filter.
+    pub accounts: Option<Vec<String>>,
 }
 
 /// The service name Cost Explorer's SERVICE dimension uses for SageMaker.
@@ -120,6 +123,7 @@ impl SpendQuery {
             all_services: spend.all_services,
             tag_filter: None,
             mine: None,
+            accounts: None,
         }
     }
 
@@ -145,8 +149,13 @@ impl SpendQuery {
             .as_ref()
             .map(|m| format!("|{}", m.cache_key()))
             .unwrap_or_default();
+        let accounts = self
+            .accounts
+            .as_ref()
+            .map(|ids| format!("|accounts={}", ids.join(",")))
+            .unwrap_or_default();
         format!(
-            "ce.v1|{}|{}|{:?}|{}|{}|{}|{}{mine}",
+            "ce.v1|{}|{}|{:?}|{}|{}|{}|{}{mine}{accounts}",
             self.start,
             self.end,
             self.granularity,
@@ -322,6 +331,16 @@ mod tests {
         assert!(
             !a.cache_key().contains("mine"),
             "keys without the filter are as before"
+        );
+        let mut prod = a.clone();
+        prod.accounts = Some(vec!["222222222222".into()]);
+        let mut both = a.clone();
+        both.accounts = Some(vec!["111111111111".into(), "222222222222".into()]);
+        assert_ne!(a.cache_key(), prod.cache_key(), "each scope has its key");
+        assert_ne!(prod.cache_key(), both.cache_key());
+        assert!(
+            !a.cache_key().contains("accounts"),
+            "the whole organization's key is as before"
         );
     }
 }

@@ -30,6 +30,7 @@ pub fn query(spend: &SpendConfig, today: NaiveDate) -> SpendQuery {
         all_services: false,
         tag_filter: None,
         mine: None,
+        accounts: None,
     }
 }
 

@@ -420,11 +420,14 @@ impl SpendService {
     }
 
     /// The budgets the pane shows: all of them, or when the question is mine, only those on
-    /// the owner key naming me (my share of a team's budget would read as the team's).
+    /// the owner key naming me (my share of a team's budget would read as the team's); none
+    /// for some accounts of the organization (their share would read as the whole budget's).
     fn budgets_for<'a>(&'a self, query: &'a SpendQuery) -> impl Iterator<Item = &'a Budget> {
         let mine = query.mine.as_ref();
+        let some_accounts = query.accounts.is_some();
         self.budgets.iter().filter(move |b| {
-            mine.is_none_or(|m| b.tag_key == m.owner_key && m.owners.contains(&b.tag_value))
+            !some_accounts
+                && mine.is_none_or(|m| b.tag_key == m.owner_key && m.owners.contains(&b.tag_value))
         })
     }
 

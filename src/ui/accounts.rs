@@ -1,5 +1,5 @@
-//! The account picker (`:accounts`): all accounts, each account with its id, OU, rows and
-//! error, then each OU; the cursor's line highlighted, the window following it.
+//! The account picker (`:accounts`): all accounts, each account with its id, OU path, rows
+//! and error, then each OU by its path (`ml / vision`); the cursor's line highlighted, the window following it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::format::truncate;
 use super::theme::{Palette, palette};
 use crate::app::{App, PickerEntry};
+use crate::org::UnitPath;
 use crate::sanitize;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
@@ -72,12 +73,12 @@ fn line(entry: &PickerEntry, selected: bool, width: usize, p: &Palette) -> Line<
             p.accent,
         ),
         PickerEntry::Account(a) => {
-            let ou = a.unit.as_ref().map(|u| u.name.as_str()).unwrap_or("");
+            let ou = a.unit.as_ref().map(UnitPath::label).unwrap_or_default();
             let mut text = format!(
                 " {:<24} {:<12} {:<14} {:>6} rows",
                 truncate(&sanitize::cell(&a.name), 24),
                 truncate(&sanitize::cell(a.id.as_deref().unwrap_or("")), 12),
-                truncate(&sanitize::cell(ou), 14),
+                truncate(&sanitize::cell(&ou), 14),
                 a.rows
             );
             let style = match &a.error {
@@ -96,9 +97,15 @@ fn line(entry: &PickerEntry, selected: bool, width: usize, p: &Palette) -> Line<
         } => (
             format!(
                 " OU {:<21} {:<12} {:<14} {:>6} rows",
-                truncate(&sanitize::cell(&unit.name), 21),
-                truncate(&sanitize::cell(&unit.id), 12),
-                format!("{accounts} accounts"),
+                truncate(&sanitize::cell(&unit.label()), 21),
+                truncate(
+                    &sanitize::cell(unit.parent().map_or("", |u| u.id.as_str())),
+                    12
+                ),
+                format!(
+                    "{accounts} account{}",
+                    if *accounts == 1 { "" } else { "s" }
+                ),
                 rows
             ),
             p.text,

@@ -44,14 +44,21 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let list = &app.events.list;
     let total = list.rows().len();
-    let title = Line::from(vec![
-        Span::styled(format!(" Events {total}"), p.title),
+    let mut title = vec![Span::styled(format!(" Events {total}"), p.title)];
+    if let Some(scope) = app.accounts.title() {
+        title.push(Span::styled(
+            format!(" · {}", sanitize::cell(&scope)),
+            p.accent,
+        ));
+    }
+    title.extend([
         Span::styled(
             filter_note(list.filter().text(), list.visible_len(), total),
             p.accent,
         ),
         Span::raw(" "),
     ]);
+    let title = Line::from(title);
     let block = Block::bordered().border_style(p.border).title(title);
     if total == 0 {
         let lines = vec![
@@ -64,7 +71,11 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         return empty_message(frame, block, area, lines);
     }
     if list.visible_len() == 0 {
-        let hint = "No event matches the filter (Esc clears it).";
+        let hint = if app.accounts.scope.is_some() && list.filter().is_empty() {
+            "No event of the chosen accounts (:accounts chooses others)."
+        } else {
+            "No event matches the filter (Esc clears it)."
+        };
         return empty_message(frame, block, area, vec![Line::raw(hint)]);
     }
     let inner = block.inner(area);

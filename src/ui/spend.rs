@@ -28,17 +28,26 @@ fn specs(spend: &SpendPane) -> [ColumnSpec; 4] {
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let spend = &app.spend;
-    let block = Block::bordered()
-        .border_style(p.border)
-        .title(title(spend, app.mine.title(), &p));
+    let block =
+        Block::bordered()
+            .border_style(p.border)
+            .title(title(spend, app.narrowed_title(), &p));
+    if let Some(missing) = spend.unresolved() {
+        return empty_message(frame, block, area, unresolved_lines(app, missing, &p));
+    }
     let outlook = spend_outlook::lines(spend, area.width.saturating_sub(2), &p);
     if spend.lines.rows().is_empty() {
         let nothing_at_all = spend.keys_in_data().is_empty();
+        let of_scope = app
+            .accounts
+            .title()
+            .map(|scope| format!(" of {}", sanitize::cell(&scope)))
+            .unwrap_or_default();
         let mut lines = if nothing_at_all && app.empty_note.is_some() {
             no_data_lines(app, "spend")
         } else if spend.loading {
             vec![Line::raw(format!(
-                "Loading spend by `{}` ({})…",
+                "Loading spend by `{}`{of_scope} ({})…",
                 sanitize::cell(spend.key()),
                 spend.range_label()
             ))]
@@ -80,6 +89,35 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// Why the pane shows no figures for the chosen accounts: some have no id known, and asking
+/// without them would answer for the whole organization.
+fn unresolved_lines<'a>(app: &App, missing: &[String], p: &Palette) -> Vec<Line<'a>> {
+    let scope = app.accounts.title().unwrap_or_default();
+    let first = if missing.is_empty() {
+        format!(
+            "No spend for {}: no account is in this choice.",
+            sanitize::cell(&scope)
+        )
+    } else {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|name| sanitize::cell(name).into_owned())
+            .collect();
+        format!(
+            "No spend for {}: the account id of {} is not known yet, and without it Cost Explorer would answer for the whole organization.",
+            sanitize::cell(&scope),
+            names.join(", ")
+        )
+    };
+    vec![
+        Line::raw(first),
+        Line::styled(
+            "Give its [[accounts]] entry a role_arn, or refresh (r on the Jobs pane) so its rows tell the id; :accounts → all accounts shows the whole organization.",
+            p.dim,
+        ),
+    ]
+}
+
 fn draw_table(frame: &mut Frame, spend: &SpendPane, area: Rect, p: &Palette) {
     if spend.lines.visible_len() == 0 {
         let line = Line::styled("No tag value matches the filter (Esc clears it).", p.dim);
@@ -110,7 +148,9 @@ fn draw_table(frame: &mut Frame, spend: &SpendPane, area: Rect, p: &Palette) {
     table::draw(frame, area, draw, p);
 }
 
-fn title<'a>(spend: &SpendPane, mine: Option<String>, p: &Palette) -> Line<'a> {
+/// `narrowed` is what `M` and `:accounts` choose (`mine: alice · OU: ml`), said right after
+/// the key so a narrowed figure is never read as the organization's.
+fn title<'a>(spend: &SpendPane, narrowed: Option<String>, p: &Palette) -> Line<'a> {
     let scope = if spend.all_services {
         "all services"
     } else {
@@ -121,9 +161,9 @@ fn title<'a>(spend: &SpendPane, mine: Option<String>, p: &Palette) -> Line<'a> {
         format!(" Spend by {}", sanitize::cell(spend.key())),
         p.title,
     )];
-    if let Some(mine) = mine {
+    if let Some(narrowed) = narrowed {
         spans.push(Span::styled(
-            format!(" · {}", sanitize::cell(&mine)),
+            format!(" · {}", sanitize::cell(&narrowed)),
             p.accent,
         ));
     }

@@ -171,3 +171,59 @@ pub async fn settle_logs_with(
         });
     }
 }
+
+/// The keys of `:accounts`, `/filter`, Enter on the first match.
+pub fn choose_accounts(filter: &str) -> Vec<Action> {
+    let mut actions = vec![Action::User(UserAction::StartCommand)];
+    actions.extend("accounts".chars().map(Action::InsertChar));
+    actions.extend([
+        Action::User(UserAction::InputSubmit),
+        Action::User(UserAction::StartFilter),
+    ]);
+    actions.extend(filter.chars().map(Action::InsertChar));
+    actions.extend([
+        Action::User(UserAction::InputSubmit),
+        Action::User(UserAction::OpenDetail),
+    ]);
+    actions
+}
+
+/// A live refresh through the config `text` (written to `home`, its cache there too; the SDK
+/// already pointed at moto), and an App at 120×40 that took it in, with the source its spend
+/// and logs go through.
+pub struct Live {
+    pub app: App,
+    pub source: std::sync::Arc<dyn sagescope::source::SnapshotSource>,
+    pub runtime: tokio::runtime::Runtime,
+    pub loaded: sagescope::config::LoadedConfig,
+}
+
+pub fn live(home: &std::path::Path, text: &str) -> Live {
+    let config_path = home.join("sagescope.toml");
+    let cache = home.join("cache.db");
+    let text = format!("{text}\n[cache]\npath = \"{}\"\n", cache.display());
+    std::fs::write(&config_path, text).expect("config");
+    let loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
+    let source = sagescope::source::live_source(&loaded).expect("a live source");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = runtime.block_on(source.refresh(sagescope::source::RefreshKind::Manual, events));
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    let mut app = App::new(AppInit::from_config(
+        &loaded.config,
+        Mode::Live,
+        Utc::now(),
+        utc(),
+    ));
+    let _ = app.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    let _ = app.update(Action::RefreshDone(outcome));
+    Live {
+        app,
+        source,
+        runtime,
+        loaded,
+    }
+}

@@ -1017,6 +1017,54 @@ def _get_cost_and_usage_with_resources(self):
 CostExplorerResponse.get_cost_and_usage_with_resources = _get_cost_and_usage_with_resources
 
 
+# --- Cost Explorer forecast (GetCostForecast) from the same line items ----------------------
+#
+# moto has no GetCostForecast. For an account with `ce_items` it is answered in the shape of
+# botocore's ce JSON (Total {Amount, Unit}; ForecastResultsByTime[] {TimePeriod, MeanValue,
+# PredictionIntervalLowerBound/UpperBound}, one per month of the period): the mean daily cost
+# of the items the Filter selects over the 14 days before Start, times the days forecast.
+# With no such item Cost Explorer has no history to forecast from: DataUnavailableException,
+# as AWS answers.
+
+_moto_get_cost_forecast = getattr(CostExplorerResponse, "get_cost_forecast", None)
+
+
+def _get_cost_forecast(self):
+    from datetime import date
+    items = CE_ITEMS.get(self.current_account)
+    if items is None:
+        if _moto_get_cost_forecast is None:
+            # What moto answers for an operation it lacks, as before this layer.
+            raise NotImplementedError("The get_cost_forecast action has not been implemented")
+        return _moto_get_cost_forecast(self)
+    body = json.loads(self.body)
+    expr = body.get("Filter")
+    start = date.fromisoformat(body["TimePeriod"]["Start"])
+    end = date.fromisoformat(body["TimePeriod"]["End"])
+    since = (start - timedelta(days=14)).isoformat()
+    history = [i for i in items if since <= i["day"] < start.isoformat()
+               and (expr is None or _ce_matches(expr, i))]
+    if not history:
+        raise _CostExplorerError("DataUnavailableException",
+                                 "Insufficient amount of historical data to generate forecast.")
+    daily = sum(float(i["amount"]) for i in history) / 14.0
+    results = []
+    for first, last in _ce_periods(start.isoformat(), end.isoformat(),
+                                   body.get("Granularity", "MONTHLY")):
+        days = (date.fromisoformat(last) - date.fromisoformat(first)).days
+        mean = daily * days
+        results.append({"TimePeriod": {"Start": first, "End": last},
+                        "MeanValue": f"{mean:.10f}",
+                        "PredictionIntervalLowerBound": f"{mean * 0.9:.10f}",
+                        "PredictionIntervalUpperBound": f"{mean * 1.1:.10f}"})
+    total = daily * (end - start).days
+    return json.dumps({"Total": {"Amount": f"{total:.10f}", "Unit": "USD"},
+                       "ForecastResultsByTime": results})
+
+
+CostExplorerResponse.get_cost_forecast = _get_cost_forecast
+
+
 # --- AWS Price List ----------------------------------------------------------------------
 # moto has no Price List API. GetProducts is answered here (awsJson1.1, X-Amz-Target
 # AWSPriceListService.GetProducts) from PRICE_PRODUCTS, documents in the shape AWS answers
