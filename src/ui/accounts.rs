@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let width = usize::from(inner.width);
     let first = cursor.saturating_sub(height - 1);
     let header = format!(
-        " {:<24} {:<12} {:<14} {:>11}  error",
+        " {:<24} {:<16} {:<14} {:>11}  error",
         "ACCOUNT", "ID", "OU", "ROWS"
     );
     let mut lines = vec![Line::styled(truncate(&header, width), p.header)];
@@ -65,6 +65,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// The ID column: an account id (12 digits) or an OU id as Organizations makes them
+/// (`ou-` and 4 then 8 characters, 16 in all).
+const ID_WIDTH: usize = 16;
+
 /// One entry: `name  id  OU  rows  error`, in columns sized for 80 cells and up.
 fn line(entry: &PickerEntry, selected: bool, width: usize, p: &Palette) -> Line<'static> {
     let (text, style) = match entry {
@@ -75,9 +79,9 @@ fn line(entry: &PickerEntry, selected: bool, width: usize, p: &Palette) -> Line<
         PickerEntry::Account(a) => {
             let ou = a.unit.as_ref().map(UnitPath::label).unwrap_or_default();
             let mut text = format!(
-                " {:<24} {:<12} {:<14} {:>6} rows",
+                " {:<24} {:<16} {:<14} {:>6} rows",
                 truncate(&sanitize::cell(&a.name), 24),
-                truncate(&sanitize::cell(a.id.as_deref().unwrap_or("")), 12),
+                truncate(&sanitize::cell(a.id.as_deref().unwrap_or("")), ID_WIDTH),
                 truncate(&sanitize::cell(&ou), 14),
                 a.rows
             );
@@ -96,11 +100,11 @@ fn line(entry: &PickerEntry, selected: bool, width: usize, p: &Palette) -> Line<
             rows,
         } => (
             format!(
-                " OU {:<21} {:<12} {:<14} {:>6} rows",
+                " OU {:<21} {:<16} {:<14} {:>6} rows",
                 truncate(&sanitize::cell(&unit.label()), 21),
                 truncate(
                     &sanitize::cell(unit.parent().map_or("", |u| u.id.as_str())),
-                    12
+                    ID_WIDTH
                 ),
                 format!(
                     "{accounts} account{}",
