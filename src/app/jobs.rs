@@ -254,22 +254,22 @@ impl JobsPane {
         // A scope delivered again (filled in after being listed) replaces its waiting rows.
         self.waiting.retain(|(waiting, _)| *waiting != scope);
         self.waiting.push((scope, rows));
-        let due = self
-            .merged_at
-            .is_none_or(|at| (now - at).num_seconds() >= MERGE_EVERY_SECONDS);
-        if self.list.rows().len() <= MERGE_AT_ONCE_ROWS || due {
+        if self.list.rows().len() <= MERGE_AT_ONCE_ROWS || self.merge_due(now) {
             self.merge_waiting(now);
         }
     }
 
     /// The clock moved: merges the waiting scopes once they are due.
     pub fn tick(&mut self, now: DateTime<Utc>) {
-        let due = self
-            .merged_at
-            .is_none_or(|at| (now - at).num_seconds() >= MERGE_EVERY_SECONDS);
-        if due && !self.waiting.is_empty() {
+        if self.merge_due(now) {
             self.merge_waiting(now);
         }
+    }
+
+    /// Whether [`MERGE_EVERY_SECONDS`] have passed since the last merge (or none was made).
+    fn merge_due(&self, now: DateTime<Utc>) -> bool {
+        self.merged_at
+            .is_none_or(|at| (now - at).num_seconds() >= MERGE_EVERY_SECONDS)
     }
 
     /// How many scopes wait to be merged.
