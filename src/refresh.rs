@@ -249,27 +249,32 @@ async fn with_organization_policies(
 }
 
 /// Derives the events of `observation` against the last-seen state in the cache and commits
-/// both, on the store thread (so nothing else writes in between): the events come back once.
+/// both in one write transaction taken before that state is read: another sagescope process
+/// on the same cache (the TUI and `watch`) waits for it and then derives against what this
+/// one wrote, so a change is announced once, by one of them.
 pub async fn record(
     store: &Store,
     observation: Observation,
     retention_days: u32,
 ) -> Result<Vec<Event>, StoreError> {
-    let keep_since: DateTime<Utc> = Utc::now() - chrono::Duration::days(i64::from(retention_days));
+    let keep_since = retention_start(Utc::now(), retention_days);
     store
-        .run(
-            move |cache| -> Result<Vec<Event>, crate::cache::CacheError> {
-                let before = cache.load_seen()?;
-                let derived = crate::events::derive(&before, &observation);
-                if derived.events.is_empty() && derived.changes.is_empty() {
-                    return Ok(Vec::new());
-                }
-                cache.record_events(&derived.changes, &derived.events, keep_since)?;
-                Ok(derived.events)
-            },
-        )
+        .run(move |cache| {
+            cache.record_with(keep_since, |before| {
+                let derived = crate::events::derive(before, &observation);
+                (derived.changes, derived.events)
+            })
+        })
         .await?
         .map_err(StoreError::from)
+}
+
+/// The oldest moment the timeline keeps: `days` before `now`, or the beginning of time when
+/// that is further back than a date can go (a retention of billions of days keeps everything).
+fn retention_start(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    chrono::TimeDelta::try_days(i64::from(days))
+        .and_then(|age| now.checked_sub_signed(age))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Records where the budgets of a spend outlook stand: `budget_forecast_crossed` when one
@@ -323,6 +328,21 @@ mod tests {
         AccountLink, Connector, Details, JobSource, Listed, Page, SourceError,
     };
     use crate::model::{JobStatus, ResourceKind, ScopeKey};
+
+    #[test]
+    fn a_retention_beyond_the_calendar_keeps_everything_instead_of_panicking() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 7, 0, 0, 0)
+            .single()
+            .expect("a date");
+        assert_eq!(
+            retention_start(now, 30),
+            Utc.with_ymd_and_hms(2026, 11, 7, 0, 0, 0)
+                .single()
+                .expect("a date")
+        );
+        assert_eq!(retention_start(now, u32::MAX), DateTime::<Utc>::MIN_UTC);
+    }
 
     /// One account, one region: every kind answers at once with two jobs named
     /// `<tag>-<kind>-<i>`, `Completed` unless the tag says `<tag>:<status>`, except `hang`,

@@ -45,7 +45,7 @@ pub enum RefreshEvent {
 }
 
 /// How far a running refresh has got, for the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefreshProgress {
     /// Steps finished so far (e.g. account-region fetches).
     pub done: usize,
@@ -53,6 +53,9 @@ pub struct RefreshProgress {
     pub total: usize,
     /// What is being fetched now, e.g. `ml-prod us-east-1`. Outside text: sanitised on display.
     pub label: String,
+    /// Account-regions whose tags were read / planned; (0, 0) until the tag pass starts. The
+    /// Untagged pane says this while it has no findings yet, instead of a count of 0.
+    pub tags: (usize, usize),
 }
 
 /// What a refresh produced. Each view is optional: a refresh may fetch only jobs, and a view
@@ -218,6 +221,7 @@ impl SnapshotSource for DemoSource {
                     done,
                     total,
                     label: account.name.clone(),
+                    tags: (0, 0),
                 }));
                 tokio::time::sleep(std::time::Duration::from_millis(120)).await;
             }
@@ -294,11 +298,13 @@ fn metrics_due(
 impl LiveSource {
     /// A source for `config` whose cache lives at `cache_path`.
     pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
+        Self::with_store(config, open_cache(&cache_path))
+    }
+
+    /// A source for `config` writing through the process's one store (see [`open_cache`]).
+    pub fn with_store(config: &crate::config::Config, cache: OpenCache) -> Self {
         let fetcher = Arc::new(crate::aws::job_fetcher(config));
-        let (store, warning) = match Store::open(&cache_path) {
-            Ok(opened) => (Some(opened.store), opened.warning),
-            Err(err) => (None, Some(format!("the cache cannot be used: {err}"))),
-        };
+        let OpenCache { store, warning } = cache;
         // Spend shares the jobs' store: the whole app has one cache writer thread.
         let spend = store.clone().map(|store| {
             let service =
@@ -400,10 +406,13 @@ impl SnapshotSource for LiveSource {
             // One status-bar line however many scopes: counters, not a list.
             let tally = std::sync::Mutex::new(crate::fetch::ProgressTally::default());
             let sink = |event: FetchEvent| {
-                let line = {
+                let (line, tags) = {
                     let mut tally = lock(&tally);
                     tally.observe(&event);
-                    tally.line()
+                    (
+                        tally.line(),
+                        (tally.latest.tagged, tally.latest.tag_regions),
+                    )
                 };
                 // A closed channel only means nobody is watching any more.
                 let _ = match event {
@@ -417,6 +426,7 @@ impl SnapshotSource for LiveSource {
                             done: 0,
                             total: 0,
                             label: line,
+                            tags,
                         }))
                     }
                 };
@@ -519,19 +529,36 @@ async fn measure(
     Ok(costs.measured)
 }
 
+/// The process's cache store, or why there is none: what one sagescope process opens once and
+/// hands to everything that reads or writes the cache, so one thread owns the connection.
+#[derive(Clone)]
+pub struct OpenCache {
+    pub store: Option<Store>,
+    /// Said once, by whoever shows the cache's state first.
+    pub warning: Option<String>,
+}
+
+/// Opens the cache at `path` (see [`Store::open`]).
+pub fn open_cache(path: &std::path::Path) -> OpenCache {
+    match Store::open(path) {
+        Ok(opened) => OpenCache {
+            store: Some(opened.store),
+            warning: opened.warning,
+        },
+        Err(err) => OpenCache {
+            store: None,
+            warning: Some(format!("the cache cannot be used: {err}")),
+        },
+    }
+}
+
 /// Spend for `--offline`: the cached Cost Explorer answers of any age, never a request.
-pub fn offline_spend(loaded: &LoadedConfig) -> Option<Arc<SpendService>> {
-    let path = loaded
-        .config
-        .cache_path
-        .clone()
-        .or_else(crate::paths::cache_file)?;
-    let opened = Store::open(&path).ok()?;
-    Some(Arc::new(SpendService::new(
+pub fn offline_spend(loaded: &LoadedConfig, store: Store) -> Arc<SpendService> {
+    Arc::new(SpendService::new(
         &loaded.config,
-        opened.store,
+        store,
         CostAccess::Offline,
-    )))
+    ))
 }
 
 /// The source the UI refreshes from when it runs without `--demo` or `--offline`: live AWS,
@@ -543,6 +570,11 @@ pub fn live_source(loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
         .clone()
         .or_else(crate::paths::cache_file)?;
     Some(Arc::new(LiveSource::new(&loaded.config, path)))
+}
+
+/// As [`live_source`], writing through `cache`, the store the process opened.
+pub fn live_source_with(loaded: &LoadedConfig, cache: OpenCache) -> Arc<dyn SnapshotSource> {
+    Arc::new(LiveSource::with_store(&loaded.config, cache))
 }
 
 /// The cache as read at start-up. Decoding 100,000 cached resources takes most of a second, so

@@ -15,6 +15,13 @@ use crate::cache::{Cache, CacheError};
 
 type Work = Box<dyn FnOnce(&mut Cache) + Send>;
 
+/// How many operations may wait for the store thread. A full queue makes the sender wait
+/// (back-pressure): a refresh streaming scope commits faster than the disk takes them, or
+/// while another process holds the cache, slows down instead of holding every scope's rows
+/// in memory. One whole refresh at 200 accounts commits about 5,000 scopes; each waits for a
+/// moment at most, behind the operations ahead of it.
+pub const STORE_QUEUE: usize = 1024;
+
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,7 +34,7 @@ pub enum StoreError {
 /// A handle to the writer thread; cheap to clone, every clone talks to the same thread.
 #[derive(Clone)]
 pub struct Store {
-    work: mpsc::Sender<Work>,
+    work: mpsc::SyncSender<Work>,
 }
 
 /// An open store and, if the old cache file was unusable, what happened to it.
@@ -52,7 +59,7 @@ impl Store {
     fn spawn(
         open: impl FnOnce() -> Result<(Cache, Option<String>), CacheError> + Send + 'static,
     ) -> Result<OpenedStore, CacheError> {
-        let (work_tx, work_rx) = mpsc::channel::<Work>();
+        let (work_tx, work_rx) = mpsc::sync_channel::<Work>(STORE_QUEUE);
         let (ready_tx, ready_rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("sagescope-store".into())
@@ -157,6 +164,39 @@ mod tests {
             "one thread owns the connection"
         );
         assert_ne!(ids[0], std::thread::current().id());
+    }
+
+    #[test]
+    fn a_full_queue_makes_the_sender_wait_until_the_store_catches_up() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let store = Store::in_memory().expect("opens");
+        // The store thread is stuck on a slow operation (another process holds the cache).
+        let (release, stuck) = mpsc::channel::<()>();
+        store.spawn_write("a slow write", move |_| {
+            let _ = stuck.recv();
+            Ok(())
+        });
+        let queued = std::sync::Arc::new(AtomicUsize::new(0));
+        let sender = {
+            let (store, queued) = (store.clone(), queued.clone());
+            std::thread::spawn(move || {
+                for _ in 0..STORE_QUEUE + 5 {
+                    store.spawn_write("a scope", |_| Ok(()));
+                    queued.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let waiting = queued.load(Ordering::SeqCst);
+        assert!(
+            (STORE_QUEUE - 1..=STORE_QUEUE + 1).contains(&waiting),
+            "the sender stopped at the limit, not after {waiting}"
+        );
+        release.send(()).expect("releases");
+        sender
+            .join()
+            .expect("the sender finishes once the store catches up");
+        assert_eq!(queued.load(Ordering::SeqCst), STORE_QUEUE + 5);
     }
 
     #[tokio::test]

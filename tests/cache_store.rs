@@ -114,3 +114,124 @@ fn a_garbage_file_is_moved_aside_and_a_fresh_cache_started() {
         .collect();
     assert_eq!(aside.len(), 1, "the old file is kept for inspection");
 }
+
+/// A cache holding the demo world, and a raw connection to it (another process's).
+fn seeded_cache(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("cache.db");
+    let mut cache = Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &demo::world(anchor()));
+    path
+}
+
+fn files_moved_aside(dir: &tempfile::TempDir) -> Vec<String> {
+    std::fs::read_dir(dir.path())
+        .expect("lists")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("corrupt"))
+        .collect()
+}
+
+fn jobs_in(path: &std::path::Path) -> usize {
+    Cache::open(path)
+        .expect("opens")
+        .cache
+        .load_snapshot()
+        .expect("reads")
+        .expect("a snapshot")
+        .jobs
+        .rows
+        .len()
+}
+
+#[test]
+fn a_cache_another_process_is_writing_is_read_without_waiting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = seeded_cache(&dir);
+    let expected = demo::world(anchor()).jobs.rows.len();
+    // The case: another process holds the cache in an exclusive transaction.
+    let other = rusqlite::Connection::open(&path).expect("opens");
+    other
+        .execute_batch("BEGIN EXCLUSIVE; DELETE FROM scopes;")
+        .expect("holds the write lock");
+    let opened = Cache::open_waiting(&path, std::time::Duration::ZERO).expect("opens at once");
+    assert!(opened.warning.is_none());
+    let rows = opened
+        .cache
+        .load_snapshot()
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(
+        rows.jobs.rows.len(),
+        expected,
+        "the last commit, not the pending delete"
+    );
+    other.execute_batch("ROLLBACK;").expect("releases");
+    assert!(files_moved_aside(&dir).is_empty());
+}
+
+/// A cache an older build left in rollback-journal mode, locked by a process of that build:
+/// readers are blocked, which is `SQLITE_BUSY`, and that is no reason to move it aside.
+fn locked_legacy_cache(dir: &tempfile::TempDir) -> (std::path::PathBuf, rusqlite::Connection) {
+    let path = seeded_cache(dir);
+    let other = rusqlite::Connection::open(&path).expect("opens");
+    let mode: String = other
+        .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
+        .expect("back to rollback mode");
+    assert_eq!(mode, "delete");
+    other
+        .execute_batch("BEGIN EXCLUSIVE; DELETE FROM scopes;")
+        .expect("holds an exclusive lock");
+    (path, other)
+}
+
+#[test]
+fn a_busy_cache_is_never_moved_aside_and_its_rows_survive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, other) = locked_legacy_cache(&dir);
+    let expected = demo::world(anchor()).jobs.rows.len();
+    let busy = Cache::open_waiting(&path, std::time::Duration::from_millis(300));
+    let err = busy.err().expect("still busy after the wait");
+    assert!(
+        matches!(err, sagescope::cache::CacheError::Busy { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("another sagescope process"),
+        "{err}"
+    );
+    assert!(files_moved_aside(&dir).is_empty(), "busy is not corrupt");
+    other.execute_batch("ROLLBACK;").expect("releases");
+    drop(other);
+    assert_eq!(jobs_in(&path), expected, "nothing was lost");
+    assert!(files_moved_aside(&dir).is_empty());
+}
+
+#[test]
+fn opening_a_busy_cache_waits_for_the_other_process_and_counts_the_wait() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, other) = locked_legacy_cache(&dir);
+    let expected = demo::world(anchor()).jobs.rows.len();
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        other.execute_batch("ROLLBACK;").expect("releases");
+    });
+    let opened = Cache::open_waiting(&path, std::time::Duration::from_secs(20))
+        .expect("opens once the other is done");
+    holder.join().expect("no panic");
+    assert!(opened.warning.is_none());
+    let waits = opened.cache.busy_waits();
+    assert!(waits.count() >= 1, "the wait is reported");
+    assert!(
+        waits.total() >= std::time::Duration::from_millis(300),
+        "{:?}",
+        waits.total()
+    );
+    let rows = opened
+        .cache
+        .load_snapshot()
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(rows.jobs.rows.len(), expected);
+    assert!(files_moved_aside(&dir).is_empty());
+}

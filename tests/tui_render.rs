@@ -278,6 +278,7 @@ fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
             done: 0,
             total: 0,
             label: "listing 14/36 · details 120/410 · tags 3/6".into(),
+            tags: (3, 6),
         },
     ));
     let screen = common::text(&common::screen(&app, 120, 40));

@@ -522,3 +522,113 @@ fn spend_pane_narrowed_to_one_account() {
         );
     }
 }
+
+/// A live App on its first run: no cache yet, the first refresh under way with the jobs of one
+/// scope streamed in and the tag pass 3 of 6 account-regions in.
+fn first_refresh_app(width: u16, height: u16) -> sagescope::app::App {
+    use sagescope::app::{App, AppInit, Mode};
+    let config = sagescope::config::Config::default();
+    let mut app = App::new(AppInit::from_config(
+        &config,
+        Mode::Live,
+        common::anchor(),
+        common::utc(),
+    ));
+    app.empty_note = Some("No cached snapshot yet. Fetching the first one now…".into());
+    let _ = app.update(Action::Resize { width, height });
+    let _ = app.update(Action::RefreshDue);
+    let world = sagescope::demo::world(common::anchor());
+    let first = sagescope::model::ScopeKey::of(&world.jobs.rows[0]);
+    let rows: Vec<_> = world
+        .jobs
+        .rows
+        .iter()
+        .filter(|job| sagescope::model::ScopeKey::of(job) == first)
+        .cloned()
+        .collect();
+    let _ = app.update(Action::ScopeRows { scope: first, rows });
+    let _ = app.update(Action::RefreshProgress(
+        sagescope::source::RefreshProgress {
+            label: "listing 36/36 · details 410/410 · tags 3/6".into(),
+            tags: (3, 6),
+            ..Default::default()
+        },
+    ));
+    let _ = app.update(Action::Tick(
+        common::anchor() + chrono::Duration::seconds(20),
+    ));
+    app
+}
+
+#[test]
+fn untagged_pane_while_the_first_refresh_reads_tags() {
+    for (width, height) in [(120, 40), (80, 24)] {
+        let mut app = first_refresh_app(width, height);
+        press(&mut app, &[UserAction::ShowUntagged]);
+        let shown = common::text(&screen(&app, width, height));
+        assert!(shown.contains("reading tags 3/6"), "{shown}");
+        assert!(
+            !shown.contains("Untagged 0"),
+            "no count before tags are read: {shown}"
+        );
+        insta::assert_snapshot!(
+            format!("untagged_first_refresh_{width}x{height}"),
+            screen(&app, width, height).backend()
+        );
+    }
+}
+
+/// The status bar's row at 80 columns (above the key hints).
+fn status_bar_80(app: &sagescope::app::App) -> String {
+    let shown = common::text(&screen(app, 80, 24));
+    let rows: Vec<&str> = shown.lines().collect();
+    rows[rows.len() - 2].trim_end().to_string()
+}
+
+#[test]
+fn status_bar_at_80_columns_keeps_source_age_progress_and_errors() {
+    // Idle, fresh data, the burn on the Jobs pane.
+    let idle = demo_app(80, 24);
+    insta::assert_snapshot!("status_bar_80_idle", status_bar_80(&idle));
+
+    // A refresh with a long progress line, an error and the Cost Explorer tally.
+    let mut busy = demo_app(80, 24);
+    let _ = busy.update(Action::SpendLedger(sagescope::spend::Ledger {
+        requests: 14,
+        usd: 0.14,
+    }));
+    busy.push_error(
+        "ml-prod us-east-1: AccessDenied on ListTrainingJobs (the role lacks sagemaker:List*)",
+    );
+    press(&mut busy, &[UserAction::Refresh]);
+    let _ = busy.update(Action::RefreshProgress(
+        sagescope::source::RefreshProgress {
+            label: "listing 412/5600 · 3 failed · slowest ml-042 us-west-2 (1/7) · tags 3/6".into(),
+            tags: (3, 6),
+            ..Default::default()
+        },
+    ));
+    let refreshing = status_bar_80(&busy);
+    assert!(refreshing.contains("listing 412/5600"), "{refreshing}");
+    assert!(refreshing.contains("✗"), "the error stays: {refreshing}");
+    assert!(
+        refreshing.contains("live") || refreshing.contains("demo"),
+        "{refreshing}"
+    );
+    insta::assert_snapshot!("status_bar_80_refreshing_with_an_error", refreshing);
+
+    // Stale data, two errors, no refresh.
+    let mut stale = demo_app(80, 24);
+    stale.push_error("first failure");
+    stale.push_error(
+        "eu-west-1: throttled by SageMaker on ListProcessingJobs past the refresh's deadline",
+    );
+    let _ = stale.update(Action::Tick(common::anchor() + chrono::Duration::hours(3)));
+    let stale_bar = status_bar_80(&stale);
+    assert!(stale_bar.contains("stale"), "{stale_bar}");
+    insta::assert_snapshot!("status_bar_80_stale_with_errors", stale_bar);
+
+    // The first run: no data yet, a refresh under way.
+    let first = first_refresh_app(80, 24);
+    insta::assert_snapshot!("status_bar_80_first_refresh", status_bar_80(&first));
+}

@@ -17,6 +17,11 @@ use crate::sanitize;
 /// Words that make a line worth jumping to with `e`.
 const ERROR_WORDS: [&str; 3] = ["Error", "Traceback", "Exception"];
 
+/// How many lines the log view keeps. A followed stream can log for days; at about 200 bytes a
+/// line this holds the view near 10 MB. Past it the oldest lines are dropped, and counted in
+/// [`LogView::dropped`] so the bottom border can say so.
+pub const MAX_LOG_LINES: usize = 50_000;
+
 /// The log view's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {
@@ -27,7 +32,10 @@ pub struct LogView {
     pub streams: Option<Vec<LogStream>>,
     /// The stream shown, an index into `streams`.
     pub stream: usize,
+    /// The last [`MAX_LOG_LINES`] lines read of the stream, oldest first.
     pub lines: Vec<LogEvent>,
+    /// Older lines of this stream dropped to stay within [`MAX_LOG_LINES`].
+    pub dropped: usize,
     /// Where the next read of this stream starts.
     pub cursor: Option<Cursor>,
     /// A read is running and has not answered yet.
@@ -65,6 +73,7 @@ impl LogView {
             streams: None,
             stream: 0,
             lines: Vec::new(),
+            dropped: 0,
             cursor: None,
             loading: true,
             error: None,
@@ -195,8 +204,22 @@ impl LogView {
         self.loading = false;
         self.error = None;
         self.lines.extend(batch.events);
+        self.drop_oldest_over(MAX_LOG_LINES);
         self.cursor = Some(batch.cursor);
         self.settle();
+    }
+
+    /// Drops the oldest lines past `limit`, keeping the view on the same lines (the top and
+    /// the current match move with them; a match that was dropped is forgotten).
+    fn drop_oldest_over(&mut self, limit: usize) {
+        let over = self.lines.len().saturating_sub(limit);
+        if over == 0 {
+            return;
+        }
+        self.lines.drain(..over);
+        self.dropped += over;
+        self.top = self.top.saturating_sub(over);
+        self.hit = self.hit.and_then(|hit| hit.checked_sub(over));
     }
 
     pub fn read_failed(&mut self, error: String) {
@@ -213,6 +236,7 @@ impl LogView {
         }
         self.stream = (self.stream as isize + by).rem_euclid(count as isize) as usize;
         self.lines.clear();
+        self.dropped = 0;
         self.cursor = None;
         self.top = 0;
         self.stick = true;

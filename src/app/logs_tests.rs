@@ -298,3 +298,21 @@ fn timestamps_toggle_and_text_is_sanitised() {
         "2023-11-14 22:13:20.000 ␛[31mred␛[0m"
     );
 }
+
+#[test]
+fn a_followed_stream_keeps_its_last_lines_and_counts_the_dropped_ones() {
+    let mut app = app(Mode::Live);
+    let read = open_training_logs(&mut app);
+    streams(&mut app, read.read, &["s"]);
+    let batch: Vec<String> = (0..20_000).map(|i| format!("line {i}")).collect();
+    let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+    for poll in 0..3 {
+        answer(&mut app, read.read, &batch, poll * batch.len());
+    }
+    // 60,000 read, 50,000 kept: the oldest 10,000 went.
+    assert_eq!(view(&app).lines.len(), 50_000);
+    assert_eq!(view(&app).dropped, 10_000);
+    assert_eq!(view(&app).lines[0].timestamp_ms, 1_700_000_000_000 + 10_000);
+    assert_eq!(messages(&app).last(), Some(&"line 19999"));
+    assert!(view(&app).stick, "the newest line stays in view");
+}

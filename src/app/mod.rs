@@ -33,7 +33,7 @@ pub use findings::{
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
-pub use logs::{LogView, chunks};
+pub use logs::{LogView, MAX_LOG_LINES, chunks};
 pub use mine::MineState;
 pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane, SpendScope};
 

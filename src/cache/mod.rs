@@ -7,28 +7,33 @@
 //! leaves each scope either as the last refresh left it or as this one found it, never mixed. A file SQLite cannot read is moved aside and a fresh cache started,
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
+mod answers;
 pub mod cur;
 mod events;
+mod file;
 mod head;
 mod prices;
+mod schema;
 pub mod tags;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use answers::Kept;
+use file::Verdict;
+pub use file::{BUSY_LIMIT, BusyWaits};
 pub use head::{HEAD_ROWS, Head};
 
 use crate::model::{
     DataSource, DescribeCache, Described, FetchError, Job, JobMetrics, KnownState, ScopeKey,
     Snapshot, SpendRow, TagFinding, View,
 };
-
-/// The schema version this build writes; older files are migrated forward on open.
-const SCHEMA_VERSION: i64 = 7;
 
 const VIEW_JOBS: &str = "jobs";
 const VIEW_SPEND: &str = "spend";
@@ -40,6 +45,12 @@ const VIEW_METRICS: &str = "metrics";
 pub enum CacheError {
     #[error("cache database error")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the cache {} is busy: another sagescope process (the TUI, `watch` or `refresh`) has been writing it for over {} s; try again when it is done",
+        path.display(),
+        waited.as_secs()
+    )]
+    Busy { path: PathBuf, waited: Duration },
     #[error("cache file {}", path.display())]
     Io {
         path: PathBuf,
@@ -60,10 +71,11 @@ pub enum CacheError {
     },
 }
 
-/// An open cache. Cheap to open; one per task that needs it.
+/// An open cache. One per process, owned by the store thread ([`crate::store::Store`]).
 pub struct Cache {
     conn: Connection,
     path: Option<PathBuf>,
+    busy: Arc<BusyWaits>,
 }
 
 /// The result of opening a cache file: the cache and, if the old file was unusable, what
@@ -74,77 +86,106 @@ pub struct Opened {
 }
 
 impl Cache {
-    /// Opens (or creates, mode 0600) the cache at `path`.
+    /// Opens (or creates, mode 0600) the cache at `path`, waiting up to [`BUSY_LIMIT`] for
+    /// another sagescope process that is writing it.
     ///
-    /// A file that is not a usable sagescope cache is renamed to `<name>.corrupt-<time>` and
-    /// replaced by an empty cache; if even that fails, an in-memory cache keeps the app going.
-    /// Only an in-memory database that cannot be created (out of memory) is an error.
+    /// Only a file SQLite says is not a database, or is corrupt, is renamed to
+    /// `<name>.corrupt-<time>` and replaced by an empty cache. A cache still busy after the
+    /// wait is an error ([`CacheError::Busy`]) and the file is left alone. Any other failure
+    /// (permissions, a full disk) leaves the file alone too and keeps this run's data in memory.
     pub fn open(path: &Path) -> Result<Opened, CacheError> {
-        Ok(match Self::try_open(path) {
-            Ok(cache) => Opened {
-                cache,
-                warning: None,
-            },
-            Err(first_error) => {
-                let aside = aside_name(path, Utc::now());
-                let moved = std::fs::rename(path, &aside);
-                let reopened = moved.as_ref().ok().map(|_| Self::try_open(path));
+        Self::open_waiting(path, BUSY_LIMIT)
+    }
+
+    /// As [`Cache::open`], waiting at most `limit` for a busy cache.
+    pub fn open_waiting(path: &Path, limit: Duration) -> Result<Opened, CacheError> {
+        let first_error = match Self::try_open(path, limit) {
+            Ok(cache) => {
+                return Ok(Opened {
+                    cache,
+                    warning: None,
+                });
+            }
+            Err(err) => err,
+        };
+        match file::verdict(&first_error) {
+            Verdict::Busy => Err(CacheError::Busy {
+                path: path.to_path_buf(),
+                waited: limit,
+            }),
+            Verdict::Unreadable => {
+                let aside = file::aside_name(path, Utc::now());
+                let moved = file::move_aside(path, &aside);
+                let reopened = moved.as_ref().ok().map(|_| Self::try_open(path, limit));
                 match (moved, reopened) {
-                    (Ok(()), Some(Ok(cache))) => Opened {
+                    (Ok(()), Some(Ok(cache))) => Ok(Opened {
                         cache,
                         warning: Some(format!(
-                            "the cache {} could not be read ({}); it was moved to {} and a new one started",
+                            "the cache {} is not a readable database ({}); it was moved to {} and a new one started",
                             path.display(),
-                            error_chain(&first_error),
+                            file::error_chain(&first_error),
                             aside.display()
                         )),
-                    },
-                    (moved, _) => Opened {
-                        cache: Self::in_memory()?,
-                        warning: Some(format!(
-                            "the cache {} could not be used ({}{}); this run keeps its data in memory only",
-                            path.display(),
-                            error_chain(&first_error),
-                            moved
-                                .err()
-                                .map(|e| format!("; moving it aside failed: {e}"))
-                                .unwrap_or_default()
-                        )),
-                    },
+                    }),
+                    (moved, _) => Self::in_memory_instead(
+                        path,
+                        &first_error,
+                        moved
+                            .err()
+                            .map(|e| format!("; moving it aside failed: {e}"))
+                            .unwrap_or_default(),
+                    ),
                 }
             }
+            Verdict::Unusable => Self::in_memory_instead(path, &first_error, String::new()),
+        }
+    }
+
+    /// The fallback when the file cannot be used at all: the app goes on, its data in memory.
+    fn in_memory_instead(
+        path: &Path,
+        error: &CacheError,
+        more: String,
+    ) -> Result<Opened, CacheError> {
+        Ok(Opened {
+            cache: Self::in_memory()?,
+            warning: Some(format!(
+                "the cache {} could not be used ({}{more}); this run keeps its data in memory only",
+                path.display(),
+                file::error_chain(error),
+            )),
         })
     }
 
     /// A cache that lives only as long as the process (tests, and the fallback when the file
     /// cannot be used).
     pub fn in_memory() -> Result<Cache, CacheError> {
-        let cache = Cache {
+        let mut cache = Cache {
             conn: Connection::open_in_memory()?,
             path: None,
+            busy: Arc::default(),
         };
-        cache.migrate()?;
+        schema::migrate(&mut cache.conn)?;
         Ok(cache)
     }
 
-    fn try_open(path: &Path) -> Result<Cache, CacheError> {
-        create_private_file(path)?;
-        let conn = Connection::open_with_flags(
+    fn try_open(path: &Path, limit: Duration) -> Result<Cache, CacheError> {
+        file::create_private(path)?;
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let cache = Cache {
+        let busy = file::share(&mut conn, path, limit)?;
+        schema::migrate(&mut conn)?;
+        Ok(Cache {
             conn,
             path: Some(path.to_path_buf()),
-        };
-        cache.migrate()?;
-        Ok(cache)
+            busy,
+        })
     }
 
-    /// The database, for modules that keep their own tables in the cache file (they create
-    /// them with `CREATE TABLE IF NOT EXISTS`, so they need no migration step here).
-    pub(crate) fn connection(&self) -> &Connection {
+    /// The database, for the cache's own modules (every table's SQL lives under `cache/`).
+    fn connection(&self) -> &Connection {
         &self.conn
     }
 
@@ -153,116 +194,9 @@ impl Cache {
         self.path.as_deref()
     }
 
-    /// Brings the schema to [`SCHEMA_VERSION`]. Reading `user_version` also proves the file is
-    /// a database at all, which is how corruption is detected on open.
-    fn migrate(&self) -> Result<(), CacheError> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        if version < 1 {
-            self.conn.execute_batch(
-                "CREATE TABLE IF NOT EXISTS views (
-                     name    TEXT PRIMARY KEY,
-                     as_of   TEXT NOT NULL,
-                     errors  TEXT NOT NULL,
-                     rows    TEXT NOT NULL
-                 );
-                 PRAGMA user_version = 1;",
-            )?;
-        }
-        if version < 2 {
-            // Describe results by ARN, valid while `version` (LastModifiedTime|Status)
-            // matches the listing: an unchanged job is never described twice.
-            self.conn.execute_batch(
-                "CREATE TABLE IF NOT EXISTS describes (
-                     arn      TEXT PRIMARY KEY,
-                     version  TEXT NOT NULL,
-                     details  TEXT NOT NULL
-                 );
-                 PRAGMA user_version = 2;",
-            )?;
-        }
-        if version < 3 {
-            // Jobs by scope, so one scope's refresh commits alone. The jobs view keeps its
-            // age and errors; its rows move into the scopes they belong to.
-            let tx = self.conn.unchecked_transaction()?;
-            tx.execute_batch(
-                "CREATE TABLE IF NOT EXISTS scopes (
-                     account  TEXT NOT NULL,
-                     region   TEXT NOT NULL,
-                     kind     TEXT NOT NULL,
-                     as_of    TEXT NOT NULL,
-                     ord      INTEGER NOT NULL,
-                     rows     TEXT NOT NULL,
-                     PRIMARY KEY (account, region, kind)
-                 );",
-            )?;
-            let old: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT as_of, rows FROM views WHERE name = ?1",
-                    params![VIEW_JOBS],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            // Rows an older build cannot have written readably are only a copy: drop them.
-            if let Some((Ok(as_of), Ok(rows))) = old.map(|(as_of, rows)| {
-                (
-                    serde_json::from_str::<DateTime<Utc>>(&as_of),
-                    serde_json::from_str::<Vec<Job>>(&rows),
-                )
-            }) {
-                write_scopes(&tx, as_of, &rows, 0)?;
-            }
-            tx.execute(
-                "UPDATE views SET rows = '[]' WHERE name = ?1",
-                params![VIEW_JOBS],
-            )?;
-            tx.execute_batch("PRAGMA user_version = 3;")?;
-            tx.commit()?;
-        }
-        if version < 4 {
-            // The tag cache, which earlier builds created on first use.
-            self.conn.execute_batch(tags::SCHEMA)?;
-            self.conn.execute_batch("PRAGMA user_version = 4;")?;
-        }
-        if version < 5 {
-            // Cost Explorer answers by request and the requests made per day (what they
-            // cost), which earlier builds created on first use.
-            self.conn.execute_batch(
-                "CREATE TABLE IF NOT EXISTS ce_answers (
-                     key        TEXT PRIMARY KEY,
-                     fetched_at TEXT NOT NULL,
-                     body       TEXT NOT NULL
-                 );
-                 CREATE TABLE IF NOT EXISTS ce_ledger (
-                     day      TEXT PRIMARY KEY,
-                     requests INTEGER NOT NULL
-                 );
-                 PRAGMA user_version = 5;",
-            )?;
-        }
-        if version < 6 {
-            // The event timeline and what the last refresh saw of each resource, so events
-            // are announced once across refreshes and restarts.
-            self.conn.execute_batch(events::SCHEMA)?;
-            self.conn.execute_batch("PRAGMA user_version = 6;")?;
-        }
-        if version < 7 {
-            // Live prices from the AWS Price List and when each instance type was asked.
-            self.conn.execute_batch(prices::SCHEMA)?;
-            self.conn.execute_batch("PRAGMA user_version = 7;")?;
-        }
-        if version > SCHEMA_VERSION {
-            tracing::warn!(
-                version,
-                "cache written by a newer sagescope; reading what this build knows"
-            );
-        }
-        self.conn.execute_batch(head::SCHEMA)?;
-        // A file that is a database but whose tables are unreadable must fail here, not later.
-        self.conn
-            .query_row("SELECT count(*) FROM views", [], |row| row.get::<_, i64>(0))?;
-        Ok(())
+    /// The waits this connection made for another process's write.
+    pub fn busy_waits(&self) -> &BusyWaits {
+        &self.busy
     }
 
     /// Replaces the metrics view alone.
@@ -560,68 +494,10 @@ fn write_view<T: Serialize>(
     Ok(())
 }
 
-/// Creates the cache file (and its directory) readable by the owner only, before SQLite
-/// touches it; tightens the mode of an existing file too.
-fn create_private_file(path: &Path) -> Result<(), CacheError> {
-    let io = |source| CacheError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        options.open(path).map_err(io)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-    }
-    #[cfg(not(unix))]
-    {
-        options.open(path).map_err(io)?;
-    }
-    Ok(())
-}
-
-/// An error and its causes on one line: "cache database error: file is not a database".
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-fn aside_name(path: &Path, now: DateTime<Utc>) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".corrupt-{}", now.format("%Y%m%dT%H%M%S")));
-    path.with_file_name(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::ResourceKind;
-
-    #[test]
-    fn aside_name_keeps_the_directory_and_adds_a_timestamp() {
-        let now = DateTime::parse_from_rfc3339("2026-11-22T10:11:12Z")
-            .map(|t| t.with_timezone(&Utc))
-            .expect("valid time");
-        assert_eq!(
-            aside_name(Path::new("/x/cache.db"), now),
-            PathBuf::from("/x/cache.db.corrupt-20261122T101112")
-        );
-    }
 
     fn described(version: &str) -> Described {
         Described {
@@ -774,7 +650,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
-        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(version, schema::SCHEMA_VERSION);
         let snapshot = opened
             .cache
             .load_snapshot()

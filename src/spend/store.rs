@@ -4,11 +4,9 @@
 //! or exporting again within the TTL costs nothing. The ledger counts billed requests per UTC
 //! day, which is what the status bar's "CE today" figure reads.
 
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
-
 use super::{CostPage, Forecast, USD_PER_REQUEST};
 use crate::cache::{Cache, CacheError};
+use chrono::{DateTime, Duration, Utc};
 
 /// Requests and dollars spent on Cost Explorer today (UTC).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -45,15 +43,13 @@ pub struct Stored<T> {
 
 /// The spend tables of the cache.
 pub struct SpendStore<'a> {
-    conn: &'a Connection,
+    cache: &'a Cache,
 }
 
 impl<'a> SpendStore<'a> {
     /// The spend tables (`ce_answers`, `ce_ledger`), which the cache's migration creates.
     pub fn new(cache: &'a Cache) -> Result<Self, CacheError> {
-        Ok(SpendStore {
-            conn: cache.connection(),
-        })
+        Ok(SpendStore { cache })
     }
 
     /// The pages stored for `key` if they are younger than `ttl`.
@@ -154,25 +150,12 @@ impl<'a> SpendStore<'a> {
         if requests == 0 {
             return Ok(());
         }
-        self.conn.execute(
-            "INSERT INTO ce_ledger (day, requests) VALUES (?1, ?2)
-             ON CONFLICT(day) DO UPDATE SET requests = requests + excluded.requests",
-            params![now.date_naive().to_string(), requests],
-        )?;
-        Ok(())
+        self.cache.add_cost_requests(now.date_naive(), requests)
     }
 
     /// What Cost Explorer has cost today.
     pub fn ledger(&self, now: DateTime<Utc>) -> Result<Ledger, CacheError> {
-        let requests: Option<u32> = self
-            .conn
-            .query_row(
-                "SELECT requests FROM ce_ledger WHERE day = ?1",
-                params![now.date_naive().to_string()],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let requests = requests.unwrap_or(0);
+        let requests = self.cache.cost_requests(now.date_naive())?;
         Ok(Ledger {
             requests,
             usd: f64::from(requests) * USD_PER_REQUEST,
@@ -183,29 +166,15 @@ impl<'a> SpendStore<'a> {
         &self,
         key: &str,
     ) -> Result<Option<Stored<T>>, CacheError> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT fetched_at, body FROM ce_answers WHERE key = ?1",
-                params![key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        let Some((fetched_at, body)) = row else {
+        let Some((fetched_at, body)) = self.cache.cost_answer(key)? else {
             return Ok(None);
         };
         // An entry this build cannot read is treated as absent: it is only a cached copy.
-        let (Ok(fetched_at), Ok(value)) = (
-            DateTime::parse_from_rfc3339(&fetched_at),
-            serde_json::from_str(&body),
-        ) else {
+        let Ok(value) = serde_json::from_str(&body) else {
             tracing::warn!(key, "unreadable Cost Explorer cache entry ignored");
             return Ok(None);
         };
-        Ok(Some(Stored {
-            value,
-            fetched_at: fetched_at.with_timezone(&Utc),
-        }))
+        Ok(Some(Stored { value, fetched_at }))
     }
 
     fn write<T: serde::Serialize + ?Sized>(
@@ -218,12 +187,7 @@ impl<'a> SpendStore<'a> {
             view: "spend",
             source,
         })?;
-        self.conn.execute(
-            "INSERT INTO ce_answers (key, fetched_at, body) VALUES (?1, ?2, ?3)
-             ON CONFLICT(key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
-            params![key, now.to_rfc3339(), body],
-        )?;
-        Ok(())
+        self.cache.put_cost_answer(key, &body, now)
     }
 }
 

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{Sender, channel, unbounded_channel};
 
 use super::background;
 use super::logs::LogTask;
@@ -27,6 +27,12 @@ use crate::ui;
 
 /// How often the clock ticks (ages, spinner).
 const TICK: Duration = Duration::from_millis(250);
+
+/// How many results from background work may wait for the UI. A full queue makes the
+/// senders wait (a log follow, a spend load, the refresh's forwarder), so a UI that falls
+/// behind slows the work feeding it instead of buffering without end; progress notes and
+/// alert failures, which cannot wait, are skipped instead.
+const ACTION_QUEUE: usize = 1024;
 
 /// What to set going as the loop starts.
 pub struct Start {
@@ -52,7 +58,7 @@ pub async fn run<B: Backend + std::io::Write>(
 where
     B::Error: Send + Sync + 'static,
 {
-    let (tx, mut rx) = unbounded_channel::<Action>();
+    let (tx, mut rx) = channel::<Action>(ACTION_QUEUE);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -79,7 +85,7 @@ where
         let (service, tx) = (service.clone(), tx.clone());
         tokio::spawn(async move {
             let ledger = service.ledger(Utc::now()).await;
-            let _ = tx.send(Action::SpendLedger(ledger));
+            let _ = tx.send(Action::SpendLedger(ledger)).await;
         });
     }
     let logs = source.as_ref().and_then(|s| s.logs());
@@ -160,7 +166,7 @@ where
 struct Background<'a> {
     source: Option<&'a dyn SnapshotSource>,
     logs: Option<&'a Arc<dyn crate::logs::LogAccess>>,
-    tx: &'a UnboundedSender<Action>,
+    tx: &'a Sender<Action>,
 }
 
 /// Carries out one Command: background work is spawned and reports back on `tx`; work that
@@ -227,7 +233,7 @@ fn alert(
     alerts: &Alerts,
     events: &[crate::model::Event],
     outbox: &mut String,
-    tx: &UnboundedSender<Action>,
+    tx: &Sender<Action>,
 ) {
     for event in events {
         if alerts.config().bell {
@@ -239,7 +245,12 @@ fn alert(
         }
         let tx = tx.clone();
         let _ = alerts.spawn_command(event, move |message| {
-            let _ = tx.send(Action::AlertFailed(message));
+            // Said without waiting: a UI this far behind has its error history to read.
+            if tx.try_send(Action::AlertFailed(message)).is_err() {
+                tracing::warn!(
+                    "an alert command failed while the UI was {ACTION_QUEUE} actions behind"
+                );
+            }
         });
     }
 }
@@ -291,7 +302,7 @@ fn split_alt(event: Event) -> (Option<Event>, Event) {
 fn spawn_spend(
     service: Arc<SpendService>,
     request: SpendRequest,
-    tx: UnboundedSender<Action>,
+    tx: Sender<Action>,
     retention_days: u32,
 ) {
     let notes_tx = tx.clone();
@@ -299,8 +310,9 @@ fn spawn_spend(
     let store = service.store().clone();
     let load = tokio::spawn(async move {
         let notes = move |note: String| {
-            // The UI may be gone already; nothing to tell then.
-            let _ = notes_tx.send(Action::SpendNote(note));
+            // A progress note: when the UI is behind (or gone) it is skipped, the next one
+            // says where the load is.
+            let _ = notes_tx.try_send(Action::SpendNote(note));
         };
         service.load(request, Utc::now(), &notes).await
     });
@@ -313,11 +325,11 @@ fn spawn_spend(
             .as_ref()
             .map(|o| o.budgets.clone())
             .filter(|b| !b.is_empty());
-        let _ = tx.send(Action::SpendLoaded(Box::new(outcome)));
+        let _ = tx.send(Action::SpendLoaded(Box::new(outcome))).await;
         if let Some(budgets) = budgets {
             match crate::refresh::record_budgets(&store, &budgets, retention_days).await {
                 Ok(events) if !events.is_empty() => {
-                    let _ = tx.send(Action::Events(events));
+                    let _ = tx.send(Action::Events(events)).await;
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!("cannot record the budgets' events: {err}"),
@@ -328,11 +340,11 @@ fn spawn_spend(
 
 /// Reads the cache on a blocking thread; the App gets what was read, or an error if the read
 /// panicked, as one Action.
-fn spawn_cache_read(load: super::CacheLoad, tx: UnboundedSender<Action>) {
+fn spawn_cache_read(load: super::CacheLoad, tx: Sender<Action>) {
     tokio::task::spawn_blocking(move || {
         let head_tx = tx.clone();
         let on_head = move |head: crate::cache::Head| {
-            let _ = head_tx.send(Action::CacheHead(Box::new(head)));
+            let _ = head_tx.blocking_send(Action::CacheHead(Box::new(head)));
         };
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&on_head)))
             .unwrap_or_else(|_| crate::source::CacheRead {
@@ -343,12 +355,15 @@ fn spawn_cache_read(load: super::CacheLoad, tx: UnboundedSender<Action>) {
         // Decoding freed as much as it kept (SQLite's copies of the JSON, each scope's
         // vector): hand it back now, before the App builds its panes on top of it.
         crate::memory::release_free_memory();
-        let _ = tx.send(Action::CacheRead(Box::new(read)));
+        let _ = tx.blocking_send(Action::CacheRead(Box::new(read)));
     });
 }
 
 /// Runs one refresh in the background; progress and the outcome come back as Actions.
-fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSender<Action>) {
+fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: Sender<Action>) {
+    // Unbounded on purpose: the fetcher reports from synchronous code and cannot wait. What
+    // it holds is bounded by the refresh itself (one `Rows` per scope and the progress lines),
+    // and the forwarder below waits on the UI's bounded queue.
     let (progress_tx, mut progress_rx) = unbounded_channel();
     let refresh = tokio::spawn(source.refresh(kind, progress_tx));
     let progress_out = tx.clone();
@@ -358,23 +373,18 @@ fn spawn_refresh(source: &dyn SnapshotSource, kind: RefreshKind, tx: UnboundedSe
                 RefreshEvent::Progress(progress) => Action::RefreshProgress(progress),
                 RefreshEvent::Rows { scope, rows } => Action::ScopeRows { scope, rows },
             };
-            if progress_out.send(action).is_err() {
+            if progress_out.send(action).await.is_err() {
                 break;
             }
         }
     });
-    tokio::spawn(
-        refresh
-            .map(|joined| {
-                joined.unwrap_or_else(|err| {
-                    RefreshOutcome::failed(background::failure("the refresh", err))
-                })
-            })
-            .map(move |outcome| {
-                // The UI may be gone already; nothing to tell then.
-                let _ = tx.send(Action::RefreshDone(outcome));
-            }),
-    );
+    tokio::spawn(async move {
+        let outcome = refresh
+            .await
+            .unwrap_or_else(|err| RefreshOutcome::failed(background::failure("the refresh", err)));
+        // The UI may be gone already; nothing to tell then.
+        let _ = tx.send(Action::RefreshDone(outcome)).await;
+    });
 }
 
 #[cfg(test)]
@@ -397,7 +407,7 @@ mod tests {
         fn refresh(
             &self,
             _kind: RefreshKind,
-            _progress: UnboundedSender<RefreshEvent>,
+            _progress: tokio::sync::mpsc::UnboundedSender<RefreshEvent>,
         ) -> BoxFuture<'static, RefreshOutcome> {
             Box::pin(async { panic!("the fetcher fell over") })
         }
@@ -437,7 +447,7 @@ mod tests {
 
     /// The first Action `rx` brings that `pick` accepts.
     async fn first<T>(
-        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+        rx: &mut tokio::sync::mpsc::Receiver<Action>,
         pick: impl Fn(Action) -> Option<T>,
     ) -> T {
         loop {
@@ -460,7 +470,7 @@ mod tests {
             on_head(sent);
             crate::source::CacheRead::default()
         });
-        let (tx, mut rx) = unbounded_channel();
+        let (tx, mut rx) = channel(ACTION_QUEUE);
         spawn_cache_read(load, tx);
         let mut order = Vec::new();
         while let Some(action) = rx.recv().await {
@@ -487,7 +497,7 @@ mod tests {
             let _ = read.recv();
             panic!("the cache decoder fell over")
         });
-        let (tx, mut rx) = unbounded_channel();
+        let (tx, mut rx) = channel(ACTION_QUEUE);
         spawn_cache_read(load, tx);
         assert!(
             rx.try_recv().is_err(),
@@ -513,7 +523,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panicking_refresh_is_an_error_in_the_history_not_the_end() {
-        let (tx, mut rx) = unbounded_channel();
+        let (tx, mut rx) = channel(ACTION_QUEUE);
         spawn_refresh(&PanickingSource, RefreshKind::Manual, tx);
         let outcome = first(&mut rx, |action| match action {
             Action::RefreshDone(outcome) => Some(outcome),
@@ -550,7 +560,7 @@ mod tests {
             today,
             force: false,
         };
-        let (tx, mut rx) = unbounded_channel();
+        let (tx, mut rx) = channel(ACTION_QUEUE);
         spawn_spend(Arc::new(service), request.clone(), tx, 90);
         let outcome = first(&mut rx, |action| match action {
             Action::SpendLoaded(outcome) => Some(outcome),
@@ -569,7 +579,7 @@ mod tests {
         let world = crate::demo::world(Utc::now());
         let mut event = crate::demo::replay(&world, Utc::now(), 0).expect("an alert");
         event.name = "evil\u{1b}]0;pwned\u{7}".into();
-        let (tx, _rx) = unbounded_channel();
+        let (tx, _rx) = channel(ACTION_QUEUE);
         let mut config = Config::default();
         let quiet = Alerts::new(&config.alerts, &config.events);
         let mut outbox = String::new();

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
 use crate::action::{Action, LogRead};
@@ -29,12 +29,7 @@ impl LogTask {
     }
 
     /// Starts `request` in place of the running read.
-    pub fn start(
-        &mut self,
-        access: Arc<dyn LogAccess>,
-        request: LogRead,
-        tx: UnboundedSender<Action>,
-    ) {
+    pub fn start(&mut self, access: Arc<dyn LogAccess>, request: LogRead, tx: Sender<Action>) {
         self.stop();
         self.0 = Some(tokio::spawn(run(access, request, tx, FOLLOW_EVERY)));
     }
@@ -46,12 +41,7 @@ impl Drop for LogTask {
     }
 }
 
-async fn run(
-    access: Arc<dyn LogAccess>,
-    request: LogRead,
-    tx: UnboundedSender<Action>,
-    every: Duration,
-) {
+async fn run(access: Arc<dyn LogAccess>, request: LogRead, tx: Sender<Action>, every: Duration) {
     let read = request.read;
     let lines = |lines: Result<crate::logs::Batch, LogsError>| Action::LogLines {
         read,
@@ -61,7 +51,7 @@ async fn run(
     let source = match access.logs(&target.account, &target.region).await {
         Ok(source) => source,
         Err(err) => {
-            let _ = tx.send(lines(Err(err)));
+            let _ = tx.send(lines(Err(err))).await;
             return;
         }
     };
@@ -76,10 +66,12 @@ async fn run(
                 .ok()
                 .and_then(|(streams, _)| streams.first())
                 .map(|s| s.name.clone());
-            let _ = tx.send(Action::LogStreams {
-                read,
-                streams: listed.map(|(s, _)| s).map_err(|e| e.to_string()),
-            });
+            let _ = tx
+                .send(Action::LogStreams {
+                    read,
+                    streams: listed.map(|(s, _)| s).map_err(|e| e.to_string()),
+                })
+                .await;
             match newest {
                 Some(stream) => Cursor::new(&[stream], None),
                 // No stream (or listing failed, which was just said): nothing to read.
@@ -96,13 +88,13 @@ async fn run(
             Ok(batch) => {
                 cursor = batch.cursor.clone();
                 // A poll with nothing new is not worth a redraw.
-                if (first || !batch.events.is_empty()) && tx.send(lines(Ok(batch))).is_err() {
+                if (first || !batch.events.is_empty()) && tx.send(lines(Ok(batch))).await.is_err() {
                     return;
                 }
             }
             Err(err) => {
                 let denied = matches!(err, LogsError::AccessDenied { .. });
-                if tx.send(lines(Err(err))).is_err() || denied {
+                if tx.send(lines(Err(err))).await.is_err() || denied {
                     return;
                 }
             }

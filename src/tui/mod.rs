@@ -23,7 +23,10 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::app::{App, AppInit, Mode};
 use crate::config::{Config, LoadedConfig};
-use crate::source::{CacheRead, DemoSource, SnapshotSource, live_source};
+use crate::source::{
+    CacheRead, DemoSource, OpenCache, SnapshotSource, live_source_with, open_cache,
+};
+use crate::store::Store;
 use crate::ui::theme;
 
 pub use event_loop::to_action;
@@ -47,13 +50,19 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
     }
     let tz = chrono::Local::now().offset().fix();
     let no_color = theme::no_color_requested();
-    let (mut app, source, config, cache_load) = start_state(loaded, mode, Utc::now(), tz, no_color);
+    let StartState {
+        mut app,
+        source,
+        config,
+        load: cache_load,
+        store,
+    } = start_state(loaded, mode, Utc::now(), tz, no_color);
     let refresh_every = source
         .as_ref()
         .map(|_| Duration::from_secs(config.refresh.jobs_seconds.max(1)));
     let refresh_at_start = mode == Mode::Live && source.is_some();
     let spend = match mode {
-        Mode::Offline => crate::source::offline_spend(loaded),
+        Mode::Offline => store.map(|store| crate::source::offline_spend(loaded, store)),
         Mode::Demo | Mode::Live => source.as_ref().and_then(|s| s.spend()),
     };
 
@@ -106,37 +115,63 @@ pub fn initial_state(
     tz: FixedOffset,
     no_color: bool,
 ) -> (App, Option<Arc<dyn SnapshotSource>>, Config) {
-    let (mut app, source, config, load) = start_state(loaded, mode, now, tz, no_color);
+    let StartState {
+        mut app,
+        source,
+        config,
+        load,
+        ..
+    } = start_state(loaded, mode, now, tz, no_color);
     if let Some(load) = load {
         app.take_cache_read(load(&|_| {}));
     }
     (app, source, config)
 }
 
-/// The App before the cache is read (the demo world is there already), and the work that
-/// reads the cache, if there is one to read.
+/// What the UI starts with.
+struct StartState {
+    /// The App before the cache is read (the demo world is there already).
+    app: App,
+    source: Option<Arc<dyn SnapshotSource>>,
+    config: Config,
+    /// The work that reads the cache, if there is one to read.
+    load: Option<CacheLoad>,
+    /// The process's one cache store: the reading, the refreshes and spend all go through
+    /// it, so one connection serves the whole UI.
+    store: Option<Store>,
+}
+
 fn start_state(
     loaded: &LoadedConfig,
     mode: Mode,
     now: DateTime<Utc>,
     tz: FixedOffset,
     no_color: bool,
-) -> (
-    App,
-    Option<Arc<dyn SnapshotSource>>,
-    Config,
-    Option<CacheLoad>,
-) {
+) -> StartState {
     let config = match mode {
         Mode::Demo => crate::demo::config(&loaded.config),
         Mode::Offline | Mode::Live => loaded.config.clone(),
     };
     let mut init = AppInit::from_config(&config, mode, now, tz);
     init.theme = theme::effective(config.ui.theme, no_color);
-    let source: Option<Arc<dyn SnapshotSource>> = match mode {
-        Mode::Demo => Some(Arc::new(DemoSource::new(now))),
-        Mode::Offline => None,
-        Mode::Live => live_source(loaded),
+    let opened = match mode {
+        Mode::Demo => None,
+        Mode::Offline | Mode::Live => cache_path(loaded).map(|path| {
+            let cache = open_cache(&path);
+            (path, cache)
+        }),
+    };
+    let source: Option<Arc<dyn SnapshotSource>> = match (mode, &opened) {
+        (Mode::Demo, _) => Some(Arc::new(DemoSource::new(now))),
+        (Mode::Offline, _) | (Mode::Live, None) => None,
+        // The warning is the cache read's to say, once.
+        (Mode::Live, Some((_, cache))) => Some(live_source_with(
+            loaded,
+            OpenCache {
+                store: cache.store.clone(),
+                warning: None,
+            },
+        )),
     };
     init.refresh_blocked = match (mode, &source) {
         (Mode::Offline, _) => Some("offline: refreshing is off (started with --offline)".into()),
@@ -159,13 +194,13 @@ fn start_state(
             app.load_snapshot(world);
             None
         }
-        Mode::Offline | Mode::Live => match cache_path(loaded) {
-            Some(path) => {
+        Mode::Offline | Mode::Live => match opened.clone() {
+            Some((path, cache)) => {
                 app.empty_note = Some(format!("Reading the cache {}…", path.display()));
                 let can_fetch = source.is_some();
                 let cur = loaded.config.cur.clone();
                 let load: CacheLoad = Box::new(move |on_head| {
-                    read_cache(&path, mode, can_fetch, cur.as_ref(), on_head)
+                    read_cache(&path, cache, mode, can_fetch, cur, on_head)
                 });
                 Some(load)
             }
@@ -177,7 +212,13 @@ fn start_state(
             }
         },
     };
-    (app, source, config, load)
+    StartState {
+        app,
+        source,
+        config,
+        load,
+        store: opened.and_then(|(_, cache)| cache.store),
+    }
 }
 
 fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
@@ -189,43 +230,69 @@ fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
 }
 
 /// The cached snapshot and timeline, or what to say on screen about why there are none; the
-/// Jobs pane's head goes to `on_head` first.
+/// Jobs pane's head goes to `on_head` first. Read through the process's store, on its thread.
 fn read_cache(
     path: &Path,
+    cache: OpenCache,
     mode: Mode,
     can_fetch: bool,
-    cur: Option<&crate::config::CurConfig>,
+    cur: Option<crate::config::CurConfig>,
     on_head: &dyn Fn(crate::cache::Head),
 ) -> CacheRead {
     let mut read = CacheRead::default();
-    let opened = match crate::cache::Cache::open(path) {
-        Ok(opened) => opened,
-        Err(err) => {
-            read.errors.push(format!("cache: {err}"));
-            read.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
-            return read;
-        }
-    };
-    if let Some(warning) = opened.warning {
+    if let Some(warning) = cache.warning {
         read.errors.push(format!("cache: {warning}"));
     }
-    match opened.cache.load_head() {
-        Ok(Some(head)) => on_head(head),
-        Ok(None) => {}
+    let Some(store) = cache.store else {
+        read.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
+        return read;
+    };
+    match store.run_blocking(|cache| cache.load_head()) {
+        Ok(Ok(Some(head))) => on_head(head),
+        Ok(Ok(None)) => {}
         // Only a first look: the whole read below says what is wrong with the cache.
+        Ok(Err(err)) => tracing::warn!("the cache's head cannot be read: {err}"),
         Err(err) => tracing::warn!("the cache's head cannot be read: {err}"),
     }
-    match opened.cache.load_events(None) {
+    let shown = path.display().to_string();
+    let read_all = store.run_blocking(move |cache| {
+        let mut read = read;
+        read_all(cache, &mut read, &shown, mode, can_fetch, cur.as_ref());
+        read
+    });
+    match read_all {
+        Ok(read) => read,
+        Err(err) => CacheRead {
+            errors: vec![format!("cache: {err}")],
+            empty_note: Some(format!(
+                "The cache {} cannot be read: {err}",
+                path.display()
+            )),
+            ..CacheRead::default()
+        },
+    }
+}
+
+/// Everything but the head, on the store's thread.
+fn read_all(
+    cache: &crate::cache::Cache,
+    read: &mut CacheRead,
+    path: &str,
+    mode: Mode,
+    can_fetch: bool,
+    cur: Option<&crate::config::CurConfig>,
+) {
+    match cache.load_events(None) {
         Ok(events) => read.timeline = Some(events),
         Err(err) => read
             .errors
             .push(format!("cache: the event timeline cannot be read: {err}")),
     }
     // Prices read on earlier runs, so the cached rows' rates and costs use them.
-    read.prices = crate::refresh::prices::kept(&opened.cache);
+    read.prices = crate::refresh::prices::kept(cache);
     // The CUR's costs kept from earlier refreshes, so cached rows show them at once.
-    read.cur = cur.and_then(|cur| crate::refresh::cur::kept(&opened.cache, cur, Utc::now()));
-    match opened.cache.load_snapshot() {
+    read.cur = cur.and_then(|cur| crate::refresh::cur::kept(cache, cur, Utc::now()));
+    match cache.load_snapshot() {
         Ok(Some(snapshot)) => read.snapshot = Some(snapshot),
         Ok(None) => {
             let next = match (mode, can_fetch) {
@@ -235,18 +302,13 @@ fn read_cache(
                 }
                 _ => "Run `sagescope refresh` (or start without --offline) to fetch one.",
             };
-            read.empty_note = Some(format!(
-                "No cached snapshot yet in {}. {next}",
-                path.display()
-            ));
+            read.empty_note = Some(format!("No cached snapshot yet in {path}. {next}"));
         }
         Err(err) => {
             read.errors.push(format!("cache: {err}"));
             read.empty_note = Some(format!(
-                "The cached snapshot in {} cannot be read: {err}",
-                path.display()
+                "The cached snapshot in {path} cannot be read: {err}"
             ));
         }
     }
-    read
 }

@@ -100,6 +100,13 @@ fn status<'a>(view: &LogView, p: &super::theme::Palette) -> Line<'a> {
         (view.top + 1).min(view.lines.len()),
         view.lines.len()
     );
+    if view.dropped > 0 {
+        text.push_str(&format!(
+            " · {} older dropped (last {} kept)",
+            format::count(view.dropped),
+            format::count(crate::app::MAX_LOG_LINES)
+        ));
+    }
     if !view.search.is_empty() {
         text.push_str(&format!(
             " · /{}",

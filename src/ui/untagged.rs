@@ -43,15 +43,49 @@ fn spec_index(column: FindingColumn) -> Option<usize> {
     }
 }
 
+/// What to say while no tag findings were ever read (the first refresh, before its tag pass
+/// ends): a count of 0 then would read as "everything is tagged".
+fn not_read_yet(app: &App) -> Option<String> {
+    if app.findings.as_of.is_some() {
+        return None;
+    }
+    let progress = app.refreshing.as_ref().and_then(|r| r.progress.as_ref());
+    Some(match progress {
+        Some(p) if p.tags.1 > 0 => format!(
+            "reading tags {}/{} account-regions…",
+            p.tags.0.min(p.tags.1),
+            p.tags.1
+        ),
+        _ if app.refreshing.is_some() => "tags are read once resources are listed…".into(),
+        _ => "tags not read yet".into(),
+    })
+}
+
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let p = palette(app.theme);
     let findings = &app.findings;
-    let block = Block::bordered().border_style(p.border).title(title(
-        findings,
-        app.narrowed_title(),
-        &p,
-        usize::from(area.width.saturating_sub(4)),
-    ));
+    let title = match not_read_yet(app) {
+        Some(loading) => Line::from(vec![
+            Span::styled(" Untagged: ", p.title),
+            Span::styled(format!("{loading} "), p.accent),
+        ]),
+        None => title(
+            findings,
+            app.narrowed_title(),
+            &p,
+            usize::from(area.width.saturating_sub(4)),
+        ),
+    };
+    let block = Block::bordered().border_style(p.border).title(title);
+    if let Some(loading) = not_read_yet(app) {
+        let mut lines = vec![Line::styled(loading, p.accent)];
+        lines.extend(
+            app.empty_note
+                .as_ref()
+                .map(|note| Line::styled(sanitize::cell(note).into_owned(), p.warning)),
+        );
+        return empty_message(frame, block, area, lines);
+    }
     if findings.list.rows().is_empty() {
         let lines = if findings.as_of.is_some() && app.empty_note.is_none() {
             vec![Line::styled(

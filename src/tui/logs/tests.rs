@@ -1,7 +1,7 @@
 use std::sync::Mutex;
 
 use futures::future::BoxFuture;
-use tokio::sync::mpsc::unbounded_channel;
+use tokio::sync::mpsc::channel;
 
 use super::*;
 use crate::logs::{EventPage, LogEvent, LogSource, LogStream, LogTarget, StreamPage};
@@ -128,7 +128,7 @@ fn messages(action: Action) -> Vec<String> {
 #[tokio::test(start_paused = true)]
 async fn following_sends_every_new_line_once_and_stopping_ends_the_reads() {
     let source = Arc::new(Growing::new());
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel(64);
     let mut task = LogTask::default();
     task.start(Arc::new(Access(source.clone())), request(true), tx);
     let Some(Action::LogStreams {
@@ -159,7 +159,7 @@ async fn following_sends_every_new_line_once_and_stopping_ends_the_reads() {
 #[tokio::test(start_paused = true)]
 async fn a_read_without_follow_answers_once_and_ends() {
     let source = Arc::new(Growing::new());
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel(64);
     run(
         Arc::new(Access(source)),
         request(false),
