@@ -115,6 +115,7 @@ impl Feature {
                 "sagemaker:DescribeUserProfile",
                 "sagemaker:DescribeApp",
                 "sagemaker:DescribeInferenceComponent",
+                "sagemaker:DescribeCluster",
                 "sagemaker:ListTags",
             ],
             Feature::SageMakerSearch => &["sagemaker:Search"],

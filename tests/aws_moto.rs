@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use support::cli::{run_json, sagescope};
+use support::cli::{priced, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto, role};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -1321,19 +1321,6 @@ fn a_cloudwatch_failure_is_an_error_entry_and_every_job_still_exports() {
     assert_eq!(low["usd_per_hour"], cents(list_price("ml.p3.2xlarge")));
     let busy = seeded_row(rows, "train-123456789012-us-east-1-002");
     assert_eq!(busy["gpu_util"], 93.0, "the other account's metrics loaded");
-}
-
-/// `(region, instance type)` pairs the bundled price table covers, read from the asset itself.
-fn priced() -> std::collections::BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/prices.csv"))
-        .expect("price table");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
-        .filter_map(|l| {
-            let mut parts = l.split(',');
-            Some((parts.next()?.to_string(), parts.next()?.to_string()))
-        })
-        .collect()
 }
 
 #[test]

@@ -14,13 +14,17 @@ use support::moto::{DEFAULT_ACCOUNT, moto};
 
 const ENDPOINT: &str = "llm-shared";
 
+/// Why the `broken` cluster's creation failed (what `DescribeCluster` says).
+const BROKEN_REASON: &str =
+    "InsufficientCapacity: no ml.g5.8xlarge capacity in the requested Availability Zone";
+
 fn config(home: &Path) -> String {
     one_account_config(home, "[tags]\nmandatory = [\"cost-center\", \"owner\"]\n")
 }
 
 /// Three components on one endpoint (one failed to place, one without an owner tag) and
 /// three clusters: a GPU cluster with a failed node, a CPU farm of 120 nodes (two pages of
-/// ListClusterNodes) without an owner tag, and a cluster whose creation failed.
+/// ListClusterNodes) without an owner tag, and a cluster whose creation failed (no nodes).
 fn seed(moto: &mut support::moto::Moto) {
     moto.reset();
     let complete = json!({"cost-center": "cc-1", "owner": "ana"});
@@ -49,7 +53,8 @@ fn seed(moto: &mut support::moto::Moto) {
                  "failed": 1, "message": "NCCL all-reduce health check failed"}]},
             {"name": "cpu-farm", "tags": partial, "groups": [
                 {"name": "cpu", "instance_type": "ml.c5.large", "count": 120}]},
-            {"name": "broken", "status": "Failed", "tags": complete, "groups": [
+            {"name": "broken", "status": "Failed", "tags": complete,
+             "failure_message": BROKEN_REASON, "groups": [
                 {"name": "gpu", "instance_type": "ml.g5.8xlarge", "count": 1}]},
         ]}),
     );
@@ -141,9 +146,16 @@ fn export_jobs_lists_components_with_their_endpoint_and_clusters_priced_by_their
         Value::Null,
         "a failed cluster burns nothing"
     );
+    assert_eq!(broken["failure_reason"], BROKEN_REASON, "{broken}");
+    // No nodes: its instance group from DescribeCluster, with the none it holds.
+    assert_eq!(broken["instance_type"], "ml.g5.8xlarge", "{broken}");
+    assert_eq!(broken["instance_count"], 0, "{broken}");
+    assert_eq!(broken["instance_groups"], "gpu:ml.g5.8xlarge:0", "{broken}");
+    assert_eq!(pretrain["failure_reason"], Value::Null, "{pretrain}");
 
-    // One page of components and clusters, a describe per component, ListClusterNodes per
-    // cluster (two for the farm). `export jobs` reads no tags.
+    // One page of components and clusters, a describe per component, DescribeCluster per
+    // cluster and ListClusterNodes per cluster with nodes (two for the farm, none for the
+    // failed one). `export jobs` reads no tags.
     let first = compute_requests(&mut moto);
     eprintln!("first refresh: {first:?}");
     assert_eq!(first.get("ListInferenceComponents"), Some(&1), "{first:?}");
@@ -153,7 +165,8 @@ fn export_jobs_lists_components_with_their_endpoint_and_clusters_priced_by_their
         "{first:?}"
     );
     assert_eq!(first.get("ListClusters"), Some(&1), "{first:?}");
-    assert_eq!(first.get("ListClusterNodes"), Some(&4), "{first:?}");
+    assert_eq!(first.get("DescribeCluster"), Some(&3), "{first:?}");
+    assert_eq!(first.get("ListClusterNodes"), Some(&3), "{first:?}");
 
     // Steady state: one List of each; nothing changed, nodes read under 5 minutes ago.
     let (code, again, stderr) =
@@ -168,6 +181,7 @@ fn export_jobs_lists_components_with_their_endpoint_and_clusters_priced_by_their
     );
     assert_eq!(second.get("ListClusters"), Some(&1), "{second:?}");
     assert_eq!(second.get("DescribeInferenceComponent"), None, "{second:?}");
+    assert_eq!(second.get("DescribeCluster"), None, "{second:?}");
     assert_eq!(second.get("ListClusterNodes"), None, "{second:?}");
     assert_eq!(
         rows_of(&again, "hyperpod-cluster")["pretrain"]["usd_per_hour"],

@@ -13,12 +13,15 @@ use support::moto::{DEFAULT_ACCOUNT, moto};
 
 const DOMAIN: &str = "d-studio0001";
 
+/// What `DescribeApp` says of the app that failed to start (ListApps does not say it).
+const FAILED_REASON: &str = "ResourceLimitExceeded: The account-level service limit 'ml.g5.2xlarge for CodeEditor apps' is 0 Instances";
+
 fn config(home: &Path, health: &str) -> String {
     one_account_config(home, health)
 }
 
 /// Two apps in service on the same GPU type, one untouched for 9 hours, one used 10 minutes
-/// ago; and 101 deleted apps (listed by AWS for a while, never shown), so the apps take two
+/// ago; one that failed to start; and 101 deleted apps (listed by AWS for a while, never shown), so the apps take two
 /// ListApps pages of 100.
 fn seed_apps(moto: &mut support::moto::Moto) -> Vec<String> {
     moto.seed(&[DEFAULT_ACCOUNT], &["us-east-1"], 3);
@@ -29,6 +32,9 @@ fn seed_apps(moto: &mut support::moto::Moto) -> Vec<String> {
         json!({"domain": DOMAIN, "user_profile": "alice", "app_type": "JupyterLab",
                "app_name": "default", "instance_type": "ml.g5.2xlarge", "status": "InService",
                "created_minutes_ago": 5 * 60, "last_activity_minutes_ago": 10}),
+        json!({"domain": DOMAIN, "user_profile": "bob", "app_type": "CodeEditor",
+               "app_name": "default", "instance_type": "ml.g5.2xlarge", "status": "Failed",
+               "created_minutes_ago": 3 * 24 * 60, "failure_reason": FAILED_REASON}),
     ];
     for i in 0..101 {
         apps.push(
@@ -85,7 +91,7 @@ fn an_idle_gpu_jupyterlab_app_is_exported_with_its_price_and_the_idle_flag() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["errors"], json!([]), "{stderr}");
     let apps = apps_of(&doc);
-    assert_eq!(apps.len(), 2, "deleted apps are not shown: {apps:?}");
+    assert_eq!(apps.len(), 3, "deleted apps are not shown: {apps:?}");
 
     let rate = (list_price("ml.g5.2xlarge") * 100.0).round() / 100.0;
     let idle = apps
@@ -109,21 +115,40 @@ fn an_idle_gpu_jupyterlab_app_is_exported_with_its_price_and_the_idle_flag() {
     assert_eq!(active["usd_per_hour"], rate);
     assert_eq!(active["flags"], json!([]), "used 10 minutes ago: {active}");
 
-    // Two pages of apps (103 listed by AWS), one DescribeApp per app in service.
+    let failed = apps
+        .iter()
+        .find(|r| r["arn"] == arns[2].as_str())
+        .expect("the failed app is listed");
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(failed["failure_reason"], FAILED_REASON, "{failed}");
+    assert_eq!(
+        failed["usd_per_hour"],
+        Value::Null,
+        "a failed app burns nothing"
+    );
+
+    // Two pages of apps (104 listed by AWS), one DescribeApp per app in service and one for
+    // the failed app.
     let first = app_requests(&mut moto);
     eprintln!("first refresh, apps: {first:?}");
     assert_eq!(first.get("ListApps"), Some(&2), "{first:?}");
-    assert_eq!(first.get("DescribeApp"), Some(&2), "{first:?}");
+    assert_eq!(first.get("DescribeApp"), Some(&3), "{first:?}");
 
     // Steady state: the apps are listed again, their activity (read under 30 minutes ago)
-    // comes from the cache.
-    let (code, _, stderr) =
+    // and the failed app's reason (read for its status, which has not moved) come from the
+    // cache.
+    let (code, again, stderr) =
         run_json(sagescope(home.path(), &endpoint).args(["export", "jobs", "--config", &config]));
     assert_eq!(code, 0, "{stderr}");
     let second = app_requests(&mut moto);
     eprintln!("steady-state refresh, apps: {second:?}");
     assert_eq!(second.get("ListApps"), Some(&2), "{second:?}");
     assert_eq!(second.get("DescribeApp"), None, "{second:?}");
+    let failed = apps_of(&again)
+        .into_iter()
+        .find(|r| r["arn"] == arns[2].as_str())
+        .expect("the failed app is listed");
+    assert_eq!(failed["failure_reason"], FAILED_REASON, "{failed}");
 
     // The threshold is the config's: at 12 hours, 9 hours without activity is not idle.
     let lenient = tempfile::tempdir().expect("tempdir");

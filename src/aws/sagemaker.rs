@@ -677,7 +677,7 @@ impl SageMakerSource {
                 })
             }
             ResourceKind::InferenceComponent => self.describe_inference_component(name).await,
-            ResourceKind::HyperPodCluster => self.describe_cluster_nodes(name).await,
+            ResourceKind::HyperPodCluster => self.describe_cluster(name).await,
             // Apps are described by `describe_app`; the tag-only kinds need no details.
             _ => Ok(Details::default()),
         }

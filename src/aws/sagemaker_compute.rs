@@ -52,8 +52,9 @@ impl SageMakerSource {
         ))
     }
 
-    /// One page of `ListClusters`, newest first. The summary has no node counts: those come
-    /// from `ListClusterNodes` in the describe pass.
+    /// One page of `ListClusters`, newest first. The summary has no failure message, groups
+    /// or node counts: those come from `DescribeCluster` and `ListClusterNodes` in the
+    /// describe pass.
     pub(super) async fn list_hyperpod_clusters(
         &self,
         token: Option<String>,
@@ -122,14 +123,48 @@ impl SageMakerSource {
         })
     }
 
-    /// Every node of a HyperPod cluster (`ListClusterNodes`, all pages), grouped by instance
-    /// group: what the cluster costs an hour and which nodes failed. Pages after the first
-    /// are counted as extra requests.
-    pub(super) async fn describe_cluster_nodes(&self, name: &str) -> Result<Details, SourceError> {
-        let mut cluster = ClusterInfo::default();
+    /// A HyperPod cluster (`DescribeCluster`): why it failed, and its instance groups; then,
+    /// when the groups say nodes exist, every node (`ListClusterNodes`, all pages, counted as
+    /// extra requests), which is what tells a failed node apart. A cluster without nodes (one
+    /// whose creation failed, say) is priced and shown by its groups alone.
+    pub(super) async fn describe_cluster(&self, name: &str) -> Result<Details, SourceError> {
+        let out = self
+            .client
+            .describe_cluster()
+            .cluster_name(name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeCluster", &self.context))?;
+        let described = ClusterInfo {
+            groups: out.instance_groups().iter().filter_map(group).collect(),
+        };
         let mut details = Details::default();
+        let mut cluster = ClusterInfo::default();
+        if described.nodes() > 0 {
+            self.add_cluster_nodes(name, &mut cluster, &mut details)
+                .await?;
+        }
+        if cluster.groups.is_empty() {
+            cluster = described;
+        }
+        details.failure_reason = text(out.failure_message());
+        details.instance_type = cluster.instance_types();
+        details.instance_count = Some(cluster.nodes());
+        details.compute = Some(Compute::Cluster(cluster));
+        Ok(details)
+    }
+
+    /// Every node of a HyperPod cluster (`ListClusterNodes`, all pages), grouped by instance
+    /// group: what the cluster costs an hour and which nodes failed.
+    async fn add_cluster_nodes(
+        &self,
+        name: &str,
+        cluster: &mut ClusterInfo,
+        details: &mut Details,
+    ) -> Result<(), SourceError> {
         let mut token: Option<String> = None;
         loop {
+            details.extra_requests.push("ListClusterNodes");
             let out = self
                 .client
                 .list_cluster_nodes()
@@ -140,21 +175,32 @@ impl SageMakerSource {
                 .await
                 .map_err(|e| classify(e, "ListClusterNodes", &self.context))?;
             for node in out.cluster_node_summaries() {
-                add_node(&mut cluster, node);
+                add_node(cluster, node);
             }
             match out.next_token().filter(|t| !t.is_empty()) {
-                Some(next) => {
-                    token = Some(next.to_string());
-                    details.extra_requests.push("ListClusterNodes");
-                }
-                None => break,
+                Some(next) => token = Some(next.to_string()),
+                None => return Ok(()),
             }
         }
-        details.instance_type = cluster.instance_types();
-        details.instance_count = Some(cluster.nodes());
-        details.compute = Some(Compute::Cluster(cluster));
-        Ok(details)
     }
+}
+
+/// An instance group as `DescribeCluster` states it: its nodes are those it has now
+/// (`CurrentCount`), not those it aims at. `None` (skipped, logged) without a name or type.
+fn group(details: &sm::ClusterInstanceGroupDetails) -> Option<InstanceGroup> {
+    let (Some(name), Some(instance_type)) =
+        (details.instance_group_name(), details.instance_type())
+    else {
+        tracing::warn!("cluster instance group without name or type skipped");
+        return None;
+    };
+    Some(InstanceGroup {
+        name: name.to_string(),
+        instance_type: instance_type.as_str().to_string(),
+        count: details.current_count().and_then(count).unwrap_or(0),
+        failed: 0,
+        failure_message: None,
+    })
 }
 
 /// Counts one node into its instance group (groups in the order first seen).

@@ -1,17 +1,25 @@
 //! Filling in what List summaries lack (instance type and count, failure reason), cheaply and
-//! completely: after the first complete refresh every failed job has its reason and every
-//! running resource its instances, whatever its age.
+//! completely: after the first complete refresh every job has its instance type (so its cost
+//! can be estimated), every failed resource its reason and every running resource its
+//! instances, whatever its age.
 //!
 //! - What each API already returns is used first: processing and transform summaries carry
 //!   their failure reason, notebook summaries their instance type.
-//! - Training and tuning jobs that need details are read with `Search` when two or more do:
-//!   100 whole records per request, newest first, stopping once every one needed was seen.
-//!   Every record read is kept, so older finished jobs get their details for free.
-//! - The rest is described one by one in priority order: what the user opened (it jumps the
-//!   queue), then running, then failed, then the rest, newest first.
+//! - The work comes in two passes. The due pass runs as soon as a kind is listed: what the
+//!   user opened, then running, then failed, then the rest (recently ended, changed since
+//!   last read), newest first. The backlog pass reads finished jobs never described before
+//!   (ended more than [`RECENT_HOURS`] ago): the engine runs it only after every
+//!   account-region waiting for its due pass has had its turn, so a first refresh shows every
+//!   scope's rows and what matters now before the history; an opened row still goes first.
+//! - Training and tuning jobs that need details are read with `Search` when two or more do
+//!   (in either pass): 100 whole records per request, newest first, stopping once every one
+//!   needed was seen. Every record read is kept, so older finished jobs get their details for
+//!   free.
+//! - The rest is described one by one in that priority order (re-checked before every call).
 //! - Every result is cached by ARN with the version it belongs to: an unchanged resource is
-//!   never described twice. Endpoint configs never change, and an endpoint is described again
-//!   only when it changed.
+//!   never described twice, and a finished job never again (its details are final even when
+//!   its `LastModifiedTime` moves). Endpoint configs never change, and an endpoint is
+//!   described again only when it changed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -19,13 +27,13 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::events::Tracker;
-use super::listing::Scope;
+use super::listing::{Scope, is_finished};
 use super::source::{Details, Listed, SourceError, TagSource, describe_operation, searchable};
 pub use crate::model::{DescribeCache, Described};
 use crate::model::{ResourceKind, StatusPhase, Tags};
 
-/// Jobs that started or ended within this window are described even when finished well, so
-/// the view shows what they ran on.
+/// Jobs that started or ended within this window are described in the due pass; older
+/// finished ones wait for the backlog pass.
 pub const RECENT_HOURS: i64 = 24;
 
 /// The version a listed resource is at; changes whenever AWS changes the resource.
@@ -34,7 +42,7 @@ pub(crate) fn version_of(item: &Listed) -> String {
 }
 
 /// Whether the view needs what a Describe adds for this resource.
-pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc>) -> bool {
+pub(crate) fn wants_details(kind: ResourceKind, item: &Listed) -> bool {
     let failed_without_reason =
         item.status.phase() == StatusPhase::Failed && item.failure_reason.is_none();
     match kind {
@@ -43,32 +51,53 @@ pub(crate) fn wants_details(kind: ResourceKind, item: &Listed, now: DateTime<Utc
         // Endpoints bill while they exist; the instance type is only in the endpoint config.
         ResourceKind::Endpoint => true,
         kind if ResourceKind::TAG_ONLY.contains(&kind) => false,
-        // Only a running app's last user activity matters (the `idle` test); the list has
-        // everything else.
-        ResourceKind::App => item.status.phase() == StatusPhase::Running,
-        // Copies and reserved compute (components) and the nodes (clusters) are only in the
-        // describe, and each of them is described once per change (or node re-read).
+        // A running app's last user activity (the `idle` test), a failed one's reason; the
+        // list has everything else.
+        ResourceKind::App => item.status.phase() == StatusPhase::Running || failed_without_reason,
+        // Copies and reserved compute (components), the failure message, instance groups and
+        // nodes (clusters) are only in the describe, read once per change (nodes again on a
+        // clock).
         ResourceKind::InferenceComponent | ResourceKind::HyperPodCluster => true,
-        _ => {
-            let recent = now - chrono::Duration::hours(RECENT_HOURS);
-            item.status.is_active()
-                || failed_without_reason
-                || item.created_at >= recent
-                || item.ended_at.is_some_and(|t| t >= recent)
-        }
+        // Every job, whatever its age: the instance type is what its cost is estimated from.
+        kind => kind.finishes(),
     }
 }
 
-/// Queue order: what the user opened, then running, then failed, then the rest.
-fn rank(item: &Listed, urgent: &HashSet<String>) -> u8 {
+/// The queues a resource needing details waits in, first served first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rank {
+    /// The user opened it.
+    Opened,
+    Running,
+    Failed,
+    /// Anything else the due pass reads: recently ended jobs, resources changed since read.
+    Due,
+    /// A job that finished more than [`RECENT_HOURS`] ago: read in the backlog pass.
+    Backlog,
+}
+
+/// Which queue `item` waits in.
+pub(crate) fn rank(
+    kind: ResourceKind,
+    item: &Listed,
+    urgent: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Rank {
+    let recent = now - chrono::Duration::hours(RECENT_HOURS);
     if urgent.contains(&item.arn) {
-        0
+        Rank::Opened
     } else if item.status.is_active() {
-        1
+        Rank::Running
     } else if item.status.phase() == StatusPhase::Failed {
-        2
+        Rank::Failed
+    } else if kind.finishes()
+        && is_finished(&item.status)
+        && item.created_at < recent
+        && item.ended_at.is_none_or(|t| t < recent)
+    {
+        Rank::Backlog
     } else {
-        3
+        Rank::Due
     }
 }
 
@@ -82,7 +111,13 @@ pub(crate) struct Filled {
     /// What stopped the work early, if anything (a resource vanishing between List and
     /// Describe is not an error: it is skipped).
     pub error: Option<SourceError>,
+    /// Items (indices into the scope's listed items) left for the backlog pass.
+    pub backlog: Vec<usize>,
 }
+
+/// Called with the scope's items and entries so far when a row the user opened was read
+/// during the backlog pass, so it shows without waiting for the whole backlog.
+pub(crate) type Publish<'p> = &'p (dyn Fn(&[Listed], &[(String, Described)]) + Sync);
 
 /// Where details come from, and what decides their order.
 pub(crate) struct DetailSources<'a> {
@@ -103,7 +138,8 @@ impl DetailSources<'_> {
             .clone()
     }
 
-    /// Applies cached details to `items` and reads the missing ones (see the module docs).
+    /// The due pass: applies cached details to `items` and reads the missing ones that are
+    /// due; the rest is left in [`Filled::backlog`] for [`DetailSources::fill_backlog`].
     pub async fn fill(
         &self,
         kind: ResourceKind,
@@ -111,58 +147,108 @@ impl DetailSources<'_> {
         now: DateTime<Utc>,
     ) -> Filled {
         let mut filled = Filled::default();
-        let mut needed: Vec<usize> = Vec::new();
+        let mut due: Vec<usize> = Vec::new();
+        let urgent = self.urgent();
         for (index, item) in items.iter_mut().enumerate() {
-            let version = version_of(item);
             match self.cache.get(&item.arn) {
-                Some(cached)
-                    if cached.version == version
-                        && !lacks_variants(kind, cached)
-                        && !reading_outdated(kind, item, cached, now) =>
-                {
-                    apply(item, cached);
-                    filled.entries.push((item.arn.clone(), cached.clone()));
+                Some(cached) if still_current(kind, item, cached, now) => {
+                    let described = Described {
+                        version: version_of(item),
+                        ..cached.clone()
+                    };
+                    apply(item, &described);
+                    filled.entries.push((item.arn.clone(), described));
                 }
                 // Described before and changed since (a watched job finished): read again so
                 // its final state and failure reason show, however old it is.
-                Some(_) => needed.push(index),
-                None if wants_details(kind, item, now) => needed.push(index),
+                Some(_) => due.push(index),
+                None if wants_details(kind, item) => {
+                    if rank(kind, item, &urgent, now) == Rank::Backlog {
+                        filled.backlog.push(index);
+                    } else {
+                        due.push(index);
+                    }
+                }
                 None => {}
             }
         }
-        if needed.is_empty() {
-            return filled;
+        let wanted = due.len() + filled.backlog.len();
+        if wanted > 0 {
+            self.tracker.update(|p| p.details += wanted);
         }
-        self.tracker.update(|p| p.details += needed.len());
+        self.read(kind, items, due, &mut filled, now, None).await;
+        // Search pages read for the due jobs may have carried part of the backlog.
+        let read: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
+        let before = filled.backlog.len();
+        filled
+            .backlog
+            .retain(|&i| !read.contains(items[i].arn.as_str()));
+        let covered = before - filled.backlog.len();
+        if covered > 0 {
+            self.tracker.update(|p| p.detailed += covered);
+        }
+        if filled.error.is_some() {
+            // Stopped early: the backlog waits for the next refresh.
+            let left = std::mem::take(&mut filled.backlog).len();
+            self.tracker.update(|p| p.detailed += left);
+        }
+        filled
+    }
 
+    /// The backlog pass: reads what [`DetailSources::fill`] left in `filled.backlog`,
+    /// telling `publish` whenever a row the user opened meanwhile was read.
+    pub async fn fill_backlog(
+        &self,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        filled: &mut Filled,
+        now: DateTime<Utc>,
+        publish: Publish<'_>,
+    ) {
+        let backlog = std::mem::take(&mut filled.backlog);
+        self.read(kind, items, backlog, filled, now, Some(publish))
+            .await;
+    }
+
+    /// Reads details for `needed`: one Search for many training or tuning jobs, Describe for
+    /// the rest.
+    async fn read(
+        &self,
+        kind: ResourceKind,
+        items: &mut [Listed],
+        mut needed: Vec<usize>,
+        filled: &mut Filled,
+        now: DateTime<Utc>,
+        publish: Option<Publish<'_>>,
+    ) {
+        if needed.is_empty() {
+            return;
+        }
         if needed.len() >= 2
             && searchable(kind)
             && kind != ResourceKind::Endpoint
             && let Some(search) = self.search
         {
-            match self
-                .search_details(search, kind, items, &needed, &mut filled)
+            if let Err(err) = self
+                .search_details(search, kind, items, &needed, filled)
                 .await
             {
-                Ok(()) => {}
-                Err(err) => {
-                    let left = needed
-                        .iter()
-                        .filter(|&&i| !filled.entries.iter().any(|(arn, _)| *arn == items[i].arn))
-                        .count();
-                    self.tracker.update(|p| p.detailed += left);
-                    filled.error = Some(err);
-                    return filled;
-                }
+                let read: HashSet<&str> =
+                    filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
+                let left = needed
+                    .iter()
+                    .filter(|&&i| !read.contains(items[i].arn.as_str()))
+                    .count();
+                self.tracker.update(|p| p.detailed += left);
+                filled.error = Some(err);
+                return;
             }
             let done: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
             needed.retain(|&i| !done.contains(items[i].arn.as_str()));
         }
-        self.describe_each(kind, items, needed, &mut filled, now)
+        self.describe_each(kind, items, needed, filled, now, publish)
             .await;
-        filled
     }
-
     /// Reads `Search` pages until every needed item was seen (or the pages end), applying
     /// every record that matches a listed item. AccessDenied or an unserved Search is not an
     /// error: the caller describes instead.
@@ -233,7 +319,7 @@ impl DetailSources<'_> {
     }
 
     /// Describes `queue` one by one, the most urgent first (re-checked before every call, so
-    /// a row opened meanwhile goes next).
+    /// a row opened meanwhile goes next, and is published at once when `publish` is given).
     async fn describe_each(
         &self,
         kind: ResourceKind,
@@ -241,6 +327,7 @@ impl DetailSources<'_> {
         mut queue: Vec<usize>,
         filled: &mut Filled,
         now: DateTime<Utc>,
+        publish: Option<Publish<'_>>,
     ) {
         let operation = describe_operation(kind);
         let caller = self.scope.caller();
@@ -248,9 +335,10 @@ impl DetailSources<'_> {
         while !queue.is_empty() {
             let urgent = self.urgent();
             // Stable: ties keep list order, newest first.
-            let next = (0..queue.len())
-                .min_by_key(|&q| (rank(&items[queue[q]], &urgent), q))
-                .unwrap_or(0);
+            let (next, first) = (0..queue.len())
+                .map(|q| (q, rank(kind, &items[queue[q]], &urgent, now)))
+                .min_by_key(|&(q, rank)| (rank, q))
+                .unwrap_or((0, Rank::Due));
             let index = queue.remove(next);
             let item = &mut items[index];
             let name = item.name.clone();
@@ -277,6 +365,11 @@ impl DetailSources<'_> {
                     }
                     apply(item, &described);
                     filled.entries.push((item.arn.clone(), described));
+                    if first == Rank::Opened
+                        && let Some(publish) = publish
+                    {
+                        publish(items, &filled.entries);
+                    }
                 }
                 Err(SourceError::Other { message, .. }) => {
                     tracing::debug!(arn = %item.arn, %message, "describe skipped");
@@ -337,6 +430,30 @@ fn reading_outdated(
         item.status.phase() == StatusPhase::Running
             && cached.read_at.is_none_or(|read| now - read > max_age)
     })
+}
+
+/// Whether a cache entry still holds for a listed item: the same version (and nothing read
+/// on a clock has aged out), or a job that had already finished with the status it has now:
+/// a finished job's instances, reason and billed time are final, so a `LastModifiedTime` that
+/// moves afterwards (a warm pool released, say) is no reason to describe it again.
+pub(crate) fn still_current(
+    kind: ResourceKind,
+    item: &Listed,
+    cached: &Described,
+    now: DateTime<Utc>,
+) -> bool {
+    if lacks_variants(kind, cached) || reading_outdated(kind, item, cached, now) {
+        return false;
+    }
+    cached.version == version_of(item)
+        || (kind.finishes()
+            && is_finished(&item.status)
+            && marked_status(&cached.version) == Some(item.status.as_str()))
+}
+
+/// The status part of a [`crate::model::change_marker`] (`LastModifiedTime|Status`).
+fn marked_status(version: &str) -> Option<&str> {
+    version.rsplit_once('|').map(|(_, status)| status)
 }
 
 /// An endpoint cached before variant names were kept: its metrics need them.
@@ -409,6 +526,108 @@ mod tests {
             compute: None,
             billing: None,
         }
+    }
+
+    /// A training job created 30 days ago that ended `ended_hours_ago` (`None`: running).
+    fn training(status: &str, ended_hours_ago: Option<i64>) -> Listed {
+        Listed {
+            name: format!("train-{status}"),
+            arn: format!("arn:aws:sagemaker:r:a:training-job/train-{status}"),
+            created_at: now() - Duration::days(30),
+            ended_at: ended_hours_ago.map(|h| now() - Duration::hours(h)),
+            last_modified_at: Some(now() - Duration::days(20)),
+            ..cluster(status)
+        }
+    }
+
+    #[test]
+    fn finished_jobs_wait_in_the_backlog_and_an_opened_row_goes_first() {
+        let none = HashSet::new();
+        let rank_of = |item: &Listed, urgent: &HashSet<String>| {
+            rank(ResourceKind::Training, item, urgent, now())
+        };
+        assert_eq!(rank_of(&training("InProgress", None), &none), Rank::Running);
+        assert_eq!(rank_of(&training("Failed", Some(500)), &none), Rank::Failed);
+        assert_eq!(
+            rank_of(&training("Completed", Some(2)), &none),
+            Rank::Due,
+            "ended within the last day"
+        );
+        let old = training("Completed", Some(500));
+        assert_eq!(rank_of(&old, &none), Rank::Backlog);
+        assert_eq!(
+            rank_of(&training("Stopped", Some(500)), &none),
+            Rank::Backlog
+        );
+        let opened = HashSet::from([old.arn.clone()]);
+        assert_eq!(rank_of(&old, &opened), Rank::Opened);
+        let mut order = vec![
+            Rank::Backlog,
+            Rank::Due,
+            Rank::Failed,
+            Rank::Running,
+            Rank::Opened,
+        ];
+        order.sort();
+        assert_eq!(
+            order,
+            [
+                Rank::Opened,
+                Rank::Running,
+                Rank::Failed,
+                Rank::Due,
+                Rank::Backlog
+            ]
+        );
+        // Only jobs finish for good: a stopped notebook is no backlog.
+        let notebook = training("Stopped", Some(500));
+        assert_eq!(
+            rank(ResourceKind::Notebook, &notebook, &none, now()),
+            Rank::Due
+        );
+    }
+
+    #[test]
+    fn every_job_and_a_failed_app_want_details() {
+        for kind in [
+            ResourceKind::Training,
+            ResourceKind::Processing,
+            ResourceKind::Transform,
+            ResourceKind::Tuning,
+        ] {
+            assert!(wants_details(kind, &training("Completed", Some(5000))));
+        }
+        let app = ResourceKind::App;
+        assert!(wants_details(app, &cluster("InService")), "its activity");
+        assert!(wants_details(app, &cluster("Failed")), "its reason");
+        let mut explained = cluster("Failed");
+        explained.failure_reason = Some("known".into());
+        assert!(!wants_details(app, &explained));
+        assert!(!wants_details(app, &cluster("Deleted")));
+    }
+
+    #[test]
+    fn a_finished_jobs_entry_holds_when_only_its_modification_time_moves() {
+        let kind = ResourceKind::Training;
+        let mut job = training("Completed", Some(500));
+        let entry = Described {
+            version: version_of(&job),
+            ..read(0)
+        };
+        job.last_modified_at = Some(now());
+        assert!(still_current(kind, &job, &entry, now()));
+        // Read while it ran: its final state is read once more.
+        let running = Described {
+            version: crate::model::change_marker(
+                job.last_modified_at,
+                &JobStatus::new("InProgress"),
+            ),
+            ..read(0)
+        };
+        assert!(!still_current(kind, &job, &running, now()));
+        // Other kinds change while they live: a moved version means read again.
+        let component = ResourceKind::InferenceComponent;
+        assert!(!still_current(component, &job, &entry, now()));
     }
 
     #[test]

@@ -175,10 +175,11 @@ async fn fetch_account(
         run.tracker
             .update(|p| p.scopes = p.scopes + regions.len() * kinds - planned * kinds);
     }
-    let per_region = join_all(regions.iter().map(|region| async {
-        let _permit = run.permits.acquire().await;
-        fetch_region(run, account, link.as_ref(), region).await
-    }))
+    let per_region = join_all(
+        regions
+            .iter()
+            .map(|region| fetch_region(run, account, link.as_ref(), region)),
+    )
     .await;
     let mut results = Vec::new();
     let mut errors = Vec::new();
@@ -189,12 +190,17 @@ async fn fetch_account(
     (results, errors)
 }
 
+/// One account-region: its kinds side by side, each listed and given its due details under
+/// one of the refresh's permits; then, under a permit asked for anew, the backlog of finished
+/// jobs never described. Permits are handed out first come, first served, so the backlog waits
+/// until every account-region queued before it has had its due pass.
 async fn fetch_region(
     run: &Run<'_>,
     account: &AccountConfig,
     link: &dyn AccountLink,
     region: &str,
 ) -> Vec<ScopeResult> {
+    let permit = run.permits.acquire().await;
     let source = link.source(region);
     let search = if run.fetcher.search {
         link.tag_source(region)
@@ -232,11 +238,51 @@ async fn fetch_region(
         scope: &scope,
         details: &details,
     };
-    join_all(ResourceKind::JOB_KINDS.iter().map(|&kind| {
-        let known = known_by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
-        context.fetch_kind(kind, known)
+    let known_of = |kind: ResourceKind| known_by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
+    let passes = join_all(
+        ResourceKind::JOB_KINDS
+            .iter()
+            .map(|&kind| context.fetch_kind(kind, known_of(kind))),
+    )
+    .await;
+    drop(permit);
+    if passes.iter().all(|pass| matches!(pass, KindPass::Done(_))) {
+        return passes
+            .into_iter()
+            .filter_map(|pass| match pass {
+                KindPass::Done(result) => Some(result),
+                KindPass::Backlog(_) => None,
+            })
+            .collect();
+    }
+    let _permit = run.permits.acquire().await;
+    join_all(passes.into_iter().map(|pass| async {
+        match pass {
+            KindPass::Done(result) => result,
+            KindPass::Backlog(backlog) => {
+                let known = known_of(backlog.kind);
+                context.finish_backlog(backlog, known).await
+            }
+        }
     }))
     .await
+}
+
+/// One kind after its due pass.
+enum KindPass {
+    /// Nothing left to read.
+    Done(ScopeResult),
+    /// Finished jobs still wait for their details (its rows were streamed as they are).
+    Backlog(Backlog),
+}
+
+/// A kind whose finished jobs still wait for their details.
+struct Backlog {
+    kind: ResourceKind,
+    key: ScopeKey,
+    fresh: Vec<Listed>,
+    carried: Vec<Job>,
+    filled: Filled,
 }
 
 /// What every kind of one account-region shares.
@@ -250,9 +296,9 @@ struct KindContext<'a> {
 }
 
 impl KindContext<'_> {
-    /// Lists one kind, streams its rows, fills in their details and streams them again.
+    /// Lists one kind, streams its rows, fills in their due details and streams them again.
     /// A failed list keeps the kind's previous rows (and their cache entries).
-    async fn fetch_kind(&self, kind: ResourceKind, known: &[&Job]) -> ScopeResult {
+    async fn fetch_kind(&self, kind: ResourceKind, known: &[&Job]) -> KindPass {
         let key = ScopeKey {
             account: self.account.name.clone(),
             region: self.region.to_string(),
@@ -272,7 +318,7 @@ impl KindContext<'_> {
                     },
                     kind: Some(kind),
                 });
-                return ScopeResult {
+                let result = ScopeResult {
                     kind: Some(kind),
                     rows: known.iter().map(|j| (*j).clone()).collect(),
                     describes: self.carried_describes(known.iter().copied()),
@@ -280,43 +326,99 @@ impl KindContext<'_> {
                     error: Some(err),
                     stale: true,
                 };
+                return KindPass::Done(result);
             }
         };
-        let known_tags: HashMap<&str, &Tags> =
-            known.iter().map(|j| (j.arn.as_str(), &j.tags)).collect();
         // First the rows as listed, with whatever details are already cached.
         let mut first = listing.fresh.clone();
+        let as_of = now();
         for item in &mut first {
             if let Some(cached) = self.run.known.describes.get(&item.arn)
-                && cached.version == super::describe::version_of(item)
+                && super::describe::still_current(kind, item, cached, as_of)
             {
                 super::describe::apply(item, cached);
             }
         }
         self.run.tracker.send(FetchEvent::Rows {
             scope: key.clone(),
-            rows: self.rows(kind, first, &listing.carried, &known_tags),
+            rows: self.rows(kind, first, &listing.carried, known),
         });
 
         let filled: Filled = self.details.fill(kind, &mut listing.fresh, now()).await;
-        let rows = self.rows(kind, listing.fresh, &listing.carried, &known_tags);
-        let mut describes = filled.entries;
-        // Carried rows keep their cache entries.
+        if filled.backlog.is_empty() {
+            let result = self.publish(&key, listing.fresh, &listing.carried, known, filled.entries);
+            return KindPass::Done(ScopeResult {
+                tags: filled.tags,
+                error: filled.error,
+                ..result
+            });
+        }
+        self.publish(
+            &key,
+            listing.fresh.clone(),
+            &listing.carried,
+            known,
+            filled.entries.clone(),
+        );
+        KindPass::Backlog(Backlog {
+            kind,
+            key,
+            fresh: listing.fresh,
+            carried: listing.carried,
+            filled,
+        })
+    }
+
+    /// The backlog pass of one kind (see `describe.rs`): reads its finished jobs' details and
+    /// streams the scope once more (and meanwhile whenever a row the user opened was read).
+    async fn finish_backlog(&self, backlog: Backlog, known: &[&Job]) -> ScopeResult {
+        let Backlog {
+            kind,
+            key,
+            mut fresh,
+            carried,
+            mut filled,
+        } = backlog;
+        let publish = |items: &[Listed], entries: &[(String, super::Described)]| {
+            self.publish(&key, items.to_vec(), &carried, known, entries.to_vec());
+        };
+        self.details
+            .fill_backlog(kind, &mut fresh, &mut filled, now(), &publish)
+            .await;
+        let result = self.publish(&key, fresh, &carried, known, filled.entries);
+        ScopeResult {
+            tags: filled.tags,
+            error: filled.error,
+            ..result
+        }
+    }
+
+    /// Streams a scope's rows with their details (`FetchEvent::Filled`, which the store
+    /// commits) and returns them as the scope's result. Carried rows keep their cache entries.
+    fn publish(
+        &self,
+        key: &ScopeKey,
+        fresh: Vec<Listed>,
+        carried: &[Job],
+        known: &[&Job],
+        mut describes: Vec<(String, super::Described)>,
+    ) -> ScopeResult {
+        let rows = self.rows(key.kind, fresh, carried, known);
         let described: std::collections::HashSet<String> =
             describes.iter().map(|(arn, _)| arn.clone()).collect();
         describes
             .extend(self.carried_describes(rows.iter().filter(|j| !described.contains(&j.arn))));
         self.run.tracker.send(FetchEvent::Filled {
-            scope: key,
+            scope: key.clone(),
             rows: rows.clone(),
             describes: describes.clone(),
         });
         ScopeResult {
-            kind: Some(kind),
+            kind: Some(key.kind),
             rows,
             describes,
-            tags: filled.tags,
-            error: filled.error,
+            tags: Vec::new(),
+            error: None,
             stale: false,
         }
     }
@@ -326,8 +428,10 @@ impl KindContext<'_> {
         kind: ResourceKind,
         fresh: Vec<Listed>,
         carried: &[Job],
-        known_tags: &HashMap<&str, &Tags>,
+        known: &[&Job],
     ) -> Vec<Job> {
+        let known_tags: HashMap<&str, &Tags> =
+            known.iter().map(|j| (j.arn.as_str(), &j.tags)).collect();
         let mut rows: Vec<Job> = fresh
             .into_iter()
             .map(|item| {

@@ -65,16 +65,6 @@ pub(crate) fn is_finished(status: &JobStatus) -> bool {
     ) && !status.is_active()
 }
 
-fn can_stop_early(kind: ResourceKind) -> bool {
-    matches!(
-        kind,
-        ResourceKind::Training
-            | ResourceKind::Processing
-            | ResourceKind::Transform
-            | ResourceKind::Tuning
-    )
-}
-
 fn unchanged(known: &Job, listed: &Listed) -> bool {
     known.status == listed.status && known.last_modified_at == listed.last_modified_at
 }
@@ -87,7 +77,7 @@ pub(crate) async fn list_kind(
     known: &[&Job],
 ) -> Result<Listing, SourceError> {
     let operation = list_operation(kind);
-    let stop_early = can_stop_early(kind) && !known.is_empty();
+    let stop_early = kind.finishes() && !known.is_empty();
     let known_by_arn: HashMap<&str, &Job> = known.iter().map(|j| (j.arn.as_str(), *j)).collect();
     let unfinished: Vec<&str> = known
         .iter()

@@ -337,8 +337,8 @@ pub fn describe_operation(kind: ResourceKind) -> &'static str {
         ResourceKind::Notebook => "DescribeNotebookInstance",
         ResourceKind::App => "DescribeApp",
         ResourceKind::InferenceComponent => "DescribeInferenceComponent",
-        // A cluster's nodes, with their types and health, are what its "describe" reads.
-        ResourceKind::HyperPodCluster => "ListClusterNodes",
+        // Then, when it has nodes, `ListClusterNodes` (counted as the describe's extra requests).
+        ResourceKind::HyperPodCluster => "DescribeCluster",
         ResourceKind::Domain => "DescribeDomain",
         ResourceKind::UserProfile => "DescribeUserProfile",
         ResourceKind::Model => "DescribeModel",

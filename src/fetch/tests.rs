@@ -425,12 +425,58 @@ async fn unchanged_jobs_are_described_once_and_changed_ones_again() {
 }
 
 #[tokio::test]
-async fn old_finished_jobs_are_not_described() {
+async fn finished_jobs_are_described_once_and_never_again() {
     let world = Arc::new(World::default());
     seed_training(&world, 5);
-    let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
+    let fetcher = fetcher(&world, &["main"]);
+    let first = run(&fetcher, &KnownState::default()).await;
+    assert_eq!(
+        described_names(&world.take_calls()).len(),
+        5,
+        "weeks-old finished jobs are read too"
+    );
+    assert!(
+        first
+            .view
+            .rows
+            .iter()
+            .all(|j| j.instance_type.as_deref() == Some(format!("ml.type-of-{}", j.name).as_str())),
+        "{:?}",
+        first.view.rows
+    );
+
+    // AWS moves a finished job's LastModifiedTime now and then (a warm pool released): its
+    // details are final all the same.
+    world.set_status(
+        "arn:aws:sagemaker:r:a:training-job/train-002",
+        "Completed",
+        t0() + Duration::days(3),
+    );
+    let second = run(&fetcher, &first.known_state()).await;
+    let third = run(&fetcher, &second.known_state()).await;
     assert_eq!(count(&world.take_calls(), "Describe"), 0);
-    assert!(fetched.view.rows.iter().all(|j| j.instance_type.is_none()));
+    assert_eq!(
+        third
+            .view
+            .rows
+            .iter()
+            .map(|j| &j.instance_type)
+            .collect::<Vec<_>>(),
+        first
+            .view
+            .rows
+            .iter()
+            .map(|j| &j.instance_type)
+            .collect::<Vec<_>>(),
+    );
+    let moved = &third.describes["arn:aws:sagemaker:r:a:training-job/train-002"];
+    assert!(
+        moved
+            .version
+            .starts_with(&(t0() + Duration::days(3)).to_rfc3339()),
+        "the entry follows the job's version: {}",
+        moved.version
+    );
 }
 
 /// Weeks-old jobs: 8 running, 4 failed (no reason in their summaries), 6 completed, listed
@@ -460,13 +506,13 @@ fn described_names(calls: &[String]) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn every_running_and_failed_job_gets_its_details_in_one_refresh_running_first() {
+async fn every_job_gets_its_details_in_one_refresh_running_first_finished_last() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
     let fetched = run(&fetcher(&world, &["main"]), &KnownState::default()).await;
     let described = described_names(&world.take_calls());
-    // No cap, whatever their age: all 8 running and 4 failed; none of the completed ones.
-    assert_eq!(described.len(), 12, "{described:?}");
+    // No cap, whatever their age: all 8 running, 4 failed and 6 completed.
+    assert_eq!(described.len(), 18, "{described:?}");
     let status_of = |name: &str| {
         fetched
             .view
@@ -481,19 +527,19 @@ async fn every_running_and_failed_job_gets_its_details_in_one_refresh_running_fi
         order,
         [
             vec!["InProgress".to_string(); 8],
-            vec!["Failed".to_string(); 4]
+            vec!["Failed".to_string(); 4],
+            vec!["Completed".to_string(); 6]
         ]
         .concat(),
-        "running before failed: {described:?}"
+        "running, then failed, then finished: {described:?}"
     );
     for job in &fetched.view.rows {
-        match job.status.as_str() {
-            "Failed" => assert_eq!(
+        assert!(job.instance_type.is_some(), "{}", job.name);
+        if job.status.as_str() == "Failed" {
+            assert_eq!(
                 job.failure_reason.as_deref(),
                 Some(format!("reason of {}", job.name).as_str())
-            ),
-            "InProgress" => assert!(job.instance_type.is_some(), "{}", job.name),
-            _ => assert!(job.instance_type.is_none(), "{}", job.name),
+            );
         }
     }
 }
@@ -503,22 +549,59 @@ async fn an_opened_row_jumps_the_describe_queue() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
     let fetcher = fetcher(&world, &["main"]);
-    // The oldest failed job would be described last of all.
+    // The oldest failed job would be described last of the due ones, the oldest completed
+    // one last of all.
     fetcher.prioritize("arn:aws:sagemaker:r:a:training-job/run-00");
+    fetcher.prioritize("arn:aws:sagemaker:r:a:training-job/run-12");
     run(&fetcher, &KnownState::default()).await;
     let described = described_names(&world.take_calls());
-    assert_eq!(described.first().map(String::as_str), Some("run-00"));
-    assert_eq!(described.len(), 12);
+    assert_eq!(described[..2], ["run-12", "run-00"], "{described:?}");
+    assert_eq!(described.len(), 18);
 }
 
 #[tokio::test]
-async fn a_scope_streams_its_rows_before_their_details() {
+async fn the_backlog_waits_until_every_account_region_had_its_due_details() {
+    let world = Arc::new(World::default());
+    for (region, prefix) in [("us-east-1", "use1"), ("eu-west-1", "euw1")] {
+        for i in 0..6 {
+            let status = if i % 2 == 0 {
+                "InProgress"
+            } else {
+                "Completed"
+            };
+            let mut item = job(&format!("{prefix}-{i}"), i, status);
+            item.arn = format!("arn:aws:sagemaker:{region}:a:training-job/{prefix}-{i}");
+            world.add("main", region, ResourceKind::Training, item);
+        }
+    }
+    // One account-region at a time: the second one's due pass must not wait for the first
+    // one's backlog.
+    let mut config = config(&["main"]);
+    config.refresh.max_concurrency = 1;
+    let fetcher = JobFetcher::with_connector(
+        &config,
+        Arc::new(FakeConnector(world.clone(), Default::default())),
+    );
+    let fetched = run(&fetcher, &KnownState::default()).await;
+    let described = described_names(&world.take_calls());
+    assert_eq!(described.len(), 12, "{described:?}");
+    let running = |name: &str| name.ends_with(['0', '2', '4']);
+    let last_running = described.iter().rposition(|n| running(n)).expect("some");
+    let first_finished = described.iter().position(|n| !running(n)).expect("some");
+    assert!(last_running < first_finished, "{described:?}");
+    assert!(fetched.view.rows.iter().all(|j| j.instance_type.is_some()));
+}
+
+#[tokio::test]
+async fn a_scope_streams_its_rows_before_their_details_and_its_backlog_last() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
+    // Each event with the number of describes made when it was sent.
     let events = Mutex::new(Vec::new());
     let fetched = fetcher(&world, &["main"])
         .fetch(&KnownState::default(), &|e| {
-            events.lock().expect("lock").push(e)
+            let described = count(&world.calls.lock().expect("lock"), "Describe");
+            events.lock().expect("lock").push((e, described));
         })
         .await;
     let events = events.into_inner().expect("lock");
@@ -528,9 +611,14 @@ async fn a_scope_streams_its_rows_before_their_details() {
         }
         _ => false,
     };
-    let scope_events: Vec<&FetchEvent> = events.iter().filter(|e| training(e)).collect();
-    assert_eq!(scope_events.len(), 2, "listed, then filled in");
-    let FetchEvent::Rows { rows: listed, .. } = scope_events[0] else {
+    let scope_events: Vec<&(FetchEvent, usize)> =
+        events.iter().filter(|(e, _)| training(e)).collect();
+    assert_eq!(
+        scope_events.len(),
+        3,
+        "listed, then filled in, then its backlog"
+    );
+    let (FetchEvent::Rows { rows: listed, .. }, 0) = scope_events[0] else {
         panic!("rows come first: {:?}", scope_events[0]);
     };
     assert_eq!(listed.len(), 18, "every row at once");
@@ -540,15 +628,26 @@ async fn a_scope_streams_its_rows_before_their_details() {
             .all(|j| j.instance_type.is_none() && j.failure_reason.is_none()),
         "before any Describe"
     );
-    let FetchEvent::Filled {
-        rows: filled,
-        describes,
-        ..
-    } = scope_events[1]
-    else {
-        panic!("then the filled rows: {:?}", scope_events[1]);
+    let (FetchEvent::Filled { rows: due, .. }, 12) = scope_events[1] else {
+        panic!("then the running and failed jobs: {:?}", scope_events[1]);
     };
-    assert_eq!(describes.len(), 12);
+    assert_eq!(
+        due.iter().filter(|j| j.instance_type.is_some()).count(),
+        12,
+        "before any finished job is read"
+    );
+    let (
+        FetchEvent::Filled {
+            rows: filled,
+            describes,
+            ..
+        },
+        18,
+    ) = &scope_events[2]
+    else {
+        panic!("then the finished ones: {:?}", scope_events[2]);
+    };
+    assert_eq!(describes.len(), 18);
     let mut filled = filled.clone();
     filled.sort_by_key(|j| std::cmp::Reverse(j.created_at));
     let final_rows: Vec<&Job> = fetched
@@ -562,13 +661,13 @@ async fn a_scope_streams_its_rows_before_their_details() {
     let last = events
         .iter()
         .rev()
-        .find_map(|e| match e {
+        .find_map(|(e, _)| match e {
             FetchEvent::Progress(p) => Some(*p),
             _ => None,
         })
         .expect("progress reported");
     assert_eq!((last.listed, last.scopes), (18, 18), "2 regions × 9 kinds");
-    assert_eq!((last.detailed, last.details), (12, 12));
+    assert_eq!((last.detailed, last.details), (18, 18));
 }
 
 #[tokio::test(start_paused = true)]

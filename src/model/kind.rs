@@ -106,6 +106,18 @@ impl ResourceKind {
         Self::JOB_KINDS.contains(&self)
     }
 
+    /// Whether resources of this kind run once and end for good (training, processing,
+    /// transform and tuning jobs): once finished they never change again.
+    pub fn finishes(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Training
+                | ResourceKind::Processing
+                | ResourceKind::Transform
+                | ResourceKind::Tuning
+        )
+    }
+
     /// The ARN resource-type segment SageMaker uses for this kind
     /// (`arn:aws:sagemaker:<region>:<account>:<segment>/<name>`).
     pub fn arn_segment(self) -> &'static str {

@@ -76,8 +76,9 @@ command line read from stdin, and exits when stdin closes:
         "failure_reason", "tags", "created_minutes_ago"}]}   add inference components (served
         by the layer below), answer {"arns": [...]}
   {"cmd": "clusters", "account": A, "region": R, "clusters": [{"name", "status", "tags",
-        "groups": [{"name", "instance_type", "count", "failed"}]}]}   HyperPod clusters
-        through CreateCluster, `failed` nodes per group marked Failure; answer {"arns": [...]}
+        "failure_message", "groups": [{"name", "instance_type", "count", "failed"}]}]}
+        HyperPod clusters through CreateCluster, `failed` nodes per group marked Failure; a
+        Failed cluster gets its FailureMessage and no nodes; answer {"arns": [...]}
   {"cmd": "touch", "account": A, "region": R, "arn": X}   the resource changed just now
         (LastModifiedTime), as AWS marks a job that moved on
   {"cmd": "seed", ..., "logs": true}   also write the CloudWatch Logs SageMaker would have
@@ -647,6 +648,23 @@ def _list_cluster_nodes(self):
 
 
 SageMakerResponse.list_cluster_nodes = _list_cluster_nodes
+
+
+# moto's DescribeCluster answers FailureMessage "" for every cluster; AWS sends the member
+# only for a cluster that failed (botocore's DescribeClusterResponse: ClusterArn, ClusterName,
+# ClusterStatus, CreationTime, FailureMessage, InstanceGroups [ClusterInstanceGroupDetails:
+# CurrentCount, TargetCount, InstanceGroupName, InstanceType, ...], VpcConfig).
+_moto_describe_cluster = SageMakerResponse.describe_cluster
+
+
+def _describe_cluster(self):
+    answer = _moto_describe_cluster(self)
+    if not answer.result.get("FailureMessage"):
+        answer.result.pop("FailureMessage", None)
+    return answer
+
+
+SageMakerResponse.describe_cluster = _describe_cluster
 
 
 def _node_summary(node):
@@ -1974,6 +1992,15 @@ class World:
             arns.append(sm.create_cluster(**args)["ClusterArn"])
             cluster = backend.clusters[spec["name"]]
             cluster.status = spec.get("status", "InService")
+            if cluster.status == "Failed":
+                # A cluster whose creation failed says why and keeps no instances: its groups
+                # report CurrentCount 0 and ListClusterNodes lists nothing.
+                cluster.failure_message = spec.get(
+                    "failure_message", "Cluster creation failed: insufficient capacity")
+                cluster.nodes.clear()
+                for group in cluster.instance_groups:
+                    group["CurrentCount"] = 0
+                continue
             for g in spec["groups"]:
                 members = [n for n in cluster.nodes.values() if n.instance_group_name == g["name"]]
                 for node in members[:g.get("failed", 0)]:
