@@ -611,3 +611,55 @@ fn warn_if_group_missing(snapshot: &Snapshot, group_by: &str) {
         sanitize::plain(&known)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FetchError;
+
+    fn error(account: &str) -> FetchError {
+        FetchError {
+            account: account.into(),
+            message: "AccessDenied".into(),
+            ..FetchError::default()
+        }
+    }
+
+    fn accounts_of(errors: &[FetchError]) -> Vec<&str> {
+        errors.iter().map(|e| e.account.as_str()).collect()
+    }
+
+    #[test]
+    fn a_slice_keeps_its_accounts_failures_and_those_of_no_account() {
+        let mut snapshot = crate::demo::world(Utc::now());
+        snapshot.jobs.errors = vec![error("organization"), error("research"), error("ml-prod")];
+        snapshot.metrics.errors = vec![error("ml-dev")];
+        let mut slice = AccountSlice::new(&[], &snapshot);
+        slice.choose_account("222222222222", &[], &snapshot);
+        slice.keep(&mut snapshot);
+        assert_eq!(
+            accounts_of(&snapshot.jobs.errors),
+            ["organization", "ml-prod"]
+        );
+        assert!(snapshot.metrics.errors.is_empty());
+        assert!(
+            snapshot
+                .jobs
+                .rows
+                .iter()
+                .all(|j| j.account_name == "ml-prod")
+        );
+    }
+
+    #[test]
+    fn both_flags_narrow_to_the_accounts_both_choose() {
+        let mut snapshot = crate::demo::world(Utc::now());
+        snapshot.jobs.errors = vec![error("research"), error("ml-prod")];
+        let mut slice = AccountSlice::new(&[], &snapshot);
+        slice.choose_account("ml-prod", &[], &snapshot);
+        slice.choose(["research".to_string()].into());
+        slice.keep(&mut snapshot);
+        assert!(snapshot.jobs.rows.is_empty());
+        assert!(snapshot.jobs.errors.is_empty());
+    }
+}
