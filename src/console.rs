@@ -116,6 +116,29 @@ fn encode(text: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any ARN and region text: a link or none, never a panic, and what comes from the
+        /// ARN or the region can never leave the URL's fragment or query (no raw `#`, `?`,
+        /// `/`, `&` or space past the origin's path).
+        #[test]
+        fn any_arn_gives_a_safe_link_or_none(
+            kind in proptest::sample::select(ResourceKind::ALL.to_vec()),
+            region in "[a-z]{2}-[a-z]{4,7}-[0-9]|cn-north-1|us-gov-west-1|\\PC{0,12}",
+            arn in "arn:aws:sagemaker:[a-z0-9-]{0,12}:[0-9]{0,12}:[a-z-]{0,30}/\\PC{0,20}|\\PC{0,40}",
+        ) {
+            if let Some(url) = resource_url(kind, &region, &arn) {
+                let (_, fragment) = url.split_once("#/").expect("a fragment");
+                let data = fragment.split_once('/').map_or("", |(_, d)| d);
+                proptest::prop_assert!(
+                    !data.contains(['#', '?', '&', ' ', '/']),
+                    "{}", url
+                );
+            }
+        }
+    }
+
     #[test]
     fn each_job_kind_opens_its_own_console_page() {
         let cases = [

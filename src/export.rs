@@ -2,7 +2,10 @@
 //!
 //! The field names here are a published contract: later versions may add fields, never rename
 //! or remove them. JSON is wrapped in an envelope carrying the data's age, source and the
-//! accounts that failed; CSV has a header row and joins lists with `;`.
+//! accounts that failed; CSV has a header row and joins lists with `;`, and writes the data as
+//! received but for would-be spreadsheet formulas ([`cell`]).
+
+mod cell;
 
 use std::io::Write;
 
@@ -15,7 +18,6 @@ use crate::model::{
     View,
 };
 use crate::pricing::Prices;
-use crate::sanitize;
 
 /// The views `export` can print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,6 +61,9 @@ pub struct ExportOptions<'a> {
     pub measured: &'a Measured,
     /// For untagged: the most expensive offenders first (`--sort cost`).
     pub sort_by_cost: bool,
+    /// For CSV: every cell exactly as received, without the `'` before would-be formulas
+    /// (`--raw`).
+    pub raw: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -398,7 +403,8 @@ pub fn write(
             let mut errors = snapshot.jobs.errors.clone();
             errors.extend(snapshot.metrics.errors.iter().cloned());
             let view = View::new(snapshot.jobs.as_of, Vec::<()>::new(), errors);
-            emit(&view, source, format, out, rows, &JOB_COLUMNS, job_csv)
+            let table = Table::new(&JOB_COLUMNS, job_csv, options.raw);
+            emit(&view, source, format, out, rows, table)
         }
         ExportView::Spend => {
             let rows = snapshot
@@ -414,8 +420,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                &SPEND_COLUMNS,
-                spend_csv,
+                Table::new(&SPEND_COLUMNS, spend_csv, options.raw),
             )
         }
         ExportView::Events => {
@@ -428,8 +433,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                &EVENT_COLUMNS,
-                event_csv,
+                Table::new(&EVENT_COLUMNS, event_csv, options.raw),
             )
         }
         ExportView::Untagged => {
@@ -449,8 +453,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                &UNTAGGED_COLUMNS,
-                untagged_csv,
+                Table::new(&UNTAGGED_COLUMNS, untagged_csv, options.raw),
             )
         }
     }
@@ -483,14 +486,30 @@ fn sort_by_cost(rows: &mut [UntaggedRow<'_>]) {
     });
 }
 
+/// How a view's rows become CSV: its header, a row's cells, and whether cells go out raw.
+struct Table<'c, F> {
+    columns: &'c [&'c str],
+    to_csv: F,
+    raw: bool,
+}
+
+impl<'c, F> Table<'c, F> {
+    fn new(columns: &'c [&'c str], to_csv: F, raw: bool) -> Self {
+        Table {
+            columns,
+            to_csv,
+            raw,
+        }
+    }
+}
+
 fn emit<T, R: Serialize>(
     view: &View<T>,
     source: DataSource,
     format: Format,
     out: &mut dyn Write,
     rows: Vec<R>,
-    columns: &[&str],
-    to_csv: impl Fn(&R) -> Vec<String>,
+    table: Table<'_, impl Fn(&R) -> Vec<String>>,
 ) -> Result<ExportSummary, ExportError> {
     let count = rows.len();
     match format {
@@ -516,12 +535,18 @@ fn emit<T, R: Serialize>(
         }
         // Script never gets here: `write` prints it before reaching the table formats.
         Format::Csv | Format::Script => {
+            // Data as received: the writer quotes what CSV needs quoted (newlines, commas,
+            // quotes); only would-be formulas are changed, unless `--raw`.
             let mut writer = csv::Writer::from_writer(&mut *out);
-            writer.write_record(columns)?;
+            writer.write_record(table.columns)?;
             for row in &rows {
-                let values = to_csv(row);
-                debug_assert_eq!(values.len(), columns.len());
-                writer.write_record(values.iter().map(|v| sanitize::plain(v).into_owned()))?;
+                let values = (table.to_csv)(row);
+                debug_assert_eq!(values.len(), table.columns.len());
+                if table.raw {
+                    writer.write_record(&values)?;
+                } else {
+                    writer.write_record(values.iter().map(|v| cell::defuse(v).into_owned()))?;
+                }
             }
             writer.flush()?;
         }

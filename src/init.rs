@@ -122,7 +122,14 @@ pub fn render_config(profiles: &[AwsProfile], source: &str) -> String {
         out.push_str(&format!("name = {}\n", toml_string(&profile.name)));
         out.push_str(&format!("profile = {}\n", toml_string(&profile.name)));
         match &profile.region {
-            Some(region) => out.push_str(&format!("regions = [{}]\n", toml_string(region))),
+            Some(region) if crate::config::looks_like_region(region) => {
+                out.push_str(&format!("regions = [{}]\n", toml_string(region)));
+            }
+            // Written as is, it would make the whole file fail to load.
+            Some(region) => out.push_str(&format!(
+                "# regions = [\"us-east-1\"]  # the profile's region `{}` is not a region code\n",
+                comment_safe(region)
+            )),
             None => out.push_str("# regions = [\"us-east-1\"]  # default: the profile's region\n"),
         }
         if let Some(id) = &profile.account_id {
@@ -180,7 +187,7 @@ pub fn render_organization_config(
         );
         by_unit.entry(unit).or_default().push(account);
     }
-    out.push_str(&format!("# {} accounts found:\n", discovery.accounts.len()));
+    out.push_str(&format!("# {}:\n", OrgAccountCount::of(discovery)));
     for (unit, accounts) in &by_unit {
         out.push_str(&format!("#   {}\n", comment_safe(unit)));
         for account in accounts {
@@ -199,6 +206,44 @@ pub fn render_organization_config(
     out.push('\n');
     out.push_str(TEMPLATE_TAIL);
     out
+}
+
+/// How many accounts `init --from-organization` found, and how many of them discovery reads
+/// (only ACTIVE ones): the file's comment and the command's message say the same figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgAccountCount {
+    pub found: usize,
+    pub active: usize,
+}
+
+impl OrgAccountCount {
+    pub fn of(discovery: &crate::org::Discovery) -> Self {
+        OrgAccountCount {
+            found: discovery.accounts.len(),
+            active: discovery
+                .accounts
+                .iter()
+                .filter(|a| a.status == "ACTIVE")
+                .count(),
+        }
+    }
+}
+
+impl std::fmt::Display for OrgAccountCount {
+    /// `7 accounts found, 4 active (read), 3 not active (not read)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.found == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} account{plural} found, {} active (read)",
+            self.found, self.active
+        )?;
+        let inactive = self.found.saturating_sub(self.active);
+        if inactive > 0 {
+            write!(f, ", {inactive} not active (not read)")?;
+        }
+        Ok(())
+    }
 }
 
 /// The rest of a starting config: the sections users change first, commented out at their
@@ -311,6 +356,21 @@ region = nowhere-1
     }
 
     #[test]
+    fn a_profile_region_that_is_no_region_code_is_a_comment_not_a_broken_config() {
+        // Found by the property test below: `region = A` made `init` write a config that
+        // does not load (and exit 1 asking for a bug report).
+        let profiles = parse_profiles("[profile odd]\nregion = A\n", false);
+        let text = render_config(&profiles, "test");
+        assert!(
+            text.contains(
+                "# regions = [\"us-east-1\"]  # the profile's region `A` is not a region code\n"
+            ),
+            "{text}"
+        );
+        assert!(crate::config::parse(&text, std::path::Path::new("t.toml")).is_ok());
+    }
+
+    #[test]
     fn a_profile_name_cannot_escape_its_string_or_comment() {
         let hostile = AwsProfile {
             name: "x\"\nregions = [\"evil\"]".into(),
@@ -326,5 +386,71 @@ region = nowhere-1
             Some("x\"\nregions = [\"evil\"]")
         );
         assert!(accounts[0].get("regions").is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any AWS config or credentials file: profiles, never a panic, and a starting
+        /// config from them that loads.
+        #[test]
+        fn any_aws_file_gives_profiles_and_a_config_that_loads(
+            lines in proptest::collection::vec(
+                "\\[(profile |sso-session )?\\PC{0,10}\\]|(region|sso_account_id|role_arn|source_profile) ?= ?\\PC{0,24}|\\PC{0,20}",
+                0..10,
+            ),
+            credentials_file in proptest::bool::ANY,
+        ) {
+            let profiles = parse_profiles(&lines.join("\n"), credentials_file);
+            let text = render_config(&profiles, "fuzz");
+            let loaded = crate::config::parse(&text, std::path::Path::new("generated.toml"));
+            proptest::prop_assert!(loaded.is_ok(), "{}\n{:?}", text, loaded.err());
+        }
+    }
+
+    fn discovery(statuses: &[&str]) -> crate::org::Discovery {
+        crate::org::Discovery {
+            accounts: statuses
+                .iter()
+                .enumerate()
+                .map(|(i, status)| crate::org::OrgAccount {
+                    id: format!("{:012}", i + 1),
+                    name: format!("account-{i}"),
+                    status: (*status).into(),
+                    path: Default::default(),
+                })
+                .collect(),
+            management_account_id: None,
+            paths: true,
+            requests: 0,
+        }
+    }
+
+    #[test]
+    fn the_organization_config_counts_accounts_found_and_read_alike() {
+        let found = discovery(&[
+            "ACTIVE",
+            "SUSPENDED",
+            "ACTIVE",
+            "PENDING_CLOSURE",
+            "ACTIVE",
+            "SUSPENDED",
+            "ACTIVE",
+        ]);
+        let count = OrgAccountCount::of(&found);
+        assert_eq!(
+            count.to_string(),
+            "7 accounts found, 4 active (read), 3 not active (not read)"
+        );
+        let config = crate::config::OrganizationConfig::whole("SageScopeReadOnly", None);
+        let text = render_organization_config(&found, &config, "AWS Organizations");
+        assert!(
+            text.contains("# 7 accounts found, 4 active (read), 3 not active (not read):\n"),
+            "{text}"
+        );
+        assert_eq!(
+            OrgAccountCount::of(&discovery(&["ACTIVE"])).to_string(),
+            "1 account found, 1 active (read)"
+        );
     }
 }

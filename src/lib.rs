@@ -4,6 +4,7 @@
 //! so the binary, the tests and the benchmarks drive the same code.
 
 pub mod action;
+pub mod age;
 pub mod alerts;
 pub mod app;
 pub mod aws;
@@ -36,5 +37,7 @@ pub mod source;
 pub mod spend;
 pub mod store;
 pub mod tags;
+#[cfg(test)]
+mod testing;
 pub mod tui;
 pub mod ui;

@@ -71,8 +71,9 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
-/// Text for a CSV field or a plain stderr line: newlines and tabs are data there and survive,
-/// every other control character is made visible.
+/// Text for a plain line on stderr or stdout (messages, `logs`): newlines and tabs survive,
+/// every other control character is made visible. CSV files are not passed through it: they
+/// carry the data as received (see `export::cell`).
 pub fn plain(text: &str) -> Cow<'_, str> {
     if !text
         .chars()

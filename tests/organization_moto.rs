@@ -275,7 +275,11 @@ fn init_from_organization_writes_a_discovery_config_listing_the_accounts_once() 
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The management account, ml-prod and the suspended one: the message and the file agree.
+    let counted = "3 accounts found, 2 active (read), 1 not active (not read)";
+    assert!(stderr.contains(counted), "{stderr}");
     let text = std::fs::read_to_string(&path).expect("written");
+    assert!(text.contains(&format!("# {counted}:\n")), "{text}");
     assert!(
         text.contains("[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n"),
         "{text}"

@@ -396,7 +396,7 @@ impl super::App {
             return Vec::new();
         }
         let Some(target) = target else {
-            self.notify(format!("a {} has no logs of its own", kind.as_str()));
+            self.notify(format!("{} has no logs of its own", kind.with_article()));
             return Vec::new();
         };
         let read = self.next_log_read();

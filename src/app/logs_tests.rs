@@ -24,18 +24,23 @@ fn app(mode: Mode) -> App {
     app
 }
 
-/// Moves the cursor to the first training job and presses `l`: the read it asks for.
-fn open_training_logs(app: &mut App) -> LogRead {
+/// Moves the cursor to the first row of `kind`.
+fn select_first(app: &mut App, kind: ResourceKind) {
     let index = app
         .jobs
         .list
         .window(0, usize::MAX)
-        .position(|j| j.kind == ResourceKind::Training)
-        .expect("a training job");
+        .position(|j| j.kind == kind)
+        .expect("a row of that kind");
     let _ = app.update(Action::User(U::Top));
     for _ in 0..index {
         let _ = app.update(Action::User(U::Down));
     }
+}
+
+/// Moves the cursor to the first training job and presses `l`: the read it asks for.
+fn open_training_logs(app: &mut App) -> LogRead {
+    select_first(app, ResourceKind::Training);
     match app.update(Action::User(U::OpenLogs)).as_slice() {
         [Command::ReadLogs(read)] => read.clone(),
         other => panic!("expected one log read, got {other:?}"),
@@ -126,6 +131,15 @@ fn l_works_from_the_detail_view_and_q_there_closes_only_the_logs() {
     assert_eq!(q, Some(U::Back));
     let _ = app.update(Action::User(U::Back));
     assert_eq!(app.overlay, Some(Overlay::Detail), "back to the detail");
+}
+
+#[test]
+fn an_app_says_it_has_no_logs_of_its_own_with_the_right_article() {
+    let mut app = app(Mode::Demo);
+    select_first(&mut app, ResourceKind::App);
+    assert!(app.update(Action::User(U::OpenLogs)).is_empty());
+    let notice = app.notice.as_ref().expect("a notice");
+    assert_eq!(notice.text, "an app has no logs of its own");
 }
 
 #[test]

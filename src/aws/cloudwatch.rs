@@ -510,4 +510,48 @@ mod tests {
             "retries are the SDK config's business"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any timestamps and values CloudWatch could send: points at representable times
+        /// with finite values only, never a panic, never more points than pairs sent.
+        #[test]
+        fn any_result_decodes_to_finite_points(
+            pairs in proptest::collection::vec(
+                (proptest::prelude::any::<i64>(), 0u32..1_000_000_000, proptest::prelude::any::<f64>()),
+                0..12,
+            ),
+            extra_values in proptest::collection::vec(proptest::prelude::any::<f64>(), 0..3),
+        ) {
+            let result = MetricDataResult::builder()
+                .id("q0")
+                .set_timestamps(Some(
+                    pairs
+                        .iter()
+                        .map(|(secs, nanos, _)| aws_smithy_types::DateTime::from_secs_and_nanos(*secs, *nanos))
+                        .collect(),
+                ))
+                .set_values(Some(
+                    pairs.iter().map(|(_, _, v)| *v).chain(extra_values).collect(),
+                ))
+                .status_code(StatusCode::Complete)
+                .build();
+            let decoded = from_sdk(&result);
+            proptest::prop_assert!(decoded.points.len() <= pairs.len());
+            let representable = DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp();
+            let kept: Vec<(i64, u32, f64)> = pairs
+                .iter()
+                .copied()
+                .filter(|(secs, _, v)| v.is_finite() && representable.contains(secs))
+                .collect();
+            let got: Vec<(i64, u32, f64)> = decoded
+                .points
+                .iter()
+                .map(|(at, v)| (at.timestamp(), at.timestamp_subsec_nanos(), *v))
+                .collect();
+            proptest::prop_assert_eq!(got, kept);
+            proptest::prop_assert!(decoded.complete);
+        }
+    }
 }

@@ -102,7 +102,10 @@ impl CostSource for CostExplorerSource {
                 .total()
                 .ok_or_else(|| CostError::DataUnavailable("no forecast total".into()))?;
             Ok(Forecast {
-                amount: total.amount().and_then(|a| a.parse().ok()).unwrap_or(0.0),
+                amount: total
+                    .amount()
+                    .and_then(crate::model::parse_amount)
+                    .unwrap_or(0.0),
                 unit: total.unit().unwrap_or("USD").to_string(),
             })
         })
@@ -158,7 +161,7 @@ fn periods(results: &[ResultByTime], query: &SpendQuery) -> Vec<CostPeriod> {
                 let value = group.metrics()?.get(query.metric.as_str())?;
                 Some(CostGroup {
                     keys: group.keys().to_vec(),
-                    amount: value.amount()?.parse().ok()?,
+                    amount: crate::model::parse_amount(value.amount()?)?,
                     unit: value.unit().unwrap_or("USD").to_string(),
                 })
             })
@@ -356,5 +359,67 @@ mod tests {
             "AccessDeniedException",
             "resource-level"
         ));
+    }
+
+    /// One `ResultsByTime` entry as Cost Explorer would send it, from its text fields.
+    fn result(start: &str, end: &str, amount: &str) -> ResultByTime {
+        use aws_sdk_costexplorer::types::{Group, MetricValue};
+        let period = DateInterval::builder()
+            .start(start)
+            .end(end)
+            .build()
+            .expect("start and end are set");
+        let value = MetricValue::builder().amount(amount).unit("USD").build();
+        let group = Group::builder()
+            .keys("project$fraud")
+            .metrics(CostMetric::UnblendedCost.as_str(), value)
+            .build();
+        ResultByTime::builder()
+            .time_period(period)
+            .groups(group)
+            .build()
+    }
+
+    fn query() -> SpendQuery {
+        SpendQuery {
+            start: "2026-12-01".parse().expect("date"),
+            end: "2026-12-03".parse().expect("date"),
+            granularity: Granularity::Daily,
+            metric: CostMetric::UnblendedCost,
+            grouping: Grouping::Tag("project".into()),
+            all_services: false,
+            tag_filter: None,
+            mine: None,
+            accounts: None,
+        }
+    }
+
+    #[test]
+    fn an_amount_that_is_no_number_leaves_its_group_out() {
+        let got = periods(&[result("2026-12-01", "2026-12-02", "NaN")], &query());
+        assert_eq!(got.len(), 1);
+        assert!(got[0].groups.is_empty(), "{got:?}");
+        let got = periods(&[result("2026-12-01", "2026-12-02", "-1.25")], &query());
+        assert_eq!(got[0].groups[0].amount, -1.25, "a credit is kept");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any dates and amounts in the answer: periods with finite amounts, never a panic;
+        /// a period whose dates do not read is skipped.
+        #[test]
+        fn any_answer_decodes_without_panicking(
+            start in "2026-12-0[1-9]|\\PC{0,12}|[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            end in "2026-12-0[1-9]|\\PC{0,12}|[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            amount in "-?[0-9]{1,6}(\\.[0-9]{1,6})?|NaN|-?inf|\\PC{0,12}",
+        ) {
+            let got = periods(&[result(&start, &end, &amount)], &query());
+            proptest::prop_assert!(got.len() <= 1);
+            for period in &got {
+                proptest::prop_assert_eq!(Some(period.start), date(&start));
+                proptest::prop_assert!(period.groups.iter().all(|g| g.amount.is_finite()));
+            }
+        }
     }
 }

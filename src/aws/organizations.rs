@@ -148,6 +148,8 @@ impl OrganizationsSource {
                 _ => break,
             }
         }
+        // The accounts' token is not the OUs': a list cut at MAX_PAGES must not carry over.
+        let mut token: Option<String> = None;
         let mut children = Vec::new();
         for _ in 0..MAX_PAGES {
             *requests += 1;
@@ -277,5 +279,42 @@ impl OrganizationSource for OrganizationsSource {
                 requests,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_organizations::types::{AccountState, AccountStatus};
+
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any account Organizations lists: one without an id is left out, the rest keep
+        /// their id and name, and `State` (the newer field) wins over `Status`, whatever
+        /// their text.
+        #[test]
+        fn any_listed_account_decodes(
+            id in proptest::option::of("[0-9]{12}|\\PC{0,14}"),
+            name in proptest::option::of("\\PC{0,20}"),
+            state in proptest::option::of("ACTIVE|SUSPENDED|PENDING_CLOSURE|CLOSED|\\PC{0,10}"),
+            status in proptest::option::of("ACTIVE|SUSPENDED|PENDING_CLOSURE|\\PC{0,10}"),
+        ) {
+            let account = Account::builder()
+                .set_id(id.clone())
+                .set_name(name.clone())
+                .set_state(state.as_deref().map(AccountState::from))
+                .set_status(status.as_deref().map(AccountStatus::from))
+                .build();
+            let decoded = org_account(&account);
+            proptest::prop_assert_eq!(decoded.is_some(), id.is_some());
+            if let Some(decoded) = decoded {
+                proptest::prop_assert_eq!(Some(decoded.id), id);
+                proptest::prop_assert_eq!(decoded.name, name.unwrap_or_default());
+                // An empty `State` still wins (and reads as no status at all).
+                proptest::prop_assert_eq!(decoded.status, state.or(status).unwrap_or_default());
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `sagescope export`.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use chrono::Utc;
@@ -29,6 +30,9 @@ pub(super) fn run(
             "--sort only applies to `export untagged`".into(),
         ));
     }
+    if args.raw && args.format != Format::Csv {
+        return Err(CliError::Usage("--raw only applies to --format csv".into()));
+    }
     if args.source.is_some() && !spend {
         return Err(CliError::Usage(
             "--source only applies to `export spend`".into(),
@@ -51,7 +55,12 @@ pub(super) fn run(
             ));
         }
     }
-    let since = args.since.map(|age| Utc::now() - age);
+    let since = args
+        .since
+        .as_ref()
+        .map(|age| age.before(Utc::now()))
+        .transpose()
+        .map_err(|e| CliError::Usage(format!("--since: {e}")))?;
     let mut timeline = None;
     // Who "me" is, settled before anything is fetched: a missing identity is a usage error.
     let me = if mode.demo {
@@ -188,6 +197,7 @@ pub(super) fn run(
         prices: &prices,
         measured: &measured,
         sort_by_cost: args.sort == Some(super::ExportSort::Cost),
+        raw: args.raw,
     };
     let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))
@@ -336,8 +346,10 @@ fn identity(config: &Config, args: &ExportArgs) -> Result<Option<Me>, CliError> 
 }
 
 /// `--account` / `--ou`: keeps the jobs and findings of that account, or of the accounts the
-/// cached discovery placed anywhere under that OU (its sub-OUs included). An OU no discovered account is under is a usage
-/// error naming the OUs known, never an empty export that looks like "nothing there".
+/// cached discovery placed anywhere under that OU (its sub-OUs included), and only the
+/// failures of those accounts, so an error elsewhere does not make the slice partial (exit 3).
+/// An OU no discovered account is under is a usage error naming the OUs known, never an empty
+/// export that looks like "nothing there".
 fn keep_accounts(
     loaded: &LoadedConfig,
     args: &ExportArgs,
@@ -351,16 +363,9 @@ fn keep_accounts(
             "--account and --ou apply to `export jobs` and `export untagged`".into(),
         ));
     }
+    let mut slice = AccountSlice::new(&loaded.config.accounts, snapshot);
     if let Some(account) = &args.account {
-        let keep = |name: &str, id: &str| name == account || id == account;
-        snapshot
-            .jobs
-            .rows
-            .retain(|j| keep(&j.account_name, &j.account_id));
-        snapshot
-            .findings
-            .rows
-            .retain(|f| keep(&f.account_name, &f.account_id));
+        slice.choose_account(account, &loaded.config.accounts, snapshot);
     }
     if let Some(ou) = &args.ou {
         let units = match &loaded.config.organization {
@@ -376,35 +381,133 @@ fn keep_accounts(
         };
         let names = crate::org::accounts_under(&units, |unit| unit.id == *ou || unit.name == *ou);
         if names.is_empty() {
-            let mut known: Vec<String> = units
-                .values()
-                .flat_map(|placed| placed.path.0.iter())
-                .map(|u| format!("{} ({})", u.id, u.name))
-                .collect();
-            known.sort();
-            known.dedup();
-            return Err(CliError::Usage(if known.is_empty() {
-                format!(
-                    "--ou {ou}: no account's OU is known; OUs come from [organization] \
-                     discovery (run a refresh with it on)"
-                )
-            } else {
-                format!(
-                    "--ou {ou}: no discovered account is under it; known OUs: {}",
-                    known.join(", ")
-                )
-            }));
+            return Err(CliError::Usage(unknown_ou(ou, &units)));
         }
-        snapshot
-            .jobs
-            .rows
-            .retain(|j| names.contains(j.account_name.as_str()));
+        slice.known.extend(units.into_keys());
+        slice.choose(names);
+    }
+    slice.keep(snapshot);
+    Ok(())
+}
+
+/// The usage error for an `--ou` no discovered account is under, naming the OUs known.
+fn unknown_ou(ou: &str, units: &crate::org::AccountUnits) -> String {
+    let mut known: Vec<String> = units
+        .values()
+        .flat_map(|placed| placed.path.0.iter())
+        .map(|u| format!("{} ({})", u.id, u.name))
+        .collect();
+    known.sort();
+    known.dedup();
+    if known.is_empty() {
+        format!(
+            "--ou {ou}: no account's OU is known; OUs come from [organization] \
+             discovery (run a refresh with it on)"
+        )
+    } else {
+        format!(
+            "--ou {ou}: no discovered account is under it; known OUs: {}",
+            known.join(", ")
+        )
+    }
+}
+
+/// The accounts an export is narrowed to (by name), and every account name known, to tell a
+/// failure of another account (left out) from one no account owns, such as the
+/// organization's discovery (kept: it may be why a chosen account is missing).
+#[derive(Debug)]
+struct AccountSlice {
+    known: BTreeSet<String>,
+    chosen: Option<BTreeSet<String>>,
+}
+
+impl AccountSlice {
+    fn new(accounts: &[crate::config::AccountConfig], snapshot: &Snapshot) -> Self {
+        let known = accounts
+            .iter()
+            .map(|a| a.name.clone())
+            .chain(
+                snapshot
+                    .jobs
+                    .rows
+                    .iter()
+                    .map(|j| j.account_name.to_string()),
+            )
+            .chain(
+                snapshot
+                    .findings
+                    .rows
+                    .iter()
+                    .map(|f| f.account_name.to_string()),
+            )
+            .collect();
+        AccountSlice {
+            known,
+            chosen: None,
+        }
+    }
+
+    /// `--account`: the account of that name, or every name seen with that id.
+    fn choose_account(
+        &mut self,
+        account: &str,
+        accounts: &[crate::config::AccountConfig],
+        snapshot: &Snapshot,
+    ) {
+        let by_id = |name: &str, id: &str| (id == account).then(|| name.to_string());
+        let names = std::iter::once(account.to_string())
+            .chain(
+                accounts
+                    .iter()
+                    .filter_map(|a| by_id(&a.name, a.account_id_hint().unwrap_or_default())),
+            )
+            .chain(
+                snapshot
+                    .jobs
+                    .rows
+                    .iter()
+                    .filter_map(|j| by_id(&j.account_name, &j.account_id)),
+            )
+            .chain(
+                snapshot
+                    .findings
+                    .rows
+                    .iter()
+                    .filter_map(|f| by_id(&f.account_name, &f.account_id)),
+            )
+            .collect();
+        self.choose(names);
+    }
+
+    /// Narrows to `names` (within what was chosen before: both flags must hold).
+    fn choose(&mut self, names: BTreeSet<String>) {
+        self.chosen = Some(match self.chosen.take() {
+            Some(before) => before.intersection(&names).cloned().collect(),
+            None => names,
+        });
+    }
+
+    fn wants(&self, account_name: &str) -> bool {
+        self.chosen
+            .as_ref()
+            .is_none_or(|chosen| chosen.contains(account_name))
+    }
+
+    /// Whether a failure counts for this slice: it is of a chosen account, or of no account.
+    fn wants_error(&self, error: &crate::model::FetchError) -> bool {
+        self.wants(&error.account) || !self.known.contains(&error.account)
+    }
+
+    fn keep(&self, snapshot: &mut Snapshot) {
+        snapshot.jobs.rows.retain(|j| self.wants(&j.account_name));
         snapshot
             .findings
             .rows
-            .retain(|f| names.contains(f.account_name.as_str()));
+            .retain(|f| self.wants(&f.account_name));
+        snapshot.jobs.errors.retain(|e| self.wants_error(e));
+        snapshot.findings.errors.retain(|e| self.wants_error(e));
+        snapshot.metrics.errors.retain(|e| self.wants_error(e));
     }
-    Ok(())
 }
 
 /// Keeps my jobs and my findings only (see [`Me::owns`] for the rules).
@@ -507,4 +610,56 @@ fn warn_if_group_missing(snapshot: &Snapshot, group_by: &str) {
         sanitize::plain(group_by),
         sanitize::plain(&known)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FetchError;
+
+    fn error(account: &str) -> FetchError {
+        FetchError {
+            account: account.into(),
+            message: "AccessDenied".into(),
+            ..FetchError::default()
+        }
+    }
+
+    fn accounts_of(errors: &[FetchError]) -> Vec<&str> {
+        errors.iter().map(|e| e.account.as_str()).collect()
+    }
+
+    #[test]
+    fn a_slice_keeps_its_accounts_failures_and_those_of_no_account() {
+        let mut snapshot = crate::demo::world(Utc::now());
+        snapshot.jobs.errors = vec![error("organization"), error("research"), error("ml-prod")];
+        snapshot.metrics.errors = vec![error("ml-dev")];
+        let mut slice = AccountSlice::new(&[], &snapshot);
+        slice.choose_account("222222222222", &[], &snapshot);
+        slice.keep(&mut snapshot);
+        assert_eq!(
+            accounts_of(&snapshot.jobs.errors),
+            ["organization", "ml-prod"]
+        );
+        assert!(snapshot.metrics.errors.is_empty());
+        assert!(
+            snapshot
+                .jobs
+                .rows
+                .iter()
+                .all(|j| j.account_name == "ml-prod")
+        );
+    }
+
+    #[test]
+    fn both_flags_narrow_to_the_accounts_both_choose() {
+        let mut snapshot = crate::demo::world(Utc::now());
+        snapshot.jobs.errors = vec![error("research"), error("ml-prod")];
+        let mut slice = AccountSlice::new(&[], &snapshot);
+        slice.choose_account("ml-prod", &[], &snapshot);
+        slice.choose(["research".to_string()].into());
+        slice.keep(&mut snapshot);
+        assert!(snapshot.jobs.rows.is_empty());
+        assert!(snapshot.jobs.errors.is_empty());
+    }
 }

@@ -38,17 +38,10 @@ pub struct FromOrganization {
 }
 
 /// The starting config from AWS Organizations: the discovery section with every account it
-/// finds listed (commented), and where it came from.
-fn from_organization(from: &FromOrganization) -> Result<(String, String, usize), CliError> {
-    let config = crate::config::OrganizationConfig {
-        role_name: from.role_name.clone(),
-        ous: Vec::new(),
-        exclude: Vec::new(),
-        regions: Vec::new(),
-        external_id: None,
-        profile: from.profile.clone(),
-        ttl_hours: 24,
-    };
+/// finds listed (commented), where it came from, and the accounts counted as the file's
+/// comment counts them.
+fn from_organization(from: &FromOrganization) -> Result<(String, String, String), CliError> {
+    let config = crate::config::OrganizationConfig::whole(&from.role_name, from.profile.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -71,15 +64,10 @@ fn from_organization(from: &FromOrganization) -> Result<(String, String, usize),
             .map(|id| format!(" (management account {id})"))
             .unwrap_or_default()
     );
-    let active = discovery
-        .accounts
-        .iter()
-        .filter(|a| a.status == "ACTIVE")
-        .count();
     Ok((
         init::render_organization_config(&discovery, &config, &source),
         source,
-        active,
+        init::OrgAccountCount::of(&discovery).to_string(),
     ))
 }
 
@@ -89,8 +77,8 @@ pub fn run(
     organization: Option<FromOrganization>,
 ) -> Result<Outcome, CliError> {
     if let Some(from) = organization {
-        let (text, source, accounts) = from_organization(&from)?;
-        return write_config(config_flag, to_stdout, &text, &source, accounts);
+        let (text, source, counted) = from_organization(&from)?;
+        return write_config(config_flag, to_stdout, &text, &source, &counted);
     }
     let config_file = aws_file("AWS_CONFIG_FILE", "config");
     let credentials_file = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
@@ -104,16 +92,18 @@ pub fn run(
     );
     let text = init::render_config(&profiles, &source);
     let accounts = text.matches("[[accounts]]").count();
-    write_config(config_flag, to_stdout, &text, &source, accounts)
+    let counted = format!("{accounts} account{}", if accounts == 1 { "" } else { "s" });
+    write_config(config_flag, to_stdout, &text, &source, &counted)
 }
 
-/// Checks that `text` loads, then prints it or writes it where no file is.
+/// Checks that `text` loads, then prints it or writes it where no file is; `counted` says
+/// how many accounts it names, as the file does.
 fn write_config(
     config_flag: Option<&Path>,
     to_stdout: bool,
     text: &str,
     source: &str,
-    accounts: usize,
+    counted: &str,
 ) -> Result<Outcome, CliError> {
     // What is written must load: a starting config that fails on first use would be worse
     // than none.
@@ -130,11 +120,7 @@ fn write_config(
         CliError::Usage("no config directory is known for this platform; pass --config PATH".into())
     })?;
     write_new(&path, text)?;
-    eprintln!(
-        "wrote {} with {accounts} account{} from {source}",
-        path.display(),
-        if accounts == 1 { "" } else { "s" }
-    );
+    eprintln!("wrote {} from {source}: {counted}", path.display());
     Ok(Outcome::Ok)
 }
 

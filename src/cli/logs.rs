@@ -33,6 +33,17 @@ const SEARCHED_KINDS: [ResourceKind; 5] = [
 /// and region (`FilterLogEvents` at a few requests a second), shared by everyone there.
 const MIN_INTERVAL: f64 = 0.2;
 
+/// `--interval SECONDS`: a finite number of seconds, at least [`MIN_INTERVAL`]; `inf`, `NaN`
+/// and values beyond a `Duration` are refused here rather than panicking when converted.
+pub(super) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a number of seconds of at least {MIN_INTERVAL}");
+    let seconds: f64 = text.trim().parse().map_err(|_| bad())?;
+    if seconds.is_nan() || seconds < MIN_INTERVAL {
+        return Err(bad());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| bad())
+}
+
 pub(super) fn run(
     loaded: &LoadedConfig,
     args: &LogsArgs,
@@ -43,16 +54,13 @@ pub(super) fn run(
             "logs are read live from CloudWatch Logs and need AWS; drop --offline".into(),
         ));
     }
-    if args.interval.is_nan() || args.interval < MIN_INTERVAL {
-        return Err(CliError::Usage(format!(
-            "--interval must be at least {MIN_INTERVAL} seconds"
-        )));
-    }
     let start_ms = match &args.since {
-        Some(since) => {
-            let back = crate::logs::parse_since(since).map_err(CliError::Usage)?;
-            Some((Utc::now() - back).timestamp_millis())
-        }
+        Some(since) => Some(
+            since
+                .before(Utc::now())
+                .map_err(|e| CliError::Usage(format!("--since: {e}")))?
+                .timestamp_millis(),
+        ),
         None => None,
     };
     let now = Utc::now();
@@ -408,7 +416,7 @@ async fn print_logs(
     let Some((sigint, sigterm)) = &mut signals else {
         return Ok(Outcome::Ok);
     };
-    let interval = Duration::from_secs_f64(args.interval);
+    let interval = args.interval;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -473,6 +481,47 @@ fn line(event: &LogEvent, target: &LogTarget, timestamps: bool, label: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_an_arn_or_none(text in "arn:aws:sagemaker:\\PC{0,30}|\\PC{0,40}") {
+            let _ = parse_arn(&text);
+        }
+
+        /// An ARN made of its parts reads back as those parts.
+        #[test]
+        fn an_arn_reads_back_as_its_parts(
+            kind in proptest::sample::select(ResourceKind::ALL.to_vec()),
+            region in "[a-z]{2}-[a-z]{4,9}-[0-9]",
+            account_id in "[0-9]{12}",
+            name in "[A-Za-z0-9-]{1,20}(/[A-Za-z0-9:-]{1,10}){0,2}",
+        ) {
+            let arn = format!("arn:aws:sagemaker:{region}:{account_id}:{}/{name}", kind.arn_segment());
+            proptest::prop_assert_eq!(
+                parse_arn(&arn),
+                Some(Arn { region, account_id, kind, name })
+            );
+        }
+
+        #[test]
+        fn intervals_are_at_least_the_minimum_or_refused(text in "[0-9.e+-]{0,12}|inf|NaN|\\PC{0,10}") {
+            if let Ok(interval) = parse_interval(&text) {
+                proptest::prop_assert!(interval.as_secs_f64() >= MIN_INTERVAL);
+            }
+        }
+    }
+
+    #[test]
+    fn an_infinite_interval_is_refused_not_a_panic() {
+        // `Duration::from_secs_f64(inf)` panics: `--interval inf` used to reach it.
+        for bad in ["inf", "1e300", "NaN", "0.1", "-1", "x"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_interval("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_interval("0.2"), Ok(Duration::from_millis(200)));
+    }
 
     #[test]
     fn arns_say_kind_name_region_and_account() {

@@ -138,7 +138,7 @@ pub struct LogsArgs {
     pub region: Option<String>,
     /// Only events of the last DURATION, e.g. 30m, 1h, 2d (default: all).
     #[arg(long, value_name = "DURATION")]
-    pub since: Option<String>,
+    pub since: Option<crate::age::Age>,
     /// Keep printing new events as they arrive, each once, until Ctrl-C.
     #[arg(long, short = 'f')]
     pub follow: bool,
@@ -148,9 +148,9 @@ pub struct LogsArgs {
     /// Start each line with the event's time (UTC, RFC 3339).
     #[arg(long)]
     pub timestamps: bool,
-    /// Seconds between two polls with --follow.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    pub interval: f64,
+    /// Seconds between two polls with --follow (at least 0.2).
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = logs::parse_interval)]
+    pub interval: std::time::Duration,
     #[command(flatten)]
     pub mode: ModeArgs,
 }
@@ -176,8 +176,8 @@ pub struct ExportArgs {
     /// For spend: the cost-allocation tag key to group by (default: spend.group_by).
     #[arg(long, value_name = "TAGKEY")]
     pub group_by: Option<String>,
-    /// For spend: days to look back (default: spend.lookback_days).
-    #[arg(long, value_name = "N")]
+    /// For spend: days to look back, 1 to 400 (default: spend.lookback_days).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=config::MAX_LOOKBACK_DAYS))]
     pub days: Option<u32>,
     /// For spend: daily or monthly rows (default: spend.granularity).
     #[arg(long, value_enum)]
@@ -210,8 +210,14 @@ pub struct ExportArgs {
     #[arg(long)]
     pub no_cache: bool,
     /// For events: only those from this long ago on, e.g. 30m, 12h, 7d (default: all kept).
-    #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub since: Option<chrono::Duration>,
+    #[arg(long, value_name = "AGE")]
+    pub since: Option<crate::age::Age>,
+    /// For CSV: write every cell exactly as received. By default a cell starting with `=`,
+    /// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so spreadsheets show it
+    /// as text instead of running it as a formula; cells that are plain numbers (`-1.5`) are
+    /// never changed.
+    #[arg(long)]
+    pub raw: bool,
     /// For untagged: `cost` lists the offenders by the money at stake, highest first
     /// (default: grouped by account, most problems first).
     #[arg(long, value_enum, value_name = "ORDER")]
@@ -223,25 +229,6 @@ pub struct ExportArgs {
 pub enum ExportSort {
     /// Highest cost first (`cost_usd`), unpriced resources last.
     Cost,
-}
-
-/// `30m`, `12h`, `7d` (or `90s`) as a duration.
-fn parse_age(text: &str) -> Result<chrono::Duration, String> {
-    let bad = || format!("`{text}` is not an age like 30m, 12h or 7d");
-    let unit = text.chars().last().ok_or_else(bad)?;
-    let number: i64 = text[..text.len() - unit.len_utf8()]
-        .parse()
-        .map_err(|_| bad())?;
-    if number < 0 {
-        return Err(bad());
-    }
-    match unit {
-        's' => Ok(chrono::Duration::seconds(number)),
-        'm' => Ok(chrono::Duration::minutes(number)),
-        'h' => Ok(chrono::Duration::hours(number)),
-        'd' => Ok(chrono::Duration::days(number)),
-        _ => Err(bad()),
-    }
 }
 
 /// Runs a parsed command line and says how it ended.
@@ -342,20 +329,4 @@ pub(crate) fn open_store(loaded: &LoadedConfig) -> Result<crate::store::Store, C
         tracing::warn!("{warning}");
     }
     Ok(opened.store)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_read_like_people_write_them() {
-        assert_eq!(parse_age("7d"), Ok(chrono::Duration::days(7)));
-        assert_eq!(parse_age("12h"), Ok(chrono::Duration::hours(12)));
-        assert_eq!(parse_age("30m"), Ok(chrono::Duration::minutes(30)));
-        assert_eq!(parse_age("90s"), Ok(chrono::Duration::seconds(90)));
-        for bad in ["", "d", "7", "7w", "-1d", "x7d"] {
-            assert!(parse_age(bad).is_err(), "{bad}");
-        }
-    }
 }

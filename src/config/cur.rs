@@ -41,7 +41,7 @@ pub(super) struct RawCur {
     pub region: Option<super::raw::Region>,
     pub cost_column: Option<ColumnName>,
     pub ttl_hours: Option<Bounded<1, 168>>,
-    pub lookback_days: Option<Bounded<1, 400>>,
+    pub lookback_days: Option<Bounded<1, { super::MAX_LOOKBACK_DAYS }>>,
 }
 
 /// `s3://bucket/prefix/`.

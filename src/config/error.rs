@@ -30,8 +30,13 @@ pub struct Location {
 impl Location {
     /// Turns a byte offset into a 1-based line and column (columns count characters).
     pub fn at_offset(path: &Path, text: &str, offset: usize) -> Location {
-        let offset = offset.min(text.len());
-        let before = text.get(..offset).unwrap_or(text);
+        // A byte offset inside a character (from a parser counting bytes) means that
+        // character: step back to where it starts.
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
@@ -68,5 +73,27 @@ mod tests {
             (2, 4),
             "columns count characters, not bytes"
         );
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_points_at_that_character() {
+        let text = "a = 1\nbé = 2\n";
+        // Byte 8 is the second byte of `é` (line 2, column 2).
+        assert_eq!(
+            Location::at_offset(Path::new("c.toml"), text, 8).to_string(),
+            "c.toml:2:2"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_offset_is_a_place_in_the_text(text in "\\PC{0,30}(\n\\PC{0,10}){0,4}", offset in 0usize..200) {
+            let at = Location::at_offset(Path::new("c.toml"), &text, offset);
+            proptest::prop_assert!(at.line >= 1 && at.line <= text.matches('\n').count() + 1);
+            let line = text.split('\n').nth(at.line - 1).expect("that line exists");
+            proptest::prop_assert!(at.column >= 1 && at.column <= line.chars().count() + 1);
+        }
     }
 }

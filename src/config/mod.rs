@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cur::CurConfig;
 pub use error::{ConfigError, Location};
+pub(crate) use raw::looks_like_region;
 
 use crate::model::{DEFAULT_OWNER_KEY, EventKind, Me, TagPolicy};
 use raw::RawConfig;
@@ -68,6 +69,22 @@ pub struct OrganizationConfig {
     pub profile: Option<String>,
     /// How long the discovered list is trusted before Organizations is asked again.
     pub ttl_hours: u32,
+}
+
+impl OrganizationConfig {
+    /// Discovery of the whole organization through `role_name`, read with `profile` (the
+    /// default chain when `None`), every other setting at its default.
+    pub fn whole(role_name: &str, profile: Option<String>) -> Self {
+        OrganizationConfig {
+            role_name: role_name.to_string(),
+            ous: Vec::new(),
+            exclude: Vec::new(),
+            regions: Vec::new(),
+            external_id: None,
+            profile,
+            ttl_hours: 24,
+        }
+    }
 }
 
 /// `[alerts]`: what an event does besides going on the timeline.
@@ -195,6 +212,10 @@ pub enum SpendSourceKind {
     /// past Cost Explorer's limits.
     Cur,
 }
+
+/// The longest spend look-back, in days, in the config and on the command line: beyond Cost
+/// Explorer's 13 months of history, and a bound that keeps date arithmetic in range.
+pub const MAX_LOOKBACK_DAYS: i64 = 400;
 
 /// How spend is queried from Cost Explorer.
 #[derive(Debug, Clone, PartialEq)]
@@ -736,6 +757,34 @@ mod tests {
         match parse(text, Path::new("t.toml")) {
             Ok(loaded) => loaded,
             Err(err) => panic!("expected a valid config, got: {err}"),
+        }
+    }
+
+    /// A line of config as people get it wrong: known sections and keys, any value.
+    fn config_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let section = "\\[(spend|cur|refresh|health|ui|tags|events|alerts|organization|me|cache|\\[accounts\\]|\\PC{0,8})\\]";
+        let key = "(lookback_days|ttl_hours|jobs_seconds|max_hours|retention_days|name|role_arn|regions|group_by|database|table|stale_after_minutes|requests_per_second|\\PC{0,8})";
+        let value = "(-?[0-9]{1,20}|-?[0-9]\\.[0-9]e[0-9]{1,3}|nan|inf|true|\"\\PC{0,12}\"|\\[\"\\PC{0,8}\"\\]|\\PC{0,8})";
+        prop_oneof![
+            section.prop_map(|s| s.to_string()),
+            (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any text: a config or an error at `file:line:col` inside the text, never a panic.
+        #[test]
+        fn any_config_text_loads_or_says_where_it_is_wrong(
+            lines in proptest::collection::vec(config_line(), 0..8),
+        ) {
+            let text = lines.join("\n");
+            if let Err(ConfigError::Invalid { location, .. }) = parse(&text, Path::new("t.toml")) {
+                proptest::prop_assert_eq!(location.path, Path::new("t.toml"));
+                proptest::prop_assert!(location.line >= 1 && location.line <= lines.len().max(1) + 1);
+            }
         }
     }
 

@@ -103,7 +103,7 @@ pub(super) struct RawTags {
 #[serde(default)]
 pub(super) struct RawSpend {
     pub group_by: Option<NonEmpty>,
-    pub lookback_days: Option<Bounded<1, 400>>,
+    pub lookback_days: Option<Bounded<1, { super::MAX_LOOKBACK_DAYS }>>,
     pub account: Option<Spanned<String>>,
     pub metric: Option<CostMetric>,
     pub granularity: Option<Granularity>,
@@ -262,7 +262,7 @@ impl TryFrom<String> for Region {
 }
 
 /// `xx-name-N`, `xx-gov-name-N` and friends: lower-case words then a number.
-fn looks_like_region(region: &str) -> bool {
+pub(crate) fn looks_like_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[..parts.len() - 1]
@@ -328,6 +328,28 @@ impl TryFrom<f64> for PositiveUsd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any text: a role ARN or a message naming it, never a panic; a well-formed role
+        /// ARN is accepted as written.
+        #[test]
+        fn any_text_is_a_role_arn_or_an_error(
+            text in "arn:aws[a-z-]{0,4}:iam::[0-9]{10,13}:role/\\PC{0,12}|\\PC{0,40}",
+        ) {
+            match RoleArn::try_from(text.clone()) {
+                Ok(arn) => proptest::prop_assert_eq!(arn.0, text),
+                Err(message) => proptest::prop_assert!(message.contains(&text)),
+            }
+        }
+
+        #[test]
+        fn a_well_formed_role_arn_is_accepted(account in "[0-9]{12}", name in "[A-Za-z0-9+=,.@_/-]{1,64}") {
+            let arn = format!("arn:aws:iam::{account}:role/{name}");
+            proptest::prop_assert!(RoleArn::try_from(arn).is_ok());
+        }
+    }
 
     #[test]
     fn region_shapes() {

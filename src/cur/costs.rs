@@ -42,7 +42,7 @@ impl CurCosts {
                 continue;
             };
             let cost = match row.get(cost_at) {
-                Some(Some(text)) => text.trim().parse::<f64>().map_err(|_| {
+                Some(Some(text)) => crate::model::parse_amount(text).ok_or_else(|| {
                     CurError::Answer(format!(
                         "cost `{}` of {} is not a number",
                         crate::sanitize::plain(text),
@@ -145,5 +145,39 @@ mod tests {
         let err = CurCosts::from_run(&run(&[("arn:x", "twelve")]), at.date_naive(), at)
             .expect_err("refused");
         assert!(err.to_string().contains("twelve"), "{err}");
+    }
+
+    #[test]
+    fn nan_and_infinite_costs_are_errors_not_sums() {
+        let at = Utc::now();
+        for cost in ["NaN", "inf", "-inf", "1e999"] {
+            let err = CurCosts::from_run(&run(&[("arn:x", cost)]), at.date_naive(), at)
+                .expect_err("refused");
+            assert!(err.to_string().contains(cost), "{err}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any header and ragged rows of nulls and text: costs or an error, never a panic,
+        /// and every cost kept is finite.
+        #[test]
+        fn any_answer_decodes_or_is_an_error(
+            header in proptest::collection::vec("resource_id|cost|\\PC{0,8}", 0..4),
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::option::of("-?[0-9]{1,4}(\\.[0-9]{1,3})?|arn:\\PC{0,20}|\\PC{0,12}"),
+                    0..4,
+                ),
+                0..8,
+            ),
+        ) {
+            let run = QueryRun { header, rows, ..QueryRun::default() };
+            let at = Utc::now();
+            if let Ok(costs) = CurCosts::from_run(&run, at.date_naive(), at) {
+                proptest::prop_assert!(costs.by_resource.values().all(|c| c.is_finite()));
+            }
+        }
     }
 }

@@ -218,15 +218,7 @@ impl JobFetcher {
     /// else the default chain (which must then be the management account or a delegated
     /// administrator).
     pub async fn tag_policy_source(&self) -> (Arc<dyn crate::org::OrganizationSource>, u32) {
-        let default_chain = crate::config::OrganizationConfig {
-            role_name: String::new(),
-            ous: Vec::new(),
-            exclude: Vec::new(),
-            regions: Vec::new(),
-            external_id: None,
-            profile: None,
-            ttl_hours: 24,
-        };
+        let default_chain = crate::config::OrganizationConfig::whole("", None);
         let config = self.organization.as_ref().unwrap_or(&default_chain);
         let source = self
             .organization_source

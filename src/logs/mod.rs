@@ -11,7 +11,6 @@
 pub mod demo;
 mod place;
 pub mod read;
-mod since;
 
 use std::sync::Arc;
 
@@ -19,7 +18,6 @@ use futures::future::BoxFuture;
 
 pub use place::{LogPlace, LogTarget, place};
 pub use read::{Batch, Cursor, list_streams, read_new};
-pub use since::parse_since;
 
 /// One log stream of a group: a training host (`<job>/algo-1-<epoch>`), an endpoint
 /// instance (`AllTraffic/i-0abc`), a notebook's `jupyter.log`.

@@ -330,6 +330,33 @@ impl TagFinding {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The leaf is the text after the last `/` or `:`, whatever the input.
+        #[test]
+        fn an_arn_leaf_is_the_text_after_the_last_separator(arn in "\\PC{0,40}") {
+            let leaf = arn_leaf(&arn);
+            proptest::prop_assert!(arn.ends_with(leaf));
+            proptest::prop_assert!(!leaf.contains(['/', ':']));
+            let before = &arn[..arn.len() - leaf.len()];
+            proptest::prop_assert!(before.is_empty() || before.ends_with(['/', ':']));
+        }
+
+        /// Matching is total, `*` alone matches anything, and a pattern without `*` matches
+        /// only itself.
+        #[test]
+        fn wildcards_are_total(pattern in "[a*]{0,12}|\\PC{0,8}", text in "a{0,12}|\\PC{0,8}") {
+            let matched = wildcard_match(&pattern, &text);
+            if pattern == "*" {
+                proptest::prop_assert!(matched);
+            }
+            if !pattern.contains('*') {
+                proptest::prop_assert_eq!(matched, pattern == text);
+            }
+        }
+    }
+
     fn policy() -> TagPolicy {
         TagPolicy {
             mandatory: vec!["cost-center".into(), "project".into(), "owner".into()],

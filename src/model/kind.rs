@@ -101,6 +101,33 @@ impl ResourceKind {
         }
     }
 
+    /// The kind's name after its indefinite article, for sentences: "an app", "an
+    /// endpoint", "a training" (spelled out per kind: "a user-profile" starts with a vowel
+    /// letter but not a vowel sound).
+    pub fn with_article(self) -> String {
+        let article = match self {
+            ResourceKind::App
+            | ResourceKind::Endpoint
+            | ResourceKind::EndpointConfig
+            | ResourceKind::InferenceComponent
+            | ResourceKind::Experiment => "an",
+            ResourceKind::Training
+            | ResourceKind::Processing
+            | ResourceKind::Transform
+            | ResourceKind::Tuning
+            | ResourceKind::Notebook
+            | ResourceKind::HyperPodCluster
+            | ResourceKind::Domain
+            | ResourceKind::UserProfile
+            | ResourceKind::Model
+            | ResourceKind::Pipeline
+            | ResourceKind::ModelPackageGroup
+            | ResourceKind::FeatureGroup
+            | ResourceKind::Space => "a",
+        };
+        format!("{article} {}", self.as_str())
+    }
+
     /// Whether the Jobs pane lists this kind.
     pub fn is_job(self) -> bool {
         Self::JOB_KINDS.contains(&self)
@@ -161,6 +188,23 @@ impl FromStr for ResourceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_take_the_article_they_are_said_with() {
+        assert_eq!(ResourceKind::App.with_article(), "an app");
+        assert_eq!(ResourceKind::Endpoint.with_article(), "an endpoint");
+        assert_eq!(
+            ResourceKind::InferenceComponent.with_article(),
+            "an inference-component"
+        );
+        assert_eq!(ResourceKind::Experiment.with_article(), "an experiment");
+        assert_eq!(ResourceKind::Training.with_article(), "a training");
+        assert_eq!(ResourceKind::UserProfile.with_article(), "a user-profile");
+        assert_eq!(
+            ResourceKind::HyperPodCluster.with_article(),
+            "a hyperpod-cluster"
+        );
+    }
 
     #[test]
     fn every_kind_round_trips_through_its_name() {

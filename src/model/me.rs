@@ -147,6 +147,22 @@ pub fn guess_owner(caller_arn: &str) -> Option<OwnerGuess> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any caller ARN: a guess or none, never a panic; a guess is never empty and is part
+        /// of the ARN.
+        #[test]
+        fn any_caller_arn_is_a_guess_or_none(
+            arn in "arn:aws:(sts|iam)::[0-9]{12}:(assumed-role|user|federated-user|root)(/\\PC{0,12}){0,3}|\\PC{0,40}",
+        ) {
+            if let Some(guess) = guess_owner(&arn) {
+                proptest::prop_assert!(!guess.name.is_empty());
+                proptest::prop_assert!(arn.contains(&guess.name));
+            }
+        }
+    }
+
     fn tags(pairs: &[(&str, &str)]) -> Tags {
         pairs
             .iter()

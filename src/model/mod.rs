@@ -35,5 +35,5 @@ pub use me::{DEFAULT_OWNER_KEY, Me, OwnerGuess, guess_owner};
 pub use metrics::{JobMetrics, MemberSeries, MetricName, MetricTarget, Point, ResourceMetrics};
 pub use scope::ScopeKey;
 pub use snapshot::{DataSource, FetchError, Snapshot, View};
-pub use spend::{SpendRow, UNTAGGED_LABEL};
+pub use spend::{SpendRow, UNTAGGED_LABEL, parse_amount};
 pub use status::{JobStatus, StatusPhase};

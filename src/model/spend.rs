@@ -36,3 +36,53 @@ impl SpendRow {
         }
     }
 }
+
+/// A money amount as AWS writes it in text (Cost Explorer's `Amount`, an Athena cell:
+/// `"12.3456"`, `"-0.5"` for a credit), as a finite number. `None` for anything else, `NaN`
+/// and `inf` included: they parse as floats but no bill holds them, and one would poison
+/// every sum it joins.
+pub fn parse_amount(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|amount| amount.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts_as_aws_writes_them() {
+        assert_eq!(parse_amount("12.3456"), Some(12.3456));
+        assert_eq!(parse_amount(" -0.5 "), Some(-0.5));
+        assert_eq!(parse_amount("1E-7"), Some(1e-7));
+        for bad in [
+            "",
+            "NaN",
+            "inf",
+            "-infinity",
+            "1e400",
+            "12,5",
+            "USD 3",
+            "0x10",
+        ] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_a_finite_amount_or_none(text in "\\PC*|[-+0-9.eE]{0,20}") {
+            prop_assert!(parse_amount(&text).is_none_or(f64::is_finite));
+        }
+
+        #[test]
+        fn a_finite_amount_reads_back_exactly(amount in proptest::num::f64::NORMAL | proptest::num::f64::ZERO | proptest::num::f64::SUBNORMAL) {
+            prop_assert_eq!(parse_amount(&amount.to_string()), Some(amount));
+        }
+    }
+}

@@ -189,6 +189,30 @@ fn error(account: &str, message: String) -> FetchError {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_rules_or_an_error(text in "\\PC*") {
+            let _ = parse(&text);
+        }
+
+        /// Any JSON, the policy's own keys likely: rules or an error, never a panic, and
+        /// one rule per policy key that is not an operator (`@@...`).
+        #[test]
+        fn any_json_is_rules_or_an_error(doc in crate::testing::json_value(&[
+            "tags", "tag_key", "tag_value", "@@assign", "@@operators_allowed_for_child_policies",
+            "CostCenter", "*", "enforced_for",
+        ])) {
+            if let Ok(rules) = parse(&doc.to_string()) {
+                let keys = doc.get("tags").and_then(Value::as_object).map_or(0, |t| {
+                    t.keys().filter(|k| !k.starts_with("@@")).count()
+                });
+                proptest::prop_assert_eq!(rules.len(), keys);
+            }
+        }
+    }
+
     #[test]
     fn an_effective_policy_gives_each_keys_spelling_and_values() {
         let rules = parse(

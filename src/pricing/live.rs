@@ -235,6 +235,47 @@ mod tests {
         assert_eq!(parse_document("not json", today), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_a_price_or_none(text in "\\PC*") {
+            let _ = parse_document(&text, day("2026-12-02"));
+        }
+
+        /// Any JSON, with the document's own keys likely: no panic, and a price read is
+        /// finite and not negative.
+        #[test]
+        fn any_json_is_a_price_or_none(doc in crate::testing::json_value(&[
+            "product", "attributes", "component", "Training", "Hosting", "instanceName",
+            "regionCode", "terms", "OnDemand", "priceDimensions", "unit", "Hrs",
+            "pricePerUnit", "USD", "effectiveDate", "2026-11-01T00:00:00Z", "-1", "1.5",
+        ])) {
+            if let Some(price) = parse_document(&doc.to_string(), day("2026-12-02")) {
+                proptest::prop_assert!(price.usd_per_hour.is_finite() && price.usd_per_hour >= 0.0);
+            }
+        }
+
+        /// The price is read exactly when it is a non-negative amount; the effective date
+        /// when its first ten characters are a date, whatever follows (multi-byte text too).
+        #[test]
+        fn a_price_reads_back_exactly(
+            usd in "[0-9]{1,4}\\.[0-9]{1,10}|-[0-9]\\.[0-9]|NaN|\\PC{0,8}",
+            effective in "2026-11-01T\\PC{0,8}|\\PC{0,12}",
+        ) {
+            let mut doc: Value = serde_json::from_str(&document("Hosting", "Hrs", &usd))
+                .expect("the test document is JSON");
+            doc["terms"]["OnDemand"]["SKU1.JRTCKXETXF"]["effectiveDate"] = Value::from(effective.as_str());
+            let price = parse_document(&doc.to_string(), day("2026-12-02"));
+            let expected = usd.parse::<f64>().ok().filter(|u| u.is_finite() && *u >= 0.0);
+            proptest::prop_assert_eq!(price.as_ref().map(|p| p.usd_per_hour), expected);
+            if let Some(price) = price {
+                let date = effective.get(..10).and_then(|d| d.parse::<NaiveDate>().ok());
+                proptest::prop_assert_eq!(price.effective, date);
+            }
+        }
+    }
+
     #[test]
     fn each_pair_is_asked_once_per_week() {
         use crate::model::{Job, JobStatus, ResourceKind, Tags};

@@ -51,13 +51,18 @@ pub fn pages(run: &QueryRun, query: &SpendQuery) -> Result<Vec<CostPage>, CurErr
     let mut amounts: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); spans.len()];
     for row in &run.rows {
         let cell = |at: usize| row.get(at).cloned().flatten().unwrap_or_default();
-        let day: NaiveDate = cell(day_at)
-            .parse()
-            .map_err(|_| CurError::Answer(format!("day `{}` is not a date", cell(day_at))))?;
-        let cost: f64 = cell(cost_at)
-            .trim()
-            .parse()
-            .map_err(|_| CurError::Answer(format!("cost `{}` is not a number", cell(cost_at))))?;
+        let day: NaiveDate = cell(day_at).parse().map_err(|_| {
+            CurError::Answer(format!(
+                "day `{}` is not a date",
+                crate::sanitize::plain(&cell(day_at))
+            ))
+        })?;
+        let cost = crate::model::parse_amount(&cell(cost_at)).ok_or_else(|| {
+            CurError::Answer(format!(
+                "cost `{}` is not a number",
+                crate::sanitize::plain(&cell(cost_at))
+            ))
+        })?;
         let Some(at) = spans.iter().position(|(s, e)| *s <= day && day < *e) else {
             continue;
         };
@@ -134,18 +139,7 @@ mod tests {
             .collect(),
             ..QueryRun::default()
         };
-        let query = SpendQuery {
-            start: day("2026-12-01"),
-            end: day("2026-12-03"),
-            granularity: Granularity::Daily,
-            metric: CostMetric::UnblendedCost,
-            grouping: Grouping::Tag("cost-center".into()),
-            all_services: false,
-            tag_filter: None,
-            mine: None,
-            accounts: None,
-        };
-        let pages = pages(&run, &query).expect("pages");
+        let pages = pages(&run, &query()).expect("pages");
         let first = &pages[0].periods[0];
         let keys: Vec<&str> = first.groups.iter().map(|g| g.keys[0].as_str()).collect();
         assert_eq!(keys, ["cost-center$", "cost-center$cc-1"]);
@@ -156,5 +150,63 @@ mod tests {
             2,
             "a day outside the range is dropped"
         );
+    }
+
+    fn query() -> SpendQuery {
+        SpendQuery {
+            start: day("2026-12-01"),
+            end: day("2026-12-03"),
+            granularity: Granularity::Daily,
+            metric: CostMetric::UnblendedCost,
+            grouping: Grouping::Tag("cost-center".into()),
+            all_services: false,
+            tag_filter: None,
+            mine: None,
+            accounts: None,
+        }
+    }
+
+    #[test]
+    fn a_cost_that_is_no_amount_is_an_error() {
+        for cost in ["NaN", "inf", "abc"] {
+            let run = QueryRun {
+                header: vec!["day".into(), "value".into(), "cost".into()],
+                rows: vec![vec![
+                    Some("2026-12-01".into()),
+                    Some("cc-1".into()),
+                    Some(cost.into()),
+                ]],
+                ..QueryRun::default()
+            };
+            assert!(
+                matches!(pages(&run, &query()), Err(CurError::Answer(m)) if m.contains(cost)),
+                "{cost}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever Athena answers (any header, ragged rows, nulls, text), the decoder gives
+        /// pages or an error, never a panic, and every amount it keeps is finite.
+        #[test]
+        fn any_answer_decodes_or_is_an_error(
+            header in proptest::collection::vec("day|value|cost|\\PC{0,8}", 0..5),
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::option::of("2026-12-0[0-4]|-?[0-9]{1,4}(\\.[0-9]{1,3})?|NaN|\\PC{0,12}"),
+                    0..5,
+                ),
+                0..8,
+            ),
+        ) {
+            let run = QueryRun { header, rows, ..QueryRun::default() };
+            if let Ok(pages) = pages(&run, &query()) {
+                for group in pages.iter().flat_map(|p| &p.periods).flat_map(|p| &p.groups) {
+                    proptest::prop_assert!(group.amount.is_finite());
+                }
+            }
+        }
     }
 }

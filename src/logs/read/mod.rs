@@ -147,7 +147,8 @@ async fn read_merged(
         });
     }
     let from = match newest_ms {
-        Some(newest) => Some(newest - OVERLAP_MS),
+        // Timestamps are CloudWatch's to set: saturate rather than overflow at the extremes.
+        Some(newest) => Some(newest.saturating_sub(OVERLAP_MS)),
         None => start_ms,
     };
     let mut fetched = Vec::new();
@@ -179,7 +180,7 @@ async fn read_merged(
     }
     let newest_ms = events.iter().map(|e| e.timestamp_ms).chain(newest_ms).max();
     if let Some(newest) = newest_ms {
-        seen.retain(|_, at| *at >= newest - OVERLAP_MS);
+        seen.retain(|_, at| *at >= newest.saturating_sub(OVERLAP_MS));
     }
     Ok(Batch {
         events,

@@ -204,6 +204,30 @@ fn several_streams_are_interleaved_and_each_event_comes_once() {
 }
 
 #[test]
+fn events_at_the_ends_of_time_are_read_once_not_a_panic() {
+    // `newest - OVERLAP_MS` overflowed (a debug-build panic) for an event stamped near
+    // i64::MIN; timestamps come from whoever wrote the log.
+    let fake = Fake::default();
+    fake.put("job/algo-1-1", i64::MIN, "first");
+    fake.put("job/algo-2-1", i64::MIN + 1, "second");
+    let streams = ["job/algo-1-1".to_string(), "job/algo-2-1".to_string()];
+    let rt = runtime();
+    let first = rt
+        .block_on(read_new(&fake, "g", &Cursor::new(&streams, None)))
+        .expect("reads");
+    assert_eq!(messages(&first), ["first", "second"]);
+    let again = rt
+        .block_on(read_new(&fake, "g", &first.cursor))
+        .expect("polls");
+    assert!(again.events.is_empty(), "{:?}", messages(&again));
+    fake.put("job/algo-1-1", i64::MAX, "last");
+    let last = rt
+        .block_on(read_new(&fake, "g", &again.cursor))
+        .expect("polls");
+    assert_eq!(messages(&last), ["last"]);
+}
+
+#[test]
 fn the_start_time_applies_to_the_first_read() {
     let fake = Fake::default();
     fake.put("s", 1000, "old");
