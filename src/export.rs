@@ -530,8 +530,10 @@ fn emit<T, R: Serialize>(
                     .collect(),
                 rows,
             };
-            serde_json::to_writer_pretty(&mut *out, &envelope)?;
-            writeln!(out)?;
+            // C1 controls and bidi marks written as `\uXXXX`: the same JSON, safe on a
+            // terminal.
+            let text = serde_json::to_string_pretty(&envelope)?;
+            writeln!(out, "{}", crate::sanitize::json(&text))?;
         }
         // Script never gets here: `write` prints it before reaching the table formats.
         Format::Csv | Format::Script => {

@@ -96,13 +96,17 @@ pub fn plain(text: &str) -> Cow<'_, str> {
 /// writes C0 controls as `\u00XX`, but leaves C1 controls (U+009B is CSI to many terminals) and
 /// bidi overrides as themselves. Those can only occur inside strings, where `\uXXXX` means the
 /// same character, so a JSON reader gets the exact text back.
+///
+/// Newlines, carriage returns and tabs are left alone: serde_json escapes them inside strings,
+/// so raw ones are the layout of pretty-printed output.
 pub fn json(serialised: &str) -> Cow<'_, str> {
-    if !serialised.chars().any(needs_escape) {
+    let escaped = |c: char| needs_escape(c) && !matches!(c, '\n' | '\r' | '\t');
+    if !serialised.chars().any(escaped) {
         return Cow::Borrowed(serialised);
     }
     let mut out = String::with_capacity(serialised.len() + 8);
     for c in serialised.chars() {
-        if needs_escape(c) {
+        if escaped(c) {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 out.push_str(&format!("\\u{unit:04x}"));
@@ -117,6 +121,20 @@ pub fn json(serialised: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pretty_json_keeps_its_layout_and_reads_back_the_same() {
+        let value = serde_json::json!({ "rows": [{ "reason": HOSTILE }] });
+        let pretty = serde_json::to_string_pretty(&value).expect("serialises");
+        let safe = json(&pretty);
+        assert!(safe.contains("\n  "), "the layout stays: {safe}");
+        assert!(
+            !safe.chars().any(|c| c != '\n' && needs_escape(c)),
+            "{safe:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+    }
 
     #[test]
     fn json_escapes_what_serde_leaves_raw_and_reads_back_the_same() {

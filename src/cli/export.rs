@@ -199,7 +199,7 @@ pub(super) fn run(
         sort_by_cost: args.sort == Some(super::ExportSort::Cost),
         raw: args.raw,
     };
-    let summary = match export::write(&snapshot, args.view, args.format, &options, &mut out)
+    let summary = match write_for(&snapshot, args, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))
     {
         Ok(summary) => summary,
@@ -610,6 +610,25 @@ fn warn_if_group_missing(snapshot: &Snapshot, group_by: &str) {
         sanitize::plain(group_by),
         sanitize::plain(&known)
     );
+}
+
+/// Writes the export. CSV carries the data as received into a file or a pipe; printed
+/// straight to a terminal, its control characters are shown as symbols instead, so text from
+/// AWS never reaches the terminal as escape sequences.
+fn write_for(
+    snapshot: &crate::model::Snapshot,
+    args: &ExportArgs,
+    options: &export::ExportOptions<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<export::ExportSummary, export::ExportError> {
+    use std::io::IsTerminal;
+    if args.format != Format::Csv || !std::io::stdout().is_terminal() {
+        return export::write(snapshot, args.view, args.format, options, out);
+    }
+    let mut csv = Vec::new();
+    let summary = export::write(snapshot, args.view, args.format, options, &mut csv)?;
+    out.write_all(sanitize::plain(&String::from_utf8_lossy(&csv)).as_bytes())?;
+    Ok(summary)
 }
 
 #[cfg(test)]
