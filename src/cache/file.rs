@@ -91,7 +91,9 @@ pub(super) fn share(
             path.display()
         );
     }
-    conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+    // A whole refresh at 100,000 resources writes tens of megabytes to the WAL; once it is
+    // checkpointed the file is cut back to this, instead of staying at its largest.
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;")?;
     // Every transaction here writes: taking the write lock at BEGIN lets the busy handler
     // wait for it. A deferred one that reads first and then writes fails at once with
     // SQLITE_BUSY when another process committed in between (WAL cannot upgrade a stale read).
