@@ -6,6 +6,8 @@
 //! credential chain), so a new user can start with `sagescope --demo` and then just `sagescope`.
 
 mod cur;
+#[cfg(test)]
+mod docs_drift;
 mod error;
 mod hints;
 mod raw;

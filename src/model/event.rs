@@ -31,7 +31,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The kinds that alert, in the order the README lists them.
+    /// The kinds that alert, in the order the manual lists them (docs/src/events.md).
     pub const ALERTS: [EventKind; 7] = [
         EventKind::JobFailed,
         EventKind::JobStopped,
