@@ -100,7 +100,7 @@ pub fn render_config(profiles: &[AwsProfile], source: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# sagescope configuration, written by `sagescope init` from {source}.\n\
-         # Every setting is documented in the README; the commented ones show their defaults.\n\
+         # Every setting is documented in docs/src/configuration.md; the commented ones show their defaults.\n\
          # Check it with `sagescope export jobs --offline` (a config error names its line).\n\n"
     ));
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
@@ -161,7 +161,7 @@ pub fn render_organization_config(
 ) -> String {
     let mut out = format!(
         "# sagescope configuration, written by `sagescope init --from-organization` from\n\
-         # {source}. Every setting is documented in the README.\n\
+         # {source}. Every setting is documented in docs/src/configuration.md.\n\
          # Each account below is read through arn:aws:iam::<id>:role/{role}\n\
          # (assets/sagescope-role.cfn.json creates it, e.g. as a StackSet).\n\n\
          [organization]\n\

@@ -198,7 +198,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "NAME|ID")]
     pub account: Option<String>,
     /// For jobs and untagged: only the rows of accounts that `[organization]` discovery
-    /// placed directly under this OU (its id `ou-…` or name).
+    /// placed under this OU or any OU below it (its id `ou-…` or name).
     #[arg(long, value_name = "OU")]
     pub ou: Option<String>,
     /// Who "me" is: a value of the owner tag (`[me] owner_key`, default `owner`). Implies
