@@ -237,3 +237,33 @@ fn init_writes_one_account_per_account_from_the_profiles_and_never_overwrites() 
     assert!(String::from_utf8_lossy(&out.stderr).contains("never overwrites"));
     assert_eq!(std::fs::read_to_string(&target).expect("kept"), "# mine\n");
 }
+
+#[test]
+fn completions_and_the_man_page_describe_the_command_line_even_with_a_broken_config() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let broken = home.path().join("broken.toml");
+    std::fs::write(&broken, "[[accounts]\nname = ").expect("writes");
+    let out = |args: &[&str]| {
+        sagescope(home.path())
+            .arg("--config")
+            .arg(&broken)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let bash = out(&["completions", "bash"]);
+    assert!(bash.status.success(), "{bash:?}");
+    let bash = String::from_utf8_lossy(&bash.stdout);
+    assert!(bash.contains("_sagescope()"), "a bash completion function");
+    for word in ["export", "watch", "iam-policy", "--offline", "--demo"] {
+        assert!(bash.contains(word), "bash completes {word}");
+    }
+    let zsh = out(&["completions", "zsh"]);
+    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef sagescope"));
+    let man = out(&["man"]);
+    assert!(man.status.success(), "{man:?}");
+    let man = String::from_utf8_lossy(&man.stdout);
+    assert!(man.contains(".TH sagescope"), "a roff page: {man}");
+    assert!(man.contains("completions"), "it lists the subcommands");
+    assert_eq!(out(&["completions", "tcsh"]).status.code(), Some(2));
+}

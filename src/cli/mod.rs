@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 fatal error, 2 bad usage or bad config, 3 partial (some accounts or
 //! regions failed; the rest is printed and the failures are listed).
 
+mod completions;
 mod exit;
 mod export;
 mod init;
@@ -122,6 +123,15 @@ pub enum Command {
     /// already so at the last refresh (of `watch` or the UI, before a restart too) is not
     /// repeated. Progress and errors go to stderr.
     Watch(WatchArgs),
+    /// Print shell completions to stdout, e.g. `sagescope completions bash >
+    /// ~/.local/share/bash-completion/completions/sagescope`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout, e.g. `sagescope man > sagescope.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +243,13 @@ pub enum ExportSort {
 
 /// Runs a parsed command line and says how it ended.
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    // Completions and the manual describe the command line itself: no config is read, so a
+    // broken one does not stand in their way.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return completions::print(*shell),
+        Some(Command::Man) => return completions::man(),
+        _ => {}
+    }
     // init runs before there is a config to load.
     if let Some(Command::Init {
         stdout,
@@ -253,7 +270,9 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         None => run_tui(&loaded, cli.mode),
         Some(Command::Refresh) => refresh::run(&loaded),
-        Some(Command::Init { .. }) => Err(CliError::Usage("init was already handled".into())),
+        Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
+            Err(CliError::Usage("this command was already handled".into()))
+        }
         Some(Command::IamPolicy) => {
             print!(
                 "{}",
