@@ -3,6 +3,13 @@
 //! The library holds everything headless (config, domain model, demo world, cache, exports)
 //! so the binary, the tests and the benchmarks drive the same code.
 
+// Nothing from outside the program may panic it: a bad answer, file or flag is an error the
+// user reads. The compiler holds that line outside the tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod action;
 pub mod age;
 pub mod alerts;

@@ -317,6 +317,10 @@ pub struct LoadedConfig {
 }
 
 impl Default for Config {
+    #[expect(
+        clippy::expect_used,
+        reason = "the built-in defaults are part of the program, not outside input; a unit test reads them"
+    )]
     fn default() -> Self {
         Config::from_raw(RawConfig::default(), Path::new(""), "")
             .expect("the built-in defaults are valid")
