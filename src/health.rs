@@ -219,16 +219,6 @@ pub fn combined_series(
         .collect()
 }
 
-fn is_job_kind(kind: ResourceKind) -> bool {
-    matches!(
-        kind,
-        ResourceKind::Training
-            | ResourceKind::Processing
-            | ResourceKind::Transform
-            | ResourceKind::Tuning
-    )
-}
-
 fn running(job: &Job) -> bool {
     job.status.phase() == StatusPhase::Running
 }
@@ -264,7 +254,7 @@ pub fn is_underutilized(
     threshold_pct: f64,
     now: DateTime<Utc>,
 ) -> bool {
-    (is_job_kind(job.kind) || job.kind == ResourceKind::Endpoint)
+    (job.kind.finishes() || job.kind == ResourceKind::Endpoint)
         && running(job)
         && job.created_at <= now - UTILISATION_WINDOW
         && metrics
@@ -276,9 +266,7 @@ pub fn is_underutilized(
 /// `max_hours`. Endpoints and notebook instances are meant to stay up (and a notebook's
 /// `created_at` is not when it was last started), so they are never flagged.
 pub fn is_long_running(job: &Job, max_hours: u32, now: DateTime<Utc>) -> bool {
-    is_job_kind(job.kind)
-        && running(job)
-        && job.duration(now) > Duration::hours(i64::from(max_hours))
+    job.kind.finishes() && running(job) && job.duration(now) > Duration::hours(i64::from(max_hours))
 }
 
 /// `failed_nodes`: a HyperPod cluster, in any state, whose node list has a failed node.

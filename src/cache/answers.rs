@@ -39,13 +39,17 @@ fn dated<T>(fetched_at: &str, body: T) -> Option<Kept<T>> {
 impl Cache {
     /// The Cost Explorer answer kept under `key`, as JSON text.
     pub fn cost_answer(&self, key: &str) -> Result<Option<Kept<String>>, CacheError> {
+        self.kept_body(
+            "SELECT fetched_at, body FROM ce_answers WHERE key = ?1",
+            key,
+        )
+    }
+
+    /// The `(fetched_at, body)` row `select` finds for `key`.
+    fn kept_body(&self, select: &str, key: &str) -> Result<Option<Kept<String>>, CacheError> {
         let row: Option<(String, String)> = self
             .conn
-            .query_row(
-                "SELECT fetched_at, body FROM ce_answers WHERE key = ?1",
-                params![key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row(select, params![key], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         Ok(row.and_then(|(at, body)| dated(&at, body)))
     }
@@ -90,15 +94,10 @@ impl Cache {
 
     /// The organization discovery kept under `key`, as JSON text.
     pub fn org_discovery(&self, key: &str) -> Result<Option<Kept<String>>, CacheError> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT fetched_at, body FROM org_discovery WHERE key = ?1",
-                params![key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        Ok(row.and_then(|(at, body)| dated(&at, body)))
+        self.kept_body(
+            "SELECT fetched_at, body FROM org_discovery WHERE key = ?1",
+            key,
+        )
     }
 
     pub fn put_org_discovery(

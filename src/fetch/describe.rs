@@ -178,12 +178,7 @@ impl DetailSources<'_> {
         }
         self.read(kind, items, due, &mut filled, now, None).await;
         // Search pages read for the due jobs may have carried part of the backlog.
-        let read: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
-        let before = filled.backlog.len();
-        filled
-            .backlog
-            .retain(|&i| !read.contains(items[i].arn.as_str()));
-        let covered = before - filled.backlog.len();
+        let covered = drop_read(&mut filled.backlog, items, &filled.entries);
         if covered > 0 {
             self.tracker.update(|p| p.detailed += covered);
         }
@@ -233,18 +228,13 @@ impl DetailSources<'_> {
                 .search_details(search, kind, items, &needed, filled)
                 .await
             {
-                let read: HashSet<&str> =
-                    filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
-                let left = needed
-                    .iter()
-                    .filter(|&&i| !read.contains(items[i].arn.as_str()))
-                    .count();
+                drop_read(&mut needed, items, &filled.entries);
+                let left = needed.len();
                 self.tracker.update(|p| p.detailed += left);
                 filled.error = Some(err);
                 return;
             }
-            let done: HashSet<&str> = filled.entries.iter().map(|(arn, _)| arn.as_str()).collect();
-            needed.retain(|&i| !done.contains(items[i].arn.as_str()));
+            drop_read(&mut needed, items, &filled.entries);
         }
         self.describe_each(kind, items, needed, filled, now, publish)
             .await;
@@ -430,6 +420,14 @@ fn reading_outdated(
         item.status.phase() == StatusPhase::Running
             && cached.read_at.is_none_or(|read| now - read > max_age)
     })
+}
+
+/// Drops from `queue` (indices into `items`) what `entries` already holds; how many went.
+fn drop_read(queue: &mut Vec<usize>, items: &[Listed], entries: &[(String, Described)]) -> usize {
+    let read: HashSet<&str> = entries.iter().map(|(arn, _)| arn.as_str()).collect();
+    let before = queue.len();
+    queue.retain(|&i| !read.contains(items[i].arn.as_str()));
+    before - queue.len()
 }
 
 /// Whether a cache entry still holds for a listed item: the same version (and nothing read

@@ -247,11 +247,14 @@ fn read_cache(
         read.empty_note = Some(format!("The cache {} cannot be opened.", path.display()));
         return read;
     };
-    match store.run_blocking(|cache| cache.load_head()) {
-        Ok(Ok(Some(head))) => on_head(head),
-        Ok(Ok(None)) => {}
+    match store
+        .run_blocking(|cache| cache.load_head())
+        .map_err(|err| err.to_string())
+        .and_then(|head| head.map_err(|err| err.to_string()))
+    {
+        Ok(Some(head)) => on_head(head),
+        Ok(None) => {}
         // Only a first look: the whole read below says what is wrong with the cache.
-        Ok(Err(err)) => tracing::warn!("the cache's head cannot be read: {err}"),
         Err(err) => tracing::warn!("the cache's head cannot be read: {err}"),
     }
     let shown = path.display().to_string();
