@@ -8,7 +8,6 @@
 //!   ([`crate::refresh`]), streaming each scope's rows as they arrive and committing them to
 //!   the cache's store.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -17,9 +16,10 @@ use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::LoadedConfig;
-use crate::fetch::{FetchEvent, JobFetcher, KnownState};
+use crate::fetch::FetchEvent;
 use crate::metrics::JobMetrics;
 use crate::model::{DataSource, Event, Job, ScopeKey, Snapshot, SpendRow, TagFinding, View};
+use crate::session::{MetricsPlan, RefreshPlan, RefreshSession};
 use crate::spend::{CostAccess, SpendService};
 use crate::store::Store;
 
@@ -249,90 +249,36 @@ impl SnapshotSource for DemoSource {
     }
 }
 
-/// The live AWS source: every configured account × region through one long-lived
-/// [`JobFetcher`] (it keeps credentials and the rate limiter between refreshes, so a steady
-/// state refresh costs about one List call per kind per account-region) and the refresh
-/// pipeline, with the cache's one writer.
-///
-/// Each refresh starts from what the previous one knew (first from the cache). CloudWatch
-/// utilisation rides on the jobs refresh, on its own slower clock: a refresh fetches it too
-/// when `refresh.metrics_seconds` have passed (or on `r`).
+/// The live AWS source: every configured account × region through the process's
+/// [`RefreshSession`] (its long-lived account hub keeps credentials and rate limiters between
+/// refreshes, so a steady-state refresh costs about one List call per kind per
+/// account-region), each refresh's rows streamed to the UI as they arrive.
 pub struct LiveSource {
-    fetcher: Arc<JobFetcher>,
-    store: Option<Store>,
-    /// What the next refresh starts from; `None` until read from the store. Taken out for a
-    /// refresh and put back after, so no lock is held across the network.
-    state: Arc<Mutex<Option<LiveState>>>,
-    /// Cost Explorer in `spend.account`, through the same fetcher (one connect per account).
-    spend: Option<Arc<SpendService>>,
-    tag_settings: crate::config::TagsConfig,
-    metrics_every: std::time::Duration,
-    /// `[events] retention_days`.
-    retention_days: u32,
-    /// `[spend]`, when `resource_costs` asks each resource's cost from Cost Explorer.
-    resource_costs: Option<crate::config::SpendConfig>,
-    /// Why the cache cannot be used, said once with the first refresh.
+    session: Arc<RefreshSession>,
+    /// Why the cache needed attention when it was opened, said once with the first refresh.
     store_warning: Arc<Mutex<Option<String>>>,
 }
 
-/// What one refresh hands the next.
-#[derive(Debug, Clone, Default)]
-struct LiveState {
-    known: KnownState,
-    tags: crate::tags::TagState,
-    metrics_last: Option<std::time::Instant>,
-    metrics: Vec<JobMetrics>,
-}
-
-/// Whether a refresh also fetches metrics: the user asked (`r`), none were fetched yet, or
-/// `every` has passed since the last time.
-fn metrics_due(
-    kind: RefreshKind,
-    last: Option<std::time::Instant>,
-    now: std::time::Instant,
-    every: std::time::Duration,
-) -> bool {
-    kind == RefreshKind::Manual || last.is_none_or(|last| now.duration_since(last) >= every)
-}
-
 impl LiveSource {
-    /// A source for `config` whose cache lives at `cache_path`.
-    pub fn new(config: &crate::config::Config, cache_path: PathBuf) -> Self {
-        Self::with_store(config, open_cache(&cache_path))
-    }
-
-    /// A source for `config` writing through the process's one store (see [`open_cache`]).
-    pub fn with_store(config: &crate::config::Config, cache: OpenCache) -> Self {
-        let fetcher = Arc::new(crate::aws::job_fetcher(config));
-        let OpenCache { store, warning } = cache;
-        // Spend shares the jobs' store: the whole app has one cache writer thread.
-        let spend = store.clone().map(|store| {
-            let service =
-                SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone()));
-            // `spend.source = "cur"`: the pane's tag grouping comes from the CUR.
-            let service = match (&config.cur, config.spend.source) {
-                (Some(cur), crate::config::SpendSourceKind::Cur) => {
-                    service.with_tag_spend(Arc::new(crate::refresh::cur::CurTagSpend {
-                        fetcher: fetcher.clone(),
-                        store,
-                        config: cur.clone(),
-                    }))
-                }
-                _ => service,
-            };
-            Arc::new(service)
-        });
+    /// A source refreshing through `session`; `warning` (from opening the cache) is said with
+    /// the first refresh.
+    pub fn new(session: Arc<RefreshSession>, warning: Option<String>) -> Self {
         LiveSource {
-            fetcher,
-            store,
-            state: Arc::new(Mutex::new(None)),
-            spend,
-            tag_settings: config.tags.clone(),
-            metrics_every: std::time::Duration::from_secs(config.refresh.metrics_seconds),
-            retention_days: config.events.retention_days,
-            resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
+            session,
             store_warning: Arc::new(Mutex::new(warning)),
         }
+    }
+
+    /// A source for `config` with its own session over the cache at `path`, reaching AWS
+    /// through `connect`: what a test or a tool that is its own process builds.
+    pub fn open(
+        config: &crate::config::Config,
+        path: &std::path::Path,
+        connect: Connect,
+    ) -> Result<Self, crate::cache::CacheError> {
+        let opened = Store::open(path)?;
+        let session = RefreshSession::new(config, Arc::new(connect(config)), opened.store);
+        Ok(LiveSource::new(Arc::new(session), opened.warning))
     }
 }
 
@@ -342,33 +288,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The state a refresh starts from: the last one's, or the cache's on the first refresh.
-async fn starting_state(state: &Mutex<Option<LiveState>>, store: &Store) -> LiveState {
-    if let Some(state) = lock(state).clone() {
-        return state;
-    }
-    let (known, tags) = crate::refresh::starting_point(store)
-        .await
-        .unwrap_or_default();
-    LiveState {
-        known,
-        tags,
-        ..LiveState::default()
-    }
-}
-
 impl SnapshotSource for LiveSource {
     fn spend(&self) -> Option<Arc<SpendService>> {
-        self.spend.clone()
+        Some(self.session.spend().clone())
     }
 
     fn logs(&self) -> Option<Arc<dyn crate::logs::LogAccess>> {
-        // The refreshes' fetcher: an account's link (and its assumed role) serves both.
-        Some(self.fetcher.clone())
+        // The refreshes' account hub: an account's link (and its assumed role) serves both.
+        Some(self.session.fetcher().clone())
     }
 
     fn prioritize(&self, arn: &str) {
-        self.fetcher.prioritize(arn);
+        self.session.fetcher().prioritize(arn);
     }
 
     fn refresh(
@@ -376,33 +307,23 @@ impl SnapshotSource for LiveSource {
         kind: RefreshKind,
         events: UnboundedSender<RefreshEvent>,
     ) -> BoxFuture<'static, RefreshOutcome> {
-        // `r` also re-reads the tags of resources with findings: after running the fix
-        // script, the user sees the fixed ones go.
-        let retag = match kind {
-            RefreshKind::Auto => crate::fetch::TagRefresh::Cached,
-            RefreshKind::Manual => crate::fetch::TagRefresh::Findings,
+        // `r` also re-reads the tags of resources with findings (after running the fix
+        // script, the user sees the fixed ones go) and reads utilisation now.
+        let plan = match kind {
+            RefreshKind::Auto => RefreshPlan {
+                tags: Some(crate::fetch::TagRefresh::Cached),
+                metrics: MetricsPlan::WhenDue,
+                costs: true,
+            },
+            RefreshKind::Manual => RefreshPlan {
+                tags: Some(crate::fetch::TagRefresh::Findings),
+                metrics: MetricsPlan::Now,
+                costs: true,
+            },
         };
-        let fetcher = self.fetcher.clone();
-        let store = self.store.clone();
-        let state = self.state.clone();
-        let tag_settings = self.tag_settings.clone();
-        let metrics_every = self.metrics_every;
-        let retention_days = self.retention_days;
-        let resource_costs = self.resource_costs.clone().zip(self.spend.clone());
+        let session = self.session.clone();
         let warning = lock(&self.store_warning).take();
         async move {
-            let Some(store) = store else {
-                return RefreshOutcome::failed(
-                    warning.unwrap_or_else(|| "the cache cannot be used".into()),
-                );
-            };
-            let start = starting_state(&state, &store).await;
-            let metrics_now = metrics_due(
-                kind,
-                start.metrics_last,
-                std::time::Instant::now(),
-                metrics_every,
-            );
             // One status-bar line however many scopes: counters, not a list.
             let tally = std::sync::Mutex::new(crate::fetch::ProgressTally::default());
             let sink = |event: FetchEvent| {
@@ -431,47 +352,19 @@ impl SnapshotSource for LiveSource {
                     }
                 };
             };
-            let refreshed = crate::refresh::run(
-                &fetcher,
-                &store,
-                crate::refresh::RefreshRequest {
-                    known: &start.known,
-                    tags: Some((&start.tags, &tag_settings, retag)),
-                    metrics: metrics_now.then_some(start.metrics.as_slice()),
-                    retention_days,
-                },
-                &sink,
-            )
-            .await;
-            let measured = match (fetcher.cur().cloned(), &refreshed.cur) {
-                (Some(cur), Some(_)) => store
-                    .run(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|costs| costs.measured(&refreshed.jobs.view.rows)),
-                _ => None,
-            };
-            let mut next = LiveState {
-                known: refreshed.jobs.known_state(),
-                tags: start.tags.clone(),
-                metrics_last: start.metrics_last,
-                metrics: start.metrics.clone(),
-            };
+            let done = session
+                .refresh(plan, &sink, &|note| tracing::info!("{note}"))
+                .await;
+            let refreshed = done.refreshed;
             let mut outcome = RefreshOutcome {
                 source: Some(DataSource::Live),
                 jobs: Some(refreshed.jobs.view),
                 events: refreshed.events,
+                findings: refreshed.tags.map(|tagged| tagged.findings),
                 ..RefreshOutcome::default()
             };
-            if let Some(tagged) = refreshed.tags {
-                next.tags = tagged.state;
-                outcome.findings = Some(tagged.findings);
-            }
             if let Some(metrics) = refreshed.metrics {
                 tracing::info!(errors = metrics.view.errors.len(), "{}", metrics.summary());
-                next.metrics_last = Some(std::time::Instant::now());
-                next.metrics = metrics.view.rows.clone();
                 outcome.metrics = Some(metrics.view);
             }
             if let Some(err) = refreshed.store_error {
@@ -487,46 +380,19 @@ impl SnapshotSource for LiveSource {
                     None => tracing::info!("{}", cur.summary()),
                 }
             }
-            // Billing's own figures: the CUR's kept answer and Cost Explorer's resource-level
-            // data, each where configured; every resource shows the best it has.
-            let mut measured = measured;
-            if let Some((spend, service)) = resource_costs {
-                match measure(&spend, &service).await {
-                    Ok(resource_level) => {
-                        measured
-                            .get_or_insert_with(crate::cost::Measured::new)
-                            .merge(resource_level);
-                    }
-                    Err(err) => outcome.errors.push(err),
-                }
-                outcome.ledger = Some(service.ledger(chrono::Utc::now()).await);
+            for note in &done.cost_notes {
+                tracing::info!("{note}");
             }
-            outcome.measured = measured;
+            outcome.errors.extend(done.cost_errors);
+            outcome.measured = done.measured;
+            outcome.ledger = done.ledger;
             outcome.errors.extend(warning);
-            outcome.caller_arns = fetcher.caller_arns();
-            outcome.units = fetcher.units();
-            *lock(&state) = Some(next);
+            outcome.caller_arns = session.fetcher().caller_arns();
+            outcome.units = session.fetcher().units();
             outcome
         }
         .boxed()
     }
-}
-
-/// Each SageMaker resource's cost over the last 14 days from Cost Explorer's resource-level
-/// data, through the spend cache (one question a TTL); why not, as an error line naming the
-/// setting to change.
-async fn measure(
-    spend: &crate::config::SpendConfig,
-    service: &SpendService,
-) -> Result<crate::cost::Measured, String> {
-    let now = chrono::Utc::now();
-    let query = crate::spend::resources::query(spend, now.date_naive());
-    let costs = service
-        .resource_costs(&query, false, now, &|note| tracing::info!("{note}"))
-        .await
-        .map_err(|err| service.describe(&err))?;
-    tracing::info!("{}", costs.summary());
-    Ok(costs.measured)
 }
 
 /// The process's cache store, or why there is none: what one sagescope process opens once and
@@ -561,20 +427,21 @@ pub fn offline_spend(loaded: &LoadedConfig, store: Store) -> Arc<SpendService> {
     ))
 }
 
-/// The source the UI refreshes from when it runs without `--demo` or `--offline`: live AWS,
-/// written through to the cache. `None` only when no cache location is known.
-pub fn live_source(loaded: &LoadedConfig) -> Option<Arc<dyn SnapshotSource>> {
-    let path = loaded
-        .config
-        .cache_path
-        .clone()
-        .or_else(crate::paths::cache_file)?;
-    Some(Arc::new(LiveSource::new(&loaded.config, path)))
-}
+/// How a process reaches AWS: builds the account hub for a config. The binary passes the AWS
+/// adapters' constructor; the engine and the UI never name the AWS code.
+pub type Connect = fn(&crate::config::Config) -> crate::fetch::JobFetcher;
 
-/// As [`live_source`], writing through `cache`, the store the process opened.
-pub fn live_source_with(loaded: &LoadedConfig, cache: OpenCache) -> Arc<dyn SnapshotSource> {
-    Arc::new(LiveSource::with_store(&loaded.config, cache))
+/// The source the UI refreshes from when it runs live: every account through one
+/// [`RefreshSession`] written through `cache`, the store the process opened; `None` when the
+/// cache could not be opened (the cache read says why).
+pub fn live_source(
+    config: &crate::config::Config,
+    cache: OpenCache,
+    connect: Connect,
+) -> Option<Arc<dyn SnapshotSource>> {
+    let store = cache.store?;
+    let session = RefreshSession::new(config, Arc::new(connect(config)), store);
+    Some(Arc::new(LiveSource::new(Arc::new(session), cache.warning)))
 }
 
 /// The cache as read at start-up. Decoding 100,000 cached resources takes most of a second, so
@@ -643,20 +510,5 @@ mod tests {
                 "series end at the refresh, not at the world's anchor"
             );
         }
-    }
-
-    #[test]
-    fn metrics_come_on_their_own_slower_clock_or_when_asked() {
-        let every = std::time::Duration::from_secs(300);
-        let t0 = std::time::Instant::now();
-        let after = |s: u64| t0 + std::time::Duration::from_secs(s);
-        assert!(metrics_due(RefreshKind::Auto, None, t0, every), "first");
-        assert!(!metrics_due(RefreshKind::Auto, Some(t0), after(30), every));
-        assert!(!metrics_due(RefreshKind::Auto, Some(t0), after(299), every));
-        assert!(metrics_due(RefreshKind::Auto, Some(t0), after(300), every));
-        assert!(
-            metrics_due(RefreshKind::Manual, Some(t0), after(1), every),
-            "`r` refreshes everything"
-        );
     }
 }

@@ -39,7 +39,7 @@ pub use drill::DrillAnswer;
 pub use fetch::{Answer, Failed, fetch_pages, rows_from_pages, untagged_hint};
 pub use outlook::MonthOutlook;
 pub use query::{Grouping, MineFilter, RangePreset, SpendQuery, TagFilter};
-pub use service::{CostAccess, SpendOutcome, SpendRequest, SpendService, Target};
+pub use service::{CostAccess, Notes, SpendOutcome, SpendRequest, SpendService, Target};
 pub use source::{
     Connected, CostAccounts, CostError, CostGroup, CostPage, CostPeriod, CostSource, Forecast,
     TagSpendSource,

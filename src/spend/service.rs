@@ -103,7 +103,8 @@ struct Tally {
     full: u32,
 }
 
-type Notes<'a> = &'a (dyn Fn(String) + Send + Sync);
+/// Where a long Cost Explorer question says what it is doing (backoff, pages, costs).
+pub type Notes<'a> = &'a (dyn Fn(String) + Send + Sync);
 
 /// Answers spend questions for one `spend.account`.
 pub struct SpendService {

@@ -23,9 +23,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::app::{App, AppInit, Mode};
 use crate::config::{Config, LoadedConfig};
-use crate::source::{
-    CacheRead, DemoSource, OpenCache, SnapshotSource, live_source_with, open_cache,
-};
+use crate::source::{CacheRead, Connect, DemoSource, OpenCache, SnapshotSource, open_cache};
 use crate::store::Store;
 use crate::ui::theme;
 
@@ -43,8 +41,15 @@ pub enum TuiError {
     Failed(#[from] anyhow::Error),
 }
 
-/// Runs the terminal UI in `mode` until the user quits.
-pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
+/// Runs the terminal UI in `mode` on the process's `runtime` until the user quits, reaching
+/// AWS through `connect` when live. The runtime is shut down without waiting on the way out:
+/// background refreshes may still be waiting on the network.
+pub fn run(
+    loaded: &LoadedConfig,
+    mode: Mode,
+    runtime: tokio::runtime::Runtime,
+    connect: Connect,
+) -> Result<(), TuiError> {
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
@@ -56,7 +61,7 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
         config,
         load: cache_load,
         store,
-    } = start_state(loaded, mode, Utc::now(), tz, no_color);
+    } = start_state(loaded, mode, Utc::now(), tz, no_color, connect);
     let refresh_every = source
         .as_ref()
         .map(|_| Duration::from_secs(config.refresh.jobs_seconds.max(1)));
@@ -66,7 +71,6 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
         Mode::Demo | Mode::Live => source.as_ref().and_then(|s| s.spend()),
     };
 
-    let runtime = runtime().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(async {
         let (mut terminal, guard) = terminal::enter()?;
         let result = event_loop::run(
@@ -90,16 +94,6 @@ pub fn run(loaded: &LoadedConfig, mode: Mode) -> Result<(), TuiError> {
     Ok(result?)
 }
 
-/// The UI's runtime. Multi-threaded on purpose: `block_on` polls the UI future on the calling
-/// thread and spawned tasks (refreshes, spend loads) run only on the worker threads, so the
-/// panic hook can tell a panic of the UI from one of a background task by its thread.
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-}
-
 /// Reads the cache at start-up: run off the UI thread, its answer goes to the App as one
 /// Action. The Jobs pane's head goes to the callback first, as soon as it is read.
 pub type CacheLoad = Box<dyn FnOnce(&dyn Fn(crate::cache::Head)) -> CacheRead + Send>;
@@ -114,6 +108,7 @@ pub fn initial_state(
     now: DateTime<Utc>,
     tz: FixedOffset,
     no_color: bool,
+    connect: Connect,
 ) -> (App, Option<Arc<dyn SnapshotSource>>, Config) {
     let StartState {
         mut app,
@@ -121,7 +116,7 @@ pub fn initial_state(
         config,
         load,
         ..
-    } = start_state(loaded, mode, now, tz, no_color);
+    } = start_state(loaded, mode, now, tz, no_color, connect);
     if let Some(load) = load {
         app.take_cache_read(load(&|_| {}));
     }
@@ -147,6 +142,7 @@ fn start_state(
     now: DateTime<Utc>,
     tz: FixedOffset,
     no_color: bool,
+    connect: Connect,
 ) -> StartState {
     let config = match mode {
         Mode::Demo => crate::demo::config(&loaded.config),
@@ -165,18 +161,19 @@ fn start_state(
         (Mode::Demo, _) => Some(Arc::new(DemoSource::new(now))),
         (Mode::Offline, _) | (Mode::Live, None) => None,
         // The warning is the cache read's to say, once.
-        (Mode::Live, Some((_, cache))) => Some(live_source_with(
-            loaded,
+        (Mode::Live, Some((_, cache))) => crate::source::live_source(
+            &loaded.config,
             OpenCache {
                 store: cache.store.clone(),
                 warning: None,
             },
-        )),
+            connect,
+        ),
     };
     init.refresh_blocked = match (mode, &source) {
         (Mode::Offline, _) => Some("offline: refreshing is off (started with --offline)".into()),
         (Mode::Live, None) => {
-            Some("live AWS fetching is not part of this build yet; try `sagescope --demo`".into())
+            Some("refreshing is off: the cache cannot be opened (see the errors)".into())
         }
         _ => None,
     };

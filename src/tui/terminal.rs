@@ -5,7 +5,7 @@
 //! A panic elsewhere (a refresh or spend load on a runtime worker thread) is not the end of
 //! the UI: the hook only logs it, and the task's `JoinError` becomes an error on screen
 //! (see `background`). Telling the two apart needs the UI on a thread of its own, which is
-//! how [`super::runtime`] is built: `block_on` polls the UI future on the calling thread and
+//! how [`crate::runtime::build`] builds the runtime: `block_on` polls the UI future on the calling thread and
 //! spawned tasks run only on the worker threads.
 
 use std::io::{self, Stdout, stdout};
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn tasks_spawned_on_the_ui_runtime_never_run_on_the_ui_thread() {
-        let runtime = super::super::runtime().expect("runtime");
+        let runtime = crate::runtime::build().expect("runtime");
         let ui = thread::current().id();
         let scopes = runtime.block_on(async move {
             let tasks: Vec<_> = (0..16)
