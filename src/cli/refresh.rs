@@ -80,10 +80,10 @@ pub(super) fn fetch_and_store(
         let notes = |note: String| eprintln!("{}", sanitize::plain(&note));
         let done = context.block_on(session.refresh(plan, &|event| progress.event(&event), &notes));
         progress.finish();
-        let refreshed = done.refreshed;
-        if let Some(err) = &refreshed.store_error {
+        let mut refreshed = done.refreshed;
+        if let Some(err) = refreshed.store_error.take() {
             return Err(CliError::Fatal(
-                anyhow::anyhow!("{err}").context("cannot save the refresh"),
+                anyhow::Error::new(err).context("cannot save the refresh"),
             ));
         }
         summarize(&refreshed);

@@ -105,8 +105,11 @@ pub fn names(doc: &Value) -> Vec<&str> {
 
 /// `(region, instance type)` pairs the bundled price table covers, read from the asset itself.
 pub fn priced() -> std::collections::BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/prices.csv"))
-        .expect("price table");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/core/assets/prices.csv"
+    ))
+    .expect("price table");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
         .filter_map(|l| {
