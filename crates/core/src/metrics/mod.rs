@@ -2,7 +2,7 @@
 //! that come back.
 //!
 //! The rest of sagescope sees only the types in this file and the [`MetricSource`] trait:
-//! the CloudWatch implementation lives behind the AWS boundary (`sagescope_aws::aws`) with its SDK
+//! the CloudWatch implementation lives behind the AWS boundary (`sagescope_aws`) with its SDK
 //! types, tests inject fakes, and `--demo` uses [`demo::synthesize`].
 
 pub mod demo;

@@ -2,7 +2,7 @@
 //! inject fakes and the UI can run it in the background.
 //!
 //! - [`source`]: the traits ([`Connector`], [`AccountLink`], [`JobSource`]) the real AWS code
-//!   in `sagescope_aws::aws` implements, and the domain-level values they return.
+//!   in `sagescope_aws` implements, and the domain-level values they return.
 //! - [`limiter`]: spacing requests per (account, region, operation).
 //! - `listing` / `describe`: what one kind in one account-region costs (see their docs for the
 //!   steady-state strategy).
@@ -125,7 +125,7 @@ pub struct JobFetcher {
 
 impl JobFetcher {
     /// A fetcher over any connector: fakes in tests, the real one from
-    /// [`sagescope_aws::aws::job_fetcher`] (the engine never names the AWS code).
+    /// `sagescope_aws::job_fetcher` (the engine never names the AWS code).
     pub fn with_connector(config: &Config, connector: Arc<dyn Connector>) -> Self {
         JobFetcher {
             explicit: config.accounts.clone(),

@@ -1,5 +1,5 @@
 //! The seam between the fetch engine and AWS: traits the engine calls, and the domain-level
-//! values they return. The real implementations live in `sagescope_aws::aws`; unit tests plug in fakes.
+//! values they return. The real implementations live in `sagescope_aws`; unit tests plug in fakes.
 
 use std::sync::Arc;
 

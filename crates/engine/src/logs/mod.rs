@@ -4,7 +4,7 @@
 //!
 //! The rest of sagescope sees only the types in this module and the [`LogSource`] /
 //! [`LogAccess`] traits: the CloudWatch implementation lives behind the AWS boundary
-//! (`sagescope_aws::aws`), tests inject fakes, and `--demo` reads [`demo::DemoLogs`].
+//! (`sagescope_aws`), tests inject fakes, and `--demo` reads [`demo::DemoLogs`].
 //!
 //! Log text is data from outside: whoever prints it passes it through `sagescope_core::sanitize`.
 

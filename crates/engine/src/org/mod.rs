@@ -135,7 +135,7 @@ pub struct Discovery {
 #[error("{0}")]
 pub struct OrgError(pub String);
 
-/// Reads the organization's accounts. The AWS implementation lives in `sagescope_aws::aws`.
+/// Reads the organization's accounts. The AWS implementation lives in `sagescope_aws`.
 pub trait OrganizationSource: Send + Sync {
     /// Every account of the organization when `parents` is empty, else the accounts under
     /// those OUs or roots, recursively.

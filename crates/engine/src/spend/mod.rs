@@ -5,7 +5,7 @@
 //! request sagescope makes is counted in a daily ledger the status bar shows.
 //!
 //! - [`query`]: what is asked (range, grouping, filters) and its cache key.
-//! - [`source`]: the [`CostSource`] seam the AWS code (`sagescope_aws::aws`) implements and tests fake.
+//! - [`source`]: the [`CostSource`] seam the AWS code (`sagescope_aws`) implements and tests fake.
 //! - [`fetch`]: paging, backing off on `LimitExceededException`, turning answers into rows.
 //! - [`store`]: the response cache and the request ledger, in the SQLite cache file.
 //! - [`cur`]: spend by tag from a CUR answer, in Cost Explorer's shape.
