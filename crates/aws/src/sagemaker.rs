@@ -14,7 +14,7 @@ use sagescope_engine::fetch::source::{
 
 /// Page size for every List call: the SDK's default is 10, which would cost ten times the
 /// requests against a 2-per-second quota.
-const PAGE_SIZE: i32 = 100;
+pub(super) const PAGE_SIZE: i32 = 100;
 
 /// What an endpoint config says about its instances: the type (variants joined with `+`) and
 /// the initial count.
@@ -79,414 +79,345 @@ impl TagSource for SageMakerSource {
     }
 }
 
+/// One page of a SageMaker List call, as every kind's listing asks for it: [`PAGE_SIZE`]
+/// summaries from `$token` on, newest first (`newest_first(<sort-key type>, <order type>)`:
+/// by creation time, descending) or in the call's own order where it has no sort
+/// (`unsorted`); `$row` reads one of the `$summaries` into a [`Listed`] (`None` skips it).
+/// A failure is named after `$kind`'s List operation
+/// ([`crate::fetch::source::list_operation`]), as the limiter and the request counts name it.
+/// Each use states only what differs between the calls.
+macro_rules! list_summaries {
+    (
+        $source:expr, $kind:expr, $token:expr, $call:ident,
+        newest_first($($sort_by:ident)::+, $($order:ident)::+),
+        $summaries:ident, $row:expr $(,)?
+    ) => {
+        list_summaries!(
+            @send $source, $kind, $summaries, $row,
+            $source
+                .client
+                .$call()
+                .max_results($crate::sagemaker::PAGE_SIZE)
+                .sort_by($($sort_by)::+::CreationTime)
+                .sort_order($($order)::+::Descending)
+                .set_next_token($token)
+        )
+    };
+    (
+        $source:expr, $kind:expr, $token:expr, $call:ident, unsorted,
+        $summaries:ident, $row:expr $(,)?
+    ) => {
+        list_summaries!(
+            @send $source, $kind, $summaries, $row,
+            $source
+                .client
+                .$call()
+                .max_results($crate::sagemaker::PAGE_SIZE)
+                .set_next_token($token)
+        )
+    };
+    (@send $source:expr, $kind:expr, $summaries:ident, $row:expr, $request:expr) => {{
+        let out = $request.send().await.map_err(|e| {
+            $crate::errors::classify(
+                e,
+                sagescope_engine::fetch::source::list_operation($kind),
+                &$source.context,
+            )
+        })?;
+        Ok($crate::sagemaker::page(
+            out.$summaries().iter().map($row),
+            out.next_token(),
+        ))
+    }};
+}
+pub(super) use list_summaries;
+
 impl SageMakerSource {
     async fn list_page(
         &self,
         kind: ResourceKind,
         token: Option<String>,
     ) -> Result<Page, SourceError> {
-        let c = &self.client;
-        let ctx = &self.context;
         match kind {
-            ResourceKind::Training => {
-                let out = c
-                    .list_training_jobs()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SortBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListTrainingJobs", ctx))?;
-                Ok(page(
-                    out.training_job_summaries().iter().map(|s| {
-                        listed(
-                            s.training_job_name(),
-                            s.training_job_arn(),
-                            s.training_job_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            s.training_end_time(),
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Processing => {
-                let out = c
-                    .list_processing_jobs()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SortBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListProcessingJobs", ctx))?;
-                Ok(page(
-                    out.processing_job_summaries().iter().map(|s| {
-                        listed(
-                            s.processing_job_name(),
-                            s.processing_job_arn(),
-                            s.processing_job_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            s.processing_end_time(),
-                            s.last_modified_time(),
-                        )
-                        .map(|l| with_reason(l, s.failure_reason()))
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Transform => {
-                let out = c
-                    .list_transform_jobs()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SortBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListTransformJobs", ctx))?;
-                Ok(page(
-                    out.transform_job_summaries().iter().map(|s| {
-                        listed(
-                            s.transform_job_name(),
-                            s.transform_job_arn(),
-                            s.transform_job_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            s.transform_end_time(),
-                            s.last_modified_time(),
-                        )
-                        .map(|l| with_reason(l, s.failure_reason()))
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Tuning => {
-                let out = c
-                    .list_hyper_parameter_tuning_jobs()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::HyperParameterTuningJobSortByOptions::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListHyperParameterTuningJobs", ctx))?;
-                Ok(page(
-                    out.hyper_parameter_tuning_job_summaries().iter().map(|s| {
-                        listed(
-                            s.hyper_parameter_tuning_job_name(),
-                            s.hyper_parameter_tuning_job_arn(),
-                            s.hyper_parameter_tuning_job_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            s.hyper_parameter_tuning_end_time(),
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Endpoint => {
-                let out = c
-                    .list_endpoints()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::EndpointSortKey::CreationTime)
-                    .sort_order(sm::OrderKey::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListEndpoints", ctx))?;
-                Ok(page(
-                    out.endpoints().iter().map(|s| {
-                        listed(
-                            s.endpoint_name(),
-                            s.endpoint_arn(),
-                            s.endpoint_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            None,
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Notebook => {
-                let out = c
-                    .list_notebook_instances()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::NotebookInstanceSortKey::CreationTime)
-                    .sort_order(sm::NotebookInstanceSortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListNotebookInstances", ctx))?;
-                Ok(page(
-                    out.notebook_instances().iter().map(|s| {
-                        listed(
-                            s.notebook_instance_name(),
-                            s.notebook_instance_arn(),
-                            s.notebook_instance_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            None,
-                            s.last_modified_time(),
-                        )
-                        .map(|mut l| {
-                            l.instance_type = s.instance_type().map(|t| t.as_str().to_string());
-                            l.instance_count = Some(1);
-                            l
-                        })
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::App => {
-                // Without DomainIdEquals, ListApps answers every domain's apps: one paged
-                // call per account-region instead of one per domain.
-                let out = c
-                    .list_apps()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::AppSortKey::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListApps", ctx))?;
-                Ok(page(
-                    out.apps().iter().map(|a| self.listed_app(a)),
-                    out.next_token(),
-                ))
-            }
+            ResourceKind::Training => list_summaries!(
+                self,
+                kind,
+                token,
+                list_training_jobs,
+                newest_first(sm::SortBy, sm::SortOrder),
+                training_job_summaries,
+                |s| listed(
+                    s.training_job_name(),
+                    s.training_job_arn(),
+                    s.training_job_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    s.training_end_time(),
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::Processing => list_summaries!(
+                self,
+                kind,
+                token,
+                list_processing_jobs,
+                newest_first(sm::SortBy, sm::SortOrder),
+                processing_job_summaries,
+                |s| listed(
+                    s.processing_job_name(),
+                    s.processing_job_arn(),
+                    s.processing_job_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    s.processing_end_time(),
+                    s.last_modified_time(),
+                )
+                .map(|l| with_reason(l, s.failure_reason())),
+            ),
+            ResourceKind::Transform => list_summaries!(
+                self,
+                kind,
+                token,
+                list_transform_jobs,
+                newest_first(sm::SortBy, sm::SortOrder),
+                transform_job_summaries,
+                |s| listed(
+                    s.transform_job_name(),
+                    s.transform_job_arn(),
+                    s.transform_job_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    s.transform_end_time(),
+                    s.last_modified_time(),
+                )
+                .map(|l| with_reason(l, s.failure_reason())),
+            ),
+            ResourceKind::Tuning => list_summaries!(
+                self,
+                kind,
+                token,
+                list_hyper_parameter_tuning_jobs,
+                newest_first(sm::HyperParameterTuningJobSortByOptions, sm::SortOrder),
+                hyper_parameter_tuning_job_summaries,
+                |s| listed(
+                    s.hyper_parameter_tuning_job_name(),
+                    s.hyper_parameter_tuning_job_arn(),
+                    s.hyper_parameter_tuning_job_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    s.hyper_parameter_tuning_end_time(),
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::Endpoint => list_summaries!(
+                self,
+                kind,
+                token,
+                list_endpoints,
+                newest_first(sm::EndpointSortKey, sm::OrderKey),
+                endpoints,
+                |s| listed(
+                    s.endpoint_name(),
+                    s.endpoint_arn(),
+                    s.endpoint_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    None,
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::Notebook => list_summaries!(
+                self,
+                kind,
+                token,
+                list_notebook_instances,
+                newest_first(sm::NotebookInstanceSortKey, sm::NotebookInstanceSortOrder),
+                notebook_instances,
+                |s| listed(
+                    s.notebook_instance_name(),
+                    s.notebook_instance_arn(),
+                    s.notebook_instance_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    None,
+                    s.last_modified_time(),
+                )
+                .map(|mut l| {
+                    l.instance_type = s.instance_type().map(|t| t.as_str().to_string());
+                    l.instance_count = Some(1);
+                    l
+                }),
+            ),
+            // Without DomainIdEquals, ListApps answers every domain's apps: one paged call per
+            // account-region instead of one per domain.
+            ResourceKind::App => list_summaries!(
+                self,
+                kind,
+                token,
+                list_apps,
+                newest_first(sm::AppSortKey, sm::SortOrder),
+                apps,
+                |a| self.listed_app(a),
+            ),
             ResourceKind::InferenceComponent => self.list_inference_components(token).await,
             ResourceKind::HyperPodCluster => self.list_hyperpod_clusters(token).await,
-            ResourceKind::Model => {
-                let out = c
-                    .list_models()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::ModelSortKey::CreationTime)
-                    .sort_order(sm::OrderKey::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListModels", ctx))?;
-                Ok(page(
-                    out.models().iter().map(|s| {
-                        listed(
-                            s.model_name(),
-                            s.model_arn(),
-                            None,
-                            s.creation_time(),
-                            None,
-                            None,
-                        )
-                    }),
-                    out.next_token(),
-                ))
+            ResourceKind::Model => list_summaries!(
+                self,
+                kind,
+                token,
+                list_models,
+                newest_first(sm::ModelSortKey, sm::OrderKey),
+                models,
+                |s| listed(
+                    s.model_name(),
+                    s.model_arn(),
+                    None,
+                    s.creation_time(),
+                    None,
+                    None,
+                ),
+            ),
+            ResourceKind::EndpointConfig => list_summaries!(
+                self,
+                kind,
+                token,
+                list_endpoint_configs,
+                newest_first(sm::EndpointConfigSortKey, sm::OrderKey),
+                endpoint_configs,
+                |s| listed(
+                    s.endpoint_config_name(),
+                    s.endpoint_config_arn(),
+                    None,
+                    s.creation_time(),
+                    None,
+                    None,
+                ),
+            ),
+            ResourceKind::Pipeline => list_summaries!(
+                self,
+                kind,
+                token,
+                list_pipelines,
+                newest_first(sm::SortPipelinesBy, sm::SortOrder),
+                pipeline_summaries,
+                |s| listed(
+                    s.pipeline_name(),
+                    s.pipeline_arn(),
+                    None,
+                    s.creation_time(),
+                    None,
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::ModelPackageGroup => list_summaries!(
+                self,
+                kind,
+                token,
+                list_model_package_groups,
+                newest_first(sm::ModelPackageGroupSortBy, sm::SortOrder),
+                model_package_group_summary_list,
+                |s| listed(
+                    s.model_package_group_name(),
+                    s.model_package_group_arn(),
+                    s.model_package_group_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    None,
+                    None,
+                ),
+            ),
+            ResourceKind::FeatureGroup => list_summaries!(
+                self,
+                kind,
+                token,
+                list_feature_groups,
+                newest_first(sm::FeatureGroupSortBy, sm::FeatureGroupSortOrder),
+                feature_group_summaries,
+                |s| listed(
+                    s.feature_group_name(),
+                    s.feature_group_arn(),
+                    s.feature_group_status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    None,
+                    None,
+                ),
+            ),
+            ResourceKind::Experiment => list_summaries!(
+                self,
+                kind,
+                token,
+                list_experiments,
+                newest_first(sm::SortExperimentsBy, sm::SortOrder),
+                experiment_summaries,
+                |s| listed(
+                    s.experiment_name(),
+                    s.experiment_arn(),
+                    None,
+                    s.creation_time(),
+                    None,
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::Space => list_summaries!(
+                self,
+                kind,
+                token,
+                list_spaces,
+                newest_first(sm::SpaceSortKey, sm::SortOrder),
+                spaces,
+                |s| listed(
+                    s.space_name(),
+                    self.studio_arn("space", s.domain_id(), s.space_name())
+                        .as_deref(),
+                    s.status().map(|x| x.as_str()),
+                    s.creation_time(),
+                    None,
+                    s.last_modified_time(),
+                ),
+            ),
+            ResourceKind::Domain => list_summaries!(
+                self,
+                kind,
+                token,
+                list_domains,
+                unsorted,
+                domains,
+                // Studio lists a domain by id; its name is what people recognise.
+                |d| listed(
+                    d.domain_name().or(d.domain_id()),
+                    d.domain_arn(),
+                    d.status().map(|x| x.as_str()),
+                    d.creation_time(),
+                    None,
+                    d.last_modified_time(),
+                ),
+            ),
+            ResourceKind::UserProfile => list_summaries!(
+                self,
+                kind,
+                token,
+                list_user_profiles,
+                newest_first(sm::UserProfileSortKey, sm::SortOrder),
+                user_profiles,
+                |u| listed(
+                    u.user_profile_name(),
+                    self.studio_arn("user-profile", u.domain_id(), u.user_profile_name())
+                        .as_deref(),
+                    u.status().map(|x| x.as_str()),
+                    u.creation_time(),
+                    None,
+                    u.last_modified_time(),
+                ),
+            ),
+        }
+    }
+
+    /// The ARN of a Studio space or user profile, whose summaries carry none: SageMaker's
+    /// ARN format names the domain (`<prefix>:space/<domain>/<name>`).
+    fn studio_arn(
+        &self,
+        resource: &str,
+        domain: Option<&str>,
+        name: Option<&str>,
+    ) -> Option<String> {
+        match (domain, name) {
+            (Some(domain), Some(name)) => {
+                Some(format!("{}:{resource}/{domain}/{name}", self.arn_prefix))
             }
-            ResourceKind::EndpointConfig => {
-                let out = c
-                    .list_endpoint_configs()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::EndpointConfigSortKey::CreationTime)
-                    .sort_order(sm::OrderKey::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListEndpointConfigs", ctx))?;
-                Ok(page(
-                    out.endpoint_configs().iter().map(|s| {
-                        listed(
-                            s.endpoint_config_name(),
-                            s.endpoint_config_arn(),
-                            None,
-                            s.creation_time(),
-                            None,
-                            None,
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Pipeline => {
-                let out = c
-                    .list_pipelines()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SortPipelinesBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListPipelines", ctx))?;
-                Ok(page(
-                    out.pipeline_summaries().iter().map(|s| {
-                        listed(
-                            s.pipeline_name(),
-                            s.pipeline_arn(),
-                            None,
-                            s.creation_time(),
-                            None,
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::ModelPackageGroup => {
-                let out = c
-                    .list_model_package_groups()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::ModelPackageGroupSortBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListModelPackageGroups", ctx))?;
-                Ok(page(
-                    out.model_package_group_summary_list().iter().map(|s| {
-                        listed(
-                            s.model_package_group_name(),
-                            s.model_package_group_arn(),
-                            s.model_package_group_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            None,
-                            None,
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::FeatureGroup => {
-                let out = c
-                    .list_feature_groups()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::FeatureGroupSortBy::CreationTime)
-                    .sort_order(sm::FeatureGroupSortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListFeatureGroups", ctx))?;
-                Ok(page(
-                    out.feature_group_summaries().iter().map(|s| {
-                        listed(
-                            s.feature_group_name(),
-                            s.feature_group_arn(),
-                            s.feature_group_status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            None,
-                            None,
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Experiment => {
-                let out = c
-                    .list_experiments()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SortExperimentsBy::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListExperiments", ctx))?;
-                Ok(page(
-                    out.experiment_summaries().iter().map(|s| {
-                        listed(
-                            s.experiment_name(),
-                            s.experiment_arn(),
-                            None,
-                            s.creation_time(),
-                            None,
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Space => {
-                let out = c
-                    .list_spaces()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::SpaceSortKey::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListSpaces", ctx))?;
-                Ok(page(
-                    out.spaces().iter().map(|s| {
-                        // Like user profiles, the summary carries no ARN.
-                        let arn = match (s.domain_id(), s.space_name()) {
-                            (Some(domain), Some(name)) => {
-                                Some(format!("{}:space/{domain}/{name}", self.arn_prefix))
-                            }
-                            _ => None,
-                        };
-                        listed(
-                            s.space_name(),
-                            arn.as_deref(),
-                            s.status().map(|x| x.as_str()),
-                            s.creation_time(),
-                            None,
-                            s.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::Domain => {
-                let out = c
-                    .list_domains()
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListDomains", ctx))?;
-                Ok(page(
-                    out.domains().iter().map(|d| {
-                        // Studio lists a domain by id; its name is what people recognise.
-                        listed(
-                            d.domain_name().or(d.domain_id()),
-                            d.domain_arn(),
-                            d.status().map(|x| x.as_str()),
-                            d.creation_time(),
-                            None,
-                            d.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
-            ResourceKind::UserProfile => {
-                let out = c
-                    .list_user_profiles()
-                    .max_results(PAGE_SIZE)
-                    .sort_by(sm::UserProfileSortKey::CreationTime)
-                    .sort_order(sm::SortOrder::Descending)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, "ListUserProfiles", ctx))?;
-                Ok(page(
-                    out.user_profiles().iter().map(|u| {
-                        // The summary carries no ARN; SageMaker's ARN format names the domain.
-                        let arn = match (u.domain_id(), u.user_profile_name()) {
-                            (Some(domain), Some(name)) => {
-                                Some(format!("{}:user-profile/{domain}/{name}", self.arn_prefix))
-                            }
-                            _ => None,
-                        };
-                        listed(
-                            u.user_profile_name(),
-                            arn.as_deref(),
-                            u.status().map(|x| x.as_str()),
-                            u.creation_time(),
-                            None,
-                            u.last_modified_time(),
-                        )
-                    }),
-                    out.next_token(),
-                ))
-            }
+            _ => None,
         }
     }
 
@@ -1044,4 +975,177 @@ fn searched_endpoint(endpoint: &sm::Endpoint) -> Option<Searched> {
         Details::default(),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_sagemaker::config::interceptors::BeforeTransmitInterceptorContextRef;
+    use aws_sdk_sagemaker::config::{
+        BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+    };
+    use aws_sdk_sagemaker::error::BoxError;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Keeps each request's operation (`X-Amz-Target`) and JSON body, and stops it there:
+    /// nothing is sent.
+    #[derive(Debug, Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<(String, Value)>>>);
+
+    impl Intercept for Captured {
+        fn name(&self) -> &'static str {
+            "Captured"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let request = context.request();
+            let target = request.headers().get("x-amz-target").unwrap_or_default();
+            let body = serde_json::from_slice(request.body().bytes().unwrap_or_default())?;
+            self.0.lock().unwrap().push((target.to_string(), body));
+            Err("captured, not sent".into())
+        }
+    }
+
+    fn source(captured: &Captured) -> SageMakerSource {
+        let config = aws_sdk_sagemaker::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+            .interceptor(captured.clone())
+            .build();
+        SageMakerSource {
+            client: Client::from_conf(config),
+            context: AccountContext {
+                name: "test".to_string(),
+                profile: None,
+                role_arn: None,
+            },
+            arn_prefix: "arn:aws:sagemaker:us-east-1:111111111111".to_string(),
+            region: "us-east-1".to_string(),
+            endpoint_configs: EndpointConfigs::default(),
+        }
+    }
+
+    /// The request one List page makes for `kind`, and the error it ends with.
+    async fn request(kind: ResourceKind, token: Option<&str>) -> (String, Value, String) {
+        let captured = Captured::default();
+        let result = source(&captured)
+            .list_page(kind, token.map(str::to_string))
+            .await;
+        let error = match result {
+            Ok(page) => panic!("{kind:?}: a page without a request: {page:?}"),
+            Err(e) => e.to_string(),
+        };
+        let mut requests = captured.0.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1, "{kind:?}: {requests:?}");
+        let (target, body) = requests.remove(0);
+        (target, body, error)
+    }
+
+    #[tokio::test]
+    async fn every_list_call_asks_for_100_a_page_newest_first_from_the_token() {
+        // (kind, operation, how that operation spells "by creation time")
+        let cases = [
+            (ResourceKind::Training, "ListTrainingJobs", "CreationTime"),
+            (
+                ResourceKind::Processing,
+                "ListProcessingJobs",
+                "CreationTime",
+            ),
+            (ResourceKind::Transform, "ListTransformJobs", "CreationTime"),
+            (
+                ResourceKind::Tuning,
+                "ListHyperParameterTuningJobs",
+                "CreationTime",
+            ),
+            (ResourceKind::Endpoint, "ListEndpoints", "CreationTime"),
+            (
+                ResourceKind::Notebook,
+                "ListNotebookInstances",
+                "CreationTime",
+            ),
+            (ResourceKind::App, "ListApps", "CreationTime"),
+            (
+                ResourceKind::InferenceComponent,
+                "ListInferenceComponents",
+                "CreationTime",
+            ),
+            (
+                ResourceKind::HyperPodCluster,
+                "ListClusters",
+                "CREATION_TIME",
+            ),
+            (
+                ResourceKind::UserProfile,
+                "ListUserProfiles",
+                "CreationTime",
+            ),
+            (ResourceKind::Model, "ListModels", "CreationTime"),
+            (
+                ResourceKind::EndpointConfig,
+                "ListEndpointConfigs",
+                "CreationTime",
+            ),
+            (ResourceKind::Pipeline, "ListPipelines", "CreationTime"),
+            (
+                ResourceKind::ModelPackageGroup,
+                "ListModelPackageGroups",
+                "CreationTime",
+            ),
+            (
+                ResourceKind::FeatureGroup,
+                "ListFeatureGroups",
+                "CreationTime",
+            ),
+            (ResourceKind::Experiment, "ListExperiments", "CreationTime"),
+            (ResourceKind::Space, "ListSpaces", "CreationTime"),
+        ];
+        for (kind, operation, creation_time) in cases {
+            let (target, body, error) = request(kind, Some("page-2")).await;
+            assert_eq!(target, format!("SageMaker.{operation}"), "{kind:?}");
+            assert_eq!(
+                body,
+                json!({
+                    "MaxResults": 100,
+                    "SortBy": creation_time,
+                    "SortOrder": "Descending",
+                    "NextToken": "page-2",
+                }),
+                "{kind:?}"
+            );
+            // The failure names the operation, as the limiter and the request counts do.
+            assert!(
+                error.starts_with(&format!("cannot reach AWS for {operation}: ")),
+                "{kind:?}: {error}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn domains_are_listed_unsorted_as_list_domains_has_no_sort() {
+        let (target, body, error) = request(ResourceKind::Domain, Some("page-2")).await;
+        assert_eq!(target, "SageMaker.ListDomains");
+        assert_eq!(body, json!({"MaxResults": 100, "NextToken": "page-2"}));
+        assert!(
+            error.starts_with("cannot reach AWS for ListDomains: "),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_first_page_sends_no_token() {
+        let (_, body, _) = request(ResourceKind::Training, None).await;
+        assert_eq!(
+            body,
+            json!({"MaxResults": 100, "SortBy": "CreationTime", "SortOrder": "Descending"})
+        );
+    }
 }

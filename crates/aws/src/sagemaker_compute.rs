@@ -4,12 +4,9 @@
 use aws_sdk_sagemaker::types as sm;
 
 use super::errors::classify;
-use super::sagemaker::{SageMakerSource, count, listed, page, text};
-use sagescope_core::model::{ClusterInfo, ComponentInfo, Compute, InstanceGroup};
+use super::sagemaker::{PAGE_SIZE, SageMakerSource, count, list_summaries, listed, text};
+use sagescope_core::model::{ClusterInfo, ComponentInfo, Compute, InstanceGroup, ResourceKind};
 use sagescope_engine::fetch::source::{Details, Page, SourceError};
-
-/// Page size for the List calls here, as for every other List call.
-const PAGE_SIZE: i32 = 100;
 
 /// What `ListClusterNodes` says of a node that failed (`ClusterInstanceStatus`).
 const NODE_FAILED: &str = "Failure";
@@ -21,18 +18,14 @@ impl SageMakerSource {
         &self,
         token: Option<String>,
     ) -> Result<Page, SourceError> {
-        let out = self
-            .client
-            .list_inference_components()
-            .max_results(PAGE_SIZE)
-            .sort_by(sm::InferenceComponentSortKey::CreationTime)
-            .sort_order(sm::OrderKey::Descending)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| classify(e, "ListInferenceComponents", &self.context))?;
-        Ok(page(
-            out.inference_components().iter().map(|s| {
+        list_summaries!(
+            self,
+            ResourceKind::InferenceComponent,
+            token,
+            list_inference_components,
+            newest_first(sm::InferenceComponentSortKey, sm::OrderKey),
+            inference_components,
+            |s| {
                 let mut item = listed(
                     s.inference_component_name(),
                     s.inference_component_arn(),
@@ -47,9 +40,8 @@ impl SageMakerSource {
                     ..ComponentInfo::default()
                 }));
                 Some(item)
-            }),
-            out.next_token(),
-        ))
+            },
+        )
     }
 
     /// One page of `ListClusters`, newest first. The summary has no failure message, groups
@@ -59,29 +51,22 @@ impl SageMakerSource {
         &self,
         token: Option<String>,
     ) -> Result<Page, SourceError> {
-        let out = self
-            .client
-            .list_clusters()
-            .max_results(PAGE_SIZE)
-            .sort_by(sm::ClusterSortBy::CreationTime)
-            .sort_order(sm::SortOrder::Descending)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| classify(e, "ListClusters", &self.context))?;
-        Ok(page(
-            out.cluster_summaries().iter().map(|s| {
-                listed(
-                    s.cluster_name(),
-                    s.cluster_arn(),
-                    s.cluster_status().map(|x| x.as_str()),
-                    s.creation_time(),
-                    None,
-                    None,
-                )
-            }),
-            out.next_token(),
-        ))
+        list_summaries!(
+            self,
+            ResourceKind::HyperPodCluster,
+            token,
+            list_clusters,
+            newest_first(sm::ClusterSortBy, sm::SortOrder),
+            cluster_summaries,
+            |s| listed(
+                s.cluster_name(),
+                s.cluster_arn(),
+                s.cluster_status().map(|x| x.as_str()),
+                s.creation_time(),
+                None,
+                None,
+            ),
+        )
     }
 
     /// `DescribeInferenceComponent`: its copies, the model and what each copy reserves on

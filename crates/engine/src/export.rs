@@ -413,7 +413,7 @@ pub fn write(
             let mut errors = snapshot.jobs.errors.clone();
             errors.extend(snapshot.metrics.errors.iter().cloned());
             let view = View::new(snapshot.jobs.as_of, Vec::<()>::new(), errors);
-            let table = Table::new(&JOB_COLUMNS, job_csv, options.raw);
+            let table = Table::new(JOB_COLUMNS, options.raw);
             emit(&view, source, format, out, rows, table)
         }
         ExportView::Spend => {
@@ -430,7 +430,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                Table::new(&SPEND_COLUMNS, spend_csv, options.raw),
+                Table::new(SPEND_COLUMNS, options.raw),
             )
         }
         ExportView::Events => {
@@ -443,7 +443,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                Table::new(&EVENT_COLUMNS, event_csv, options.raw),
+                Table::new(EVENT_COLUMNS, options.raw),
             )
         }
         ExportView::Untagged => {
@@ -463,7 +463,7 @@ pub fn write(
                 format,
                 out,
                 rows,
-                Table::new(&UNTAGGED_COLUMNS, untagged_csv, options.raw),
+                Table::new(UNTAGGED_COLUMNS, options.raw),
             )
         }
     }
@@ -496,20 +496,19 @@ fn sort_by_cost(rows: &mut [UntaggedRow<'_>]) {
     });
 }
 
-/// How a view's rows become CSV: its header, a row's cells, and whether cells go out raw.
-struct Table<'c, F> {
-    columns: &'c [&'c str],
-    to_csv: F,
+/// A CSV column: its header, and how a row fills its cell.
+type Column<R> = (&'static str, fn(&R) -> String);
+
+/// How a view's rows become CSV: its columns (each header with how a row fills its cell), and
+/// whether cells go out raw.
+struct Table<'c, R> {
+    columns: &'c [Column<R>],
     raw: bool,
 }
 
-impl<'c, F> Table<'c, F> {
-    fn new(columns: &'c [&'c str], to_csv: F, raw: bool) -> Self {
-        Table {
-            columns,
-            to_csv,
-            raw,
-        }
+impl<'c, R> Table<'c, R> {
+    fn new(columns: &'c [Column<R>], raw: bool) -> Self {
+        Table { columns, raw }
     }
 }
 
@@ -519,7 +518,7 @@ fn emit<T, R: Serialize>(
     format: Format,
     out: &mut dyn Write,
     rows: Vec<R>,
-    table: Table<'_, impl Fn(&R) -> Vec<String>>,
+    table: Table<'_, R>,
 ) -> Result<ExportSummary, ExportError> {
     let count = rows.len();
     match format {
@@ -550,14 +549,13 @@ fn emit<T, R: Serialize>(
             // Data as received: the writer quotes what CSV needs quoted (newlines, commas,
             // quotes); only would-be formulas are changed, unless `--raw`.
             let mut writer = csv::Writer::from_writer(&mut *out);
-            writer.write_record(table.columns)?;
+            writer.write_record(table.columns.iter().map(|(name, _)| name))?;
             for row in &rows {
-                let values = (table.to_csv)(row);
-                debug_assert_eq!(values.len(), table.columns.len());
+                let values = table.columns.iter().map(|(_, value)| value(row));
                 if table.raw {
-                    writer.write_record(&values)?;
+                    writer.write_record(values)?;
                 } else {
-                    writer.write_record(values.iter().map(|v| cell::defuse(v).into_owned()))?;
+                    writer.write_record(values.map(|v| cell::defuse(&v).into_owned()))?;
                 }
             }
             writer.flush()?;
@@ -569,174 +567,109 @@ fn emit<T, R: Serialize>(
     })
 }
 
-/// Column names, in the order the CSV builders below fill them.
-const JOB_COLUMNS: [&str; 31] = [
-    "account_id",
-    "account_name",
-    "region",
-    "kind",
-    "name",
-    "arn",
-    "status",
-    "created_at",
-    "ended_at",
-    "instance_type",
-    "instance_count",
-    "failure_reason",
-    "usd_per_hour",
-    "usd_so_far",
-    "cpu_util",
-    "gpu_util",
-    "invocations_24h",
-    "flags",
-    "stale",
-    "console_url",
-    "owner",
-    "last_activity_at",
-    "endpoint",
-    "copies",
-    "cpu_cores_per_copy",
-    "accelerators_per_copy",
-    "memory_mb_per_copy",
-    "instance_groups",
-    "failed_nodes",
-    "cost_usd",
-    "cost_source",
-];
-const SPEND_COLUMNS: [&str; 7] = [
-    "start",
-    "end",
-    "group_key",
-    "group_value",
-    "amount",
-    "unit",
-    "estimated",
-];
-const UNTAGGED_COLUMNS: [&str; 15] = [
-    "account_id",
-    "account_name",
-    "region",
-    "kind",
-    "name",
-    "arn",
-    "missing",
-    "miscased",
-    "invalid",
-    "rule_source",
-    "studio_domain_arn",
-    "studio_user_profile_arn",
-    "console_url",
-    "cost_usd",
-    "cost_source",
-];
-
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-const EVENT_COLUMNS: [&str; 11] = [
-    "at",
-    "event",
-    "account_id",
-    "account_name",
-    "region",
-    "kind",
-    "name",
-    "arn",
-    "status",
-    "previous_status",
-    "detail",
+/// Each export's [`Column`], written out per row type: so its cells take a row borrowed from
+/// any snapshot (`Column<JobRow<'_>>` in a `const` would mean `JobRow<'static>`).
+type JobColumn = (&'static str, fn(&JobRow<'_>) -> String);
+type SpendColumn = (&'static str, fn(&SpendExportRow<'_>) -> String);
+type UntaggedColumn = (&'static str, fn(&UntaggedRow<'_>) -> String);
+type EventColumn = (&'static str, fn(&EventRow<'_>) -> String);
+
+/// The CSV of `export jobs`: each column's header beside how a row fills it, in order.
+const JOB_COLUMNS: &[JobColumn] = &[
+    ("account_id", |r| r.account_id.to_string()),
+    ("account_name", |r| r.account_name.to_string()),
+    ("region", |r| r.region.to_string()),
+    ("kind", |r| r.kind.to_string()),
+    ("name", |r| r.name.to_string()),
+    ("arn", |r| r.arn.to_string()),
+    ("status", |r| r.status.to_string()),
+    ("created_at", |r| r.created_at.clone()),
+    ("ended_at", |r| opt(r.ended_at.as_deref())),
+    ("instance_type", |r| opt(r.instance_type)),
+    ("instance_count", |r| opt(r.instance_count)),
+    ("failure_reason", |r| opt(r.failure_reason)),
+    ("usd_per_hour", |r| opt(r.usd_per_hour)),
+    ("usd_so_far", |r| opt(r.usd_so_far)),
+    ("cpu_util", |r| opt(r.cpu_util)),
+    ("gpu_util", |r| opt(r.gpu_util)),
+    ("invocations_24h", |r| opt(r.invocations_24h)),
+    ("flags", |r| r.flags.join(";")),
+    ("stale", |r| r.stale.to_string()),
+    ("console_url", |r| opt(r.console_url.as_deref())),
+    ("owner", |r| opt(r.owner.as_deref())),
+    ("last_activity_at", |r| opt(r.last_activity_at.as_deref())),
+    ("endpoint", |r| opt(r.endpoint)),
+    ("copies", |r| opt(r.copies)),
+    ("cpu_cores_per_copy", |r| opt(r.cpu_cores_per_copy)),
+    ("accelerators_per_copy", |r| opt(r.accelerators_per_copy)),
+    ("memory_mb_per_copy", |r| opt(r.memory_mb_per_copy)),
+    ("instance_groups", |r| opt(r.instance_groups.as_deref())),
+    ("failed_nodes", |r| opt(r.failed_nodes)),
+    ("cost_usd", |r| opt(r.cost_usd)),
+    ("cost_source", |r| opt(r.cost_source)),
 ];
 
-fn event_csv(r: &EventRow<'_>) -> Vec<String> {
-    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
-    vec![
-        r.at.clone(),
-        r.event.to_string(),
-        r.account_id.to_string(),
-        r.account_name.to_string(),
-        r.region.to_string(),
-        text(r.kind),
-        r.name.to_string(),
-        r.arn.to_string(),
-        text(r.status),
-        text(r.previous_status),
-        text(r.detail),
-    ]
-}
+/// The CSV of `export spend`.
+const SPEND_COLUMNS: &[SpendColumn] = &[
+    ("start", |r| r.start.to_string()),
+    ("end", |r| r.end.to_string()),
+    ("group_key", |r| r.group_key.to_string()),
+    ("group_value", |r| r.group_value.to_string()),
+    ("amount", |r| r.amount.to_string()),
+    ("unit", |r| r.unit.to_string()),
+    ("estimated", |r| r.estimated.to_string()),
+];
 
-fn job_csv(r: &JobRow<'_>) -> Vec<String> {
-    vec![
-        r.account_id.to_string(),
-        r.account_name.to_string(),
-        r.region.to_string(),
-        r.kind.to_string(),
-        r.name.to_string(),
-        r.arn.to_string(),
-        r.status.to_string(),
-        r.created_at.clone(),
-        opt(r.ended_at.as_deref()),
-        opt(r.instance_type),
-        opt(r.instance_count),
-        opt(r.failure_reason),
-        opt(r.usd_per_hour),
-        opt(r.usd_so_far),
-        opt(r.cpu_util),
-        opt(r.gpu_util),
-        opt(r.invocations_24h),
-        r.flags.join(";"),
-        r.stale.to_string(),
-        opt(r.console_url.as_deref()),
-        opt(r.owner.as_deref()),
-        opt(r.last_activity_at.as_deref()),
-        opt(r.endpoint),
-        opt(r.copies),
-        opt(r.cpu_cores_per_copy),
-        opt(r.accelerators_per_copy),
-        opt(r.memory_mb_per_copy),
-        opt(r.instance_groups.as_deref()),
-        opt(r.failed_nodes),
-        opt(r.cost_usd),
-        opt(r.cost_source),
-    ]
-}
-
-fn spend_csv(r: &SpendExportRow<'_>) -> Vec<String> {
-    vec![
-        r.start.to_string(),
-        r.end.to_string(),
-        r.group_key.to_string(),
-        r.group_value.to_string(),
-        r.amount.to_string(),
-        r.unit.to_string(),
-        r.estimated.to_string(),
-    ]
-}
-
-fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
-    vec![
-        r.account_id.to_string(),
-        r.account_name.to_string(),
-        r.region.to_string(),
-        r.kind.to_string(),
-        r.name.to_string(),
-        r.arn.to_string(),
-        r.missing.join(";"),
+/// The CSV of `export untagged`.
+const UNTAGGED_COLUMNS: &[UntaggedColumn] = &[
+    ("account_id", |r| r.account_id.to_string()),
+    ("account_name", |r| r.account_name.to_string()),
+    ("region", |r| r.region.to_string()),
+    ("kind", |r| r.kind.to_string()),
+    ("name", |r| r.name.to_string()),
+    ("arn", |r| r.arn.to_string()),
+    ("missing", |r| r.missing.join(";")),
+    ("miscased", |r| {
         r.miscased
             .iter()
             .map(|m| format!("{}->{}", m.found, m.expected))
             .collect::<Vec<_>>()
-            .join(";"),
+            .join(";")
+    }),
+    ("invalid", |r| {
         r.invalid
             .iter()
             .map(|i| format!("{}={}", i.key, i.value))
             .collect::<Vec<_>>()
-            .join(";"),
-        r.rule_source.join(";"),
-        r.studio_domain_arn.unwrap_or_default().to_string(),
-        r.studio_user_profile_arn.unwrap_or_default().to_string(),
-        opt(r.console_url.as_deref()),
-        opt(r.cost_usd),
-        opt(r.cost_source),
-    ]
-}
+            .join(";")
+    }),
+    ("rule_source", |r| r.rule_source.join(";")),
+    ("studio_domain_arn", |r| {
+        r.studio_domain_arn.unwrap_or_default().to_string()
+    }),
+    ("studio_user_profile_arn", |r| {
+        r.studio_user_profile_arn.unwrap_or_default().to_string()
+    }),
+    ("console_url", |r| opt(r.console_url.as_deref())),
+    ("cost_usd", |r| opt(r.cost_usd)),
+    ("cost_source", |r| opt(r.cost_source)),
+];
+
+/// The CSV of `export events`.
+const EVENT_COLUMNS: &[EventColumn] = &[
+    ("at", |r| r.at.clone()),
+    ("event", |r| r.event.to_string()),
+    ("account_id", |r| r.account_id.to_string()),
+    ("account_name", |r| r.account_name.to_string()),
+    ("region", |r| r.region.to_string()),
+    ("kind", |r| opt(r.kind)),
+    ("name", |r| r.name.to_string()),
+    ("arn", |r| r.arn.to_string()),
+    ("status", |r| opt(r.status)),
+    ("previous_status", |r| opt(r.previous_status)),
+    ("detail", |r| opt(r.detail)),
+];
