@@ -4,7 +4,8 @@
 //! boundary, and SDK errors become the domain's errors that name the account and the fix.
 //!
 //! - `accounts`: one SDK configuration per account (profiles, SSO, assumed roles,
-//!   `AWS_ENDPOINT_URL`), checked once with `sts:GetCallerIdentity`.
+//!   `AWS_ENDPOINT_URL`, or an explicit [`AwsOverride`]), checked once with
+//!   `sts:GetCallerIdentity`.
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls;
 //!   `sagemaker_compute` those of inference components and HyperPod clusters.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`crate::spend::CostSource`].
@@ -30,29 +31,43 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, AwsOverride};
 use crate::fetch::source::{AccountLink, Connector, SourceError};
 
 /// A fetcher that talks to AWS through the standard credential chain (profiles, SSO, assumed
-/// roles, `AWS_ENDPOINT_URL`).
+/// roles, `AWS_ENDPOINT_URL`), or through `config.aws_override` when it is set.
 pub fn job_fetcher(config: &crate::config::Config) -> crate::fetch::JobFetcher {
-    crate::fetch::JobFetcher::with_connector(config, Arc::new(AwsConnector::new()))
+    let connector = match &config.aws_override {
+        Some(explicit) => AwsConnector::with_override(explicit.clone()),
+        None => AwsConnector::new(),
+    };
+    crate::fetch::JobFetcher::with_connector(config, Arc::new(connector))
 }
 
 /// AWS Organizations read with `config`'s credentials (`sagescope init --from-organization`).
 pub async fn organization_source(
     config: &crate::config::OrganizationConfig,
 ) -> Arc<dyn crate::org::OrganizationSource> {
-    Arc::new(organizations::OrganizationsSource::new(config).await)
+    Arc::new(organizations::OrganizationsSource::new(config, None).await)
 }
 
-/// Connects accounts through the AWS SDK's standard configuration chain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AwsConnector;
+/// Connects accounts through the AWS SDK's standard configuration chain, or an explicit
+/// [`AwsOverride`].
+#[derive(Debug, Clone, Default)]
+pub struct AwsConnector {
+    overrides: Option<AwsOverride>,
+}
 
 impl AwsConnector {
     pub fn new() -> Self {
-        AwsConnector
+        AwsConnector::default()
+    }
+
+    /// Every account (and Organizations) reached through `overrides` alone.
+    pub fn with_override(overrides: AwsOverride) -> Self {
+        AwsConnector {
+            overrides: Some(overrides),
+        }
     }
 }
 
@@ -62,7 +77,7 @@ impl Connector for AwsConnector {
         account: &'a AccountConfig,
     ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
         Box::pin(async move {
-            let link = accounts::connect(account).await?;
+            let link = accounts::connect(account, self.overrides.as_ref()).await?;
             Ok(Arc::new(link) as Arc<dyn AccountLink>)
         })
     }
@@ -72,7 +87,7 @@ impl Connector for AwsConnector {
         config: &'a crate::config::OrganizationConfig,
     ) -> BoxFuture<'a, Arc<dyn crate::org::OrganizationSource>> {
         Box::pin(async move {
-            Arc::new(organizations::OrganizationsSource::new(config).await)
+            Arc::new(organizations::OrganizationsSource::new(config, self.overrides.as_ref()).await)
                 as Arc<dyn crate::org::OrganizationSource>
         })
     }

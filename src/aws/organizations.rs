@@ -20,7 +20,7 @@ use aws_sdk_organizations::types::{Account, EffectivePolicyType};
 use futures::future::BoxFuture;
 
 use super::errors::{AccountContext, classify};
-use crate::config::{AccountConfig, OrganizationConfig};
+use crate::config::{AccountConfig, AwsOverride, OrganizationConfig};
 use crate::fetch::source::SourceError;
 use crate::org::{Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource, UnitPath};
 
@@ -33,9 +33,10 @@ pub struct OrganizationsSource {
 }
 
 impl OrganizationsSource {
-    /// A client with the organization's credentials, in us-east-1 where Organizations answers.
-    pub async fn new(config: &OrganizationConfig) -> Self {
-        let sdk = super::accounts::base_loader(config.profile.as_deref())
+    /// A client with the organization's credentials (or `overrides`), in us-east-1 where
+    /// Organizations answers.
+    pub async fn new(config: &OrganizationConfig, overrides: Option<&AwsOverride>) -> Self {
+        let sdk = super::accounts::base_loader(config.profile.as_deref(), overrides)
             .region(Region::new("us-east-1"))
             .load()
             .await;

@@ -2,7 +2,7 @@
 //! botocore's shapes, see tests/moto/world.py), through the real binary: what `export jobs`
 //! says about an idle GPU JupyterLab app and an active one, and what reading apps costs.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-mod support;
+use crate::support;
 
 use support::cli::{run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto, role};

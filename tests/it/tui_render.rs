@@ -1,17 +1,17 @@
 //! What the terminal UI must never do (send escape sequences from AWS text to the terminal,
 //! use colour under NO_COLOR) and what it must say at startup (offline without a snapshot).
 
-mod common;
+use crate::support;
 
 use std::path::Path;
 
 use chrono::Duration;
-use common::{anchor, demo_app, press, screen, text, utc};
 use ratatui::style::Color;
 use sagescope::action::{Action, Command, UserAction};
 use sagescope::app::{App, Mode};
 use sagescope::model::{FetchError, JobStatus, SpendRow};
 use sagescope::source::RefreshOutcome;
+use support::tui::{anchor, demo_app, press, screen, text, utc};
 
 const HOSTILE: &str = "\x1b]0;x\x07\x1b[2J";
 
@@ -222,7 +222,7 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("cache.db");
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
+    support::tui::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
     let loaded = loaded_with_cache(&path);
     let now = anchor() + Duration::hours(2);
     let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);
@@ -271,8 +271,8 @@ fn the_ui_refuses_to_start_without_a_terminal() {
 
 #[test]
 fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
-    let mut app = common::demo_app(120, 40);
-    common::press(&mut app, &[UserAction::Refresh]);
+    let mut app = support::tui::demo_app(120, 40);
+    support::tui::press(&mut app, &[UserAction::Refresh]);
     let _ = app.update(Action::RefreshProgress(
         sagescope::source::RefreshProgress {
             done: 0,
@@ -281,7 +281,7 @@ fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
             tags: (3, 6),
         },
     ));
-    let screen = common::text(&common::screen(&app, 120, 40));
+    let screen = support::tui::text(&support::tui::screen(&app, 120, 40));
     assert!(
         screen.contains("listing 14/36 · details 120/410 · tags 3/6"),
         "{screen}"
@@ -303,7 +303,7 @@ fn a_running_refresh_says_what_is_still_coming_and_stale_rows_say_how_old() {
     let _ = app.update(Action::RefreshDone(
         sagescope::source::RefreshOutcome::from_snapshot(fresh),
     ));
-    let screen = common::text(&common::screen(&app, 120, 40));
+    let screen = support::tui::text(&support::tui::screen(&app, 120, 40));
     assert!(screen.contains("STALE"), "{screen}");
     assert!(
         screen.contains(&format!(
@@ -412,7 +412,7 @@ fn start_up_shows_the_cached_head_and_says_the_rest_is_being_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("cache.db");
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
+    support::tui::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
     let head = cache
         .load_head()
         .expect("reads")

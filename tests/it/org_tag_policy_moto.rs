@@ -5,7 +5,7 @@
 //! rule it breaks; an account whose policy Organizations refuses is one error row and follows
 //! the config alone; policies are cached for the next refresh.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,12 +2,13 @@
 //!
 //! The demo world is anchored at a fixed time and "now" is fixed three minutes later, so the
 //! screens are the same on every run. Review changes with `INSTA_UPDATE=always cargo test
-//! --test tui_snapshots` and read the `.snap` diffs before committing them.
+//! --test it tui_snapshots` and read the `.snap` diffs (`tests/it/snapshots/`) before
+//! committing them.
 
-mod common;
+use crate::support;
 
-use common::{demo_app, demo_spend, press, press_settled, screen};
 use sagescope::action::{Action, UserAction};
+use support::tui::{demo_app, demo_spend, press, press_settled, screen};
 
 /// Both sizes after `keys`, spend loads answered by the demo's Cost Explorer as in the app.
 fn snapshot(name: &str, keys: &[UserAction]) {
@@ -263,8 +264,8 @@ fn logs_of_a_failed_training_job_end_with_its_traceback() {
         }
         press(&mut app, &[UserAction::InputSubmit]);
         let commands = app.update(Action::User(UserAction::OpenLogs));
-        common::settle_logs(&mut app, commands);
-        let shown = common::text(&screen(&app, width, height));
+        support::tui::settle_logs(&mut app, commands);
+        let shown = support::tui::text(&screen(&app, width, height));
         assert!(
             shown.contains("torch.OutOfMemoryError: CUDA out of memory"),
             "{shown}"
@@ -290,8 +291,8 @@ fn events_pane_shows_the_timeline_newest_first() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
         app.load_timeline(sagescope::demo::timeline(
-            &sagescope::demo::world(common::anchor()),
-            common::anchor(),
+            &sagescope::demo::world(support::tui::anchor()),
+            support::tui::anchor(),
         ));
         open_events(&mut app);
         assert_eq!(app.pane, sagescope::app::Pane::Events);
@@ -307,8 +308,8 @@ fn events_pane_filtered_to_failures() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
         app.load_timeline(sagescope::demo::timeline(
-            &sagescope::demo::world(common::anchor()),
-            common::anchor(),
+            &sagescope::demo::world(support::tui::anchor()),
+            support::tui::anchor(),
         ));
         open_events(&mut app);
         press(&mut app, &[UserAction::StartFilter]);
@@ -337,7 +338,7 @@ fn events_pane_filtered_to_failures() {
 fn an_alert_toasts_over_the_jobs_pane_and_goes_away() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
-        let world = sagescope::demo::world(common::anchor());
+        let world = sagescope::demo::world(support::tui::anchor());
         let now = app.now;
         let mut failed = sagescope::demo::timeline(&world, now)
             .into_iter()
@@ -357,7 +358,7 @@ fn an_alert_toasts_over_the_jobs_pane_and_goes_away() {
             "the event loop is asked to ring, notify and run the command"
         );
         let shown = screen(&app, width, height);
-        assert!(!common::text(&shown).contains('\u{1b}'));
+        assert!(!support::tui::text(&shown).contains('\u{1b}'));
         insta::assert_snapshot!(format!("toast_{width}x{height}"), shown.backend());
         let _ = app.update(Action::Tick(
             now + chrono::Duration::seconds(sagescope::app::TOAST_SECONDS + 1),
@@ -511,9 +512,9 @@ fn spend_pane_narrowed_to_one_account() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = demo_app(width, height);
         let spend = demo_spend();
-        for action in common::choose_accounts("ml-prod") {
+        for action in support::tui::choose_accounts("ml-prod") {
             let commands = app.update(action);
-            common::settle(&mut app, &spend, commands);
+            support::tui::settle(&mut app, &spend, commands);
         }
         press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
         insta::assert_snapshot!(
@@ -531,13 +532,13 @@ fn first_refresh_app(width: u16, height: u16) -> sagescope::app::App {
     let mut app = App::new(AppInit::from_config(
         &config,
         Mode::Live,
-        common::anchor(),
-        common::utc(),
+        support::tui::anchor(),
+        support::tui::utc(),
     ));
     app.empty_note = Some("No cached snapshot yet. Fetching the first one now…".into());
     let _ = app.update(Action::Resize { width, height });
     let _ = app.update(Action::RefreshDue);
-    let world = sagescope::demo::world(common::anchor());
+    let world = sagescope::demo::world(support::tui::anchor());
     let first = sagescope::model::ScopeKey::of(&world.jobs.rows[0]);
     let rows: Vec<_> = world
         .jobs
@@ -555,7 +556,7 @@ fn first_refresh_app(width: u16, height: u16) -> sagescope::app::App {
         },
     ));
     let _ = app.update(Action::Tick(
-        common::anchor() + chrono::Duration::seconds(20),
+        support::tui::anchor() + chrono::Duration::seconds(20),
     ));
     app
 }
@@ -565,7 +566,7 @@ fn untagged_pane_while_the_first_refresh_reads_tags() {
     for (width, height) in [(120, 40), (80, 24)] {
         let mut app = first_refresh_app(width, height);
         press(&mut app, &[UserAction::ShowUntagged]);
-        let shown = common::text(&screen(&app, width, height));
+        let shown = support::tui::text(&screen(&app, width, height));
         assert!(shown.contains("reading tags 3/6"), "{shown}");
         assert!(
             !shown.contains("Untagged 0"),
@@ -580,7 +581,7 @@ fn untagged_pane_while_the_first_refresh_reads_tags() {
 
 /// The status bar's row at 80 columns (above the key hints).
 fn status_bar_80(app: &sagescope::app::App) -> String {
-    let shown = common::text(&screen(app, 80, 24));
+    let shown = support::tui::text(&screen(app, 80, 24));
     let rows: Vec<&str> = shown.lines().collect();
     rows[rows.len() - 2].trim_end().to_string()
 }
@@ -623,7 +624,9 @@ fn status_bar_at_80_columns_keeps_source_age_progress_and_errors() {
     stale.push_error(
         "eu-west-1: throttled by SageMaker on ListProcessingJobs past the refresh's deadline",
     );
-    let _ = stale.update(Action::Tick(common::anchor() + chrono::Duration::hours(3)));
+    let _ = stale.update(Action::Tick(
+        support::tui::anchor() + chrono::Duration::hours(3),
+    ));
     let stale_bar = status_bar_80(&stale);
     assert!(stale_bar.contains("stale"), "{stale_bar}");
     insta::assert_snapshot!("status_bar_80_stale_with_errors", stale_bar);

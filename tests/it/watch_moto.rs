@@ -2,7 +2,7 @@
 //! one `job_failed` line within one interval, announced once (not again after a restart), the
 //! `[alerts] command` gets it on stdin, and nothing else in the world says anything.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! real binary: `export untagged` lists the offenders of each kind and nothing else, and what
 //! reading them costs on a first and a steady-state refresh.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

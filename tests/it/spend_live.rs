@@ -1,11 +1,8 @@
 //! The terminal UI's live spend path against moto: the Spend pane's loads go to Cost Explorer
 //! in `spend.account` through the link the job refreshes use, a reopen within the TTL costs
 //! nothing, and a member account seeing only itself says so in the drill-down.
-//!
-//! One test in its own binary: it points the AWS SDK at moto through the process environment,
-//! which no other test thread may be reading meanwhile.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
@@ -45,28 +42,6 @@ fn the_live_spend_pane_path_caches_and_names_a_member_account() {
         ],
     );
     let home = tempfile::tempdir().expect("tempdir");
-    // SAFETY: this binary runs this one test, and nothing else reads the environment yet.
-    unsafe {
-        for (key, value) in [
-            ("AWS_ENDPOINT_URL", moto.endpoint()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_MAX_ATTEMPTS", "1".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            (
-                "AWS_CONFIG_FILE",
-                home.path().join("aws-config").display().to_string(),
-            ),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.path().join("aws-credentials").display().to_string(),
-            ),
-        ] {
-            std::env::set_var(key, value);
-        }
-        std::env::remove_var("AWS_PROFILE");
-    }
     let cache = home.path().join("cache.db");
     let text = format!(
         "[[accounts]]\nname = \"dev\"\nregions = [\"us-east-1\"]\n\
@@ -76,9 +51,10 @@ fn the_live_spend_pane_path_caches_and_names_a_member_account() {
          [cache]\npath = {:?}\n",
         cache.display().to_string()
     );
-    let config = sagescope::config::parse(&text, std::path::Path::new("t.toml"))
+    let mut config = sagescope::config::parse(&text, std::path::Path::new("t.toml"))
         .expect("valid config")
         .config;
+    config.aws_override = Some(support::moto::aws_override(&moto));
     let source = LiveSource::new(&config, cache);
     let spend: Arc<SpendService> = source.spend().expect("live spend");
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -4,7 +4,7 @@
 //! what describing finished jobs costs on the first refresh and after (`-- --nocapture` prints
 //! the figures).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,8 +1,6 @@
 //! Helpers shared by the terminal UI tests: the demo world at a fixed time, drawn on a
 //! `TestBackend`.
 
-#![allow(dead_code)]
-
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -188,9 +186,9 @@ pub fn choose_accounts(filter: &str) -> Vec<Action> {
     actions
 }
 
-/// A live refresh through the config `text` (written to `home`, its cache there too; the SDK
-/// already pointed at moto), and an App at 120×40 that took it in, with the source its spend
-/// and logs go through.
+/// A live refresh through the config `text` (written to `home`, its cache there too) against
+/// `moto`, and an App at 120×40 that took it in, with the source its spend and logs go
+/// through.
 pub struct Live {
     pub app: App,
     pub source: std::sync::Arc<dyn sagescope::source::SnapshotSource>,
@@ -198,12 +196,13 @@ pub struct Live {
     pub loaded: sagescope::config::LoadedConfig,
 }
 
-pub fn live(home: &std::path::Path, text: &str) -> Live {
+pub fn live(home: &std::path::Path, moto: &super::moto::Moto, text: &str) -> Live {
     let config_path = home.join("sagescope.toml");
     let cache = home.join("cache.db");
     let text = format!("{text}\n[cache]\npath = \"{}\"\n", cache.display());
     std::fs::write(&config_path, text).expect("config");
-    let loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
+    let mut loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
+    loaded.config.aws_override = Some(super::moto::aws_override(moto));
     let source = sagescope::source::live_source(&loaded).expect("a live source");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (events, _progress) = tokio::sync::mpsc::unbounded_channel();

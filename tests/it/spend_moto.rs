@@ -5,7 +5,7 @@
 //! moto's Cost Explorer answers what the test queued: each distinct request body takes the
 //! next queued answer, and a page request (with `NextPageToken`) is a distinct body.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

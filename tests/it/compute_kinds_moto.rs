@@ -3,7 +3,7 @@
 //! CreateCluster, their nodes paged by the world as AWS pages them), through the real binary:
 //! what `export jobs` and `export untagged` say of them, and what reading them costs.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

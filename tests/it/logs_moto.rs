@@ -2,7 +2,7 @@
 //! through the real binary, with each account's own credentials (an assumed role for the
 //! second account).
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

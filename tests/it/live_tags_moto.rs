@@ -1,10 +1,7 @@
 //! The TUI's live source against moto, in-process: a refresh fills the Untagged view and puts
 //! tags on the jobs; the next refresh, and the next start, read no tags again.
-//!
-//! This binary holds one test on purpose: it points the AWS SDK at moto through the process
-//! environment, which must not change under other tests' feet.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 
@@ -52,26 +49,6 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     ]));
 
     let home = tempfile::tempdir().expect("tempdir");
-    let aws = home.path().join("aws-config");
-    std::fs::write(&aws, "").expect("empty AWS config");
-    // SAFETY: the only test in this binary, before any thread of ours reads the environment.
-    unsafe {
-        for (name, value) in [
-            ("AWS_ENDPOINT_URL", moto.endpoint()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_MAX_ATTEMPTS", "1".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("AWS_CONFIG_FILE", aws.display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE", aws.display().to_string()),
-        ] {
-            std::env::set_var(name, value);
-        }
-        for name in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"] {
-            std::env::remove_var(name);
-        }
-    }
     let config_path = home.path().join("config.toml");
     std::fs::write(
         &config_path,
@@ -83,7 +60,8 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
         ),
     )
     .expect("config");
-    let loaded = sagescope::config::load(Some(&config_path)).expect("valid config");
+    let mut loaded = sagescope::config::load(Some(&config_path)).expect("valid config");
+    loaded.config.aws_override = Some(support::moto::aws_override(&moto));
     let cache = home.path().join("cache.db");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

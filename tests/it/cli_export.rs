@@ -3,7 +3,7 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-mod common;
+use crate::support;
 
 /// A command isolated from the developer's own config, cache and logs.
 fn sagescope(home: &tempfile::TempDir) -> Command {
@@ -358,7 +358,7 @@ fn offline_serves_the_cached_snapshot() {
     let path = home.path().join("cache/sagescope/cache.db");
     let world = sagescope::demo::world(chrono::Utc::now());
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &world);
+    support::tui::seed_cache(&mut cache, &world);
     drop(cache);
     let out = sagescope(&home)
         .args(["export", "jobs", "--offline"])
@@ -527,7 +527,7 @@ fn offline_events_export_reads_the_cached_timeline_and_csv_keeps_the_text_as_rec
     let now = chrono::Utc::now();
     let world = sagescope::demo::world(now);
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &world);
+    support::tui::seed_cache(&mut cache, &world);
     let event = |hours: i64, name: &str| Event {
         at: now - chrono::Duration::hours(hours),
         event: EventKind::JobFailed,
@@ -655,7 +655,7 @@ fn an_error_of_an_account_outside_the_slice_does_not_make_the_export_partial() {
         ..FetchError::default()
     }];
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &world);
+    support::tui::seed_cache(&mut cache, &world);
     drop(cache);
     let export = |account: &str| {
         let out = sagescope(&home)
@@ -694,7 +694,7 @@ fn a_formula_in_a_tag_value_is_defused_in_csv_unless_raw() {
         .expect("the demo spends by project");
     row.group_value = formula.into();
     let mut cache = sagescope::cache::Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &world);
+    support::tui::seed_cache(&mut cache, &world);
     drop(cache);
     let values = |extra: &[&str]| -> Vec<String> {
         let out = succeeds(

@@ -7,7 +7,7 @@
 //! ARNs; the jobs' names carry capitals (moto keeps them in its ARNs), so the join must ignore
 //! case. Every expected dollar below is the fixture's own number, written here.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

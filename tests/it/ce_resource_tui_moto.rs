@@ -2,12 +2,8 @@
 //! reads each resource's cost from Cost Explorer's resource-level data (`ce-resource`), and
 //! drilling into a tag value (and into the untagged share) ranks the resources behind it by
 //! the amounts the world billed.
-//!
-//! One test in its own binary: the SDK is pointed at moto through the process environment,
-//! which is set once, before anything else runs.
 
-mod common;
-mod support;
+use crate::support;
 
 use chrono::{Duration, Utc};
 use sagescope::action::UserAction;
@@ -66,13 +62,11 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
     moto.resource_level(DEFAULT_ACCOUNT, true, None);
 
     let home = tempfile::tempdir().expect("tempdir");
-    // SAFETY: this binary's only test sets these before starting any thread of its own
-    // (the moto fixture is a child process).
-    unsafe { support::moto::point_sdk_at(&moto, home.path()) };
-    let common::Live {
+    let support::tui::Live {
         mut app, source, ..
-    } = common::live(
+    } = support::tui::live(
         home.path(),
+        &moto,
         "[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\"]\n\n\
          [tags]\nmandatory = [\"project\"]\n\n\
          [spend]\ngroup_by = \"project\"\nresource_costs = true\n",
@@ -83,7 +77,7 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
     let spend = source.spend().expect("spend through the same fetcher");
 
     // Sorted by total: vision (113.75) first, then the untagged share, then nlp.
-    common::press_settled(
+    support::tui::press_settled(
         &mut app,
         &spend,
         &[UserAction::ShowSpend, UserAction::OpenDetail],
@@ -95,7 +89,7 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
             ("Resnet-Big".to_string(), "main".to_string(), 53.75),
         ]
     );
-    let screen = common::text(&common::screen(&app, 120, 40));
+    let screen = support::tui::text(&support::tui::screen(&app, 120, 40));
     let first = today - Duration::days(13);
     assert!(
         screen.contains("Top resources · project=vision"),
@@ -106,7 +100,7 @@ fn top_resources_of_a_value_and_of_the_untagged_share_are_what_the_world_billed(
         "the window is said: {screen}"
     );
 
-    common::press_settled(
+    support::tui::press_settled(
         &mut app,
         &spend,
         &[UserAction::Back, UserAction::Down, UserAction::OpenDetail],

@@ -7,7 +7,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -6,7 +6,7 @@
 //! flag as SageMaker reports them (`tests/moto/world.py`, `training_billing`); the expected
 //! dollars are those seconds × instances × the published price, computed here.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Live fetching against moto, through the real binary: what `sagescope export jobs` and
 //! `sagescope refresh` read from a multi-account, multi-region SageMaker world.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,12 +1,8 @@
 //! `l` in the terminal UI against moto: the log view reads CloudWatch Logs through the same
 //! per-account SDK configuration as the fetcher, and shows the same lines `sagescope logs`
 //! prints, control characters made visible.
-//!
-//! One test in its own binary: the SDK is pointed at moto through the process environment,
-//! which is set once, before anything else runs.
 
-mod common;
-mod support;
+use crate::support;
 
 use sagescope::action::{Action, Command, UserAction};
 use sagescope::model::{Job, JobStatus, ResourceKind, Snapshot, View};
@@ -43,12 +39,10 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         .map(str::to_string)
         .collect();
 
-    // SAFETY: this binary's only test sets these before starting any thread of its own
-    // (the moto fixture is a child process).
-    unsafe { support::moto::point_sdk_at(&moto, home.path()) };
-    let config = sagescope::config::load(Some(&config_path))
+    let mut config = sagescope::config::load(Some(&config_path))
         .expect("config loads")
         .config;
+    config.aws_override = Some(support::moto::aws_override(&moto));
     let access = sagescope::aws::job_fetcher(&config);
 
     // The failed job as a row of the Jobs pane, as a refresh lists it.
@@ -73,7 +67,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         billing: None,
     };
     let (width, height) = (120, 30);
-    let mut app = common::demo_app(width, height);
+    let mut app = support::tui::demo_app(width, height);
     let mut snapshot = Snapshot::empty(sagescope::model::DataSource::Live, now);
     snapshot.jobs = View::new(now, vec![row], Vec::new());
     app.mode = sagescope::app::Mode::Live;
@@ -85,8 +79,8 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         "`l` asks for a log read: {commands:?}"
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(common::settle_logs_with(&mut app, &access, commands));
-    let screen = common::text(&common::screen(&app, width, height));
+    runtime.block_on(support::tui::settle_logs_with(&mut app, &access, commands));
+    let screen = support::tui::text(&support::tui::screen(&app, width, height));
     let rows: Vec<&str> = screen
         .lines()
         .map(|row| {

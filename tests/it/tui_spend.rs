@@ -1,12 +1,12 @@
 //! What the Spend pane must say on screen: the Billing console step when a key is not
 //! activated, in full even at 80 columns.
 
-mod common;
+use crate::support;
 
-use common::{anchor, demo_spend, press_settled, screen, text, utc};
 use sagescope::action::{Action, UserAction};
 use sagescope::app::{App, AppInit, Mode};
 use sagescope::config::Config;
+use support::tui::{anchor, demo_spend, press_settled, screen, text, utc};
 
 #[test]
 fn a_key_nobody_activated_shows_where_to_activate_it() {
@@ -31,7 +31,7 @@ fn a_key_nobody_activated_shows_where_to_activate_it() {
 
 /// `:accounts`, `/filter`, Enter on the first match; the Commands it started, unsettled.
 fn choose_accounts(app: &mut App, filter: &str) -> Vec<sagescope::action::Command> {
-    common::choose_accounts(filter)
+    support::tui::choose_accounts(filter)
         .into_iter()
         .flat_map(|a| app.update(a))
         .collect()
@@ -49,7 +49,7 @@ fn flat(shown: &str) -> String {
 
 #[test]
 fn an_account_choice_says_it_is_loading_then_shows_that_accounts_spend() {
-    let mut app = common::demo_app(120, 40);
+    let mut app = support::tui::demo_app(120, 40);
     let spend = demo_spend();
     press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
     assert!(text(&screen(&app, 120, 40)).contains("(untagged)"));
@@ -63,7 +63,7 @@ fn an_account_choice_says_it_is_loading_then_shows_that_accounts_spend() {
         !shown.contains("(untagged)"),
         "no organization figure while the account's loads: {shown}"
     );
-    common::settle(&mut app, &spend, commands);
+    support::tui::settle(&mut app, &spend, commands);
     let shown = text(&screen(&app, 120, 40));
     assert!(
         shown.contains("Spend by cost-center · account: ml-dev"),

@@ -8,7 +8,7 @@
 //! Explorer does (`tests/moto/world.py`, `ce_items`): the expected figures below are sums of
 //! the seeded items, not anything sagescope computed.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

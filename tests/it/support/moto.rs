@@ -1,5 +1,6 @@
 //! A real AWS wire protocol for the tests: moto, installed into a virtualenv on first use and
-//! run in-process by `tests/moto/world.py`, one server per test binary.
+//! run in-process by `tests/moto/world.py`, one server per test process (one per
+//! `cargo test` run: every AWS test is in the `it` binary).
 //!
 //! The virtualenv lives in Cargo's per-target temporary directory, created under a file lock
 //! so test binaries running side by side do not install it twice. Set `SAGESCOPE_MOTO_PYTHON`
@@ -377,8 +378,9 @@ impl Moto {
     }
 }
 
-/// The test binary's moto server, held for the length of a test: tests that share it take
-/// turns, each starting from a freshly seeded world.
+/// The process's moto server, held for the length of a test: tests that share it take
+/// turns, each starting from a world it builds itself (every world command resets moto
+/// first, or the test calls [`Moto::reset`]).
 pub fn moto() -> MutexGuard<'static, Moto> {
     static MOTO: OnceLock<Mutex<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| Mutex::new(Moto::start()))
@@ -392,23 +394,17 @@ pub fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/SageScopeReadOnly")
 }
 
-/// Points this process's AWS SDK at `moto` with dummy keys and no AWS files of the developer's
-/// (for tests that drive the library in-process, such as the terminal UI's against moto).
-///
-/// # Safety
-/// Call it before the test starts any thread of its own: it sets process environment
-/// variables (the moto fixture is a child process, so it does not count).
-pub unsafe fn point_sdk_at(moto: &Moto, home: &std::path::Path) {
-    // SAFETY: the caller promises no other thread of this process runs yet.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_MAX_ATTEMPTS", "1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", home.join("no-aws-config"));
-        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
-        std::env::remove_var("AWS_PROFILE");
+/// What in-process tests hand the library (`Config::aws_override`) to reach `moto`: its
+/// endpoint, dummy keys, us-east-1, one attempt per call, and none of the developer's AWS
+/// files. Nothing of this process's environment changes, so tests running beside each other
+/// are not affected (the CLI's child processes get the same through their own environment, see
+/// `support::cli::isolated`).
+pub fn aws_override(moto: &Moto) -> sagescope::config::AwsOverride {
+    sagescope::config::AwsOverride {
+        endpoint_url: moto.endpoint(),
+        access_key_id: "testing".into(),
+        secret_access_key: "testing".into(),
+        region: "us-east-1".into(),
+        max_attempts: 1,
     }
 }

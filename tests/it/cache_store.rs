@@ -5,7 +5,7 @@ use sagescope::cache::Cache;
 use sagescope::demo;
 use sagescope::model::{DataSource, FetchError, View};
 
-mod common;
+use crate::support;
 
 fn anchor() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0)
@@ -26,7 +26,7 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
     });
     {
         let mut cache = Cache::open(&path).expect("opens").cache;
-        common::seed_cache(&mut cache, &world);
+        support::tui::seed_cache(&mut cache, &world);
     }
     let opened = Cache::open(&path).expect("reopens");
     assert!(opened.warning.is_none());
@@ -55,7 +55,7 @@ fn a_saved_snapshot_reads_back_identical_but_marked_as_cache() {
 fn saving_one_view_keeps_the_others() {
     let mut cache = Cache::in_memory().expect("opens");
     let world = demo::world(anchor());
-    common::seed_cache(&mut cache, &world);
+    support::tui::seed_cache(&mut cache, &world);
     let later = anchor() + chrono::Duration::minutes(5);
     let fresh_jobs = View::new(later, world.jobs.rows[..10].to_vec(), Vec::new());
     cache
@@ -119,7 +119,7 @@ fn a_garbage_file_is_moved_aside_and_a_fresh_cache_started() {
 fn seeded_cache(dir: &tempfile::TempDir) -> std::path::PathBuf {
     let path = dir.path().join("cache.db");
     let mut cache = Cache::open(&path).expect("opens").cache;
-    common::seed_cache(&mut cache, &demo::world(anchor()));
+    support::tui::seed_cache(&mut cache, &demo::world(anchor()));
     path
 }
 

@@ -4,12 +4,8 @@
 //! figures (a `LINKED_ACCOUNT` filter asked of the management account), each scope asked
 //! once and switching back to all accounts served from the cache; with `spend.source =
 //! "cur"` the CUR's query is narrowed the same way (`line_item_usage_account_id IN (...)`).
-//!
-//! One test in its own binary: the SDK is pointed at moto through the process environment,
-//! which is set once, before anything else runs.
 
-mod common;
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 
@@ -26,9 +22,9 @@ const SAGEMAKER: &str = "Amazon SageMaker";
 
 /// `:accounts`, `/filter`, Enter on the first match; settles the spend loads it starts.
 fn choose(app: &mut App, spend: &SpendService, filter: &str) {
-    for action in common::choose_accounts(filter) {
+    for action in support::tui::choose_accounts(filter) {
         let commands = app.update(action);
-        common::settle(app, spend, commands);
+        support::tui::settle(app, spend, commands);
     }
 }
 
@@ -96,12 +92,9 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
     let home = tempfile::tempdir().expect("tempdir");
     let config = "[organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
                   regions = [\"us-east-1\"]\n\n[spend]\ngroup_by = \"project\"\n";
-    // SAFETY: this binary's only test sets these before starting any thread of its own
-    // (the moto fixture is a child process).
-    unsafe { support::moto::point_sdk_at(&moto, home.path()) };
-    let common::Live {
+    let support::tui::Live {
         mut app, source, ..
-    } = common::live(home.path(), config);
+    } = support::tui::live(home.path(), &moto, config);
     let spend = source.spend().expect("spend through the same fetcher");
     let everyone = shown_accounts(&app);
     assert_eq!(
@@ -124,7 +117,7 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
     // The whole organization's spend first.
     choose(&mut app, &spend, "all accounts");
     cost_explorer_requests(&mut moto);
-    common::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
+    support::tui::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
     assert_eq!(
         spend_lines(&app),
         [
@@ -149,7 +142,7 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
         "the narrowed question costs what the organization's did"
     );
     assert_eq!(ledger(&app) - before, u32::try_from(narrowed).expect("few"));
-    let screen = common::text(&common::screen(&app, 120, 40));
+    let screen = support::tui::text(&support::tui::screen(&app, 120, 40));
     assert!(
         screen.contains("Spend by project · account: ml-prod · $53.75"),
         "{screen}"
@@ -189,11 +182,11 @@ fn an_ou_covers_its_subtree_and_an_account_narrows_spend_to_its_own_figures() {
              output_location = \"s3://athena-results/sagescope/\"\n\n[spend]\nsource = \"cur\"\n",
         )
     );
-    let common::Live {
+    let support::tui::Live {
         mut app, source, ..
-    } = common::live(home.path(), &config);
+    } = support::tui::live(home.path(), &moto, &config);
     let spend = source.spend().expect("spend");
-    common::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
+    support::tui::press_settled(&mut app, &spend, &[UserAction::ShowSpend]);
     assert_eq!(
         spend_lines(&app),
         [

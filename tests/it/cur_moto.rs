@@ -3,7 +3,7 @@
 //! CUR 2.0-shaped Parquet table (`tests/moto/world.py`, `cur_table`). The expected dollars
 //! are the sums of the line items written here.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
