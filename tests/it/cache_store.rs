@@ -212,12 +212,26 @@ fn opening_a_busy_cache_waits_for_the_other_process_and_counts_the_wait() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, other) = locked_legacy_cache(&dir);
     let expected = demo::world(anchor()).jobs.rows.len();
+    // The other process lets go once this one says it is waiting (the log line it writes
+    // after a second of waiting): the wait is certain, not left to a sleep.
+    let (said, heard) = std::sync::mpsc::channel::<String>();
     let holder = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(700));
+        while let Ok(line) = heard.recv() {
+            if line.contains("waiting for the cache") {
+                break;
+            }
+        }
         other.execute_batch("ROLLBACK;").expect("releases");
     });
-    let opened = Cache::open_waiting(&path, std::time::Duration::from_secs(20))
-        .expect("opens once the other is done");
+    let log = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || LineSender(said.clone()))
+        .finish();
+    let opened = tracing::subscriber::with_default(log, || {
+        Cache::open_waiting(&path, std::time::Duration::from_secs(20))
+    })
+    .expect("opens once the other is done");
     holder.join().expect("no panic");
     assert!(opened.warning.is_none());
     let waits = opened.cache.busy_waits();
@@ -234,4 +248,18 @@ fn opening_a_busy_cache_waits_for_the_other_process_and_counts_the_wait() {
         .expect("a snapshot");
     assert_eq!(rows.jobs.rows.len(), expected);
     assert!(files_moved_aside(&dir).is_empty());
+}
+
+/// A log writer handing each line to the test.
+struct LineSender(std::sync::mpsc::Sender<String>);
+
+impl std::io::Write for LineSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.send(String::from_utf8_lossy(buf).into_owned());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
