@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use support::cli::{priced, run_json, sagescope};
+use support::cli::{run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, moto, role};
+use support::prices::{cents, list_price};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
@@ -1129,14 +1130,8 @@ fn seeded_row<'a>(rows: &'a [Value], name: &str) -> &'a Value {
     row(rows, name)
 }
 
-/// `usd` rounded to the cent, as `export` writes money.
-fn cents(usd: f64) -> f64 {
-    (usd * 100.0).round() / 100.0
-}
-
-fn list_price(instance_type: &str) -> f64 {
-    sagescope::pricing::lookup("us-east-1", instance_type)
-        .unwrap_or_else(|| panic!("{instance_type} is priced in us-east-1"))
+fn us_east_1(instance_type: &str) -> f64 {
+    support::prices::priced("us-east-1", instance_type)
 }
 
 /// Publishes CloudWatch metrics in moto: in account 222222222222 a training job that barely
@@ -1183,8 +1178,8 @@ fn export_flags_an_idle_endpoint_and_an_underutilised_training_job_with_their_bu
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["errors"], Value::Array(vec![]), "{stderr}");
     let rows = doc["rows"].as_array().expect("rows");
-    let endpoint_rate = cents(2.0 * list_price("ml.g4dn.xlarge"));
-    let training_rate = cents(list_price("ml.p3.2xlarge"));
+    let endpoint_rate = cents(2.0 * us_east_1("ml.g4dn.xlarge"));
+    let training_rate = cents(us_east_1("ml.p3.2xlarge"));
 
     // Account 222222222222: the endpoint serves nobody, the training job's GPU idles.
     let idle = seeded_row(rows, "endpoint-222222222222-us-east-1");
@@ -1198,7 +1193,7 @@ fn export_flags_an_idle_endpoint_and_an_underutilised_training_job_with_their_bu
     let flags = idle["flags"].as_array().expect("flags");
     assert!(flags.contains(&Value::from("idle")), "{idle}");
     let so_far = idle["usd_so_far"].as_f64().expect("so far");
-    let expected = 2.0 * list_price("ml.g4dn.xlarge") * 72.0;
+    let expected = 2.0 * us_east_1("ml.g4dn.xlarge") * 72.0;
     assert!((so_far - expected).abs() < 0.1, "72 h in service: {so_far}");
 
     let low = seeded_row(rows, "train-222222222222-us-east-1-002");
@@ -1221,7 +1216,7 @@ fn export_flags_an_idle_endpoint_and_an_underutilised_training_job_with_their_bu
     // A running transform job burns money but has no utilisation fetched; finished jobs
     // neither burn nor carry metrics.
     let transform = seeded_row(rows, "transform-222222222222-us-east-1");
-    assert_eq!(transform["usd_per_hour"], cents(list_price("ml.c5.xlarge")));
+    assert_eq!(transform["usd_per_hour"], cents(us_east_1("ml.c5.xlarge")));
     assert!(transform["cpu_util"].is_null());
     let failed = seeded_row(rows, "train-222222222222-us-east-1-001");
     assert!(failed["usd_per_hour"].is_null() && failed["usd_so_far"].is_null());
@@ -1318,7 +1313,7 @@ fn a_cloudwatch_failure_is_an_error_entry_and_every_job_still_exports() {
     let low = seeded_row(rows, "train-222222222222-us-east-1-002");
     assert!(low["gpu_util"].is_null(), "{low}");
     assert_eq!(low["flags"], serde_json::json!([]), "no data, no flag");
-    assert_eq!(low["usd_per_hour"], cents(list_price("ml.p3.2xlarge")));
+    assert_eq!(low["usd_per_hour"], cents(us_east_1("ml.p3.2xlarge")));
     let busy = seeded_row(rows, "train-123456789012-us-east-1-002");
     assert_eq!(busy["gpu_util"], 93.0, "the other account's metrics loaded");
 }
@@ -1348,7 +1343,6 @@ fn a_busy_throttled_world_exports_every_row_with_every_detail() {
     assert_eq!(doc["errors"], Value::Array(vec![]), "{stderr}");
     let rows = doc["rows"].as_array().expect("rows");
     assert_eq!(index(rows), seeded_index(&world), "every row");
-    let priced = priced();
     let (mut failed, mut running) = (0, 0);
     for seeded in &world {
         let name = seeded["name"].as_str().expect("name");
@@ -1361,13 +1355,20 @@ fn a_busy_throttled_world_exports_every_row_with_every_detail() {
             running += 1;
             assert_eq!(got["instance_type"], seeded["instance_type"], "{name}");
             assert_eq!(got["instance_count"], seeded["instance_count"], "{name}");
-            let key = (
-                seeded["region"].as_str().expect("region").to_string(),
-                seeded["instance_type"].as_str().expect("type").to_string(),
+            let price = list_price(
+                seeded["region"].as_str().expect("region"),
+                seeded["instance_type"].as_str().expect("type"),
             );
             // A tuning job bills through its training jobs, which carry the rate.
-            if priced.contains(&key) && seeded["kind"] != "tuning" {
-                assert!(got["usd_per_hour"].is_number(), "{name}: {got}");
+            if let Some(price) = price
+                && seeded["kind"] != "tuning"
+            {
+                let count = seeded["instance_count"].as_f64().expect("count");
+                assert_eq!(
+                    got["usd_per_hour"].as_f64(),
+                    Some(cents(price * count)),
+                    "{name}: {got}"
+                );
             }
         }
     }

@@ -51,7 +51,7 @@ const RUNS: [Run; 4] = [
 ];
 
 fn price(instance_type: &str) -> f64 {
-    sagescope::pricing::lookup(REGION, instance_type).expect("the bundled table prices it")
+    support::prices::priced(REGION, instance_type)
 }
 
 fn billed(run: &Run) -> f64 {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use support::cli::{one_account_config, priced, run_json, sagescope};
+use support::cli::{one_account_config, run_json, sagescope};
 use support::moto::{DEFAULT_ACCOUNT, role};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -134,7 +134,6 @@ fn a_realistic_world_shows_every_reason_every_instance_type_and_every_finished_c
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["errors"], json!([]), "{stderr}");
     let rows = rows_by_key(&doc);
-    let priced = priced();
     let (mut failed, mut jobs, mut costed) = (0, 0, 0);
     for seeded in &world {
         let name = seeded["name"].as_str().expect("name");
@@ -159,10 +158,11 @@ fn a_realistic_world_shows_every_reason_every_instance_type_and_every_finished_c
             "{name}: {got}"
         );
         let finished = !matches!(seeded["status"].as_str(), Some("InProgress"));
-        let type_priced = priced.contains(&(
-            seeded["region"].as_str().expect("region").to_string(),
-            seeded["instance_type"].as_str().expect("type").to_string(),
-        ));
+        let type_priced = support::prices::list_price(
+            seeded["region"].as_str().expect("region"),
+            seeded["instance_type"].as_str().expect("type"),
+        )
+        .is_some();
         // A tuning job bills through its training jobs, which carry the cost.
         if finished && kind != "tuning" && type_priced {
             costed += 1;

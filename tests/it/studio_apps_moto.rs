@@ -74,8 +74,7 @@ fn apps_of(doc: &Value) -> Vec<&Value> {
 }
 
 fn list_price(instance_type: &str) -> f64 {
-    sagescope::pricing::lookup("us-east-1", instance_type)
-        .unwrap_or_else(|| panic!("{instance_type} is priced in us-east-1"))
+    support::prices::priced("us-east-1", instance_type)
 }
 
 #[test]

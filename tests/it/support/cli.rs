@@ -102,16 +102,3 @@ pub fn names(doc: &Value) -> Vec<&str> {
         .map(|r| r["name"].as_str().expect("name"))
         .collect()
 }
-
-/// `(region, instance type)` pairs the bundled price table covers, read from the asset itself.
-pub fn priced() -> std::collections::BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/prices.csv"))
-        .expect("price table");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
-        .filter_map(|l| {
-            let mut parts = l.split(',');
-            Some((parts.next()?.to_string(), parts.next()?.to_string()))
-        })
-        .collect()
-}

@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod moto;
+pub mod prices;
 pub mod tui;
