@@ -5,6 +5,7 @@ use std::io::Write;
 
 use chrono::Utc;
 
+use super::context::Context;
 use super::spend::SpendOptions;
 use super::{CliError, ExportArgs, ModeArgs, Outcome};
 use crate::config::{Config, LoadedConfig};
@@ -14,10 +15,11 @@ use crate::spend::{CostAccess, MineFilter, SpendService};
 use crate::{demo, sanitize};
 
 pub(super) fn run(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     args: &ExportArgs,
     mode: ModeArgs,
 ) -> Result<Outcome, CliError> {
+    let loaded = context.loaded;
     let spend = args.view == ExportView::Spend;
     let events = args.view == ExportView::Events;
     if args.since.is_some() && !events {
@@ -78,7 +80,7 @@ pub(super) fn run(
                 Some(None) => snapshot.spend.rows.clear(),
                 mine => {
                     let rows = std::mem::take(&mut snapshot.spend.rows);
-                    snapshot.spend = demo_spend(&config, args, rows, mine.flatten())?;
+                    snapshot.spend = demo_spend(context, &config, args, rows, mine.flatten())?;
                 }
             }
         }
@@ -89,7 +91,7 @@ pub(super) fn run(
         }
         (snapshot, config)
     } else if mode.offline {
-        let store = super::open_store(loaded)?;
+        let store = context.store()?;
         let mut snapshot = store
             .run_blocking(|cache| cache.load_snapshot())
             .map_err(|e| CliError::Fatal(e.into()))?
@@ -99,13 +101,13 @@ pub(super) fn run(
             timeline = Some(cached_timeline(&store, snapshot.jobs.as_of, since)?);
         }
         if loaded.config.spend.resource_costs && !spend {
-            measured = offline_resource_costs(loaded, store.clone())?;
+            measured = offline_resource_costs(context, store.clone())?;
         }
         if spend {
             match me.as_ref().map(|me| mine_filter(me, &snapshot)) {
                 Some(None) => snapshot.spend.rows.clear(),
                 mine => {
-                    if let Some(view) = offline_spend(loaded, args, store, mine.flatten())? {
+                    if let Some(view) = offline_spend(context, args, store, mine.flatten())? {
                         snapshot.spend = view;
                     } else if me.is_some() {
                         // The last saved spend view is everyone's: none of it is known mine.
@@ -118,7 +120,7 @@ pub(super) fn run(
     } else if spend {
         let mine = match &me {
             Some(me) => {
-                let cached = cached_snapshot(loaded)?;
+                let cached = cached_snapshot(context)?;
                 Some(match &cached {
                     Some(snapshot) => mine_filter(me, snapshot),
                     None => mine_filter_from(me, std::iter::empty()),
@@ -130,7 +132,7 @@ pub(super) fn run(
         let nobody = matches!(mine, Some(None));
         let options = SpendOptions::from_args(&loaded.config, args, mine.flatten());
         (
-            super::refresh::fetch_and_store(loaded, false, (!nobody).then_some(&options), None)?
+            super::refresh::fetch_and_store(context, false, (!nobody).then_some(&options), None)?
                 .snapshot,
             loaded.config.clone(),
         )
@@ -144,12 +146,11 @@ pub(super) fn run(
         // view (and the events it raises) waits for the tag pass.
         let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events) || me.is_some())
             .then_some(retag);
-        let live = super::refresh::fetch_and_store(loaded, true, None, tags)?;
+        let live = super::refresh::fetch_and_store(context, true, None, tags)?;
         let snapshot = live.snapshot;
         measured = live.measured;
         if events {
-            let store = super::open_store(loaded)?;
-            let mut view = cached_timeline(&store, snapshot.jobs.as_of, since)?;
+            let mut view = cached_timeline(&context.store()?, snapshot.jobs.as_of, since)?;
             // The refresh's failures are the timeline's: changes there were not seen.
             view.errors = snapshot.jobs.errors.clone();
             timeline = Some(view);
@@ -159,7 +160,7 @@ pub(super) fn run(
     if let Some(me) = &me {
         keep_mine(&mut snapshot, me);
     }
-    keep_accounts(loaded, args, &mut snapshot)?;
+    keep_accounts(context, args, &mut snapshot)?;
 
     let group_by = args
         .group_by
@@ -180,14 +181,17 @@ pub(super) fn run(
     let live = if mode.demo {
         Vec::new()
     } else {
-        super::open_store(loaded)?
+        context
+            .store()?
             .run_blocking(|cache| crate::refresh::prices::kept(cache))
             .map_err(|e| CliError::Fatal(e.into()))?
     };
     let prices = crate::pricing::Prices::new(crate::pricing::PriceTable::embedded().clone(), live);
-    // Billing's own figures: the CUR's (when configured), and Cost Explorer's resource-level
-    // ones read above.
-    measured.merge(measured_costs(loaded, mode, &snapshot)?);
+    // Billing's own figures: read live with the jobs above; offline, the CUR's kept answer
+    // (when configured) beside Cost Explorer's cached resource-level one.
+    if mode.offline {
+        measured.merge(offline_cur_costs(context, &snapshot)?);
+    }
     let options = export::ExportOptions {
         group_by: &group_by,
         accounts: &config.accounts,
@@ -224,17 +228,17 @@ pub(super) fn run(
     }
 }
 
-/// The costs billing measured for the snapshot's jobs: the CUR's kept answer when `[cur]` is
-/// configured (the refresh above asked it, or found it younger than its TTL).
-fn measured_costs(
-    loaded: &LoadedConfig,
-    mode: ModeArgs,
+/// Offline: what the CUR's kept answer measured for the snapshot's jobs, when `[cur]` is
+/// configured, however old.
+fn offline_cur_costs(
+    context: &Context<'_>,
     snapshot: &Snapshot,
 ) -> Result<crate::cost::Measured, CliError> {
-    let Some(cur) = loaded.config.cur.clone().filter(|_| !mode.demo) else {
+    let Some(cur) = context.loaded.config.cur.clone() else {
         return Ok(crate::cost::Measured::new());
     };
-    let costs = super::open_store(loaded)?
+    let costs = context
+        .store()?
         .run_blocking(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
         .map_err(|e| CliError::Fatal(e.into()))?;
     Ok(costs
@@ -245,6 +249,7 @@ fn measured_costs(
 /// The demo's spend through the real path (cache, ledger), honouring the spend flags; the
 /// answers live in memory only.
 fn demo_spend(
+    context: &Context<'_>,
     config: &crate::config::Config,
     args: &ExportArgs,
     rows: Vec<crate::model::SpendRow>,
@@ -252,8 +257,7 @@ fn demo_spend(
 ) -> Result<View<crate::model::SpendRow>, CliError> {
     let service = SpendService::demo(config, rows).map_err(|e| CliError::Fatal(e.into()))?;
     let options = SpendOptions::from_args(config, args, mine);
-    let runtime = runtime()?;
-    let mut fetched = runtime.block_on(super::spend::fetch(&service, config, &options, Utc::now()));
+    let mut fetched = context.block_on(super::spend::fetch(&service, config, &options, Utc::now()));
     fetched.view.as_of = Utc::now();
     Ok(fetched.view)
 }
@@ -261,11 +265,12 @@ fn demo_spend(
 /// Offline spend: the cached Cost Explorer answer to exactly this question, however old, or
 /// `None` to fall back to the last saved spend view.
 fn offline_spend(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     args: &ExportArgs,
     store: crate::store::Store,
     mine: Option<MineFilter>,
 ) -> Result<Option<View<crate::model::SpendRow>>, CliError> {
+    let loaded = context.loaded;
     let options = SpendOptions::from_args(&loaded.config, args, mine);
     if let (crate::config::SpendSourceKind::Cur, Some(cur)) =
         (options.source, loaded.config.cur.clone())
@@ -277,8 +282,7 @@ fn offline_spend(
         return Ok(rows.map(|(rows, asked)| View::new(asked, rows, Vec::new())));
     }
     let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
-    let runtime = runtime()?;
-    let fetched = runtime.block_on(super::spend::fetch(
+    let fetched = context.block_on(super::spend::fetch(
         &service,
         &loaded.config,
         &options,
@@ -290,12 +294,13 @@ fn offline_spend(
 /// Offline: each resource's cost from the newest resource-level answer in the cache (of the
 /// last 14 days), nothing when none was cached.
 fn offline_resource_costs(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     store: crate::store::Store,
 ) -> Result<crate::cost::Measured, CliError> {
+    let loaded = context.loaded;
     let service = SpendService::new(&loaded.config, store, CostAccess::Offline);
     let now = Utc::now();
-    let cached = runtime()?.block_on(service.cached_resource_costs(
+    let cached = context.block_on(service.cached_resource_costs(
         &loaded.config.spend,
         now.date_naive(),
         now,
@@ -351,7 +356,7 @@ fn identity(config: &Config, args: &ExportArgs) -> Result<Option<Me>, CliError> 
 /// An OU no discovered account is under is a usage error naming the OUs known, never an empty
 /// export that looks like "nothing there".
 fn keep_accounts(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     args: &ExportArgs,
     snapshot: &mut Snapshot,
 ) -> Result<(), CliError> {
@@ -363,6 +368,7 @@ fn keep_accounts(
             "--account and --ou apply to `export jobs` and `export untagged`".into(),
         ));
     }
+    let loaded = context.loaded;
     let mut slice = AccountSlice::new(&loaded.config.accounts, snapshot);
     if let Some(account) = &args.account {
         slice.choose_account(account, &loaded.config.accounts, snapshot);
@@ -370,7 +376,7 @@ fn keep_accounts(
     if let Some(ou) = &args.ou {
         let units = match &loaded.config.organization {
             Some(org) => {
-                let store = super::open_store(loaded)?;
+                let store = context.store()?;
                 let (org, explicit) = (org.clone(), loaded.config.accounts.clone());
                 store
                     .run_blocking(move |cache| crate::org::cached_units(cache, &org, &explicit))
@@ -563,20 +569,13 @@ fn mine_filter_from<'a>(
 
 /// The last snapshot in the cache, to find my Studio profiles' ARNs before asking Cost
 /// Explorer; `None` when there is none yet.
-fn cached_snapshot(loaded: &LoadedConfig) -> Result<Option<Snapshot>, CliError> {
-    let store = super::open_store(loaded)?;
+fn cached_snapshot(context: &Context<'_>) -> Result<Option<Snapshot>, CliError> {
+    let store = context.store()?;
     Ok(store
         .run_blocking(|cache| cache.load_snapshot())
         .ok()
         .and_then(Result::ok)
         .flatten())
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))
 }
 
 fn no_snapshot(loaded: &LoadedConfig) -> CliError {

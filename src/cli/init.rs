@@ -42,10 +42,9 @@ pub struct FromOrganization {
 /// comment counts them.
 fn from_organization(from: &FromOrganization) -> Result<(String, String, String), CliError> {
     let config = crate::config::OrganizationConfig::whole(&from.role_name, from.profile.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
+    // `init` runs before there is a config, so before the command context: this is the
+    // process's one runtime.
+    let runtime = super::context::runtime()?;
     let discovery = runtime.block_on(async {
         let source = crate::aws::organization_source(&config).await;
         source.discover(&[]).await

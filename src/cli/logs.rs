@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::context::Context;
 use super::{CliError, LogsArgs, ModeArgs, Outcome};
-use crate::config::{AccountConfig, Config, LoadedConfig};
+use crate::config::{AccountConfig, Config};
 use crate::logs::{
     Cursor, LogAccess, LogEvent, LogPlace, LogTarget, LogsError, list_streams, place, read_new,
 };
@@ -45,10 +46,11 @@ pub(super) fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 pub(super) fn run(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     args: &LogsArgs,
     mode: ModeArgs,
 ) -> Result<Outcome, CliError> {
+    let loaded = context.loaded;
     if mode.offline {
         return Err(CliError::Usage(
             "logs are read live from CloudWatch Logs and need AWS; drop --offline".into(),
@@ -80,14 +82,10 @@ pub(super) fn run(
         (
             loaded.config.clone(),
             Arc::new(crate::aws::job_fetcher(&loaded.config)) as Arc<dyn LogAccess>,
-            cached_jobs(loaded),
+            cached_jobs(context),
         )
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    runtime.block_on(async {
+    context.block_on(async {
         let target = resolve(&config, access.as_ref(), &known, args).await?;
         print_logs(access.as_ref(), &target, args, start_ms).await
     })
@@ -101,15 +99,15 @@ enum Known {
     Unavailable(String),
 }
 
-fn cached_jobs(loaded: &LoadedConfig) -> Known {
-    let Ok(path) = super::cache_path(loaded) else {
+fn cached_jobs(context: &Context<'_>) -> Known {
+    let Ok(path) = super::cache_path(context.loaded) else {
         return Known::Unavailable("no cache location is known".into());
     };
     if !path.exists() {
         return Known::Unavailable(format!("no cache at {} yet", path.display()));
     }
-    let store = match crate::store::Store::open(&path) {
-        Ok(opened) => opened.store,
+    let store = match context.store() {
+        Ok(store) => store,
         Err(err) => return Known::Unavailable(format!("the cache cannot be opened: {err}")),
     };
     match store.run_blocking(|cache| cache.load_snapshot()) {

@@ -4,6 +4,7 @@
 //! regions failed; the rest is printed and the failures are listed).
 
 mod completions;
+mod context;
 mod exit;
 mod export;
 mod init;
@@ -267,9 +268,10 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         eprintln!("warning: {warning}");
         tracing::warn!("{warning}");
     }
+    let context = context::Context::new(&loaded)?;
     match cli.command {
-        None => run_tui(&loaded, cli.mode),
-        Some(Command::Refresh) => refresh::run(&loaded),
+        None => run_tui(context, cli.mode),
+        Some(Command::Refresh) => refresh::run(&context),
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
             Err(CliError::Usage("this command was already handled".into()))
         }
@@ -280,15 +282,15 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             );
             Ok(Outcome::Ok)
         }
-        Some(Command::Export(args)) => export::run(&loaded, &args, args.mode.or(cli.mode)?),
-        Some(Command::Logs(args)) => logs::run(&loaded, &args, args.mode.or(cli.mode)?),
+        Some(Command::Export(args)) => export::run(&context, &args, args.mode.or(cli.mode)?),
+        Some(Command::Logs(args)) => logs::run(&context, &args, args.mode.or(cli.mode)?),
         Some(Command::Watch(args)) => {
             if cli.mode.demo || cli.mode.offline {
                 return Err(CliError::Usage(
                     "watch reads AWS; it cannot run with --demo or --offline".into(),
                 ));
             }
-            watch::run(&loaded, args.interval)
+            watch::run(&context, args.interval)
         }
     }
 }
@@ -310,13 +312,19 @@ impl ModeArgs {
 }
 
 /// The terminal UI, in the mode the flags ask for; its failures get the CLI's exit codes.
-fn run_tui(loaded: &LoadedConfig, args: ModeArgs) -> Result<Outcome, CliError> {
+fn run_tui(context: context::Context<'_>, args: ModeArgs) -> Result<Outcome, CliError> {
+    let loaded = context.loaded;
     let mode = match (args.demo, args.offline) {
         (true, _) => Mode::Demo,
         (_, true) => Mode::Offline,
         _ => Mode::Live,
     };
-    match crate::tui::run(loaded, mode) {
+    match crate::tui::run(
+        loaded,
+        mode,
+        context.into_runtime(),
+        crate::aws::job_fetcher,
+    ) {
         Ok(()) => Ok(Outcome::Ok),
         Err(err @ TuiError::NotATerminal) => Err(CliError::Usage(err.to_string())),
         Err(TuiError::Failed(err)) => Err(CliError::Fatal(err)),
@@ -335,17 +343,4 @@ pub(crate) fn cache_path(loaded: &LoadedConfig) -> Result<std::path::PathBuf, Cl
                 "no cache directory is known for this platform; set [cache] path in the config"
             ))
         })
-}
-
-/// The cache's one writer thread, at the path the config names, printing a warning if an
-/// unusable file was moved aside. A command opens it once and hands clones to jobs and spend
-/// alike, so one thread owns the SQLite connection for the whole run.
-pub(crate) fn open_store(loaded: &LoadedConfig) -> Result<crate::store::Store, CliError> {
-    let path = cache_path(loaded)?;
-    let opened = crate::store::Store::open(&path).map_err(|e| CliError::Fatal(e.into()))?;
-    if let Some(warning) = opened.warning {
-        eprintln!("warning: {}", crate::sanitize::plain(&warning));
-        tracing::warn!("{warning}");
-    }
-    Ok(opened.store)
 }

@@ -1,24 +1,21 @@
 //! `sagescope refresh`, and the live fetch `export` shares with it.
 
-use std::sync::Arc;
-
 use chrono::Utc;
 
+use super::context::Context;
 use super::progress::CliProgress;
 use super::spend::{self, SpendOptions};
 use super::{CliError, Outcome};
-use crate::config::LoadedConfig;
-use crate::fetch::{self, JobFetcher};
+use crate::fetch;
 use crate::model::Snapshot;
 use crate::sanitize;
-use crate::spend::{CostAccess, SpendService};
-use crate::store::Store;
+use crate::session::{MetricsPlan, RefreshPlan};
 
-pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
+pub(super) fn run(context: &Context<'_>) -> Result<Outcome, CliError> {
     let Live { snapshot, .. } = fetch_and_store(
-        loaded,
+        context,
         true,
-        Some(&SpendOptions::from_config(&loaded.config)),
+        Some(&SpendOptions::from_config(&context.loaded.config)),
         Some(fetch::TagRefresh::Cached),
     )?;
     let errors = [
@@ -51,34 +48,55 @@ pub(super) fn run(loaded: &LoadedConfig) -> Result<Outcome, CliError> {
 }
 
 /// What a live fetch produced: the snapshot, and what billing measured per resource (empty
-/// unless `[spend] resource_costs` is on and jobs were fetched).
+/// unless jobs were fetched and `[cur]` or `[spend] resource_costs` measure it).
 pub(super) struct Live {
     pub snapshot: Snapshot,
     pub measured: crate::cost::Measured,
 }
 
 /// Fetches jobs (when `jobs`) with their tags and findings (when `retag` says which cached
-/// tags may be trusted, `export --no-cache` trusts none; `None` skips the tag pass) and spend (when `spend` is given) live,
-/// progress and costs on stderr, through the same refresh pipeline as the UI, committed to the
-/// cache scope by scope. Both share one fetcher, so the spend account is connected once. Spend
-/// within `spend.ttl_hours` comes from the answer cache at no cost. Views not fetched are empty
-/// views of the same age. With jobs, `[spend] resource_costs` adds each resource's cost from
-/// Cost Explorer's resource-level data; when that fails the rest stands and a warning says why.
+/// tags may be trusted, `export --no-cache` trusts none; `None` skips the tag pass) and spend
+/// (when `spend` is given) live through the process's refresh session, the same one the UI
+/// drives, progress and costs on stderr, committed to the cache scope by scope. Spend within
+/// `spend.ttl_hours` comes from the answer cache at no cost. Views not fetched are empty views
+/// of the same age. With jobs, billing's per-resource figures come too; when a source of them
+/// fails the rest stands and a warning says why.
 pub(super) fn fetch_and_store(
-    loaded: &LoadedConfig,
+    context: &Context<'_>,
     jobs: bool,
     spend: Option<&SpendOptions>,
     retag: Option<fetch::TagRefresh>,
 ) -> Result<Live, CliError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    let fetcher = Arc::new(crate::aws::job_fetcher(&loaded.config));
-    // One store for jobs and spend: one thread owns the cache file for the whole command.
-    let store = super::open_store(loaded)?;
+    let config = &context.loaded.config;
+    let session = context.session()?;
+    let mut measured = crate::cost::Measured::new();
     let mut snapshot = if jobs {
-        let refreshed = runtime.block_on(refresh_jobs(&fetcher, &store, loaded, retag))?;
+        let plan = RefreshPlan {
+            tags: retag,
+            metrics: MetricsPlan::Now,
+            costs: true,
+        };
+        let progress = CliProgress::new();
+        let notes = |note: String| eprintln!("{}", sanitize::plain(&note));
+        let done = context.block_on(session.refresh(plan, &|event| progress.event(&event), &notes));
+        progress.finish();
+        let mut refreshed = done.refreshed;
+        if let Some(err) = refreshed.store_error.take() {
+            return Err(CliError::Fatal(
+                anyhow::Error::new(err).context("cannot save the refresh"),
+            ));
+        }
+        summarize(&refreshed);
+        for note in &done.cost_notes {
+            eprintln!("{note}");
+        }
+        for error in &done.cost_errors {
+            eprintln!(
+                "warning: {} (the other cost sources stand in)",
+                sanitize::plain(error)
+            );
+        }
+        measured = done.measured.unwrap_or_default();
         let mut snapshot = fetch::live_snapshot(refreshed.jobs.view);
         if let Some(tags) = refreshed.tags {
             snapshot.findings = tags.findings;
@@ -90,33 +108,24 @@ pub(super) fn fetch_and_store(
     } else {
         Snapshot::empty(crate::model::DataSource::Live, Utc::now())
     };
-    let service = SpendService::new(
-        &loaded.config,
-        store.clone(),
-        CostAccess::Account(fetcher.clone()),
-    );
-    let measured = if jobs && loaded.config.spend.resource_costs {
-        runtime.block_on(resource_costs(&service, &loaded.config))
-    } else {
-        crate::cost::Measured::new()
-    };
     if let Some(options) = spend {
         let fetched = if options.source == crate::config::SpendSourceKind::Cur {
-            runtime.block_on(spend::fetch_cur(
-                &fetcher,
-                &store,
-                &loaded.config,
+            context.block_on(spend::fetch_cur(
+                session.fetcher(),
+                session.store(),
+                config,
                 options,
                 Utc::now(),
             ))
         } else {
-            runtime.block_on(spend::fetch(&service, &loaded.config, options, Utc::now()))
+            context.block_on(spend::fetch(session.spend(), config, options, Utc::now()))
         };
         // A failed ask keeps the last good spend view in the cache.
         if fetched.answered {
             let view = fetched.view.clone();
             let fatal = |e: anyhow::Error| CliError::Fatal(e.context("cannot save the spend"));
-            store
+            session
+                .store()
                 .run_blocking(move |cache| cache.save_spend(&view))
                 .map_err(|e| fatal(e.into()))?
                 .map_err(|e| fatal(e.into()))?;
@@ -127,71 +136,6 @@ pub(super) fn fetch_and_store(
         snapshot.spend = fetched.view;
     }
     Ok(Live { snapshot, measured })
-}
-
-/// Each SageMaker resource's cost over the last 14 days (`ce-resource`), one stderr line
-/// saying what it cost, or a warning saying why there is none (the refresh still succeeds:
-/// the other cost sources stand in).
-async fn resource_costs(
-    service: &SpendService,
-    config: &crate::config::Config,
-) -> crate::cost::Measured {
-    let now = Utc::now();
-    let query = crate::spend::resources::query(&config.spend, now.date_naive());
-    let notes = |note: String| eprintln!("{}", sanitize::plain(&note));
-    match service.resource_costs(&query, false, now, &notes).await {
-        Ok(costs) => {
-            eprintln!("{}", costs.summary());
-            tracing::info!(
-                resources = costs.measured.len(),
-                requests = costs.requests,
-                "resource-level costs read"
-            );
-            costs.measured
-        }
-        Err(err) => {
-            eprintln!(
-                "warning: {} (the other cost sources stand in)",
-                sanitize::plain(&service.describe(&err))
-            );
-            crate::cost::Measured::new()
-        }
-    }
-}
-
-/// Jobs, then (when `retag` says which cached tags to trust) the tag pass that puts tags on
-/// them and computes the findings, then CloudWatch utilisation of what runs: the refresh
-/// pipeline, with progress on stderr and one summary line per phase.
-async fn refresh_jobs(
-    fetcher: &JobFetcher,
-    store: &Store,
-    loaded: &LoadedConfig,
-    retag: Option<fetch::TagRefresh>,
-) -> Result<crate::refresh::Refreshed, CliError> {
-    let (known, tags) = crate::refresh::starting_point(store)
-        .await
-        .map_err(|e| CliError::Fatal(e.into()))?;
-    let progress = CliProgress::new();
-    let refreshed = crate::refresh::run(
-        fetcher,
-        store,
-        crate::refresh::RefreshRequest {
-            known: &known,
-            tags: retag.map(|retag| (&tags, &loaded.config.tags, retag)),
-            metrics: Some(&[]),
-            retention_days: loaded.config.events.retention_days,
-        },
-        &|event| progress.event(&event),
-    )
-    .await;
-    progress.finish();
-    if let Some(err) = &refreshed.store_error {
-        return Err(CliError::Fatal(
-            anyhow::anyhow!("{err}").context("cannot save the refresh"),
-        ));
-    }
-    summarize(&refreshed);
-    Ok(refreshed)
 }
 
 /// One stderr line per phase: what it found and what it cost in requests.

@@ -7,55 +7,49 @@
 //! and errors go to stderr, never stdout, so stdout stays one event per line.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::context::Context;
 use super::{CliError, Outcome};
 use crate::alerts::Alerts;
 use crate::config::LoadedConfig;
-use crate::fetch::{JobFetcher, TagRefresh};
+use crate::fetch::TagRefresh;
 use crate::model::Event;
-use crate::refresh::{RefreshRequest, Refreshed};
+use crate::refresh::Refreshed;
 use crate::sanitize;
-use crate::spend::{CostAccess, RangePreset, SpendQuery, SpendRequest, SpendService, Target};
-use crate::store::Store;
+use crate::session::{MetricsPlan, RefreshPlan, RefreshSession};
+use crate::spend::{RangePreset, SpendQuery, SpendRequest, SpendService, Target};
 
-pub(super) fn run(loaded: &LoadedConfig, interval: Option<u64>) -> Result<Outcome, CliError> {
-    let interval = Duration::from_secs(interval.unwrap_or(loaded.config.refresh.jobs_seconds));
+pub(super) fn run(context: &Context<'_>, interval: Option<u64>) -> Result<Outcome, CliError> {
+    let config = &context.loaded.config;
+    let interval = Duration::from_secs(interval.unwrap_or(config.refresh.jobs_seconds));
     if interval.is_zero() {
         return Err(CliError::Usage(
             "--interval must be at least 1 second".into(),
         ));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fatal(anyhow::Error::new(e).context("cannot start the runtime")))?;
-    let store = super::open_store(loaded)?;
-    runtime.block_on(watch(loaded, store, interval))
+    let session = context.session()?;
+    context.block_on(watch(context.loaded, &session, interval))
 }
 
 async fn watch(
     loaded: &LoadedConfig,
-    store: Store,
+    session: &RefreshSession,
     interval: Duration,
 ) -> Result<Outcome, CliError> {
     let config = &loaded.config;
-    let fetcher = Arc::new(crate::aws::job_fetcher(config));
     let alerts = Alerts::new(&config.alerts, &config.events);
-    let metrics_every = Duration::from_secs(config.refresh.metrics_seconds);
-    let (mut known, mut tags) = crate::refresh::starting_point(&store)
-        .await
-        .map_err(|e| CliError::Fatal(e.into()))?;
-    let mut metrics = Vec::new();
-    let mut metrics_last: Option<Instant> = None;
+    let plan = RefreshPlan {
+        tags: Some(TagRefresh::Cached),
+        metrics: MetricsPlan::WhenDue,
+        costs: false,
+    };
     let mut commands = tokio::task::JoinSet::new();
     // Budgets need the month's outlook from Cost Explorer (USD 0.01 a request): asked once per
     // `spend.ttl_hours`, within which its answers come from the cache for free.
-    let spend = (!config.budgets.is_empty())
-        .then(|| SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone())));
+    let budgets = !config.budgets.is_empty();
     let spend_every = Duration::from_secs(u64::from(config.spend.ttl_hours) * 3600);
     let mut spend_last: Option<Instant> = None;
     let stop = shutdown();
@@ -66,43 +60,23 @@ async fn watch(
         interval.as_secs()
     );
     loop {
-        let metrics_now = metrics_last.is_none_or(|last| last.elapsed() >= metrics_every);
-        let refresh = refresh_once(
-            &fetcher,
-            &store,
-            RefreshRequest {
-                known: &known,
-                tags: Some((&tags, &config.tags, TagRefresh::Cached)),
-                metrics: metrics_now.then_some(metrics.as_slice()),
-                retention_days: config.events.retention_days,
-            },
-        );
+        let refresh = session.refresh(plan, &|_| {}, &|_| {});
         let refreshed = tokio::select! {
-            refreshed = refresh => refreshed,
+            done = refresh => done.refreshed,
             () = &mut stop => break,
         };
         let mut events = refreshed.events.clone();
         report(&refreshed);
-        if let Some(service) = &spend
-            && spend_last.is_none_or(|last| last.elapsed() >= spend_every)
-        {
+        if budgets && spend_last.is_none_or(|last| last.elapsed() >= spend_every) {
             spend_last = Some(Instant::now());
             tokio::select! {
-                budgets = budget_events(service, loaded) => events.extend(budgets),
+                budgets = budget_events(session.spend(), loaded) => events.extend(budgets),
                 () = &mut stop => break,
             }
         }
         for event in events.iter().filter(|e| alerts.wants(e)) {
             print_event(event)?;
             commands.spawn(run_command(alerts.clone(), event.clone()));
-        }
-        known = refreshed.jobs.known_state();
-        if let Some(tagged) = refreshed.tags {
-            tags = tagged.state;
-        }
-        if let Some(fetched) = refreshed.metrics {
-            metrics = fetched.view.rows;
-            metrics_last = Some(Instant::now());
         }
         // Finished alert commands are reaped as we go; running ones keep running.
         while commands.try_join_next().is_some() {}
@@ -115,14 +89,6 @@ async fn watch(
     while commands.join_next().await.is_some() {}
     eprintln!("stopped");
     Ok(Outcome::Ok)
-}
-
-async fn refresh_once(
-    fetcher: &JobFetcher,
-    store: &Store,
-    request: RefreshRequest<'_>,
-) -> Refreshed {
-    crate::refresh::run(fetcher, store, request, &|_| {}).await
 }
 
 /// The month's outlook for the budgets, recorded against the last one: a forecast that went

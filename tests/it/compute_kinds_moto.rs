@@ -124,7 +124,7 @@ fn export_jobs_lists_components_with_their_endpoint_and_clusters_priced_by_their
     assert_eq!(clusters.len(), 3, "{clusters:?}");
     let pretrain = clusters["pretrain"];
     assert_eq!(pretrain["status"], "InService");
-    // assets/prices.csv, us-east-1: ml.c5.xlarge 0.204, ml.p4d.24xlarge 25.2512883.
+    // crates/core/assets/prices.csv, us-east-1: ml.c5.xlarge 0.204, ml.p4d.24xlarge 25.2512883.
     // 0.204 + 2 × 25.2512883 = 50.7065766 → 50.71.
     assert_eq!(pretrain["usd_per_hour"], 50.71, "{pretrain}");
     assert_eq!(pretrain["instance_count"], 3);

@@ -151,9 +151,9 @@ fn operations_called(source: &str) -> BTreeSet<String> {
 fn every_aws_operation_the_code_calls_is_in_the_policy() {
     let shipped: Value = serde_json::from_str(&asset("iam-policy.json")).expect("JSON");
     let granted = actions(&shipped);
-    let dir = Path::new(ROOT).join("src").join("aws");
+    let dir = Path::new(ROOT).join("crates").join("aws").join("src");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).expect("src/aws") {
+    for entry in std::fs::read_dir(&dir).expect("crates/aws/src") {
         let path = entry.expect("entry").path();
         let file = path
             .file_name()
@@ -168,7 +168,7 @@ fn every_aws_operation_the_code_calls_is_in_the_policy() {
             continue;
         }
         let Some(service) = service_of(&file) else {
-            panic!("src/aws/{file} calls {called:?}: add its IAM service to service_of");
+            panic!("crates/aws/src/{file} calls {called:?}: add its IAM service to service_of");
         };
         for operation in called {
             let action = format!("{service}:{operation}");

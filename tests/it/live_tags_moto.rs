@@ -69,7 +69,8 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
         .enable_all()
         .build()
         .expect("runtime");
-    let source = LiveSource::new(&loaded.config, cache.clone());
+    let source =
+        LiveSource::open(&loaded.config, &cache, sagescope::aws::job_fetcher).expect("cache opens");
     let outcome = refresh(&runtime, &source, RefreshKind::Auto);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     let findings = outcome.findings.expect("the live source returns findings");
@@ -161,7 +162,8 @@ fn the_live_source_fills_the_untagged_view_and_reads_tags_once() {
     );
 
     // A new start (a new source on the same cache) reads no tags either.
-    let restarted = LiveSource::new(&loaded.config, cache);
+    let restarted =
+        LiveSource::open(&loaded.config, &cache, sagescope::aws::job_fetcher).expect("cache opens");
     let outcome = refresh(&runtime, &restarted, RefreshKind::Auto);
     assert_eq!(outcome.findings.map(|f| f.rows.len()), Some(3));
     assert_eq!(tag_reads(&mut moto), 0);

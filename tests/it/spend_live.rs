@@ -55,7 +55,8 @@ fn the_live_spend_pane_path_caches_and_names_a_member_account() {
         .expect("valid config")
         .config;
     config.aws_override = Some(support::moto::aws_override(&moto));
-    let source = LiveSource::new(&config, cache);
+    let source =
+        LiveSource::open(&config, &cache, sagescope::aws::job_fetcher).expect("cache opens");
     let spend: Arc<SpendService> = source.spend().expect("live spend");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

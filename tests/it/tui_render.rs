@@ -197,8 +197,14 @@ fn loaded_with_cache(path: &Path) -> sagescope::config::LoadedConfig {
 fn offline_without_a_snapshot_says_so_on_screen() {
     let dir = tempfile::tempdir().expect("temp dir");
     let loaded = loaded_with_cache(&dir.path().join("cache.db"));
-    let (app, source, _) =
-        sagescope::tui::initial_state(&loaded, Mode::Offline, anchor(), utc(), false);
+    let (app, source, _) = sagescope::tui::initial_state(
+        &loaded,
+        Mode::Offline,
+        anchor(),
+        utc(),
+        false,
+        sagescope::aws::job_fetcher,
+    );
     assert!(source.is_none(), "offline never refreshes");
     for pane in [
         UserAction::ShowJobs,
@@ -225,7 +231,14 @@ fn offline_shows_the_cached_snapshot_with_its_age() {
     support::tui::seed_cache(&mut cache, &sagescope::demo::world(anchor()));
     let loaded = loaded_with_cache(&path);
     let now = anchor() + Duration::hours(2);
-    let (mut app, _, _) = sagescope::tui::initial_state(&loaded, Mode::Offline, now, utc(), false);
+    let (mut app, _, _) = sagescope::tui::initial_state(
+        &loaded,
+        Mode::Offline,
+        now,
+        utc(),
+        false,
+        sagescope::aws::job_fetcher,
+    );
     let _ = app.update(Action::Tick(now));
     let shown = text(&screen(&app, 120, 40));
     assert!(shown.contains("Jobs 270"), "{shown}");
@@ -420,8 +433,14 @@ fn start_up_shows_the_cached_head_and_says_the_rest_is_being_read() {
     let newest = head.rows[0].name.clone();
     // An App that has read nothing yet (its own cache is empty), as while the read runs.
     let nothing_yet = loaded_with_cache(&dir.path().join("empty.db"));
-    let (mut app, _, _) =
-        sagescope::tui::initial_state(&nothing_yet, Mode::Offline, anchor(), utc(), false);
+    let (mut app, _, _) = sagescope::tui::initial_state(
+        &nothing_yet,
+        Mode::Offline,
+        anchor(),
+        utc(),
+        false,
+        sagescope::aws::job_fetcher,
+    );
     let _ = app.update(Action::CacheHead(Box::new(head)));
     let shown = text(&screen(&app, 120, 40));
     // The demo world holds 270 resources; the head, the newest 200 of them.

@@ -1,10 +1,11 @@
-//! What the bundled price list (`assets/prices.csv`) charges for the instance types the test
-//! worlds run, as literals: the tests' expected dollars must not come from the code under test
-//! (`sagescope::pricing`), so a change to the table, or to how it is read, fails a test.
+//! What the bundled price list (`crates/core/assets/prices.csv`) charges for the instance
+//! types the test worlds run, as literals: the tests' expected dollars must not come from the
+//! code under test (`sagescope::pricing`), so a change to the table, or to how it is read,
+//! fails a test.
 
-/// (region, instance type, USD per instance-hour), copied from `assets/prices.csv`. The
-/// worlds' other types (ml.trn1.32xlarge, ml.r5.2xlarge, ml.inf1.xlarge) have no bundled
-/// price; nor do other regions.
+/// (region, instance type, USD per instance-hour), copied from
+/// `crates/core/assets/prices.csv`. The worlds' other types (ml.trn1.32xlarge, ml.r5.2xlarge,
+/// ml.inf1.xlarge) have no bundled price; nor do other regions.
 const LIST: &[(&str, &str, f64)] = &[
     ("us-east-1", "ml.t3.medium", 0.05),
     ("us-east-1", "ml.t3.large", 0.1),

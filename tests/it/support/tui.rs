@@ -203,7 +203,12 @@ pub fn live(home: &std::path::Path, moto: &super::moto::Moto, text: &str) -> Liv
     std::fs::write(&config_path, text).expect("config");
     let mut loaded = sagescope::config::load(Some(&config_path)).expect("config loads");
     loaded.config.aws_override = Some(super::moto::aws_override(moto));
-    let source = sagescope::source::live_source(&loaded).expect("a live source");
+    let source = sagescope::source::live_source(
+        &loaded.config,
+        sagescope::source::open_cache(&cache),
+        sagescope::aws::job_fetcher,
+    )
+    .expect("a live source");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (events, _progress) = tokio::sync::mpsc::unbounded_channel();
     let outcome = runtime.block_on(source.refresh(sagescope::source::RefreshKind::Manual, events));

@@ -1,0 +1,30 @@
+//! sagescope's core: what is true of SageMaker resources whoever reads them. The domain model,
+//! the configuration, prices and costs, the health rules, tag policy and the demo world.
+//!
+//! Nothing here talks to AWS or needs an async runtime, so every other crate builds on it and
+//! its tests link no AWS SDK.
+
+// Nothing from outside the program may panic it: a bad answer, file or flag is an error the
+// user reads. The compiler holds that line outside the tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod age;
+pub mod config;
+pub mod console;
+pub mod cost;
+pub mod demo;
+pub mod fixes;
+pub mod health;
+pub mod instances;
+pub mod metrics;
+pub mod model;
+pub mod paths;
+pub mod pricing;
+pub mod sanitize;
+pub mod tags;
+/// Property-test strategies, shared with the other crates' tests (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -1,0 +1,742 @@
+//! `sagescope export`: one view as JSON or CSV, in a shape other tools can rely on.
+//!
+//! The field names here are a published contract: later versions may add fields, never rename
+//! or remove them. JSON is wrapped in an envelope carrying the data's age, source and the
+//! accounts that failed; CSV has a header row and joins lists with `;`, and writes the data as
+//! received but for would-be spreadsheet formulas ([`cell`]).
+
+mod cell;
+
+use std::io::Write;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+
+use sagescope_core::cost::Measured;
+use sagescope_core::model::{
+    CostSource, DataSource, Event, FetchError, Job, ResourceCost, Snapshot, SpendRow, TagFinding,
+    View,
+};
+use sagescope_core::pricing::Prices;
+
+/// The views `export` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportView {
+    /// Every job, endpoint and notebook instance.
+    Jobs,
+    /// Spend grouped by a cost-allocation tag.
+    Spend,
+    /// Resources breaking the tag policy.
+    Untagged,
+    /// The timeline: every status change and alert seen, newest first.
+    Events,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+    /// For `untagged` only: a shell script of `aws sagemaker add-tags`/`delete-tags` commands
+    /// that fix the findings, with `<FILL>` where a person must choose a value.
+    Script,
+}
+
+/// What an export needs besides the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions<'a> {
+    /// For spend: only rows grouped by this tag key.
+    pub group_by: &'a str,
+    /// For the fix script: each account's profile and role.
+    pub accounts: &'a [sagescope_core::config::AccountConfig],
+    /// For the fix script's header, and "so far" in burn figures.
+    pub now: DateTime<Utc>,
+    /// Thresholds for the health flags on jobs.
+    pub health: &'a sagescope_core::config::HealthConfig,
+    /// For events: the timeline (it lives in the cache, not in the snapshot).
+    pub events: Option<&'a View<Event>>,
+    /// The prices rates and costs are computed with (live where read, else bundled).
+    pub prices: &'a Prices,
+    /// Costs billing measured (Cost Explorer, CUR), by ARN.
+    pub measured: &'a Measured,
+    /// For untagged: the most expensive offenders first (`--sort cost`).
+    pub sort_by_cost: bool,
+    /// For CSV: every cell exactly as received, without the `'` before would-be formulas
+    /// (`--raw`).
+    pub raw: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the export")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write the export as JSON")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the export as CSV")]
+    Csv(#[from] csv::Error),
+    #[error("--format script only applies to `export untagged`")]
+    ScriptNeedsUntagged,
+}
+
+impl ExportError {
+    /// Whether the reader went away (`sagescope export jobs | head`): not worth an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        let kind = match self {
+            ExportError::Io(e) => Some(e.kind()),
+            ExportError::Json(e) => e.io_error_kind(),
+            ExportError::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(e) => Some(e.kind()),
+                _ => None,
+            },
+            ExportError::ScriptNeedsUntagged => None,
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// One row of `export jobs`.
+#[derive(Debug, Serialize)]
+pub struct JobRow<'a> {
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub status: &'a str,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+    pub instance_type: Option<&'a str>,
+    pub instance_count: Option<u32>,
+    pub failure_reason: Option<&'a str>,
+    /// Live burn and health (issue 7): `null` where unknown, never guessed.
+    pub usd_per_hour: Option<f64>,
+    pub usd_so_far: Option<f64>,
+    pub cpu_util: Option<f64>,
+    pub gpu_util: Option<f64>,
+    pub invocations_24h: Option<u64>,
+    pub flags: Vec<&'static str>,
+    /// The row is the last good one: this refresh could not list its scope (see `errors`).
+    pub stale: bool,
+    /// The resource's page in the AWS console (sign in to `account_id` to open it).
+    pub console_url: Option<String>,
+    /// Studio apps: the space or user profile owning it (`space:<name>`, `user:<name>`) and
+    /// its last user activity; `null` for other kinds.
+    pub owner: Option<String>,
+    pub last_activity_at: Option<String>,
+    /// Inference components: the endpoint whose instances they run on, their current copies
+    /// and what each copy reserves there; `null` for other kinds.
+    pub endpoint: Option<&'a str>,
+    pub copies: Option<u32>,
+    pub cpu_cores_per_copy: Option<f64>,
+    pub accelerators_per_copy: Option<f64>,
+    pub memory_mb_per_copy: Option<u32>,
+    /// HyperPod clusters: `group:instance type:nodes` per instance group, `;`-separated, and
+    /// the nodes AWS reports failed; `null` for other kinds.
+    pub instance_groups: Option<String>,
+    pub failed_nodes: Option<u32>,
+    /// What the resource cost, from the best source known (see `cost_source`); `null` when
+    /// no source prices it.
+    pub cost_usd: Option<f64>,
+    /// `cur`, `ce-resource`, `billable-time` or `estimate`; `null` with `cost_usd`.
+    pub cost_source: Option<CostSource>,
+}
+
+impl<'a> JobRow<'a> {
+    fn new(
+        job: &'a Job,
+        metrics: Option<&sagescope_core::metrics::ResourceMetrics>,
+        stale: bool,
+        options: &ExportOptions<'_>,
+    ) -> Self {
+        let health = sagescope_core::health::export_fields(
+            job,
+            metrics,
+            options.prices,
+            options.health,
+            options.now,
+        );
+        let cost = sagescope_core::cost::best(
+            job,
+            options.prices,
+            options.now,
+            options.measured.get(&job.arn),
+        );
+        let component = job.compute.as_ref().and_then(|c| c.component());
+        let cluster = job.compute.as_ref().and_then(|c| c.cluster());
+        JobRow {
+            account_id: &job.account_id,
+            account_name: &job.account_name,
+            region: &job.region,
+            kind: job.kind.as_str(),
+            name: &job.name,
+            arn: &job.arn,
+            status: job.status.as_str(),
+            created_at: rfc3339(job.created_at),
+            ended_at: job.ended_at.map(rfc3339),
+            instance_type: job.instance_type.as_deref(),
+            instance_count: job.instance_count,
+            failure_reason: job.failure_reason.as_deref(),
+            usd_per_hour: health.usd_per_hour.map(cents),
+            usd_so_far: health.usd_so_far.map(cents),
+            cpu_util: health.cpu_util.map(tenths),
+            gpu_util: health.gpu_util.map(tenths),
+            invocations_24h: health.invocations_24h,
+            flags: health.flags.iter().map(|f| f.as_str()).collect(),
+            stale,
+            console_url: sagescope_core::console::resource_url(job.kind, &job.region, &job.arn),
+            owner: job
+                .app
+                .as_deref()
+                .map(sagescope_core::model::AppInfo::owner),
+            last_activity_at: job
+                .app
+                .as_ref()
+                .and_then(|a| a.last_activity_at)
+                .map(rfc3339),
+            endpoint: component.map(|c| c.endpoint_name.as_str()),
+            copies: component.and_then(|c| c.copies),
+            cpu_cores_per_copy: component.and_then(|c| c.cpu_cores),
+            accelerators_per_copy: component.and_then(|c| c.accelerators),
+            memory_mb_per_copy: component.and_then(|c| c.min_memory_mb),
+            instance_groups: cluster.map(|c| {
+                c.groups
+                    .iter()
+                    .map(|g| format!("{}:{}:{}", g.name, g.instance_type, g.count))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }),
+            failed_nodes: cluster.map(sagescope_core::model::ClusterInfo::failed_nodes),
+            cost_usd: cost.map(|c| cents(c.usd)),
+            cost_source: cost.map(|c| c.source),
+        }
+    }
+}
+
+/// Money to the cent and percentages to a tenth: more digits would only be noise.
+fn cents(usd: f64) -> f64 {
+    (usd * 100.0).round() / 100.0
+}
+
+fn tenths(pct: f64) -> f64 {
+    (pct * 10.0).round() / 10.0
+}
+
+/// One row of `export spend`.
+#[derive(Debug, Serialize)]
+pub struct SpendExportRow<'a> {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub group_key: &'a str,
+    /// Empty for the untagged share.
+    pub group_value: &'a str,
+    pub amount: f64,
+    pub unit: &'a str,
+    pub estimated: bool,
+}
+
+impl<'a> From<&'a SpendRow> for SpendExportRow<'a> {
+    fn from(row: &'a SpendRow) -> Self {
+        SpendExportRow {
+            start: row.start,
+            end: row.end,
+            group_key: &row.group_key,
+            group_value: &row.group_value,
+            amount: row.amount,
+            unit: &row.unit,
+            estimated: row.estimated,
+        }
+    }
+}
+
+/// One row of `export untagged`.
+#[derive(Debug, Serialize)]
+pub struct UntaggedRow<'a> {
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub missing: &'a [String],
+    pub miscased: &'a [sagescope_core::model::Miscased],
+    pub invalid: &'a [sagescope_core::model::InvalidValue],
+    /// Whose rules the resource breaks: `config` (`[tags]`), `organization` (the account's
+    /// effective tag policy, with `tags.from_organization`), or both.
+    pub rule_source: Vec<&'static str>,
+    /// Studio's `sagemaker:domain-arn` tag, when the resource was started in Studio.
+    pub studio_domain_arn: Option<&'a str>,
+    /// Studio's `sagemaker:user-profile-arn` tag: whom to ask.
+    pub studio_user_profile_arn: Option<&'a str>,
+    /// The resource's page in the AWS console, where its tags can be edited.
+    pub console_url: Option<String>,
+    /// The money at stake: what the resource cost, from the best source known; `null` when
+    /// no source prices it (tag-only kinds such as models always).
+    pub cost_usd: Option<f64>,
+    pub cost_source: Option<CostSource>,
+}
+
+impl<'a> UntaggedRow<'a> {
+    fn new(f: &'a TagFinding, cost: Option<ResourceCost>) -> Self {
+        UntaggedRow {
+            account_id: &f.account_id,
+            account_name: &f.account_name,
+            region: &f.region,
+            kind: f.kind.as_str(),
+            name: &f.name,
+            arn: &f.arn,
+            missing: &f.missing,
+            miscased: &f.miscased,
+            invalid: &f.invalid,
+            rule_source: f.rule_sources().into_iter().map(|s| s.as_str()).collect(),
+            studio_domain_arn: f.studio_domain_arn(),
+            studio_user_profile_arn: f.studio_user_profile_arn(),
+            console_url: sagescope_core::console::resource_url(f.kind, &f.region, &f.arn),
+            cost_usd: cost.map(|c| cents(c.usd)),
+            cost_source: cost.map(|c| c.source),
+        }
+    }
+}
+
+/// One timeline entry, in `export events` and as the line `sagescope watch` prints.
+#[derive(Debug, Serialize)]
+pub struct EventRow<'a> {
+    pub at: String,
+    pub event: &'static str,
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub region: &'a str,
+    pub kind: Option<&'static str>,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub status: Option<&'a str>,
+    pub previous_status: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> From<&'a Event> for EventRow<'a> {
+    fn from(e: &'a Event) -> Self {
+        EventRow {
+            at: rfc3339(e.at),
+            event: e.event.as_str(),
+            account_id: &e.account_id,
+            account_name: &e.account_name,
+            region: &e.region,
+            kind: e.kind.map(|k| k.as_str()),
+            name: &e.name,
+            arn: &e.arn,
+            status: e.status.as_deref(),
+            previous_status: e.previous_status.as_deref(),
+            detail: e.detail.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, R: Serialize> {
+    as_of: String,
+    source: DataSource,
+    errors: Vec<ErrorRow<'a>>,
+    rows: Vec<R>,
+}
+
+#[derive(Serialize)]
+struct ErrorRow<'a> {
+    account: &'a str,
+    region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    /// The rows of what failed are the last good ones (`stale: true` on them).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stale: bool,
+    message: &'a str,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What an export printed, so the CLI can pick its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub rows: usize,
+    /// Accounts or regions that failed: the export is partial (exit 3).
+    pub errors: Vec<FetchError>,
+}
+
+/// Writes one view of `snapshot`. Spend is limited to the rows grouped by `options.group_by`.
+pub fn write(
+    snapshot: &Snapshot,
+    view: ExportView,
+    format: Format,
+    options: &ExportOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let source = snapshot.source;
+    let group_by = options.group_by;
+    if format == Format::Script {
+        if view != ExportView::Untagged {
+            return Err(ExportError::ScriptNeedsUntagged);
+        }
+        let findings = &snapshot.findings;
+        out.write_all(
+            sagescope_core::fixes::script(&findings.rows, options.accounts, options.now).as_bytes(),
+        )?;
+        return Ok(ExportSummary {
+            rows: findings.rows.len(),
+            errors: findings.errors.clone(),
+        });
+    }
+    match view {
+        ExportView::Jobs => {
+            // Indexed once: a lookup per row, not a scan of every series per row.
+            let metrics: std::collections::HashMap<
+                &str,
+                &sagescope_core::metrics::ResourceMetrics,
+            > = snapshot
+                .metrics
+                .rows
+                .iter()
+                .map(|m| (m.arn.as_str(), &m.metrics))
+                .collect();
+            let rows = snapshot
+                .jobs
+                .rows
+                .iter()
+                .map(|job| {
+                    let stale = snapshot.jobs.errors.iter().any(|e| e.leaves_stale(job));
+                    JobRow::new(job, metrics.get(job.arn.as_str()).copied(), stale, options)
+                })
+                .collect();
+            // A CloudWatch failure leaves utilisation `null` for its account-region: the
+            // export says so, and is partial.
+            let mut errors = snapshot.jobs.errors.clone();
+            errors.extend(snapshot.metrics.errors.iter().cloned());
+            let view = View::new(snapshot.jobs.as_of, Vec::<()>::new(), errors);
+            let table = Table::new(&JOB_COLUMNS, job_csv, options.raw);
+            emit(&view, source, format, out, rows, table)
+        }
+        ExportView::Spend => {
+            let rows = snapshot
+                .spend
+                .rows
+                .iter()
+                .filter(|row| row.group_key == group_by)
+                .map(SpendExportRow::from)
+                .collect();
+            emit(
+                &snapshot.spend,
+                source,
+                format,
+                out,
+                rows,
+                Table::new(&SPEND_COLUMNS, spend_csv, options.raw),
+            )
+        }
+        ExportView::Events => {
+            let empty = View::new(snapshot.jobs.as_of, Vec::new(), Vec::new());
+            let timeline = options.events.unwrap_or(&empty);
+            let rows = timeline.rows.iter().map(EventRow::from).collect();
+            emit(
+                timeline,
+                source,
+                format,
+                out,
+                rows,
+                Table::new(&EVENT_COLUMNS, event_csv, options.raw),
+            )
+        }
+        ExportView::Untagged => {
+            let costs = job_costs(snapshot, options);
+            let mut rows: Vec<UntaggedRow<'_>> = snapshot
+                .findings
+                .rows
+                .iter()
+                .map(|f| UntaggedRow::new(f, costs.get(f.arn.as_str()).copied()))
+                .collect();
+            if options.sort_by_cost {
+                sort_by_cost(&mut rows);
+            }
+            emit(
+                &snapshot.findings,
+                source,
+                format,
+                out,
+                rows,
+                Table::new(&UNTAGGED_COLUMNS, untagged_csv, options.raw),
+            )
+        }
+    }
+}
+
+/// Each job's best-known cost, by ARN, for the untagged rows (findings carry no prices).
+fn job_costs<'s>(
+    snapshot: &'s Snapshot,
+    options: &ExportOptions<'_>,
+) -> std::collections::HashMap<&'s str, ResourceCost> {
+    snapshot
+        .jobs
+        .rows
+        .iter()
+        .filter_map(|job| {
+            let measured = options.measured.get(&job.arn);
+            sagescope_core::cost::best(job, options.prices, options.now, measured)
+                .map(|cost| (job.arn.as_str(), cost))
+        })
+        .collect()
+}
+
+/// Highest cost first; resources no source prices last, in their previous order.
+fn sort_by_cost(rows: &mut [UntaggedRow<'_>]) {
+    rows.sort_by(|a, b| match (a.cost_usd, b.cost_usd) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+/// How a view's rows become CSV: its header, a row's cells, and whether cells go out raw.
+struct Table<'c, F> {
+    columns: &'c [&'c str],
+    to_csv: F,
+    raw: bool,
+}
+
+impl<'c, F> Table<'c, F> {
+    fn new(columns: &'c [&'c str], to_csv: F, raw: bool) -> Self {
+        Table {
+            columns,
+            to_csv,
+            raw,
+        }
+    }
+}
+
+fn emit<T, R: Serialize>(
+    view: &View<T>,
+    source: DataSource,
+    format: Format,
+    out: &mut dyn Write,
+    rows: Vec<R>,
+    table: Table<'_, impl Fn(&R) -> Vec<String>>,
+) -> Result<ExportSummary, ExportError> {
+    let count = rows.len();
+    match format {
+        Format::Json => {
+            let envelope = Envelope {
+                as_of: rfc3339(view.as_of),
+                source,
+                errors: view
+                    .errors
+                    .iter()
+                    .map(|e| ErrorRow {
+                        account: &e.account,
+                        region: e.region.as_deref(),
+                        kind: e.kind.map(|k| k.as_str()),
+                        stale: e.stale,
+                        message: &e.message,
+                    })
+                    .collect(),
+                rows,
+            };
+            // C1 controls and bidi marks written as `\uXXXX`: the same JSON, safe on a
+            // terminal.
+            let text = serde_json::to_string_pretty(&envelope)?;
+            writeln!(out, "{}", sagescope_core::sanitize::json(&text))?;
+        }
+        // Script never gets here: `write` prints it before reaching the table formats.
+        Format::Csv | Format::Script => {
+            // Data as received: the writer quotes what CSV needs quoted (newlines, commas,
+            // quotes); only would-be formulas are changed, unless `--raw`.
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record(table.columns)?;
+            for row in &rows {
+                let values = (table.to_csv)(row);
+                debug_assert_eq!(values.len(), table.columns.len());
+                if table.raw {
+                    writer.write_record(&values)?;
+                } else {
+                    writer.write_record(values.iter().map(|v| cell::defuse(v).into_owned()))?;
+                }
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(ExportSummary {
+        rows: count,
+        errors: view.errors.clone(),
+    })
+}
+
+/// Column names, in the order the CSV builders below fill them.
+const JOB_COLUMNS: [&str; 31] = [
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "status",
+    "created_at",
+    "ended_at",
+    "instance_type",
+    "instance_count",
+    "failure_reason",
+    "usd_per_hour",
+    "usd_so_far",
+    "cpu_util",
+    "gpu_util",
+    "invocations_24h",
+    "flags",
+    "stale",
+    "console_url",
+    "owner",
+    "last_activity_at",
+    "endpoint",
+    "copies",
+    "cpu_cores_per_copy",
+    "accelerators_per_copy",
+    "memory_mb_per_copy",
+    "instance_groups",
+    "failed_nodes",
+    "cost_usd",
+    "cost_source",
+];
+const SPEND_COLUMNS: [&str; 7] = [
+    "start",
+    "end",
+    "group_key",
+    "group_value",
+    "amount",
+    "unit",
+    "estimated",
+];
+const UNTAGGED_COLUMNS: [&str; 15] = [
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "missing",
+    "miscased",
+    "invalid",
+    "rule_source",
+    "studio_domain_arn",
+    "studio_user_profile_arn",
+    "console_url",
+    "cost_usd",
+    "cost_source",
+];
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+const EVENT_COLUMNS: [&str; 11] = [
+    "at",
+    "event",
+    "account_id",
+    "account_name",
+    "region",
+    "kind",
+    "name",
+    "arn",
+    "status",
+    "previous_status",
+    "detail",
+];
+
+fn event_csv(r: &EventRow<'_>) -> Vec<String> {
+    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+    vec![
+        r.at.clone(),
+        r.event.to_string(),
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        text(r.kind),
+        r.name.to_string(),
+        r.arn.to_string(),
+        text(r.status),
+        text(r.previous_status),
+        text(r.detail),
+    ]
+}
+
+fn job_csv(r: &JobRow<'_>) -> Vec<String> {
+    vec![
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        r.kind.to_string(),
+        r.name.to_string(),
+        r.arn.to_string(),
+        r.status.to_string(),
+        r.created_at.clone(),
+        opt(r.ended_at.as_deref()),
+        opt(r.instance_type),
+        opt(r.instance_count),
+        opt(r.failure_reason),
+        opt(r.usd_per_hour),
+        opt(r.usd_so_far),
+        opt(r.cpu_util),
+        opt(r.gpu_util),
+        opt(r.invocations_24h),
+        r.flags.join(";"),
+        r.stale.to_string(),
+        opt(r.console_url.as_deref()),
+        opt(r.owner.as_deref()),
+        opt(r.last_activity_at.as_deref()),
+        opt(r.endpoint),
+        opt(r.copies),
+        opt(r.cpu_cores_per_copy),
+        opt(r.accelerators_per_copy),
+        opt(r.memory_mb_per_copy),
+        opt(r.instance_groups.as_deref()),
+        opt(r.failed_nodes),
+        opt(r.cost_usd),
+        opt(r.cost_source),
+    ]
+}
+
+fn spend_csv(r: &SpendExportRow<'_>) -> Vec<String> {
+    vec![
+        r.start.to_string(),
+        r.end.to_string(),
+        r.group_key.to_string(),
+        r.group_value.to_string(),
+        r.amount.to_string(),
+        r.unit.to_string(),
+        r.estimated.to_string(),
+    ]
+}
+
+fn untagged_csv(r: &UntaggedRow<'_>) -> Vec<String> {
+    vec![
+        r.account_id.to_string(),
+        r.account_name.to_string(),
+        r.region.to_string(),
+        r.kind.to_string(),
+        r.name.to_string(),
+        r.arn.to_string(),
+        r.missing.join(";"),
+        r.miscased
+            .iter()
+            .map(|m| format!("{}->{}", m.found, m.expected))
+            .collect::<Vec<_>>()
+            .join(";"),
+        r.invalid
+            .iter()
+            .map(|i| format!("{}={}", i.key, i.value))
+            .collect::<Vec<_>>()
+            .join(";"),
+        r.rule_source.join(";"),
+        r.studio_domain_arn.unwrap_or_default().to_string(),
+        r.studio_user_profile_arn.unwrap_or_default().to_string(),
+        opt(r.console_url.as_deref()),
+        opt(r.cost_usd),
+        opt(r.cost_source),
+    ]
+}

@@ -1,0 +1,281 @@
+//! One refresh session per process: what the terminal UI, `refresh`, `export` and `watch` each
+//! drive, so that the state carried from one refresh to the next, what is due, and the cost
+//! enrichment live in one place.
+//!
+//! A session owns the process's account hub ([`JobFetcher`]: credentials, rate limiters,
+//! discovered accounts), its one cache [`Store`], and the Cost Explorer service over both.
+//! Each [`RefreshSession::refresh`] starts where the previous one left off (first from the
+//! cache), runs the refresh pipeline ([`crate::refresh::run`]), fetches utilisation when it is
+//! due, adds what billing measured per resource, and keeps what the next one needs. Drivers
+//! differ only in what they do with the result: the UI merges it, `refresh` and `export` print
+//! it, `watch` turns its events into lines.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::fetch::{EventSink, JobFetcher, KnownState, TagRefresh};
+use crate::refresh::{RefreshRequest, Refreshed};
+use crate::spend::{CostAccess, Ledger, Notes, SpendService};
+use crate::store::Store;
+use sagescope_core::config::{Config, CurConfig, SpendConfig, SpendSourceKind, TagsConfig};
+use sagescope_core::cost::Measured;
+use sagescope_core::metrics::JobMetrics;
+use sagescope_core::tags::TagState;
+
+/// When a refresh also reads CloudWatch utilisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsPlan {
+    /// When `refresh.metrics_seconds` have passed since the last read (or none was made yet).
+    WhenDue,
+    /// This refresh, whatever the clock says (`r` in the UI, `sagescope refresh`).
+    Now,
+}
+
+/// What one refresh is asked to do beyond listing every resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPlan {
+    /// The tag pass and which cached tags it may trust; `None` skips it.
+    pub tags: Option<TagRefresh>,
+    pub metrics: MetricsPlan,
+    /// Billing's own figure per resource: the CUR's kept answer (`[cur]`) and Cost Explorer's
+    /// resource-level data (`[spend] resource_costs`), each where configured.
+    pub costs: bool,
+}
+
+/// What one session refresh produced.
+pub struct SessionRefresh {
+    /// The pipeline's views, events and phase figures.
+    pub refreshed: Refreshed,
+    /// What billing measured per resource; `None` when the plan did not ask or nothing is
+    /// configured to measure it.
+    pub measured: Option<Measured>,
+    /// Why a cost source could not be read (the others stand in), ready to show.
+    pub cost_errors: Vec<String>,
+    /// One line per cost source read, saying what it found and cost.
+    pub cost_notes: Vec<String>,
+    /// Cost Explorer requests made today, when this refresh asked Cost Explorer.
+    pub ledger: Option<Ledger>,
+}
+
+/// What one refresh hands the next.
+#[derive(Debug, Clone, Default)]
+struct Carried {
+    known: KnownState,
+    tags: TagState,
+    metrics_last: Option<Instant>,
+    metrics: Vec<JobMetrics>,
+}
+
+/// The config a session reads on every refresh.
+struct Settings {
+    tags: TagsConfig,
+    metrics_every: Duration,
+    retention_days: u32,
+    /// `[spend]`, when `resource_costs` asks each resource's cost from Cost Explorer.
+    resource_costs: Option<SpendConfig>,
+}
+
+/// See the module documentation.
+pub struct RefreshSession {
+    fetcher: Arc<JobFetcher>,
+    store: Store,
+    spend: Arc<SpendService>,
+    settings: Settings,
+    /// What the next refresh starts from; `None` until read from the store. Cloned out for a
+    /// refresh and replaced after, so no lock is held across the network.
+    carried: Mutex<Option<Carried>>,
+}
+
+impl RefreshSession {
+    /// A session for `config` reaching AWS through `fetcher` and writing through `store`, the
+    /// process's one cache writer.
+    pub fn new(config: &Config, fetcher: Arc<JobFetcher>, store: Store) -> Self {
+        let service =
+            SpendService::new(config, store.clone(), CostAccess::Account(fetcher.clone()));
+        // `spend.source = "cur"`: the Spend pane's tag grouping comes from the CUR.
+        let service = match (&config.cur, config.spend.source) {
+            (Some(cur), SpendSourceKind::Cur) => {
+                service.with_tag_spend(Arc::new(crate::refresh::cur::CurTagSpend {
+                    fetcher: fetcher.clone(),
+                    store: store.clone(),
+                    config: cur.clone(),
+                }))
+            }
+            _ => service,
+        };
+        RefreshSession {
+            fetcher,
+            store,
+            spend: Arc::new(service),
+            settings: Settings {
+                tags: config.tags.clone(),
+                metrics_every: Duration::from_secs(config.refresh.metrics_seconds),
+                retention_days: config.events.retention_days,
+                resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
+            },
+            carried: Mutex::new(None),
+        }
+    }
+
+    /// The account hub: logs, prioritised describes and caller identities go through it.
+    pub fn fetcher(&self) -> &Arc<JobFetcher> {
+        &self.fetcher
+    }
+
+    /// The process's cache store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Cost Explorer (and the CUR's tag spend) over the same accounts and cache.
+    pub fn spend(&self) -> &Arc<SpendService> {
+        &self.spend
+    }
+
+    /// The CUR this session reads, when `[cur]` is configured.
+    pub fn cur(&self) -> Option<&CurConfig> {
+        self.fetcher.cur()
+    }
+
+    /// Runs one refresh as `plan` says, telling `sink` everything as it happens and `notes`
+    /// what the cost sources say while they work.
+    pub async fn refresh(
+        &self,
+        plan: RefreshPlan,
+        sink: EventSink<'_>,
+        notes: Notes<'_>,
+    ) -> SessionRefresh {
+        let start = self.starting_point().await;
+        let metrics_now = match plan.metrics {
+            MetricsPlan::Now => true,
+            MetricsPlan::WhenDue => metrics_due(
+                start.metrics_last,
+                Instant::now(),
+                self.settings.metrics_every,
+            ),
+        };
+        let refreshed = crate::refresh::run(
+            &self.fetcher,
+            &self.store,
+            RefreshRequest {
+                known: &start.known,
+                tags: plan
+                    .tags
+                    .map(|retag| (&start.tags, &self.settings.tags, retag)),
+                metrics: metrics_now.then_some(start.metrics.as_slice()),
+                retention_days: self.settings.retention_days,
+            },
+            sink,
+        )
+        .await;
+        let mut next = Carried {
+            known: refreshed.jobs.known_state(),
+            tags: start.tags,
+            metrics_last: start.metrics_last,
+            metrics: start.metrics,
+        };
+        if let Some(tagged) = &refreshed.tags {
+            next.tags = tagged.state.clone();
+        }
+        if let Some(metrics) = &refreshed.metrics {
+            next.metrics_last = Some(Instant::now());
+            next.metrics = metrics.view.rows.clone();
+        }
+        *lock(&self.carried) = Some(next);
+        let mut outcome = SessionRefresh {
+            refreshed,
+            measured: None,
+            cost_errors: Vec::new(),
+            cost_notes: Vec::new(),
+            ledger: None,
+        };
+        if plan.costs {
+            self.measure(&mut outcome, notes).await;
+        }
+        outcome
+    }
+
+    /// The state a refresh starts from: the last one's, or the cache's on the first refresh.
+    async fn starting_point(&self) -> Carried {
+        if let Some(carried) = lock(&self.carried).clone() {
+            return carried;
+        }
+        let (known, tags) = crate::refresh::starting_point(&self.store)
+            .await
+            .unwrap_or_default();
+        Carried {
+            known,
+            tags,
+            ..Carried::default()
+        }
+    }
+
+    /// Billing's own figures for the refreshed resources: the CUR's kept answer and Cost
+    /// Explorer's resource-level data, each where configured; every resource gets the best it
+    /// has.
+    async fn measure(&self, outcome: &mut SessionRefresh, notes: Notes<'_>) {
+        let rows = &outcome.refreshed.jobs.view.rows;
+        if let (Some(cur), Some(_)) = (self.cur().cloned(), &outcome.refreshed.cur) {
+            let kept = self
+                .store
+                .run(move |cache| crate::refresh::cur::kept(cache, &cur, Utc::now()))
+                .await
+                .ok()
+                .flatten();
+            if let Some(costs) = kept {
+                outcome
+                    .measured
+                    .get_or_insert_with(Measured::new)
+                    .merge(costs.measured(rows));
+            }
+        }
+        let Some(spend) = &self.settings.resource_costs else {
+            return;
+        };
+        let now = Utc::now();
+        let query = crate::spend::resources::query(spend, now.date_naive());
+        match self.spend.resource_costs(&query, false, now, notes).await {
+            Ok(costs) => {
+                tracing::info!(
+                    resources = costs.measured.len(),
+                    requests = costs.requests,
+                    "resource-level costs read"
+                );
+                outcome.cost_notes.push(costs.summary());
+                outcome
+                    .measured
+                    .get_or_insert_with(Measured::new)
+                    .merge(costs.measured);
+            }
+            Err(err) => outcome.cost_errors.push(self.spend.describe(&err)),
+        }
+        outcome.ledger = Some(self.spend.ledger(Utc::now()).await);
+    }
+}
+
+/// Whether utilisation is due: none was read yet, or `every` has passed since the last read.
+fn metrics_due(last: Option<Instant>, now: Instant, every: Duration) -> bool {
+    last.is_none_or(|last| now.duration_since(last) >= every)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_come_on_their_own_slower_clock() {
+        let every = Duration::from_secs(300);
+        let t0 = Instant::now();
+        let after = |s: u64| t0 + Duration::from_secs(s);
+        assert!(metrics_due(None, t0, every), "first");
+        assert!(!metrics_due(Some(t0), after(30), every));
+        assert!(!metrics_due(Some(t0), after(299), every));
+        assert!(metrics_due(Some(t0), after(300), every));
+    }
+}
