@@ -7,7 +7,7 @@
 //!
 //! - **issue**: 3 accounts × 2 regions, 410 resources, 230 extra training jobs in the first
 //!   account-region (the world of `a_busy_throttled_world_exports_every_row_with_every_detail`
-//!   in `tests/aws_moto.rs`), with 3 of that scope's `ListTrainingJobs` calls refused;
+//!   in `tests/it/aws_moto.rs`), with 3 of that scope's `ListTrainingJobs` calls refused;
 //! - **scale**: 30 accounts × 2 regions, 3,000 resources, 300 in the first account-region;
 //! - **org**: 200 accounts × 4 regions found by Organizations discovery (`[organization]`, no
 //!   `[[accounts]]`), 4,000 resources: the discovery and refresh of a whole organization.
@@ -27,16 +27,16 @@
 //! cargo bench --bench fetch_scale -- scale   # one world: issue | scale | org
 //! ```
 //!
-//! `SAGESCOPE_MOTO_PYTHON` skips the moto install (see `tests/support/moto.rs`);
+//! `SAGESCOPE_MOTO_PYTHON` skips the moto install (see `tests/it/support/moto.rs`);
 //! `SAGESCOPE_BENCH_BIN` runs another sagescope binary than the one cargo built next to this
 //! bench (to compare builds).
 
 #[allow(dead_code)]
-#[path = "../tests/support/moto.rs"]
+#[path = "../tests/it/support/moto.rs"]
 mod moto;
 
 #[allow(dead_code)]
-#[path = "../tests/support/cli.rs"]
+#[path = "../tests/it/support/cli.rs"]
 mod cli;
 
 #[path = "support/bin.rs"]
@@ -291,7 +291,7 @@ struct RunReport {
     load: String,
 }
 
-/// `sagescope export jobs` against moto, isolated like the tests' (`tests/support/cli.rs`):
+/// `sagescope export jobs` against moto, isolated like the tests' (`tests/it/support/cli.rs`):
 /// its own home, config, cache and logs, dummy keys, SDK retries off (the engine paces and
 /// retries throttled calls itself).
 fn run_export(binary: &Path, home: &Path, endpoint: &str, config: &str) -> RunReport {

@@ -1,5 +1,6 @@
 //! Building one SDK configuration per account from the standard chain (environment, profiles,
-//! SSO, `AWS_ENDPOINT_URL`), assuming `role_arn` when there is one, and checking it once.
+//! SSO, `AWS_ENDPOINT_URL`) or an explicit [`AwsOverride`], assuming `role_arn` when there is
+//! one, and checking it once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sagemaker::config::retry::RetryPartition;
 
@@ -18,7 +20,7 @@ use super::cost_explorer::CostExplorerSource;
 use super::errors::{AccountContext, classify};
 use super::logs::CloudWatchLogs;
 use super::sagemaker::SageMakerSource;
-use sagescope_core::config::AccountConfig;
+use sagescope_core::config::{AccountConfig, AwsOverride};
 use sagescope_engine::fetch::source::{AccountLink, JobSource, SourceError, TagSource};
 
 /// Session name shown in the watched account's CloudTrail for assumed-role calls.
@@ -155,9 +157,27 @@ fn timeouts() -> TimeoutConfig {
 }
 
 /// The standard chain with sagescope's timeouts and retries, and `profile`'s credentials
-/// only (never the environment's) when one is named, as `aws --profile` does.
-pub(super) fn base_loader(profile: Option<&str>) -> aws_config::ConfigLoader {
+/// only (never the environment's) when one is named, as `aws --profile` does. With an
+/// `overrides`, none of that: its endpoint, keys, region and attempts, and no AWS files.
+pub(super) fn base_loader(
+    profile: Option<&str>,
+    overrides: Option<&AwsOverride>,
+) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+    if let Some(explicit) = overrides {
+        return loader
+            .endpoint_url(explicit.endpoint_url.clone())
+            .credentials_provider(Credentials::new(
+                explicit.access_key_id.clone(),
+                explicit.secret_access_key.clone(),
+                None,
+                None,
+                "sagescope-override",
+            ))
+            .region(Region::new(explicit.region.clone()))
+            .retry_config(RetryConfig::standard().with_max_attempts(explicit.max_attempts))
+            .profile_files(no_profile_files());
+    }
     if let Some(retry) = retry_config() {
         loader = loader.retry_config(retry);
     }
@@ -171,6 +191,20 @@ pub(super) fn base_loader(profile: Option<&str>) -> aws_config::ConfigLoader {
     loader
 }
 
+/// An empty AWS config and credentials file, so nothing of the user's `~/.aws` applies.
+#[expect(
+    deprecated,
+    reason = "aws-config names aws-runtime's EnvConfigFiles only by this deprecated alias, and \
+              aws-runtime is not a direct dependency"
+)]
+fn no_profile_files() -> aws_config::profile::profile_file::ProfileFiles {
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    ProfileFiles::builder()
+        .with_contents(ProfileFileKind::Config, "")
+        .with_contents(ProfileFileKind::Credentials, "")
+        .build()
+}
+
 /// Resolves an account's credentials, regions and id.
 ///
 /// - `profile` set: that profile's credentials only (static keys, SSO, `credential_process`,
@@ -180,9 +214,12 @@ pub(super) fn base_loader(profile: Option<&str>) -> aws_config::ConfigLoader {
 ///   STS call goes to the same endpoint (`AWS_ENDPOINT_URL`) with the same timeouts.
 /// - Then one `sts:GetCallerIdentity` with the final credentials: it proves they work (one
 ///   clear error per account instead of one per region and kind) and gives the account id.
-pub(crate) async fn connect(account: &AccountConfig) -> Result<AwsAccount, SourceError> {
+pub(crate) async fn connect(
+    account: &AccountConfig,
+    overrides: Option<&AwsOverride>,
+) -> Result<AwsAccount, SourceError> {
     let context = AccountContext::new(account);
-    let mut loader = base_loader(account.profile.as_deref());
+    let mut loader = base_loader(account.profile.as_deref(), overrides);
     if let Some(first) = account.regions.first() {
         loader = loader.region(Region::new(first.clone()));
     }

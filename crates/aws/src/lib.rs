@@ -4,7 +4,8 @@
 //! boundary, and SDK errors become the domain's errors that name the account and the fix.
 //!
 //! - `accounts`: one SDK configuration per account (profiles, SSO, assumed roles,
-//!   `AWS_ENDPOINT_URL`), checked once with `sts:GetCallerIdentity`.
+//!   `AWS_ENDPOINT_URL`, or an explicit [`AwsOverride`]), checked once with
+//!   `sts:GetCallerIdentity`.
 //! - `sagemaker`: List* pages (100 per page, newest first) and Describe* calls;
 //!   `sagemaker_compute` those of inference components and HyperPod clusters.
 //! - `cost_explorer`: `GetCostAndUsage` / `GetCostForecast` as [`sagescope_engine::spend::CostSource`].
@@ -37,29 +38,43 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use sagescope_core::config::AccountConfig;
+use sagescope_core::config::{AccountConfig, AwsOverride};
 use sagescope_engine::fetch::source::{AccountLink, Connector, SourceError};
 
 /// A fetcher that talks to AWS through the standard credential chain (profiles, SSO, assumed
-/// roles, `AWS_ENDPOINT_URL`).
+/// roles, `AWS_ENDPOINT_URL`), or through `config.aws_override` when it is set.
 pub fn job_fetcher(config: &sagescope_core::config::Config) -> sagescope_engine::fetch::JobFetcher {
-    sagescope_engine::fetch::JobFetcher::with_connector(config, Arc::new(AwsConnector::new()))
+    let connector = match &config.aws_override {
+        Some(explicit) => AwsConnector::with_override(explicit.clone()),
+        None => AwsConnector::new(),
+    };
+    sagescope_engine::fetch::JobFetcher::with_connector(config, Arc::new(connector))
 }
 
 /// AWS Organizations read with `config`'s credentials (`sagescope init --from-organization`).
 pub async fn organization_source(
     config: &sagescope_core::config::OrganizationConfig,
 ) -> Arc<dyn sagescope_engine::org::OrganizationSource> {
-    Arc::new(organizations::OrganizationsSource::new(config).await)
+    Arc::new(organizations::OrganizationsSource::new(config, None).await)
 }
 
-/// Connects accounts through the AWS SDK's standard configuration chain.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AwsConnector;
+/// Connects accounts through the AWS SDK's standard configuration chain, or an explicit
+/// [`AwsOverride`].
+#[derive(Debug, Clone, Default)]
+pub struct AwsConnector {
+    overrides: Option<AwsOverride>,
+}
 
 impl AwsConnector {
     pub fn new() -> Self {
-        AwsConnector
+        AwsConnector::default()
+    }
+
+    /// Every account (and Organizations) reached through `overrides` alone.
+    pub fn with_override(overrides: AwsOverride) -> Self {
+        AwsConnector {
+            overrides: Some(overrides),
+        }
     }
 }
 
@@ -69,7 +84,7 @@ impl Connector for AwsConnector {
         account: &'a AccountConfig,
     ) -> BoxFuture<'a, Result<Arc<dyn AccountLink>, SourceError>> {
         Box::pin(async move {
-            let link = accounts::connect(account).await?;
+            let link = accounts::connect(account, self.overrides.as_ref()).await?;
             Ok(Arc::new(link) as Arc<dyn AccountLink>)
         })
     }
@@ -79,7 +94,7 @@ impl Connector for AwsConnector {
         config: &'a sagescope_core::config::OrganizationConfig,
     ) -> BoxFuture<'a, Arc<dyn sagescope_engine::org::OrganizationSource>> {
         Box::pin(async move {
-            Arc::new(organizations::OrganizationsSource::new(config).await)
+            Arc::new(organizations::OrganizationsSource::new(config, self.overrides.as_ref()).await)
                 as Arc<dyn sagescope_engine::org::OrganizationSource>
         })
     }

@@ -20,7 +20,7 @@ use aws_sdk_organizations::types::{Account, EffectivePolicyType};
 use futures::future::BoxFuture;
 
 use super::errors::{AccountContext, classify};
-use sagescope_core::config::{AccountConfig, OrganizationConfig};
+use sagescope_core::config::{AccountConfig, AwsOverride, OrganizationConfig};
 use sagescope_engine::fetch::source::SourceError;
 use sagescope_engine::org::{
     Discovery, OrgAccount, OrgError, OrgUnit, OrganizationSource, UnitPath,
@@ -35,9 +35,10 @@ pub struct OrganizationsSource {
 }
 
 impl OrganizationsSource {
-    /// A client with the organization's credentials, in us-east-1 where Organizations answers.
-    pub async fn new(config: &OrganizationConfig) -> Self {
-        let sdk = super::accounts::base_loader(config.profile.as_deref())
+    /// A client with the organization's credentials (or `overrides`), in us-east-1 where
+    /// Organizations answers.
+    pub async fn new(config: &OrganizationConfig, overrides: Option<&AwsOverride>) -> Self {
+        let sdk = super::accounts::base_loader(config.profile.as_deref(), overrides)
             .region(Region::new("us-east-1"))
             .load()
             .await;

@@ -168,35 +168,48 @@ mod tests {
 
     #[test]
     fn a_full_queue_makes_the_sender_wait_until_the_store_catches_up() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         let store = Store::in_memory().expect("opens");
-        // The store thread is stuck on a slow operation (another process holds the cache).
+        // The store thread is stuck on a slow operation (another process holds the cache),
+        // taken off the queue: the queue is empty when the sender starts.
+        let (entered, inside) = mpsc::channel::<()>();
         let (release, stuck) = mpsc::channel::<()>();
         store.spawn_write("a slow write", move |_| {
+            let _ = entered.send(());
             let _ = stuck.recv();
             Ok(())
         });
-        let queued = std::sync::Arc::new(AtomicUsize::new(0));
+        inside.recv().expect("the slow write runs");
+        // The sender says each operation it got into the queue.
+        let (queued, sent) = mpsc::channel::<usize>();
         let sender = {
-            let (store, queued) = (store.clone(), queued.clone());
+            let store = store.clone();
             std::thread::spawn(move || {
-                for _ in 0..STORE_QUEUE + 5 {
+                for n in 1..=STORE_QUEUE + 5 {
                     store.spawn_write("a scope", |_| Ok(()));
-                    queued.fetch_add(1, Ordering::SeqCst);
+                    let _ = queued.send(n);
                 }
             })
         };
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        let waiting = queued.load(Ordering::SeqCst);
-        assert!(
-            (STORE_QUEUE - 1..=STORE_QUEUE + 1).contains(&waiting),
-            "the sender stopped at the limit, not after {waiting}"
+        for n in 1..=STORE_QUEUE {
+            assert_eq!(sent.recv(), Ok(n), "the queue holds {STORE_QUEUE}");
+        }
+        // The next one waits for room. Waiting here can only pass a broken limit by (a
+        // sender that went on would be heard at once), never fail a working one.
+        assert_eq!(
+            sent.recv_timeout(std::time::Duration::from_millis(200)),
+            Err(mpsc::RecvTimeoutError::Timeout),
+            "the sender stopped at the limit"
         );
+        assert!(!sender.is_finished());
         release.send(()).expect("releases");
+        let rest: Vec<usize> = sent.iter().collect();
+        assert_eq!(
+            rest,
+            (STORE_QUEUE + 1..=STORE_QUEUE + 5).collect::<Vec<_>>()
+        );
         sender
             .join()
             .expect("the sender finishes once the store catches up");
-        assert_eq!(queued.load(Ordering::SeqCst), STORE_QUEUE + 5);
     }
 
     #[tokio::test]

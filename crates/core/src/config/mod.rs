@@ -51,6 +51,35 @@ pub struct Config {
     pub me: Option<Me>,
     /// `[cur]`: the CUR 2.0 table in Athena; `None` when not configured.
     pub cur: Option<CurConfig>,
+    /// Where the AWS code connects instead of the standard chain; set by code (tests against
+    /// an AWS emulator), never by the config file. `None`: the environment and profiles.
+    pub aws_override: Option<AwsOverride>,
+}
+
+/// An explicit AWS connection for every account: this endpoint, these static keys, this
+/// region (where an account names none) and at most this many attempts per call, with no AWS
+/// config or credentials file read and no profile used. What in-process tests hand the AWS
+/// code to reach an emulator, where a process-wide `AWS_ENDPOINT_URL` would leak into every
+/// other test of the process.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AwsOverride {
+    pub endpoint_url: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub region: String,
+    pub max_attempts: u32,
+}
+
+impl std::fmt::Debug for AwsOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsOverride")
+            .field("endpoint_url", &self.endpoint_url)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("region", &self.region)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
 }
 
 /// How accounts are discovered from AWS Organizations, and how each is reached.
@@ -535,6 +564,7 @@ impl Config {
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
             cur,
+            aws_override: None,
             alerts,
             events: EventsConfig {
                 retention_days: raw.events.retention_days.map_or(90, |n| as_u32(n.0)),

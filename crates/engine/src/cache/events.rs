@@ -298,6 +298,7 @@ mod tests {
 
     #[test]
     fn two_processes_on_one_cache_announce_a_change_once() {
+        use std::sync::mpsc;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("cache.db");
         drop(Cache::open(&path).expect("creates"));
@@ -306,39 +307,66 @@ mod tests {
             region: "us-east-1".into(),
             kind: ResourceKind::Training,
         };
-        // Both derive "a failed, unless already seen failed", slowly, at the same time.
-        let racers: Vec<_> = (0..2)
-            .map(|_| {
-                let (path, scope) = (path.clone(), scope.clone());
-                std::thread::spawn(move || {
-                    let mut cache = Cache::open(&path).expect("opens").cache;
-                    cache
-                        .record_with(at(1), |before| {
-                            std::thread::sleep(std::time::Duration::from_millis(200));
-                            if before.resources.contains_key("arn:a") {
-                                return (SeenChanges::default(), Vec::new());
-                            }
-                            let seen = SeenResource {
-                                scope,
-                                status: "Failed".into(),
-                                idle: None,
-                                untagged: None,
-                                baseline: false,
-                            };
-                            let changes = SeenChanges {
-                                upsert: vec![("arn:a".into(), seen)],
-                                ..SeenChanges::default()
-                            };
-                            (changes, vec![event(3, "a")])
-                        })
-                        .expect("records")
-                })
+        // Both derive "a failed, unless already seen failed". The first is held inside its
+        // transaction until the second is waiting for the cache; the order is checked, not
+        // left to sleeps.
+        let derive = move |before: &SeenState| {
+            if before.resources.contains_key("arn:a") {
+                return (SeenChanges::default(), Vec::new());
+            }
+            let seen = SeenResource {
+                scope: scope.clone(),
+                status: "Failed".into(),
+                idle: None,
+                untagged: None,
+                baseline: false,
+            };
+            let changes = SeenChanges {
+                upsert: vec![("arn:a".into(), seen)],
+                ..SeenChanges::default()
+            };
+            (changes, vec![event(3, "a")])
+        };
+        let mut first = Cache::open(&path).expect("opens").cache;
+        let mut second = Cache::open(&path).expect("opens").cache;
+        let second_waits = second.busy.clone();
+        let (first_inside, first_holds) = mpsc::channel::<()>();
+        let (let_first_go, first_waits) = mpsc::channel::<()>();
+        let first = {
+            let derive = derive.clone();
+            std::thread::spawn(move || {
+                first
+                    .record_with(at(1), |before| {
+                        let _ = first_inside.send(());
+                        let _ = first_waits.recv();
+                        derive(before)
+                    })
+                    .expect("records")
             })
-            .collect();
-        let announced: usize = racers
-            .into_iter()
-            .map(|r| r.join().expect("no panic").len())
-            .sum();
+        };
+        first_holds
+            .recv()
+            .expect("the first is inside its transaction");
+        let (second_inside, second_in) = mpsc::channel::<()>();
+        let second = std::thread::spawn(move || {
+            second
+                .record_with(at(1), |before| {
+                    let _ = second_inside.send(());
+                    derive(before)
+                })
+                .expect("records")
+        });
+        while second_waits.count() == 0 && !second.is_finished() {
+            assert!(
+                second_in.try_recv().is_err(),
+                "the second got in while the first held the cache"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let_first_go.send(()).expect("the first still waits");
+        let announced =
+            first.join().expect("no panic").len() + second.join().expect("no panic").len();
+        assert!(second_waits.count() >= 1, "the second waited for the first");
         assert_eq!(announced, 1, "the second waited and saw the first's state");
         let cache = Cache::open(&path).expect("opens").cache;
         assert_eq!(cache.load_events(None).expect("reads").len(), 1);

@@ -225,21 +225,21 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    // Real time, short intervals: the assertions are lower bounds on spacing (the property
-    // that keeps us under the quota), so a slow machine cannot make them fail.
+    // Tokio's paused clock: a sleep takes exactly its virtual time (to the timer's
+    // millisecond), so the spacing is asserted exactly, however loaded the machine is.
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn same_key_is_spaced_at_the_rate() {
         let limiter = RateLimiter::new(20.0);
         let start = Instant::now();
         for _ in 0..5 {
             limiter.acquire("a", "us-east-1", "ListTrainingJobs").await;
         }
-        // First at 0 ms, then every 50 ms: the fifth no earlier than 200 ms.
-        assert!(start.elapsed() >= Duration::from_millis(200));
+        // First at 0 ms, then every 50 ms: the fifth at 200 ms.
+        assert_eq!(start.elapsed(), Duration::from_millis(200));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn different_operations_regions_and_accounts_do_not_wait_for_each_other() {
         let limiter = RateLimiter::new(0.5);
         let start = Instant::now();
@@ -247,11 +247,13 @@ mod tests {
         limiter.acquire("a", "us-east-1", "ListEndpoints").await;
         limiter.acquire("a", "eu-west-1", "ListTrainingJobs").await;
         limiter.acquire("b", "us-east-1", "ListTrainingJobs").await;
-        // A second request on any of these keys would wait 2 s.
-        assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(start.elapsed(), Duration::ZERO, "none waited");
+        // A second request on any of these keys waits its 2 s.
+        limiter.acquire("a", "eu-west-1", "ListTrainingJobs").await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn concurrent_callers_share_the_schedule() {
         let limiter = std::sync::Arc::new(RateLimiter::new(40.0));
         let start = Instant::now();
@@ -266,18 +268,15 @@ mod tests {
             .collect();
         let mut times = Vec::new();
         for task in tasks {
-            times.push(task.await.expect("task ran"));
+            times.push(task.await.expect("task ran") - start);
         }
         times.sort();
-        // Each caller wakes no earlier than its slot, so the i-th wake-up is at least
-        // i intervals (25 ms) after the start.
-        for (i, time) in times.iter().enumerate() {
-            let slot = Duration::from_millis(25 * u64::try_from(i).expect("small"));
-            assert!(*time - start >= slot, "wake-up {i} came before its slot");
-        }
+        // One slot each, 25 ms apart: 0, 25, ..., 125 ms.
+        let slots: Vec<Duration> = (0..6).map(|i| Duration::from_millis(25 * i)).collect();
+        assert_eq!(times, slots);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_account_cap_spaces_requests_across_operations_and_regions() {
         // Per key unlimited in practice (1000/s), the account at 20/s: 50 ms apart.
         let limiter = RateLimiter::with_account_cap(1000.0, 20.0);
@@ -287,11 +286,11 @@ mod tests {
         limiter
             .acquire("a", "us-east-1", "ListProcessingJobs")
             .await;
-        assert!(start.elapsed() >= Duration::from_millis(100));
-        // Another account has its own cap.
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        // Another account has its own cap: it goes at once.
         let other = Instant::now();
         limiter.acquire("b", "us-east-1", "ListTrainingJobs").await;
-        assert!(other.elapsed() < Duration::from_millis(40));
+        assert_eq!(other.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
@@ -334,12 +333,8 @@ mod tests {
         let sent = Instant::now();
         limiter.succeeded("a", "r", "List");
         limiter.acquire("a", "r", "List").await;
-        let waited = sent.elapsed();
-        // 0.75/s after one success: 1.33 s, not 4 s.
-        assert!(
-            waited >= Duration::from_millis(1300) && waited < Duration::from_millis(1400),
-            "{waited:?}"
-        );
+        // 0.75/s after one success: 1.333 s (1.334 s to the timer's millisecond), not 4 s.
+        assert_eq!(sent.elapsed(), Duration::from_millis(1334));
     }
 
     #[tokio::test(start_paused = true)]
@@ -349,10 +344,10 @@ mod tests {
         limiter.acquire("a", "r", "Search").await;
         limiter.throttled("a", "r", "Search", Duration::from_secs(1));
         limiter.acquire("a", "r", "Search").await;
-        assert!(start.elapsed() >= Duration::from_secs(1), "the pause holds");
+        assert_eq!(start.elapsed(), Duration::from_secs(1), "the pause holds");
         let resumed = Instant::now();
         limiter.acquire("a", "r", "Search").await;
         // Now at 2/s (halved from 4/s): 500 ms apart, not 250 ms.
-        assert!(resumed.elapsed() >= Duration::from_millis(500));
+        assert_eq!(resumed.elapsed(), Duration::from_millis(500));
     }
 }

@@ -63,6 +63,18 @@ impl InFlight {
         })
     }
 
+    /// How many asks are waiting on a flight right now: each holds a clone of its signal
+    /// beside the map's own.
+    #[cfg(test)]
+    pub(crate) fn waiting(&self) -> usize {
+        self.asking
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|signal| signal.strong_count().unwrap_or(1).saturating_sub(1))
+            .sum()
+    }
+
     fn leave(&self, key: &str) {
         self.asking
             .lock()
@@ -112,6 +124,7 @@ mod tests {
         let Turn::Wait(landing) = inflight.join("k") else {
             panic!("the second waits");
         };
+        assert_eq!(inflight.waiting(), 1);
         assert!(
             matches!(inflight.join("other"), Turn::Ask(_)),
             "other questions do not wait"

@@ -732,6 +732,21 @@ async fn cache_reads_go_on_while_cost_explorer_answers() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }
 
+/// Lets the other tasks of this (single-threaded) test runtime run until one ask waits on
+/// another's flight, and fails if none does: the order is checked, not assumed after a sleep.
+async fn second_ask_waits(service: &SpendService) {
+    for _ in 0..100 {
+        if service.inflight.waiting() == 1 {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!(
+        "no ask waits on the flight (waiting: {})",
+        service.inflight.waiting()
+    );
+}
+
 /// Two asks of one question at once pay once: the second waits for the first's answer to land
 /// in the cache and reads it there.
 #[tokio::test]
@@ -749,8 +764,8 @@ async fn the_same_question_asked_twice_at_once_costs_one_request() {
     let first = ask(service.clone());
     armed.entered.await.expect("the first request starts");
     let second = ask(service.clone());
-    // Let the second ask reach its wait before the first answer lands.
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // The second ask waits on the first's flight before the first answer lands.
+    second_ask_waits(&service).await;
     armed.release.send(()).expect("the request waits");
 
     let first = first.await.expect("no panic").expect("answers");
@@ -779,7 +794,7 @@ async fn a_failed_ask_lets_the_waiting_one_ask_for_itself() {
     let first = ask(service.clone());
     armed.entered.await.expect("the first request starts");
     let second = ask(service.clone());
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    second_ask_waits(&service).await;
     armed.release.send(()).expect("the request waits");
 
     let first = first.await.expect("no panic");

@@ -1,5 +1,0 @@
-//! Shared test support.
-#![allow(dead_code)]
-
-pub mod cli;
-pub mod moto;
