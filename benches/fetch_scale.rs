@@ -31,6 +31,9 @@
 //! `SAGESCOPE_BENCH_BIN` runs another sagescope binary than the one cargo built next to this
 //! bench (to compare builds).
 
+// Test code: a failed expectation panics, which is what a test is for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[allow(dead_code)]
 #[path = "../tests/it/support/moto.rs"]
 mod moto;

@@ -16,6 +16,9 @@
 //! of start, RSS under 150 MB). Run: `cargo bench --bench startup`
 //! (`SAGESCOPE_BENCH_KEEP=DIR` keeps a copy of the cache there, to profile by hand).
 
+// Test code: a failed expectation panics, which is what a test is for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/big_world.rs"]
 mod big_world;
 

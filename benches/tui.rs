@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3`
 
+// Test code: a failed expectation panics, which is what a test is for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::FixedOffset;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;

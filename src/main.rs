@@ -1,8 +1,6 @@
 //! The `sagescope` binary: parse the command line, send logs to a file, run, exit with the
 //! documented code.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::process::ExitCode;
 
 use clap::Parser;

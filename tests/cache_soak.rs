@@ -13,6 +13,9 @@
 //!
 //! Runs without the test harness: the parent re-runs this binary once per role.
 
+// Test code: a failed expectation panics, which is what a test is for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../benches/support/big_world.rs"]
 mod big_world;
 

@@ -6,6 +6,9 @@
 //!
 //! `tests/cache_soak.rs` stays a binary of its own (see `Cargo.toml`).
 
+// Test code: a failed expectation panics, which is what a test is for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 mod accounts_tui_moto;
