@@ -248,7 +248,7 @@ fn seed_training(world: &World, n: i64) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_page_is_read_and_every_job_listed_once() {
     let world = Arc::new(World::default());
     seed_training(&world, 250);
@@ -275,7 +275,7 @@ async fn every_page_is_read_and_every_job_listed_once() {
     assert_eq!(fetched.stats.requests["ListTrainingJobs"], 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn steady_state_costs_one_list_per_kind_and_still_sees_new_and_changed_jobs() {
     let world = Arc::new(World::default());
     seed_training(&world, 250);
@@ -313,7 +313,7 @@ async fn steady_state_costs_one_list_per_kind_and_still_sees_new_and_changed_job
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_old_running_job_is_followed_until_it_finishes() {
     let world = Arc::new(World::default());
     seed_training(&world, 250);
@@ -353,7 +353,7 @@ async fn an_old_running_job_is_followed_until_it_finishes() {
     assert_eq!(count(&world.take_calls(), "ListTrainingJobs"), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_server_that_ignores_the_sort_order_is_listed_in_full() {
     let world = Arc::new(World {
         ignore_sort: true,
@@ -378,7 +378,7 @@ async fn a_server_that_ignores_the_sort_order_is_listed_in_full() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unchanged_jobs_are_described_once_and_changed_ones_again() {
     let world = Arc::new(World::default());
     for i in 0..3 {
@@ -424,7 +424,7 @@ async fn unchanged_jobs_are_described_once_and_changed_ones_again() {
     assert_eq!(failed.failure_reason.as_deref(), Some("reason of run-1"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn finished_jobs_are_described_once_and_never_again() {
     let world = Arc::new(World::default());
     seed_training(&world, 5);
@@ -505,7 +505,7 @@ fn described_names(calls: &[String]) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_job_gets_its_details_in_one_refresh_running_first_finished_last() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
@@ -544,7 +544,7 @@ async fn every_job_gets_its_details_in_one_refresh_running_first_finished_last()
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_opened_row_jumps_the_describe_queue() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
@@ -559,7 +559,7 @@ async fn an_opened_row_jumps_the_describe_queue() {
     assert_eq!(described.len(), 18);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_backlog_waits_until_every_account_region_had_its_due_details() {
     let world = Arc::new(World::default());
     for (region, prefix) in [("us-east-1", "use1"), ("eu-west-1", "euw1")] {
@@ -592,7 +592,7 @@ async fn the_backlog_waits_until_every_account_region_had_its_due_details() {
     assert!(fetched.view.rows.iter().all(|j| j.instance_type.is_some()));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_scope_streams_its_rows_before_their_details_and_its_backlog_last() {
     let world = Arc::new(World::default());
     seed_old_mix(&world);
@@ -709,7 +709,7 @@ async fn throttling_past_the_deadline_keeps_the_last_rows_of_that_scope() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_kind_that_fails_keeps_its_previous_rows_and_reports_once_per_region() {
     let world = Arc::new(World::default());
     seed_training(&world, 3);
@@ -739,7 +739,7 @@ fn the_fetch_future_can_run_on_a_background_task() {
     assert_send(&future);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_kept_fetcher_connects_each_account_once_but_retries_failed_ones() {
     let world = Arc::new(World {
         broken: vec!["second".into()],
@@ -753,7 +753,7 @@ async fn a_kept_fetcher_connects_each_account_once_but_retries_failed_ones() {
     assert_eq!(connector.1.load(std::sync::atomic::Ordering::SeqCst), 1 + 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn endpoints_keep_their_variants_and_old_cache_entries_without_them_are_read_once() {
     let world = Arc::new(World::default());
     let mut endpoint = job("ep", 5, "InService");
