@@ -333,14 +333,9 @@ fn run_tui(context: context::Context<'_>, args: ModeArgs) -> Result<Outcome, Cli
 
 /// Where the cache file is: the config's `[cache] path`, else the platform's cache directory.
 pub(crate) fn cache_path(loaded: &LoadedConfig) -> Result<std::path::PathBuf, CliError> {
-    loaded
-        .config
-        .cache_path
-        .clone()
-        .or_else(crate::paths::cache_file)
-        .ok_or_else(|| {
-            CliError::Fatal(anyhow::anyhow!(
-                "no cache directory is known for this platform; set [cache] path in the config"
-            ))
-        })
+    loaded.config.cache_file().ok_or_else(|| {
+        CliError::Fatal(anyhow::anyhow!(
+            "no cache directory is known for this platform; set [cache] path in the config"
+        ))
+    })
 }

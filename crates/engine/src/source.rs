@@ -16,7 +16,7 @@ use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::fetch::FetchEvent;
-use crate::session::{MetricsPlan, RefreshPlan, RefreshSession};
+use crate::session::{MetricsPlan, RefreshPlan, RefreshSession, lock};
 use crate::spend::{CostAccess, SpendService};
 use crate::store::Store;
 use sagescope_core::config::LoadedConfig;
@@ -283,12 +283,6 @@ impl LiveSource {
         let session = RefreshSession::new(config, Arc::new(connect(config)), opened.store);
         Ok(LiveSource::new(Arc::new(session), opened.warning))
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl SnapshotSource for LiveSource {

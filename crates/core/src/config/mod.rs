@@ -426,6 +426,12 @@ fn toml_error(err: &toml::de::Error, text: &str, path: &Path) -> ConfigError {
 }
 
 impl Config {
+    /// Where the cache file is: `[cache] path`, else the platform's cache directory; `None`
+    /// when neither is known.
+    pub fn cache_file(&self) -> Option<PathBuf> {
+        self.cache_path.clone().or_else(crate::paths::cache_file)
+    }
+
     fn from_raw(raw: RawConfig, path: &Path, text: &str) -> Result<Config, ConfigError> {
         let at = |offset: usize, message: String, hint: Option<String>| ConfigError::Invalid {
             location: Location::at_offset(path, text, offset),

@@ -15,7 +15,7 @@ mod settle;
 mod terminal;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -154,7 +154,7 @@ fn start_state(
     init.theme = theme::effective(config.ui.theme, no_color);
     let opened = match mode {
         Mode::Demo => None,
-        Mode::Offline | Mode::Live => cache_path(loaded).map(|path| {
+        Mode::Offline | Mode::Live => loaded.config.cache_file().map(|path| {
             let cache = open_cache(&path);
             (path, cache)
         }),
@@ -218,14 +218,6 @@ fn start_state(
         load,
         store: opened.and_then(|(_, cache)| cache.store),
     }
-}
-
-fn cache_path(loaded: &LoadedConfig) -> Option<PathBuf> {
-    loaded
-        .config
-        .cache_path
-        .clone()
-        .or_else(sagescope_core::paths::cache_file)
 }
 
 /// The cached snapshot and timeline, or what to say on screen about why there are none; the
