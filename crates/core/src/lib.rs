@@ -17,6 +17,7 @@ pub mod model;
 pub mod paths;
 pub mod pricing;
 pub mod sanitize;
+pub mod stream;
 pub mod tags;
 /// Property-test strategies, shared with the other crates' tests (feature `testing`).
 #[cfg(any(test, feature = "testing"))]
