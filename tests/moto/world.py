@@ -89,6 +89,24 @@ command line read from stdin, and exits when stdin closes:
    "events": [[timestamp_ms, message], ...]}
         append events to a stream (group and stream created if new), straight into moto's
         backend as PutLogEvents stores them, so the request log shows only the app's calls
+  {"cmd": "stream_setup", "account": M, "region": R, "log_group": G}
+        the organization's event stream (see STREAM below): in the monitoring account M,
+        region R, the log group G and the EventBridge bus, rule (source aws.sagemaker) and
+        log-group target of assets/stream/monitoring-account.yaml; lasts until the next
+        reset or world; answer {"log_group", "log_group_arn", "bus_arn", "rule_arn"}
+  {"cmd": "set_status", "account": A, "region": R, "kind": K, "name": N, "status": S,
+   "failure_reason": F (optional), "emit": bool (optional, default true)}
+        what SageMaker does when a resource changes status (K: training, processing,
+        transform, tuning, endpoint, notebook, app, inference_component): moto's resource
+        takes S, F, LastModifiedTime now and (jobs) its end time, and with emit its
+        state-change event goes to the stream's log group; answer {"event": the envelope
+        (also when not written; null for kinds SageMaker sends no event for), "event_id",
+        "written": bool, "timestamp_ms": the log event's timestamp}
+  {"cmd": "stream_raw", "messages": [str, ...], "timestamp_ms": T (optional, default now)}
+        write the messages to the stream's log group as they are, all at T; answer
+        {"written": N, "rejected": PutLogEvents' rejectedLogEventsInfo or null, "timestamp_ms"}
+  {"cmd": "stream_events"}   answer {"events": [[timestamp_ms, message], ...]}: the whole
+        stream's log group in timestamp order, read from the backend (no request logged)
 
 Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 """
@@ -103,7 +121,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import boto3
@@ -220,6 +238,22 @@ def _create_processing_job(self):
 
 
 SageMakerResponse.create_processing_job = _create_processing_job
+
+
+# moto 5.2.5's DescribeNotebookInstance has no FailureReason, which AWS answers for a notebook
+# instance that failed. The world keeps it on the notebook (`set_status`) and answers it.
+
+
+def _describe_notebook_instance(self):
+    notebook = self.sagemaker_backend.get_notebook_instance(
+        self._get_param("NotebookInstanceName"))
+    answer = notebook.to_dict()
+    if getattr(notebook, "failure_reason", None):
+        answer["FailureReason"] = notebook.failure_reason
+    return ActionResult(answer)
+
+
+SageMakerResponse.describe_notebook_instance = _describe_notebook_instance
 
 # moto 5.2.5 has no ListUserProfiles (nor CreateUserProfile): Studio user profiles are kept
 # here per backend and served as the API documents them (the summary carries no ARN; the ARN
@@ -1531,6 +1565,327 @@ class RequestLog:
         ]
 
 
+# --- the organization's event stream -----------------------------------------------------
+#
+# What AWS does (the setup of assets/stream/): SageMaker puts a state-change event on each
+# workload account's default EventBridge bus (source aws.sagemaker); a rule there forwards it
+# to the monitoring account's bus, where a rule writes every aws.sagemaker event to a
+# CloudWatch Logs group, which sagescope reads with FilterLogEvents. The event keeps its
+# envelope on the way: `account` and `region` are the workload account's, `resources` the
+# resource's ARN, `time` when SageMaker sent it.
+#
+# What moto 5.2.5 does, checked by hand: a rule whose target is a log group does deliver,
+# within one account and across accounts through a bus target, but not the envelope AWS
+# delivers. Through a bus target the event is re-put in the monitoring account, so `account`
+# and `region` become the monitoring account's, `resources` is emptied, `time` and `id` are
+# new; the log target drops `account` from the message altogether; and the log event's
+# timestamp is the delivery time as a float (FilterLogEvents then answers `1796683820754.771`
+# where AWS answers an integer of milliseconds).
+#
+# So the world routes with moto and delivers itself: `stream_setup` creates the monitoring
+# account's bus, its rule (pattern {"source": ["aws.sagemaker"]}) and the rule's log-group
+# target in moto's EventBridge, and the log group; `set_status` builds the envelope SageMaker
+# would send, asks moto's own pattern matching which of that bus's enabled rules take it, and
+# writes it to each such rule's log group itself, with PutLogEvents semantics (moto's
+# backend put_log_events: chronological batches, nothing older than 14 days or more than 2 h
+# ahead), at the envelope's time in milliseconds. The member accounts' forwarding rules are
+# not created: nothing would run them. Nothing here goes over HTTP, so the request log holds
+# only the app's own calls (FilterLogEvents is logged like every other request, under the
+# account whose credentials made it).
+#
+# Every event goes to one log stream of the group (STREAM_LOG_STREAM). AWS does not document
+# how EventBridge names the streams it creates, so a reader must not depend on it; one stream
+# keeps moto's FilterLogEvents in timestamp order, as AWS answers (moto answers stream by
+# stream unless asked to interleave).
+#
+# The event's `detail` follows AWS's published samples ("Events that Amazon SageMaker AI sends
+# to Amazon EventBridge", and the EventBridge schema registry's aws.sagemaker schemas for the
+# notebook instance): the members of the matching Describe response listed there, times as
+# epoch milliseconds (numbers: integers, and floats for endpoints, as the endpoint sample
+# writes `1592411992203.0`), Tags as a {key: value} object, FailureReason only when the
+# resource failed, and where the samples differ from the API:
+#   - endpoints: EndpointStatus in UPPER_SNAKE (`IN_SERVICE`), as the sample spells it;
+#   - transform jobs: no LastModifiedTime (order them by the envelope's `time`);
+#   - processing jobs: no Tags.
+# Studio apps, spaces, inference components and the other kinds SageMaker sends no event for
+# change status in moto without any event: the app's reconcile is what finds them.
+
+STREAM = {}  # {"account", "region", "log_group"} from stream_setup; reset() forgets it
+STREAM_BUS = "sagescope-sagemaker-events"  # the bus monitoring-account.yaml creates
+STREAM_RULE = "sagemaker-events-to-logs"
+STREAM_LOG_STREAM = "sagemaker-events"
+STREAM_PATTERN = {"source": ["aws.sagemaker"]}
+
+JOB_ENDS = {"Completed", "Failed", "Stopped"}  # statuses that end a job (and set its end time)
+
+
+def _ms(moment):
+    """Epoch milliseconds of a moto time (naive UTC, or aware)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(round(moment.timestamp() * 1000))
+
+
+def _tag_map(tags):
+    """Tags as the events carry them: {key: value} (moto keeps [{"Key", "Value"}])."""
+    if isinstance(tags, dict):
+        return dict(tags)
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def _pick_members(obj, members):
+    """{Member: value} for each (member, attribute) the object holds a value for."""
+    out = {}
+    for member, attribute in members:
+        value = getattr(obj, attribute, None)
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        out[member] = value
+    return out
+
+
+def _times_to_ms(detail, members, as_float=False):
+    for member in members:
+        if member in detail:
+            value = _ms(detail[member])
+            detail[member] = float(value) if as_float else value
+    return detail
+
+
+def _training_detail(job):
+    detail = _pick_members(job, [
+        ("TrainingJobName", "training_job_name"), ("TrainingJobArn", "arn"),
+        ("TrainingJobStatus", "training_job_status"), ("SecondaryStatus", "secondary_status"),
+        ("FailureReason", "failure_reason"), ("HyperParameters", "hyper_parameters"),
+        ("AlgorithmSpecification", "algorithm_specification"), ("RoleArn", "role_arn"),
+        ("InputDataConfig", "input_data_config"), ("OutputDataConfig", "output_data_config"),
+        ("ResourceConfig", "resource_config"), ("VpcConfig", "vpc_config"),
+        ("StoppingCondition", "stopping_condition"), ("ModelArtifacts", "model_artifacts"),
+        ("CreationTime", "creation_time"), ("TrainingStartTime", "training_start_time"),
+        ("TrainingEndTime", "training_end_time"), ("LastModifiedTime", "last_modified_time"),
+    ])
+    # Empty, as in the sample: moto's one transition is stamped when moto created the job,
+    # not when the world says it was created.
+    detail["SecondaryStatusTransitions"] = []
+    detail["Tags"] = _tag_map(job.tags)
+    return _times_to_ms(detail, ["CreationTime", "TrainingStartTime", "TrainingEndTime",
+                                 "LastModifiedTime"])
+
+
+def _processing_detail(job):
+    detail = _pick_members(job, [
+        ("ProcessingJobName", "processing_job_name"), ("ProcessingJobArn", "arn"),
+        ("ProcessingJobStatus", "processing_job_status"), ("FailureReason", "failure_reason"),
+        ("ExitMessage", "exit_message"), ("ProcessingInputs", "processing_inputs"),
+        ("ProcessingOutputConfig", "processing_output_config"),
+        ("ProcessingResources", "processing_resources"),
+        ("StoppingCondition", "stopping_condition"),
+        ("AppSpecification", "app_specification"), ("Environment", "environment"),
+        ("NetworkConfig", "network_config"), ("RoleArn", "role_arn"),
+        ("ExperimentConfig", "experiment_config"), ("CreationTime", "creation_time"),
+        ("ProcessingStartTime", "processing_start_time"),
+        ("ProcessingEndTime", "processing_end_time"), ("LastModifiedTime", "last_modified_time"),
+    ])
+    # No Tags: processing events carry none.
+    return _times_to_ms(detail, ["CreationTime", "ProcessingStartTime", "ProcessingEndTime",
+                                 "LastModifiedTime"])
+
+
+def _transform_detail(job):
+    detail = _pick_members(job, [
+        ("TransformJobName", "transform_job_name"), ("TransformJobArn", "arn"),
+        ("TransformJobStatus", "transform_job_status"), ("FailureReason", "failure_reason"),
+        ("ModelName", "model_name"), ("MaxConcurrentTransforms", "max_concurrent_transforms"),
+        ("MaxPayloadInMB", "max_payload_in_mb"), ("BatchStrategy", "batch_strategy"),
+        ("Environment", "environment"), ("TransformInput", "transform_input"),
+        ("TransformOutput", "transform_output"), ("TransformResources", "transform_resources"),
+        ("CreationTime", "creation_time"), ("TransformStartTime", "transform_start_time"),
+        ("TransformEndTime", "transform_end_time"),
+    ])
+    # No LastModifiedTime: the transform sample has none.
+    detail["Tags"] = _tag_map(job.tags)
+    return _times_to_ms(detail, ["CreationTime", "TransformStartTime", "TransformEndTime"])
+
+
+def _tuning_detail(job):
+    detail = _pick_members(job, [
+        ("HyperParameterTuningJobName", "hyper_parameter_tuning_job_name"),
+        ("HyperParameterTuningJobArn", "arn"),
+        ("HyperParameterTuningJobConfig", "hyper_parameter_tuning_job_config"),
+        ("TrainingJobDefinition", "training_job_definition"),
+        ("HyperParameterTuningJobStatus", "hyper_parameter_tuning_job_status"),
+        ("FailureReason", "failure_reason"), ("CreationTime", "creation_time"),
+        ("HyperParameterTuningEndTime", "hyper_parameter_tuning_end_time"),
+        ("LastModifiedTime", "last_modified_time"),
+        ("TrainingJobStatusCounters", "training_job_status_counters"),
+        ("ObjectiveStatusCounters", "objective_status_counters"),
+    ])
+    detail["Tags"] = _tag_map(job.tags)
+    return _times_to_ms(detail, ["CreationTime", "HyperParameterTuningEndTime",
+                                 "LastModifiedTime"])
+
+
+def _upper_snake(status):
+    """InService -> IN_SERVICE, UpdateRollbackFailed -> UPDATE_ROLLBACK_FAILED."""
+    out = ""
+    for i, c in enumerate(status):
+        if c.isupper() and i > 0:
+            out += "_"
+        out += c.upper()
+    return out
+
+
+def _endpoint_detail(endpoint):
+    detail = _pick_members(endpoint, [
+        ("EndpointName", "endpoint_name"), ("EndpointArn", "arn"),
+        ("EndpointConfigName", "endpoint_config_name"),
+        ("ProductionVariants", "production_variants"), ("EndpointStatus", "endpoint_status"),
+        ("FailureReason", "failure_reason"), ("CreationTime", "creation_time"),
+        ("LastModifiedTime", "last_modified_time"),
+    ])
+    detail["EndpointStatus"] = _upper_snake(detail["EndpointStatus"])
+    detail["Tags"] = _tag_map(endpoint.tags)
+    return _times_to_ms(detail, ["CreationTime", "LastModifiedTime"], as_float=True)
+
+
+def _notebook_detail(notebook):
+    detail = _pick_members(notebook, [
+        ("NotebookInstanceArn", "arn"), ("NotebookInstanceName", "notebook_instance_name"),
+        ("NotebookInstanceStatus", "status"), ("FailureReason", "failure_reason"),
+        ("InstanceType", "instance_type"), ("RoleArn", "role_arn"),
+        ("NotebookInstanceLifecycleConfigName", "lifecycle_config_name"),
+        ("CreationTime", "creation_time"), ("LastModifiedTime", "last_modified_time"),
+    ])
+    detail["Tags"] = _tag_map(notebook.tags)
+    return _times_to_ms(detail, ["CreationTime", "LastModifiedTime"])
+
+
+def _training_status(job, status, reason, now):
+    job.training_job_status = status
+    # What DescribeTrainingJob says beside it: a running job is training, an ended one says
+    # how it ended.
+    job.secondary_status = {"InProgress": "Training"}.get(status, status)
+    job.failure_reason = reason
+    job.training_end_time = now if status in JOB_ENDS else None
+    job.last_modified_time = now
+
+
+def _processing_status(job, status, reason, now):
+    job.processing_job_status = status
+    job.failure_reason = reason
+    job.processing_end_time = now if status in JOB_ENDS else None
+    job.last_modified_time = now
+
+
+def _transform_status(job, status, reason, now):
+    job.transform_job_status = status
+    job.failure_reason = reason or ""  # moto's own "no reason"
+    job.transform_end_time = now if status in JOB_ENDS else None
+    job.last_modified_time = now
+
+
+def _tuning_status(job, status, reason, now):
+    job.hyper_parameter_tuning_job_status = status
+    job.failure_reason = reason or ""  # moto's own "no reason"
+    job.hyper_parameter_tuning_end_time = now if status in JOB_ENDS else None
+    job.last_modified_time = now
+
+
+def _endpoint_status(endpoint, status, reason, now):
+    endpoint.endpoint_status = status
+    endpoint.failure_reason = reason
+    endpoint.last_modified_time = now
+
+
+def _notebook_status(notebook, status, reason, now):
+    notebook.status = status
+    notebook.failure_reason = reason
+    notebook.last_modified_time = now
+
+
+def _app_status(app, status, reason, now):
+    app.status = status
+    app.failure_reason = reason
+
+
+def _component_status(component, status, reason, now):
+    component.status = status
+    component.failure_reason = reason
+    component.last_modified_time = now
+
+
+def _by_name_or_arn(store, name, label):
+    """A fixture resource kept by ARN, found by its ARN or (when unique) its name."""
+    if name in store:
+        return store[name]
+    found = [r for r in store.values() if getattr(r, "name", None) == name
+             or getattr(r, "app_name", None) == name]
+    if len(found) != 1:
+        raise ValueError(f"{len(found)} {label}s named {name!r}: give the ARN")
+    return found[0]
+
+
+# kind -> (find the resource in a SageMaker backend, set its status, its event's detail-type
+# and detail; None for kinds SageMaker sends no event for)
+STATUS_KINDS = {
+    "training": (lambda b, n: b.training_jobs[n], _training_status,
+                 "SageMaker Training Job State Change", _training_detail),
+    "processing": (lambda b, n: b.processing_jobs[n], _processing_status,
+                   "SageMaker Processing Job State Change", _processing_detail),
+    "transform": (lambda b, n: b.transform_jobs[n], _transform_status,
+                  "SageMaker Transform Job State Change", _transform_detail),
+    "tuning": (lambda b, n: b.hyper_parameter_tuning_jobs[n], _tuning_status,
+               "SageMaker HyperParameter Tuning Job State Change", _tuning_detail),
+    "endpoint": (lambda b, n: b.endpoints[n], _endpoint_status,
+                 "SageMaker Endpoint State Change", _endpoint_detail),
+    "notebook": (lambda b, n: b.notebook_instances[n], _notebook_status,
+                 "SageMaker Notebook Instance State Change", _notebook_detail),
+    "app": (lambda b, n: _by_name_or_arn(studio_apps(b), n, "app"), _app_status, None, None),
+    "inference_component": (
+        lambda b, n: _by_name_or_arn(inference_components(b), n, "inference component"),
+        _component_status, None, None),
+}
+
+
+def stream_write(messages, timestamp_ms, group=None):
+    """Appends messages at one timestamp to the stream's log group (or `group` of the
+    monitoring account-region), as PutLogEvents would; answers how many were written and
+    PutLogEvents' rejectedLogEventsInfo (too old, too new) when they were refused."""
+    if not STREAM:
+        raise ValueError("no stream: run stream_setup after building the world")
+    backend = logs_backends[STREAM["account"]][STREAM["region"]]
+    group = group or STREAM["log_group"]
+    backend.ensure_log_stream(group, STREAM_LOG_STREAM)
+    _, rejected = backend.put_log_events(
+        group, STREAM_LOG_STREAM,
+        [{"timestamp": int(timestamp_ms), "message": m} for m in messages])
+    # One timestamp for the batch: every message is refused, or none.
+    return (0 if rejected else len(messages)), rejected or None
+
+
+def stream_deliver(envelope, timestamp_ms):
+    """What the monitoring bus does with an event: each enabled rule whose pattern matches
+    it (moto's own matching) writes it to its log-group targets. Answers the groups written."""
+    from moto.events.models import events_backends
+
+    bus = events_backends[STREAM["account"]][STREAM["region"]].event_buses.get(STREAM_BUS)
+    groups = []
+    for rule in (bus.rules.values() if bus else []):
+        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(envelope):
+            continue
+        for target in rule.targets:
+            arn = target["Arn"]
+            if ":logs:" in arn and ":log-group:" in arn:
+                name = arn.split(":log-group:", 1)[1]
+                groups.append(name[:-2] if name.endswith(":*") else name)
+    message = json.dumps(envelope, separators=(",", ":"))
+    for group in groups:
+        stream_write([message], timestamp_ms, group)
+    return groups
+
+
 # --- worlds ----------------------------------------------------------------------------
 
 
@@ -1591,6 +1946,80 @@ class World:
             group, stream, [{"timestamp": int(t), "message": m} for t, m in events]
         )
         return len(events)
+
+    # --- the organization's event stream (see STREAM above) -----------------------------
+
+    def stream_setup(self, account, region, log_group):
+        """The monitoring account's half of assets/stream/monitoring-account.yaml, in moto:
+        the log group, the bus, its rule matching aws.sagemaker and the rule's log-group
+        target. From now on (until a reset or a world) `set_status` delivers through them."""
+        from moto.events.models import events_backends
+
+        logs = logs_backends[account][region]
+        if log_group not in logs.groups:
+            logs.create_log_group(log_group, tags={})
+        events = events_backends[account][region]
+        bus = events.event_buses.get(STREAM_BUS) or events.create_event_bus(name=STREAM_BUS)
+        group_arn = f"arn:aws:logs:{region}:{account}:log-group:{log_group}"
+        rule = events.put_rule(
+            name=STREAM_RULE, event_bus_arn=STREAM_BUS,
+            event_pattern=json.dumps(STREAM_PATTERN), state="ENABLED",
+            description="Every SageMaker event of the organization, to the log group")
+        events.put_targets(STREAM_RULE, STREAM_BUS, [{"Id": "log-group", "Arn": group_arn}])
+        STREAM.clear()
+        STREAM.update(account=account, region=region, log_group=log_group)
+        return {"log_group": log_group, "log_group_arn": group_arn, "bus_arn": bus.arn,
+                "rule_arn": rule.arn}
+
+    def set_status(self, account, region, kind, name, status, reason=None, emit=True):
+        """What SageMaker does when a resource changes status: the resource says so in moto
+        (status, FailureReason, LastModifiedTime, and for jobs the end time when the status
+        ends them), and SageMaker sends its state-change event, which reaches the stream
+        (when `emit` and a stream is set up). Answers the event (also when not sent, so a test
+        can deliver it late with stream_raw; None for kinds SageMaker sends none for), its
+        id, whether it was written and the log event's timestamp."""
+        if kind not in STATUS_KINDS:
+            raise ValueError(f"unknown kind {kind!r}: one of {sorted(STATUS_KINDS)}")
+        find, apply, detail_type, describe = STATUS_KINDS[kind]
+        try:
+            resource = find(sagemaker_backends[account][region], name)
+        except KeyError:
+            raise ValueError(f"no {kind} {name!r} in {account}/{region}") from None
+        # Whole seconds: the envelope's time has no more, and it is the log event's timestamp.
+        now = utcnow().replace(microsecond=0)
+        apply(resource, status, reason, now)
+        if detail_type is None:
+            return {"event": None, "event_id": None, "written": False, "timestamp_ms": None}
+        envelope = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": "aws.sagemaker",
+            "account": account,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region,
+            "resources": [resource.arn],
+            "detail": describe(resource),
+        }
+        written = bool(emit and STREAM and stream_deliver(envelope, _ms(now)))
+        return {"event": envelope, "event_id": envelope["id"], "written": written,
+                "timestamp_ms": _ms(now)}
+
+    def stream_raw(self, messages, timestamp_ms=None):
+        """Writes messages to the stream's log group exactly as given, all at timestamp_ms
+        (default now): malformed, duplicated or late events."""
+        at = _ms(utcnow()) if timestamp_ms is None else int(timestamp_ms)
+        written, rejected = stream_write(messages, at)
+        return {"written": written, "rejected": rejected, "timestamp_ms": at}
+
+    def stream_events(self):
+        """Every event of the stream's log group, [timestamp_ms, message], in timestamp order
+        (as written within one timestamp), read from moto's backend (no request logged)."""
+        if not STREAM:
+            raise ValueError("no stream: run stream_setup after building the world")
+        group = logs_backends[STREAM["account"]][STREAM["region"]].groups[STREAM["log_group"]]
+        events = [e for stream in group.streams.values() for e in stream.events]
+        return [[e.timestamp, e.message] for e in sorted(events, key=lambda e: e.timestamp)]
 
     def seed_logs(self, account, region, jobs):
         """SageMaker's logs for one seeded account-region: training and processing hosts
@@ -2658,6 +3087,7 @@ def main():
         CE_RESOURCE_PAGE["groups"] = 500
         TAG_POLICIES.clear()
         PRICE_PRODUCTS.clear()
+        STREAM.clear()
         CUR.update(path=None, database=None, table=None)
         with ATHENA_LOCK:
             ATHENA_QUERIES.clear()
@@ -2803,6 +3233,17 @@ def main():
                 with app.lock:
                     app.denied_roles.add(cmd["role"])
                 answer = {"ok": True}
+            elif cmd["cmd"] == "stream_setup":
+                answer = world.stream_setup(cmd["account"], cmd["region"], cmd["log_group"])
+            elif cmd["cmd"] == "set_status":
+                answer = world.set_status(
+                    cmd["account"], cmd["region"], cmd["kind"], cmd["name"], cmd["status"],
+                    cmd.get("failure_reason"), cmd.get("emit", True),
+                )
+            elif cmd["cmd"] == "stream_raw":
+                answer = world.stream_raw(cmd["messages"], cmd.get("timestamp_ms"))
+            elif cmd["cmd"] == "stream_events":
+                answer = {"events": world.stream_events()}
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}
             else:

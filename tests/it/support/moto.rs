@@ -224,6 +224,103 @@ impl Moto {
         }));
     }
 
+    /// The organization's event stream, monitoring side: creates the log group `log_group` in
+    /// `account`/`region`, and there the EventBridge bus, the rule matching `source =
+    /// aws.sagemaker` and its log-group target that `assets/stream/monitoring-account.yaml`
+    /// deploys. From now on [`Moto::set_status`] delivers SageMaker's events of every account
+    /// to the group, as the member accounts' forwarding rules would. Call it after building the
+    /// world: it lasts until the next world or [`Moto::reset`], and nothing else undoes it.
+    ///
+    /// moto's own EventBridge → CloudWatch Logs delivery is not what AWS delivers (across
+    /// accounts it rewrites `account`, `region`, `time` and `resources`, and its log timestamps
+    /// are floats), so the world writes each event itself: the bus's rules (moto's pattern
+    /// matching) decide which groups take it, the world writes it there as PutLogEvents would,
+    /// at the event's `time` (see `tests/moto/world.py`). Nothing of this shows in
+    /// [`Moto::requests`]; the app's `FilterLogEvents` calls do, under the account whose
+    /// credentials made them.
+    pub fn stream_setup(&mut self, account: &str, region: &str, log_group: &str) {
+        self.call(json!({
+            "cmd": "stream_setup", "account": account, "region": region, "log_group": log_group
+        }));
+    }
+
+    /// What SageMaker does when a resource changes status: the resource (`kind` `training`,
+    /// `processing`, `transform`, `tuning`, `endpoint`, `notebook`, `app` or
+    /// `inference_component`; `name` its name, or an app's ARN) takes `status` in moto, so
+    /// List and Describe say so (with `failure_reason`, `LastModifiedTime` now and, for a job
+    /// that ended, its end time), and its state-change event is written to the stream (see
+    /// [`Moto::stream_setup`]; nothing is written without one). Returns the event's whole
+    /// envelope (`version`, `id`, `detail-type`, `source`, `account`, `time`, `region`,
+    /// `resources`, `detail`), `detail` shaped like AWS's published samples: times in epoch
+    /// milliseconds (floats for endpoints), `EndpointStatus` in UPPER_SNAKE (`IN_SERVICE`), no
+    /// `LastModifiedTime` for transform jobs, no `Tags` for processing jobs. Studio apps and
+    /// inference components change without any event, as in AWS: `Value::Null`.
+    pub fn set_status(
+        &mut self,
+        account: &str,
+        region: &str,
+        kind: &str,
+        name: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Value {
+        self.status_change(json!({
+            "cmd": "set_status", "account": account, "region": region, "kind": kind,
+            "name": name, "status": status, "failure_reason": failure_reason, "emit": true
+        }))
+    }
+
+    /// [`Moto::set_status`] without the event reaching the stream (SageMaker's delivery is at
+    /// least once, not exactly once): the resource changes in moto all the same, and the
+    /// envelope that was not sent is returned, for a test to deliver late, twice or out of
+    /// order with [`Moto::stream_raw`] (its `time` is now, in whole seconds).
+    pub fn set_status_unsent(
+        &mut self,
+        account: &str,
+        region: &str,
+        kind: &str,
+        name: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Value {
+        self.status_change(json!({
+            "cmd": "set_status", "account": account, "region": region, "kind": kind,
+            "name": name, "status": status, "failure_reason": failure_reason, "emit": false
+        }))
+    }
+
+    fn status_change(&mut self, command: Value) -> Value {
+        self.call(command)["event"].clone()
+    }
+
+    /// Writes `messages` to the stream's log group exactly as given (malformed JSON, duplicates,
+    /// an event delivered late), all at `timestamp_ms` (default now), as PutLogEvents stores
+    /// them. Returns how many were written: none when the timestamp is older than 14 days or
+    /// more than 2 hours ahead, which PutLogEvents refuses.
+    pub fn stream_raw(&mut self, messages: &[&str], timestamp_ms: Option<i64>) -> u64 {
+        let answer = self.call(json!({
+            "cmd": "stream_raw", "messages": messages, "timestamp_ms": timestamp_ms
+        }));
+        answer["written"].as_u64().expect("written")
+    }
+
+    /// Every event in the stream's log group as `(timestamp_ms, message)`, in timestamp order
+    /// (in the order written within one timestamp), read without a request.
+    pub fn stream_events(&mut self) -> Vec<(i64, String)> {
+        let answer = self.call(json!({"cmd": "stream_events"}));
+        answer["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_i64().expect("timestamp"),
+                    e[1].as_str().expect("message").to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// Requests moto served since the last call: `[time, account, region, operation]`.
     pub fn requests(&mut self) -> Vec<(f64, String, String, String)> {
         let answer = self.call(json!({"cmd": "requests"}));
