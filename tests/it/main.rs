@@ -1,6 +1,6 @@
 //! Every integration test in one binary: the library and the AWS SDK are linked once, and the
-//! AWS tests share one moto server per run (`support::moto::moto`, held by one test at a
-//! time; each test builds the world it needs first). In-process tests reach moto through the
+//! AWS tests borrow a moto server each (`support::moto::moto`: one per test running at once,
+//! reused; each test builds the world it needs first). In-process tests reach moto through the
 //! config's explicit `aws_override`, never through this process's environment, so the tests
 //! run side by side safely. Each module was once a test binary of its own.
 //!

@@ -1,6 +1,6 @@
 //! A real AWS wire protocol for the tests: moto, installed into a virtualenv on first use and
-//! run in-process by `tests/moto/world.py`, one server per test process (one per
-//! `cargo test` run: every AWS test is in the `it` binary).
+//! run in-process by `tests/moto/world.py`. Every AWS test is in the `it` binary, which starts
+//! one server per test running at once and lends them out ([`moto`]).
 //!
 //! The virtualenv lives in Cargo's per-target temporary directory, created under a file lock
 //! so test binaries running side by side do not install it twice. Set `SAGESCOPE_MOTO_PYTHON`
@@ -15,18 +15,36 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use serde_json::{Value, json};
 
-/// The moto release the fixture is written against (its SageMaker gaps are patched there).
-pub const MOTO_VERSION: &str = "5.2.5";
+/// What the virtualenv holds: moto (whose SageMaker gaps `world.py` patches) and DuckDB (the
+/// world's Athena runs its SQL). The same file `.ci/run` installs while the build runs.
+const REQUIREMENTS: &str = include_str!("../../moto/requirements.txt");
 
-/// The DuckDB release the world runs Athena's SQL with (moto's Athena runs none).
-pub const DUCKDB_VERSION: &str = "2.0.1";
+/// The requirements themselves, without the file's comments.
+fn requirements() -> impl Iterator<Item = &'static str> {
+    REQUIREMENTS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
 
 /// The account moto serves plain (non-assumed) credentials from.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
-/// Named after what is installed in it, so a venv missing a package is rebuilt.
+/// Named after what is installed in it (`moto-venv-moto-server-5.2.5-duckdb-2.0.1`), so a
+/// venv missing a package is rebuilt.
 fn venv_name() -> String {
-    format!("moto-venv-{MOTO_VERSION}-duckdb-{DUCKDB_VERSION}")
+    let pins: Vec<String> = requirements()
+        .map(|pin| {
+            pin.replace("==", "-")
+                .replace(
+                    |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                    "-",
+                )
+                .trim_matches('-')
+                .replace("--", "-")
+        })
+        .collect();
+    format!("moto-venv-{}", pins.join("-"))
 }
 
 fn venv_dir() -> PathBuf {
@@ -36,11 +54,12 @@ fn venv_dir() -> PathBuf {
 fn install_help(what: &str) -> String {
     format!(
         "{what}\n\nThe AWS tests need moto (an AWS emulator) in a Python virtualenv. They create \
-         one at {} with `python3 -m venv` and `pip install 'moto[server]=={MOTO_VERSION}' duckdb=={DUCKDB_VERSION}`, \
+         one at {} with `python3 -m venv` and `pip install {}`, \
          which needs Python 3 with the venv module (Debian/Ubuntu: `apt-get install \
          python3-venv python3-pip`) and access to PyPI. Alternatively install it yourself and \
          point SAGESCOPE_MOTO_PYTHON at that interpreter.",
-        venv_dir().display()
+        venv_dir().display(),
+        requirements().collect::<Vec<_>>().join(" ")
     )
 }
 
@@ -68,15 +87,15 @@ pub fn python() -> PathBuf {
             "create the virtualenv",
         );
         run_install(
-            Command::new(&python).args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--quiet",
-                &format!("moto[server]=={MOTO_VERSION}"),
-                &format!("duckdb=={DUCKDB_VERSION}"),
-            ]),
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                ])
+                .args(requirements()),
             "install moto and DuckDB",
         );
         File::create(&ready).expect("mark the virtualenv ready");
@@ -124,8 +143,11 @@ impl Moto {
     fn start() -> Moto {
         let python = python();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/world.py");
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let log = File::create(
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.log", std::process::id())),
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("moto-{}-{n}.log", std::process::id())),
         )
         .expect("moto log file");
         let mut child = Command::new(&python)
@@ -475,15 +497,50 @@ impl Moto {
     }
 }
 
-/// The process's moto server, held for the length of a test: tests that share it take
-/// turns, each starting from a world it builds itself (every world command resets moto
-/// first, or the test calls [`Moto::reset`]).
-pub fn moto() -> MutexGuard<'static, Moto> {
-    static MOTO: OnceLock<Mutex<Moto>> = OnceLock::new();
-    MOTO.get_or_init(|| Mutex::new(Moto::start()))
+/// A moto server lent to one test for its length: tests that run side by side each get their
+/// own server (and so their own world), so they never wait for each other. Servers are started
+/// on demand, at most one per test running at once (`cargo test`'s threads), and reused: each
+/// test starts from a world it builds itself (every world command resets moto first, or the
+/// test calls [`Moto::reset`]).
+pub struct MotoLease(Option<Moto>);
+
+impl std::ops::Deref for MotoLease {
+    type Target = Moto;
+    fn deref(&self) -> &Moto {
+        self.0
+            .as_ref()
+            .expect("a lease holds its server until dropped")
+    }
+}
+
+impl std::ops::DerefMut for MotoLease {
+    fn deref_mut(&mut self) -> &mut Moto {
+        self.0
+            .as_mut()
+            .expect("a lease holds its server until dropped")
+    }
+}
+
+impl Drop for MotoLease {
+    /// Gives the server back, also when the test failed: the next test reseeds it.
+    fn drop(&mut self) {
+        if let Some(server) = self.0.take() {
+            idle_servers().push(server);
+        }
+    }
+}
+
+fn idle_servers() -> MutexGuard<'static, Vec<Moto>> {
+    static IDLE: OnceLock<Mutex<Vec<Moto>>> = OnceLock::new();
+    IDLE.get_or_init(|| Mutex::new(Vec::new()))
         .lock()
-        // A test that failed while holding it leaves a usable server: the next one reseeds.
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An idle moto server of this process, or a new one when every server is in use.
+pub fn moto() -> MotoLease {
+    let idle = idle_servers().pop();
+    MotoLease(Some(idle.unwrap_or_else(Moto::start)))
 }
 
 /// The role each non-default account is reached through.
