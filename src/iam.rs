@@ -41,11 +41,17 @@ pub enum Feature {
     /// holds more than reads: StartQueryExecution (sagescope only ever sends SELECT) and
     /// s3:PutObject for those result files.
     Cur,
+    /// `[stream]`: the organization's SageMaker events, read from the monitoring account's
+    /// log group (`stream.log_group`) by `stream.account` only.
+    Stream,
 }
+
+/// The log group the stream reads when the config names none (the setup templates' default).
+pub const DEFAULT_STREAM_GROUP: &str = "/sagescope/sagemaker-events";
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 9] = [
+    pub const ALL: [Feature; 10] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
@@ -55,6 +61,7 @@ impl Feature {
         Feature::WhoAmI,
         Feature::Organizations,
         Feature::Cur,
+        Feature::Stream,
     ];
 
     /// The statement id in the policy (`SageScope…`, unique per statement).
@@ -69,15 +76,18 @@ impl Feature {
             Feature::WhoAmI => "SageScopeWhoAmI",
             Feature::Organizations => "SageScopeDiscoverAccounts",
             Feature::Cur => "SageScopeQueryCur",
+            Feature::Stream => "SageScopeReadEventStream",
         }
     }
 
-    /// What the statement covers: SageMaker's own log groups for logs; everything for the
-    /// rest, which have no narrower resource for these read actions.
-    fn resource(self) -> &'static str {
+    /// What the statement covers: SageMaker's own log groups for logs, the stream's one log
+    /// group for the stream; everything for the rest, which have no narrower resource for
+    /// these read actions.
+    fn resource(self, stream_group: &str) -> String {
         match self {
-            Feature::Logs => "arn:*:logs:*:*:log-group:/aws/sagemaker/*",
-            _ => "*",
+            Feature::Logs => "arn:*:logs:*:*:log-group:/aws/sagemaker/*".into(),
+            Feature::Stream => format!("arn:*:logs:*:*:log-group:{stream_group}:*"),
+            _ => "*".into(),
         }
     }
 
@@ -140,6 +150,7 @@ impl Feature {
                 "organizations:ListOrganizationalUnitsForParent",
                 "organizations:DescribeEffectivePolicy",
             ],
+            Feature::Stream => &["logs:FilterLogEvents"],
             Feature::Cur => &[
                 "athena:StartQueryExecution",
                 "athena:GetQueryExecution",
@@ -166,6 +177,7 @@ pub fn features(config: &Config) -> Vec<Feature> {
                 config.organization.is_some() || config.tags.from_organization
             }
             Feature::Cur => config.cur.is_some(),
+            Feature::Stream => config.stream.is_some(),
             _ => true,
         })
         .collect()
@@ -185,11 +197,12 @@ pub struct Statement {
     pub sid: &'static str,
     pub effect: &'static str,
     pub action: &'static [&'static str],
-    pub resource: &'static str,
+    pub resource: String,
 }
 
-/// A policy granting exactly the features' actions, one statement each.
-pub fn policy(features: &[Feature]) -> PolicyDocument {
+/// A policy granting exactly the features' actions, one statement each; the stream's statement
+/// names `stream_group` (the config's `stream.log_group`, else [`DEFAULT_STREAM_GROUP`]).
+pub fn policy(features: &[Feature], stream_group: &str) -> PolicyDocument {
     PolicyDocument {
         version: "2012-10-17",
         statement: features
@@ -198,21 +211,42 @@ pub fn policy(features: &[Feature]) -> PolicyDocument {
                 sid: feature.sid(),
                 effect: "Allow",
                 action: feature.actions(),
-                resource: feature.resource(),
+                resource: feature.resource(stream_group),
             })
             .collect(),
     }
 }
 
 /// The policy as `sagescope iam-policy` prints it: two-space indented JSON and a newline.
-pub fn render(features: &[Feature]) -> String {
-    let mut text = serde_json::to_string_pretty(&policy(features)).unwrap_or_default();
+pub fn render(features: &[Feature], stream_group: &str) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&policy(features, stream_group)).unwrap_or_default();
     text.push('\n');
     text
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stream_grants_filter_log_events_on_its_group_only() {
+        let config = crate::config::parse(
+            "[stream]\naccount = \"123456789012\"\nlog_group = \"/org/sm-events\"\n",
+            std::path::Path::new("config.toml"),
+        )
+        .expect("valid config")
+        .config;
+        let features = features(&config);
+        assert!(features.contains(&Feature::Stream));
+        let policy = policy(&features, "/org/sm-events");
+        let stream = policy
+            .statement
+            .iter()
+            .find(|s| s.sid == "SageScopeReadEventStream")
+            .expect("a stream statement");
+        assert_eq!(stream.action, &["logs:FilterLogEvents"]);
+        assert_eq!(stream.resource, "arn:*:logs:*:*:log-group:/org/sm-events:*");
+    }
+
     use super::*;
 
     #[test]
@@ -243,8 +277,9 @@ mod tests {
             "discovery is off"
         );
         assert!(!features.contains(&Feature::Cur), "no [cur]");
-        assert_eq!(features.len(), Feature::ALL.len() - 3);
-        let text = render(&features);
+        assert!(!features.contains(&Feature::Stream), "no [stream]");
+        assert_eq!(features.len(), Feature::ALL.len() - 4);
+        let text = render(&features, DEFAULT_STREAM_GROUP);
         assert!(!text.contains("sagemaker:Search"), "{text}");
         assert!(text.contains("sagemaker:ListTrainingJobs"), "{text}");
     }

@@ -276,9 +276,14 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Err(CliError::Usage("this command was already handled".into()))
         }
         Some(Command::IamPolicy) => {
+            let config = &loaded.config;
+            let group = config
+                .stream
+                .as_ref()
+                .map_or(crate::iam::DEFAULT_STREAM_GROUP, |s| s.log_group.as_str());
             print!(
                 "{}",
-                crate::iam::render(&crate::iam::features(&loaded.config))
+                crate::iam::render(&crate::iam::features(config), group)
             );
             Ok(Outcome::Ok)
         }

@@ -33,6 +33,14 @@ pub(super) fn run(context: &Context<'_>) -> Result<Outcome, CliError> {
         }
     }
     let error_count = printed.len();
+    // With `[stream]`: one read of the group, so the line says whether it can be read now.
+    let session = context.session()?;
+    if session.stream().is_some() {
+        context.block_on(session.poll_stream());
+        if let Some(line) = session.stream_line(Utc::now()) {
+            eprintln!("{}", sanitize::plain(&line));
+        }
+    }
     println!(
         "refreshed: {} jobs, {} spend rows, {} tag findings; {} errors",
         snapshot.jobs.rows.len(),

@@ -59,19 +59,51 @@ async fn watch(
         config.accounts.len(),
         interval.as_secs()
     );
+    // With `[stream]`, events arrive every `stream.poll_seconds` and the full listing slows
+    // to a reconcile while the stream is live.
+    let poll_every = session.stream().map(|s| s.poll_every());
+    // What the stream line last said that matters: live or not, skipped and missed counts.
+    let mut said: Option<(bool, u64, u64)> = None;
     loop {
-        let refresh = session.refresh(plan, &|_| {}, &|_| {});
-        let refreshed = tokio::select! {
-            done = refresh => done.refreshed,
-            () = &mut stop => break,
-        };
-        let mut events = refreshed.events.clone();
-        report(&refreshed);
-        if budgets && spend_last.is_none_or(|last| last.elapsed() >= spend_every) {
-            spend_last = Some(Instant::now());
-            tokio::select! {
-                budgets = budget_events(session.spend(), loaded) => events.extend(budgets),
+        let mut events = Vec::new();
+        if listing_due(session, interval) {
+            let refresh = session.refresh(plan, &|_| {}, &|_| {});
+            let refreshed = tokio::select! {
+                done = refresh => done.refreshed,
                 () = &mut stop => break,
+            };
+            events.extend(refreshed.events.iter().cloned());
+            report(&refreshed);
+            if let Some(line) = session.stream_line(Utc::now()) {
+                eprintln!("{}", sanitize::plain(&line));
+            }
+            if budgets && spend_last.is_none_or(|last| last.elapsed() >= spend_every) {
+                spend_last = Some(Instant::now());
+                tokio::select! {
+                    budgets = budget_events(session.spend(), loaded) => events.extend(budgets),
+                    () = &mut stop => break,
+                }
+            }
+        }
+        if poll_every.is_some() {
+            let polled = tokio::select! {
+                polled = session.poll_stream() => polled,
+                () = &mut stop => break,
+            };
+            if let Some(polled) = polled {
+                if let Some(err) = &polled.store_error {
+                    eprintln!("error: cannot write the cache: {err}");
+                }
+                events.extend(polled.events);
+                // Said when the stream goes live or down or counts something, not every poll.
+                let live = session.stream().is_some_and(|s| s.is_live(Utc::now()));
+                let now_says = Some((live, polled.health.skipped, polled.health.missed));
+                if said != now_says {
+                    said = now_says;
+                    if let Some(line) = session.stream_line(Utc::now()) {
+                        eprintln!("{}", sanitize::plain(&line));
+                    }
+                }
             }
         }
         for event in events.iter().filter(|e| alerts.wants(e)) {
@@ -80,8 +112,12 @@ async fn watch(
         }
         // Finished alert commands are reaped as we go; running ones keep running.
         while commands.try_join_next().is_some() {}
+        let pause = match poll_every {
+            Some(every) => every,
+            None => interval,
+        };
         tokio::select! {
-            () = tokio::time::sleep(interval) => {}
+            () = tokio::time::sleep(pause) => {}
             () = &mut stop => break,
         }
     }
@@ -89,6 +125,15 @@ async fn watch(
     while commands.join_next().await.is_some() {}
     eprintln!("stopped");
     Ok(Outcome::Ok)
+}
+
+/// Whether the full listing is due: every `interval`, or while the stream is live, every
+/// `refresh.reconcile_minutes`.
+fn listing_due(session: &RefreshSession, interval: Duration) -> bool {
+    let now = Utc::now();
+    session
+        .next_listing_polling_every(now, interval)
+        .is_none_or(|at| at <= now)
 }
 
 /// The month's outlook for the budgets, recorded against the last one: a forecast that went

@@ -52,7 +52,8 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
         &config,
         "[[accounts]]\nname = \"payer\"\n\
          [organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
-         [cur]\ndatabase = \"billing\"\ntable = \"cur2\"\n",
+         [cur]\ndatabase = \"billing\"\ntable = \"cur2\"\n\
+         [stream]\nlog_group = \"/sagescope/sagemaker-events\"\n",
     )
     .expect("config");
     let out = run_with_config(home.path(), "iam-policy", &config);
@@ -75,6 +76,10 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
         !granted.contains("athena:StartQueryExecution"),
         "no [cur], no Athena"
     );
+    assert!(
+        !policy.to_string().contains("SageScopeReadEventStream"),
+        "no [stream], no statement for its group"
+    );
     assert!(granted.contains("sagemaker:ListTrainingJobs"));
 }
 
@@ -86,10 +91,14 @@ fn the_role_template_grants_the_shipped_policy_but_organizations() {
     let inline = &role["Properties"]["Policies"][0]["PolicyDocument"];
     let mut shipped: Value = serde_json::from_str(&asset("iam-policy.json")).expect("JSON");
     // The role in each account is read through; only the identity that discovers accounts
-    // reads Organizations, and only `cur.account` (the payer) queries the CUR.
+    // reads Organizations, only `cur.account` (the payer) queries the CUR, and only the
+    // monitoring account's role (assets/stream/monitoring-account.yaml) reads the stream.
     if let Some(statements) = shipped["Statement"].as_array_mut() {
-        statements
-            .retain(|s| s["Sid"] != "SageScopeDiscoverAccounts" && s["Sid"] != "SageScopeQueryCur");
+        statements.retain(|s| {
+            s["Sid"] != "SageScopeDiscoverAccounts"
+                && s["Sid"] != "SageScopeQueryCur"
+                && s["Sid"] != "SageScopeReadEventStream"
+        });
     }
     assert_eq!(inline, &shipped);
     let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];

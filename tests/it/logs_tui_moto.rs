@@ -65,6 +65,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         app: None,
         compute: None,
         billing: None,
+        streamed_at: None,
     };
     let (width, height) = (120, 30);
     let mut app = support::tui::demo_app(width, height);

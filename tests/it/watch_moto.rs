@@ -66,22 +66,9 @@ impl Watch {
     /// (60 s is not a bound on watch's speed: only what keeps a broken watch from hanging the
     /// test).
     fn refreshed(&mut self, n: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let target = self.refreshes + n;
-        let mut summaries = Vec::new();
-        while self.refreshes < target {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .stderr
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no refresh finished within 60 s"));
-            eprintln!("watch: {line}");
-            if line.starts_with("refreshed:") {
-                self.refreshes += 1;
-                summaries.push(line);
-            }
-        }
-        summaries
+        (0..n)
+            .map(|_| stderr_until(self, |line| line.starts_with("refreshed:")))
+            .collect()
     }
 
     /// Every stdout line so far.
@@ -311,4 +298,197 @@ fn watch_announces_a_failed_job_once_and_runs_the_alert_command() {
     let failed: Vec<&Value> = rows.iter().filter(|r| r["event"] == "job_failed").collect();
     assert_eq!(failed.len(), 1, "{rows:?}");
     assert_eq!(failed[0]["name"], RUNNING);
+}
+
+/// Waits for a stderr line that `wanted` accepts, echoing every line (60 s only keeps a broken
+/// watch from hanging the test). Counts the refreshes it passes.
+fn stderr_until(watch: &mut Watch, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = watch
+            .stderr
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no such line on stderr within 60 s"));
+        eprintln!("watch: {line}");
+        if line.starts_with("refreshed:") {
+            watch.refreshes += 1;
+        }
+        if wanted(&line) {
+            return line;
+        }
+    }
+}
+
+const GROUP: &str = "/sagescope/sagemaker-events";
+
+/// A config reading `accounts` (the default one as `main`, the others through their role) in
+/// two regions, with the organization's event stream in `main`'s us-east-1.
+fn stream_config(home: &Path, members: &[String]) -> String {
+    let mut text =
+        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
+    for account in members {
+        text.push_str(&format!(
+            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n",
+            support::moto::role(account)
+        ));
+    }
+    text.push_str(&format!(
+        "[cache]\npath = \"{}\"\n\n[refresh]\nreconcile_minutes = 15\n\n\
+         [stream]\naccount = \"main\"\nregion = \"us-east-1\"\nlog_group = \"{GROUP}\"\n",
+        home.join("cache.db").display()
+    ));
+    let path = home.join("sagescope.toml");
+    std::fs::write(&path, text).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn with_the_stream_a_failure_is_one_line_from_the_event_with_no_listing_and_a_denied_stream_falls_back_to_polling()
+ {
+    let mut moto = moto();
+    let members: Vec<String> = (1..=11).map(|n| format!("2100000000{n:02}")).collect();
+    let mut accounts: Vec<&str> = vec![DEFAULT_ACCOUNT];
+    accounts.extend(members.iter().map(String::as_str));
+    // Twelve accounts × two regions, 300 more training jobs in the first account-region.
+    let world = moto.scale_world(&accounts, &["us-east-1", "eu-west-1"], 480, 300, 7);
+    moto.stream_setup(DEFAULT_ACCOUNT, "us-east-1", GROUP);
+    let running = world
+        .iter()
+        .find(|r| {
+            r["kind"] == "training"
+                && r["status"] == "InProgress"
+                && r["account"] != DEFAULT_ACCOUNT
+                && r["region"] == "eu-west-1"
+        })
+        .expect("the world runs training jobs in member accounts");
+    let (account, name) = (
+        running["account"].as_str().expect("account").to_string(),
+        running["name"].as_str().expect("name").to_string(),
+    );
+    let endpoint = moto.endpoint();
+    let homes = [
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    ];
+    // Two viewers (two colleagues, each with their own cache) read the same group.
+    let mut watches: Vec<Watch> = homes
+        .iter()
+        .map(|home| {
+            let config = stream_config(home.path(), &members);
+            Watch::start(home.path(), &endpoint, &config)
+        })
+        .collect();
+    for watch in &mut watches {
+        watch.refreshed(1);
+        stderr_until(watch, |l| l.starts_with("stream: live"));
+    }
+
+    // Steady state: only the stream is read, once per poll for the whole organization.
+    moto.requests();
+    std::thread::sleep(Duration::from_secs(6));
+    let quiet = moto.requests();
+    let mut by_op = std::collections::BTreeMap::<String, usize>::new();
+    for (_, _, _, op) in &quiet {
+        *by_op.entry(op.clone()).or_default() += 1;
+    }
+    eprintln!("6 s of two viewers, stream live: {by_op:?}");
+    assert_eq!(
+        by_op.keys().collect::<Vec<_>>(),
+        vec!["FilterLogEvents"],
+        "nothing is listed while the stream is live"
+    );
+    assert!(
+        by_op["FilterLogEvents"] <= 2 * 4,
+        "one read per viewer every 2 s: {by_op:?}"
+    );
+
+    let changed = Instant::now();
+    let envelope = moto.set_status(
+        &account,
+        "eu-west-1",
+        "training",
+        &name,
+        "Failed",
+        Some(REASON),
+    );
+    for watch in &mut watches {
+        let line = watch
+            .stdout
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a line for the failed job");
+        let event: Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(event["event"], "job_failed", "{event}");
+        assert_eq!(event["name"], name.as_str());
+        assert_eq!(event["account_id"], account.as_str());
+        assert_eq!(event["account_name"], format!("m{account}"));
+        assert_eq!(event["region"], "eu-west-1");
+        assert_eq!(event["previous_status"], "InProgress");
+        assert_eq!(event["detail"], REASON);
+        eprintln!(
+            "a viewer printed it {:?} after the change",
+            changed.elapsed()
+        );
+        assert_eq!(watch.refreshes, 1, "no listing ran: the stream said it");
+    }
+    let since_change = moto.requests();
+    assert!(
+        since_change
+            .iter()
+            .all(|(_, _, _, op)| op == "FilterLogEvents"),
+        "{since_change:?}"
+    );
+
+    // The same event again, an older one, a malformed one and one of an account nobody reads.
+    let duplicate = envelope.to_string();
+    let mut older = envelope.clone();
+    older["id"] = json!("older-0001");
+    older["detail"]["TrainingJobStatus"] = json!("InProgress");
+    let modified = older["detail"]["LastModifiedTime"].as_i64().expect("ms");
+    older["detail"]["LastModifiedTime"] = json!(modified - 60_000);
+    older["time"] = json!("2020-01-01T00:00:00Z");
+    let mut foreign = envelope.clone();
+    foreign["id"] = json!("foreign-0001");
+    foreign["account"] = json!("999999999999");
+    let older = older.to_string();
+    let foreign = foreign.to_string();
+    moto.stream_raw(
+        &[
+            &duplicate,
+            &older,
+            "{\"detail-type\": \u{1b}[31m not json",
+            &foreign,
+        ],
+        None,
+    );
+    for watch in &mut watches {
+        stderr_until(watch, |l| l.contains("· 2 skipped"));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    for watch in &watches {
+        assert_eq!(watch.lines(), Vec::<Value>::new(), "announced once");
+    }
+
+    // The stream denied: polling resumes at once (a listing within the 2 s interval).
+    moto.refuse(
+        DEFAULT_ACCOUNT,
+        "us-east-1",
+        "FilterLogEvents",
+        1_000,
+        "AccessDeniedException",
+    );
+    for watch in &mut watches {
+        let down = stderr_until(watch, |l| l.starts_with("stream: down"));
+        assert!(down.contains("access denied"), "{down}");
+        assert!(
+            down.ends_with("polling") || down.contains("polling ·"),
+            "{down}"
+        );
+        let before = watch.refreshes;
+        stderr_until(watch, |l| l.starts_with("refreshed:"));
+        assert_eq!(watch.refreshes, before + 1);
+    }
+    for watch in watches {
+        assert_eq!(watch.stop(), Some(0));
+    }
 }

@@ -156,7 +156,8 @@ impl LogSource for CloudWatchLogs {
                 .client
                 .filter_log_events()
                 .log_group_name(group)
-                .set_log_stream_names(Some(streams.to_vec()))
+                // No names: every stream of the group (AWS refuses an empty list).
+                .set_log_stream_names((!streams.is_empty()).then(|| streams.to_vec()))
                 .set_start_time(start_ms)
                 .set_next_token(next_token)
                 .send()

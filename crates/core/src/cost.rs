@@ -218,6 +218,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             billing: None,
+            streamed_at: None,
             compute: None,
         }
     }

@@ -393,6 +393,7 @@ mod tests {
             app: None,
             compute: None,
             billing: None,
+            streamed_at: None,
         }
     }
 

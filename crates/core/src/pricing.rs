@@ -354,6 +354,7 @@ mod tests {
             app: None,
             compute: None,
             billing: None,
+            streamed_at: None,
         }
     }
 

@@ -21,3 +21,4 @@ pub mod session;
 pub mod source;
 pub mod spend;
 pub mod store;
+pub mod stream;

@@ -39,6 +39,8 @@ pub struct RefreshRequest<'a> {
     pub metrics: Option<&'a [JobMetrics]>,
     /// `[events] retention_days`: older timeline entries are dropped with this refresh's.
     pub retention_days: u32,
+    /// The event stream, whose newer word on a row wins over what this listing read.
+    pub stream: Option<&'a crate::stream::Stream>,
 }
 
 /// What a refresh produced.
@@ -108,6 +110,28 @@ pub async fn run(
     // The scopes this refresh listed: only their rows can say what changed.
     let listed: Mutex<HashSet<ScopeKey>> = Mutex::new(HashSet::new());
     let committing = |event: FetchEvent| {
+        let event = match (request.stream, event) {
+            (
+                Some(stream),
+                FetchEvent::Filled {
+                    scope,
+                    mut rows,
+                    describes,
+                },
+            ) => {
+                stream.keep_newer(&mut rows);
+                FetchEvent::Filled {
+                    scope,
+                    rows,
+                    describes,
+                }
+            }
+            (Some(stream), FetchEvent::Rows { scope, mut rows }) => {
+                stream.keep_newer(&mut rows);
+                FetchEvent::Rows { scope, rows }
+            }
+            (_, event) => event,
+        };
         match &event {
             FetchEvent::Filled {
                 scope,
@@ -134,6 +158,9 @@ pub async fn run(
         sink(event);
     };
     let mut jobs = fetcher.fetch(request.known, &committing).await;
+    if let Some(stream) = request.stream {
+        stream.keep_newer(&mut jobs.view.rows);
+    }
     if let Some(message) = organization_error {
         jobs.view.errors.insert(
             0,
@@ -464,6 +491,7 @@ mod tests {
             tags: None,
             metrics: None,
             retention_days: 90,
+            stream: None,
         }
     }
 

@@ -72,6 +72,10 @@ struct Carried {
 struct Settings {
     tags: TagsConfig,
     metrics_every: Duration,
+    /// How often the full listing runs: `refresh.jobs_seconds`, and while the stream is live,
+    /// `refresh.reconcile_minutes`.
+    jobs_every: Duration,
+    reconcile_every: Duration,
     retention_days: u32,
     /// `[spend]`, when `resource_costs` asks each resource's cost from Cost Explorer.
     resource_costs: Option<SpendConfig>,
@@ -86,6 +90,10 @@ pub struct RefreshSession {
     /// What the next refresh starts from; `None` until read from the store. Cloned out for a
     /// refresh and replaced after, so no lock is held across the network.
     carried: Mutex<Option<Carried>>,
+    /// The organization's event stream, when `[stream]` is configured.
+    stream: Option<crate::stream::Stream>,
+    /// When the last full listing ended, and whether the stream was live then.
+    listed: Mutex<Option<(chrono::DateTime<Utc>, bool)>>,
 }
 
 impl RefreshSession {
@@ -112,11 +120,86 @@ impl RefreshSession {
             settings: Settings {
                 tags: config.tags.clone(),
                 metrics_every: Duration::from_secs(config.refresh.metrics_seconds),
+                jobs_every: Duration::from_secs(config.refresh.jobs_seconds),
+                reconcile_every: Duration::from_secs(config.refresh.reconcile_minutes * 60),
                 retention_days: config.events.retention_days,
                 resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
             },
             carried: Mutex::new(None),
+            stream: config
+                .stream
+                .as_ref()
+                .map(|stream| crate::stream::Stream::new(stream, Utc::now())),
+            listed: Mutex::new(None),
         }
+    }
+
+    /// The organization's event stream, when `[stream]` is configured.
+    pub fn stream(&self) -> Option<&crate::stream::Stream> {
+        self.stream.as_ref()
+    }
+
+    /// When the next full listing is due: `jobs_seconds` after the last, or while the stream
+    /// is live, `reconcile_minutes` after it; `None` before the first (due now).
+    pub fn next_listing(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+        self.next_listing_polling_every(now, self.settings.jobs_every)
+    }
+
+    /// [`RefreshSession::next_listing`] with the polling pace given (`watch --interval`).
+    pub fn next_listing_polling_every(
+        &self,
+        now: chrono::DateTime<Utc>,
+        jobs_every: Duration,
+    ) -> Option<chrono::DateTime<Utc>> {
+        let (last, _) = (*lock(&self.listed))?;
+        let every = match &self.stream {
+            Some(stream) if stream.is_live(now) => self.settings.reconcile_every,
+            _ => jobs_every,
+        };
+        Some(last + chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX))
+    }
+
+    /// Whether the full listing is due now (see [`RefreshSession::next_listing`]).
+    pub fn listing_due(&self, now: chrono::DateTime<Utc>) -> bool {
+        self.next_listing(now).is_none_or(|at| at <= now)
+    }
+
+    /// The stream's one line (`stream: live, last event 3 s ago · reconcile in 12 min`), when
+    /// `[stream]` is configured.
+    pub fn stream_line(&self, now: chrono::DateTime<Utc>) -> Option<String> {
+        let stream = self.stream.as_ref()?;
+        let next = self.next_listing(now).filter(|_| stream.is_live(now));
+        Some(stream.health().line(now, stream.stale_after(), next))
+    }
+
+    /// Reads the event stream once and applies what it says (see [`crate::stream`]); `None`
+    /// without `[stream]`.
+    pub async fn poll_stream(&self) -> Option<crate::stream::StreamPoll> {
+        let stream = self.stream.as_ref()?;
+        // Events are filed under the accounts' names; the ids are known once connected.
+        let accounts: std::collections::HashMap<String, String> = self
+            .fetcher
+            .connected_ids()
+            .into_iter()
+            .map(|(name, id)| (id, name))
+            .collect();
+        // Before the first listing has connected the accounts, no event could be filed.
+        if accounts.is_empty() {
+            return Some(crate::stream::StreamPoll {
+                health: stream.health(),
+                ..Default::default()
+            });
+        }
+        Some(
+            stream
+                .poll(
+                    self.fetcher.as_ref(),
+                    &accounts,
+                    &self.store,
+                    self.settings.retention_days,
+                )
+                .await,
+        )
     }
 
     /// The account hub: logs, prioritised describes and caller identities go through it.
@@ -148,6 +231,10 @@ impl RefreshSession {
         notes: Notes<'_>,
     ) -> SessionRefresh {
         let start = self.starting_point().await;
+        // Changes a listing finds are ones the stream missed only if it was live all along.
+        let stream_was_live = self.stream.as_ref().is_some_and(|stream| {
+            stream.is_live(Utc::now()) && lock(&self.listed).is_some_and(|(_, live)| live)
+        });
         let metrics_now = match plan.metrics {
             MetricsPlan::Now => true,
             MetricsPlan::WhenDue => metrics_due(
@@ -166,10 +253,21 @@ impl RefreshSession {
                     .map(|retag| (&start.tags, &self.settings.tags, retag)),
                 metrics: metrics_now.then_some(start.metrics.as_slice()),
                 retention_days: self.settings.retention_days,
+                stream: self.stream.as_ref(),
             },
             sink,
         )
         .await;
+        let now = Utc::now();
+        if let Some(stream) = &self.stream {
+            stream.after_listing(
+                &refreshed.jobs.view.rows,
+                &refreshed.events,
+                stream_was_live,
+            );
+        }
+        let live = self.stream.as_ref().is_some_and(|s| s.is_live(now));
+        *lock(&self.listed) = Some((now, live));
         let mut next = Carried {
             known: refreshed.jobs.known_state(),
             tags: start.tags,

@@ -121,6 +121,22 @@ impl RefreshOutcome {
     }
 }
 
+/// What one read of the event stream brings the UI (see [`crate::stream`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamUpdate {
+    /// The scopes events changed, each with all its rows: replaces that scope's rows.
+    pub scopes: Vec<(ScopeKey, Vec<Job>)>,
+    /// What changed (alerts and timeline entries), each announced once.
+    pub events: Vec<Event>,
+    /// The status bar's line: `stream: live, last event 3 s ago · reconcile in 12 min`.
+    pub line: String,
+    /// Whether the automatic refresh may start now: the stream is down, or the reconcile is
+    /// due. While it is live and the reconcile is not due, the timer's refreshes are skipped.
+    pub listing_due: bool,
+    /// Why the changes could not be written to the cache (they are on screen all the same).
+    pub error: Option<String>,
+}
+
 /// Anything that can produce fresh views for the UI.
 ///
 /// `refresh` must not block: it returns a future the UI spawns on the runtime. Progress goes
@@ -146,6 +162,12 @@ pub trait SnapshotSource: Send + Sync + 'static {
     /// Where the log view reads CloudWatch Logs (each account with its own credentials), if
     /// this source serves logs.
     fn logs(&self) -> Option<Arc<dyn crate::logs::LogAccess>> {
+        None
+    }
+
+    /// The event stream, when this source has one: a task the UI spawns once, which reads
+    /// the stream for as long as `updates` has a receiver.
+    fn stream(&self, _updates: UnboundedSender<StreamUpdate>) -> Option<BoxFuture<'static, ()>> {
         None
     }
 }
@@ -297,6 +319,34 @@ impl SnapshotSource for LiveSource {
 
     fn prioritize(&self, arn: &str) {
         self.session.fetcher().prioritize(arn);
+    }
+
+    fn stream(&self, updates: UnboundedSender<StreamUpdate>) -> Option<BoxFuture<'static, ()>> {
+        let every = self.session.stream()?.poll_every();
+        let session = self.session.clone();
+        Some(
+            async move {
+                loop {
+                    if let Some(polled) = session.poll_stream().await {
+                        let now = Utc::now();
+                        let update = StreamUpdate {
+                            scopes: polled.scopes,
+                            events: polled.events,
+                            line: session.stream_line(now).unwrap_or_default(),
+                            listing_due: session.listing_due(now),
+                            error: polled
+                                .store_error
+                                .map(|e| format!("stream: could not write the cache: {e}")),
+                        };
+                        if updates.send(update).is_err() {
+                            return;
+                        }
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            }
+            .boxed(),
+        )
     }
 
     fn refresh(

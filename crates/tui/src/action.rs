@@ -38,6 +38,8 @@ pub enum Action {
         rows: Vec<Job>,
     },
     RefreshDone(RefreshOutcome),
+    /// One read of the organization's event stream (boxed: it carries whole scopes).
+    Stream(Box<sagescope_engine::source::StreamUpdate>),
     /// What start-up read from the cache, off the UI thread (boxed: it holds every view).
     CacheRead(Box<sagescope_engine::source::CacheRead>),
     /// The Jobs pane's first cached rows, read before the rest (boxed: 200 rows).

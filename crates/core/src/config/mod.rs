@@ -11,6 +11,7 @@ mod docs_drift;
 mod error;
 mod hints;
 mod raw;
+mod stream;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use cur::CurConfig;
 pub use error::{ConfigError, Location};
 pub use raw::looks_like_region;
+pub use stream::StreamConfig;
 
 use crate::model::{DEFAULT_OWNER_KEY, EventKind, Me, TagPolicy};
 use raw::RawConfig;
@@ -51,6 +53,9 @@ pub struct Config {
     pub me: Option<Me>,
     /// `[cur]`: the CUR 2.0 table in Athena; `None` when not configured.
     pub cur: Option<CurConfig>,
+    /// `[stream]`: the organization's SageMaker events in a log group, read as the live
+    /// source of state changes; `None` when not configured (listings alone).
+    pub stream: Option<StreamConfig>,
     /// Where the AWS code connects instead of the standard chain; set by code (tests against
     /// an AWS emulator), never by the config file. `None`: the environment and profiles.
     pub aws_override: Option<AwsOverride>,
@@ -299,6 +304,9 @@ pub struct RefreshConfig {
     /// How long a refresh keeps retrying throttled calls before a scope gives up and keeps
     /// its last good rows.
     pub deadline_seconds: u64,
+    /// While the event stream (`[stream]`) is live, the full listing runs this often instead
+    /// of every `jobs_seconds`: a reconcile that finds what the stream did not say.
+    pub reconcile_minutes: u64,
 }
 
 /// Thresholds for the health flags on running resources.
@@ -550,6 +558,10 @@ impl Config {
             Some(section) => Some(cur::from_raw(section, &accounts, &at)?),
             None => None,
         };
+        let stream = match raw.stream {
+            Some(section) => Some(stream::from_raw(section, &accounts, &at)?),
+            None => None,
+        };
         let spend_source = match raw.spend.source {
             Some(spanned) => {
                 let span = spanned.span();
@@ -570,6 +582,7 @@ impl Config {
         let as_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Config {
             cur,
+            stream,
             aws_override: None,
             alerts,
             events: EventsConfig {
@@ -617,6 +630,10 @@ impl Config {
                     .refresh
                     .deadline_seconds
                     .map_or(120, |n| n.0.unsigned_abs()),
+                reconcile_minutes: raw
+                    .refresh
+                    .reconcile_minutes
+                    .map_or(15, |n| n.0.unsigned_abs()),
             },
             health: HealthConfig {
                 underutilized_pct: raw

@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     pub events: RawEvents,
     pub me: Option<Spanned<RawMe>>,
     pub cur: Option<Spanned<super::cur::RawCur>>,
+    pub stream: Option<Spanned<super::stream::RawStream>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,6 +123,7 @@ pub(super) struct RawRefresh {
     pub requests_per_second: Option<Rate>,
     pub account_requests_per_second: Option<Bounded<1, 200>>,
     pub deadline_seconds: Option<Bounded<10, 3_600>>,
+    pub reconcile_minutes: Option<Bounded<1, 1_440>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -85,6 +85,7 @@ fn base(
         app: None,
         compute: None,
         billing: None,
+        streamed_at: None,
     }
 }
 

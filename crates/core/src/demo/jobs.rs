@@ -215,6 +215,7 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                 })),
                 compute: None,
                 billing: None,
+                streamed_at: None,
             });
         }
     }
@@ -305,6 +306,7 @@ fn one_job(
         tags: tags_for(rng, project, account, region),
         app: None,
         compute: None,
+        streamed_at: None,
         billing: demo_billing(kind, created_at, ended_at, n),
     }
 }

@@ -41,6 +41,10 @@ pub struct Job {
     /// and for jobs not described yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing: Option<TrainingBilling>,
+    /// When the event that last changed this row happened (the organization's event stream,
+    /// `[stream]`); `None` when a listing wrote it last. Orders the next event against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streamed_at: Option<DateTime<Utc>>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
@@ -120,6 +124,7 @@ impl Job {
             app: None,
             compute: None,
             billing: None,
+            streamed_at: None,
         }
     }
 }

@@ -296,6 +296,7 @@ mod tests {
             tags: Tags::new(),
             app: None,
             billing: None,
+            streamed_at: None,
             compute: None,
         };
         let jobs = [

@@ -71,6 +71,9 @@ pub enum CacheError {
     },
 }
 
+/// One scope's listing time and rows.
+pub type ScopeRows = (DateTime<Utc>, Vec<Job>);
+
 /// An open cache. One per process, owned by the store thread ([`crate::store::Store`]).
 pub struct Cache {
     conn: Connection,
@@ -234,6 +237,26 @@ impl Cache {
         write_describes(&tx, describes.iter().map(|(arn, d)| (arn, d)))?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// One scope's rows and when they were listed, as [`Cache::save_scope`] left them; `None`
+    /// for a scope never saved.
+    pub fn load_scope(&self, scope: &ScopeKey) -> Result<Option<ScopeRows>, CacheError> {
+        let decode = |source| CacheError::Decode {
+            view: VIEW_JOBS,
+            source,
+        };
+        let mut statement = self.conn.prepare(
+            "SELECT as_of, rows FROM scopes WHERE account = ?1 AND region = ?2 AND kind = ?3",
+        )?;
+        let mut found =
+            statement.query(params![scope.account, scope.region, scope.kind.as_str()])?;
+        let Some(blob) = found.next()? else {
+            return Ok(None);
+        };
+        let as_of: DateTime<Utc> = serde_json::from_str(text(blob, 0)?).map_err(decode)?;
+        let rows: Vec<Job> = serde_json::from_str(text(blob, 1)?).map_err(decode)?;
+        Ok(Some((as_of, rows)))
     }
 
     /// Commits a whole refresh in one transaction: every scope (tags included), the jobs
@@ -533,6 +556,7 @@ mod tests {
             tags: Default::default(),
             app: None,
             compute: None,
+            streamed_at: None,
             billing: None,
         }
     }

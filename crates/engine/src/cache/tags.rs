@@ -136,6 +136,7 @@ mod tests {
             app: None,
             compute: None,
             billing: None,
+            streamed_at: None,
         };
         let mut state = TagState::default();
         state.entries.insert(

@@ -68,6 +68,10 @@ pub struct Observation {
     pub resources: Vec<Observed>,
     /// `None` when spend was not looked at.
     pub budgets: Option<Vec<BudgetObserved>>,
+    /// The resources come from the event stream, not a listing: only they were seen, so
+    /// nothing else in their scopes changed or is gone, and each is news as it happens (a
+    /// resource first seen failing raises its alert: the event says it just failed).
+    pub streamed: bool,
 }
 
 /// The events of one refresh and how the seen state changes with it.
@@ -85,7 +89,7 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
     for observed in &now.resources {
         let job = &observed.job;
         let scope = ScopeKey::of(job);
-        if !now.scopes.contains(&scope) {
+        if !now.streamed && !now.scopes.contains(&scope) {
             continue;
         }
         listed.insert(job.arn.as_str());
@@ -95,10 +99,15 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
             TagCheck::Breaks(_) => Some(true),
         };
         let Some(seen) = before.resources.get(&job.arn) else {
-            let baseline = !before.scopes.contains(&scope);
+            let baseline = !now.streamed && !before.scopes.contains(&scope);
             if !baseline {
+                let kind = if now.streamed {
+                    EventKind::of_status(job)
+                } else {
+                    EventKind::StatusChanged
+                };
                 out.events
-                    .push(event(at, EventKind::StatusChanged, job, None, None));
+                    .push(event(at, kind, job, None, failure(kind, job)));
                 if let TagCheck::Breaks(problems) = &observed.tags {
                     let detail = Some(problems.clone());
                     out.events
@@ -120,10 +129,7 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
         let mut next = seen.clone();
         if seen.status != job.status.as_str() {
             let kind = EventKind::of_status(job);
-            let detail = job
-                .failure_reason
-                .clone()
-                .filter(|_| matches!(kind, EventKind::JobFailed | EventKind::EndpointFailed));
+            let detail = failure(kind, job);
             out.events
                 .push(event(at, kind, job, Some(seen.status.clone()), detail));
             next.status = job.status.as_str().to_string();
@@ -146,6 +152,9 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
         if next != *seen {
             out.changes.upsert.push((job.arn.clone(), next));
         }
+    }
+    if now.streamed {
+        return out;
     }
     // Gone from a scope that was listed: deleted (or aged out of SageMaker's lists).
     out.changes.remove = before
@@ -185,6 +194,13 @@ pub fn derive(before: &SeenState, now: &Observation) -> Derived {
         }
     }
     out
+}
+
+/// What a failure event says: the resource's reason, for the kinds that fail.
+fn failure(kind: EventKind, job: &Job) -> Option<String> {
+    job.failure_reason
+        .clone()
+        .filter(|_| matches!(kind, EventKind::JobFailed | EventKind::EndpointFailed))
 }
 
 /// A flag turning on: off before, on now; or never measured on a resource that is itself new

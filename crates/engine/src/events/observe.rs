@@ -60,6 +60,7 @@ pub fn observe(
         })
         .collect();
     Observation {
+        streamed: false,
         at: Some(at),
         scopes,
         resources,

@@ -28,6 +28,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         app: None,
         compute: None,
         billing: None,
+        streamed_at: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn seen(job: &Job) -> Observed {
 /// An observation of `resources`, every scope they are in listed fresh.
 fn observation(minute: u32, resources: Vec<Observed>) -> Observation {
     Observation {
+        streamed: false,
         at: Some(at(minute)),
         scopes: resources.iter().map(|o| ScopeKey::of(&o.job)).collect(),
         resources,
@@ -143,6 +145,7 @@ fn a_scope_that_failed_yields_nothing_and_keeps_its_last_state() {
     let running = job(ResourceKind::Training, "t", "InProgress");
     let failed = job(ResourceKind::Training, "t", "Failed");
     let stale = Observation {
+        streamed: false,
         at: Some(at(2)),
         // The training scope's list failed: its (stale) rows come, its scope does not.
         scopes: Default::default(),

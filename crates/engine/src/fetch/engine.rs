@@ -487,5 +487,6 @@ pub(super) fn to_job(
         app: item.app.map(Box::new),
         compute: item.compute.map(Box::new),
         billing: item.billing,
+        streamed_at: None,
     }
 }

@@ -396,6 +396,7 @@ mod tests {
             app: None,
             compute: None,
             billing: None,
+            streamed_at: None,
         }
     }
 

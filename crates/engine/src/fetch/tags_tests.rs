@@ -309,6 +309,7 @@ fn resource(account: &str, kind: ResourceKind, name: &str) -> Job {
         app: None,
         compute: None,
         billing: None,
+        streamed_at: None,
     }
 }
 

@@ -106,7 +106,8 @@ pub trait LogSource: Send + Sync {
     ) -> BoxFuture<'a, Result<EventPage, LogsError>>;
 
     /// One page of several streams interleaved by time from `start_ms` (`FilterLogEvents`,
-    /// at most 100 streams); events carry their ids.
+    /// at most 100 streams, or every stream of the group when `streams` is empty); events
+    /// carry their ids.
     fn filter_events<'a>(
         &'a self,
         group: &'a str,

@@ -115,6 +115,7 @@ mod tests {
             tags: t,
             app: None,
             billing: None,
+            streamed_at: None,
             compute: None,
         }
     }

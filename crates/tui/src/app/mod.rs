@@ -191,6 +191,15 @@ fn policy_keys(policy: &sagescope_core::model::TagPolicy) -> Vec<String> {
     keys
 }
 
+/// The event stream, for the status bar and the refresh timer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamStatus {
+    /// `stream: live, last event 3 s ago · reconcile in 12 min`, or down and why.
+    pub line: String,
+    /// Whether the timer's refreshes run (the stream is down, or the reconcile is due).
+    pub listing_due: bool,
+}
+
 /// The whole UI state.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -215,6 +224,9 @@ pub struct App {
     pub events: EventsPane,
     pub refreshing: Option<Refreshing>,
     pub refresh_blocked: Option<String>,
+    /// The organization's event stream as its last read left it; `None` without `[stream]`
+    /// (or before its first read).
+    pub stream: Option<StreamStatus>,
     pub errors: ErrorLog,
     /// Errors reported by the most recent refresh (the status bar shows them as current).
     pub errors_from_last_refresh: usize,
@@ -266,6 +278,7 @@ impl App {
             events: EventsPane::new(init.alert_kinds),
             refreshing: None,
             refresh_blocked: init.refresh_blocked,
+            stream: None,
             errors: ErrorLog::default(),
             errors_from_last_refresh: 0,
             notice: None,
@@ -394,7 +407,14 @@ impl App {
                     view.resize(area);
                 }
             }
-            Action::RefreshDue => return self.start_refresh(RefreshKind::Auto),
+            Action::RefreshDue => {
+                // While the stream is live, the listing is a reconcile on its own slower clock.
+                if self.stream.as_ref().is_some_and(|s| !s.listing_due) {
+                    return Vec::new();
+                }
+                return self.start_refresh(RefreshKind::Auto);
+            }
+            Action::Stream(update) => return self.take_stream(*update),
             Action::RefreshProgress(progress) => {
                 if let Some(refreshing) = &mut self.refreshing {
                     refreshing.progress = Some(progress);
@@ -721,6 +741,36 @@ impl App {
             text: text.into(),
             until: self.now + chrono::Duration::seconds(NOTICE_SECONDS),
         });
+    }
+
+    /// One read of the event stream: its scopes replace theirs at once (a stream exists to be
+    /// seen within seconds), its events join the timeline and alert, and its line replaces the
+    /// status bar's.
+    fn take_stream(&mut self, update: sagescope_engine::source::StreamUpdate) -> Vec<Command> {
+        let sagescope_engine::source::StreamUpdate {
+            scopes,
+            events,
+            line,
+            listing_due,
+            error,
+        } = update;
+        if !scopes.is_empty() {
+            for (scope, rows) in scopes {
+                self.jobs.take_scope(scope, rows, self.now);
+            }
+            self.jobs.merge_waiting(self.now);
+            self.empty_note = None;
+        }
+        if let Some(error) = error {
+            self.push_error(error);
+        }
+        self.stream = Some(StreamStatus { line, listing_due });
+        let alerts = self.events.add(events, self.now);
+        if alerts.is_empty() {
+            Vec::new()
+        } else {
+            vec![Command::Alert(alerts)]
+        }
     }
 
     fn start_refresh(&mut self, kind: RefreshKind) -> Vec<Command> {

@@ -88,6 +88,9 @@ where
             let _ = tx.send(Action::SpendLedger(ledger)).await;
         });
     }
+    if let Some(source) = &source {
+        spawn_stream(source.as_ref(), tx.clone());
+    }
     let logs = source.as_ref().and_then(|s| s.logs());
     // Dropped on the way out, which aborts a log read still running.
     let mut log_task = LogTask::default();
@@ -360,6 +363,23 @@ fn spawn_cache_read(load: super::CacheLoad, tx: Sender<Action>) {
         // vector): hand it back now, before the App builds its panes on top of it.
         crate::memory::release_free_memory();
         let _ = tx.blocking_send(Action::CacheRead(Box::new(read)));
+    });
+}
+
+/// Reads the source's event stream in the background, when it has one, for as long as the UI
+/// runs; each read comes back as an Action.
+fn spawn_stream(source: &dyn SnapshotSource, tx: Sender<Action>) {
+    let (updates_tx, mut updates) = unbounded_channel();
+    let Some(stream) = source.stream(updates_tx) else {
+        return;
+    };
+    tokio::spawn(stream);
+    tokio::spawn(async move {
+        while let Some(update) = updates.recv().await {
+            if tx.send(Action::Stream(Box::new(update))).await.is_err() {
+                break;
+            }
+        }
     });
 }
 

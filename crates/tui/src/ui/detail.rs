@@ -188,6 +188,19 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
     if let Some(modified) = job.last_modified_at {
         out.field("last modified", &format::timestamp(modified, tz), p.text);
     }
+    // Which source said the state shown: the event stream (with its event's time) or a
+    // listing; only said where a stream exists to tell them apart.
+    if app.stream.is_some() || job.streamed_at.is_some() {
+        let changed_by = match job.streamed_at {
+            Some(at) => format!(
+                "stream event at {} ({})",
+                format::timestamp(at, tz),
+                format::age(app.now, at)
+            ),
+            None => "listing".to_string(),
+        };
+        out.field("changed by", &changed_by, p.text);
+    }
     if let Some(studio) = &job.app {
         app_lines(out, studio, app);
     }

@@ -2,9 +2,11 @@
 //! Jobs pane what everything running burns per hour, a spinner while a refresh runs, and the
 //! latest error with a count of the earlier ones.
 //!
+//! With `[stream]`, the event stream's state follows the refresh's progress.
+//!
 //! At 80 columns not everything fits. Each piece has shorter forms; the least important piece
-//! gives way first (Cost Explorer's tally, then "me", then the burn, then the error's text,
-//! then the clock), so the source and age, the refresh's progress and the error count stay.
+//! gives way first (Cost Explorer's tally, then "me", then the burn, then the stream's detail,
+//! then the error's text, then the clock), so the source and age, the refresh's progress and the error count stay.
 //! A piece is only ever shortened at a word or ` · ` boundary, never cut mid-word.
 
 use ratatui::Frame;
@@ -25,6 +27,7 @@ enum Keep {
     CostExplorer,
     Me,
     Burn,
+    Stream,
     ErrorText,
     Age,
     Progress,
@@ -77,6 +80,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         ));
     }
     pieces.extend(refreshing(app, &p));
+    pieces.extend(stream(app, &p));
     pieces.extend(cost_explorer_today(app, &p));
     pieces.extend(notice_or_error(app, &p));
     fit(&mut pieces, usize::from(area.width));
@@ -180,6 +184,28 @@ fn refreshing<'a>(app: &App, p: &Palette) -> Option<Piece<'a>> {
         })
         .collect();
     Some(Piece::new(Keep::Progress, forms))
+}
+
+/// `stream: live, last event 3 s ago · reconcile in 12 min`, or `stream: down (why), polling`
+/// in the warning colour; shorter forms drop its ` · ` parts from the end, down to
+/// `stream: live` / `stream: down`.
+fn stream<'a>(app: &App, p: &Palette) -> Option<Piece<'a>> {
+    let status = app.stream.as_ref()?;
+    let line = sanitize::cell(&status.line).into_owned();
+    let down = line.starts_with("stream: down");
+    let style = if down { p.warning } else { p.running };
+    let parts: Vec<&str> = line.split(" · ").collect();
+    let mut forms: Vec<Vec<Span<'a>>> = (1..=parts.len())
+        .rev()
+        .map(|n| vec![Span::styled(format!("  {}", parts[..n].join(" · ")), style)])
+        .collect();
+    let short = if down {
+        "  stream: down"
+    } else {
+        "  stream: live"
+    };
+    forms.push(vec![Span::styled(short, style)]);
+    Some(Piece::new(Keep::Stream, forms))
 }
 
 /// Cost Explorer requests and dollars spent today (each request costs USD 0.01).
