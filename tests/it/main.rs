@@ -35,6 +35,7 @@ mod org_tag_policy_moto;
 mod organization_moto;
 mod spend_live;
 mod spend_moto;
+mod stream_tui_moto;
 mod studio_apps_moto;
 mod tag_kinds_moto;
 mod tui_render;

@@ -635,3 +635,30 @@ fn status_bar_at_80_columns_keeps_source_age_progress_and_errors() {
     let first = first_refresh_app(80, 24);
     insta::assert_snapshot!("status_bar_80_first_refresh", status_bar_80(&first));
 }
+
+#[test]
+fn status_bar_says_whether_the_stream_is_live_or_down_and_why() {
+    let lines = [
+        (
+            "stream_live",
+            "stream: live, last event 3 s ago · reconcile in 12 min",
+        ),
+        (
+            "stream_down",
+            "stream: down (access denied to logs:FilterLogEvents), polling · 2 skipped",
+        ),
+    ];
+    for (name, line) in lines {
+        for (width, height) in [(120, 40), (80, 24)] {
+            let mut app = demo_app(width, height);
+            let _ = app.update(Action::Stream(Box::new(sagescope::source::StreamUpdate {
+                line: line.into(),
+                ..Default::default()
+            })));
+            insta::assert_snapshot!(
+                format!("{name}_{width}x{height}"),
+                screen(&app, width, height).backend()
+            );
+        }
+    }
+}

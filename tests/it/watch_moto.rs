@@ -4,104 +4,29 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::cli::isolated;
 use support::moto::{DEFAULT_ACCOUNT, moto};
+use support::watch::Watch;
 
 const INTERVAL: u64 = 2;
 const RUNNING: &str = "train-123456789012-us-east-1-002";
 const REASON: &str = "AlgorithmError: loss went NaN at step 4411";
 
-/// A running `watch`: its stdout lines and stderr lines as they come. Killed if the test
-/// fails before it is stopped.
-struct Watch {
-    child: Child,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    refreshes: usize,
-}
-
-impl Watch {
-    fn start(home: &Path, endpoint: &str, config: &str) -> Watch {
-        let mut child = isolated(&assert_cmd::cargo::cargo_bin("sagescope"), home, endpoint)
-            .args([
-                "watch",
-                "--interval",
-                &INTERVAL.to_string(),
-                "--config",
-                config,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("watch starts");
-        let lines = |stream: Box<dyn std::io::Read + Send>| {
-            let (tx, rx) = channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-            rx
-        };
-        let stdout = lines(Box::new(child.stdout.take().expect("stdout")));
-        let stderr = lines(Box::new(child.stderr.take().expect("stderr")));
-        Watch {
-            child,
-            stdout,
-            stderr,
-            refreshes: 0,
-        }
-    }
-
-    /// Waits until `n` more refreshes have finished, and answers their stderr summary lines
-    /// (60 s is not a bound on watch's speed: only what keeps a broken watch from hanging the
-    /// test).
-    fn refreshed(&mut self, n: usize) -> Vec<String> {
-        (0..n)
-            .map(|_| stderr_until(self, |line| line.starts_with("refreshed:")))
-            .collect()
-    }
-
-    /// Every stdout line so far.
-    fn lines(&self) -> Vec<Value> {
-        self.stdout
-            .try_iter()
-            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect()
-    }
-
-    /// SIGTERM, and the exit code.
-    fn stop(mut self) -> Option<i32> {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waits") {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "watch did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `watch --interval 2` of the binary under test (60 s is not a bound on watch's speed: only
+/// what keeps a broken watch from hanging the test).
+fn start_watch(home: &Path, endpoint: &str, config: &str) -> Watch {
+    Watch::start(
+        &assert_cmd::cargo::cargo_bin("sagescope"),
+        home,
+        endpoint,
+        config,
+        INTERVAL,
+        Duration::from_secs(60),
+    )
 }
 
 #[test]
@@ -139,7 +64,7 @@ fn watch_announces_a_failed_job_once_and_runs_the_alert_command() {
     let endpoint = moto.endpoint();
 
     moto.requests();
-    let mut watch = Watch::start(home.path(), &endpoint, &config);
+    let mut watch = start_watch(home.path(), &endpoint, &config);
     watch.refreshed(1);
     let mut first = std::collections::BTreeMap::<String, usize>::new();
     for (_, _, _, op) in moto.requests() {
@@ -256,7 +181,7 @@ fn watch_announces_a_failed_job_once_and_runs_the_alert_command() {
     );
 
     // A restart knows what the last run saw: nothing is announced again.
-    let mut again = Watch::start(home.path(), &endpoint, &config);
+    let mut again = start_watch(home.path(), &endpoint, &config);
     again.refreshed(2);
     assert_eq!(
         again.lines(),
@@ -298,26 +223,6 @@ fn watch_announces_a_failed_job_once_and_runs_the_alert_command() {
     let failed: Vec<&Value> = rows.iter().filter(|r| r["event"] == "job_failed").collect();
     assert_eq!(failed.len(), 1, "{rows:?}");
     assert_eq!(failed[0]["name"], RUNNING);
-}
-
-/// Waits for a stderr line that `wanted` accepts, echoing every line (60 s only keeps a broken
-/// watch from hanging the test). Counts the refreshes it passes.
-fn stderr_until(watch: &mut Watch, wanted: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = watch
-            .stderr
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no such line on stderr within 60 s"));
-        eprintln!("watch: {line}");
-        if line.starts_with("refreshed:") {
-            watch.refreshes += 1;
-        }
-        if wanted(&line) {
-            return line;
-        }
-    }
 }
 
 const GROUP: &str = "/sagescope/sagemaker-events";
@@ -376,12 +281,12 @@ fn with_the_stream_a_failure_is_one_line_from_the_event_with_no_listing_and_a_de
         .iter()
         .map(|home| {
             let config = stream_config(home.path(), &members);
-            Watch::start(home.path(), &endpoint, &config)
+            start_watch(home.path(), &endpoint, &config)
         })
         .collect();
     for watch in &mut watches {
         watch.refreshed(1);
-        stderr_until(watch, |l| l.starts_with("stream: live"));
+        watch.stderr_until(|l| l.starts_with("stream: live"));
     }
 
     // Steady state: only the stream is read, once per poll for the whole organization.
@@ -462,7 +367,7 @@ fn with_the_stream_a_failure_is_one_line_from_the_event_with_no_listing_and_a_de
         None,
     );
     for watch in &mut watches {
-        stderr_until(watch, |l| l.contains("· 2 skipped"));
+        watch.stderr_until(|l| l.contains("· 2 skipped"));
     }
     std::thread::sleep(Duration::from_secs(3));
     for watch in &watches {
@@ -478,14 +383,14 @@ fn with_the_stream_a_failure_is_one_line_from_the_event_with_no_listing_and_a_de
         "AccessDeniedException",
     );
     for watch in &mut watches {
-        let down = stderr_until(watch, |l| l.starts_with("stream: down"));
+        let down = watch.stderr_until(|l| l.starts_with("stream: down"));
         assert!(down.contains("access denied"), "{down}");
         assert!(
             down.ends_with("polling") || down.contains("polling ·"),
             "{down}"
         );
         let before = watch.refreshes;
-        stderr_until(watch, |l| l.starts_with("refreshed:"));
+        watch.stderr_until(|l| l.starts_with("refreshed:"));
         assert_eq!(watch.refreshes, before + 1);
     }
     for watch in watches {

@@ -183,8 +183,9 @@ impl RefreshSession {
             .into_iter()
             .map(|(name, id)| (id, name))
             .collect();
-        // Before the first listing has connected the accounts, no event could be filed.
-        if accounts.is_empty() {
+        // Until the first listing has connected every account, an event of one not connected
+        // yet could not be filed: the stream starts after it, from where the session began.
+        if accounts.is_empty() || lock(&self.listed).is_none() {
             return Some(crate::stream::StreamPoll {
                 health: stream.health(),
                 ..Default::default()

@@ -403,16 +403,24 @@ fn apply_in_cache(
             .load_scope(&scope)?
             .unwrap_or_else(|| (Utc::now(), Vec::new()));
         let mut touched = HashSet::new();
+        // Another sagescope process on this cache (`watch` beside the UI) may have applied an
+        // event first: the row is news to this one's screen all the same, though not again
+        // to the timeline.
+        let mut applied_elsewhere = false;
         for (name, change) in &changes {
             match rows
                 .iter_mut()
                 .find(|row| merge::same_resource(row, change))
             {
-                Some(row) => {
-                    if merge::apply(row, change) == merge::Merge::Applied {
+                Some(row) => match merge::apply(row, change) {
+                    merge::Merge::Applied => {
                         touched.insert(row.arn.clone());
                     }
-                }
+                    merge::Merge::Stale => {
+                        applied_elsewhere |=
+                            row.streamed_at == Some(change.time) && row.status == change.status;
+                    }
+                },
                 None => {
                     let row = merge::new_row(change, name);
                     touched.insert(row.arn.clone());
@@ -421,6 +429,9 @@ fn apply_in_cache(
             }
         }
         if touched.is_empty() {
+            if applied_elsewhere {
+                applied.push((scope, rows, Vec::new()));
+            }
             continue;
         }
         cache.save_scope(&scope, as_of, &rows, &[])?;

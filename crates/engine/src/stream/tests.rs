@@ -439,3 +439,71 @@ async fn a_refused_read_takes_the_stream_down_with_the_reason_and_a_good_one_bri
     stream.poll(&access, &accounts(), &store, 90).await;
     assert!(stream.is_live(Utc::now()));
 }
+
+#[tokio::test]
+async fn a_second_process_on_the_same_cache_shows_the_change_but_does_not_announce_it_again() {
+    let group = Arc::new(Group::default());
+    let access = Access(group.clone());
+    let store = listed_store(vec![listed("bert", "InProgress", t(10))]).await;
+    // `watch` and the terminal UI: two streams over one cache, each with its own reader.
+    let (watch, ui) = (stream_at(t(20)), stream_at(t(20)));
+    group.write(
+        "e-1",
+        t(30),
+        training_event("e-1", ACCOUNT, "bert", "Failed", t(30), Some("OOM")),
+    );
+    let first = watch.poll(&access, &accounts(), &store, 90).await;
+    assert_eq!(first.events.len(), 1);
+    let second = ui.poll(&access, &accounts(), &store, 90).await;
+    assert!(second.events.is_empty(), "announced once across processes");
+    let rows = &second.scopes.first().expect("the scope is shown").1;
+    assert_eq!(rows[0].status.as_str(), "Failed");
+}
+
+#[test]
+fn a_change_only_the_reconcile_found_is_counted_missed_while_the_stream_was_live() {
+    let stream = stream_at(t(0));
+    let job = Job {
+        failure_reason: Some("OOM".into()),
+        ..listed("bert", "Failed", t(30))
+    };
+    let failed = Event::about(
+        &job,
+        t(40),
+        EventKind::JobFailed,
+        "Failed".into(),
+        Some("InProgress".into()),
+        None,
+    );
+    let mut app = listed("studio", "InService", t(30));
+    app.kind = ResourceKind::App;
+    let app_changed = Event::about(
+        &app,
+        t(40),
+        EventKind::StatusChanged,
+        "InService".into(),
+        Some("Pending".into()),
+        None,
+    );
+    let idle = Event::about(
+        &job,
+        t(40),
+        EventKind::EndpointIdle,
+        "Failed".into(),
+        None,
+        None,
+    );
+    let events = [failed, app_changed, idle];
+    stream.after_listing(std::slice::from_ref(&job), &events, false);
+    assert_eq!(
+        stream.health().missed,
+        0,
+        "the stream was not live all along"
+    );
+    stream.after_listing(&[job], &events, true);
+    assert_eq!(
+        stream.health().missed,
+        1,
+        "the failure only: apps send no events, a flag is no state change"
+    );
+}

@@ -764,7 +764,15 @@ impl App {
         if let Some(error) = error {
             self.push_error(error);
         }
-        self.stream = Some(StreamStatus { line, listing_due });
+        // Going down is an error worth its history entry: at 80 columns the bar has room for
+        // `stream: down` but not for why.
+        let down = |status: &StreamStatus| status.line.starts_with("stream: down");
+        let was_down = self.stream.as_ref().is_some_and(down);
+        let status = StreamStatus { line, listing_due };
+        if down(&status) && !was_down {
+            self.push_error(status.line.clone());
+        }
+        self.stream = Some(status);
         let alerts = self.events.add(events, self.now);
         if alerts.is_empty() {
             Vec::new()
@@ -970,5 +978,7 @@ mod logs_tests;
 mod mine_tests;
 #[cfg(test)]
 mod spend_tests;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod untagged_tests;

@@ -5,9 +5,9 @@
 //! With `[stream]`, the event stream's state follows the refresh's progress.
 //!
 //! At 80 columns not everything fits. Each piece has shorter forms; the least important piece
-//! gives way first (Cost Explorer's tally, then "me", then the burn, then the stream's detail,
-//! then the error's text, then the clock), so the source and age, the refresh's progress and the error count stay.
-//! A piece is only ever shortened at a word or ` · ` boundary, never cut mid-word.
+//! gives way first (Cost Explorer's tally, then "me", then the burn, then the error's text,
+//! then the stream's detail, then the clock), so the source and age, the refresh's progress,
+//! whether the stream is live and the error count stay. A piece is only ever shortened at a word or ` · ` boundary, never cut mid-word.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,8 +27,8 @@ enum Keep {
     CostExplorer,
     Me,
     Burn,
-    Stream,
     ErrorText,
+    Stream,
     Age,
     Progress,
 }
