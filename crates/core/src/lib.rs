@@ -22,3 +22,4 @@ pub mod tags;
 /// Property-test strategies, shared with the other crates' tests (feature `testing`).
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod trail;

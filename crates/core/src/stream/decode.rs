@@ -249,21 +249,21 @@ pub(super) fn decode_event(event: &Value) -> Result<Decoded, Skip> {
     }))
 }
 
-fn malformed(field: Option<&'static str>, why: &'static str) -> Skip {
+pub(crate) fn malformed(field: Option<&'static str>, why: &'static str) -> Skip {
     Skip::Malformed { field, why }
 }
 
 /// Outside text a [`Skip`] may hold, cut to [`SKIP_ECHO_CHARS`].
-fn echo(text: &str) -> String {
+pub(crate) fn echo(text: &str) -> String {
     prefix_chars(text, SKIP_ECHO_CHARS).to_string()
 }
 
 /// A field's value; JSON `null` counts as absent (real events carry `"FailureReason": null`).
-fn get<'a>(object: &'a Object, field: &str) -> Option<&'a Value> {
+pub(crate) fn get<'a>(object: &'a Object, field: &str) -> Option<&'a Value> {
     object.get(field).filter(|value| !value.is_null())
 }
 
-fn required_str<'a>(object: &'a Object, field: &'static str) -> Result<&'a str, Skip> {
+pub(crate) fn required_str<'a>(object: &'a Object, field: &'static str) -> Result<&'a str, Skip> {
     match get(object, field) {
         None => Err(Skip::MissingField(field)),
         Some(Value::String(text)) => Ok(text.as_str()),
@@ -272,7 +272,11 @@ fn required_str<'a>(object: &'a Object, field: &'static str) -> Result<&'a str, 
 }
 
 /// A required string that is not empty and at most `max` characters.
-fn bounded_str<'a>(object: &'a Object, field: &'static str, max: usize) -> Result<&'a str, Skip> {
+pub(crate) fn bounded_str<'a>(
+    object: &'a Object,
+    field: &'static str,
+    max: usize,
+) -> Result<&'a str, Skip> {
     let text = required_str(object, field)?;
     if text.is_empty() {
         return Err(Skip::BadValue {
@@ -304,7 +308,7 @@ fn event_time(envelope: &Object) -> Result<DateTime<Utc>, Skip> {
 
 fn account(envelope: &Object) -> Result<String, Skip> {
     let account = required_str(envelope, "account")?;
-    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+    if is_account_id(account) {
         Ok(account.to_string())
     } else {
         Err(Skip::BadValue {
@@ -316,8 +320,7 @@ fn account(envelope: &Object) -> Result<String, Skip> {
 
 fn region(envelope: &Object) -> Result<String, Skip> {
     let region = required_str(envelope, "region")?;
-    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
-    if (1..=32).contains(&region.len()) && region.bytes().all(allowed) {
+    if is_region(region) {
         Ok(region.to_string())
     } else {
         Err(Skip::BadValue {
@@ -325,6 +328,17 @@ fn region(envelope: &Object) -> Result<String, Skip> {
             why: "is not 1 to 32 of a-z, 0-9 and -",
         })
     }
+}
+
+/// An AWS account id: exactly 12 ASCII digits.
+pub(crate) fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A region's spelling: 1 to 32 of `a-z`, `0-9` and `-`.
+pub(crate) fn is_region(text: &str) -> bool {
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+    (1..=32).contains(&text.len()) && text.bytes().all(allowed)
 }
 
 /// The status in the API's spelling. Events have carried UPPER_SNAKE (`IN_SERVICE`) where the
@@ -359,7 +373,7 @@ fn status(detail: &Object, field: &'static str) -> Result<JobStatus, Skip> {
 /// The ARN when it is a plausible SageMaker one (`arn:aws[-a-z]*:sagemaker:<region>:<12
 /// digits>:<resource>`), `None` when it is absent or another thing; one longer than any ARN
 /// is a forged event.
-fn arn(detail: &Object, field: &'static str) -> Result<Option<String>, Skip> {
+pub(crate) fn arn(detail: &Object, field: &'static str) -> Result<Option<String>, Skip> {
     let Some(Value::String(arn)) = get(detail, field) else {
         return Ok(None);
     };
@@ -369,8 +383,13 @@ fn arn(detail: &Object, field: &'static str) -> Result<Option<String>, Skip> {
             why: "is too long",
         });
     }
+    Ok(is_sagemaker_arn(arn).then(|| arn.clone()))
+}
+
+/// Whether `arn` reads `arn:aws[-a-z]*:sagemaker:<region>:<12 digits>:<resource>`.
+pub(crate) fn is_sagemaker_arn(arn: &str) -> bool {
     let mut parts = arn.splitn(6, ':');
-    let plausible = parts.next() == Some("arn")
+    parts.next() == Some("arn")
         && parts.next().is_some_and(|partition| {
             partition.starts_with("aws")
                 && partition
@@ -383,11 +402,8 @@ fn arn(detail: &Object, field: &'static str) -> Result<Option<String>, Skip> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
-        && parts.next().is_some_and(|account| {
-            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-        })
-        && parts.next().is_some_and(|resource| !resource.is_empty());
-    Ok(plausible.then(|| arn.clone()))
+        && parts.next().is_some_and(is_account_id)
+        && parts.next().is_some_and(|resource| !resource.is_empty())
 }
 
 fn instances(detail: &Object, instances: &Instances) -> (Option<CompactString>, Option<u32>) {
@@ -458,7 +474,7 @@ fn is_digits(text: &str) -> bool {
 
 /// A time as events spell it: epoch milliseconds as a JSON number (integer or float) or as a
 /// string of digits, or ISO 8601 text (RFC 3339, or without an offset, read as UTC).
-fn time_of(value: &Value) -> Option<DateTime<Utc>> {
+pub(crate) fn time_of(value: &Value) -> Option<DateTime<Utc>> {
     match value {
         Value::Number(n) => match n.as_i64() {
             Some(whole) => epoch(whole),
@@ -553,7 +569,7 @@ fn tags(value: &Value) -> Option<Tags> {
 }
 
 /// The start of `text`, at most `max` characters, cut on a character boundary.
-pub(super) fn prefix_chars(text: &str, max: usize) -> &str {
+pub(crate) fn prefix_chars(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((end, _)) => text.get(..end).unwrap_or(text),
         None => text,

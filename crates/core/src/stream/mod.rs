@@ -17,7 +17,8 @@
 //! Pure: no I/O and no clock, so the engine decides what to do with a change (delivery is at
 //! least once and unordered) and the tests need nothing but strings.
 
-mod decode;
+/// Also the JSON helpers [`crate::trail`] reads CloudTrail records with.
+pub(crate) mod decode;
 #[cfg(test)]
 mod tests;
 
