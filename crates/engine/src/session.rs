@@ -152,11 +152,13 @@ impl RefreshSession {
         jobs_every: Duration,
     ) -> Option<chrono::DateTime<Utc>> {
         let (last, _) = (*lock(&self.listed))?;
-        let every = match &self.stream {
-            Some(stream) if stream.is_live(now) => self.settings.reconcile_every,
-            _ => jobs_every,
-        };
-        Some(last + chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX))
+        let live = self.stream.as_ref().is_some_and(|s| s.is_live(now));
+        Some(next_listing_after(
+            last,
+            live,
+            jobs_every,
+            self.settings.reconcile_every,
+        ))
     }
 
     /// Whether the full listing is due now (see [`RefreshSession::next_listing`]).
@@ -354,6 +356,21 @@ impl RefreshSession {
     }
 }
 
+/// When the listing after one that ended at `last` is due: `jobs_every` later, or while the
+/// stream is live, `reconcile_every` later.
+fn next_listing_after(
+    last: chrono::DateTime<Utc>,
+    live: bool,
+    jobs_every: Duration,
+    reconcile_every: Duration,
+) -> chrono::DateTime<Utc> {
+    let every = if live { reconcile_every } else { jobs_every };
+    chrono::TimeDelta::from_std(every)
+        .ok()
+        .and_then(|every| last.checked_add_signed(every))
+        .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)
+}
+
 /// Whether utilisation is due: none was read yet, or `every` has passed since the last read.
 fn metrics_due(last: Option<Instant>, now: Instant, every: Duration) -> bool {
     last.is_none_or(|last| now.duration_since(last) >= every)
@@ -367,6 +384,20 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_stream_slows_the_listing_to_the_reconcile_and_a_down_one_polls() {
+        let last = chrono::DateTime::<Utc>::UNIX_EPOCH;
+        let (jobs, reconcile) = (Duration::from_secs(30), Duration::from_secs(15 * 60));
+        let after = |s: i64| last + chrono::TimeDelta::seconds(s);
+        assert_eq!(next_listing_after(last, true, jobs, reconcile), after(900));
+        assert_eq!(next_listing_after(last, false, jobs, reconcile), after(30));
+        assert_eq!(
+            next_listing_after(last, true, jobs, Duration::MAX),
+            chrono::DateTime::<Utc>::MAX_UTC,
+            "never due rather than a panic"
+        );
+    }
 
     #[test]
     fn metrics_come_on_their_own_slower_clock() {
