@@ -74,7 +74,12 @@ async fn watch(
             };
             events.extend(refreshed.events.iter().cloned());
             report(&refreshed);
-            if let Some(line) = session.stream_line(Utc::now()) {
+            // Once the stream has been read: before, the next poll says how it went.
+            let read = session.stream().is_some_and(|stream| {
+                let health = stream.health();
+                health.last_read_at.is_some() || health.error.is_some()
+            });
+            if let Some(line) = session.stream_line(Utc::now()).filter(|_| read) {
                 eprintln!("{}", sanitize::plain(&line));
             }
             if budgets && spend_last.is_none_or(|last| last.elapsed() >= spend_every) {
