@@ -135,6 +135,9 @@ pub struct StreamUpdate {
     pub listing_due: bool,
     /// Why the changes could not be written to the cache (they are on screen all the same).
     pub error: Option<String>,
+    /// `stream.stale_seconds`: with no update for this long, the stream task itself is gone,
+    /// and the UI refreshes on its timer again.
+    pub stale_after: std::time::Duration,
 }
 
 /// Anything that can produce fresh views for the UI.
@@ -322,7 +325,8 @@ impl SnapshotSource for LiveSource {
     }
 
     fn stream(&self, updates: UnboundedSender<StreamUpdate>) -> Option<BoxFuture<'static, ()>> {
-        let every = self.session.stream()?.poll_every();
+        let stream = self.session.stream()?;
+        let (every, stale_after) = (stream.poll_every(), stream.stale_after());
         let session = self.session.clone();
         Some(
             async move {
@@ -337,6 +341,7 @@ impl SnapshotSource for LiveSource {
                             error: polled
                                 .store_error
                                 .map(|e| format!("stream: could not write the cache: {e}")),
+                            stale_after,
                         };
                         if updates.send(update).is_err() {
                             return;

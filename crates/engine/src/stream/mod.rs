@@ -208,12 +208,18 @@ impl Stream {
             .await
             .map_err(|e| (e.to_string(), 0))?;
         let mut cursor = self.reader.lock().await;
-        cursor
-            .read(source.as_ref(), &self.config.log_group)
-            .await
-            .map(|read| (read.events, read.requests))
+        // A read that hangs must not hold the listings back: past `stale_seconds` the stream
+        // is down like after a failed read.
+        let read = cursor.read(source.as_ref(), &self.config.log_group);
+        match tokio::time::timeout(self.stale_after(), read).await {
+            Ok(Ok(read)) => Ok((read.events, read.requests)),
             // The read stops at the page that failed; at least that one was asked.
-            .map_err(|e| (e.to_string(), 1))
+            Ok(Err(err)) => Err((err.to_string(), 1)),
+            Err(_) => Err((
+                format!("no answer within {} s", self.config.stale_seconds),
+                1,
+            )),
+        }
     }
 
     /// The events' changes, oldest first; the rest counted as skipped (and logged, bounded).

@@ -21,6 +21,8 @@ struct Group {
     events: Mutex<Vec<LogEvent>>,
     refuse: Mutex<Option<LogsError>>,
     reads: Mutex<usize>,
+    /// Reads never answer (a connection that hangs).
+    hang: Mutex<bool>,
 }
 
 impl Group {
@@ -66,6 +68,9 @@ impl LogSource for Group {
         Box::pin(async move {
             assert!(streams.is_empty(), "the whole group is read");
             *self.reads.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            if *self.hang.lock().unwrap_or_else(|e| e.into_inner()) {
+                futures::future::pending::<()>().await;
+            }
             if let Some(err) = self
                 .refuse
                 .lock()
@@ -506,4 +511,21 @@ fn a_change_only_the_reconcile_found_is_counted_missed_while_the_stream_was_live
         1,
         "the failure only: apps send no events, a flag is no state change"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_that_hangs_takes_the_stream_down_after_stale_seconds() {
+    let group = Arc::new(Group::default());
+    let access = Access(group.clone());
+    let store = listed_store(Vec::new()).await;
+    let stream = stream_at(Utc::now());
+    *group.hang.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    assert_eq!(
+        poll.health.error.as_deref(),
+        Some("no answer within 60 s"),
+        "{:?}",
+        poll.health
+    );
+    assert!(!stream.is_live(Utc::now()));
 }

@@ -198,6 +198,17 @@ pub struct StreamStatus {
     pub line: String,
     /// Whether the timer's refreshes run (the stream is down, or the reconcile is due).
     pub listing_due: bool,
+    /// When this update arrived, and how long it holds: a stream task that stopped sending
+    /// (it panicked) must not hold the refreshes back for good.
+    pub at: DateTime<Utc>,
+    pub stale_after: chrono::Duration,
+}
+
+impl StreamStatus {
+    /// Whether the timer's refreshes wait for the reconcile now.
+    fn holds_refreshes(&self, now: DateTime<Utc>) -> bool {
+        !self.listing_due && now - self.at <= self.stale_after
+    }
 }
 
 /// The whole UI state.
@@ -409,7 +420,11 @@ impl App {
             }
             Action::RefreshDue => {
                 // While the stream is live, the listing is a reconcile on its own slower clock.
-                if self.stream.as_ref().is_some_and(|s| !s.listing_due) {
+                if self
+                    .stream
+                    .as_ref()
+                    .is_some_and(|s| s.holds_refreshes(self.now))
+                {
                     return Vec::new();
                 }
                 return self.start_refresh(RefreshKind::Auto);
@@ -753,6 +768,7 @@ impl App {
             line,
             listing_due,
             error,
+            stale_after,
         } = update;
         if !scopes.is_empty() {
             for (scope, rows) in scopes {
@@ -768,7 +784,12 @@ impl App {
         // `stream: down` but not for why.
         let down = |status: &StreamStatus| status.line.starts_with("stream: down");
         let was_down = self.stream.as_ref().is_some_and(down);
-        let status = StreamStatus { line, listing_due };
+        let status = StreamStatus {
+            line,
+            listing_due,
+            at: self.now,
+            stale_after: chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::MAX),
+        };
         if down(&status) && !was_down {
             self.push_error(status.line.clone());
         }

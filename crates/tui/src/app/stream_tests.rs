@@ -82,6 +82,7 @@ fn a_stream_update_shows_its_rows_at_once_and_its_failure_alerts() {
         line: live_line(),
         listing_due: false,
         error: None,
+        stale_after: std::time::Duration::from_secs(60),
     })));
     assert!(
         matches!(commands.as_slice(), [Command::Alert(alerts)] if alerts.len() == 1),
@@ -116,6 +117,7 @@ fn while_the_stream_is_live_the_timer_waits_for_the_reconcile_and_a_down_stream_
         Action::Stream(Box::new(StreamUpdate {
             line,
             listing_due,
+            stale_after: std::time::Duration::from_secs(60),
             ..StreamUpdate::default()
         }))
     };
@@ -152,4 +154,28 @@ fn while_the_stream_is_live_the_timer_waits_for_the_reconcile_and_a_down_stream_
         .latest()
         .expect("going down is in the error history");
     assert!(latest.text.contains("access denied"), "{}", latest.text);
+}
+
+#[test]
+fn a_stream_task_that_stops_sending_stops_holding_the_refreshes_back() {
+    let mut app = live_app();
+    let _ = app.update(Action::Stream(Box::new(StreamUpdate {
+        line: live_line(),
+        listing_due: false,
+        stale_after: std::time::Duration::from_secs(60),
+        ..StreamUpdate::default()
+    })));
+    let _ = app.update(Action::Tick(anchor() + chrono::Duration::seconds(60)));
+    assert!(
+        app.update(Action::RefreshDue).is_empty(),
+        "60 s: still live"
+    );
+    let _ = app.update(Action::Tick(anchor() + chrono::Duration::seconds(61)));
+    assert!(
+        matches!(
+            app.update(Action::RefreshDue).as_slice(),
+            [Command::Refresh(_)]
+        ),
+        "no word from the stream for longer than stale_seconds: polling"
+    );
 }
