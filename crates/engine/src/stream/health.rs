@@ -20,8 +20,6 @@ pub struct StreamHealth {
     pub applied: u64,
     /// Changes the reconcile found that the stream had not said.
     pub missed: u64,
-    /// Requests made to read the group.
-    pub requests: u64,
 }
 
 impl StreamHealth {

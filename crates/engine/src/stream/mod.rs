@@ -112,10 +112,6 @@ impl Stream {
         }
     }
 
-    pub fn config(&self) -> &StreamConfig {
-        &self.config
-    }
-
     pub fn poll_every(&self) -> Duration {
         Duration::from_secs(self.config.poll_seconds.max(1))
     }
@@ -148,17 +144,15 @@ impl Stream {
         let read = self.read(logs, accounts).await;
         let now = Utc::now();
         let events = match read {
-            Ok((events, requests)) => {
+            Ok(events) => {
                 let mut health = lock(&self.health);
-                health.requests += requests as u64;
                 health.last_read_at = Some(now);
                 health.error = None;
                 events
             }
-            Err((error, requests)) => {
+            Err(error) => {
                 tracing::warn!("stream: cannot read {}: {error}", self.config.log_group);
                 let mut health = lock(&self.health);
-                health.requests += requests as u64;
                 health.error = Some(error);
                 poll.health = health.clone();
                 return poll;
@@ -182,12 +176,12 @@ impl Stream {
     }
 
     /// One read of the group, with the stream account's credentials. On failure, why (for
-    /// the status bar) and the requests it took.
+    /// the status bar).
     async fn read(
         &self,
         logs: &dyn LogAccess,
         accounts: &HashMap<String, String>,
-    ) -> Result<(Vec<LogEvent>, usize), (String, usize)> {
+    ) -> Result<Vec<LogEvent>, String> {
         // A discovered account is configured by its id; the logs are reached by name.
         let account = accounts
             .get(&self.config.account)
@@ -198,27 +192,23 @@ impl Stream {
             None => logs
                 .regions(&account)
                 .await
-                .map_err(|e| (e.to_string(), 0))?
+                .map_err(|e| e.to_string())?
                 .into_iter()
                 .next()
-                .ok_or_else(|| (format!("account `{account}` has no region to read"), 0))?,
+                .ok_or_else(|| format!("account `{account}` has no region to read"))?,
         };
         let source = logs
             .logs(&account, &region)
             .await
-            .map_err(|e| (e.to_string(), 0))?;
+            .map_err(|e| e.to_string())?;
         let mut cursor = self.reader.lock().await;
         // A read that hangs must not hold the listings back: past `stale_seconds` the stream
         // is down like after a failed read.
         let read = cursor.read(source.as_ref(), &self.config.log_group);
         match tokio::time::timeout(self.stale_after(), read).await {
-            Ok(Ok(read)) => Ok((read.events, read.requests)),
-            // The read stops at the page that failed; at least that one was asked.
-            Ok(Err(err)) => Err((err.to_string(), 1)),
-            Err(_) => Err((
-                format!("no answer within {} s", self.config.stale_seconds),
-                1,
-            )),
+            Ok(Ok(events)) => Ok(events),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!("no answer within {} s", self.config.stale_seconds)),
         }
     }
 

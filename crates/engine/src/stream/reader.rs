@@ -24,13 +24,6 @@ pub struct Cursor {
     seen: HashMap<String, i64>,
 }
 
-/// One poll's new events and the requests it took.
-#[derive(Debug, Default)]
-pub struct Read {
-    pub events: Vec<LogEvent>,
-    pub requests: usize,
-}
-
 impl Cursor {
     /// A cursor whose first read starts `OVERLAP_MS` before `now_ms`: the stream reports what
     /// happens from now on; what happened before is the listing's to find.
@@ -47,17 +40,20 @@ impl Cursor {
 
     /// Reads every page from the start time, hands out the events not handed out before (by
     /// id), oldest first, and moves the start time on.
-    pub async fn read(&mut self, source: &dyn LogSource, group: &str) -> Result<Read, LogsError> {
+    pub async fn read(
+        &mut self,
+        source: &dyn LogSource,
+        group: &str,
+    ) -> Result<Vec<LogEvent>, LogsError> {
         let start = self.start_ms();
-        let mut read = Read::default();
+        let mut events = Vec::new();
         let mut token = None;
         let mut fresh = Vec::new();
-        loop {
-            read.requests += 1;
+        for _ in 0..MAX_PAGES_PER_POLL {
             let page = source.filter_events(group, &[], start, token).await?;
             fresh.extend(page.events);
             token = page.next_token;
-            if token.is_none() || read.requests >= MAX_PAGES_PER_POLL {
+            if token.is_none() {
                 break;
             }
         }
@@ -79,11 +75,11 @@ impl Cursor {
                 self.newest_ms
                     .map_or(event.timestamp_ms, |n| n.max(event.timestamp_ms)),
             );
-            read.events.push(event);
+            events.push(event);
         }
         if let Some(start) = self.start_ms() {
             self.seen.retain(|_, at| *at >= start);
         }
-        Ok(read)
+        Ok(events)
     }
 }
