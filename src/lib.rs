@@ -16,6 +16,6 @@ pub use sagescope_core::{
 };
 pub use sagescope_engine::{
     alerts, cache, cur, events, export, fetch, logs, org, refresh, runtime, session, source, spend,
-    store,
+    store, stream,
 };
 pub use sagescope_tui::{action, app, keymap, memory, tui, ui};

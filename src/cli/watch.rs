@@ -7,9 +7,11 @@
 //! and errors go to stderr, never stdout, so stdout stays one event per line.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::context::Context;
 use super::{CliError, Outcome};
@@ -21,6 +23,7 @@ use crate::refresh::Refreshed;
 use crate::sanitize;
 use crate::session::{MetricsPlan, RefreshPlan, RefreshSession};
 use crate::spend::{RangePreset, SpendQuery, SpendRequest, SpendService, Target};
+use crate::stream::StreamPoll;
 
 pub(super) fn run(context: &Context<'_>, interval: Option<u64>) -> Result<Outcome, CliError> {
     let config = &context.loaded.config;
@@ -31,12 +34,12 @@ pub(super) fn run(context: &Context<'_>, interval: Option<u64>) -> Result<Outcom
         ));
     }
     let session = context.session()?;
-    context.block_on(watch(context.loaded, &session, interval))
+    context.block_on(watch(context.loaded, session, interval))
 }
 
 async fn watch(
     loaded: &LoadedConfig,
-    session: &RefreshSession,
+    session: Arc<RefreshSession>,
     interval: Duration,
 ) -> Result<Outcome, CliError> {
     let config = &loaded.config;
@@ -59,27 +62,33 @@ async fn watch(
         config.accounts.len(),
         interval.as_secs()
     );
-    // With `[stream]`, events arrive every `stream.poll_seconds` and the full listing slows
-    // to a reconcile while the stream is live.
-    let poll_every = session.stream().map(|s| s.poll_every());
-    // What the stream line last said that matters: live or not, skipped and missed counts.
-    let mut said: Option<(bool, u64, u64)> = None;
+    // With `[stream]`, the stream is read in a task of its own every `stream.poll_seconds`,
+    // during a listing too (a reconcile of a whole organization takes minutes), and the full
+    // listing slows to a reconcile while the stream is live.
+    let mut polls = spawn_stream(&session);
+    let mut stream_said = StreamSaid::default();
     loop {
         let mut events = Vec::new();
-        if listing_due(session, interval) {
+        if listing_due(&session, interval) {
             let refresh = session.refresh(plan, &|_| {}, &|_| {});
-            let refreshed = tokio::select! {
-                done = refresh => done.refreshed,
-                () = &mut stop => break,
+            tokio::pin!(refresh);
+            let refreshed = loop {
+                tokio::select! {
+                    done = &mut refresh => break Some(done.refreshed),
+                    Some(polled) = polls.recv() => {
+                        let streamed = stream_said.take(&session, polled);
+                        announce(&alerts, &mut commands, &streamed)?;
+                    }
+                    () = &mut stop => break None,
+                }
             };
+            let Some(refreshed) = refreshed else { break };
             events.extend(refreshed.events.iter().cloned());
             report(&refreshed);
-            // Once the stream has been read: before, the next poll says how it went.
-            let read = session.stream().is_some_and(|stream| {
-                let health = stream.health();
-                health.last_read_at.is_some() || health.error.is_some()
-            });
-            if let Some(line) = session.stream_line(Utc::now()).filter(|_| read) {
+            // Once the stream has been read: before, its first read says how it went.
+            if stream_said.read
+                && let Some(line) = session.stream_line(Utc::now())
+            {
                 eprintln!("{}", sanitize::plain(&line));
             }
             if budgets && spend_last.is_none_or(|last| last.elapsed() >= spend_every) {
@@ -90,39 +99,17 @@ async fn watch(
                 }
             }
         }
-        if poll_every.is_some() {
-            let polled = tokio::select! {
-                polled = session.poll_stream() => polled,
-                () = &mut stop => break,
-            };
-            if let Some(polled) = polled {
-                if let Some(err) = &polled.store_error {
-                    eprintln!("error: cannot write the cache: {err}");
-                }
-                events.extend(polled.events);
-                // Said when the stream goes live or down or counts something, not every poll.
-                let live = session.stream().is_some_and(|s| s.is_live(Utc::now()));
-                let now_says = Some((live, polled.health.skipped, polled.health.missed));
-                if said != now_says {
-                    said = now_says;
-                    if let Some(line) = session.stream_line(Utc::now()) {
-                        eprintln!("{}", sanitize::plain(&line));
-                    }
-                }
-            }
-        }
-        for event in events.iter().filter(|e| alerts.wants(e)) {
-            print_event(event)?;
-            commands.spawn(run_command(alerts.clone(), event.clone()));
-        }
+        announce(&alerts, &mut commands, &events)?;
         // Finished alert commands are reaped as we go; running ones keep running.
         while commands.try_join_next().is_some() {}
-        let pause = match poll_every {
-            Some(every) => every,
-            None => interval,
-        };
+        // Until the next listing is due, or the next read of the stream.
+        let pause = next_listing_in(&session, interval);
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
+            Some(polled) = polls.recv() => {
+                let streamed = stream_said.take(&session, polled);
+                announce(&alerts, &mut commands, &streamed)?;
+            }
             () = &mut stop => break,
         }
     }
@@ -135,10 +122,78 @@ async fn watch(
 /// Whether the full listing is due: every `interval`, or while the stream is live, every
 /// `refresh.reconcile_minutes`.
 fn listing_due(session: &RefreshSession, interval: Duration) -> bool {
+    next_listing_in(session, interval).is_zero()
+}
+
+/// How long until the full listing is due (zero: now).
+fn next_listing_in(session: &RefreshSession, interval: Duration) -> Duration {
     let now = Utc::now();
     session
         .next_listing_polling_every(now, interval)
-        .is_none_or(|at| at <= now)
+        .and_then(|at| (at - now).to_std().ok())
+        .unwrap_or(Duration::ZERO)
+}
+
+/// Reads the stream, when `[stream]` is configured, in a task of its own for as long as
+/// `watch` runs: each read comes back on the channel.
+fn spawn_stream(session: &Arc<RefreshSession>) -> UnboundedReceiver<StreamPoll> {
+    let (polls_tx, polls) = unbounded_channel();
+    if let Some(every) = session.stream().map(|s| s.poll_every()) {
+        let session = session.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(polled) = session.poll_stream().await
+                    && polls_tx.send(polled).is_err()
+                {
+                    return;
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    polls
+}
+
+/// What the stream line last said that matters (live or not, skipped and missed counts), so
+/// it is said when that changes, not on every read.
+#[derive(Default)]
+struct StreamSaid {
+    last: Option<(bool, u64, u64)>,
+    /// The stream has been read at least once.
+    read: bool,
+}
+
+impl StreamSaid {
+    /// One read: says the stream's line when it changed, and answers the read's events.
+    fn take(&mut self, session: &RefreshSession, polled: StreamPoll) -> Vec<Event> {
+        if let Some(err) = &polled.store_error {
+            eprintln!("error: cannot write the cache: {}", sanitize::plain(err));
+        }
+        let health = &polled.health;
+        self.read |= health.last_read_at.is_some() || health.error.is_some();
+        let live = session.stream().is_some_and(|s| s.is_live(Utc::now()));
+        let now_says = Some((live, health.skipped, health.missed));
+        if self.read && self.last != now_says {
+            self.last = now_says;
+            if let Some(line) = session.stream_line(Utc::now()) {
+                eprintln!("{}", sanitize::plain(&line));
+            }
+        }
+        polled.events
+    }
+}
+
+/// Prints the events `[alerts]` wants, one line each, and runs the alert command for each.
+fn announce(
+    alerts: &Alerts,
+    commands: &mut tokio::task::JoinSet<()>,
+    events: &[Event],
+) -> Result<(), CliError> {
+    for event in events.iter().filter(|e| alerts.wants(e)) {
+        print_event(event)?;
+        commands.spawn(run_command(alerts.clone(), event.clone()));
+    }
+    Ok(())
 }
 
 /// The month's outlook for the budgets, recorded against the last one: a forecast that went
