@@ -65,9 +65,14 @@ pub fn apply(row: &mut Job, change: &StreamChange) -> Merge {
     if !is_newer(change, row) {
         return Merge::Stale;
     }
+    // A reason belongs to the state that has it: an endpoint back in service has none, but an
+    // event that repeats a failure without its reason leaves the one the row has.
+    match &change.failure_reason {
+        Some(reason) => row.failure_reason = Some(reason.clone()),
+        None if row.status != change.status => row.failure_reason = None,
+        None => {}
+    }
     row.status = change.status.clone();
-    // A reason belongs to the state that has it: a job back in service has none.
-    row.failure_reason = change.failure_reason.clone();
     if change.instance_type.is_some() {
         row.instance_type = change.instance_type.clone();
     }

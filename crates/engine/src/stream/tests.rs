@@ -529,3 +529,43 @@ async fn a_read_that_hangs_takes_the_stream_down_after_stale_seconds() {
     );
     assert!(!stream.is_live(Utc::now()));
 }
+
+#[test]
+fn a_reason_goes_with_its_state_and_a_repeated_failure_without_one_keeps_it() {
+    let mut row = Job {
+        failure_reason: Some("OOM".into()),
+        ..listed("bert", "Failed", t(30))
+    };
+    let decoded = |message: String| match sagescope_core::stream::decode(&message) {
+        Ok(Decoded::Change(change)) => change,
+        other => panic!("{other:?}"),
+    };
+    let again = decoded(training_event(
+        "e-1",
+        ACCOUNT,
+        "bert",
+        "Failed",
+        t(31),
+        None,
+    ));
+    assert_eq!(merge::apply(&mut row, &again), merge::Merge::Applied);
+    assert_eq!(row.failure_reason.as_deref(), Some("OOM"), "kept");
+
+    let mut endpoint = Job {
+        kind: ResourceKind::Endpoint,
+        failure_reason: Some("capacity".into()),
+        ..listed("serve", "Failed", t(30))
+    };
+    let back = StreamChange {
+        kind: ResourceKind::Endpoint,
+        name: "serve".into(),
+        arn: None,
+        status: JobStatus::new("InService"),
+        failure_reason: None,
+        last_modified_at: Some(t(40)),
+        ..again
+    };
+    assert_eq!(merge::apply(&mut endpoint, &back), merge::Merge::Applied);
+    assert_eq!(endpoint.status.as_str(), "InService");
+    assert_eq!(endpoint.failure_reason, None, "back in service: no reason");
+}
