@@ -138,18 +138,11 @@ fn next_listing_in(session: &RefreshSession, interval: Duration) -> Duration {
 /// `watch` runs: each read comes back on the channel.
 fn spawn_stream(session: &Arc<RefreshSession>) -> UnboundedReceiver<StreamPoll> {
     let (polls_tx, polls) = unbounded_channel();
-    if let Some(every) = session.stream().map(|s| s.poll_every()) {
-        let session = session.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Some(polled) = session.poll_stream().await
-                    && polls_tx.send(polled).is_err()
-                {
-                    return;
-                }
-                tokio::time::sleep(every).await;
-            }
-        });
+    if let Some(reads) = session
+        .clone()
+        .stream_reads(move |_, polled| polls_tx.send(polled).is_ok())
+    {
+        tokio::spawn(reads);
     }
     polls
 }

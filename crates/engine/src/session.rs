@@ -174,6 +174,26 @@ impl RefreshSession {
         Some(stream.health().line(now, stream.stale_after(), next))
     }
 
+    /// Reads the event stream every `stream.poll_seconds`, handing each read to `each` with
+    /// this session, for as long as `each` answers `true` (its receiver is still there): the
+    /// task the terminal UI and `watch` each spawn. `None` without `[stream]`.
+    pub fn stream_reads(
+        self: Arc<Self>,
+        mut each: impl FnMut(&RefreshSession, crate::stream::StreamPoll) -> bool + Send + 'static,
+    ) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let every = self.stream.as_ref()?.poll_every();
+        Some(async move {
+            loop {
+                if let Some(polled) = self.poll_stream().await
+                    && !each(&self, polled)
+                {
+                    return;
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
     /// Reads the event stream once and applies what it says (see [`crate::stream`]); `None`
     /// without `[stream]`.
     pub async fn poll_stream(&self) -> Option<crate::stream::StreamPoll> {

@@ -325,33 +325,22 @@ impl SnapshotSource for LiveSource {
     }
 
     fn stream(&self, updates: UnboundedSender<StreamUpdate>) -> Option<BoxFuture<'static, ()>> {
-        let stream = self.session.stream()?;
-        let (every, stale_after) = (stream.poll_every(), stream.stale_after());
-        let session = self.session.clone();
-        Some(
-            async move {
-                loop {
-                    if let Some(polled) = session.poll_stream().await {
-                        let now = Utc::now();
-                        let update = StreamUpdate {
-                            scopes: polled.scopes,
-                            events: polled.events,
-                            line: session.stream_line(now).unwrap_or_default(),
-                            listing_due: session.listing_due(now),
-                            error: polled
-                                .store_error
-                                .map(|e| format!("stream: could not write the cache: {e}")),
-                            stale_after,
-                        };
-                        if updates.send(update).is_err() {
-                            return;
-                        }
-                    }
-                    tokio::time::sleep(every).await;
-                }
-            }
-            .boxed(),
-        )
+        let stale_after = self.session.stream()?.stale_after();
+        let reads = self.session.clone().stream_reads(move |session, polled| {
+            let now = Utc::now();
+            let update = StreamUpdate {
+                scopes: polled.scopes,
+                events: polled.events,
+                line: session.stream_line(now).unwrap_or_default(),
+                listing_due: session.listing_due(now),
+                error: polled
+                    .store_error
+                    .map(|e| format!("stream: could not write the cache: {e}")),
+                stale_after,
+            };
+            updates.send(update).is_ok()
+        })?;
+        Some(reads.boxed())
     }
 
     fn refresh(

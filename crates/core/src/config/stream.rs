@@ -53,7 +53,9 @@ pub(super) fn from_raw(
     };
     let account = match raw.account {
         // A discovered account is named by its id: it is not in the file to be named.
-        Some(spanned) if is_account_id(spanned.get_ref()) => spanned.into_inner(),
+        Some(spanned) if crate::stream::decode::is_account_id(spanned.get_ref()) => {
+            spanned.into_inner()
+        }
         Some(spanned) => super::account_named(spanned, "stream.account", accounts, at)?,
         None => match accounts.first() {
             Some(first) => first.name.clone(),
@@ -76,8 +78,4 @@ pub(super) fn from_raw(
         poll_seconds: raw.poll_seconds.map_or(2, |n| seconds(n.0)),
         stale_seconds: raw.stale_seconds.map_or(60, |n| seconds(n.0)),
     })
-}
-
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }

@@ -53,6 +53,15 @@ impl JobStatus {
         }
     }
 
+    /// Whether the status is final: completed, failed or stopped (not `Stopping`), so a job in
+    /// it never changes again.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self.phase(),
+            StatusPhase::Done | StatusPhase::Failed | StatusPhase::Stopped
+        ) && !self.is_active()
+    }
+
     /// Whether the resource is still alive (running or about to be): what "active only" keeps.
     pub fn is_active(&self) -> bool {
         matches!(self.phase(), StatusPhase::Running | StatusPhase::Pending) || self.0 == "Stopping"

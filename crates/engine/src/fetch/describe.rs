@@ -27,7 +27,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::events::Tracker;
-use super::listing::{Scope, is_finished};
+use super::listing::Scope;
 use super::source::{Details, Listed, SourceError, TagSource, describe_operation, searchable};
 pub use sagescope_core::model::{DescribeCache, Described};
 use sagescope_core::model::{ResourceKind, StatusPhase, Tags};
@@ -91,7 +91,7 @@ pub(crate) fn rank(
     } else if item.status.phase() == StatusPhase::Failed {
         Rank::Failed
     } else if kind.finishes()
-        && is_finished(&item.status)
+        && item.status.is_finished()
         && item.created_at < recent
         && item.ended_at.is_none_or(|t| t < recent)
     {
@@ -445,7 +445,7 @@ pub(crate) fn still_current(
     }
     cached.version == version_of(item)
         || (kind.finishes()
-            && is_finished(&item.status)
+            && item.status.is_finished()
             && marked_status(&cached.version) == Some(item.status.as_str()))
 }
 

@@ -22,7 +22,7 @@ use super::call::Caller;
 use super::limiter::RateLimiter;
 use super::source::{JobSource, Listed, SourceError, list_operation};
 use super::stats::Stats;
-use sagescope_core::model::{Job, JobStatus, ResourceKind, StatusPhase};
+use sagescope_core::model::{Job, ResourceKind};
 
 /// What listing one kind produced.
 #[derive(Debug, Default)]
@@ -57,14 +57,6 @@ impl Scope<'_> {
     }
 }
 
-/// Whether a status is final: the job will never change again.
-pub(crate) fn is_finished(status: &JobStatus) -> bool {
-    matches!(
-        status.phase(),
-        StatusPhase::Done | StatusPhase::Failed | StatusPhase::Stopped
-    ) && !status.is_active()
-}
-
 fn unchanged(known: &Job, listed: &Listed) -> bool {
     known.status == listed.status && known.last_modified_at == listed.last_modified_at
 }
@@ -81,7 +73,7 @@ pub(crate) async fn list_kind(
     let known_by_arn: HashMap<&str, &Job> = known.iter().map(|j| (j.arn.as_str(), *j)).collect();
     let unfinished: Vec<&str> = known
         .iter()
-        .filter(|j| !is_finished(&j.status))
+        .filter(|j| !j.status.is_finished())
         .map(|j| j.arn.as_str())
         .collect();
 
@@ -118,7 +110,7 @@ pub(crate) async fn list_kind(
         if stop_early
             && newest_first
             && let Some(oldest) = fresh.last()
-            && is_finished(&oldest.status)
+            && oldest.status.is_finished()
             && known_by_arn
                 .get(oldest.arn.as_str())
                 .is_some_and(|k| unchanged(k, oldest))

@@ -2,7 +2,7 @@
 //! particular order, so a change only lands when it is newer than what the row already says;
 //! an older one (or the same one again) leaves the row as it is.
 
-use sagescope_core::model::{Job, ResourceKind, StatusPhase};
+use sagescope_core::model::Job;
 use sagescope_core::stream::StreamChange;
 
 /// What an event did to its row.
@@ -32,32 +32,7 @@ pub fn is_newer(change: &StreamChange, row: &Job) -> bool {
     if let Some(applied) = row.streamed_at {
         return change.time > applied;
     }
-    !(is_job(row.kind) && ended(row) && !ends(change))
-}
-
-fn is_job(kind: ResourceKind) -> bool {
-    matches!(
-        kind,
-        ResourceKind::Training
-            | ResourceKind::Processing
-            | ResourceKind::Transform
-            | ResourceKind::Tuning
-    )
-}
-
-/// Whether `row` is in a state it ends in (a job that completed, failed or stopped).
-pub fn ended(row: &Job) -> bool {
-    matches!(
-        row.status.phase(),
-        StatusPhase::Done | StatusPhase::Failed | StatusPhase::Stopped
-    ) && row.status.as_str() != "Stopping"
-}
-
-fn ends(change: &StreamChange) -> bool {
-    matches!(
-        change.status.phase(),
-        StatusPhase::Done | StatusPhase::Failed | StatusPhase::Stopped
-    ) && change.status.as_str() != "Stopping"
+    !(row.kind.finishes() && row.status.is_finished() && !change.status.is_finished())
 }
 
 /// Applies `change` to `row` when it is newer (see [`is_newer`]).
@@ -119,20 +94,11 @@ pub fn new_row(change: &StreamChange, account_name: &str) -> Job {
 
 /// The ARN SageMaker gives a resource, for an event that did not carry one.
 fn arn_of(change: &StreamChange) -> String {
-    let kind = match change.kind {
-        ResourceKind::Training => "training-job",
-        ResourceKind::Processing => "processing-job",
-        ResourceKind::Transform => "transform-job",
-        ResourceKind::Tuning => "hyper-parameter-tuning-job",
-        ResourceKind::Endpoint => "endpoint",
-        ResourceKind::Notebook => "notebook-instance",
-        ResourceKind::HyperPodCluster => "cluster",
-        _ => "resource",
-    };
     format!(
-        "arn:aws:sagemaker:{}:{}:{kind}/{}",
+        "arn:aws:sagemaker:{}:{}:{}/{}",
         change.region,
         change.account_id,
+        change.kind.arn_segment(),
         change.name.to_lowercase()
     )
 }

@@ -370,7 +370,7 @@ fn stream_is_newer(mark: &Job, row: &Job) -> bool {
         (Some(stream), Some(listed)) => stream > listed,
         // A transform event has no modification time: a listing that still says the job is
         // running is older than the event that ended it.
-        _ => merge::ended(mark) && !merge::ended(row),
+        _ => mark.status.is_finished() && !row.status.is_finished(),
     }
 }
 

@@ -40,7 +40,7 @@ pub use spend::{DrillView, SpendColumn, SpendLine, SpendPane, SpendScope};
 use crate::action::{Action, Command, UserAction};
 use crate::keymap::KeyContext;
 use sagescope_core::config::{AccountConfig, Config, HealthConfig, SpendConfig, Theme};
-use sagescope_core::model::{DataSource, Event, EventKind, Snapshot};
+use sagescope_core::model::{DataSource, Event, EventKind, Job, ScopeKey, Snapshot};
 use sagescope_engine::source::{RefreshKind, RefreshOutcome, RefreshProgress};
 
 /// Rows of the screen that are not table body (tab bar, borders, header, status, hints).
@@ -435,14 +435,7 @@ impl App {
                     refreshing.progress = Some(progress);
                 }
             }
-            Action::ScopeRows { scope, rows } => {
-                // Nothing was cached: what shows is live, however partial.
-                if self.jobs.as_of.is_none() {
-                    self.source = DataSource::Live;
-                }
-                self.jobs.take_scope(scope, rows, self.now);
-                self.empty_note = None;
-            }
+            Action::ScopeRows { scope, rows } => self.take_scope(scope, rows),
             Action::RefreshDone(outcome) => {
                 self.refreshing = None;
                 if outcome.jobs.is_none() {
@@ -457,12 +450,7 @@ impl App {
                 }
             }
             Action::CacheHead(head) => self.take_cache_head(*head),
-            Action::Events(events) => {
-                let alerts = self.events.add(events, self.now);
-                if !alerts.is_empty() {
-                    return vec![Command::Alert(alerts)];
-                }
-            }
+            Action::Events(events) => return self.take_events(events).into_iter().collect(),
             Action::AlertFailed(text) => {
                 self.push_error(text.clone());
                 self.notify(text);
@@ -772,10 +760,9 @@ impl App {
         } = update;
         if !scopes.is_empty() {
             for (scope, rows) in scopes {
-                self.jobs.take_scope(scope, rows, self.now);
+                self.take_scope(scope, rows);
             }
             self.jobs.merge_waiting(self.now);
-            self.empty_note = None;
         }
         if let Some(error) = error {
             self.push_error(error);
@@ -794,12 +781,25 @@ impl App {
             self.push_error(status.line.clone());
         }
         self.stream = Some(status);
-        let alerts = self.events.add(events, self.now);
-        if alerts.is_empty() {
-            Vec::new()
-        } else {
-            vec![Command::Alert(alerts)]
+        self.take_events(events).into_iter().collect()
+    }
+
+    /// One scope's rows, from a running refresh or the event stream: they replace that
+    /// scope's.
+    fn take_scope(&mut self, scope: ScopeKey, rows: Vec<Job>) {
+        // Nothing was cached: what shows is live, however partial.
+        if self.jobs.as_of.is_none() {
+            self.source = DataSource::Live;
         }
+        self.jobs.take_scope(scope, rows, self.now);
+        self.empty_note = None;
+    }
+
+    /// Events join the timeline; those that alert toast, and go to the event loop (bell,
+    /// notification, `[alerts] command`) as the one command returned.
+    fn take_events(&mut self, events: Vec<Event>) -> Option<Command> {
+        let alerts = self.events.add(events, self.now);
+        (!alerts.is_empty()).then_some(Command::Alert(alerts))
     }
 
     fn start_refresh(&mut self, kind: RefreshKind) -> Vec<Command> {
@@ -915,11 +915,7 @@ impl App {
         if arrived {
             self.empty_note = None;
         }
-        let alerts = self.events.add(outcome.events, now);
-        let mut commands = Vec::new();
-        if !alerts.is_empty() {
-            commands.push(Command::Alert(alerts));
-        }
+        let mut commands: Vec<Command> = self.take_events(outcome.events).into_iter().collect();
         if arrived {
             // The views just replaced are freed: give their memory back.
             commands.push(Command::ReleaseFreeMemory);
