@@ -45,7 +45,7 @@ command line read from stdin, and exits when stdin closes:
         metrics (see World.utilisation), answer {"points": N}
   {"cmd": "requests"}   answer {"requests": [[time, account, region, operation, refused],
         ...]} and start counting afresh; refused is true for a request the fixture answered
-        with an error (quota or throttle) instead of moto
+        with an error (quota, throttle or LookupEvents' pace) instead of moto
   {"cmd": "scale_world", "accounts": [...], "regions": [...], "resources": N, "big": M,
    "seed": S}
         reset moto and create about N resources over accounts × regions, the first
@@ -107,10 +107,28 @@ command line read from stdin, and exits when stdin closes:
         {"written": N, "rejected": PutLogEvents' rejectedLogEventsInfo or null, "timestamp_ms"}
   {"cmd": "stream_events"}   answer {"events": [[timestamp_ms, message], ...]}: the whole
         stream's log group in timestamp order, read from the backend (no request logged)
+  {"cmd": "trail", "account": A, "region": R, "events": [{"event_name": E, "name": N,
+   "principal": {"sso": U, "permission_set": P (optional)} | {"iam_user": U} |
+   {"role": R, "session": S} | {"root": true} | {"service": "sagemaker.amazonaws.com"},
+   "arn", "at": ISO 8601 or epoch seconds (default now), "error_code", "error_message",
+   "parent": a pipeline execution's or tuning job's ARN, "tags": {k: v}, "request": {extra
+   requestParameters}, "domain", "user_profile" | "space", "app_type", "instance_type",
+   "instance_count", "stream": bool}, ...]}   (all but event_name, name and principal
+        optional) record CloudTrail events in A/R's history, which LookupEvents answers (see
+        TRAIL); with stream, also deliver the "AWS API Call via CloudTrail" event to the
+        stream's log group (needs stream_setup); answer {"event_ids": [...], "written":
+        [bool, ...], "records": [the CloudTrail records]}
+  {"cmd": "seed" | "scale_world", ..., "trail": true}   also record each resource's Create*
+        call at its creation time by a principal of TRAIL_CAST; the answer gains {"creators":
+        {arn: {"event_id", "event_name", "event_time", "principal": spec, "shown": as
+        sagescope shows the principal, "person": the name it gives or null, "in_history":
+        whether LookupEvents answers it (less than 90 days old)}}}
 
 Never set MOTO_ACCOUNT_ID: it would fold every account into one.
 """
 
+import base64
+import hashlib
 import io
 import json
 import logging
@@ -1402,10 +1420,587 @@ def athena_answer(operation, body):
     return invalid(f"the fixture does not serve {operation}")
 
 
+# --- CloudTrail event history (LookupEvents) ---------------------------------------------
+#
+# What AWS does: CloudTrail records every management call made in an account and Region (who
+# made it, when, the request's parameters, the response's elements, the error when it failed)
+# and keeps the last 90 days as the Region's event history, which LookupEvents reads with no
+# trail set up (botocore's cloudtrail JSON): one lookup attribute per call (EventId, EventName,
+# ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId), StartTime and
+# EndTime inclusive, newest first, MaxResults 1..50 (default 50), a NextToken that must come
+# back with the first call's parameters, and two requests per second per account and Region
+# (ThrottlingException past that). Each event carries the whole record as the JSON string
+# CloudTrailEvent beside the fields it is looked up by. The same record reaches EventBridge as
+# the `detail` of an "AWS API Call via CloudTrail" event (source aws.sagemaker), which the
+# organization's stream (below) writes to its log group with the state changes.
+#
+# What moto 5.2.5 lacks: its CloudTrail is trails only (CreateTrail, GetTrailStatus, ...). There
+# is no LookupEvents, and the calls moto serves are recorded nowhere.
+#
+# What the world does instead: TRAIL holds each (account, region)'s history, written by the
+# `trail` command and by `seed` / `scale_world` with "trail": true (one Create* record per
+# resource, at its creation time, by a principal of TRAIL_CAST; the app's own calls to moto
+# are not recorded: a test states the history it means). Records are shaped like the SageMaker
+# developer guide's CloudTrail samples: the API's request and response members with their first
+# letter lowered, request tags as [{"key", "value"}], the ARN in responseElements.<kind>Arn,
+# errorCode and errorMessage and no responseElements for a call that failed. LookupEvents
+# (awsJson1.1, X-Amz-Target TRAIL_TARGET + "LookupEvents", botocore's targetPrefix) is answered
+# from it for the account of the request's access key and the Region of its SigV4 scope, with
+# botocore's error names (trail_answer). A record older than 90 days is kept but never answered:
+# the history has dropped it. The token is a position (the last event's time and recording
+# order), so events recorded between two pages neither repeat nor shift the next page.
+# LookupEvents is paced like AWS, always (RequestLog: TRAIL_RATE, TRAIL_BURST), whatever the
+# `quota` command says (which meters SageMaker alone). A `trail` event with "stream": true also
+# reaches the stream's log group the way set_status's state changes do (stream_deliver, so
+# moto's pattern matching picks the rule), its envelope's `time` the record's eventTime.
+#
+# Where AWS publishes no sample, the world chooses: an event's Resources is one entry,
+# ResourceType AWS::SageMaker::<the call's noun> and ResourceName the name the request gives
+# (an app's appName, a domain's name or id); Username is an assumed role's session name (the
+# signed-in user for SSO), an IAM user's name or "root", and a service's event has neither
+# Username nor AccessKeyId; access keys and principal ids are derived from the principal, so
+# the same principal signs every record with the same key.
+
+TRAIL = {}  # (account, region) -> [entry], in recording order; reset() forgets it
+TRAIL_LOCK = threading.Lock()
+TRAIL_SEQ = [0]  # recording order across the world, the tie-break of equal event times
+TRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+TRAIL_HISTORY = timedelta(days=90)
+TRAIL_PAGE_MAX = 50
+TRAIL_KEYS = {"EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName",
+              "EventSource", "AccessKeyId"}
+TRAIL_INSIGHT_KEYS = {"EventId", "EventName", "EventSource"}
+SAGEMAKER_SOURCE = "sagemaker.amazonaws.com"
+API_CALL = "AWS API Call via CloudTrail"
+
+# The principals the bulk worlds' resources are created by: SSO users (one permission set
+# named with underscores, as Identity Center allows), an IAM user and a CI role's sessions.
+TRAIL_CAST = [
+    {"sso": "alice@example.com", "permission_set": "DataScientist"},
+    {"sso": "bogdan@example.com", "permission_set": "DataScientist"},
+    {"sso": "chen@example.com", "permission_set": "ML_Platform_Admin"},
+    {"iam_user": "intern"},
+    {"role": "ci-deployer", "session": "build-{n}"},
+]
+
+# The call that creates each kind, by the kind names the world's commands use.
+CREATE_CALL = {
+    "training": "CreateTrainingJob", "processing": "CreateProcessingJob",
+    "transform": "CreateTransformJob", "tuning": "CreateHyperParameterTuningJob",
+    "endpoint": "CreateEndpoint", "notebook": "CreateNotebookInstance", "app": "CreateApp",
+    "inference_component": "CreateInferenceComponent", "cluster": "CreateCluster",
+    "model": "CreateModel", "endpoint-config": "CreateEndpointConfig",
+    "pipeline": "CreatePipeline", "domain": "CreateDomain", "user-profile": "CreateUserProfile",
+    "space": "CreateSpace", "model-package-group": "CreateModelPackageGroup",
+    "feature-group": "CreateFeatureGroup", "experiment": "CreateExperiment",
+}
+
+# A call's noun -> (the request member naming the resource, the ARN's resource type). The
+# response's ARN member is the name member with Name -> Arn (trainingJobName -> trainingJobArn).
+TRAIL_NOUNS = {
+    "TrainingJob": ("trainingJobName", "training-job"),
+    "ProcessingJob": ("processingJobName", "processing-job"),
+    "TransformJob": ("transformJobName", "transform-job"),
+    "HyperParameterTuningJob": ("hyperParameterTuningJobName", "hyper-parameter-tuning-job"),
+    "Endpoint": ("endpointName", "endpoint"),
+    "EndpointConfig": ("endpointConfigName", "endpoint-config"),
+    "NotebookInstance": ("notebookInstanceName", "notebook-instance"),
+    "App": ("appName", "app"),
+    "InferenceComponent": ("inferenceComponentName", "inference-component"),
+    "Cluster": ("clusterName", "cluster"),
+    "Model": ("modelName", "model"),
+    "Pipeline": ("pipelineName", "pipeline"),
+    "PipelineExecution": ("pipelineExecutionArn", "pipeline"),
+    "Domain": ("domainName", "domain"),
+    "UserProfile": ("userProfileName", "user-profile"),
+    "Space": ("spaceName", "space"),
+    "ModelPackageGroup": ("modelPackageGroupName", "model-package-group"),
+    "FeatureGroup": ("featureGroupName", "feature-group"),
+    "Experiment": ("experimentName", "experiment"),
+}
+READ_VERBS = {"Describe", "List", "Get", "Search", "Query", "BatchDescribe", "BatchGet"}
+# Calls other than Create* and Update* whose response names the resource's ARN (botocore's
+# SageMaker model: DeletePipelineResponse.PipelineArn, DeleteExperimentResponse.ExperimentArn,
+# Start/StopPipelineExecutionResponse.PipelineExecutionArn).
+ARN_ANSWERED = {"DeletePipeline", "DeleteExperiment", "StartPipelineExecution",
+                "StopPipelineExecution"}
+USER_AGENTS = {
+    "sso": "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/macos#23.6.0 md/arch#arm64 "
+           "lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.36",
+    "iam_user": "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1.0 md/arch#x86_64 "
+                "lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#standard "
+                "md/installer#exe md/distrib#debian.12 command/sagemaker",
+    "role": "aws-sdk-go-v2/1.30.3 ua/2.0 os/linux lang/go#1.22.5 md/GOOS#linux "
+            "md/GOARCH#amd64 api/sagemaker#1.154.0",
+    "root": "AWS Internal",
+}
+
+
+def _digest(*parts):
+    return hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+
+
+def _key_id(prefix, length, *parts):
+    """An AWS-looking id (A-Z and 2-7 after the prefix), the same for the same parts."""
+    return prefix + base64.b32encode(_digest(*parts)).decode()[:length]
+
+
+def _uuid_of(*parts):
+    """A version-4 UUID drawn from the parts: a seeded world's event ids do not change."""
+    return str(uuid.UUID(bytes=_digest(*parts)[:16], version=4))
+
+
+def _trail_time(at):
+    """An event time: whole seconds (CloudTrail's eventTime has no more), aware UTC. `at` is
+    an ISO 8601 string, epoch seconds, a moto datetime (naive UTC) or None for now."""
+    if at is None:
+        moment = datetime.now(timezone.utc)
+    elif isinstance(at, datetime):
+        moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    elif isinstance(at, (int, float)) and not isinstance(at, bool):
+        moment = datetime.fromtimestamp(at, timezone.utc)
+    elif isinstance(at, str):
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    else:
+        raise ValueError(f"`at` is not a time: {at!r}")
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def trail_principal(principal, account, region, at):
+    """(userIdentity, LookupEvents' Username or None, its AccessKeyId or None, the user agent,
+    the source IP, how sagescope shows the principal, the person it names or None) for a
+    principal spec: {"sso": user, "permission_set"}, {"iam_user"}, {"role", "session"},
+    {"root": true} or {"service"}. The identities are the CloudTrail user guide's shapes."""
+    if not isinstance(principal, dict):
+        raise ValueError(f"principal is not an object: {principal!r}")
+    kinds = [k for k in ("sso", "iam_user", "role", "root", "service") if principal.get(k)]
+    if len(kinds) != 1:
+        raise ValueError(f"principal needs exactly one of sso, iam_user, role, root, service: "
+                         f"{principal!r}")
+    kind = kinds[0]
+    ip = f"192.0.2.{1 + _digest(account, json.dumps(principal, sort_keys=True))[0] % 250}"
+    started = _iso(at - timedelta(minutes=7))
+    if kind in ("sso", "role"):
+        if kind == "sso":
+            user, permission_set = principal["sso"], principal.get("permission_set",
+                                                                   "DataScientist")
+            role = f"AWSReservedSSO_{permission_set}_{_digest(account, permission_set).hex()[:16]}"
+            role_path = f"aws-reserved/sso.amazonaws.com/{region}/{role}"
+            session, shown, person = user, user, user
+        else:
+            if not principal.get("session"):
+                raise ValueError(f"a role principal needs its session name: {principal!r}")
+            role, session = principal["role"], principal["session"]
+            role_path = role
+            shown, person = f"role/{role} (session {session})", session
+        role_id = _key_id("AROA", 17, account, role)
+        key = _key_id("ASIA", 16, account, role, session)
+        identity = {
+            "type": "AssumedRole",
+            "principalId": f"{role_id}:{session}",
+            "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
+            "accountId": account,
+            "accessKeyId": key,
+            "sessionContext": {
+                "sessionIssuer": {
+                    "type": "Role", "principalId": role_id,
+                    "arn": f"arn:aws:iam::{account}:role/{role_path}",
+                    "accountId": account, "userName": role,
+                },
+                "webIdFederationData": {},
+                "attributes": {"creationDate": started, "mfaAuthenticated": "false"},
+            },
+        }
+        return identity, session, key, USER_AGENTS[kind], ip, shown, person
+    if kind == "iam_user":
+        name = principal["iam_user"]
+        key = _key_id("AKIA", 16, account, "user", name)
+        identity = {"type": "IAMUser", "principalId": _key_id("AIDA", 17, account, name),
+                    "arn": f"arn:aws:iam::{account}:user/{name}", "accountId": account,
+                    "accessKeyId": key, "userName": name}
+        return identity, name, key, USER_AGENTS[kind], ip, f"user/{name}", name
+    if kind == "root":
+        key = _key_id("ASIA", 16, account, "root")
+        identity = {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
+                    "accountId": account, "accessKeyId": key,
+                    "sessionContext": {"attributes": {"creationDate": started,
+                                                      "mfaAuthenticated": "true"}}}
+        return identity, "root", key, USER_AGENTS[kind], ip, "root", None
+    service = principal["service"]
+    identity = {"type": "AWSService", "invokedBy": service}
+    return identity, None, None, service, service, f"service {service}", None
+
+
+def _split_call(event_name):
+    """(verb, noun) of a SageMaker call: CreateTrainingJob -> (Create, TrainingJob)."""
+    word = 1
+    while word < len(event_name) and not event_name[word].isupper():
+        word += 1
+    verb, noun = event_name[:word], event_name[word:]
+    if verb == "Batch":
+        more = 1
+        while more < len(noun) and not noun[more].isupper():
+            more += 1
+        verb, noun = verb + noun[:more], noun[more:]
+    return verb, noun
+
+
+def _create_extras(noun, spec, account, region, name):
+    """The rest of a Create* request, as the API takes it (members' first letter lowered)."""
+    role = EXEC_ROLE.format(account=account)
+    itype, count = spec.get("instance_type"), int(spec.get("instance_count") or 1)
+    bucket = f"s3://sagemaker-{region}-{account}"
+    if noun == "TrainingJob":
+        return {"algorithmSpecification": {"trainingImage": IMAGE, "trainingInputMode": "File"},
+                "roleArn": role, "outputDataConfig": {"s3OutputPath": f"{bucket}/models/"},
+                "resourceConfig": {"instanceType": itype or "ml.m5.xlarge",
+                                   "instanceCount": count, "volumeSizeInGB": 50},
+                "stoppingCondition": {"maxRuntimeInSeconds": 86400}}
+    if noun == "ProcessingJob":
+        return {"processingResources": {"clusterConfig": {
+                    "instanceCount": count, "instanceType": itype or "ml.m5.xlarge",
+                    "volumeSizeInGB": 30}},
+                "appSpecification": {"imageUri": IMAGE}, "roleArn": role,
+                "stoppingCondition": {"maxRuntimeInSeconds": 3600}}
+    if noun == "TransformJob":
+        return {"modelName": spec.get("model", f"model-{name}"),
+                "transformInput": {"dataSource": {"s3DataSource": {
+                    "s3DataType": "S3Prefix", "s3Uri": f"{bucket}/score-in/"}}},
+                "transformOutput": {"s3OutputPath": f"{bucket}/score-out/"},
+                "transformResources": {"instanceType": itype or "ml.c5.xlarge",
+                                       "instanceCount": count}}
+    if noun == "HyperParameterTuningJob":
+        return {"hyperParameterTuningJobConfig": {
+                    "strategy": "Bayesian",
+                    "resourceLimits": {"maxNumberOfTrainingJobs": 8,
+                                       "maxParallelTrainingJobs": 2}},
+                "trainingJobDefinition": {
+                    "algorithmSpecification": {"trainingImage": IMAGE,
+                                               "trainingInputMode": "File"},
+                    "roleArn": role,
+                    "resourceConfig": {"instanceType": itype or "ml.m5.xlarge",
+                                       "instanceCount": count, "volumeSizeInGB": 50}}}
+    if noun == "Endpoint":
+        return {"endpointConfigName": spec.get("endpoint_config", f"{name}-config")}
+    if noun == "NotebookInstance":
+        return {"instanceType": itype or "ml.t3.medium", "roleArn": role}
+    if noun == "App" and itype:
+        return {"resourceSpec": {"instanceType": itype}}
+    if noun == "InferenceComponent":
+        return {"endpointName": spec.get("endpoint", "endpoint"), "variantName": "AllTraffic"}
+    return {}
+
+
+def trail_record(account, region, spec, event_id=None):
+    """(CloudTrail record, LookupEvents' Event for it, how the principal is shown, the person)
+    for one event spec of the `trail` command (see World.trail)."""
+    event_name = spec["event_name"]
+    name = spec.get("name")
+    at = _trail_time(spec.get("at"))
+    parent = spec.get("parent")
+    principal = spec.get("principal")
+    tuning_parent = bool(parent) and ":hyper-parameter-tuning-job/" in parent
+    if tuning_parent and event_name != "CreateTrainingJob":
+        raise ValueError(f"only a training job has a tuning job for parent, not {event_name}")
+    if principal is None and tuning_parent:
+        principal = {"service": SAGEMAKER_SOURCE}  # a tuning job's trials are SageMaker's
+    if principal is None:
+        raise ValueError(f"event {event_name} needs a principal")
+    identity, username, key, agent, ip, shown, person = trail_principal(
+        principal, account, region, at)
+
+    verb, noun = _split_call(event_name)
+    request, response = {}, None
+    known = noun in TRAIL_NOUNS
+    if known:
+        if not name:
+            raise ValueError(f"event {event_name} needs the resource's name")
+        member, segment = TRAIL_NOUNS[noun]
+        arn_member = member[:-4] + "Arn" if member.endswith("Name") else member
+        domain = spec.get("domain", "d-" + base64.b32encode(
+            _digest(account, region, "domain")).decode()[:12].lower())
+        arn = spec.get("arn")
+        if noun == "App":
+            owner_key, owner = (("spaceName", spec["space"]) if spec.get("space")
+                                else ("userProfileName", spec.get("user_profile", "default")))
+            app_type = spec.get("app_type", "JupyterLab")
+            request = {"domainId": domain, owner_key: owner, "appType": app_type,
+                       "appName": name}
+            arn = arn or (f"arn:aws:sagemaker:{region}:{account}:app/{domain}/{owner}/"
+                          f"{app_type.lower()}/{name}")
+        elif noun in ("UserProfile", "Space"):
+            request = {"domainId": domain, member: name}
+            arn = arn or f"arn:aws:sagemaker:{region}:{account}:{segment}/{domain}/{name}"
+        elif noun == "Domain":
+            # Created by name, deleted (and described) by id: `name` is what the call gives.
+            if verb == "Create":
+                existing = [d.id for d in sagemaker_backends[account][region].domains.values()
+                            if d.domain_name == name]
+                domain = spec.get("domain", existing[0] if existing else domain)
+                request = {"domainName": name, "authMode": "IAM",
+                           "defaultUserSettings": {"executionRole": EXEC_ROLE.format(
+                               account=account)}}
+            else:
+                domain = name
+                request = {"domainId": name}
+            arn = arn or f"arn:aws:sagemaker:{region}:{account}:domain/{domain}"
+        elif noun == "PipelineExecution":
+            execution = spec.get("execution_id", _key_id("", 12, spec.get("arn"), name,
+                                                         _iso(at)).lower())
+            arn = arn or (f"arn:aws:sagemaker:{region}:{account}:pipeline/{name}/"
+                          f"execution/{execution}")
+            token = _uuid_of(arn, event_name)
+            request = ({"pipelineName": name, "clientRequestToken": token} if verb == "Start"
+                       else {"pipelineExecutionArn": arn, "clientRequestToken": token})
+        else:
+            request = {member: name}
+            arn = arn or f"arn:aws:sagemaker:{region}:{account}:{segment}/{name}"
+        if verb == "Create":
+            request.update(_create_extras(noun, spec, account, region, name))
+        if verb in ("Create", "Update") or event_name in ARN_ANSWERED:
+            response = {arn_member: arn}
+            if noun == "Domain" and verb == "Create":
+                response["domainId"] = domain
+    elif not spec.get("request"):
+        raise ValueError(f"the world does not know the noun of {event_name}: give `request`")
+
+    tags = [{"key": k, "value": v} for k, v in (spec.get("tags") or {}).items()]
+    if parent and not tuning_parent:
+        if ":pipeline/" not in parent or "/execution/" not in parent:
+            raise ValueError(f"parent is neither a pipeline execution nor a tuning job: {parent}")
+        # What SageMaker Pipelines adds to the jobs an execution starts.
+        tags.append({"key": "sagemaker:pipeline-execution-arn", "value": parent})
+    if tags:
+        request["tags"] = tags
+    request.update(spec.get("request") or {})
+
+    error = spec.get("error_code")
+    record = {
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventTime": _iso(at),
+        "eventSource": SAGEMAKER_SOURCE,
+        "eventName": event_name,
+        "awsRegion": region,
+        "sourceIPAddress": ip,
+        "userAgent": agent,
+    }
+    if error:
+        record["errorCode"] = error
+        record["errorMessage"] = spec.get("error_message", f"{error}: the call failed")
+        response = None
+    record["requestParameters"] = request
+    record["responseElements"] = response
+    if tuning_parent:
+        # A tuning job's training job: SageMaker's own event, whose details name the job and
+        # the tuning job and whose identity is only the account and the service (the
+        # CloudTrail user guide's AwsServiceEvent shape).
+        record["userIdentity"] = {"accountId": account, "invokedBy": SAGEMAKER_SOURCE}
+        record["requestParameters"] = record["responseElements"] = None
+        record["serviceEventDetails"] = {member: name, "tuningJobArn": parent}
+        record["userAgent"] = record["sourceIPAddress"] = SAGEMAKER_SOURCE
+        username, key = None, None
+        shown, person = f"service {SAGEMAKER_SOURCE}", None
+    record.update({
+        "requestID": _uuid_of("request", event_id) if event_id else str(uuid.uuid4()),
+        "eventID": event_id or str(uuid.uuid4()),
+        "readOnly": verb in READ_VERBS,
+        "eventType": "AwsServiceEvent" if tuning_parent else "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": account,
+        "eventCategory": "Management",
+    })
+    event = {
+        "EventId": record["eventID"],
+        "EventName": event_name,
+        "ReadOnly": "true" if record["readOnly"] else "false",
+        "EventTime": int(at.timestamp()),
+        "EventSource": SAGEMAKER_SOURCE,
+        "Resources": ([{"ResourceType": f"AWS::SageMaker::{noun}", "ResourceName": name}]
+                      if known else [{"ResourceName": name}] if name else []),
+        "CloudTrailEvent": json.dumps(record, separators=(",", ":")),
+    }
+    if key:
+        event["AccessKeyId"] = key
+    if username:
+        event["Username"] = username
+    return record, event, shown, person
+
+
+def trail_add(account, region, event):
+    """Adds an event (LookupEvents' shape) to the account-region's history."""
+    with TRAIL_LOCK:
+        TRAIL_SEQ[0] += 1
+        TRAIL.setdefault((account, region), []).append(
+            {"time": event["EventTime"], "seq": TRAIL_SEQ[0], "event": event})
+
+
+def trail_creations(account, region, created, seed=0):
+    """Records the Create* call of each resource of `created` ([{"kind", "name", "arn",
+    "created": its creation time, and optionally "instance_type", "instance_count", "tags"}])
+    at its creation time, by a principal of TRAIL_CAST chosen from the seed and the ARN.
+    Answers {arn: the creator a test expects}: the principal's spec, how sagescope shows it,
+    the person it names, the event, and whether LookupEvents answers it now (in_history: the
+    call is less than 90 days old)."""
+    creators = {}
+    now = datetime.now(timezone.utc)
+    for item in created:
+        arn = item["arn"]
+        pick = int.from_bytes(_digest(seed, "creator", arn)[:4], "big")
+        principal = dict(TRAIL_CAST[pick % len(TRAIL_CAST)])
+        if "session" in principal:
+            principal["session"] = principal["session"].format(n=4000 + pick // 7 % 1000)
+        spec = {"event_name": CREATE_CALL[item["kind"]], "name": item["name"], "arn": arn,
+                "principal": principal, "at": item["created"],
+                "instance_type": item.get("instance_type"),
+                "instance_count": item.get("instance_count"), "tags": item.get("tags")}
+        record, event, shown, person = trail_record(
+            account, region, spec, _uuid_of(seed, "event", arn))
+        trail_add(account, region, event)
+        creators[arn] = {
+            "event_id": record["eventID"], "event_name": record["eventName"],
+            "event_time": record["eventTime"], "principal": principal, "shown": shown,
+            "person": person, "in_history": _trail_time(item["created"]) >= now - TRAIL_HISTORY,
+        }
+    return creators
+
+
+def _trail_seconds(value, member):
+    """An awsJson1.1 timestamp (epoch seconds, possibly fractional) as float seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(member)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(member) from None
+
+
+def _lookup_length(value):
+    """The length CloudTrail limits an AttributeValue by: '_', ' ', ',' and newline count
+    twice (botocore's LookupAttribute documentation)."""
+    return len(value) + sum(value.count(c) for c in "_ ,\n")
+
+
+def _trail_matches(event, key, value):
+    if key in ("ResourceType", "ResourceName"):
+        return any(r.get(key) == value for r in event["Resources"])
+    return event.get(key) == value
+
+
+def trail_answer(body, account, region):
+    """(status, JSON body) for one LookupEvents request of `account` in `region`. Refused
+    (HTTP 400, botocore's error names): InvalidLookupAttributesException for more than one
+    attribute, an unknown key, a value empty or over 2000 (see _lookup_length), ReadOnly
+    other than true/false, or with EventCategory insight a key Insights lookups do not take;
+    InvalidEventCategoryException for a category but "insight" (which answers no events: the
+    world has no Insights); InvalidMaxResultsException outside 1..50; InvalidTimeRangeException
+    for StartTime after EndTime; InvalidNextTokenException for a token the world did not give
+    for these parameters."""
+    def refuse(code, message):
+        return "400 Bad Request", {"__type": code, "message": message}
+
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return refuse("SerializationException", "the request body is not JSON")
+    if not isinstance(request, dict):
+        return refuse("SerializationException", "the request body is not a JSON object")
+
+    attributes = request.get("LookupAttributes") or []
+    if not isinstance(attributes, list) or len(attributes) > 1:
+        return refuse("InvalidLookupAttributesException",
+                      "You can only specify one lookup attribute.")
+    category = request.get("EventCategory")
+    if category is not None and category != "insight":
+        return refuse("InvalidEventCategoryException",
+                      f"Event category {category} is not valid. Valid value is insight.")
+    allowed = TRAIL_INSIGHT_KEYS if category else TRAIL_KEYS
+    lookup = None
+    for attribute in attributes:
+        key = attribute.get("AttributeKey") if isinstance(attribute, dict) else None
+        value = attribute.get("AttributeValue") if isinstance(attribute, dict) else None
+        if key not in allowed:
+            return refuse("InvalidLookupAttributesException",
+                          f"Lookup attribute key {key} is not valid"
+                          + (" for Insights events." if category else "."))
+        if not isinstance(value, str) or not value or _lookup_length(value) > 2000:
+            return refuse("InvalidLookupAttributesException",
+                          f"The value of lookup attribute {key} must be 1 to 2000 characters.")
+        if key == "ReadOnly" and value not in ("true", "false"):
+            return refuse("InvalidLookupAttributesException",
+                          "The value of lookup attribute ReadOnly must be true or false.")
+        lookup = (key, value)
+
+    size = request.get("MaxResults")
+    if size is None:
+        size = TRAIL_PAGE_MAX
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= TRAIL_PAGE_MAX:
+        return refuse("InvalidMaxResultsException",
+                      f"MaxResults {size} is not valid: 1 to {TRAIL_PAGE_MAX}.")
+    try:
+        start = _trail_seconds(request.get("StartTime"), "StartTime")
+        end = _trail_seconds(request.get("EndTime"), "EndTime")
+    except ValueError as bad:
+        return refuse("SerializationException", f"{bad} is not a timestamp")
+    if start is not None and end is not None and start > end:
+        return refuse("InvalidTimeRangeException",
+                      "Start time must be before or equal to end time.")
+
+    # The token binds the query (not the page size, which may change between pages).
+    query = hashlib.sha256(json.dumps(
+        [account, region, lookup, start, end, category]).encode()).hexdigest()[:16]
+    after = None
+    token = request.get("NextToken")
+    if token is not None:
+        try:
+            given = json.loads(base64.urlsafe_b64decode(token.encode()))
+            if given["q"] != query:
+                raise ValueError("other parameters")
+            after = (int(given["p"][0]), int(given["p"][1]))
+        except Exception:  # whatever is wrong with it, the token is not one the world gave
+            return refuse("InvalidNextTokenException", "Invalid NextToken.")
+    if category:
+        return "200 OK", {"Events": []}  # no Insights events in the world
+
+    cut = (datetime.now(timezone.utc) - TRAIL_HISTORY).timestamp()
+    with TRAIL_LOCK:
+        entries = list(TRAIL.get((account, region), []))
+    chosen = [
+        e for e in entries
+        if e["time"] >= cut
+        and (start is None or e["time"] >= start)
+        and (end is None or e["time"] <= end)
+        and (lookup is None or _trail_matches(e["event"], *lookup))
+        and (after is None or (e["time"], e["seq"]) < after)
+    ]
+    chosen.sort(key=lambda e: (e["time"], e["seq"]), reverse=True)
+    page = chosen[:size]
+    answer = {"Events": [e["event"] for e in page]}
+    if len(chosen) > size:
+        last = page[-1]
+        answer["NextToken"] = base64.urlsafe_b64encode(json.dumps(
+            {"q": query, "p": [last["time"], last["seq"]]}).encode()).decode()
+    return "200 OK", answer
+
+
 # --- request log -----------------------------------------------------------------------
 
 
 FIXTURE_HEADER = "X-SageScope-Fixture"  # marks the fixture's own requests (seeding)
+# CloudTrail allows LookupEvents "two per second, per account, per Region" (botocore's
+# documentation of the call) and publishes no burst. The world's bucket refills 2 tokens a
+# second and holds 2, full at first: two calls at once pass, then one every half second. So
+# over any span of w seconds at most 2 + 2w lookups get through (3 in any half-open second),
+# and a client that keeps to 2/s on average is never refused once its first two are spent.
+TRAIL_RATE, TRAIL_BURST = 2.0, 2.0
 
 
 class TokenBucket:
@@ -1434,7 +2029,9 @@ class RequestLog:
       operation (X-Amz-Target `SageMaker.*`), as SageMaker throttles each API per account
       and Region on its own; past it, HTTP 400 ThrottlingException "Rate exceeded" (the
       `quota` command). The fixture's own seeding requests are exempt from the quota
-      (not from `throttles`, as before).
+      (not from `throttles`, as before);
+    - CloudTrail's LookupEvents pace: a token bucket per (account, region) of TRAIL_RATE
+      holding TRAIL_BURST, always on (whatever `quota` says), refusing the same way.
 
     Refused requests are logged like the others, with the fifth field true, so a test can
     compute the rate that reached the server per key as well as what got through.
@@ -1447,6 +2044,7 @@ class RequestLog:
         self.throttles = {}  # (account, region, operation) -> [requests left, error code]
         self.quota = None  # (rate, burst) or None
         self.buckets = {}  # (account, region, operation) -> TokenBucket
+        self.trail_buckets = {}  # (account, region) -> TokenBucket of LookupEvents
         self.denied_roles = set()  # role ARNs whose AssumeRole IAM refuses
 
     def set_quota(self, rate, burst):
@@ -1458,11 +2056,13 @@ class RequestLog:
                 self.quota = None
 
     def forget_refusals(self):
-        """No throttles and no quota: what every world starts from."""
+        """No throttles and no quota, and full LookupEvents buckets: what every world starts
+        from."""
         with self.lock:
             self.throttles = {}
             self.quota = None
             self.buckets = {}
+            self.trail_buckets = {}
             self.denied_roles = set()
 
     def __call__(self, environ, start_response):
@@ -1504,6 +2104,13 @@ class RequestLog:
                         bucket = self.buckets[key] = TokenBucket(*self.quota, time.monotonic())
                     if not bucket.take(time.monotonic()):
                         code, message = "ThrottlingException", "Rate exceeded"
+                if code is None and target == TRAIL_TARGET + "LookupEvents":
+                    bucket = self.trail_buckets.get(key[:2])
+                    if bucket is None:
+                        bucket = self.trail_buckets[key[:2]] = TokenBucket(
+                            TRAIL_RATE, TRAIL_BURST, time.monotonic())
+                    if not bucket.take(time.monotonic()):
+                        code, message = "ThrottlingException", "Rate exceeded"
                 event[4] = code is not None
             role = (query.get("RoleArn") or [None])[0]
             if operation == "AssumeRole" and role in self.denied_roles:
@@ -1536,6 +2143,14 @@ class RequestLog:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
                 status, answer = athena_answer(operation, body)
+                data = json.dumps(answer).encode()
+                start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
+                                        ("Content-Length", str(len(data)))])
+                return [data]
+            if target == TRAIL_TARGET + "LookupEvents":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                status, answer = trail_answer(body, get_account_id_from(access_key), region)
                 data = json.dumps(answer).encode()
                 start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
                                         ("Content-Length", str(len(data)))])
@@ -1867,7 +2482,8 @@ def stream_write(messages, timestamp_ms, group=None):
 
 def stream_deliver(envelope, timestamp_ms):
     """What the monitoring bus does with an event: each enabled rule whose pattern matches
-    it (moto's own matching) writes it to its log-group targets. Answers the groups written."""
+    it (moto's own matching) writes it to its log-group targets. Answers the groups written
+    (not a group that refused the event as too old or too new for PutLogEvents)."""
     from moto.events.models import events_backends
 
     bus = events_backends[STREAM["account"]][STREAM["region"]].event_buses.get(STREAM_BUS)
@@ -1881,9 +2497,7 @@ def stream_deliver(envelope, timestamp_ms):
                 name = arn.split(":log-group:", 1)[1]
                 groups.append(name[:-2] if name.endswith(":*") else name)
     message = json.dumps(envelope, separators=(",", ":"))
-    for group in groups:
-        stream_write([message], timestamp_ms, group)
-    return groups
+    return [group for group in groups if stream_write([message], timestamp_ms, group)[0]]
 
 
 # --- worlds ----------------------------------------------------------------------------
@@ -2011,6 +2625,53 @@ class World:
         at = _ms(utcnow()) if timestamp_ms is None else int(timestamp_ms)
         written, rejected = stream_write(messages, at)
         return {"written": written, "rejected": rejected, "timestamp_ms": at}
+
+    def trail(self, account, region, specs):
+        """Records CloudTrail events in account/region's history (see TRAIL): each spec
+        {"event_name", "name", "principal", and optionally "arn", "at", "error_code",
+        "error_message", "parent", "tags", "request", "stream", ...} becomes a record
+        (trail_record), in the order given. With "stream" the record also goes to the
+        stream's log group as EventBridge carries it ("AWS API Call via CloudTrail", source
+        aws.sagemaker, `time` the record's eventTime, which is the log event's timestamp, as
+        set_status times its events), delivered like set_status's. Every spec is checked
+        before anything is recorded. Answers the event ids, whether each was written to the
+        stream, and the records."""
+        built = [trail_record(account, region, spec) for spec in specs]
+        if not STREAM and any(spec.get("stream") for spec in specs):
+            raise ValueError("no stream: run stream_setup before a trail event with stream")
+        written = []
+        for spec, (record, event, _, _) in zip(specs, built):
+            trail_add(account, region, event)
+            if not spec.get("stream"):
+                written.append(False)
+                continue
+            at = _trail_time(record["eventTime"])
+            envelope = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": API_CALL,
+                "source": "aws.sagemaker",
+                "account": account,
+                "time": record["eventTime"],
+                "region": region,
+                "resources": [],
+                "detail": record,
+            }
+            written.append(bool(stream_deliver(envelope, _ms(at))))
+        return {"event_ids": [record["eventID"] for record, *_ in built], "written": written,
+                "records": [record for record, *_ in built]}
+
+    def seed_trail(self, jobs):
+        """The Create* record of every resource `seed` made (trail_creations)."""
+        creators = {}
+        for job in jobs:
+            account, region = job["account"], job["region"]
+            resource = STATUS_KINDS[job["kind"]][0](sagemaker_backends[account][region],
+                                                    job["name"])
+            creators.update(trail_creations(account, region, [{
+                "kind": job["kind"], "name": job["name"], "arn": resource.arn,
+                "created": resource.creation_time}]))
+        return creators
 
     def stream_events(self):
         """Every event of the stream's log group, [timestamp_ms, message], in timestamp order
@@ -2671,6 +3332,7 @@ class ScaleScope:
         self.counter = 0
         self.reasons = reasons  # every failure reason of the world so far
         self.jobs = []
+        self.created = []  # (answered job, its creation time), for the trail
         self.model = None
 
     # --- helpers ---
@@ -2716,6 +3378,8 @@ class ScaleScope:
             "status": status, "failure_reason": reason, "instance_type": instance_type,
             "instance_count": count, "arn": resource.arn, "tags": tags,
         })
+        # The creation time is final here: every kind sets it before recording.
+        self.created.append((self.jobs[-1], resource.creation_time))
 
     # --- kinds ---
 
@@ -3045,15 +3709,18 @@ class ScaleScope:
             getattr(self, kind)(flavour)
 
 
-def scale_world(accounts, regions, resources, big, seed):
+def scale_world(accounts, regions, resources, big, seed, trail=False):
     """About `resources` resources over accounts × regions: the first account-region holds
     `big` extra training jobs, the rest is shared evenly (the mix of SCALE_MIX in each).
-    Deterministic for a seed, times apart (relative to now). Answers every resource."""
+    Deterministic for a seed, times apart (relative to now). With `trail`, each resource's
+    Create* call is in CloudTrail's history (trail_creations). Answers every resource, and
+    with `trail` the creator of each by ARN ({} without)."""
     now = utcnow()
     scopes = [(a, r) for a in accounts for r in regions]
     rest = max(0, resources - big)
     share, extra = divmod(rest, len(scopes))
     jobs = []
+    creators = {}
     reasons = set()
     for index, (account, region) in enumerate(scopes):
         scope = ScaleScope(account, region, index, seed, now, reasons)
@@ -3064,7 +3731,10 @@ def scale_world(accounts, regions, resources, big, seed):
             plan += list(zip([(k, f) for k, f, _ in BIG_MIX], apportion(big, BIG_MIX)))
         scope.fill(plan)
         jobs += scope.jobs
-    return jobs
+        if trail:
+            creators.update(trail_creations(account, region, [
+                {**job, "created": created} for job, created in scope.created], seed))
+    return jobs, creators
 
 
 def main():
@@ -3088,6 +3758,8 @@ def main():
         TAG_POLICIES.clear()
         PRICE_PRODUCTS.clear()
         STREAM.clear()
+        with TRAIL_LOCK:
+            TRAIL.clear()
         CUR.update(path=None, database=None, table=None)
         with ATHENA_LOCK:
             ATHENA_QUERIES.clear()
@@ -3107,6 +3779,8 @@ def main():
                 )
                 app.take()
                 answer = {"jobs": jobs, "logs": logs}
+                if cmd.get("trail"):
+                    answer["creators"] = world.seed_trail(jobs)
             elif cmd["cmd"] == "put_logs":
                 answer = {"events": world.put_logs(
                     cmd["account"], cmd["region"], cmd["group"], cmd["stream"], cmd["events"]
@@ -3115,12 +3789,14 @@ def main():
                 reset()
                 world.clients = {}
                 started = time.monotonic()
-                jobs = scale_world(
+                jobs, creators = scale_world(
                     cmd["accounts"], cmd["regions"], cmd["resources"], cmd.get("big", 0),
-                    cmd.get("seed", 0),
+                    cmd.get("seed", 0), cmd.get("trail", False),
                 )
                 app.take()
                 answer = {"jobs": jobs, "seconds": round(time.monotonic() - started, 3)}
+                if cmd.get("trail"):
+                    answer["creators"] = creators
             elif cmd["cmd"] == "quota":
                 app.set_quota(cmd.get("rate") or 0, cmd.get("burst"))
                 answer = {"ok": True}
@@ -3244,6 +3920,8 @@ def main():
                 answer = world.stream_raw(cmd["messages"], cmd.get("timestamp_ms"))
             elif cmd["cmd"] == "stream_events":
                 answer = {"events": world.stream_events()}
+            elif cmd["cmd"] == "trail":
+                answer = world.trail(cmd["account"], cmd["region"], cmd["events"])
             elif cmd["cmd"] == "requests":
                 answer = {"requests": app.take()}
             else:
