@@ -44,6 +44,9 @@ pub enum Feature {
     /// `[stream]`: the organization's SageMaker events, read from the monitoring account's
     /// log group (`stream.log_group`) by `stream.account` only.
     Stream,
+    /// `[cloudtrail] lookup = true`: who created each resource, from CloudTrail's event
+    /// history in each account-region.
+    Creators,
 }
 
 /// The log group the stream reads when the config names none (the setup templates' default).
@@ -51,7 +54,7 @@ pub const DEFAULT_STREAM_GROUP: &str = "/sagescope/sagemaker-events";
 
 impl Feature {
     /// Every feature, in the order the policy lists them.
-    pub const ALL: [Feature; 10] = [
+    pub const ALL: [Feature; 11] = [
         Feature::SageMaker,
         Feature::SageMakerSearch,
         Feature::CostExplorer,
@@ -62,6 +65,7 @@ impl Feature {
         Feature::Organizations,
         Feature::Cur,
         Feature::Stream,
+        Feature::Creators,
     ];
 
     /// The statement id in the policy (`SageScope…`, unique per statement).
@@ -77,6 +81,7 @@ impl Feature {
             Feature::Organizations => "SageScopeDiscoverAccounts",
             Feature::Cur => "SageScopeQueryCur",
             Feature::Stream => "SageScopeReadEventStream",
+            Feature::Creators => "SageScopeLookupCreators",
         }
     }
 
@@ -151,6 +156,7 @@ impl Feature {
                 "organizations:DescribeEffectivePolicy",
             ],
             Feature::Stream => &["logs:FilterLogEvents"],
+            Feature::Creators => &["cloudtrail:LookupEvents"],
             Feature::Cur => &[
                 "athena:StartQueryExecution",
                 "athena:GetQueryExecution",
@@ -178,6 +184,7 @@ pub fn features(config: &Config) -> Vec<Feature> {
             }
             Feature::Cur => config.cur.is_some(),
             Feature::Stream => config.stream.is_some(),
+            Feature::Creators => config.cloudtrail.lookup,
             _ => true,
         })
         .collect()
@@ -250,13 +257,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cloudtrail_lookup_grants_lookup_events() {
+        let config = crate::config::parse(
+            "[cloudtrail]\nlookup = true\n",
+            std::path::Path::new("config.toml"),
+        )
+        .expect("valid config")
+        .config;
+        let policy = policy(&features(&config), DEFAULT_STREAM_GROUP);
+        let creators = policy
+            .statement
+            .iter()
+            .find(|s| s.sid == "SageScopeLookupCreators")
+            .expect("a creators statement");
+        assert_eq!(creators.action, &["cloudtrail:LookupEvents"]);
+    }
+
+    #[test]
     fn every_action_is_a_read() {
         // The CUR's statement is the exception, said in its doc: Athena writes result files.
         for feature in Feature::ALL.into_iter().filter(|f| *f != Feature::Cur) {
             for action in feature.actions() {
                 let (_, operation) = action.split_once(':').expect("service:Operation");
                 assert!(
-                    ["List", "Describe", "Get", "Search", "Filter"]
+                    ["List", "Describe", "Get", "Search", "Filter", "Lookup"]
                         .iter()
                         .any(|verb| operation.starts_with(verb)),
                     "{action} is not read-only"
@@ -278,7 +302,8 @@ mod tests {
         );
         assert!(!features.contains(&Feature::Cur), "no [cur]");
         assert!(!features.contains(&Feature::Stream), "no [stream]");
-        assert_eq!(features.len(), Feature::ALL.len() - 4);
+        assert!(!features.contains(&Feature::Creators), "no lookup");
+        assert_eq!(features.len(), Feature::ALL.len() - 5);
         let text = render(&features, DEFAULT_STREAM_GROUP);
         assert!(!text.contains("sagemaker:Search"), "{text}");
         assert!(text.contains("sagemaker:ListTrainingJobs"), "{text}");

@@ -21,6 +21,7 @@ fn finding(name: &str, account: &str) -> TagFinding {
         tags: sagescope::model::Tags::new(),
         created_at: None,
         cost: None,
+        created_by: None,
     }
 }
 

@@ -53,7 +53,8 @@ fn iam_policy_prints_the_shipped_policy_and_drops_search_when_it_is_off() {
         "[[accounts]]\nname = \"payer\"\n\
          [organization]\ndiscover = true\nrole_name = \"SageScopeReadOnly\"\n\
          [cur]\ndatabase = \"billing\"\ntable = \"cur2\"\n\
-         [stream]\nlog_group = \"/sagescope/sagemaker-events\"\n",
+         [stream]\nlog_group = \"/sagescope/sagemaker-events\"\n\
+         [cloudtrail]\nlookup = true\n",
     )
     .expect("config");
     let out = run_with_config(home.path(), "iam-policy", &config);
@@ -120,6 +121,7 @@ fn service_of(file: &str) -> Option<&'static str> {
         "logs.rs" => Some("logs"),
         "pricing.rs" => Some("pricing"),
         "athena.rs" => Some("athena"),
+        "cloudtrail.rs" => Some("cloudtrail"),
         _ => None,
     }
 }

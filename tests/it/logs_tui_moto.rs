@@ -66,6 +66,7 @@ fn l_shows_the_lines_sagescope_logs_prints() {
         compute: None,
         billing: None,
         streamed_at: None,
+        created_by: None,
     };
     let (width, height) = (120, 30);
     let mut app = support::tui::demo_app(width, height);

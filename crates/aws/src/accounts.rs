@@ -99,6 +99,15 @@ impl AccountLink for AwsAccount {
     fn athena_source(&self, region: &str) -> Option<Arc<dyn sagescope_engine::cur::AthenaSource>> {
         Some(Arc::new(super::athena::Athena::new(&self.sdk, region)))
     }
+
+    fn trail_source(
+        &self,
+        region: &str,
+    ) -> Option<Arc<dyn sagescope_engine::creators::lookup::TrailSource>> {
+        Some(Arc::new(super::cloudtrail::CloudTrail::new(
+            &self.sdk, region,
+        )))
+    }
 }
 
 impl AwsAccount {

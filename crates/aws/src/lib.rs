@@ -18,6 +18,7 @@
 
 mod accounts;
 mod athena;
+mod cloudtrail;
 mod cloudwatch;
 mod cost_explorer;
 mod errors;

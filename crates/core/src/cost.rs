@@ -219,6 +219,7 @@ mod tests {
             app: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
             compute: None,
         }
     }

@@ -355,6 +355,7 @@ mod tests {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         }
     }
 

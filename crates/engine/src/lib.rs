@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod cache;
+pub mod creators;
 pub mod cur;
 pub mod events;
 pub mod export;

@@ -12,7 +12,7 @@
 pub mod cur;
 pub mod prices;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ use crate::fetch::{
 use crate::store::{Store, StoreError};
 use sagescope_core::config::TagsConfig;
 use sagescope_core::metrics::JobMetrics;
-use sagescope_core::model::{Event, ScopeKey};
+use sagescope_core::model::{Creator, Event, Job, ScopeKey};
 use sagescope_core::tags::TagState;
 
 /// What a refresh is asked to do beyond listing jobs.
@@ -41,6 +41,10 @@ pub struct RefreshRequest<'a> {
     pub retention_days: u32,
     /// The event stream, whose newer word on a row wins over what this listing read.
     pub stream: Option<&'a crate::stream::Stream>,
+    /// The creators kept, laid over every row listed.
+    pub creators: Option<&'a crate::creators::Creators>,
+    /// Ask CloudTrail's `LookupEvents` for the creators not known yet (`[cloudtrail] lookup`).
+    pub lookup_creators: bool,
 }
 
 /// What a refresh produced.
@@ -57,12 +61,17 @@ pub struct Refreshed {
     pub prices: prices::PricesFetch,
     /// The CUR's cost per resource, when `[cur]` is configured.
     pub cur: Option<cur::CurFetch>,
+    /// What asking CloudTrail for creators did, when `[cloudtrail] lookup` asked.
+    pub creators: Option<crate::creators::lookup::LookupOutcome>,
 }
 
+/// What [`starting_point`] reads: the known state, the tag state, the creators by key.
+pub type StartingPoint = (KnownState, TagState, HashMap<String, Creator>);
+
 /// Where the next refresh starts from, read from the store: what the last refresh listed and
-/// described, and the tag cache. Whatever cannot be read is only a saving lost (that refresh
-/// lists and reads more), so it is logged, not an error.
-pub async fn starting_point(store: &Store) -> Result<(KnownState, TagState), StoreError> {
+/// described, the tag cache and the creators kept. Whatever cannot be read is only a saving
+/// lost (that refresh lists and reads more), so it is logged, not an error.
+pub async fn starting_point(store: &Store) -> Result<StartingPoint, StoreError> {
     store
         .run(|cache| {
             let known = cache.load_known().unwrap_or_else(|err| {
@@ -73,7 +82,11 @@ pub async fn starting_point(store: &Store) -> Result<(KnownState, TagState), Sto
                 tracing::warn!("cannot read the tag cache: {err}");
                 TagState::default()
             });
-            (known, tags)
+            let creators = crate::cache::creators::load(cache).unwrap_or_else(|err| {
+                tracing::warn!("cannot read the creators kept: {err}");
+                HashMap::new()
+            });
+            (known, tags, creators)
         })
         .await
 }
@@ -109,28 +122,34 @@ pub async fn run(
     let latest = Mutex::new(EngineProgress::default());
     // The scopes this refresh listed: only their rows can say what changed.
     let listed: Mutex<HashSet<ScopeKey>> = Mutex::new(HashSet::new());
+    // What the stream said since and the creators kept win over what a listing read.
+    let overlay = |rows: &mut [Job]| {
+        if let Some(stream) = request.stream {
+            stream.keep_newer(rows);
+        }
+        if let Some(creators) = request.creators {
+            creators.fill(rows);
+        }
+    };
     let committing = |event: FetchEvent| {
-        let event = match (request.stream, event) {
-            (
-                Some(stream),
-                FetchEvent::Filled {
-                    scope,
-                    mut rows,
-                    describes,
-                },
-            ) => {
-                stream.keep_newer(&mut rows);
+        let event = match event {
+            FetchEvent::Filled {
+                scope,
+                mut rows,
+                describes,
+            } => {
+                overlay(&mut rows);
                 FetchEvent::Filled {
                     scope,
                     rows,
                     describes,
                 }
             }
-            (Some(stream), FetchEvent::Rows { scope, mut rows }) => {
-                stream.keep_newer(&mut rows);
+            FetchEvent::Rows { scope, mut rows } => {
+                overlay(&mut rows);
                 FetchEvent::Rows { scope, rows }
             }
-            (_, event) => event,
+            event => event,
         };
         match &event {
             FetchEvent::Filled {
@@ -158,9 +177,7 @@ pub async fn run(
         sink(event);
     };
     let mut jobs = fetcher.fetch(request.known, &committing).await;
-    if let Some(stream) = request.stream {
-        stream.keep_newer(&mut jobs.view.rows);
-    }
+    overlay(&mut jobs.view.rows);
     if let Some(message) = organization_error {
         jobs.view.errors.insert(
             0,
@@ -214,6 +231,22 @@ pub async fn run(
 
     let prices = prices::refresh(fetcher, store, &jobs.view.rows).await;
     let cur = cur::refresh(fetcher, store, &jobs.view.rows, Utc::now()).await;
+    // Last, lowest priority: who created what CloudTrail has not told yet.
+    let creators = match (request.creators, request.lookup_creators) {
+        (Some(creators), true) => {
+            let outcome = crate::creators::lookup::attribute(
+                fetcher,
+                store,
+                creators,
+                &jobs.view.rows,
+                Utc::now(),
+            )
+            .await;
+            creators.fill(&mut jobs.view.rows);
+            Some(outcome)
+        }
+        _ => None,
+    };
 
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
@@ -243,6 +276,7 @@ pub async fn run(
         events,
         prices,
         cur,
+        creators,
     }
 }
 
@@ -492,6 +526,8 @@ mod tests {
             metrics: None,
             retention_days: 90,
             stream: None,
+            creators: None,
+            lookup_creators: false,
         }
     }
 

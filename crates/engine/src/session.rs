@@ -79,6 +79,8 @@ struct Settings {
     retention_days: u32,
     /// `[spend]`, when `resource_costs` asks each resource's cost from Cost Explorer.
     resource_costs: Option<SpendConfig>,
+    /// `[cloudtrail] lookup`.
+    lookup_creators: bool,
 }
 
 /// See the module documentation.
@@ -94,6 +96,8 @@ pub struct RefreshSession {
     stream: Option<crate::stream::Stream>,
     /// When the last full listing ended, and whether the stream was live then.
     listed: Mutex<Option<(chrono::DateTime<Utc>, bool)>>,
+    /// Who created each resource, as kept in the cache; read with the first refresh.
+    creators: Arc<crate::creators::Creators>,
 }
 
 impl RefreshSession {
@@ -124,6 +128,7 @@ impl RefreshSession {
                 reconcile_every: Duration::from_secs(config.refresh.reconcile_minutes * 60),
                 retention_days: config.events.retention_days,
                 resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
+                lookup_creators: config.cloudtrail.lookup,
             },
             carried: Mutex::new(None),
             stream: config
@@ -131,6 +136,7 @@ impl RefreshSession {
                 .as_ref()
                 .map(|stream| crate::stream::Stream::new(stream, Utc::now())),
             listed: Mutex::new(None),
+            creators: Arc::new(crate::creators::Creators::default()),
         }
     }
 
@@ -219,6 +225,7 @@ impl RefreshSession {
                     self.fetcher.as_ref(),
                     &accounts,
                     &self.store,
+                    &self.creators,
                     self.settings.retention_days,
                 )
                 .await,
@@ -277,6 +284,8 @@ impl RefreshSession {
                 metrics: metrics_now.then_some(start.metrics.as_slice()),
                 retention_days: self.settings.retention_days,
                 stream: self.stream.as_ref(),
+                creators: Some(&self.creators),
+                lookup_creators: self.settings.lookup_creators,
             },
             sink,
         )
@@ -323,9 +332,10 @@ impl RefreshSession {
         if let Some(carried) = lock(&self.carried).clone() {
             return carried;
         }
-        let (known, tags) = crate::refresh::starting_point(&self.store)
+        let (known, tags, creators) = crate::refresh::starting_point(&self.store)
             .await
             .unwrap_or_default();
+        self.creators.learn(creators);
         Carried {
             known,
             tags,

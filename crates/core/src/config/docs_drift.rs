@@ -210,3 +210,16 @@ fn the_configuration_reference_names_every_config_key() {
          `section.key`, each table as `[section]` or `[[section]]`): {missing:?}"
     );
 }
+
+#[test]
+fn the_did_you_mean_list_knows_every_config_key() {
+    let missing: BTreeSet<String> = accepted_keys()
+        .into_iter()
+        .filter_map(|(key, _)| key.rsplit('.').next().map(str::to_string))
+        .filter(|leaf| !super::hints::KNOWN_KEYS.contains(&leaf.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "config keys missing from hints::KNOWN_KEYS: {missing:?}"
+    );
+}

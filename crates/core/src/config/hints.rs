@@ -67,7 +67,7 @@ const EXAMPLES: &[(&str, &str)] = &[
 ];
 
 /// Every key the config understands, for "did you mean" suggestions.
-const KNOWN_KEYS: &[&str] = &[
+pub(super) const KNOWN_KEYS: &[&str] = &[
     "accounts",
     "name",
     "role_arn",
@@ -119,6 +119,27 @@ const KNOWN_KEYS: &[&str] = &[
     "command",
     "command_timeout_seconds",
     "retention_days",
+    "organization",
+    "discover",
+    "role_name",
+    "ous",
+    "exclude",
+    "from_organization",
+    "me",
+    "owner",
+    "owner_key",
+    "studio_user_profiles",
+    "principals",
+    "cur",
+    "database",
+    "table",
+    "workgroup",
+    "output_location",
+    "region",
+    "cost_column",
+    "source",
+    "cloudtrail",
+    "lookup",
 ];
 
 /// A fix for an error at `offset`: the example for the key on that line, if there is one.

@@ -56,9 +56,20 @@ pub struct Config {
     /// `[stream]`: the organization's SageMaker events in a log group, read as the live
     /// source of state changes; `None` when not configured (listings alone).
     pub stream: Option<StreamConfig>,
+    /// `[cloudtrail]`: how resources' creators are found beyond the stream's events.
+    pub cloudtrail: CloudTrailConfig,
     /// Where the AWS code connects instead of the standard chain; set by code (tests against
     /// an AWS emulator), never by the config file. `None`: the environment and profiles.
     pub aws_override: Option<AwsOverride>,
+}
+
+/// `[cloudtrail]`: who created each resource, from CloudTrail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CloudTrailConfig {
+    /// `lookup = true`: ask `cloudtrail:LookupEvents` in each account-region for the creators
+    /// the stream has not given, within CloudTrail's 90 days, at most 2 requests a second per
+    /// account-region (LookupEvents' quota), each creator once (a creation never changes).
+    pub lookup: bool,
 }
 
 /// An explicit AWS connection for every account: this endpoint, these static keys, this
@@ -541,11 +552,16 @@ impl Config {
                         .into_iter()
                         .map(|p| p.0)
                         .collect(),
+                    principals: me.principals.into_iter().map(|p| p.0).collect(),
                 };
-                if me.owners.is_empty() && me.studio_user_profiles.is_empty() {
+                if me.owners.is_empty()
+                    && me.studio_user_profiles.is_empty()
+                    && me.principals.is_empty()
+                {
                     return Err(at(
                         span.start,
-                        "[me] names nobody: set `owner` or `studio_user_profiles`".into(),
+                        "[me] names nobody: set `owner`, `studio_user_profiles` or `principals`"
+                            .into(),
                         Some("e.g. owner = [\"alice\"] (values of your owner tag)".into()),
                     ));
                 }
@@ -583,6 +599,9 @@ impl Config {
         Ok(Config {
             cur,
             stream,
+            cloudtrail: CloudTrailConfig {
+                lookup: raw.cloudtrail.lookup.unwrap_or(false),
+            },
             aws_override: None,
             alerts,
             events: EventsConfig {
@@ -952,6 +971,7 @@ mod tests {
                 owner_key: "created-by".into(),
                 owners: vec!["alice".into(), "alice.w".into()],
                 studio_user_profiles: vec!["alice-studio".into()],
+                principals: Vec::new(),
             })
         );
         let default_key = parse_ok("[me]\nowner = [\"bob\"]\n").config;

@@ -28,6 +28,14 @@ pub(super) struct RawConfig {
     pub me: Option<Spanned<RawMe>>,
     pub cur: Option<Spanned<super::cur::RawCur>>,
     pub stream: Option<Spanned<super::stream::RawStream>>,
+    pub cloudtrail: RawCloudTrail,
+}
+
+/// `[cloudtrail]`: where who-created-what comes from besides the stream's events.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RawCloudTrail {
+    pub lookup: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +162,7 @@ pub(super) struct RawMe {
     pub owner: Vec<NonEmpty>,
     pub owner_key: Option<NonEmpty>,
     pub studio_user_profiles: Vec<NonEmpty>,
+    pub principals: Vec<NonEmpty>,
 }
 
 #[derive(Debug, Deserialize)]

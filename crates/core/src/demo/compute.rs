@@ -86,6 +86,7 @@ fn base(
         compute: None,
         billing: None,
         streamed_at: None,
+        created_by: None,
     }
 }
 

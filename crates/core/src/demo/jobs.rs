@@ -216,6 +216,7 @@ fn studio_apps(now: DateTime<Utc>) -> Vec<Job> {
                 compute: None,
                 billing: None,
                 streamed_at: None,
+                created_by: None,
             });
         }
     }
@@ -307,6 +308,7 @@ fn one_job(
         app: None,
         compute: None,
         streamed_at: None,
+        created_by: None,
         billing: demo_billing(kind, created_at, ended_at, n),
     }
 }

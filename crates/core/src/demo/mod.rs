@@ -73,6 +73,7 @@ pub fn config(user: &Config) -> Config {
         owner_key: "owner".into(),
         owners: vec!["alice".into()],
         studio_user_profiles: vec!["alice".into()],
+        principals: vec!["alice@example.com".into()],
     });
     config.budgets = vec![
         Budget {
@@ -163,6 +164,7 @@ pub fn world(now: DateTime<Utc>) -> Snapshot {
                     tags: tags.clone(),
                     created_at: Some(created_at),
                     cost: None,
+                    created_by: None,
                 })
             },
         )

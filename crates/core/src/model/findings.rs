@@ -284,6 +284,9 @@ pub struct TagFinding {
     /// shown (see [`crate::cost`]); never stored, since it moves with prices and time.
     #[serde(skip)]
     pub cost: Option<super::ResourceCost>,
+    /// Who created the resource (the person to ask), joined from the Jobs view like `cost`.
+    #[serde(skip)]
+    pub created_by: Option<Box<super::Creator>>,
 }
 
 impl TagFinding {

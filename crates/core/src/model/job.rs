@@ -45,6 +45,10 @@ pub struct Job {
     /// `[stream]`); `None` when a listing wrote it last. Orders the next event against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streamed_at: Option<DateTime<Utc>>,
+    /// Who created (stopped, deleted) it, from CloudTrail; `None` until known. Laid over
+    /// every listing from the cache's `creators` table. Boxed like `app`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Box<super::Creator>>,
 }
 
 /// A Studio app's place and use: `ListApps` names the domain, the app type and the space or
@@ -125,6 +129,7 @@ impl Job {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         }
     }
 }

@@ -12,8 +12,12 @@
 //!   different key, will not count it until she does).
 //! - **Studio user profile: exact name**, the last segment of Studio's
 //!   `sagemaker:user-profile-arn` tag (`arn:…:user-profile/d-abc/alice` is `alice`).
+//! - **Creator: the person or principal ARN in any case** (`[me] principals`), from
+//!   CloudTrail's record of the `Create*` call: what finds the jobs I started without the
+//!   owner tag. Cost Explorer knows nothing of creators, so spend filtered to me still
+//!   follows the tags.
 
-use super::{STUDIO_USER_PROFILE_TAG, Tags, arn_leaf};
+use super::{Creator, STUDIO_USER_PROFILE_TAG, Tags, arn_leaf};
 
 /// The owner tag key when `[me] owner_key` is not set.
 pub const DEFAULT_OWNER_KEY: &str = "owner";
@@ -27,21 +31,34 @@ pub struct Me {
     pub owners: Vec<String>,
     /// Studio user profile names that are mine.
     pub studio_user_profiles: Vec<String>,
+    /// The principals whose resources are mine: an SSO user, a role session or IAM user
+    /// name, or a principal ARN, matched against who created a resource.
+    pub principals: Vec<String>,
 }
 
 impl Me {
-    /// Me as one owner tag value (`--me VALUE`, `:me VALUE`, a guessed identity).
+    /// Me as one name (`--me VALUE`, `:me VALUE`, a guessed identity): the owner tag value,
+    /// and the principal who created resources, since an SSO user's or role session's name
+    /// is usually the name the owner tag gives too.
     pub fn owner(owner_key: &str, value: &str) -> Me {
         Me {
             owner_key: owner_key.to_string(),
             owners: vec![value.to_string()],
             studio_user_profiles: Vec::new(),
+            principals: vec![value.to_string()],
         }
     }
 
-    /// Whether a resource carrying `tags` is mine.
-    pub fn owns(&self, tags: &Tags) -> bool {
-        self.owner_value_matches(tags) || self.studio_profile_matches(tags)
+    /// Whether a resource carrying `tags`, created as `creator` says, is mine.
+    pub fn owns(&self, tags: &Tags, creator: Option<&Creator>) -> bool {
+        self.owner_value_matches(tags) || self.studio_profile_matches(tags) || self.created(creator)
+    }
+
+    /// One of my principals created it.
+    fn created(&self, creator: Option<&Creator>) -> bool {
+        creator
+            .and_then(|c| c.created.as_ref())
+            .is_some_and(|call| self.principals.iter().any(|p| call.matches(p)))
     }
 
     /// The owner tag (key in any case) carries one of my values exactly.
@@ -79,12 +96,15 @@ impl Me {
         arns
     }
 
-    /// How the status bar names me: the owner values, else the Studio profiles.
+    /// How the status bar names me: the owner values, else the Studio profiles, else the
+    /// principals.
     pub fn label(&self) -> String {
-        if self.owners.is_empty() {
+        if !self.owners.is_empty() {
+            self.owners.join(", ")
+        } else if !self.studio_user_profiles.is_empty() {
             self.studio_user_profiles.join(", ")
         } else {
-            self.owners.join(", ")
+            self.principals.join(", ")
         }
     }
 }
@@ -175,53 +195,100 @@ mod tests {
             owner_key: "owner".into(),
             owners: vec!["alice".into(), "alice.w".into()],
             studio_user_profiles: vec!["alice-studio".into()],
+            principals: vec!["alice@example.com".into()],
         }
+    }
+
+    fn created_by(who: &str, arn: &str) -> Creator {
+        Creator {
+            created: Some(super::super::CallBy {
+                who: who.into(),
+                person: Some(who.into()),
+                arn: Some(arn.into()),
+                at: chrono::DateTime::UNIX_EPOCH,
+                source: super::super::AttributionSource::Lookup,
+            }),
+            parent: None,
+            stopped: None,
+            deleted: None,
+        }
+    }
+
+    #[test]
+    fn a_resource_i_created_is_mine_without_any_tag() {
+        let me = alice();
+        let sso = "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DS_0a/alice@example.com";
+        assert!(me.owns(&Tags::new(), Some(&created_by("alice@example.com", sso))));
+        let bob = "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DS_0a/bob@example.com";
+        assert!(!me.owns(&Tags::new(), Some(&created_by("bob@example.com", bob))));
+        // Only stopped by me: not mine.
+        let mut stopped = created_by("bob@example.com", bob);
+        stopped.stopped = created_by("alice@example.com", sso).created;
+        assert!(!me.owns(&Tags::new(), Some(&stopped)));
+        // A principal named by its ARN.
+        let by_arn = Me {
+            principals: vec!["arn:aws:iam::111111111111:user/intern".into()],
+            ..Me::owner("owner", "nobody")
+        };
+        assert!(by_arn.owns(
+            &Tags::new(),
+            Some(&created_by(
+                "intern",
+                "arn:aws:iam::111111111111:user/intern"
+            ))
+        ));
     }
 
     #[test]
     fn any_of_my_owner_values_is_mine_and_others_are_not() {
         let me = alice();
-        assert!(me.owns(&tags(&[("owner", "alice")])));
-        assert!(me.owns(&tags(&[("owner", "alice.w"), ("project", "p")])));
-        assert!(!me.owns(&tags(&[("owner", "bob")])));
-        assert!(!me.owns(&tags(&[("project", "alice")])), "another key");
-        assert!(!me.owns(&Tags::new()));
+        assert!(me.owns(&tags(&[("owner", "alice")]), None));
+        assert!(me.owns(&tags(&[("owner", "alice.w"), ("project", "p")]), None));
+        assert!(!me.owns(&tags(&[("owner", "bob")]), None));
+        assert!(
+            !me.owns(&tags(&[("project", "alice")]), None),
+            "another key"
+        );
+        assert!(!me.owns(&Tags::new(), None));
     }
 
     #[test]
     fn values_match_exactly_but_the_key_in_any_case() {
         let me = alice();
-        assert!(!me.owns(&tags(&[("owner", "Alice")])), "values are exact");
-        assert!(!me.owns(&tags(&[("owner", "alic")])), "no prefixes");
         assert!(
-            me.owns(&tags(&[("Owner", "alice")])),
+            !me.owns(&tags(&[("owner", "Alice")]), None),
+            "values are exact"
+        );
+        assert!(!me.owns(&tags(&[("owner", "alic")]), None), "no prefixes");
+        assert!(
+            me.owns(&tags(&[("Owner", "alice")]), None),
             "a miscased key is mine"
         );
-        assert!(me.owns(&tags(&[("OWNER", "alice")])));
+        assert!(me.owns(&tags(&[("OWNER", "alice")]), None));
     }
 
     #[test]
     fn a_configured_key_other_than_owner_is_used() {
         let me = Me::owner("created-by", "alice");
-        assert!(me.owns(&tags(&[("created-by", "alice")])));
-        assert!(!me.owns(&tags(&[("owner", "alice")])));
+        assert!(me.owns(&tags(&[("created-by", "alice")]), None));
+        assert!(!me.owns(&tags(&[("owner", "alice")]), None));
     }
 
     #[test]
     fn studio_profiles_match_the_arn_leaf() {
         let me = alice();
         let arn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/d-abc/alice-studio";
-        assert!(me.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, arn)])));
+        assert!(me.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, arn)]), None));
         assert!(me.is_my_profile_arn(arn));
         let other = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/d-abc/bob";
-        assert!(!me.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, other)])));
+        assert!(!me.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, other)]), None));
         assert!(!me.is_my_profile_arn(other));
         assert!(
-            !me.owns(&tags(&[("sagemaker:space-arn", arn)])),
+            !me.owns(&tags(&[("sagemaker:space-arn", arn)]), None),
             "only the user-profile tag counts"
         );
         let no_profiles = Me::owner("owner", "alice");
-        assert!(!no_profiles.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, arn)])));
+        assert!(!no_profiles.owns(&tags(&[(STUDIO_USER_PROFILE_TAG, arn)]), None));
     }
 
     #[test]
@@ -286,7 +353,14 @@ mod tests {
             owner_key: "owner".into(),
             owners: Vec::new(),
             studio_user_profiles: vec!["a".into()],
+            principals: Vec::new(),
         };
         assert_eq!(studio_only.label(), "a");
+        let principals_only = Me {
+            studio_user_profiles: Vec::new(),
+            principals: vec!["alice@example.com".into()],
+            ..studio_only
+        };
+        assert_eq!(principals_only.label(), "alice@example.com");
     }
 }

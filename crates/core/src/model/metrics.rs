@@ -216,6 +216,7 @@ mod tests {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         }
     }
 

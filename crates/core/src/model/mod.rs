@@ -5,6 +5,7 @@
 
 mod compute;
 mod cost;
+mod creator;
 mod details;
 mod event;
 mod findings;
@@ -20,6 +21,10 @@ mod tags;
 
 pub use compute::{ClusterInfo, ComponentInfo, Compute, InstanceGroup};
 pub use cost::{CostSource, ResourceCost, TrainingBilling};
+pub use creator::{
+    AttributionSource, CLOUDTRAIL_HISTORY_DAYS, CallBy, Creator, UNKNOWN_TOO_OLD, beyond_history,
+    creator_label, principal_matches,
+};
 pub use details::{
     ACTIVITY_MAX_AGE_MINUTES, DescribeCache, Described, KnownState, NODES_MAX_AGE_MINUTES,
 };

@@ -81,6 +81,7 @@ pub fn finding_for(resource: &Job, tags: &Tags, policy: &TagPolicy) -> Option<Ta
         tags: tags.clone(),
         created_at: Some(resource.created_at),
         cost: None,
+        created_by: None,
     })
 }
 
@@ -157,6 +158,7 @@ mod tests {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         }
     }
 

@@ -28,7 +28,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::ResourceKind;
+use crate::model::{AttributionSource, CallBy, Creator, ResourceKind};
 
 pub use crate::stream::Skip;
 pub use decode::{decode_eventbridge, decode_record, event_names};
@@ -130,13 +130,18 @@ impl Principal {
     /// session name is chosen by whoever assumes the role, so this is for "mine", not for
     /// anything that grants access.
     pub fn matches(&self, needle: &str) -> bool {
-        let needle = needle.trim();
-        !needle.is_empty()
-            && (self.person().is_some_and(|name| same_text(name, needle))
-                || self
-                    .arn
-                    .as_deref()
-                    .is_some_and(|arn| same_text(arn, needle)))
+        crate::model::principal_matches(self.person(), self.arn.as_deref(), needle)
+    }
+
+    /// The call as a row keeps it: shown, matched, timed and sourced.
+    pub fn call(&self, at: DateTime<Utc>, source: AttributionSource) -> CallBy {
+        CallBy {
+            who: self.to_string(),
+            person: self.person().map(str::to_string),
+            arn: self.arn.clone(),
+            at,
+            source,
+        }
     }
 }
 
@@ -161,13 +166,6 @@ impl fmt::Display for Principal {
             } => write!(f, "{kind}/{name}"),
         }
     }
-}
-
-/// Equal ignoring case, without allocating.
-fn same_text(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Who created, stopped or deleted one resource, by one CloudTrail record.
@@ -199,4 +197,32 @@ pub struct Attribution {
     /// execution whose ARN the request tagged `sagemaker:pipeline-execution-arn`, or the
     /// tuning job that launched a training job.
     pub parent: Option<String>,
+}
+
+impl Attribution {
+    /// Folds this call into what is known of its resource. A resource recreated under the
+    /// same name has the same ARN (endpoints, notebook instances): a later `Create*` starts
+    /// its life over, and a stop or delete from before it no longer applies.
+    pub fn fold_into(&self, creator: &mut Creator, source: AttributionSource) {
+        let call = self.principal.call(self.time, source);
+        // The same call read again (from another source) is not newer: the first word stays.
+        let newer = |kept: &Option<CallBy>| kept.as_ref().is_none_or(|kept| kept.at < self.time);
+        match self.action {
+            Action::Create if newer(&creator.created) => {
+                let before =
+                    |kept: &Option<CallBy>| kept.as_ref().is_some_and(|kept| kept.at < self.time);
+                if before(&creator.stopped) {
+                    creator.stopped = None;
+                }
+                if before(&creator.deleted) {
+                    creator.deleted = None;
+                }
+                creator.created = Some(call);
+                creator.parent = self.parent.clone();
+            }
+            Action::Stop if newer(&creator.stopped) => creator.stopped = Some(call),
+            Action::Delete if newer(&creator.deleted) => creator.deleted = Some(call),
+            Action::Create | Action::Stop | Action::Delete => {}
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! because a cache is only ever a copy of what AWS holds. Credentials are never stored.
 
 mod answers;
+pub mod creators;
 pub mod cur;
 mod events;
 mod file;
@@ -242,6 +243,15 @@ impl Cache {
     /// One scope's rows and when they were listed, as [`Cache::save_scope`] left them; `None`
     /// for a scope never saved.
     pub fn load_scope(&self, scope: &ScopeKey) -> Result<Option<ScopeRows>, CacheError> {
+        let Some((as_of, mut rows)) = self.load_scope_as_stored(scope)? else {
+            return Ok(None);
+        };
+        creators::overlay_rows(&self.conn, &mut rows)?;
+        Ok(Some((as_of, rows)))
+    }
+
+    /// One scope's rows exactly as written, without the kept creators laid over them.
+    fn load_scope_as_stored(&self, scope: &ScopeKey) -> Result<Option<ScopeRows>, CacheError> {
         let decode = |source| CacheError::Decode {
             view: VIEW_JOBS,
             source,
@@ -319,7 +329,8 @@ impl Cache {
     /// oldest scope.
     fn jobs_view(&self) -> Result<Option<View<Job>>, CacheError> {
         let meta = self.read_view::<Job>(VIEW_JOBS)?;
-        let (rows, oldest) = self.load_jobs()?;
+        let (mut rows, oldest) = self.load_jobs()?;
+        creators::overlay_all(&self.conn, &mut rows)?;
         Ok(match (meta, oldest) {
             (Some(mut view), oldest) => {
                 view.as_of = oldest.map_or(view.as_of, |o| o.min(view.as_of));
@@ -557,6 +568,7 @@ mod tests {
             app: None,
             compute: None,
             streamed_at: None,
+            created_by: None,
             billing: None,
         }
     }

@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{CacheError, VIEW_JOBS, answers, events, head, prices, tags, write_scopes};
+use super::{CacheError, VIEW_JOBS, answers, creators, events, head, prices, tags, write_scopes};
 use sagescope_core::model::Job;
 
 /// The schema version this build writes; older files are migrated forward on open.
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 fn version(conn: &Connection) -> Result<i64, CacheError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
@@ -99,6 +99,10 @@ fn upgrade(tx: &Connection, from: i64) -> Result<(), CacheError> {
         tx.execute_batch(head::SCHEMA)?;
         tx.execute_batch(answers::ORG_SCHEMA)?;
     }
+    if from < 9 {
+        // Who created each resource, from CloudTrail, and how far LookupEvents was read.
+        tx.execute_batch(creators::SCHEMA)?;
+    }
     Ok(())
 }
 
@@ -170,10 +174,12 @@ mod tests {
             "head",
             "org_discovery",
             "org_tag_policy",
+            "creators",
+            "trail_scans",
         ] {
             assert!(found.iter().any(|t| t == table), "{table} in {found:?}");
         }
-        assert_eq!(version(&conn).expect("reads"), 8);
+        assert_eq!(version(&conn).expect("reads"), 9);
     }
 
     #[test]

@@ -137,6 +137,7 @@ mod tests {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         };
         let mut state = TagState::default();
         state.entries.insert(

@@ -29,6 +29,7 @@ fn job(kind: ResourceKind, name: &str, status: &str) -> Job {
         compute: None,
         billing: None,
         streamed_at: None,
+        created_by: None,
     }
 }
 
@@ -301,6 +302,7 @@ fn observe_reads_idle_and_tag_checks_only_where_their_pass_answered() {
         tags: Default::default(),
         created_at: None,
         cost: None,
+        created_by: None,
     };
     let tag_failure = FetchError {
         account: "prod".into(),

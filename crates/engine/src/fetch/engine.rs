@@ -488,5 +488,6 @@ pub(super) fn to_job(
         compute: item.compute.map(Box::new),
         billing: item.billing,
         streamed_at: None,
+        created_by: None,
     }
 }

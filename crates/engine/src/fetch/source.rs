@@ -187,6 +187,11 @@ pub trait AccountLink: Send + Sync {
     fn athena_source(&self, _region: &str) -> Option<Arc<dyn crate::cur::AthenaSource>> {
         None
     }
+
+    /// CloudTrail's event history in `region` (`LookupEvents`); `None` where it cannot be read.
+    fn trail_source(&self, _region: &str) -> Option<Arc<dyn crate::creators::lookup::TrailSource>> {
+        None
+    }
 }
 
 /// One page of `ListTags`.

@@ -310,6 +310,7 @@ fn resource(account: &str, kind: ResourceKind, name: &str) -> Job {
         compute: None,
         billing: None,
         streamed_at: None,
+        created_by: None,
     }
 }
 

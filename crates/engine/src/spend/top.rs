@@ -116,6 +116,7 @@ mod tests {
             app: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
             compute: None,
         }
     }

@@ -89,6 +89,7 @@ pub fn new_row(change: &StreamChange, account_name: &str) -> Job {
         compute: None,
         billing: None,
         streamed_at: Some(change.time),
+        created_by: None,
     }
 }
 

@@ -32,8 +32,14 @@ use crate::logs::{LogAccess, LogEvent};
 use crate::session::lock;
 use crate::store::{Store, StoreError};
 use sagescope_core::config::StreamConfig;
-use sagescope_core::model::{Event, EventKind, Job, ResourceKind, ScopeKey};
+use sagescope_core::model::{AttributionSource, Event, EventKind, Job, ResourceKind, ScopeKey};
 use sagescope_core::stream::{Decoded, StreamChange, decode};
+use sagescope_core::trail::{self, Attribution};
+
+use crate::creators::Creators;
+
+/// The detail-type under which EventBridge carries CloudTrail's record of an API call.
+const API_CALL: &str = "AWS API Call via CloudTrail";
 
 pub use health::StreamHealth;
 
@@ -138,6 +144,7 @@ impl Stream {
         logs: &dyn LogAccess,
         accounts: &HashMap<String, String>,
         store: &Store,
+        creators: &Creators,
         retention_days: u32,
     ) -> StreamPoll {
         let mut poll = StreamPoll::default();
@@ -158,7 +165,7 @@ impl Stream {
                 return poll;
             }
         };
-        let changes = self.decode_all(&events, accounts);
+        let (changes, calls) = self.decode_all(&events, accounts);
         if !changes.is_empty() {
             match self.apply(changes, store, retention_days).await {
                 Ok((scopes, events)) => {
@@ -168,6 +175,15 @@ impl Stream {
                 Err(err) => {
                     tracing::warn!("stream: cannot commit what the events said: {err}");
                     poll.store_error = Some(err.to_string());
+                }
+            }
+        }
+        if !calls.is_empty() {
+            match attribute(calls, accounts, store, creators).await {
+                Ok(scopes) => poll.scopes.extend(scopes),
+                Err(err) => {
+                    tracing::warn!("stream: cannot keep who made the calls: {err}");
+                    poll.store_error.get_or_insert(err.to_string());
                 }
             }
         }
@@ -212,17 +228,19 @@ impl Stream {
         }
     }
 
-    /// The events' changes, oldest first; the rest counted as skipped (and logged, bounded).
+    /// The events' changes, oldest first, and the calls CloudTrail recorded (who created,
+    /// stopped or deleted what); the rest counted as skipped (and logged, bounded).
     fn decode_all(
         &self,
         events: &[LogEvent],
         accounts: &HashMap<String, String>,
-    ) -> Vec<(String, StreamChange)> {
+    ) -> (Vec<(String, StreamChange)>, Vec<Attribution>) {
         let ids: HashMap<&str, &str> = accounts
             .iter()
             .map(|(id, name)| (id.as_str(), name.as_str()))
             .collect();
         let mut changes = Vec::new();
+        let mut calls = Vec::new();
         let mut health = lock(&self.health);
         let mut recent = lock(&self.recent);
         for event in events {
@@ -247,6 +265,24 @@ impl Stream {
                         }
                     }
                 }
+                Ok(Decoded::Ignored(API_CALL)) => match trail::decode_eventbridge(&event.message) {
+                    Ok(Some(call)) if !recent.first_time(&format!("trail:{}", call.event_id)) => {}
+                    Ok(Some(call)) if ids.contains_key(call.account_id.as_str()) => {
+                        calls.push(call);
+                    }
+                    Ok(Some(call)) => {
+                        health.skipped += 1;
+                        tracing::info!(
+                            account = %call.account_id,
+                            "stream: skipped a call in an account sagescope does not read"
+                        );
+                    }
+                    Ok(None) => {}
+                    Err(skip) => {
+                        health.skipped += 1;
+                        tracing::info!(id = ?event.id, "stream: skipped a CloudTrail call: {skip}");
+                    }
+                },
                 Ok(Decoded::Ignored(kind)) => {
                     tracing::debug!("stream: {kind} is not a row's state");
                 }
@@ -257,7 +293,7 @@ impl Stream {
             }
         }
         changes.sort_by_key(|(_, c)| (c.time, c.last_modified_at));
-        changes
+        (changes, calls)
     }
 
     /// Applies `changes` to their scopes in the cache and derives their events, all on the
@@ -377,6 +413,38 @@ fn stream_is_newer(mark: &Job, row: &Job) -> bool {
 /// One scope's rows with the changes applied, and the rows that changed.
 type Applied = (ScopeKey, Vec<Job>, Vec<Job>);
 
+/// Keeps who made `calls` (the creators table, then the session's copy) and lays it over the
+/// rows of the scopes they are about; returns the scopes whose rows changed.
+async fn attribute(
+    calls: Vec<Attribution>,
+    accounts: &HashMap<String, String>,
+    store: &Store,
+    creators: &Creators,
+) -> Result<Vec<(ScopeKey, Vec<Job>)>, StoreError> {
+    let mut scopes: Vec<ScopeKey> = calls
+        .iter()
+        .filter_map(|call| {
+            Some(ScopeKey {
+                account: accounts.get(&call.account_id)?.clone(),
+                region: call.region.clone(),
+                kind: call.kind,
+            })
+        })
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    let (changed, refilled) = store
+        .run(move |cache| {
+            let changed = cache.record_creators(&calls, AttributionSource::Stream)?;
+            let refilled = cache.refill_scopes(&scopes)?;
+            Ok::<_, crate::cache::CacheError>((changed, refilled))
+        })
+        .await?
+        .map_err(StoreError::from)?;
+    creators.learn(changed);
+    Ok(refilled)
+}
+
 /// Applies `changes` (each with its account's name) to their scopes' rows in the cache: each
 /// scope read, changed and written back in its own transaction, as a listing writes it.
 fn apply_in_cache(
@@ -430,6 +498,8 @@ fn apply_in_cache(
             }
             continue;
         }
+        // A resource the stream inserts may have had its creation call read first.
+        cache.overlay_creators(&mut rows)?;
         cache.save_scope(&scope, as_of, &rows, &[])?;
         let changed = rows
             .iter()

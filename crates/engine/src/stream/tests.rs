@@ -197,6 +197,7 @@ fn listed(name: &str, status: &str, modified: DateTime<Utc>) -> Job {
         compute: None,
         billing: None,
         streamed_at: None,
+        created_by: None,
     }
 }
 
@@ -268,7 +269,9 @@ async fn a_failure_lands_in_its_row_once_and_an_older_or_repeated_event_changes_
         Some("OOM on algo-2"),
     );
     group.write("e-2", t(30), failed.clone());
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert!(poll.store_error.is_none());
     let kinds: Vec<(EventKind, String, Option<String>)> = poll
         .events
@@ -308,7 +311,9 @@ async fn a_failure_lands_in_its_row_once_and_an_older_or_repeated_event_changes_
     group.write("e-2", t(30), failed);
     let late = training_event("e-1", ACCOUNT, "bert", "InProgress", t(25), None);
     group.write("e-1", t(25), late);
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert!(poll.events.is_empty(), "{:?}", poll.events);
     assert!(poll.scopes.is_empty(), "nothing changed");
     let cached = store
@@ -332,7 +337,9 @@ async fn a_listing_that_read_before_the_event_keeps_the_event_and_announces_noth
         t(30),
         training_event("e-1", ACCOUNT, "bert", "Failed", t(30), Some("OOM")),
     );
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert_eq!(poll.events.len(), 1);
 
     // A listing that read the job before it failed commits after the event.
@@ -374,7 +381,9 @@ async fn a_resource_not_listed_yet_is_inserted_and_its_failure_alerts() {
         t(35),
         training_event("e-9", ACCOUNT, "quick", "Failed", t(35), Some("bad image")),
     );
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     let rows = &poll.scopes[0].1;
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, vec!["bert", "quick"]);
@@ -407,7 +416,9 @@ async fn bad_events_and_other_accounts_are_skipped_and_counted_and_the_rest_land
         t(24),
         training_event("x-4", ACCOUNT, "bert", "Stopping", t(24), None),
     );
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert_eq!(
         poll.health.skipped, 3,
         "malformed, unknown type, foreign account"
@@ -431,7 +442,9 @@ async fn a_refused_read_takes_the_stream_down_with_the_reason_and_a_good_one_bri
         operation: "FilterLogEvents",
         message: "not authorized".into(),
     });
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert!(!stream.is_live(Utc::now()));
     let line = poll.health.line(Utc::now(), stream.stale_after(), None);
     assert!(
@@ -441,7 +454,9 @@ async fn a_refused_read_takes_the_stream_down_with_the_reason_and_a_good_one_bri
     assert!(line.ends_with("), polling"), "{line}");
 
     *group.refuse.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    stream.poll(&access, &accounts(), &store, 90).await;
+    stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert!(stream.is_live(Utc::now()));
 }
 
@@ -457,9 +472,13 @@ async fn a_second_process_on_the_same_cache_shows_the_change_but_does_not_announ
         t(30),
         training_event("e-1", ACCOUNT, "bert", "Failed", t(30), Some("OOM")),
     );
-    let first = watch.poll(&access, &accounts(), &store, 90).await;
+    let first = watch
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert_eq!(first.events.len(), 1);
-    let second = ui.poll(&access, &accounts(), &store, 90).await;
+    let second = ui
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert!(second.events.is_empty(), "announced once across processes");
     let rows = &second.scopes.first().expect("the scope is shown").1;
     assert_eq!(rows[0].status.as_str(), "Failed");
@@ -520,7 +539,9 @@ async fn a_read_that_hangs_takes_the_stream_down_after_stale_seconds() {
     let store = listed_store(Vec::new()).await;
     let stream = stream_at(Utc::now());
     *group.hang.lock().unwrap_or_else(|e| e.into_inner()) = true;
-    let poll = stream.poll(&access, &accounts(), &store, 90).await;
+    let poll = stream
+        .poll(&access, &accounts(), &store, &Creators::default(), 90)
+        .await;
     assert_eq!(
         poll.health.error.as_deref(),
         Some("no answer within 60 s"),

@@ -254,6 +254,7 @@ mod tests {
             compute: None,
             billing: None,
             streamed_at: None,
+            created_by: None,
         }
     }
 

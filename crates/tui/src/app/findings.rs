@@ -13,6 +13,12 @@ use sagescope_core::config::AccountConfig;
 use sagescope_core::model::{Job, TagFinding, View};
 use sagescope_core::sanitize;
 
+/// What a finding takes from its resource's row: its cost and who created it.
+type Joined = (
+    Option<sagescope_core::model::ResourceCost>,
+    Option<Box<sagescope_core::model::Creator>>,
+);
+
 /// Columns the Untagged pane sorts by. The default, account, groups the findings by account
 /// (most problems first within each), because fixing is done one account's credentials at a
 /// time.
@@ -276,10 +282,10 @@ impl FindingsPane {
         self.list.set_rows(view.rows, now, as_keep(&keep));
     }
 
-    /// Joins each finding with the cost of its resource among `jobs` (the Jobs pane's rows).
-    /// The costs are gathered for the findings' resources only, keyed by [`arn_key`]: a map
-    /// of every row's cost by a copy of its ARN held about 5 MB more at 100,000 resources,
-    /// at the moment the panes were largest.
+    /// Joins each finding with the cost and the creator of its resource among `jobs` (the
+    /// Jobs pane's rows). They are gathered for the findings' resources only, keyed by
+    /// [`arn_key`]: a map of every row's cost by a copy of its ARN held about 5 MB more at
+    /// 100,000 resources, at the moment the panes were largest.
     pub fn join_costs(
         &mut self,
         jobs: &[Job],
@@ -287,32 +293,38 @@ impl FindingsPane {
         now: DateTime<Utc>,
     ) {
         let wanted: HashSet<u64> = self.list.rows().iter().map(|f| arn_key(&f.arn)).collect();
-        let costs: HashMap<u64, sagescope_core::model::ResourceCost> = jobs
+        let joined: HashMap<u64, Joined> = jobs
             .iter()
             .filter_map(|job| {
                 let key = arn_key(&job.arn);
                 wanted.contains(&key).then_some(())?;
-                Some((key, cost_of(job)?))
+                let joined = (cost_of(job), job.created_by.clone());
+                (joined != (None, None)).then_some((key, joined))
             })
             .collect();
         drop(wanted);
-        self.set_costs(|arn| costs.get(&arn_key(arn)).copied(), now);
+        self.set_joined(
+            |arn| joined.get(&arn_key(arn)).cloned().unwrap_or_default(),
+            now,
+        );
     }
 
-    /// Joins each finding with its resource's cost (`cost_of` by ARN), keeping the cursor,
-    /// filter and sort: costs arrive with the jobs, not with the findings.
-    fn set_costs(
-        &mut self,
-        cost_of: impl Fn(&str) -> Option<sagescope_core::model::ResourceCost>,
-        now: DateTime<Utc>,
-    ) {
-        let changed = self.list.rows().iter().any(|f| f.cost != cost_of(&f.arn));
+    /// Sets each finding's cost and creator (`joined` by ARN), keeping the cursor, filter and
+    /// sort: both arrive with the jobs, not with the findings.
+    fn set_joined(&mut self, joined: impl Fn(&str) -> Joined, now: DateTime<Utc>) {
+        let changed = self.list.rows().iter().any(|f| {
+            let (cost, created_by) = joined(&f.arn);
+            f.cost != cost || f.created_by != created_by
+        });
         if !changed {
             return;
         }
         let keep = self.keep();
-        self.list
-            .update_unsearched(|f| f.cost = cost_of(&f.arn), now, as_keep(&keep));
+        self.list.update_unsearched(
+            |f| (f.cost, f.created_by) = joined(&f.arn),
+            now,
+            as_keep(&keep),
+        );
     }
 
     /// The `m` and spend-key predicates, when on.
@@ -327,7 +339,9 @@ impl FindingsPane {
                     && only
                         .as_ref()
                         .is_none_or(|names| names.contains(finding.account_name.as_str()))
-                    && mine.as_ref().is_none_or(|me| me.owns(&finding.tags))
+                    && mine
+                        .as_ref()
+                        .is_none_or(|me| me.owns(&finding.tags, finding.created_by.as_deref()))
                     && without
                         .as_deref()
                         .is_none_or(|key| untagged_for(finding, key))

@@ -457,7 +457,7 @@ fn keep<'a>(
     any.then_some(move |job: &Job| {
         kind.is_none_or(|k| job.kind == k)
             && accounts.is_none_or(|names| names.contains(job.account_name.as_str()))
-            && mine.is_none_or(|me| me.owns(&job.tags))
+            && mine.is_none_or(|me| me.owns(&job.tags, job.created_by.as_deref()))
             && (!active_only || job.status.is_active())
             // Only running rows carry flags: the cheap status test spares most lookups.
             && (!flagged_only

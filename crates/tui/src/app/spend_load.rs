@@ -84,16 +84,15 @@ impl App {
         let key = drill.request.query.grouping.key();
         let me = self.mine.me.as_ref().filter(|_| self.mine.on);
         let (health, now) = (&self.jobs.health, self.now);
-        drill.top = sagescope_engine::spend::top::top_resources(
-            self.jobs
-                .list
-                .rows()
-                .iter()
-                .filter(|job| me.is_none_or(|me| me.owns(&job.tags))),
-            |job| health.cost(job, now),
-            key,
-            value.as_deref(),
-        );
+        drill.top =
+            sagescope_engine::spend::top::top_resources(
+                self.jobs.list.rows().iter().filter(|job| {
+                    me.is_none_or(|me| me.owns(&job.tags, job.created_by.as_deref()))
+                }),
+                |job| health.cost(job, now),
+                key,
+                value.as_deref(),
+            );
     }
 
     /// `r` on the Spend pane: say what a forced refresh costs and wait for a yes.

@@ -1,0 +1,230 @@
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+
+use super::lookup::{Ask, create_calls, plan};
+use super::*;
+use crate::cache::Cache;
+use sagescope_core::model::{ResourceKind, ScopeKey};
+use sagescope_core::trail::decode_record;
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+fn job(name: &str, kind: ResourceKind, created: DateTime<Utc>) -> Job {
+    let segment = kind.arn_segment();
+    let mut job = Job::in_progress_for_tests(
+        &format!("arn:aws:sagemaker:us-east-1:111111111111:{segment}/{name}"),
+        created,
+    );
+    job.kind = kind;
+    job
+}
+
+/// A CloudTrail record of `event` on a training job, by an SSO user or an IAM user.
+fn record(event: &str, name: &str, who: &str, time: DateTime<Utc>) -> Attribution {
+    let identity = if who.contains('@') {
+        json!({
+            "type": "AssumedRole",
+            "principalId": format!("AROAEXAMPLE:{who}"),
+            "arn": format!("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DataScientist_0a1b2c/{who}"),
+            "accountId": "111111111111",
+            "sessionContext": {"sessionIssuer": {
+                "type": "Role",
+                "arn": "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_0a1b2c",
+                "userName": "AWSReservedSSO_DataScientist_0a1b2c"
+            }}
+        })
+    } else {
+        json!({
+            "type": "IAMUser",
+            "arn": format!("arn:aws:iam::111111111111:user/{who}"),
+            "accountId": "111111111111",
+            "userName": who
+        })
+    };
+    let value = json!({
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventTime": time.to_rfc3339(),
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": event,
+        "awsRegion": "us-east-1",
+        "requestParameters": {"trainingJobName": name},
+        "responseElements": if event == "CreateTrainingJob" {
+            json!({"trainingJobArn": format!("arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}")})
+        } else {
+            json!(null)
+        },
+        "eventID": format!("{event}-{name}-{who}"),
+        "readOnly": false,
+        "recipientAccountId": "111111111111"
+    });
+    decode_record(&value)
+        .expect("a record the decoder reads")
+        .expect("a call it attributes")
+}
+
+#[test]
+fn a_create_is_kept_and_a_stop_joins_it_and_neither_changes_twice() {
+    let created = record(
+        "CreateTrainingJob",
+        "Train-A",
+        "alice@example.com",
+        at(1, 10),
+    );
+    let stopped = record("StopTrainingJob", "Train-A", "user-ops", at(1, 12));
+    let changed = fold(
+        std::slice::from_ref(&created),
+        AttributionSource::Stream,
+        |_| None,
+    );
+    assert_eq!(changed.len(), 1);
+    let (key_a, record_a) = &changed[0];
+    // Kept under the lower-case ARN: SageMaker spells a name in an ARN in lower case.
+    assert_eq!(
+        key_a,
+        "arn:aws:sagemaker:us-east-1:111111111111:training-job/train-a"
+    );
+    assert_eq!(record_a.who(), Some("alice@example.com"));
+    let current = record_a.clone();
+    let again = fold(&[created], AttributionSource::Lookup, |_| {
+        Some(current.clone())
+    });
+    assert!(again.is_empty(), "the same call read again changes nothing");
+    let with_stop = fold(&[stopped], AttributionSource::Stream, |_| {
+        Some(current.clone())
+    });
+    assert_eq!(with_stop.len(), 1);
+    let record = &with_stop[0].1;
+    assert_eq!(record.who(), Some("alice@example.com"));
+    assert_eq!(
+        record.stopped.as_ref().map(|c| c.who.as_str()),
+        Some("user/user-ops")
+    );
+}
+
+#[test]
+fn fill_lays_the_kept_creator_over_rows_whatever_the_case_of_their_arn() {
+    let created = record(
+        "CreateTrainingJob",
+        "train-a",
+        "alice@example.com",
+        at(1, 10),
+    );
+    let creators = Creators::default();
+    creators.learn(fold(&[created], AttributionSource::Stream, |_| None));
+    let mut rows = vec![
+        job("Train-A", ResourceKind::Training, at(1, 10)),
+        job("train-b", ResourceKind::Training, at(1, 11)),
+    ];
+    assert_eq!(creators.fill(&mut rows), 1);
+    assert_eq!(
+        rows[0].created_by.as_ref().and_then(|c| c.who()),
+        Some("alice@example.com")
+    );
+    assert!(rows[1].created_by.is_none());
+    assert_eq!(creators.fill(&mut rows), 0, "nothing new the second time");
+}
+
+#[test]
+fn the_plan_asks_each_create_call_once_per_account_region_from_the_oldest_unknown() {
+    let now = at(7, 12);
+    let rows = vec![
+        job("a", ResourceKind::Training, at(2, 10)),
+        job("b", ResourceKind::Training, at(5, 10)),
+        job("known", ResourceKind::Training, at(1, 10)),
+        job("ancient", ResourceKind::Training, now - Duration::days(120)),
+        job("ep", ResourceKind::Endpoint, at(6, 9)),
+    ];
+    let asks = plan(&rows, |row| row.name == "known", |_, _, _| None, now);
+    let by_call: Vec<(&str, DateTime<Utc>)> =
+        asks.iter().map(|a| (a.event_name, a.start)).collect();
+    assert_eq!(
+        by_call,
+        vec![
+            ("CreateEndpoint", at(6, 9) - Duration::minutes(5)),
+            ("CreateTrainingJob", at(2, 10) - Duration::minutes(5)),
+        ]
+    );
+    // Read up to day 6 already: only what was created since is asked, and nothing at all
+    // once everything created since has a creator.
+    let scanned = |_: &str, _: &str, call: &str| (call == "CreateTrainingJob").then(|| at(6, 0));
+    let asks = plan(&rows, |row| row.name == "known", scanned, now);
+    assert_eq!(
+        asks.iter().map(|a| a.event_name).collect::<Vec<_>>(),
+        vec!["CreateEndpoint"]
+    );
+    let asks: Vec<Ask> = plan(&rows, |_| true, |_, _, _| None, now);
+    assert!(asks.is_empty());
+}
+
+#[test]
+fn every_listed_kind_that_is_created_by_a_call_has_one() {
+    for kind in crate::stream::STREAMED_KINDS {
+        assert!(!create_calls(kind).is_empty(), "{kind:?}");
+    }
+}
+
+#[test]
+fn the_cache_keeps_creators_and_lays_them_over_the_scopes_it_reads() {
+    let mut cache = Cache::in_memory().expect("cache");
+    let rows = vec![
+        job("train-a", ResourceKind::Training, at(1, 10)),
+        job("train-b", ResourceKind::Training, at(1, 11)),
+    ];
+    let scope = ScopeKey::of(&rows[0]);
+    cache
+        .save_scope(&scope, at(1, 12), &rows, &[])
+        .expect("saved");
+    let created = record(
+        "CreateTrainingJob",
+        "train-a",
+        "alice@example.com",
+        at(1, 10),
+    );
+    let changed = cache
+        .record_creators(std::slice::from_ref(&created), AttributionSource::Stream)
+        .expect("recorded");
+    assert_eq!(changed.len(), 1);
+    assert!(
+        cache
+            .record_creators(&[created], AttributionSource::Lookup)
+            .expect("recorded")
+            .is_empty(),
+        "kept once"
+    );
+    let refilled = cache
+        .refill_scopes(std::slice::from_ref(&scope))
+        .expect("refilled");
+    assert_eq!(refilled.len(), 1);
+    let (_, rows) = cache.load_scope(&scope).expect("read").expect("a scope");
+    let who: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.created_by.as_ref().and_then(|c| c.who()))
+        .collect();
+    assert_eq!(who, vec![Some("alice@example.com"), None]);
+    assert!(
+        cache.refill_scopes(&[scope]).expect("refilled").is_empty(),
+        "nothing left to lay over"
+    );
+    let snapshot = cache.load_snapshot().expect("read").expect("a snapshot");
+    assert_eq!(
+        snapshot.jobs.rows[0]
+            .created_by
+            .as_ref()
+            .and_then(|c| c.who()),
+        Some("alice@example.com")
+    );
+    cache
+        .set_trail_scanned_until("111111111111", "us-east-1", "CreateTrainingJob", at(2, 0))
+        .expect("marked");
+    assert_eq!(
+        cache
+            .trail_scanned_until("111111111111", "us-east-1", "CreateTrainingJob")
+            .expect("read"),
+        Some(at(2, 0))
+    );
+}
