@@ -157,6 +157,8 @@ pub(super) fn run(
         }
         (snapshot, loaded.config.clone())
     };
+    // The person to ask, for the untagged rows and the fix script's comments.
+    snapshot.join_creators();
     if let Some(me) = &me {
         keep_mine(&mut snapshot, me);
     }
@@ -518,24 +520,14 @@ impl AccountSlice {
 
 /// Keeps my jobs and my findings only (see [`Me::owns`] for the rules).
 fn keep_mine(snapshot: &mut Snapshot, me: &Me) {
-    let created: std::collections::HashMap<&str, &crate::model::Creator> = snapshot
-        .jobs
-        .rows
-        .iter()
-        .filter_map(|job| Some((job.arn.as_str(), job.created_by.as_deref()?)))
-        .collect();
-    let mine: std::collections::HashSet<String> = snapshot
-        .findings
-        .rows
-        .iter()
-        .filter(|f| me.owns(&f.tags, created.get(f.arn.as_str()).copied()))
-        .map(|f| f.arn.clone())
-        .collect();
     snapshot
         .jobs
         .rows
         .retain(|job| me.owns(&job.tags, job.created_by.as_deref()));
-    snapshot.findings.rows.retain(|f| mine.contains(&f.arn));
+    snapshot
+        .findings
+        .rows
+        .retain(|f| me.owns(&f.tags, f.created_by.as_deref()));
 }
 
 /// The Cost Explorer filter for me. Studio profiles are matched in Cost Explorer by their

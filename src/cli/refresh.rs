@@ -209,6 +209,17 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             sanitize::plain(error)
         );
     }
+    if let Some(creators) = &refreshed.creators {
+        if creators.requests > 0 {
+            eprintln!("{}", creators.summary());
+        }
+        for error in &creators.errors {
+            eprintln!(
+                "warning: {} (those creators stay unknown until the next refresh)",
+                sanitize::plain(error)
+            );
+        }
+    }
     if let Some(cur) = &refreshed.cur {
         match &cur.error {
             // The error carries the SQL on its own lines: printed as they are, each sanitized.

@@ -107,6 +107,11 @@ fn demo_jobs_export_follows_the_contract() {
         "failed_nodes",
         "cost_usd",
         "cost_source",
+        "created_by",
+        "created_by_source",
+        "created_by_parent",
+        "stopped_by",
+        "deleted_by",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -214,6 +219,9 @@ fn demo_untagged_export_lists_findings() {
         "console_url",
         "cost_usd",
         "cost_source",
+        "created_by",
+        "created_by_source",
+        "created_by_parent",
     ]);
     for row in rows {
         assert_eq!(keys(row), expected);
@@ -259,7 +267,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
     for (view, header) in [
         (
             "jobs",
-            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url,owner,last_activity_at,endpoint,copies,cpu_cores_per_copy,accelerators_per_copy,memory_mb_per_copy,instance_groups,failed_nodes,cost_usd,cost_source",
+            "account_id,account_name,region,kind,name,arn,status,created_at,ended_at,instance_type,instance_count,failure_reason,usd_per_hour,usd_so_far,cpu_util,gpu_util,invocations_24h,flags,stale,console_url,owner,last_activity_at,endpoint,copies,cpu_cores_per_copy,accelerators_per_copy,memory_mb_per_copy,instance_groups,failed_nodes,cost_usd,cost_source,created_by,created_by_source,created_by_parent,stopped_by,deleted_by",
         ),
         (
             "spend",
@@ -267,7 +275,7 @@ fn csv_exports_have_a_header_and_the_same_row_count() {
         ),
         (
             "untagged",
-            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,rule_source,studio_domain_arn,studio_user_profile_arn,console_url,cost_usd,cost_source",
+            "account_id,account_name,region,kind,name,arn,missing,miscased,invalid,rule_source,studio_domain_arn,studio_user_profile_arn,console_url,cost_usd,cost_source,created_by,created_by_source,created_by_parent",
         ),
     ] {
         let csv_out = sagescope(&home)

@@ -21,6 +21,7 @@ mod cli_export;
 mod compute_kinds_moto;
 mod config_files;
 mod cost_moto;
+mod creators_moto;
 mod cur_moto;
 mod docs;
 mod export_csv;

@@ -52,6 +52,23 @@ fn untagged_pane() {
 }
 
 #[test]
+fn untagged_pane_grouped_by_creator() {
+    // `c`: the person to ask, each with their offenders, the most money first.
+    snapshot(
+        "untagged_by_creator",
+        &[UserAction::ShowUntagged, UserAction::GroupByCreator],
+    );
+}
+
+#[test]
+fn a_wide_jobs_pane_has_room_for_who_created_each_row() {
+    // `created by` is the first column to go: only a wide terminal shows it in the Jobs pane.
+    let (width, height) = (190, 30);
+    let app = demo_app(width, height);
+    insta::assert_snapshot!("jobs_wide_190x30", screen(&app, width, height).backend());
+}
+
+#[test]
 fn job_detail_with_failure_reason() {
     // Sorting by status puts a failed job first.
     snapshot(

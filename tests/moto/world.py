@@ -1444,7 +1444,8 @@ def athena_answer(operation, body):
 # developer guide's CloudTrail samples: the API's request and response members with their first
 # letter lowered, request tags as [{"key", "value"}], the ARN in responseElements.<kind>Arn,
 # errorCode and errorMessage and no responseElements for a call that failed. LookupEvents
-# (awsJson1.1, X-Amz-Target TRAIL_TARGET + "LookupEvents", botocore's targetPrefix) is answered
+# (awsJson1.1, X-Amz-Target TRAIL_TARGET + "LookupEvents", botocore's targetPrefix, or the
+# short "CloudTrail_20131101.LookupEvents" the Rust SDK sends; CloudTrail takes both) is answered
 # from it for the account of the request's access key and the Region of its SigV4 scope, with
 # botocore's error names (trail_answer). A record older than 90 days is kept but never answered:
 # the history has dropped it. The token is a position (the last event's time and recording
@@ -1465,6 +1466,7 @@ TRAIL = {}  # (account, region) -> [entry], in recording order; reset() forgets 
 TRAIL_LOCK = threading.Lock()
 TRAIL_SEQ = [0]  # recording order across the world, the tie-break of equal event times
 TRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+TRAIL_LOOKUP = (TRAIL_TARGET + "LookupEvents", "CloudTrail_20131101.LookupEvents")
 TRAIL_HISTORY = timedelta(days=90)
 TRAIL_PAGE_MAX = 50
 TRAIL_KEYS = {"EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName",
@@ -1841,6 +1843,31 @@ def trail_add(account, region, event):
             {"time": event["EventTime"], "seq": TRAIL_SEQ[0], "event": event})
 
 
+def backdate(account, region, kind, name, days):
+    """Moves a resource's creation `days` back, and its Create* record with it (its eventTime
+    in the record and in the history), as if it had been made that long ago: a resource older
+    than CloudTrail's 90 days has no record LookupEvents answers."""
+    resource = STATUS_KINDS[kind][0](sagemaker_backends[account][region], name)
+    when = utcnow() - timedelta(days=days)
+    resource.creation_time = when
+    if hasattr(resource, "last_modified_time"):
+        resource.last_modified_time = when
+    moved = 0
+    with TRAIL_LOCK:
+        for entry in TRAIL.get((account, region), []):
+            record = json.loads(entry["event"]["CloudTrailEvent"])
+            arns = [v for v in (record.get("responseElements") or {}).values()
+                    if isinstance(v, str)]
+            if resource.arn in arns:
+                aware = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+                record["eventTime"] = aware.strftime("%Y-%m-%dT%H:%M:%SZ")
+                entry["event"]["CloudTrailEvent"] = json.dumps(record)
+                entry["event"]["EventTime"] = aware.timestamp()
+                entry["time"] = aware.timestamp()
+                moved += 1
+    return {"arn": resource.arn, "records_moved": moved}
+
+
 def trail_creations(account, region, created, seed=0):
     """Records the Create* call of each resource of `created` ([{"kind", "name", "arn",
     "created": its creation time, and optionally "instance_type", "instance_count", "tags"}])
@@ -2104,7 +2131,7 @@ class RequestLog:
                         bucket = self.buckets[key] = TokenBucket(*self.quota, time.monotonic())
                     if not bucket.take(time.monotonic()):
                         code, message = "ThrottlingException", "Rate exceeded"
-                if code is None and target == TRAIL_TARGET + "LookupEvents":
+                if code is None and target in TRAIL_LOOKUP:
                     bucket = self.trail_buckets.get(key[:2])
                     if bucket is None:
                         bucket = self.trail_buckets[key[:2]] = TokenBucket(
@@ -2147,7 +2174,7 @@ class RequestLog:
                 start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
                                         ("Content-Length", str(len(data)))])
                 return [data]
-            if target == TRAIL_TARGET + "LookupEvents":
+            if target in TRAIL_LOOKUP:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
                 status, answer = trail_answer(body, get_account_id_from(access_key), region)
@@ -3909,6 +3936,9 @@ def main():
                 with app.lock:
                     app.denied_roles.add(cmd["role"])
                 answer = {"ok": True}
+            elif cmd["cmd"] == "backdate":
+                answer = backdate(
+                    cmd["account"], cmd["region"], cmd["kind"], cmd["name"], cmd["days"])
             elif cmd["cmd"] == "stream_setup":
                 answer = world.stream_setup(cmd["account"], cmd["region"], cmd["log_group"])
             elif cmd["cmd"] == "set_status":

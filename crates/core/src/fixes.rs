@@ -58,6 +58,9 @@ pub fn script(
             finding.account_id,
             finding.region
         );
+        if let Some(who) = finding.created_by.as_deref().and_then(|c| c.who()) {
+            let _ = writeln!(out, "# created by {}: ask them", comment_safe(who));
+        }
         if let Some(role) = account.and_then(|a| a.role_arn.as_deref()) {
             let _ = writeln!(
                 out,
@@ -206,5 +209,50 @@ mod tests {
     fn shorthand_quotes_its_own_punctuation() {
         assert_eq!(shorthand_tag("owner", "alice"), "Key=owner,Value=alice");
         assert_eq!(shorthand_tag("team", "a,b"), "Key=team,Value=\"a,b\"");
+    }
+
+    #[test]
+    fn the_creator_is_named_in_a_comment_that_hostile_text_cannot_leave() {
+        let creator = |who: &str| {
+            Box::new(crate::model::Creator {
+                created: Some(crate::model::CallBy {
+                    who: who.into(),
+                    person: None,
+                    arn: None,
+                    at: DateTime::UNIX_EPOCH,
+                    source: crate::model::AttributionSource::Lookup,
+                }),
+                ..Default::default()
+            })
+        };
+        let finding = |name: &str, who: &str| TagFinding {
+            account_id: "222222222222".into(),
+            account_name: "prod".into(),
+            region: "eu-west-1".into(),
+            kind: crate::model::ResourceKind::Training,
+            name: name.into(),
+            arn: format!("arn:aws:sagemaker:eu-west-1:222222222222:training-job/{name}"),
+            missing: vec!["owner".into()],
+            miscased: Vec::new(),
+            invalid: Vec::new(),
+            tags: crate::model::Tags::new(),
+            created_at: None,
+            cost: None,
+            created_by: Some(creator(who)),
+        };
+        let script = script(
+            &[
+                finding("a", "alice@example.com"),
+                finding("b", "mallory\nrm -rf ~"),
+            ],
+            &[],
+            DateTime::UNIX_EPOCH,
+        );
+        assert!(script.contains("# created by alice@example.com: ask them\n"));
+        assert!(
+            !script.lines().any(|line| line.starts_with("rm ")),
+            "{script}"
+        );
+        assert!(script.contains("# created by mallory"), "{script}");
     }
 }

@@ -140,6 +140,43 @@ pub struct JobRow<'a> {
     pub cost_usd: Option<f64>,
     /// `cur`, `ce-resource`, `billable-time` or `estimate`; `null` with `cost_usd`.
     pub cost_source: Option<CostSource>,
+    #[serde(flatten)]
+    pub creator: CreatorFields<'a>,
+    /// Who stopped and who deleted it, when CloudTrail says.
+    pub stopped_by: Option<&'a str>,
+    pub deleted_by: Option<&'a str>,
+}
+
+/// Who created a resource, in every export that names resources.
+#[derive(Debug, Serialize)]
+pub struct CreatorFields<'a> {
+    /// The principal of its `Create*` call as shown (`alice@example.com`,
+    /// `role/ci-deployer (session build-4711)`, `user/intern`), or `unknown (older than
+    /// CloudTrail's 90 days)`; `null` while not known.
+    pub created_by: Option<&'a str>,
+    /// Where `created_by` came from: `stream` or `lookup`; `null` with it (and for unknown).
+    pub created_by_source: Option<&'static str>,
+    /// What started it on someone's behalf: a pipeline execution or a tuning job.
+    pub created_by_parent: Option<&'a str>,
+}
+
+impl<'a> CreatorFields<'a> {
+    fn new(
+        creator: Option<&'a sagescope_core::model::Creator>,
+        created_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let created = creator.and_then(|c| c.created.as_ref());
+        let label = match created_at {
+            Some(at) => sagescope_core::model::creator_label(creator, at, now),
+            None => creator.and_then(|c| c.who()).unwrap_or_default(),
+        };
+        CreatorFields {
+            created_by: (!label.is_empty()).then_some(label),
+            created_by_source: created.map(|c| c.source.as_str()),
+            created_by_parent: creator.and_then(|c| c.parent.as_deref()),
+        }
+    }
 }
 
 impl<'a> JobRow<'a> {
@@ -209,6 +246,21 @@ impl<'a> JobRow<'a> {
             failed_nodes: cluster.map(sagescope_core::model::ClusterInfo::failed_nodes),
             cost_usd: cost.map(|c| cents(c.usd)),
             cost_source: cost.map(|c| c.source),
+            creator: CreatorFields::new(
+                job.created_by.as_deref(),
+                Some(job.created_at),
+                options.now,
+            ),
+            stopped_by: job
+                .created_by
+                .as_ref()
+                .and_then(|c| c.stopped.as_ref())
+                .map(|c| c.who.as_str()),
+            deleted_by: job
+                .created_by
+                .as_ref()
+                .and_then(|c| c.deleted.as_ref())
+                .map(|c| c.who.as_str()),
         }
     }
 }
@@ -274,10 +326,13 @@ pub struct UntaggedRow<'a> {
     /// no source prices it (tag-only kinds such as models always).
     pub cost_usd: Option<f64>,
     pub cost_source: Option<CostSource>,
+    /// The person to ask.
+    #[serde(flatten)]
+    pub creator: CreatorFields<'a>,
 }
 
 impl<'a> UntaggedRow<'a> {
-    fn new(f: &'a TagFinding, cost: Option<ResourceCost>) -> Self {
+    fn new(f: &'a TagFinding, cost: Option<ResourceCost>, now: DateTime<Utc>) -> Self {
         UntaggedRow {
             account_id: &f.account_id,
             account_name: &f.account_name,
@@ -294,6 +349,7 @@ impl<'a> UntaggedRow<'a> {
             console_url: sagescope_core::console::resource_url(f.kind, &f.region, &f.arn),
             cost_usd: cost.map(|c| cents(c.usd)),
             cost_source: cost.map(|c| c.source),
+            creator: CreatorFields::new(f.created_by.as_deref(), f.created_at, now),
         }
     }
 }
@@ -452,7 +508,7 @@ pub fn write(
                 .findings
                 .rows
                 .iter()
-                .map(|f| UntaggedRow::new(f, costs.get(f.arn.as_str()).copied()))
+                .map(|f| UntaggedRow::new(f, costs.get(f.arn.as_str()).copied(), options.now))
                 .collect();
             if options.sort_by_cost {
                 sort_by_cost(&mut rows);
@@ -611,6 +667,11 @@ const JOB_COLUMNS: &[JobColumn] = &[
     ("failed_nodes", |r| opt(r.failed_nodes)),
     ("cost_usd", |r| opt(r.cost_usd)),
     ("cost_source", |r| opt(r.cost_source)),
+    ("created_by", |r| opt(r.creator.created_by)),
+    ("created_by_source", |r| opt(r.creator.created_by_source)),
+    ("created_by_parent", |r| opt(r.creator.created_by_parent)),
+    ("stopped_by", |r| opt(r.stopped_by)),
+    ("deleted_by", |r| opt(r.deleted_by)),
 ];
 
 /// The CSV of `export spend`.
@@ -657,6 +718,9 @@ const UNTAGGED_COLUMNS: &[UntaggedColumn] = &[
     ("console_url", |r| opt(r.console_url.as_deref())),
     ("cost_usd", |r| opt(r.cost_usd)),
     ("cost_source", |r| opt(r.cost_source)),
+    ("created_by", |r| opt(r.creator.created_by)),
+    ("created_by_source", |r| opt(r.creator.created_by_source)),
+    ("created_by_parent", |r| opt(r.creator.created_by_parent)),
 ];
 
 /// The CSV of `export events`.

@@ -102,6 +102,8 @@ pub enum UserAction {
     NextGroupKey,
     /// Untagged: only resources missing a mandatory key (`m`).
     ToggleMissingOnly,
+    /// Untagged: grouped by who created each resource, the person to ask (`c`).
+    GroupByCreator,
     /// Untagged: the fix script for the row under the cursor (`x`).
     WriteFixScript,
     /// Untagged: the fix script for every row shown (`X`).

@@ -387,6 +387,13 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         S::Untagged,
+        A::GroupByCreator,
+        &[Key::ch('c')],
+        "group by who created it (the person to ask)",
+        "by creator",
+    ),
+    bind(
+        S::Untagged,
         A::WriteFixScript,
         &[Key::ch('x')],
         "fix script for this row, to a file",

@@ -4,7 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::ACCOUNTS;
 use super::rng::Rng;
-use crate::model::{Job, JobStatus, ResourceKind, Tags, TrainingBilling};
+use crate::model::{
+    AttributionSource, CallBy, Creator, Job, JobStatus, ResourceKind, Tags, TrainingBilling,
+};
 
 /// A demo project: the name, the cost center paying for it, and who runs it.
 pub(crate) struct Project {
@@ -308,9 +310,50 @@ fn one_job(
         app: None,
         compute: None,
         streamed_at: None,
-        created_by: None,
+        created_by: demo_creator(project.owner, account.id, n, created_at),
         billing: demo_billing(kind, created_at, ended_at, n),
     }
+}
+
+/// Who created a demo job, as the stream's CloudTrail events would say: mostly the project's
+/// owner through Identity Center, every sixth the CI pipeline's role, and every seventh not
+/// known yet. Chosen by `n`, not the random stream, so the rest of the world stays as it was.
+fn demo_creator(
+    owner: &str,
+    account_id: &str,
+    n: u64,
+    created_at: DateTime<Utc>,
+) -> Option<Box<Creator>> {
+    if n % 7 == 3 {
+        return None;
+    }
+    let (who, person, arn) = if n % 6 == 1 {
+        let session = format!("build-{}", 4000 + n);
+        (
+            format!("role/ci-deployer (session {session})"),
+            session.clone(),
+            format!("arn:aws:sts::{account_id}:assumed-role/ci-deployer/{session}"),
+        )
+    } else {
+        let user = format!("{owner}@example.com");
+        (
+            user.clone(),
+            user.clone(),
+            format!(
+                "arn:aws:sts::{account_id}:assumed-role/AWSReservedSSO_DataScientist_5e1f0a2b3c4d5e6f/{user}"
+            ),
+        )
+    };
+    Some(Box::new(Creator {
+        created: Some(CallBy {
+            who,
+            person: Some(person),
+            arn: Some(arn),
+            at: created_at,
+            source: AttributionSource::Stream,
+        }),
+        ..Creator::default()
+    }))
 }
 
 fn name_for(kind: ResourceKind, project: &str, created_at: DateTime<Utc>, n: u64) -> String {

@@ -118,6 +118,22 @@ impl Snapshot {
             .map(|m| &m.metrics)
     }
 
+    /// Gives each finding its resource's creator, from the jobs rows (findings are stored
+    /// without it: the creator is the row's, kept with the jobs).
+    pub fn join_creators(&mut self) {
+        let created: std::collections::HashMap<&str, &super::Creator> = self
+            .jobs
+            .rows
+            .iter()
+            .filter_map(|job| Some((job.arn.as_str(), job.created_by.as_deref()?)))
+            .collect();
+        for finding in &mut self.findings.rows {
+            finding.created_by = created
+                .get(finding.arn.as_str())
+                .map(|c| Box::new((*c).clone()));
+        }
+    }
+
     /// The age of the oldest of jobs, spend and findings: the honest "as of" for the snapshot.
     pub fn as_of(&self) -> DateTime<Utc> {
         self.jobs

@@ -30,6 +30,8 @@ pub enum FindingColumn {
     Age,
     Name,
     Cost,
+    /// Grouped by who created it (the person to ask), the most money first in each group.
+    Creator,
 }
 
 impl SortColumn for FindingColumn {
@@ -40,6 +42,7 @@ impl SortColumn for FindingColumn {
         FindingColumn::Age,
         FindingColumn::Name,
         FindingColumn::Cost,
+        FindingColumn::Creator,
     ];
 
     fn label(self) -> &'static str {
@@ -50,6 +53,7 @@ impl SortColumn for FindingColumn {
             FindingColumn::Age => "age",
             FindingColumn::Name => "name",
             FindingColumn::Cost => "cost",
+            FindingColumn::Creator => "created by",
         }
     }
 
@@ -151,15 +155,33 @@ impl Listed for TagFinding {
             FindingColumn::Age => age(self, now).cmp(&age(other, now)),
             FindingColumn::Name => self.name.cmp(&other.name),
             // Unpriced resources rank below any priced one.
-            FindingColumn::Cost => {
-                let usd = |f: &TagFinding| f.cost.map(|c| c.usd);
-                match (usd(self), usd(other)) {
-                    (Some(a), Some(b)) => a.total_cmp(&b),
-                    (a, b) => a.is_some().cmp(&b.is_some()),
-                }
-            }
+            FindingColumn::Cost => by_cost(self, other),
+            // Known creators by name, then those not known; the most money first in each.
+            FindingColumn::Creator => match (creator_of(self), creator_of(other)) {
+                (Some(a), Some(b)) => a
+                    .to_lowercase()
+                    .cmp(&b.to_lowercase())
+                    .then_with(|| by_cost(other, self)),
+                (a, b) => b
+                    .is_some()
+                    .cmp(&a.is_some())
+                    .then_with(|| by_cost(other, self)),
+            },
         }
     }
+}
+
+fn by_cost(a: &TagFinding, b: &TagFinding) -> Ordering {
+    let usd = |f: &TagFinding| f.cost.map(|c| c.usd);
+    match (usd(a), usd(b)) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    }
+}
+
+/// Who created the resource, when known.
+pub fn creator_of(finding: &TagFinding) -> Option<&str> {
+    finding.created_by.as_deref().and_then(|c| c.who())
 }
 
 /// Whether the resource's spend lands in Cost Explorer's untagged share for `key`: the key is
@@ -209,6 +231,8 @@ pub struct FindingWidths {
     pub region: usize,
     pub problems: usize,
     pub owner: usize,
+    /// Widest creator joined from the jobs (`created by`).
+    pub creator: usize,
 }
 
 /// Which findings `x` puts in the fix script.
@@ -325,6 +349,14 @@ impl FindingsPane {
             now,
             as_keep(&keep),
         );
+        self.widths.creator = self
+            .list
+            .rows()
+            .iter()
+            .filter_map(|f| f.created_by.as_deref().and_then(|c| c.who()))
+            .map(sagescope_core::sanitize::cell_width)
+            .max()
+            .unwrap_or(0);
     }
 
     /// The `m` and spend-key predicates, when on.
@@ -395,6 +427,22 @@ impl FindingsPane {
     /// Whether the rows are shown grouped by account (the account sort, either direction).
     pub fn grouped(&self) -> bool {
         self.list.sort_column() == FindingColumn::Account
+    }
+
+    /// Whether the rows are shown grouped by who created them (`c`).
+    pub fn by_creator(&self) -> bool {
+        self.list.sort_column() == FindingColumn::Creator
+    }
+
+    /// Groups the rows by who created them (`c`), or back to the most money first.
+    pub fn toggle_by_creator(&mut self, now: DateTime<Utc>) {
+        let keep = self.keep();
+        let column = if self.by_creator() {
+            FindingColumn::Cost
+        } else {
+            FindingColumn::Creator
+        };
+        self.list.sort_by(column, now, as_keep(&keep));
     }
 
     /// The findings `scope` covers, in the order shown.

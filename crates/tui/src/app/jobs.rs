@@ -178,6 +178,8 @@ pub struct JobsPane {
     /// Widest account name and region in the data, so columns fit what is there.
     pub account_width: usize,
     pub region_width: usize,
+    /// Widest creator shown (`created by`), 0 while none is known.
+    pub creator_width: usize,
     /// Show only rows with a health flag (`f`).
     pub flagged_only: bool,
     /// Each running row's `$/h` and flags, the burn total, and the metrics behind them.
@@ -326,7 +328,7 @@ impl JobsPane {
             total: rows.len(),
             ..JobCounts::default()
         };
-        let (mut account_width, mut region_width) = (0, 0);
+        let (mut account_width, mut region_width, mut creator_width) = (0, 0, 0);
         for job in rows {
             match job.status.phase() {
                 StatusPhase::Running => counts.running += 1,
@@ -339,10 +341,14 @@ impl JobsPane {
             account_width =
                 account_width.max(sagescope_core::sanitize::cell_width(&job.account_name));
             region_width = region_width.max(sagescope_core::sanitize::cell_width(&job.region));
+            if let Some(who) = job.created_by.as_deref().and_then(|c| c.who()) {
+                creator_width = creator_width.max(sagescope_core::sanitize::cell_width(who));
+            }
         }
         self.counts = counts;
         self.account_width = account_width;
         self.region_width = region_width;
+        self.creator_width = creator_width;
         self.health.recompute(self.list.rows(), now);
         if self.flagged_only {
             self.refilter();

@@ -236,6 +236,13 @@ impl<T: Listed> Listing<T> {
         self.resort_keeping(now, keep);
     }
 
+    /// Sorts by `column`, in its first direction.
+    pub fn sort_by(&mut self, column: T::Column, now: DateTime<Utc>, keep: Keep<'_, T>) {
+        self.sort = column;
+        self.descending = column.descending_first();
+        self.resort_keeping(now, keep);
+    }
+
     /// Reverses the sort (`S`).
     pub fn sort_reverse(&mut self, now: DateTime<Utc>, keep: Keep<'_, T>) {
         self.descending = !self.descending;

@@ -28,8 +28,8 @@ pub use burn::{JobsHealth, RowHealth, badge};
 pub use errors::{ERROR_HISTORY, ErrorEntry, ErrorLog};
 pub use events::{EventColumn, EventsPane, MAX_TOASTS, TOAST_SECONDS, TimelineRow, Toast};
 pub use findings::{
-    FindingColumn, FindingWidths, FindingsPane, FixScope, invalid_label, miscased_label,
-    missing_label, owner_label, problems_label,
+    FindingColumn, FindingWidths, FindingsPane, FixScope, creator_of, invalid_label,
+    miscased_label, missing_label, owner_label, problems_label,
 };
 pub use jobs::{JobColumn, JobCounts, JobsPane, instance_label};
 pub use listing::{Filter, Listed, Listing, SortColumn};
@@ -553,6 +553,13 @@ impl App {
             U::ToggleMissingOnly => {
                 if self.pane == Pane::Untagged {
                     self.findings.toggle_missing_only();
+                }
+            }
+            U::GroupByCreator => {
+                if self.pane == Pane::Untagged {
+                    self.findings.toggle_by_creator(self.now);
+                    // Grouped afresh: the first person to ask, not wherever the row went.
+                    self.move_to(0);
                 }
             }
             U::WriteFixScript => return self.write_fix_script(FixScope::Selected),

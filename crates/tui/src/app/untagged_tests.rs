@@ -137,8 +137,69 @@ fn s_sorts_by_problems_kind_age_and_name_and_back_to_accounts() {
     );
 
     press(&mut app, &[U::SortNext]);
+    assert_eq!(app.findings.list.sort_column(), FindingColumn::Creator);
+    assert!(app.findings.by_creator());
+
+    press(&mut app, &[U::SortNext]);
     assert_eq!(app.findings.list.sort_column(), FindingColumn::Account);
     assert!(app.findings.grouped());
+}
+
+#[test]
+fn c_groups_by_who_created_each_resource_most_money_first_and_back() {
+    let mut app = untagged_app();
+    press(&mut app, &[U::GroupByCreator]);
+    assert!(app.findings.by_creator());
+    let rows = shown(&app);
+    let who = |f: &TagFinding| {
+        f.created_by
+            .as_deref()
+            .and_then(|c| c.who())
+            .map(str::to_lowercase)
+    };
+    // Known creators first, alphabetically, each group contiguous; the unknown last.
+    let keys: Vec<Option<String>> = rows.iter().map(|f| who(f)).collect();
+    let known = keys.iter().take_while(|k| k.is_some()).count();
+    assert!(known > 0, "the demo's offenders have creators");
+    assert!(keys[known..].iter().all(Option::is_none), "unknown last");
+    assert!(
+        keys[..known].windows(2).all(|w| w[0] <= w[1]),
+        "grouped by creator: {keys:?}"
+    );
+    let groups: std::collections::BTreeSet<&Option<String>> = keys.iter().collect();
+    assert!(groups.len() >= 3, "several people to ask: {groups:?}");
+    // Within a group, the most money first.
+    for group in &groups {
+        let usd: Vec<f64> = rows
+            .iter()
+            .filter(|f| who(f).as_ref() == group.as_ref())
+            .filter_map(|f| f.cost.map(|c| c.usd))
+            .collect();
+        assert!(usd.windows(2).all(|w| w[0] >= w[1]), "{group:?}: {usd:?}");
+    }
+    // The fix script for the row under the cursor, at the top, names the person to ask.
+    let first_who = rows[0]
+        .created_by
+        .as_deref()
+        .and_then(|c| c.who())
+        .expect("the first row's creator is known")
+        .to_string();
+    assert_eq!(
+        app.findings.list.selected_index(),
+        0,
+        "grouping starts at the top"
+    );
+    let commands = press(&mut app, &[U::WriteFixScript]);
+    let [Command::WriteFixScript { script, .. }] = commands.as_slice() else {
+        panic!("one write command: {commands:?}");
+    };
+    assert!(
+        script.contains(&format!("# created by {first_who}: ask them")),
+        "{script}"
+    );
+    press(&mut app, &[U::GroupByCreator]);
+    assert!(!app.findings.by_creator());
+    assert_eq!(app.findings.list.sort_column(), FindingColumn::Cost);
 }
 
 #[test]
@@ -263,6 +324,7 @@ fn x_with_nothing_shown_writes_nothing_and_says_so() {
 fn m_and_x_are_untagged_keys_only() {
     for (c, action) in [
         ('m', U::ToggleMissingOnly),
+        ('c', U::GroupByCreator),
         ('x', U::WriteFixScript),
         ('X', U::WriteFixScriptShown),
     ] {

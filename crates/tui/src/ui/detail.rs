@@ -201,6 +201,7 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
         };
         out.field("changed by", &changed_by, p.text);
     }
+    creator_lines(out, job, app);
     if let Some(studio) = &job.app {
         app_lines(out, studio, app);
     }
@@ -219,6 +220,43 @@ fn job_lines(out: &mut Lines, job: &Job, app: &App) {
     health::lines(out, job, app);
     cost::lines(out, job, app);
     out.tags(&job.tags);
+}
+
+/// Who created, stopped and deleted it, as CloudTrail recorded the calls, each with when and
+/// where sagescope read it; past CloudTrail's reach, that it cannot be known.
+fn creator_lines(out: &mut Lines, job: &Job, app: &App) {
+    let (p, tz) = (out.palette, app.tz);
+    let call = |call: &sagescope_core::model::CallBy| {
+        format!(
+            "{} at {} ({}, from {})",
+            sanitize::cell(&call.who),
+            format::timestamp(call.at, tz),
+            format::age(app.now, call.at),
+            call.source.as_str()
+        )
+    };
+    let creator = job.created_by.as_deref();
+    match creator.and_then(|c| c.created.as_ref()) {
+        Some(created) => out.field("created by", &call(created), p.text),
+        None => {
+            let label = sagescope_core::model::creator_label(creator, job.created_at, app.now);
+            if !label.is_empty() {
+                out.field("created by", label, p.dim);
+            }
+        }
+    }
+    let Some(creator) = creator else {
+        return;
+    };
+    if let Some(parent) = &creator.parent {
+        out.field("started by", &sanitize::cell(parent), p.text);
+    }
+    if let Some(stopped) = &creator.stopped {
+        out.field("stopped by", &call(stopped), p.text);
+    }
+    if let Some(deleted) = &creator.deleted {
+        out.field("deleted by", &call(deleted), p.text);
+    }
 }
 
 /// What a Studio app adds: its domain, owner, type and when a user last used it.
@@ -358,6 +396,17 @@ fn finding_lines(out: &mut Lines, f: &TagFinding, app: &App) {
             format::age(app.now, created)
         );
         out.field("created", &created, p.text);
+    }
+    if let Some(who) = f.created_by.as_deref().and_then(|c| c.who()) {
+        out.field(
+            "created by",
+            &format!("{} (ask them)", sanitize::cell(who)),
+            p.accent,
+        );
+    } else if let Some(created) = f.created_at
+        && sagescope_core::model::beyond_history(created, app.now)
+    {
+        out.field("created by", sagescope_core::model::UNKNOWN_TOO_OLD, p.dim);
     }
     // Studio's own tags say who started it: the person to ask for the missing values.
     if let Some(profile) = f.studio_user_profile_arn() {

@@ -11,12 +11,12 @@ use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
 use super::{empty_message, filter_note, format, no_data_lines};
 use crate::app::{App, JobColumn, JobsPane, instance_label};
-use sagescope_core::model::{CostSource, Job};
+use sagescope_core::model::{CostSource, Creator, Job, beyond_history};
 use sagescope_core::sanitize;
 
 /// Badges and `$/h` rank right after the status: money burning and idle GPUs are what an
 /// operator must not miss, even at 80 columns.
-fn specs(jobs: &JobsPane) -> [ColumnSpec; 11] {
+fn specs(jobs: &JobsPane) -> [ColumnSpec; 12] {
     let clamp = |w: usize, lo: u16, hi: u16| u16::try_from(w).unwrap_or(hi).clamp(lo, hi);
     [
         ColumnSpec::new("account", clamp(jobs.account_width, 7, 16), 3),
@@ -31,6 +31,8 @@ fn specs(jobs: &JobsPane) -> [ColumnSpec; 11] {
         ColumnSpec::new("duration", 8, 5).right(),
         // What it cost so far, `~` when only estimated.
         ColumnSpec::new("cost", 10, 3).right(),
+        // Who to ask: the first to go when the terminal narrows.
+        ColumnSpec::new("created by", clamp(jobs.creator_width, 10, 28), 8),
     ]
 }
 
@@ -155,6 +157,23 @@ fn title<'a>(
     Line::from(spans)
 }
 
+/// A `created by` cell: the creator, or dimmed "unknown (…90 days)" past CloudTrail's reach,
+/// or blank while not known.
+pub(super) fn creator_cell<'a>(
+    creator: Option<&'a Creator>,
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+    p: &Palette,
+) -> Span<'a> {
+    match creator.and_then(Creator::who) {
+        Some(who) => Span::raw(sanitize::cell(who)),
+        None => match created_at {
+            Some(at) if beyond_history(at, now) => Span::styled("unknown (>90 days)", p.dim),
+            _ => Span::raw(""),
+        },
+    }
+}
+
 fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) -> Vec<Span<'a>> {
     // Rate and flags were judged when the data arrived: one lookup per drawn row.
     let health = app.jobs.health.row(&job.arn);
@@ -185,13 +204,14 @@ fn cells<'a>(job: &'a Job, app: &'a App, p: &Palette, columns: &[(usize, u16)]) 
             },
             8 => Span::raw(format::short_age(app.now, job.created_at)),
             9 => Span::raw(format::duration(job.duration(app.now))),
-            _ => match app.jobs.health.cost(job, app.now) {
+            10 => match app.jobs.health.cost(job, app.now) {
                 Some(cost) if cost.source == CostSource::Estimate => {
                     Span::styled(cost.cell(), p.dim)
                 }
                 Some(cost) => Span::raw(cost.cell()),
                 None => Span::raw(""),
             },
+            _ => creator_cell(job.created_by.as_deref(), Some(job.created_at), app.now, p),
         })
         .collect()
 }

@@ -10,13 +10,13 @@ use ratatui::widgets::Block;
 use super::table::{self, ColumnSpec, TableDraw};
 use super::theme::{Palette, palette};
 use super::{empty_message, filter_note, format, no_data_lines};
-use crate::app::{App, FindingColumn, FindingsPane, owner_label, problems_label};
+use crate::app::{App, FindingColumn, FindingsPane, creator_of, owner_label, problems_label};
 use sagescope_core::model::{CostSource, TagFinding};
 use sagescope_core::sanitize;
 
 /// Columns sized to the data, within limits; the name takes what is left. Every problem
 /// shares one column, so a resource's problems stay visible however narrow the terminal.
-fn specs(findings: &FindingsPane) -> [ColumnSpec; 8] {
+fn specs(findings: &FindingsPane) -> [ColumnSpec; 9] {
     let w = findings.widths;
     let fit = |width: usize, lo: u16, hi: u16| u16::try_from(width).unwrap_or(hi).clamp(lo, hi);
     [
@@ -29,6 +29,13 @@ fn specs(findings: &FindingsPane) -> [ColumnSpec; 8] {
         ColumnSpec::new("studio user", fit(w.owner, 11, 16), 5),
         // The money at stake: why this offender is worth fixing first.
         ColumnSpec::new("cost", 10, 2).right(),
+        // The person to ask when no Studio profile says: the first to go when narrow.
+        // Grouped by creator, it is what the rows are grouped by: kept longest.
+        if findings.by_creator() {
+            ColumnSpec::new("created by", fit(w.creator, 10, 20), 0)
+        } else {
+            ColumnSpec::new("created by", fit(w.creator, 10, 28), 7)
+        },
     ]
 }
 
@@ -40,6 +47,7 @@ fn spec_index(column: FindingColumn) -> Option<usize> {
         FindingColumn::Age => Some(4),
         FindingColumn::Problems => Some(5),
         FindingColumn::Cost => Some(7),
+        FindingColumn::Creator => Some(8),
     }
 }
 
@@ -107,15 +115,26 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let body = usize::from(inner.height.saturating_sub(1));
     let start = findings.list.window_start(body);
     let grouped = findings.grouped();
-    let mut previous: Option<&str> = None;
+    let by_creator = findings.by_creator();
+    let mut previous: Option<Option<&str>> = None;
     let rows = findings
         .list
         .window(start, body)
         .map(|f| {
-            // Grouped: the account on the first row of its group (and of the window) only.
-            let first = previous != Some(f.account_name.as_str());
-            previous = Some(f.account_name.as_str());
-            cells(f, &p, &columns, app, !grouped || first)
+            // Grouped: the account (or the creator) on the first row of its group (and of the
+            // window) only.
+            let group = if by_creator {
+                creator_of(f)
+            } else {
+                Some(f.account_name.as_str())
+            };
+            let first = previous != Some(group);
+            previous = Some(group);
+            let show = Shown {
+                account: !grouped || first,
+                creator: !by_creator || first,
+            };
+            cells(f, &p, &columns, app, show)
         })
         .collect();
     let draw = TableDraw {
@@ -145,6 +164,9 @@ fn title<'a>(findings: &FindingsPane, mine: Option<String>, p: &Palette, room: u
     }
     if findings.missing_only {
         spans.push(Span::styled(" · missing only", p.accent));
+    }
+    if findings.by_creator() {
+        spans.push(Span::styled(" · by creator", p.accent));
     }
     if let Some(key) = &findings.without_key {
         spans.push(Span::styled(
@@ -179,17 +201,24 @@ fn title<'a>(findings: &FindingsPane, mine: Option<String>, p: &Palette, room: u
     Line::from(spans)
 }
 
+/// Which group cells a row shows: a grouped row shows its group's only on the first row.
+#[derive(Clone, Copy)]
+struct Shown {
+    account: bool,
+    creator: bool,
+}
+
 fn cells<'a>(
     f: &'a TagFinding,
     p: &Palette,
     columns: &[(usize, u16)],
     app: &App,
-    show_account: bool,
+    show: Shown,
 ) -> Vec<Span<'a>> {
     columns
         .iter()
         .map(|&(i, _)| match i {
-            0 if show_account => Span::raw(sanitize::cell(&f.account_name)),
+            0 if show.account => Span::raw(sanitize::cell(&f.account_name)),
             0 => Span::raw(""),
             1 => Span::raw(sanitize::cell(&f.region)),
             2 => Span::raw(f.kind.as_str()),
@@ -203,13 +232,17 @@ fn cells<'a>(
             5 if f.missing.is_empty() => Span::styled(problems_label(f), p.stopped),
             5 => Span::styled(problems_label(f), p.failed),
             6 => Span::styled(owner_label(f), p.accent),
-            _ => match f.cost {
+            7 => match f.cost {
                 Some(cost) if cost.source == CostSource::Estimate => {
                     Span::styled(cost.cell(), p.dim)
                 }
                 Some(cost) => Span::raw(cost.cell()),
                 None => Span::raw(""),
             },
+            _ if show.creator => {
+                super::jobs::creator_cell(f.created_by.as_deref(), f.created_at, app.now, p)
+            }
+            _ => Span::raw(""),
         })
         .collect()
 }
