@@ -20,7 +20,15 @@ pub(super) fn run(
     mode: ModeArgs,
 ) -> Result<Outcome, CliError> {
     let loaded = context.loaded;
-    let spend = args.view == ExportView::Spend;
+    if args.untagged_by.is_some() && args.view != ExportView::Spend {
+        return Err(CliError::Usage(
+            "--untagged-by only applies to `export spend`".into(),
+        ));
+    }
+    // The split by creator is made from the resources and their own costs, as `export jobs`
+    // reads them, not from Cost Explorer.
+    let split = args.untagged_by.is_some();
+    let spend = args.view == ExportView::Spend && !split;
     let events = args.view == ExportView::Events;
     if args.since.is_some() && !events {
         return Err(CliError::Usage(
@@ -144,7 +152,9 @@ pub(super) fn run(
         };
         // Jobs rows need their tags only to tell which are mine: otherwise only the untagged
         // view (and the events it raises) waits for the tag pass.
-        let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events) || me.is_some())
+        let tags = (matches!(args.view, ExportView::Untagged | ExportView::Events)
+            || me.is_some()
+            || split)
             .then_some(retag);
         let live = super::refresh::fetch_and_store(context, true, None, tags)?;
         let snapshot = live.snapshot;
@@ -204,6 +214,7 @@ pub(super) fn run(
         measured: &measured,
         sort_by_cost: args.sort == Some(super::ExportSort::Cost),
         raw: args.raw,
+        untagged_by_creator: split,
     };
     let summary = match write_for(&snapshot, args, &options, &mut out)
         .and_then(|summary| out.flush().map(|()| summary).map_err(Into::into))

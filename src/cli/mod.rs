@@ -233,6 +233,17 @@ pub struct ExportArgs {
     /// (default: grouped by account, most problems first).
     #[arg(long, value_enum, value_name = "ORDER")]
     pub sort: Option<ExportSort>,
+    /// For spend: split the untagged share of the group-by key by who created each resource
+    /// lacking it, from the resources' own costs (instead of Cost Explorer's rows).
+    #[arg(long, value_enum, value_name = "SPLIT")]
+    pub untagged_by: Option<UntaggedBy>,
+}
+
+/// How `export spend --untagged-by` splits the untagged share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UntaggedBy {
+    /// Who created each resource lacking the key (from CloudTrail), with what they cost.
+    Creator,
 }
 
 /// Orders `export untagged --sort` accepts.

@@ -27,6 +27,7 @@ fn csv_of(snapshot: &Snapshot, view: ExportView, raw: bool) -> Vec<csv::StringRe
         measured: &measured,
         sort_by_cost: false,
         raw,
+        untagged_by_creator: false,
     };
     let mut out = Vec::new();
     export::write(snapshot, view, Format::Csv, &options, &mut out).expect("writes");

@@ -42,4 +42,5 @@ mod tag_kinds_moto;
 mod tui_render;
 mod tui_snapshots;
 mod tui_spend;
+mod untagged_split;
 mod watch_moto;

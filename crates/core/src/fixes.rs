@@ -219,6 +219,7 @@ mod tests {
                     who: who.into(),
                     person: None,
                     arn: None,
+                    role: None,
                     at: DateTime::UNIX_EPOCH,
                     source: crate::model::AttributionSource::Lookup,
                 }),

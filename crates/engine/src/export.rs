@@ -64,6 +64,9 @@ pub struct ExportOptions<'a> {
     /// For CSV: every cell exactly as received, without the `'` before would-be formulas
     /// (`--raw`).
     pub raw: bool,
+    /// For spend: the untagged share of `group_by` split by who created its resources
+    /// (`--untagged-by creator`) instead of Cost Explorer's rows.
+    pub untagged_by_creator: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +304,41 @@ impl<'a> From<&'a SpendRow> for SpendExportRow<'a> {
     }
 }
 
+/// One row of `export spend --untagged-by creator`: one creator's part of the untagged share.
+#[derive(Debug, Serialize)]
+pub struct CreatorShareRow<'a> {
+    /// The tag key whose untagged share is split.
+    pub group_key: &'a str,
+    /// As shown (`alice@example.com`), or `not known yet`, or `unknown (older than
+    /// CloudTrail's 90 days)`.
+    pub created_by: &'a str,
+    /// Whether `created_by` names someone.
+    pub known: bool,
+    /// Resources lacking the key that this creator made, and of them those with a known cost.
+    pub resources: usize,
+    pub priced: usize,
+    /// What they cost, each resource's best-known cost to the cent, summed.
+    pub cost_usd: f64,
+    /// Of the split's total, 0 to 1, to four places.
+    pub share: f64,
+    pub cost_sources: Vec<CostSource>,
+}
+
+impl<'a> CreatorShareRow<'a> {
+    fn new(group_key: &'a str, row: &'a crate::spend::top::CreatorShare) -> Self {
+        CreatorShareRow {
+            group_key,
+            created_by: &row.creator,
+            known: row.known,
+            resources: row.resources,
+            priced: row.priced,
+            cost_usd: cents(row.usd),
+            share: (row.share * 10_000.0).round() / 10_000.0,
+            cost_sources: row.sources.clone(),
+        }
+    }
+}
+
 /// One row of `export untagged`.
 #[derive(Debug, Serialize)]
 pub struct UntaggedRow<'a> {
@@ -471,6 +509,35 @@ pub fn write(
             let view = View::new(snapshot.jobs.as_of, Vec::<()>::new(), errors);
             let table = Table::new(JOB_COLUMNS, options.raw);
             emit(&view, source, format, out, rows, table)
+        }
+        ExportView::Spend if options.untagged_by_creator => {
+            let costs = job_costs(snapshot, options);
+            // Each resource to the cent, as `export jobs` gives it: the parts then sum to the
+            // sum of those rows.
+            let split = crate::spend::top::untagged_by_creator(
+                snapshot.jobs.rows.iter(),
+                |job| {
+                    costs.get(job.arn.as_str()).map(|c| ResourceCost {
+                        usd: cents(c.usd),
+                        source: c.source,
+                    })
+                },
+                group_by,
+                options.now,
+            );
+            let rows = split
+                .rows
+                .iter()
+                .map(|row| CreatorShareRow::new(group_by, row))
+                .collect();
+            emit(
+                &snapshot.jobs,
+                source,
+                format,
+                out,
+                rows,
+                Table::new(CREATOR_SHARE_COLUMNS, options.raw),
+            )
         }
         ExportView::Spend => {
             let rows = snapshot
@@ -683,6 +750,25 @@ const SPEND_COLUMNS: &[SpendColumn] = &[
     ("amount", |r| r.amount.to_string()),
     ("unit", |r| r.unit.to_string()),
     ("estimated", |r| r.estimated.to_string()),
+];
+
+/// The CSV of `export spend --untagged-by creator`.
+type CreatorShareColumn = (&'static str, fn(&CreatorShareRow<'_>) -> String);
+const CREATOR_SHARE_COLUMNS: &[CreatorShareColumn] = &[
+    ("group_key", |r| r.group_key.to_string()),
+    ("created_by", |r| r.created_by.to_string()),
+    ("known", |r| r.known.to_string()),
+    ("resources", |r| r.resources.to_string()),
+    ("priced", |r| r.priced.to_string()),
+    ("cost_usd", |r| r.cost_usd.to_string()),
+    ("share", |r| r.share.to_string()),
+    ("cost_sources", |r| {
+        r.cost_sources
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    }),
 ];
 
 /// The CSV of `export untagged`.

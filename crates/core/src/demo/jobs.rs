@@ -327,21 +327,22 @@ fn demo_creator(
     if n % 7 == 3 {
         return None;
     }
-    let (who, person, arn) = if n % 6 == 1 {
+    let (who, person, arn, role) = if n % 6 == 1 {
         let session = format!("build-{}", 4000 + n);
         (
             format!("role/ci-deployer (session {session})"),
             session.clone(),
             format!("arn:aws:sts::{account_id}:assumed-role/ci-deployer/{session}"),
+            Some("ci-deployer".to_string()),
         )
     } else {
         let user = format!("{owner}@example.com");
+        let role = "AWSReservedSSO_DataScientist_5e1f0a2b3c4d5e6f";
         (
             user.clone(),
             user.clone(),
-            format!(
-                "arn:aws:sts::{account_id}:assumed-role/AWSReservedSSO_DataScientist_5e1f0a2b3c4d5e6f/{user}"
-            ),
+            format!("arn:aws:sts::{account_id}:assumed-role/{role}/{user}"),
+            None,
         )
     };
     Some(Box::new(Creator {
@@ -349,6 +350,7 @@ fn demo_creator(
             who,
             person: Some(person),
             arn: Some(arn),
+            role,
             at: created_at,
             source: AttributionSource::Stream,
         }),

@@ -55,12 +55,25 @@ pub struct CallBy {
     /// The principal's ARN as the record gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
+    /// For a role session other than an SSO user's, the role: automation's sessions (one per
+    /// build) are one creator to ask, the role's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// When the call was made.
     pub at: DateTime<Utc>,
     pub source: AttributionSource,
 }
 
 impl CallBy {
+    /// Whom to ask, grouping a role's sessions: `role/ci-deployer` for every build session,
+    /// else the principal as shown.
+    pub fn group(&self) -> String {
+        match &self.role {
+            Some(role) => format!("role/{role}"),
+            None => self.who.clone(),
+        }
+    }
+
     /// Whether `needle` (one of `[me] principals`) names this principal: the person's name or
     /// the whole ARN, ignoring case and surrounding blanks. A role session's name is chosen by
     /// whoever assumes the role, so this decides "mine", never anything that grants access.
@@ -146,6 +159,7 @@ mod tests {
                     "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DS_0a1b/alice@example.com"
                         .into(),
                 ),
+                role: None,
                 at: at(1),
                 source: AttributionSource::Stream,
             }),

@@ -205,6 +205,7 @@ mod tests {
                 who: who.into(),
                 person: Some(who.into()),
                 arn: Some(arn.into()),
+                role: None,
                 at: chrono::DateTime::UNIX_EPOCH,
                 source: super::super::AttributionSource::Lookup,
             }),

@@ -139,6 +139,10 @@ impl Principal {
             who: self.to_string(),
             person: self.person().map(str::to_string),
             arn: self.arn.clone(),
+            role: match &self.identity {
+                Identity::AssumedRole { role, .. } => Some(role.clone()),
+                _ => None,
+            },
             at,
             source,
         }

@@ -94,6 +94,8 @@ pub struct DrillView {
     pub full_cost: u32,
     /// The listed resources behind the value, costliest first (no request: from the rows).
     pub top: TopResources,
+    /// For the untagged share: those resources' cost by who created them.
+    pub by_creator: Option<sagescope_engine::spend::top::CreatorSplit>,
 }
 
 /// The `:accounts` choice as the Spend pane asks Cost Explorer (or the CUR) about it.

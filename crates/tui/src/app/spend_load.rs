@@ -67,6 +67,7 @@ impl App {
             loading: true,
             full_cost: 0,
             top: Default::default(),
+            by_creator: None,
         });
         self.rank_drill_resources();
         vec![Command::LoadSpend(request)]
@@ -84,15 +85,27 @@ impl App {
         let key = drill.request.query.grouping.key();
         let me = self.mine.me.as_ref().filter(|_| self.mine.on);
         let (health, now) = (&self.jobs.health, self.now);
-        drill.top =
-            sagescope_engine::spend::top::top_resources(
-                self.jobs.list.rows().iter().filter(|job| {
-                    me.is_none_or(|me| me.owns(&job.tags, job.created_by.as_deref()))
-                }),
+        let rows = || {
+            self.jobs
+                .list
+                .rows()
+                .iter()
+                .filter(|job| me.is_none_or(|me| me.owns(&job.tags, job.created_by.as_deref())))
+        };
+        drill.top = sagescope_engine::spend::top::top_resources(
+            rows(),
+            |job| health.cost(job, now),
+            key,
+            value.as_deref(),
+        );
+        drill.by_creator = value.is_none().then(|| {
+            sagescope_engine::spend::top::untagged_by_creator(
+                rows(),
                 |job| health.cost(job, now),
                 key,
-                value.as_deref(),
-            );
+                now,
+            )
+        });
     }
 
     /// `r` on the Spend pane: say what a forced refresh costs and wait for a yes.

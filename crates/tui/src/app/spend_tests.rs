@@ -220,6 +220,16 @@ fn enter_on_the_untagged_share_leads_to_the_resources_missing_the_key() {
     }
     let asked = press(&mut app, &service, &[U::OpenDetail]);
     assert_eq!(asked[0].target, Target::Drill(None));
+    // The untagged share's resources by who created them: the parts are its resources'.
+    let drill = app.spend.drill.as_ref().expect("a drill-down");
+    let split = drill.by_creator.as_ref().expect("split by creator");
+    assert_eq!(split.resources, drill.top.carrying);
+    assert!((split.total_usd - drill.top.total_usd).abs() < 1e-6);
+    assert!(
+        split.rows.iter().filter(|r| r.known).count() >= 3,
+        "several people to ask: {:?}",
+        split.rows
+    );
     press(&mut app, &service, &[U::JumpToUntagged]);
     assert_eq!(app.pane, Pane::Untagged);
     assert_eq!(app.overlay, None);

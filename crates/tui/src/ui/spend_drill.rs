@@ -88,7 +88,40 @@ pub fn lines(app: &App, line: &SpendLine, width: usize, p: &Palette) -> Vec<Line
         }
     }
     top_resources(&mut out, app, line, &drill.top, width, p);
+    if let Some(split) = &drill.by_creator {
+        by_creator(&mut out, split, width, p);
+    }
     out
+}
+
+/// The untagged share's resources by who created them: whom to ask, with what each person's
+/// untagged resources cost and their share of it.
+fn by_creator(
+    out: &mut Vec<Line<'static>>,
+    split: &sagescope_engine::spend::top::CreatorSplit,
+    width: usize,
+    p: &Palette,
+) {
+    if split.resources == 0 {
+        return;
+    }
+    heading(out, "By creator (the person to ask)", None, p);
+    let name_width = width.saturating_sub(40).clamp(12, 48);
+    for row in &split.rows {
+        let style = if row.known { p.text } else { p.dim };
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "   {:<name_width$}",
+                    format::truncate(&sanitize::cell(&row.creator), name_width)
+                ),
+                style,
+            ),
+            Span::raw(format!("{:>11} ", format::money(row.usd, "USD"))),
+            Span::raw(format!("{:>4.0}%", row.share * 100.0)),
+            Span::styled(format!("  {} resources", row.resources), p.dim),
+        ]));
+    }
 }
 
 /// The costliest listed resources carrying the value (lacking the key for the untagged
