@@ -36,7 +36,8 @@ pub enum Feature {
     /// reads Organizations needs it, not the role in each account.
     Organizations,
     /// `[cur]`: SageMaker's cost per resource from the CUR 2.0 table, queried with Athena by
-    /// `cur.account` only (the payer, usually). Athena reads the table through Glue and S3
+    /// `cur.account` only (the payer, usually); also `[cloudtrail] athena_table`, queried by
+    /// `cloudtrail.account` the same way. Athena reads the table through Glue and S3
     /// and writes each query's result file to the output location, so this statement alone
     /// holds more than reads: StartQueryExecution (sagescope only ever sends SELECT) and
     /// s3:PutObject for those result files.
@@ -182,7 +183,8 @@ pub fn features(config: &Config) -> Vec<Feature> {
             Feature::Organizations => {
                 config.organization.is_some() || config.tags.from_organization
             }
-            Feature::Cur => config.cur.is_some(),
+            // The CUR's statement is Athena's: the trail's table is queried the same way.
+            Feature::Cur => config.cur.is_some() || config.cloudtrail.athena.is_some(),
             Feature::Stream => config.stream.is_some(),
             Feature::Creators => config.cloudtrail.lookup,
             _ => true,

@@ -220,6 +220,20 @@ fn summarize(refreshed: &crate::refresh::Refreshed) {
             );
         }
     }
+    if let Some(athena) = &refreshed.creators_athena {
+        match &athena.error {
+            Some(error) => eprintln!(
+                "warning: creators from the trail in Athena: {}",
+                error
+                    .lines()
+                    .map(|line| sanitize::plain(line).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            None if athena.requests > 0 => eprintln!("{}", athena.summary()),
+            None => {}
+        }
+    }
     if let Some(cur) = &refreshed.cur {
         match &cur.error {
             // The error carries the SQL on its own lines: printed as they are, each sanitized.

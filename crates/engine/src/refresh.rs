@@ -45,6 +45,8 @@ pub struct RefreshRequest<'a> {
     pub creators: Option<&'a crate::creators::Creators>,
     /// Ask CloudTrail's `LookupEvents` for the creators not known yet (`[cloudtrail] lookup`).
     pub lookup_creators: bool,
+    /// Then ask the organization trail's table in Athena (`[cloudtrail] athena_table`).
+    pub trail_table: Option<&'a sagescope_core::config::TrailTable>,
 }
 
 /// What a refresh produced.
@@ -63,6 +65,8 @@ pub struct Refreshed {
     pub cur: Option<cur::CurFetch>,
     /// What asking CloudTrail for creators did, when `[cloudtrail] lookup` asked.
     pub creators: Option<crate::creators::lookup::LookupOutcome>,
+    /// What asking the trail's table in Athena did, when `[cloudtrail] athena_table` is set.
+    pub creators_athena: Option<crate::creators::athena::AthenaOutcome>,
 }
 
 /// What [`starting_point`] reads: the known state, the tag state, the creators by key.
@@ -247,6 +251,23 @@ pub async fn run(
         }
         _ => None,
     };
+    // Then the trail's table in Athena, for whatever is still not known (of any age).
+    let creators_athena = match (request.creators, request.trail_table) {
+        (Some(creators), Some(table)) => {
+            let outcome = crate::creators::athena::attribute(
+                fetcher,
+                store,
+                creators,
+                &jobs.view.rows,
+                table,
+                Utc::now(),
+            )
+            .await;
+            creators.fill(&mut jobs.view.rows);
+            Some(outcome)
+        }
+        _ => None,
+    };
 
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
@@ -277,6 +298,7 @@ pub async fn run(
         prices,
         cur,
         creators,
+        creators_athena,
     }
 }
 
@@ -528,6 +550,7 @@ mod tests {
             stream: None,
             creators: None,
             lookup_creators: false,
+            trail_table: None,
         }
     }
 

@@ -81,6 +81,8 @@ struct Settings {
     resource_costs: Option<SpendConfig>,
     /// `[cloudtrail] lookup`.
     lookup_creators: bool,
+    /// `[cloudtrail] athena_table`.
+    trail_table: Option<sagescope_core::config::TrailTable>,
 }
 
 /// See the module documentation.
@@ -129,6 +131,7 @@ impl RefreshSession {
                 retention_days: config.events.retention_days,
                 resource_costs: config.spend.resource_costs.then(|| config.spend.clone()),
                 lookup_creators: config.cloudtrail.lookup,
+                trail_table: config.cloudtrail.athena.clone(),
             },
             carried: Mutex::new(None),
             stream: config
@@ -286,6 +289,7 @@ impl RefreshSession {
                 stream: self.stream.as_ref(),
                 creators: Some(&self.creators),
                 lookup_creators: self.settings.lookup_creators,
+                trail_table: self.settings.trail_table.as_ref(),
             },
             sink,
         )

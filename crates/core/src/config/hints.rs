@@ -140,6 +140,7 @@ pub(super) const KNOWN_KEYS: &[&str] = &[
     "source",
     "cloudtrail",
     "lookup",
+    "athena_table",
 ];
 
 /// A fix for an error at `offset`: the example for the key on that line, if there is one.

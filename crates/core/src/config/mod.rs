@@ -5,6 +5,7 @@
 //! platform config directory. No file at all is a valid setup (one account from the default
 //! credential chain), so a new user can start with `sagescope --demo` and then just `sagescope`.
 
+mod cloudtrail;
 mod cur;
 #[cfg(test)]
 mod docs_drift;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cloudtrail::{CloudTrailConfig, TrailTable};
 pub use cur::CurConfig;
 pub use error::{ConfigError, Location};
 pub use raw::looks_like_region;
@@ -61,15 +63,6 @@ pub struct Config {
     /// Where the AWS code connects instead of the standard chain; set by code (tests against
     /// an AWS emulator), never by the config file. `None`: the environment and profiles.
     pub aws_override: Option<AwsOverride>,
-}
-
-/// `[cloudtrail]`: who created each resource, from CloudTrail.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CloudTrailConfig {
-    /// `lookup = true`: ask `cloudtrail:LookupEvents` in each account-region for the creators
-    /// the stream has not given, within CloudTrail's 90 days, at most 2 requests a second per
-    /// account-region (LookupEvents' quota), each creator once (a creation never changes).
-    pub lookup: bool,
 }
 
 /// An explicit AWS connection for every account: this endpoint, these static keys, this
@@ -574,6 +567,7 @@ impl Config {
             Some(section) => Some(cur::from_raw(section, &accounts, &at)?),
             None => None,
         };
+        let cloudtrail = cloudtrail::from_raw(raw.cloudtrail, &accounts, &at)?;
         let stream = match raw.stream {
             Some(section) => Some(stream::from_raw(section, &accounts, &at)?),
             None => None,
@@ -599,9 +593,7 @@ impl Config {
         Ok(Config {
             cur,
             stream,
-            cloudtrail: CloudTrailConfig {
-                lookup: raw.cloudtrail.lookup.unwrap_or(false),
-            },
+            cloudtrail,
             aws_override: None,
             alerts,
             events: EventsConfig {

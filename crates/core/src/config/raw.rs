@@ -28,14 +28,7 @@ pub(super) struct RawConfig {
     pub me: Option<Spanned<RawMe>>,
     pub cur: Option<Spanned<super::cur::RawCur>>,
     pub stream: Option<Spanned<super::stream::RawStream>>,
-    pub cloudtrail: RawCloudTrail,
-}
-
-/// `[cloudtrail]`: where who-created-what comes from besides the stream's events.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct RawCloudTrail {
-    pub lookup: Option<bool>,
+    pub cloudtrail: Option<Spanned<super::cloudtrail::RawCloudTrail>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

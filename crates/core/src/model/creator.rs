@@ -23,6 +23,8 @@ pub enum AttributionSource {
     Stream,
     /// `cloudtrail:LookupEvents` in the resource's account and region (`[cloudtrail] lookup`).
     Lookup,
+    /// An organization trail's table in Athena (`[cloudtrail] athena_table`).
+    Athena,
 }
 
 impl AttributionSource {
@@ -31,14 +33,7 @@ impl AttributionSource {
         match self {
             AttributionSource::Stream => "stream",
             AttributionSource::Lookup => "lookup",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AttributionSource> {
-        match text {
-            "stream" => Some(AttributionSource::Stream),
-            "lookup" => Some(AttributionSource::Lookup),
-            _ => None,
+            AttributionSource::Athena => "athena",
         }
     }
 }

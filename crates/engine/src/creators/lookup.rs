@@ -87,15 +87,18 @@ pub struct LookupOutcome {
     pub recorded: usize,
     /// One line per account-region whose pass failed.
     pub errors: Vec<String>,
+    /// How long the pass took, the store's work included.
+    pub elapsed: Duration,
 }
 
 impl LookupOutcome {
     /// One line for the notes: what the pass found and cost.
     pub fn summary(&self) -> String {
         format!(
-            "creators: {} recorded from CloudTrail LookupEvents, {} request(s){}",
+            "creators: {} recorded from CloudTrail LookupEvents, {} request(s) in {:.1} s{}",
             self.recorded,
             self.requests,
+            self.elapsed.as_secs_f64(),
             if self.throttled > 0 {
                 format!(", {} throttled", self.throttled)
             } else {
@@ -231,6 +234,19 @@ async fn read_account_region(
 /// One pass over `rows`: asks CloudTrail for the creators not known yet, records what it
 /// finds in the cache and in `creators`, and marks how far each call was read.
 pub async fn attribute(
+    fetcher: &JobFetcher,
+    store: &Store,
+    creators: &Creators,
+    rows: &[Job],
+    now: DateTime<Utc>,
+) -> LookupOutcome {
+    let started = std::time::Instant::now();
+    let mut outcome = attribute_from(fetcher, store, creators, rows, now).await;
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+async fn attribute_from(
     fetcher: &JobFetcher,
     store: &Store,
     creators: &Creators,

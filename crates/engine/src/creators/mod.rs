@@ -5,13 +5,16 @@
 //! - the "AWS API Call via CloudTrail" events on the `[stream]` log group, which the stream
 //!   reads anyway ([`crate::stream`] hands them here): no request of their own;
 //! - `[cloudtrail] lookup = true`: `LookupEvents` in each account-region for the resources
-//!   still without a creator ([`lookup`]), lowest priority, paced under its quota.
+//!   still without a creator ([`lookup`]), lowest priority, paced under its quota;
+//! - `[cloudtrail] athena_table`: one Athena query over an organization trail's table for
+//!   whatever is still not known, of any age the trail keeps ([`athena`]).
 //!
 //! The cache's `creators` table is the record (by ARN, in lower case: SageMaker spells the
 //! name part of an ARN in lower case, and a record may name a resource as its request did).
 //! [`Creators`] is the session's copy, read once and kept in step with what it writes, so a
 //! listing's rows are filled without a trip to the store.
 
+pub mod athena;
 pub mod lookup;
 
 use std::collections::HashMap;

@@ -228,3 +228,124 @@ fn the_cache_keeps_creators_and_lays_them_over_the_scopes_it_reads() {
         Some(at(2, 0))
     );
 }
+
+mod athena {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::creators::athena::{plan, record, sql};
+    use crate::cur::QueryRun;
+    use sagescope_core::config::TrailTable;
+
+    fn table() -> TrailTable {
+        TrailTable {
+            database: "security".into(),
+            table: "org_trail".into(),
+            workgroup: "primary".into(),
+            output_location: None,
+            account: "audit".into(),
+            region: None,
+        }
+    }
+
+    #[test]
+    fn the_query_asks_only_the_calls_of_unknown_resources_since_the_oldest() {
+        let calls: BTreeSet<&str> = ["CreateTrainingJob", "CreateEndpoint"].into();
+        let text = sql(&table(), &calls, at(2, 10));
+        assert!(text.contains(r#"FROM "security"."org_trail""#), "{text}");
+        assert!(
+            text.contains("eventname IN ('CreateEndpoint', 'CreateTrainingJob')"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventtime >= '2026-12-02T10:00:00Z'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("useridentity.sessioncontext.sessionissuer.arn AS issuer_arn"),
+            "{text}"
+        );
+
+        let rows = vec![
+            job("a", ResourceKind::Training, at(3, 10)),
+            job("b", ResourceKind::Endpoint, at(1, 10)),
+            job("known", ResourceKind::Notebook, at(1, 9)),
+        ];
+        let (calls, since) = plan(&rows, |r| r.name == "known", None).expect("asks");
+        assert_eq!(
+            calls.into_iter().collect::<Vec<_>>(),
+            ["CreateEndpoint", "CreateTrainingJob"]
+        );
+        assert_eq!(since, at(1, 10) - Duration::minutes(5));
+        // Read up to day 2 already: only what was created since is asked.
+        let (calls, _) = plan(&rows, |r| r.name == "known", Some(at(2, 0))).expect("asks");
+        assert_eq!(calls.into_iter().collect::<Vec<_>>(), ["CreateTrainingJob"]);
+        assert!(plan(&rows, |_| true, None).is_none(), "nothing unknown");
+    }
+
+    #[test]
+    fn an_answer_row_becomes_the_record_the_decoder_reads() {
+        let header = [
+            "eventid",
+            "eventtime",
+            "eventname",
+            "awsregion",
+            "recipientaccountid",
+            "errorcode",
+            "requestparameters",
+            "responseelements",
+            "serviceeventdetails",
+            "identity_type",
+            "identity_arn",
+            "identity_account",
+            "identity_username",
+            "identity_invokedby",
+            "identity_principalid",
+            "issuer_arn",
+            "issuer_username",
+            "issuer_type",
+        ];
+        let run = QueryRun {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            ..QueryRun::default()
+        };
+        let row: Vec<Option<String>> = [
+            Some("e-1"),
+            Some("2026-12-01T10:00:00Z"),
+            Some("CreateTrainingJob"),
+            Some("us-east-1"),
+            Some("111111111111"),
+            None,
+            Some(r#"{"trainingJobName":"train-a"}"#),
+            Some(
+                r#"{"trainingJobArn":"arn:aws:sagemaker:us-east-1:111111111111:training-job/train-a"}"#,
+            ),
+            None,
+            Some("AssumedRole"),
+            Some(
+                "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DataScientist_0a1b2c/alice@example.com",
+            ),
+            Some("111111111111"),
+            None,
+            None,
+            Some("AROAEXAMPLE:alice@example.com"),
+            Some(
+                "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_0a1b2c",
+            ),
+            Some("AWSReservedSSO_DataScientist_0a1b2c"),
+            Some("Role"),
+        ]
+        .into_iter()
+        .map(|c| c.map(str::to_string))
+        .collect();
+        let attribution = decode_record(&record(&run, &row))
+            .expect("decodes")
+            .expect("attributes");
+        assert_eq!(attribution.principal.to_string(), "alice@example.com");
+        assert_eq!(
+            attribution.arn.as_deref(),
+            Some("arn:aws:sagemaker:us-east-1:111111111111:training-job/train-a")
+        );
+        assert_eq!(attribution.time, at(1, 10));
+    }
+}
