@@ -98,7 +98,7 @@ fn run_world(moto: &mut moto::Moto, binary: &Path, accounts: usize) {
     ids.extend(members.iter().map(String::as_str));
     let answer = moto.call(json!({
         "cmd": "scale_world", "accounts": ids, "regions": REGIONS,
-        "resources": 20 * accounts, "big": 300, "seed": 7, "trail": true
+        "resources": 20 * accounts + 300, "big": 300, "seed": 7, "trail": true
     }));
     let creators = answer["creators"].as_object().expect("creators").clone();
     let in_history = creators

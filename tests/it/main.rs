@@ -4,7 +4,7 @@
 //! config's explicit `aws_override`, never through this process's environment, so the tests
 //! run side by side safely. Each module was once a test binary of its own.
 //!
-//! `tests/cache_soak.rs` stays a binary of its own (see `Cargo.toml`).
+//! The cache soak (`cache_soak`) re-runs this binary as its other processes.
 
 // Test code: a failed expectation panics, which is what a test is for.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,6 +14,7 @@ mod support;
 mod accounts_tui_moto;
 mod architecture;
 mod aws_moto;
+mod cache_soak;
 mod cache_store;
 mod ce_resource_moto;
 mod ce_resource_tui_moto;

@@ -11,12 +11,12 @@
 //! `Failed` at its own second. Each writer observes the world inside its write transaction,
 //! so the writers' observations are ordered like their commits (as the events code assumes).
 //!
-//! Runs without the test harness: the parent re-runs this binary once per role.
+//! The parent ([`three_processes_share_one_cache_and_each_change_is_announced_once`]) re-runs
+//! this test binary once per role, each running only [`a_role_of_the_soak`] with the role in
+//! its environment. Run alone, that test plays each role once in one process, on a cache of
+//! its own.
 
-// Test code: a failed expectation panics, which is what a test is for.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "../benches/support/big_world.rs"]
+#[path = "../../benches/support/big_world.rs"]
 mod big_world;
 
 use std::collections::{HashMap, HashSet};
@@ -39,11 +39,43 @@ const SECONDS: &str = "SAGESCOPE_SOAK_SECONDS";
 /// One resource in this many changes status during the soak.
 const CHANGE_EVERY: usize = 499;
 
-fn main() {
+/// What a role process prints before its report, so the parent finds it among the test
+/// harness's own lines.
+const REPORT: &str = "soak report: ";
+
+#[test]
+fn three_processes_share_one_cache_and_each_change_is_announced_once() {
+    if std::env::var_os(ROLE).is_none() {
+        parent();
+    }
+}
+
+#[test]
+fn a_role_of_the_soak() {
     match std::env::var(ROLE) {
         Ok(role) => child(&role),
-        Err(_) => parent(),
+        Err(_) => each_role_alone(),
     }
+}
+
+/// Each role's one step in one process, on a cache of its own that only the baseline wrote:
+/// no error, and no change announced, since the world has not changed yet.
+fn each_role_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let world = std::sync::Arc::new(World::small(3, 2_000));
+    let store = Store::open(&path).expect("creates the cache").store;
+    save_whole(&store, &world, 0).expect("seeds");
+    // The world's clock starts in an hour: every step below sees it unchanged.
+    let epoch_ms = now_ms() + 3_600_000;
+    assert_eq!(
+        record(&store, &world, epoch_ms),
+        Ok(0),
+        "a baseline announces nothing"
+    );
+    assert_eq!(refresh_once(&store, &world, epoch_ms), Ok(0));
+    assert_eq!(watch_once(&store, &world, epoch_ms, 0), Ok(0));
+    assert_eq!(read_once(&store, 2_000), Ok(0));
 }
 
 fn soak_seconds() -> u64 {
@@ -69,7 +101,17 @@ struct World {
 
 impl World {
     fn new(seconds: u64) -> World {
-        let base = big_world::big_snapshot();
+        World::of(big_world::big_snapshot(), seconds)
+    }
+
+    /// The first `rows` resources of the world only.
+    fn small(seconds: u64, rows: usize) -> World {
+        let mut base = big_world::big_snapshot();
+        base.jobs.rows.truncate(rows);
+        World::of(base, seconds)
+    }
+
+    fn of(base: Snapshot, seconds: u64) -> World {
         // Changes happen in the first two thirds of the soak, so every writer observes the
         // last of them at least once before it stops.
         let last_step = (seconds * 2 / 3).max(2);
@@ -134,7 +176,10 @@ fn child(role: &str) {
     let opened = match Store::open(&path) {
         Ok(opened) => opened,
         Err(err) => {
-            println!("{}", json!({ "role": role, "errors": [err.to_string()] }));
+            println!(
+                "{REPORT}{}",
+                json!({ "role": role, "errors": [err.to_string()] })
+            );
             return;
         }
     };
@@ -147,7 +192,7 @@ fn child(role: &str) {
         let result = match role {
             "refresh" => refresh_once(&store, &world, epoch_ms),
             "watch" => watch_once(&store, &world, epoch_ms, operations),
-            _ => read_once(&store),
+            _ => read_once(&store, world.base.jobs.rows.len()),
         };
         match result {
             Ok(n) => announced += n,
@@ -169,7 +214,7 @@ fn child(role: &str) {
         })
         .unwrap_or((0, 0));
     println!(
-        "{}",
+        "{REPORT}{}",
         json!({
             "role": role,
             "operations": operations,
@@ -236,15 +281,15 @@ fn watch_once(
 }
 
 /// The TUI's read path: the head, the whole snapshot and the timeline.
-fn read_once(store: &Store) -> Result<usize, String> {
+fn read_once(store: &Store, rows: usize) -> Result<usize, String> {
     store
-        .run_blocking(|cache| -> Result<(), String> {
+        .run_blocking(move |cache| -> Result<(), String> {
             cache.load_head().map_err(|e| e.to_string())?;
             let snapshot = cache
                 .load_snapshot()
                 .map_err(|e| e.to_string())?
                 .ok_or("the snapshot is gone")?;
-            if snapshot.jobs.rows.len() != big_world::ROWS {
+            if snapshot.jobs.rows.len() != rows {
                 return Err(format!("read {} rows", snapshot.jobs.rows.len()));
             }
             cache.load_events(None).map_err(|e| e.to_string())?;
@@ -256,6 +301,12 @@ fn read_once(store: &Store) -> Result<usize, String> {
 
 fn spawn(role: &str, path: &Path, epoch_ms: u64) -> std::process::Child {
     Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "--exact",
+            "cache_soak::a_role_of_the_soak",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(ROLE, role)
         .env(PATH, path)
         .env(EPOCH_MS, epoch_ms.to_string())
@@ -298,8 +349,11 @@ fn parent() {
             let out = child.wait_with_output().expect("the process ends");
             assert!(out.status.success(), "a process failed: {:?}", out.status);
             let text = String::from_utf8_lossy(&out.stdout);
-            serde_json::from_str(text.lines().last().unwrap_or_default())
-                .unwrap_or_else(|e| panic!("a report, not {text:?}: {e}"))
+            let report = text
+                .lines()
+                .find_map(|line| line.split_once(REPORT).map(|(_, report)| report))
+                .unwrap_or_else(|| panic!("no report in {text:?}"));
+            serde_json::from_str(report).unwrap_or_else(|e| panic!("a report, not {report:?}: {e}"))
         })
         .collect();
     for report in &reports {
