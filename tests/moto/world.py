@@ -40,6 +40,11 @@ command line read from stdin, and exits when stdin closes:
    "cost", "product", "usage_type", "account", "tags": {CUR 2.0 key: value}}, ...]}
         write the CUR 2.0 table D.T that Athena's StartQueryExecution runs SQL over (DuckDB,
         see athena_answer), answer {"bytes": size of the Parquet file}
+  {"cmd": "cloudtrail_table", "database": D, "table": T}
+        from now on (until reset) Athena also serves D.T, an organization trail's CloudTrail
+        table (the Athena user guide's columns) holding every record of the world's CloudTrail
+        history, all accounts and Regions and any age, rebuilt for each query so later `trail`
+        and `backdate` show (see CLOUDTRAIL); answer {"rows": records it holds now}
   {"cmd": "utilisation", "account": A, "region": R, "training": {...}, "endpoint": {...}}
         age a running training job and an in-service endpoint and publish their CloudWatch
         metrics (see World.utilisation), answer {"points": N}
@@ -1247,9 +1252,16 @@ def price_list_answer(body, region):
 # as the partition column (`YYYY-MM`), `resource_tags` a MAP(VARCHAR, VARCHAR) whose keys are
 # spelled as CUR 2.0 spells them (`user_cost_center`). A query goes QUEUED, RUNNING, then
 # SUCCEEDED or FAILED over three GetQueryExecution calls, as real queries take a while;
-# Statistics.DataScannedInBytes is the fixture file's size. The two Trino functions the app
-# uses that DuckDB spells differently (`date_format`, `element_at` on a map) are macros with
-# Trino's meaning. Only SELECT runs: anything else fails, so a test would catch a write.
+# Statistics.DataScannedInBytes is the fixture file's size (0 for a query that failed). The two
+# Trino functions the app uses that DuckDB spells differently (`date_format`, `element_at` on a
+# map) are macros with Trino's meaning. Only SELECT runs: anything else fails, so a test would
+# catch a write. DuckDB already reads Athena's identifiers (double quotes, any case, dotted
+# struct fields), so the SQL runs as sent; an unqualified table is looked up in
+# QueryExecutionContext.Database.
+# The organization trail's CloudTrail table (`cloudtrail_table`, see CLOUDTRAIL) is served the
+# same way; a query that names it scans the trail's bytes instead of the CUR file's. Values come
+# back as Athena writes them: NULL as a Datum with no VarCharValue, a row, array or map selected
+# whole as its Athena text ({name=value, ...}, [...]).
 
 CUR = {"path": None, "database": None, "table": None, "dir": None}
 ATHENA_QUERIES = {}  # id -> {"sql", "polls", "state", "reason", "columns", "rows", "scanned"}
@@ -1296,19 +1308,54 @@ def cur_table(database, table, items):
     return os.path.getsize(path)
 
 
-def _athena_run(sql):
-    """(columns [(name, type)], rows [[str|None]]) or raises with an Athena-shaped reason."""
+def _athena_text(value):
+    """A value as Athena's GetQueryResults writes it: NULL inside a row, array or map as
+    null, booleans as true/false, a row or map as {name=value, ...}, an array as [a, b]."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_athena_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_athena_text(v) for v in value) + "]"
+    return str(value)
+
+
+def _mentions(sql, table):
+    """Whether the SQL names the table (bare or double-quoted, any case)."""
+    import re
+    return re.search(r'(?<![\w"])"?' + re.escape(table) + r'"?(?![\w"])', sql,
+                     re.IGNORECASE) is not None
+
+
+def _athena_run(sql, database=None):
+    """(columns [(name, type)], rows [[str|None]], DataScannedInBytes) or raises with an
+    Athena-shaped reason. `database` is the query's QueryExecutionContext.Database, where an
+    unqualified table name is looked up (as Athena does)."""
     import duckdb
     if not sql.lstrip().upper().startswith("SELECT"):
         raise ValueError("NOT_SUPPORTED: only SELECT statements run in this world")
     con = duckdb.connect()
+    scanned, schemas = 0, set()
     try:
         if CUR["path"]:
-            con.execute(f'CREATE SCHEMA "{CUR["database"]}"')
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{CUR["database"]}"')
             con.execute(f'CREATE VIEW "{CUR["database"]}"."{CUR["table"]}" AS '
                         f"SELECT * FROM read_parquet('{CUR['path']}')")
+            schemas.add(CUR["database"])
+        trail_read = bool(CLOUDTRAIL["table"]) and _mentions(sql, CLOUDTRAIL["table"])
+        if CLOUDTRAIL["table"]:
+            trail_bytes = _cloudtrail_materialise(con)
+            schemas.add(CLOUDTRAIL["database"])
+            if trail_read:
+                scanned += trail_bytes
+        if CUR["path"] and (not trail_read or _mentions(sql, CUR["table"])):
+            scanned += os.path.getsize(CUR["path"])
         con.execute("CREATE MACRO date_format(ts, fmt) AS strftime(ts, fmt)")
         con.execute("CREATE MACRO element_at(m, k) AS m[k]")
+        if database in schemas:
+            con.execute(f"SET search_path = '{database.replace(chr(39), chr(39) * 2)},main'")
         try:
             cursor = con.execute(sql)
         except duckdb.CatalogException as err:
@@ -1322,14 +1369,23 @@ def _athena_run(sql):
             raise ValueError(f"SYNTAX_ERROR: {str(err).splitlines()[0]}") from None
         names = [d[0] for d in cursor.description]
         types = [str(d[1]).lower() for d in cursor.description]
-        rows = [[None if v is None else str(v) for v in row] for row in cursor.fetchall()]
+        rows = [[None if v is None else _athena_text(v) for v in row]
+                for row in cursor.fetchall()]
     finally:
         con.close()
-    return list(zip(names, types)), rows
+    return list(zip(names, types)), rows, scanned
 
 
 ATHENA_TYPES = {"double": "double", "varchar": "varchar", "bigint": "bigint",
-                "integer": "integer", "timestamp": "timestamp", "date": "date"}
+                "integer": "integer", "timestamp": "timestamp", "date": "date",
+                "boolean": "boolean", "struct": "row", "map": "map"}
+
+
+def _athena_type(kind):
+    """Athena's ColumnInfo.Type for a DuckDB type (lower case)."""
+    if kind.endswith("]"):
+        return "array"
+    return ATHENA_TYPES.get(kind.split("(")[0], "varchar")
 
 
 def athena_answer(operation, body):
@@ -1355,12 +1411,13 @@ def athena_answer(operation, body):
                  (request.get("QueryExecutionContext") or {}).get("Database"),
                  "workgroup": request.get("WorkGroup") or "primary", "output": output}
         try:
-            entry["columns"], entry["rows"] = _athena_run(sql)
+            entry["columns"], entry["rows"], entry["scanned"] = _athena_run(
+                sql, entry["database"])
             entry["state"], entry["reason"] = "SUCCEEDED", None
         except Exception as err:  # the query's failure, reported the way Athena does
             entry["state"], entry["reason"] = "FAILED", str(err)
             entry["columns"], entry["rows"] = [], []
-        entry["scanned"] = os.path.getsize(CUR["path"]) if CUR["path"] else 0
+            entry["scanned"] = 0  # never reported: a failed query scans nothing billable
         with ATHENA_LOCK:
             ATHENA_QUERIES[query_id] = entry
         return "200 OK", {"QueryExecutionId": query_id}
@@ -1408,7 +1465,7 @@ def athena_answer(operation, body):
                          for row in page],
                 "ResultSetMetadata": {"ColumnInfo": [
                     {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name,
-                     "Label": name, "Type": ATHENA_TYPES.get(kind.split("(")[0], "varchar"),
+                     "Label": name, "Type": _athena_type(kind),
                      "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN",
                      "CaseSensitive": kind == "varchar"}
                     for name, kind in entry["columns"]]},
@@ -1896,6 +1953,179 @@ def trail_creations(account, region, created, seed=0):
             "person": person, "in_history": _trail_time(item["created"]) >= now - TRAIL_HISTORY,
         }
     return creators
+
+
+# --- Athena over an organization trail's CloudTrail table --------------------------------
+#
+# What AWS does: an organization trail writes every member account's records, all Regions, to
+# one S3 bucket (AWSLogs/<org id>/<account>/CloudTrail/<region>/YYYY/MM/DD/, gzipped JSON files
+# of {"Records": [...]}) and keeps them as long as the bucket does: no 90-day cut. An
+# organization that queries it has a table over that prefix, made by CloudTrail's "Create
+# Athena table" or by the Athena user guide's DDL ("Create a table for CloudTrail logs in Athena
+# using manual partitioning"): eventversion STRING; useridentity STRUCT<type, principalid, arn,
+# accountid, invokedby, accesskeyid, username, onbehalfof STRUCT<userid, identitystorearn>,
+# sessioncontext STRUCT<attributes STRUCT<mfaauthenticated, creationdate>, sessionissuer
+# STRUCT<type, principalid, arn, accountid, username>, ec2roledelivery, webidfederationdata
+# STRUCT<federatedprovider, attributes MAP<STRING,STRING>>>>; eventtime, eventsource,
+# eventname, awsregion, sourceipaddress, useragent, errorcode, errormessage, requestparameters,
+# responseelements, additionaleventdata, requestid, eventid STRING; resources ARRAY<STRUCT<arn,
+# accountid, type>>; eventtype, apiversion, readonly, recipientaccountid, serviceeventdetails,
+# sharedeventid, vpcendpointid, vpcendpointaccountid, eventcategory STRING; addendum
+# STRUCT<reason, updatedfields, originalrequestid, originaleventid>;
+# sessioncredentialfromconsole, edgedevicedetails STRING; tlsdetails STRUCT<tlsversion,
+# ciphersuite, clientprovidedhostheader> (every leaf a STRING), read by a JSON SerDe: record
+# keys match columns whatever their case, a field the record lacks is NULL, and an object or a
+# boolean under a STRING column (requestParameters, responseElements, serviceEventDetails,
+# additionalEventData, readOnly) is its JSON text. Identifiers are Presto/Trino's: case does
+# not matter, double quotes quote, struct fields are reached with dots
+# (useridentity.sessioncontext.sessionissuer.arn). eventtime is the record's ISO 8601 text
+# (2026-09-01T12:00:00Z), so `eventtime >= '...Z'` compares as text. The table created by the
+# console is not partitioned: every query reads every file, and DataScannedInBytes is the
+# compressed size of all of them whatever the WHERE.
+#
+# What moto lacks: CloudTrail trails write nothing anywhere, and its Athena runs no SQL.
+#
+# What the world does instead: `cloudtrail_table` names the table (database.table) that the
+# world's Athena (athena_answer, DuckDB) serves from TRAIL, the same history LookupEvents reads,
+# but all of it: every account and Region, any age (an organization trail's bucket keeps what
+# the 90-day history drops). The table is re-materialised from TRAIL for every query (not a
+# view: each query runs on a fresh DuckDB connection), so records added later (`trail`) and
+# backdate's moved eventTime show in the next query. Each record
+# (its CloudTrailEvent JSON) is mapped onto CLOUDTRAIL_COLUMNS as the JSON SerDe maps it (keys
+# matched without case, missing fields NULL, objects under STRING columns as compact JSON text,
+# booleans as true/false); webidfederationdata.attributes is a real MAP(VARCHAR, VARCHAR).
+# DataScannedInBytes is what the trail's files would weigh: each account-Region's records as
+# one gzipped {"Records": [...]} file, summed (a non-partitioned table reads them all). A
+# struct, array or map selected whole comes back as Athena prints it ({type=AssumedRole,
+# arn=..., invokedby=null}, [..], {k=v}; see _athena_text). Unlike Athena, the table exists
+# only as long as the world: reset (and so every seed / scale_world) forgets it.
+
+CLOUDTRAIL = {"database": None, "table": None, "dir": None}
+
+_S = "STRING"
+_MAP = "MAP"
+# The Athena user guide's CloudTrail DDL, column by column: a leaf is _S or _MAP, a struct a
+# list of (field, type), an array of structs ("ARRAY", [fields]).
+CLOUDTRAIL_COLUMNS = [
+    ("eventversion", _S),
+    ("useridentity", [
+        ("type", _S), ("principalid", _S), ("arn", _S), ("accountid", _S), ("invokedby", _S),
+        ("accesskeyid", _S), ("username", _S),
+        ("onbehalfof", [("userid", _S), ("identitystorearn", _S)]),
+        ("sessioncontext", [
+            ("attributes", [("mfaauthenticated", _S), ("creationdate", _S)]),
+            ("sessionissuer", [("type", _S), ("principalid", _S), ("arn", _S),
+                               ("accountid", _S), ("username", _S)]),
+            ("ec2roledelivery", _S),
+            ("webidfederationdata", [("federatedprovider", _S), ("attributes", _MAP)]),
+        ]),
+    ]),
+    ("eventtime", _S), ("eventsource", _S), ("eventname", _S), ("awsregion", _S),
+    ("sourceipaddress", _S), ("useragent", _S), ("errorcode", _S), ("errormessage", _S),
+    ("requestparameters", _S), ("responseelements", _S), ("additionaleventdata", _S),
+    ("requestid", _S), ("eventid", _S),
+    ("resources", ("ARRAY", [("arn", _S), ("accountid", _S), ("type", _S)])),
+    ("eventtype", _S), ("apiversion", _S), ("readonly", _S), ("recipientaccountid", _S),
+    ("serviceeventdetails", _S), ("sharedeventid", _S), ("vpcendpointid", _S),
+    ("vpcendpointaccountid", _S), ("eventcategory", _S),
+    ("addendum", [("reason", _S), ("updatedfields", _S), ("originalrequestid", _S),
+                  ("originaleventid", _S)]),
+    ("sessioncredentialfromconsole", _S), ("edgedevicedetails", _S),
+    ("tlsdetails", [("tlsversion", _S), ("ciphersuite", _S), ("clientprovidedhostheader", _S)]),
+]
+
+
+def _quoted(name):
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _ct_duck_type(kind):
+    """The DuckDB type of a CLOUDTRAIL_COLUMNS type."""
+    if kind == _S:
+        return "VARCHAR"
+    if kind == _MAP:
+        return "MAP(VARCHAR, VARCHAR)"
+    if isinstance(kind, tuple):
+        return _ct_duck_type(kind[1]) + "[]"
+    return "STRUCT(" + ", ".join(f"{_quoted(n)} {_ct_duck_type(t)}" for n, t in kind) + ")"
+
+
+def _ct_value(kind, value):
+    """A record's JSON value as the JSON SerDe reads it into a column of type `kind`."""
+    if value is None:
+        return None
+    if kind == _S:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return json.dumps(value, separators=(",", ":"))
+    if kind == _MAP:
+        if not isinstance(value, dict):
+            return None
+        return {str(k): _ct_value(_S, v) for k, v in value.items()}
+    if isinstance(kind, tuple):
+        if not isinstance(value, list):
+            return None
+        return [_ct_value(kind[1], item) for item in value]
+    if not isinstance(value, dict):
+        return None
+    by_lower = {str(k).lower(): v for k, v in value.items()}
+    return {name: _ct_value(sub, by_lower.get(name)) for name, sub in kind}
+
+
+def cloudtrail_row(record):
+    """One CloudTrail record (the JSON object) as a row of the table, {column: value}."""
+    return _ct_value(CLOUDTRAIL_COLUMNS, record)
+
+
+def cloudtrail_records():
+    """Every record in TRAIL, all accounts and Regions and any age, by event time then
+    recording order, as [(account, region, record)]."""
+    with TRAIL_LOCK:
+        entries = [(account, region, entry["time"], entry["seq"],
+                    entry["event"]["CloudTrailEvent"])
+                   for (account, region), kept in TRAIL.items() for entry in kept]
+    entries.sort(key=lambda e: (e[2], e[3]))
+    return [(account, region, json.loads(text)) for account, region, _, _, text in entries]
+
+
+def cloudtrail_table(database, table):
+    """Names database.table the organization trail's table in the world's Athena (see above);
+    answers how many records it holds now."""
+    if not database or not table:
+        raise ValueError("cloudtrail_table needs a database and a table")
+    if (database, table) == (CUR["database"], CUR["table"]):
+        raise ValueError(f"{database}.{table} is already the CUR table")
+    CLOUDTRAIL.update(database=database, table=table)
+    return len(cloudtrail_records())
+
+
+def _cloudtrail_materialise(con):
+    """Creates the CloudTrail table on a DuckDB connection from TRAIL as it is now; answers
+    the bytes the trail's gzipped log files would hold (DataScannedInBytes)."""
+    import gzip
+    import tempfile
+    if CLOUDTRAIL["dir"] is None:
+        CLOUDTRAIL["dir"] = tempfile.mkdtemp(prefix="cloudtrail-")
+    records = cloudtrail_records()
+    files = {}
+    handle, path = tempfile.mkstemp(suffix=".ndjson", dir=CLOUDTRAIL["dir"])
+    try:
+        with os.fdopen(handle, "w") as out:
+            for account, region, record in records:
+                out.write(json.dumps(cloudtrail_row(record)) + "\n")
+                files.setdefault((account, region), []).append(record)
+        columns = "{" + ", ".join(f"'{name}': '{_ct_duck_type(kind)}'"
+                                  for name, kind in CLOUDTRAIL_COLUMNS) + "}"
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(CLOUDTRAIL['database'])}")
+        con.execute(f"CREATE TABLE {_quoted(CLOUDTRAIL['database'])}."
+                    f"{_quoted(CLOUDTRAIL['table'])} AS SELECT * FROM read_json(?, "
+                    f"format = 'newline_delimited', columns = {columns})", [path])
+    finally:
+        os.remove(path)
+    return sum(len(gzip.compress(json.dumps({"Records": kept}, separators=(",", ":"))
+                                 .encode())) for kept in files.values())
 
 
 def _trail_seconds(value, member):
@@ -3788,6 +4018,7 @@ def main():
         with TRAIL_LOCK:
             TRAIL.clear()
         CUR.update(path=None, database=None, table=None)
+        CLOUDTRAIL.update(database=None, table=None)
         with ATHENA_LOCK:
             ATHENA_QUERIES.clear()
 
@@ -3870,6 +4101,8 @@ def main():
                 answer = {"ok": True}
             elif cmd["cmd"] == "cur_table":
                 answer = {"bytes": cur_table(cmd["database"], cmd["table"], cmd["items"])}
+            elif cmd["cmd"] == "cloudtrail_table":
+                answer = {"rows": cloudtrail_table(cmd["database"], cmd["table"])}
             elif cmd["cmd"] == "ce_items":
                 CE_ITEMS[cmd["account"]] = cmd["items"]
                 answer = {"ok": True}
