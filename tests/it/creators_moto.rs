@@ -311,3 +311,82 @@ fn the_stream_names_the_creator_from_its_cloudtrail_events_without_a_lookup() {
         "{header}"
     );
 }
+
+/// An organization trail in Athena names what `LookupEvents` cannot: a resource older than
+/// CloudTrail's 90 days. One query for the whole organization, none the second time.
+#[test]
+fn an_organization_trail_in_athena_names_every_creator_of_any_age_in_one_query() {
+    let mut moto = moto();
+    let mut accounts = vec![DEFAULT_ACCOUNT];
+    accounts.extend(MEMBERS);
+    let answer = moto.call(json!({
+        "cmd": "seed", "accounts": accounts, "regions": REGIONS, "big": 20, "trail": true
+    }));
+    let creators = answer["creators"].as_object().expect("creators").clone();
+    let jobs = answer["jobs"].as_array().expect("jobs").clone();
+    let old = jobs
+        .iter()
+        .find(|j| j["kind"] == "training" && j["account"] == MEMBERS[1])
+        .expect("a member's training job");
+    let moved = moto.call(json!({
+        "cmd": "backdate", "account": old["account"], "region": old["region"],
+        "kind": "training", "name": old["name"], "days": 200
+    }));
+    let old_arn = moved["arn"].as_str().expect("arn").to_string();
+    let registered = moto.call(json!({
+        "cmd": "cloudtrail_table", "database": "security", "table": "org_trail"
+    }));
+    assert_eq!(
+        registered["rows"].as_u64(),
+        Some(creators.len() as u64),
+        "the trail holds every creation"
+    );
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = moto.endpoint();
+    let config = write_config(
+        home.path(),
+        "[cloudtrail]\nathena_table = \"security.org_trail\"\n\
+         output_location = \"s3://athena-results/sagescope/\"\n",
+    );
+    moto.requests();
+    let (code, doc, stderr) = export(home.path(), &endpoint, &config, &["jobs"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("recorded from the trail in Athena"),
+        "the refresh says what the query found and cost: {stderr}"
+    );
+    let requests = moto.requests_detailed();
+    let started = |requests: &[LoggedRequest]| {
+        requests
+            .iter()
+            .filter(|r| r.operation == "StartQueryExecution")
+            .count()
+    };
+    assert_eq!(started(&requests), 1, "one query for the organization");
+    assert!(
+        lookups(&requests).is_empty(),
+        "no LookupEvents without lookup"
+    );
+
+    let rows = rows_by_arn(&doc);
+    for (arn, expected) in &creators {
+        let row = rows.get(arn).unwrap_or_else(|| panic!("{arn} is exported"));
+        assert_eq!(row["created_by"], expected["shown"], "{arn}: {row}");
+        assert_eq!(row["created_by_source"], "athena", "{arn}");
+    }
+    assert!(
+        rows[&old_arn]["created_by"].is_string()
+            && rows[&old_arn]["created_by"] != "unknown (older than CloudTrail's 90 days)",
+        "the trail reaches past 90 days: {}",
+        rows[&old_arn]
+    );
+
+    let (code, _, stderr) = export(home.path(), &endpoint, &config, &["jobs"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        started(&moto.requests_detailed()),
+        0,
+        "nothing is asked again"
+    );
+}
