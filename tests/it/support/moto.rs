@@ -139,12 +139,37 @@ pub struct Moto {
     stdout: BufReader<ChildStdout>,
 }
 
+/// Removes the moto logs of runs more than a day old: each run leaves one per server, and
+/// the last day's are what someone reading a failure wants.
+fn prune_old_logs() {
+    let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if name.starts_with("moto-") && name.ends_with(".log") && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Moto {
     fn start() -> Moto {
         let python = python();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/world.py");
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n == 0 {
+            prune_old_logs();
+        }
         let log = File::create(
             Path::new(env!("CARGO_TARGET_TMPDIR"))
                 .join(format!("moto-{}-{n}.log", std::process::id())),
