@@ -36,6 +36,28 @@ command line read from stdin, and exits when stdin closes:
         switch A's resource-level opt-in: off, GetCostAndUsageWithResources is refused with
         C (default DataUnavailableException) and M; on (the default), it is computed from A's
         ce_items (each may carry "resource_id"), N groups a page (default 500)
+  {"cmd": "savings_plans", "account": A,
+   "recommendation": {"hourly_commitment": C, "on_demand_hourly": {"average": X,
+        "minimum": m (optional, default X), "maximum": M (optional, default X)},
+        "savings_rate": R | {"ONE_YEAR/NO_UPFRONT": R, ...} (optional, SP_SAVINGS_RATE),
+        "generated": ISO 8601 (optional, default when the command ran),
+        "linked": [{"account": L, "hourly_commitment", "on_demand_hourly", "savings_rate"}]
+        (optional)} | null,
+   "coverage": [{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD" (exclusive), "covered": X,
+        "on_demand": Y, "service": S (default "Amazon SageMaker"), "region": R,
+        "instance_family": F, "linked_account": L (default A)}, ...] | null,
+   "utilization": [{"start", "end", "commitment": X, "used": Y, "on_demand_equivalent": Z,
+        "upfront": U (default 0), "arn" (default derived), "payment_option" ("No Upfront",
+        "Partial Upfront" or "All Upfront"; default "No Upfront"), "region",
+        "instance_family", "linked_account"}, ...] | null}
+        from now on (until reset or the next savings_plans for A) what Cost Explorer answers A
+        (the payer calling it) for SageMaker Savings Plans (see SAVINGS_PLANS):
+        GetSavingsPlansPurchaseRecommendation's SAGEMAKER_SP details derived from the payer's
+        (AccountScope PAYER) or each linked account's (LINKED) hourly commitment and hourly
+        On-Demand spend (null: nothing to recommend); GetSavingsPlansCoverage from the
+        coverage spans and GetSavingsPlansUtilization from the plans' utilization spans, each
+        span's amounts spread evenly over its days; utilization null or empty is an account
+        without plans (DataUnavailableException); answer {"ok": true}
   {"cmd": "cur_table", "database": D, "table": T, "items": [{"resource_id", "start",
    "cost", "product", "usage_type", "account", "tags": {CUR 2.0 key: value}}, ...]}
         write the CUR 2.0 table D.T that Athena's StartQueryExecution runs SQL over (DuckDB,
@@ -139,6 +161,7 @@ import json
 import logging
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -1138,6 +1161,729 @@ def _get_cost_forecast(self):
 
 
 CostExplorerResponse.get_cost_forecast = _get_cost_forecast
+
+
+# --- Cost Explorer Savings Plans (SageMaker): recommendation, coverage, utilization ---------
+#
+# What AWS does (botocore's ce JSON, the Cost Explorer API reference): three read calls,
+# awsJson1.1 with X-Amz-Target AWSInsightsIndexService.<Operation>, each answering every amount,
+# percentage and count as a *string* (GenericString), as the rest of Cost Explorer does.
+# - GetSavingsPlansPurchaseRecommendation requires SavingsPlansType (COMPUTE_SP | EC2_INSTANCE_SP
+#   | SAGEMAKER_SP | DATABASE_SP), TermInYears (ONE_YEAR | THREE_YEARS), PaymentOption
+#   (NO_UPFRONT | PARTIAL_UPFRONT | ALL_UPFRONT; the model's enum also holds the Reserved
+#   Instance *_UTILIZATION options, which no Savings Plan has) and LookbackPeriodInDays
+#   (SEVEN_DAYS | THIRTY_DAYS | SIXTY_DAYS); AccountScope (PAYER, the default: one
+#   recommendation over the whole billing family; LINKED: one per member account), PageSize
+#   (0..6000), NextPageToken and a Filter that may only be Dimensions LINKED_ACCOUNT (no
+#   And/Or/Not, Tags or CostCategories) are optional. AWS generates the recommendations on its
+#   own (StartSavingsPlansPurchaseRecommendationGeneration refreshes them) and answers the latest
+#   set: Metadata {RecommendationId, GenerationTimestamp, AdditionalMetadata} (the lookback is
+#   not in Metadata) and SavingsPlansPurchaseRecommendation {the request's AccountScope,
+#   SavingsPlansType, TermInYears, PaymentOption, LookbackPeriodInDays,
+#   SavingsPlansPurchaseRecommendationDetails [{AccountId, SavingsPlansDetails {OfferingId,
+#   Region, InstanceFamily: the last two only for EC2 Instance plans}, HourlyCommitmentToPurchase,
+#   UpfrontCost, EstimatedSPCost, EstimatedOnDemandCost, EstimatedOnDemandCostWithCurrentCommitment,
+#   EstimatedSavingsAmount, EstimatedSavingsPercentage, EstimatedMonthlySavingsAmount,
+#   EstimatedROI, EstimatedAverageUtilization, Current{Minimum,Maximum,Average}HourlyOnDemandSpend,
+#   CurrencyCode, RecommendationDetailId (a UUID)}], SavingsPlansPurchaseRecommendationSummary
+#   {HourlyCommitmentToPurchase, DailyCommitmentToPurchase, EstimatedTotalCost,
+#   CurrentOnDemandSpend, EstimatedSavingsAmount, EstimatedSavingsPercentage,
+#   EstimatedMonthlySavingsAmount, EstimatedROI, EstimatedOnDemandCostWithCurrentCommitment,
+#   TotalRecommendationCount, CurrencyCode}}, NextPageToken. The model lists no error for an
+#   account with nothing to recommend (only LimitExceededException, InvalidNextTokenException):
+#   the world answers it the same envelope without details or summary.
+# - GetSavingsPlansCoverage requires TimePeriod (Start inclusive, End exclusive, YYYY-MM-DD; Start
+#   within 13 months, End after Start and not in the future); Granularity DAILY | MONTHLY (HOURLY
+#   is in the enum but refused) can't be set with GroupBy (DIMENSION INSTANCE_TYPE_FAMILY, REGION
+#   or SERVICE); Metrics may only name SpendCoveredBySavingsPlans; MaxResults (default 20),
+#   NextToken, SortBy (SpendCoveredBySavingsPlan, OnDemandCost, CoveragePercentage, TotalCost,
+#   InstanceFamily, Region, Service; ASCENDING | DESCENDING). Its Filter takes the dimensions
+#   LINKED_ACCOUNT, REGION, SERVICE (SageMaker's value is "Amazon SageMaker") and
+#   INSTANCE_TYPE_FAMILY (not SAVINGS_PLANS_TYPE), as a Dimensions or CostCategories leaf, a Not
+#   of one leaf, or an And of two or more of those; no Or, no Tags, each dimension once. The
+#   answer is SavingsPlansCoverages [{Attributes, Coverage {SpendCoveredBySavingsPlans,
+#   OnDemandCost, TotalCost, CoveragePercentage}, TimePeriod}] and NextToken. Errors:
+#   DataUnavailableException, InvalidNextTokenException, LimitExceededException. Reported by
+#   users of the live API (not documented): grouped entries carry Attributes {"SERVICE": value}
+#   (the GroupBy key), and a filter matching nothing (a mistyped REGION) answers no entries
+#   rather than an error.
+# - GetSavingsPlansUtilization requires TimePeriod (as above); Granularity DAILY | MONTHLY; no
+#   GroupBy and no paging; SortBy (UtilizationPercentage, TotalCommitment, UsedCommitment,
+#   UnusedCommitment, NetSavings). Filter dimensions: LINKED_ACCOUNT, SAVINGS_PLAN_ARN,
+#   SAVINGS_PLANS_TYPE (values such as SageMakerSavingsPlans, as GetDimensionValues' SAVINGS_PLANS
+#   context names them), REGION, PAYMENT_OPTION, INSTANCE_TYPE_FAMILY; Dimensions, Not of one, And
+#   of two or more; no Or, Tags or CostCategories. Answer: SavingsPlansUtilizationsByTime
+#   [{TimePeriod, Utilization {TotalCommitment, UsedCommitment, UnusedCommitment,
+#   UtilizationPercentage}, Savings {NetSavings, OnDemandCostEquivalent}, AmortizedCommitment
+#   {AmortizedRecurringCommitment, AmortizedUpfrontCommitment, TotalAmortizedCommitment}}] and a
+#   required Total of the same three. MONTHLY labels each result with its whole calendar month
+#   but sums only the requested days; the current month's End is the first day without complete
+#   data. With no Savings Plan data for the period and filter (an account without plans, a
+#   SAVINGS_PLANS_TYPE value that matches none) AWS refuses the call with HTTP 400
+#   DataUnavailableException ("The requested data is unavailable"). A reported live answer had
+#   no message at all: 37 bytes, {"__type":"DataUnavailableException"}, which botocore reads
+#   as Message "".
+# Malformed requests get Coral's ValidationException (HTTP 400, "1 validation error detected:
+# Value null at 'termInYears' failed to satisfy constraint: Member must not be null"); the
+# semantic refusals (HOURLY, GroupBy with Granularity, a dimension the call does not filter on,
+# dates out of range) are ValidationExceptions worded by the world, as AWS publishes no text
+# for them.
+#
+# What moto 5.2.5 does: none of the three (NotImplementedError, an HTTP 500 page).
+#
+# What the world does: it answers them from what the `savings_plans` command set for the calling
+# account (SAVINGS_PLANS; unset is an account with no plans, no eligible usage and nothing to
+# recommend), validating requests as above (13 months: Start on or after the first day of the
+# month a year before today, UTC; End may be today, the first day not covered). The request
+# log counts them by X-Amz-Target like every call. Coverage and utilization facts are spans of days
+# whose amounts are spread evenly over their days, then summed per period (DAILY, MONTHLY
+# clipped to the request for coverage, as GetCostAndUsage does; MONTHLY labelled with the
+# whole month for utilization, as documented) or, with GroupBy, per group over the whole
+# TimePeriod (Attributes {key: value}; {} without GroupBy); a period or group with no span has
+# no entry (utilization with none at all: DataUnavailableException with no Message). Without
+# Granularity or GroupBy, DAILY (what the Reserved Instance calls document). Only SAGEMAKER_SP
+# is ever recommended (other types answer nothing to recommend), with one detail per account, no
+# Region or InstanceFamily (a SageMaker plan has neither); the details' figures follow from the
+# test's hourly commitment c, average hourly On-Demand spend a and savings rate r (how far the
+# plan's rates are below On-Demand; SP_SAVINGS_RATE by term and payment unless the test gives
+# one) over the lookback's H hours: the On-Demand spend the commitment covers each hour is
+# o = min(a, c / (1 - r)); EstimatedSPCost c*H; EstimatedOnDemandCost (a - o)*H;
+# CurrentOnDemandSpend and EstimatedOnDemandCostWithCurrentCommitment a*H; EstimatedSavingsAmount
+# (o - c)*H; EstimatedSavingsPercentage savings / (a*H) * 100; EstimatedMonthlySavingsAmount
+# (o - c)*730; EstimatedROI savings / SP cost * 100; EstimatedAverageUtilization o*(1 - r)/c*100;
+# UpfrontCost c * term hours (8760 a year) * 0, 0.5 or 1 for no, partial or all upfront. Every
+# lookback sees the same hourly spend. A LINKED_ACCOUNT filter narrows LINKED details; with PAYER
+# scope it is accepted and changes nothing (the world cannot recompute a family's usage).
+# CostCategories leaves and MatchOptions other than EQUALS are not served (the fixture fails
+# loudly rather than guess). The `throttle` command refuses these operations like any other
+# (LimitExceededException is Cost Explorer's throttling error).
+
+SAVINGS_PLANS = {}  # account -> {"recommendation", "coverage", "utilization", "at"}; reset() clears
+SP_TYPE_VALUE = "SageMakerSavingsPlans"  # SAVINGS_PLANS_TYPE's value for SageMaker plans
+SP_SERVICE = "Amazon SageMaker"  # Cost Explorer's SERVICE value for SageMaker usage
+SP_SAVINGS_RATE = {  # the world's choice: how far a SageMaker plan's rates are below On-Demand
+    ("ONE_YEAR", "NO_UPFRONT"): 0.20, ("ONE_YEAR", "PARTIAL_UPFRONT"): 0.22,
+    ("ONE_YEAR", "ALL_UPFRONT"): 0.24, ("THREE_YEARS", "NO_UPFRONT"): 0.40,
+    ("THREE_YEARS", "PARTIAL_UPFRONT"): 0.44, ("THREE_YEARS", "ALL_UPFRONT"): 0.46,
+}
+_SP_TYPES = ["COMPUTE_SP", "EC2_INSTANCE_SP", "SAGEMAKER_SP", "DATABASE_SP"]
+_SP_TERMS = ["ONE_YEAR", "THREE_YEARS"]
+_SP_TERM_HOURS = {"ONE_YEAR": 365 * 24, "THREE_YEARS": 3 * 365 * 24}
+_SP_PAYMENT_ENUM = ["NO_UPFRONT", "PARTIAL_UPFRONT", "ALL_UPFRONT", "LIGHT_UTILIZATION",
+                    "MEDIUM_UTILIZATION", "HEAVY_UTILIZATION"]
+_SP_UPFRONT_SHARE = {"NO_UPFRONT": 0.0, "PARTIAL_UPFRONT": 0.5, "ALL_UPFRONT": 1.0}
+_SP_LOOKBACK_HOURS = {"SEVEN_DAYS": 7 * 24, "THIRTY_DAYS": 30 * 24, "SIXTY_DAYS": 60 * 24}
+_SP_SCOPES = ["PAYER", "LINKED"]
+_CE_GRANULARITIES = ["DAILY", "MONTHLY", "HOURLY"]
+_CE_SORT_ORDERS = ["ASCENDING", "DESCENDING"]
+_SP_COVERAGE_DIMENSIONS = ["LINKED_ACCOUNT", "REGION", "SERVICE", "INSTANCE_TYPE_FAMILY"]
+_SP_COVERAGE_GROUPS = ["INSTANCE_TYPE_FAMILY", "REGION", "SERVICE"]
+_SP_UTILIZATION_DIMENSIONS = ["LINKED_ACCOUNT", "SAVINGS_PLAN_ARN", "SAVINGS_PLANS_TYPE",
+                              "REGION", "PAYMENT_OPTION", "INSTANCE_TYPE_FAMILY"]
+_SP_PAYMENT_NAMES = ["No Upfront", "Partial Upfront", "All Upfront"]  # PAYMENT_OPTION's values
+
+
+class _CeRefusal(Exception):
+    """A Cost Explorer error as AWS writes it: HTTP 400 {"__type": code, "Message": message},
+    without Message when AWS sends none."""
+
+    def __init__(self, code, message=None):
+        super().__init__(code)
+        self.code, self.message = code, message
+
+
+def _ce_refusals(handler):
+    def method(self):
+        try:
+            return handler(self)
+        except _CeRefusal as refusal:
+            body = {"__type": refusal.code}
+            if refusal.message is not None:
+                body["Message"] = refusal.message
+            return json.dumps(body), {"status": 400,
+                                      "Content-Type": "application/x-amz-json-1.1"}
+    method.__name__ = handler.__name__
+    return method
+
+
+def _ce_invalid(message):
+    return _CeRefusal("ValidationException", message)
+
+
+def _ce_amount(value):
+    return f"{value:.10f}"
+
+
+def _ce_percent(part, whole):
+    return _ce_amount(part / whole * 100.0 if whole else 0.0)
+
+
+def _coral_check(body, rules, prefix=""):
+    """Coral's validation of an awsJson request: each (member, required, enum or None, (min,
+    max) or None) of `rules`; every violation is listed in one ValidationException."""
+    errors = []
+    for member, required, allowed, bounds in rules:
+        value = body.get(member)
+        path = prefix + member[0].lower() + member[1:]
+        if value is None:
+            if required:
+                errors.append(f"Value null at '{path}' failed to satisfy constraint: Member "
+                              "must not be null")
+        elif allowed is not None and value not in allowed:
+            errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member "
+                          f"must satisfy enum value set: [{', '.join(allowed)}]")
+        elif bounds is not None:
+            low, high = bounds
+            if not isinstance(value, int) or isinstance(value, bool):
+                errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
+                              "Member must be an integer")
+            elif low is not None and value < low:
+                errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
+                              f"Member must have value greater than or equal to {low}")
+            elif high is not None and value > high:
+                errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
+                              f"Member must have value less than or equal to {high}")
+    if errors:
+        count = len(errors)
+        raise _ce_invalid(f"{count} validation error{'s' if count > 1 else ''} detected: "
+                          + "; ".join(errors))
+
+
+def _ce_body(self):
+    try:
+        body = json.loads(self.body or "{}")
+    except ValueError:
+        raise _CeRefusal("SerializationException", "Start of structure or map found where not "
+                         "expected.")
+    if not isinstance(body, dict):
+        raise _CeRefusal("SerializationException", "Start of structure or map found where not "
+                         "expected.")
+    return body
+
+
+_YEAR_MONTH_DAY = r"(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}:\d{2}Z)?"
+
+
+def _sp_time_period(body):
+    """The request's TimePeriod as (start, end) dates, refused as AWS refuses it."""
+    from datetime import date
+    period = body["TimePeriod"]
+    if not isinstance(period, dict):
+        raise _CeRefusal("SerializationException", "Unexpected value for TimePeriod")
+    _coral_check(period, [("Start", True, None, None), ("End", True, None, None)],
+                 "timePeriod.")
+    days = []
+    for member in ("Start", "End"):
+        text = period[member]
+        if not isinstance(text, str) or not re.fullmatch(_YEAR_MONTH_DAY, text):
+            raise _ce_invalid(f"1 validation error detected: Value '{text}' at "
+                              f"'timePeriod.{member.lower()}' failed to satisfy constraint: "
+                              f"Member must satisfy regular expression pattern: "
+                              f"{_YEAR_MONTH_DAY}")
+        try:
+            days.append(date.fromisoformat(text[:10]))
+        except ValueError:
+            raise _ce_invalid(f"{member} date {text} is not a valid date")
+    start, end = days
+    today = utcnow().date()
+    earliest = date(today.year - 1, today.month, 1)  # 13 months: this one, the 12 before it
+    if start >= end:
+        raise _ce_invalid("Start date must be before end date")
+    if end > today:
+        raise _ce_invalid("End date must not be in the future")
+    if start < earliest:
+        raise _ce_invalid(f"Start date must be within 13 months: on or after "
+                          f"{earliest.isoformat()}")
+    return start, end
+
+
+def _sp_filter(expr, dimensions, operation):
+    """The leaves [(dimension, values, negated)] of a Savings Plans Filter, after refusing the
+    shapes AWS refuses: a Dimensions (or CostCategories) leaf, a Not of one leaf, or an And of
+    two or more of those; each dimension once; only `dimensions`."""
+    if expr is None:
+        return []
+    operators = ("And", "Or", "Not", "Dimensions", "Tags", "CostCategories", "ProductAttributes")
+
+    def operator(node):
+        if not isinstance(node, dict):
+            raise _ce_invalid("Filter expression must be an object")
+        present = [k for k in operators if node.get(k) is not None]
+        if len(present) != 1:
+            raise _ce_invalid("An Expression must specify exactly one of And, Or, Not, "
+                              "Dimensions, Tags, CostCategories or ProductAttributes")
+        return present[0]
+
+    def leaf(node, negated):
+        kind = operator(node)
+        if kind == "Dimensions":
+            dimension = node["Dimensions"]
+            key = dimension.get("Key")
+            if key not in dimensions:
+                raise _ce_invalid(f"Dimension {key} is not supported by {operation}. "
+                                  f"Supported dimensions: {', '.join(dimensions)}")
+            options = dimension.get("MatchOptions") or ["EQUALS"]
+            if options != ["EQUALS"]:
+                raise ValueError(f"the fixture matches {operation} filters with EQUALS only, "
+                                 f"not {options}")
+            return key, list(dimension.get("Values") or []), negated
+        if kind == "CostCategories" and operation == "GetSavingsPlansCoverage":
+            raise ValueError("the fixture does not serve CostCategories filters")
+        if kind in ("And", "Not"):
+            raise _ce_invalid(f"{operation} supports one level of And or Not: an And can't "
+                              "contain another And, and a Not can't contain an And or a Not")
+        raise _ce_invalid(f"{kind} expressions are not supported by {operation}")
+
+    kind = operator(expr)
+    if kind == "And":
+        operands = expr["And"]
+        if not isinstance(operands, list) or len(operands) < 2:
+            raise _ce_invalid("An And expression must have at least two operands")
+        leaves = [leaf(o["Not"], True) if operator(o) == "Not" else leaf(o, False)
+                  for o in operands]
+    elif kind == "Not":
+        leaves = [leaf(expr["Not"], True)]
+    else:
+        leaves = [leaf(expr, False)]
+    keys = [key for key, _, _ in leaves]
+    if len(set(keys)) != len(keys):
+        raise _ce_invalid("Each dimension can appear only once in the filter; put all of its "
+                          "values in one expression")
+    return leaves
+
+
+def _sp_matches(leaves, attributes):
+    return all((attributes.get(key, "") in values) != negated for key, values, negated in leaves)
+
+
+def _sp_days(rows, amounts):
+    """Each row's days as (day ISO, row, {amount: share}), a row's amounts spread evenly."""
+    from datetime import date
+    out = []
+    for row in rows:
+        first, stop = date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
+        count = (stop - first).days
+        for n in range(count):
+            share = {k: float(row.get(k) or 0.0) / count for k in amounts}
+            out.append(((first + timedelta(days=n)).isoformat(), row, share))
+    return out
+
+
+def _sp_sort(entries, sort, keys):
+    """Sort answer entries by SortBy: `keys` maps an allowed Key to the entry's value."""
+    if sort is None:
+        return entries
+    _coral_check(sort, [("Key", True, None, None), ("SortOrder", False, _CE_SORT_ORDERS, None)],
+                 "sortBy.")
+    if sort["Key"] not in keys:
+        raise _ce_invalid(f"SortBy key {sort['Key']} is not supported. Supported keys: "
+                          f"{', '.join(keys)}")
+    value = keys[sort["Key"]]
+    return sorted(entries, key=value, reverse=sort.get("SortOrder") == "DESCENDING")
+
+
+def _sp_offset(token, size):
+    if token is None:
+        return 0
+    if not str(token).isdigit() or int(token) > size:
+        raise _CeRefusal("InvalidNextTokenException", "The pagination token is invalid.")
+    return int(token)
+
+
+def _sp_rate(spec, term, payment):
+    rate = spec.get("savings_rate")
+    if isinstance(rate, dict):
+        rate = rate.get(f"{term}/{payment}")
+    return float(SP_SAVINGS_RATE[(term, payment)] if rate is None else rate)
+
+
+def _sp_detail(spec, account, request, generated):
+    """One recommendation detail's figures (see the comment above) as numbers."""
+    term, payment = request["TermInYears"], request["PaymentOption"]
+    hours = _SP_LOOKBACK_HOURS[request["LookbackPeriodInDays"]]
+    rate = _sp_rate(spec, term, payment)
+    commitment = float(spec["hourly_commitment"])
+    spend = spec["on_demand_hourly"]
+    average = float(spend["average"])
+    covered = min(average, commitment / (1.0 - rate))
+    savings = (covered - commitment) * hours
+    return {
+        "account": account,
+        "commitment": commitment,
+        "minimum": float(spend.get("minimum", average)),
+        "maximum": float(spend.get("maximum", average)),
+        "average": average,
+        "sp_cost": commitment * hours,
+        "on_demand_left": (average - covered) * hours,
+        "current": average * hours,
+        "savings": savings,
+        "monthly": (covered - commitment) * 730.0,
+        "utilization": covered * (1.0 - rate) / commitment * 100.0 if commitment else 0.0,
+        "upfront": commitment * _SP_TERM_HOURS[term] * _SP_UPFRONT_SHARE[payment],
+        "detail_id": _uuid_of("sp-detail", account, generated, *sorted(request.items())),
+        "offering_id": _uuid_of("sagemaker-savings-plan-offering", term, payment),
+    }
+
+
+def _sp_detail_answer(d):
+    return {
+        "AccountId": d["account"],
+        "SavingsPlansDetails": {"OfferingId": d["offering_id"]},
+        "UpfrontCost": _ce_amount(d["upfront"]),
+        "EstimatedROI": _ce_percent(d["savings"], d["sp_cost"]),
+        "CurrencyCode": "USD",
+        "EstimatedSPCost": _ce_amount(d["sp_cost"]),
+        "EstimatedOnDemandCost": _ce_amount(d["on_demand_left"]),
+        "EstimatedOnDemandCostWithCurrentCommitment": _ce_amount(d["current"]),
+        "EstimatedSavingsAmount": _ce_amount(d["savings"]),
+        "EstimatedSavingsPercentage": _ce_percent(d["savings"], d["current"]),
+        "HourlyCommitmentToPurchase": _ce_amount(d["commitment"]),
+        "EstimatedAverageUtilization": _ce_amount(d["utilization"]),
+        "EstimatedMonthlySavingsAmount": _ce_amount(d["monthly"]),
+        "CurrentMinimumHourlyOnDemandSpend": _ce_amount(d["minimum"]),
+        "CurrentMaximumHourlyOnDemandSpend": _ce_amount(d["maximum"]),
+        "CurrentAverageHourlyOnDemandSpend": _ce_amount(d["average"]),
+        "RecommendationDetailId": d["detail_id"],
+    }
+
+
+def _sp_summary(details):
+    def total(key):
+        return sum(d[key] for d in details)
+
+    savings, current, sp_cost = total("savings"), total("current"), total("sp_cost")
+    return {
+        "EstimatedROI": _ce_percent(savings, sp_cost),
+        "CurrencyCode": "USD",
+        "EstimatedTotalCost": _ce_amount(sp_cost + total("on_demand_left")),
+        "CurrentOnDemandSpend": _ce_amount(current),
+        "EstimatedSavingsAmount": _ce_amount(savings),
+        "TotalRecommendationCount": str(len(details)),
+        "DailyCommitmentToPurchase": _ce_amount(total("commitment") * 24.0),
+        "HourlyCommitmentToPurchase": _ce_amount(total("commitment")),
+        "EstimatedSavingsPercentage": _ce_percent(savings, current),
+        "EstimatedMonthlySavingsAmount": _ce_amount(total("monthly")),
+        "EstimatedOnDemandCostWithCurrentCommitment": _ce_amount(current),
+    }
+
+
+@_ce_refusals
+def _get_savings_plans_purchase_recommendation(self):
+    body = _ce_body(self)
+    _coral_check(body, [
+        ("SavingsPlansType", True, _SP_TYPES, None),
+        ("TermInYears", True, _SP_TERMS, None),
+        ("PaymentOption", True, _SP_PAYMENT_ENUM, None),
+        ("LookbackPeriodInDays", True, list(_SP_LOOKBACK_HOURS), None),
+        ("AccountScope", False, _SP_SCOPES, None),
+        ("PageSize", False, None, (0, 6000)),
+    ])
+    if body["PaymentOption"] not in _SP_UPFRONT_SHARE:
+        raise _ce_invalid(f"PaymentOption {body['PaymentOption']} is not valid for Savings "
+                          "Plans: use NO_UPFRONT, PARTIAL_UPFRONT or ALL_UPFRONT")
+    accounts = None
+    expr = body.get("Filter")
+    if expr is not None:
+        dimension = expr.get("Dimensions") if isinstance(expr, dict) else None
+        if (dimension is None or len([v for v in expr.values() if v is not None]) != 1
+                or dimension.get("Key") != "LINKED_ACCOUNT"):
+            raise _ce_invalid("GetSavingsPlansPurchaseRecommendation filters by Dimensions "
+                              "with Key LINKED_ACCOUNT only")
+        accounts = {a.strip() for v in dimension.get("Values") or [] for a in v.split(",")}
+    scope = body.get("AccountScope") or "PAYER"
+    account = self.current_account
+    state = SAVINGS_PLANS.get(account) or {}
+    spec = state.get("recommendation")
+    generated = (spec or {}).get("generated") or state.get("at") or \
+        _iso(datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0))
+    request = {k: body[k] for k in ("SavingsPlansType", "TermInYears", "PaymentOption",
+                                    "LookbackPeriodInDays")}
+    details = []
+    if spec and body["SavingsPlansType"] == "SAGEMAKER_SP":
+        if scope == "PAYER" and spec.get("hourly_commitment") is not None:
+            details.append(_sp_detail(spec, account, request, generated))
+        if scope == "LINKED":
+            details += [_sp_detail(linked, linked["account"], request, generated)
+                        for linked in spec.get("linked") or []
+                        if accounts is None or linked["account"] in accounts]
+    recommendation = {"AccountScope": scope, **request}
+    answer = {
+        "Metadata": {
+            "RecommendationId": _uuid_of("sp-recommendation", account, scope, generated,
+                                         *sorted(request.items())),
+            "GenerationTimestamp": generated,
+        },
+        "SavingsPlansPurchaseRecommendation": recommendation,
+    }
+    if details:
+        offset = _sp_offset(body.get("NextPageToken"), len(details))
+        size = body.get("PageSize") or len(details)
+        page = details[offset:offset + size]
+        recommendation["SavingsPlansPurchaseRecommendationDetails"] = [
+            _sp_detail_answer(d) for d in page]
+        recommendation["SavingsPlansPurchaseRecommendationSummary"] = _sp_summary(details)
+        if offset + size < len(details):
+            answer["NextPageToken"] = str(offset + size)
+    elif body.get("NextPageToken") is not None:
+        _sp_offset(body["NextPageToken"], 0)
+    return json.dumps(answer)
+
+
+def _sp_coverage_attributes(row, account):
+    return {
+        "LINKED_ACCOUNT": row.get("linked_account") or account,
+        "REGION": row.get("region") or "",
+        "SERVICE": row.get("service") or SP_SERVICE,
+        "INSTANCE_TYPE_FAMILY": row.get("instance_family") or "",
+    }
+
+
+@_ce_refusals
+def _get_savings_plans_coverage(self):
+    body = _ce_body(self)
+    _coral_check(body, [
+        ("TimePeriod", True, None, None),
+        ("Granularity", False, _CE_GRANULARITIES, None),
+        ("MaxResults", False, None, (1, None)),
+    ])
+    start, end = _sp_time_period(body)
+    group_by = body.get("GroupBy") or []
+    granularity = body.get("Granularity")
+    if group_by and granularity:
+        raise _ce_invalid("Granularity can't be set if GroupBy is set")
+    if granularity == "HOURLY":
+        raise _ce_invalid("GetSavingsPlansCoverage supports only DAILY and MONTHLY "
+                          "granularities")
+    for definition in group_by:
+        if definition.get("Type") != "DIMENSION" or definition.get("Key") not in \
+                _SP_COVERAGE_GROUPS:
+            raise _ce_invalid(f"GroupBy {definition.get('Type')} {definition.get('Key')} is not "
+                              "supported: group by DIMENSION INSTANCE_TYPE_FAMILY, REGION or "
+                              "SERVICE")
+    for metric in body.get("Metrics") or []:
+        if metric != "SpendCoveredBySavingsPlans":
+            raise _ce_invalid(f"Metric {metric} is not supported: the only valid value is "
+                              "SpendCoveredBySavingsPlans")
+    leaves = _sp_filter(body.get("Filter"), _SP_COVERAGE_DIMENSIONS, "GetSavingsPlansCoverage")
+    account = self.current_account
+    rows = (SAVINGS_PLANS.get(account) or {}).get("coverage") or []
+    days = [(day, row, share) for day, row, share in _sp_days(rows, ("covered", "on_demand"))
+            if start.isoformat() <= day < end.isoformat()
+            and _sp_matches(leaves, _sp_coverage_attributes(row, account))]
+    buckets = {}  # (period, group) -> [covered, on demand]
+    if group_by:
+        period = (start.isoformat(), end.isoformat())
+        for _, row, share in days:
+            attributes = _sp_coverage_attributes(row, account)
+            group = tuple((g["Key"], attributes[g["Key"]]) for g in group_by)
+            bucket = buckets.setdefault((period, group), [0.0, 0.0])
+            bucket[0] += share["covered"]
+            bucket[1] += share["on_demand"]
+    else:
+        periods = list(_ce_periods(start.isoformat(), end.isoformat(), granularity or "DAILY"))
+        for day, _, share in days:
+            period = next(p for p in periods if p[0] <= day < p[1])
+            bucket = buckets.setdefault((period, ()), [0.0, 0.0])
+            bucket[0] += share["covered"]
+            bucket[1] += share["on_demand"]
+    entries = []
+    for (period, group), (covered, on_demand) in sorted(buckets.items()):
+        entries.append({
+            "Attributes": dict(group),
+            "Coverage": {
+                "SpendCoveredBySavingsPlans": _ce_amount(covered),
+                "OnDemandCost": _ce_amount(on_demand),
+                "TotalCost": _ce_amount(covered + on_demand),
+                "CoveragePercentage": _ce_percent(covered, covered + on_demand),
+            },
+            "TimePeriod": {"Start": period[0], "End": period[1]},
+        })
+
+    def number(member):
+        return lambda e: float(e["Coverage"][member])
+
+    def attribute(key):
+        return lambda e: e["Attributes"].get(key, "")
+
+    entries = _sp_sort(entries, body.get("SortBy"), {
+        "SpendCoveredBySavingsPlan": number("SpendCoveredBySavingsPlans"),
+        "SpendCoveredBySavingsPlans": number("SpendCoveredBySavingsPlans"),
+        "OnDemandCost": number("OnDemandCost"),
+        "CoveragePercentage": number("CoveragePercentage"),
+        "TotalCost": number("TotalCost"),
+        "InstanceFamily": attribute("INSTANCE_TYPE_FAMILY"),
+        "Region": attribute("REGION"),
+        "Service": attribute("SERVICE"),
+    })
+    offset = _sp_offset(body.get("NextToken"), len(entries))
+    size = body.get("MaxResults") or 20
+    answer = {"SavingsPlansCoverages": entries[offset:offset + size]}
+    if offset + size < len(entries):
+        answer["NextToken"] = str(offset + size)
+    return json.dumps(answer)
+
+
+def _sp_utilization_attributes(row, account):
+    return {
+        "LINKED_ACCOUNT": row.get("linked_account") or account,
+        "SAVINGS_PLAN_ARN": row["arn"],
+        "SAVINGS_PLANS_TYPE": SP_TYPE_VALUE,
+        "REGION": row.get("region") or "",
+        "PAYMENT_OPTION": row.get("payment_option") or "No Upfront",
+        "INSTANCE_TYPE_FAMILY": row.get("instance_family") or "",
+    }
+
+
+def _sp_utilization_answer(commitment, used, equivalent, upfront):
+    return {
+        "Utilization": {
+            "TotalCommitment": _ce_amount(commitment),
+            "UsedCommitment": _ce_amount(used),
+            "UnusedCommitment": _ce_amount(commitment - used),
+            "UtilizationPercentage": _ce_percent(used, commitment),
+        },
+        "Savings": {
+            "NetSavings": _ce_amount(equivalent - commitment),
+            "OnDemandCostEquivalent": _ce_amount(equivalent),
+        },
+        "AmortizedCommitment": {
+            "AmortizedRecurringCommitment": _ce_amount(commitment - upfront),
+            "AmortizedUpfrontCommitment": _ce_amount(upfront),
+            "TotalAmortizedCommitment": _ce_amount(commitment),
+        },
+    }
+
+
+@_ce_refusals
+def _get_savings_plans_utilization(self):
+    from datetime import date
+    body = _ce_body(self)
+    _coral_check(body, [
+        ("TimePeriod", True, None, None),
+        ("Granularity", False, _CE_GRANULARITIES, None),
+    ])
+    start, end = _sp_time_period(body)
+    granularity = body.get("Granularity") or "DAILY"
+    if granularity == "HOURLY":
+        raise _ce_invalid("GetSavingsPlansUtilization supports only DAILY and MONTHLY "
+                          "granularities")
+    leaves = _sp_filter(body.get("Filter"), _SP_UTILIZATION_DIMENSIONS,
+                        "GetSavingsPlansUtilization")
+    sort = body.get("SortBy")
+    account = self.current_account
+    rows = (SAVINGS_PLANS.get(account) or {}).get("utilization") or []
+    amounts = ("commitment", "used", "on_demand_equivalent", "upfront")
+    days = [(day, row, share) for day, row, share in _sp_days(rows, amounts)
+            if start.isoformat() <= day < end.isoformat()
+            and _sp_matches(leaves, _sp_utilization_attributes(row, account))]
+    if not days:
+        # What AWS answers an account without Savings Plans (or a filter matching none).
+        raise _CeRefusal("DataUnavailableException")
+    last_day = max(day for day, _, _ in days)
+    today = utcnow().date()
+    buckets = {}
+    for day, _, share in days:
+        if granularity == "DAILY":
+            moment = date.fromisoformat(day)
+            period = (day, (moment + timedelta(days=1)).isoformat())
+        else:
+            first = date.fromisoformat(day).replace(day=1)
+            following = (first + timedelta(days=32)).replace(day=1)
+            if first <= today < following:  # the current month ends where the data does
+                following = min(following, date.fromisoformat(last_day) + timedelta(days=1))
+            period = (first.isoformat(), following.isoformat())
+        bucket = buckets.setdefault(period, dict.fromkeys(amounts, 0.0))
+        for key in amounts:
+            bucket[key] += share[key]
+    entries = [{"TimePeriod": {"Start": period[0], "End": period[1]},
+                **_sp_utilization_answer(b["commitment"], b["used"], b["on_demand_equivalent"],
+                                         b["upfront"])}
+               for period, b in sorted(buckets.items())]
+
+    def number(group, member):
+        return lambda e: float(e[group][member])
+
+    entries = _sp_sort(entries, sort, {
+        "UtilizationPercentage": number("Utilization", "UtilizationPercentage"),
+        "TotalCommitment": number("Utilization", "TotalCommitment"),
+        "UsedCommitment": number("Utilization", "UsedCommitment"),
+        "UnusedCommitment": number("Utilization", "UnusedCommitment"),
+        "NetSavings": number("Savings", "NetSavings"),
+    })
+    total = {key: sum(share[key] for _, _, share in days) for key in amounts}
+    return json.dumps({
+        "SavingsPlansUtilizationsByTime": entries,
+        "Total": _sp_utilization_answer(total["commitment"], total["used"],
+                                        total["on_demand_equivalent"], total["upfront"]),
+    })
+
+
+def savings_plans(account, recommendation, coverage, utilization):
+    """What Cost Explorer knows of `account`'s SageMaker Savings Plans (the `savings_plans`
+    command), replacing what was set before; checked here so a test's typo fails at once."""
+    from datetime import date
+
+    def spans(rows, required, what):
+        out = []
+        for n, row in enumerate(rows or []):
+            missing = [k for k in ("start", "end", *required) if row.get(k) is None]
+            if missing:
+                raise ValueError(f"{what}[{n}] lacks {missing}")
+            if date.fromisoformat(row["start"]) >= date.fromisoformat(row["end"]):
+                raise ValueError(f"{what}[{n}] ends before it starts")
+            for key in required:
+                if float(row[key]) < 0:
+                    raise ValueError(f"{what}[{n}].{key} is negative")
+            out.append(dict(row))
+        return out
+
+    coverage = spans(coverage, ("covered", "on_demand"), "coverage")
+    if utilization is not None:
+        utilization = spans(utilization, ("commitment", "used", "on_demand_equivalent"),
+                            "utilization")
+        for n, row in enumerate(utilization):
+            if float(row["used"]) > float(row["commitment"]):
+                raise ValueError(f"utilization[{n}] uses more than its commitment")
+            if float(row.get("upfront") or 0) > float(row["commitment"]):
+                raise ValueError(f"utilization[{n}] amortizes more upfront than its commitment")
+            if row.get("payment_option", "No Upfront") not in _SP_PAYMENT_NAMES:
+                raise ValueError(f"utilization[{n}].payment_option is one of "
+                                 f"{_SP_PAYMENT_NAMES}")
+            row.setdefault("arn", f"arn:aws:savingsplans::{account}:savingsplan/"
+                                  f"{_uuid_of('savings-plan', account, n)}")
+    if recommendation is not None:
+        recommendation = dict(recommendation)
+        specs = list(recommendation.get("linked") or [])
+        if recommendation.get("hourly_commitment") is not None:
+            specs.append(recommendation)
+        for spec in specs:
+            if spec.get("hourly_commitment") is None or \
+                    (spec.get("on_demand_hourly") or {}).get("average") is None:
+                raise ValueError("a recommendation needs hourly_commitment and "
+                                 "on_demand_hourly.average")
+            if float(spec["hourly_commitment"]) <= 0:
+                raise ValueError("hourly_commitment must be positive")
+            rate = spec.get("savings_rate")
+            for value in (rate.values() if isinstance(rate, dict) else [rate]):
+                if value is not None and not 0 <= float(value) < 1:
+                    raise ValueError("savings_rate is a fraction in [0, 1)")
+        for linked in recommendation.get("linked") or []:
+            if not linked.get("account"):
+                raise ValueError("each linked recommendation names its account")
+        if recommendation.get("generated"):
+            recommendation["generated"] = _iso(_trail_time(recommendation["generated"]))
+    SAVINGS_PLANS[account] = {
+        "recommendation": recommendation,
+        "coverage": coverage,
+        "utilization": utilization,
+        "at": _iso(datetime.now(timezone.utc)),
+    }
+
+
+CostExplorerResponse.get_savings_plans_purchase_recommendation = \
+    _get_savings_plans_purchase_recommendation
+CostExplorerResponse.get_savings_plans_coverage = _get_savings_plans_coverage
+CostExplorerResponse.get_savings_plans_utilization = _get_savings_plans_utilization
 
 
 # --- AWS Price List ----------------------------------------------------------------------
@@ -4012,6 +4758,7 @@ def main():
         CE_ITEMS.clear()
         CE_RESOURCE_OFF.clear()
         CE_RESOURCE_PAGE["groups"] = 500
+        SAVINGS_PLANS.clear()
         TAG_POLICIES.clear()
         PRICE_PRODUCTS.clear()
         STREAM.clear()
@@ -4118,6 +4865,10 @@ def main():
                     )
                 if cmd.get("page_groups"):
                     CE_RESOURCE_PAGE["groups"] = int(cmd["page_groups"])
+                answer = {"ok": True}
+            elif cmd["cmd"] == "savings_plans":
+                savings_plans(cmd["account"], cmd.get("recommendation"), cmd.get("coverage"),
+                              cmd.get("utilization"))
                 answer = {"ok": True}
             elif cmd["cmd"] == "tag_world":
                 reset()
