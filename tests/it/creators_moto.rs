@@ -102,6 +102,18 @@ fn lookup_names_every_creator_within_90_days_once_under_the_quota_and_mine_follo
     let old_arn = moved["arn"].as_str().expect("arn").to_string();
     assert_eq!(moved["records_moved"], 1);
     creators.remove(&old_arn);
+    // A job made two days ago that CloudTrail has no record of (a gap in the history): asked
+    // about once, then covered by the mark.
+    moto.call(json!({
+        "cmd": "add_training", "account": MEMBERS[1], "region": "eu-west-1",
+        "name": "unrecorded", "status": "Completed"
+    }));
+    let unrecorded = moto.call(json!({
+        "cmd": "backdate", "account": MEMBERS[1], "region": "eu-west-1",
+        "kind": "training", "name": "unrecorded", "days": 2
+    }));
+    assert_eq!(unrecorded["records_moved"], 0, "no record to move");
+    let unrecorded_arn = unrecorded["arn"].as_str().expect("arn").to_string();
     assert!(
         creators.len() >= 3 * 2 * 3,
         "a creator for every resource of the world: {}",
@@ -157,6 +169,11 @@ fn lookup_names_every_creator_within_90_days_once_under_the_quota_and_mine_follo
         rows[&old_arn]
     );
     assert_eq!(rows[&old_arn]["created_by_source"], Value::Null);
+    assert_eq!(
+        rows[&unrecorded_arn]["created_by"],
+        Value::Null,
+        "no record, no creator: not known"
+    );
 
     // Paced under LookupEvents' quota in every account-region, and never refused.
     assert!(asked.iter().all(|r| !r.throttled), "none refused");
@@ -173,7 +190,8 @@ fn lookup_names_every_creator_within_90_days_once_under_the_quota_and_mine_follo
         "each account-region asked in its own: {places:?}"
     );
 
-    // A second refresh asks nothing: every creator is kept, the old one is past reach.
+    // A second refresh asks nothing: every creator is kept, the old one is past reach, and
+    // the unrecorded one was searched for.
     let (code, again, stderr) = export(home.path(), &endpoint, &config, &["jobs"]);
     assert_eq!(code, 0, "{stderr}");
     let requests = moto.requests_detailed();
@@ -285,12 +303,7 @@ fn the_stream_names_the_creator_from_its_cloudtrail_events_without_a_lookup() {
         "no LookupEvents without lookup"
     );
 
-    // What reaches a terminal carries no escape: JSON escapes it (the value above is the
-    // text as recorded), and the CSV has the column.
-    let mut cmd = sagescope(home.path(), &endpoint);
-    cmd.args(["export", "jobs", "--offline", "--config", &config]);
-    let out = cmd.output().expect("runs");
-    assert!(!out.stdout.contains(&0x1b), "no raw ESC in the JSON");
+    // The CSV has the columns.
     let mut cmd = sagescope(home.path(), &endpoint);
     cmd.args([
         "export",

@@ -157,7 +157,8 @@ pub struct CreatorFields<'a> {
     /// `role/ci-deployer (session build-4711)`, `user/intern`), or `unknown (older than
     /// CloudTrail's 90 days)`; `null` while not known.
     pub created_by: Option<&'a str>,
-    /// Where `created_by` came from: `stream` or `lookup`; `null` with it (and for unknown).
+    /// Where `created_by` came from: `stream`, `lookup` or `athena`; `null` with it (and for
+    /// unknown).
     pub created_by_source: Option<&'static str>,
     /// What started it on someone's behalf: a pipeline execution or a tuning job.
     pub created_by_parent: Option<&'a str>,

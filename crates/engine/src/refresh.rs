@@ -43,10 +43,6 @@ pub struct RefreshRequest<'a> {
     pub stream: Option<&'a crate::stream::Stream>,
     /// The creators kept, laid over every row listed.
     pub creators: Option<&'a crate::creators::Creators>,
-    /// Ask CloudTrail's `LookupEvents` for the creators not known yet (`[cloudtrail] lookup`).
-    pub lookup_creators: bool,
-    /// Then ask the organization trail's table in Athena (`[cloudtrail] athena_table`).
-    pub trail_table: Option<&'a sagescope_core::config::TrailTable>,
 }
 
 /// What a refresh produced.
@@ -63,7 +59,8 @@ pub struct Refreshed {
     pub prices: prices::PricesFetch,
     /// The CUR's cost per resource, when `[cur]` is configured.
     pub cur: Option<cur::CurFetch>,
-    /// What asking CloudTrail for creators did, when `[cloudtrail] lookup` asked.
+    /// What asking CloudTrail for creators did, when `[cloudtrail] lookup` asked (the session
+    /// asks after the refresh is committed).
     pub creators: Option<crate::creators::lookup::LookupOutcome>,
     /// What asking the trail's table in Athena did, when `[cloudtrail] athena_table` is set.
     pub creators_athena: Option<crate::creators::athena::AthenaOutcome>,
@@ -235,39 +232,10 @@ pub async fn run(
 
     let prices = prices::refresh(fetcher, store, &jobs.view.rows).await;
     let cur = cur::refresh(fetcher, store, &jobs.view.rows, Utc::now()).await;
-    // Last, lowest priority: who created what CloudTrail has not told yet.
-    let creators = match (request.creators, request.lookup_creators) {
-        (Some(creators), true) => {
-            let outcome = crate::creators::lookup::attribute(
-                fetcher,
-                store,
-                creators,
-                &jobs.view.rows,
-                Utc::now(),
-            )
-            .await;
-            creators.fill(&mut jobs.view.rows);
-            Some(outcome)
-        }
-        _ => None,
-    };
-    // Then the trail's table in Athena, for whatever is still not known (of any age).
-    let creators_athena = match (request.creators, request.trail_table) {
-        (Some(creators), Some(table)) => {
-            let outcome = crate::creators::athena::attribute(
-                fetcher,
-                store,
-                creators,
-                &jobs.view.rows,
-                table,
-                Utc::now(),
-            )
-            .await;
-            creators.fill(&mut jobs.view.rows);
-            Some(outcome)
-        }
-        _ => None,
-    };
+    // Creators the stream recorded while this refresh ran, over every row it commits.
+    if let Some(creators) = request.creators {
+        creators.fill(&mut jobs.view.rows);
+    }
 
     let mut store_error = commit(store, &jobs, tags.as_ref(), metrics.as_ref())
         .await
@@ -297,8 +265,8 @@ pub async fn run(
         events,
         prices,
         cur,
-        creators,
-        creators_athena,
+        creators: None,
+        creators_athena: None,
     }
 }
 
@@ -549,8 +517,6 @@ mod tests {
             retention_days: 90,
             stream: None,
             creators: None,
-            lookup_creators: false,
-            trail_table: None,
         }
     }
 

@@ -276,7 +276,7 @@ impl RefreshSession {
                 self.settings.metrics_every,
             ),
         };
-        let refreshed = crate::refresh::run(
+        let mut refreshed = crate::refresh::run(
             &self.fetcher,
             &self.store,
             RefreshRequest {
@@ -288,8 +288,6 @@ impl RefreshSession {
                 retention_days: self.settings.retention_days,
                 stream: self.stream.as_ref(),
                 creators: Some(&self.creators),
-                lookup_creators: self.settings.lookup_creators,
-                trail_table: self.settings.trail_table.as_ref(),
             },
             sink,
         )
@@ -304,6 +302,9 @@ impl RefreshSession {
         }
         let live = self.stream.as_ref().is_some_and(|s| s.is_live(now));
         *lock(&self.listed) = Some((now, live));
+        // Last, lowest priority, once everything is committed and the stream may start: who
+        // created what CloudTrail has not told yet.
+        self.attribute(&mut refreshed).await;
         let mut next = Carried {
             known: refreshed.jobs.known_state(),
             tags: start.tags,
@@ -329,6 +330,44 @@ impl RefreshSession {
             self.measure(&mut outcome, notes).await;
         }
         outcome
+    }
+
+    /// Asks `LookupEvents`, then the trail's table in Athena, for the creators of the
+    /// refreshed rows not known yet, as configured, and lays what they find over the rows.
+    /// Nothing is written back to the scopes: every read of them lays the records over.
+    async fn attribute(&self, refreshed: &mut crate::refresh::Refreshed) {
+        let rows = &mut refreshed.jobs.view.rows;
+        if self.settings.lookup_creators {
+            let outcome = crate::creators::lookup::attribute(
+                &self.fetcher,
+                &self.store,
+                &self.creators,
+                rows,
+                Utc::now(),
+            )
+            .await;
+            for error in &outcome.errors {
+                tracing::warn!("creators: {error}");
+            }
+            self.creators.fill(rows);
+            refreshed.creators = Some(outcome);
+        }
+        if let Some(table) = &self.settings.trail_table {
+            let outcome = crate::creators::athena::attribute(
+                &self.fetcher,
+                &self.store,
+                &self.creators,
+                rows,
+                table,
+                Utc::now(),
+            )
+            .await;
+            if let Some(error) = &outcome.error {
+                tracing::warn!("creators from the trail in Athena: {error}");
+            }
+            self.creators.fill(rows);
+            refreshed.creators_athena = Some(outcome);
+        }
     }
 
     /// The state a refresh starts from: the last one's, or the cache's on the first refresh.

@@ -112,7 +112,20 @@ impl Creator {
     pub fn who(&self) -> Option<&str> {
         self.created.as_ref().map(|c| c.who.as_str())
     }
+
+    /// Whether this record is of the resource created at `created_at`, not of an earlier one
+    /// under the same ARN (an endpoint, notebook or app deleted and created again by name). A
+    /// `Create*` call is logged a moment before the resource's creation time, never long.
+    pub fn is_of(&self, created_at: DateTime<Utc>) -> bool {
+        self.created
+            .as_ref()
+            .is_none_or(|c| c.at + Duration::minutes(RECREATED_MINUTES) >= created_at)
+    }
 }
+
+/// How much earlier than a resource's creation time its `Create*` call may be logged before
+/// the call is taken for an earlier resource of the same ARN.
+const RECREATED_MINUTES: i64 = 10;
 
 /// The `created by` cell of a resource created at `created_at`: the creator, else "unknown
 /// (older than CloudTrail's 90 days)" when the history cannot reach it, else empty (not known

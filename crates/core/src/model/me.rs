@@ -115,6 +115,20 @@ pub struct OwnerGuess {
     pub name: String,
     /// Said in the status bar and help: `the SSO session name`, `the IAM user name`, ...
     pub how: String,
+    /// Whom CloudTrail names as me: an SSO user by name (the same in every account), anyone
+    /// else by the whole caller ARN, since a role session's name is chosen by whoever
+    /// assumes the role and many share one (`SageMaker`, a CI job's).
+    pub principal: String,
+}
+
+impl OwnerGuess {
+    /// Me as the guess says: the owner tag value, and the principal.
+    pub fn me(&self, owner_key: &str) -> Me {
+        Me {
+            principals: vec![self.principal.clone()],
+            ..Me::owner(owner_key, &self.name)
+        }
+    }
 }
 
 /// Guesses an owner tag value from `sts:GetCallerIdentity`'s ARN:
@@ -143,6 +157,7 @@ pub fn guess_owner(caller_arn: &str) -> Option<OwnerGuess> {
         (!name.is_empty()).then(|| OwnerGuess {
             name: name.to_string(),
             how,
+            principal: caller_arn.to_string(),
         })
     };
     match (service, resource.split_once('/')) {
@@ -152,7 +167,10 @@ pub fn guess_owner(caller_arn: &str) -> Option<OwnerGuess> {
                 return None;
             }
             if role.starts_with("AWSReservedSSO_") {
-                guess(session, "the SSO session name".into())
+                guess(session, "the SSO session name".into()).map(|g| OwnerGuess {
+                    principal: session.to_string(),
+                    ..g
+                })
             } else {
                 guess(session, format!("the session name of role {role}"))
             }

@@ -125,14 +125,6 @@ impl Principal {
         }
     }
 
-    /// Whether this is who `needle` names, for `[me] principals`: the person's name
-    /// ([`Principal::person`]) or the whole ARN, ignoring case and surrounding blanks. A
-    /// session name is chosen by whoever assumes the role, so this is for "mine", not for
-    /// anything that grants access.
-    pub fn matches(&self, needle: &str) -> bool {
-        crate::model::principal_matches(self.person(), self.arn.as_deref(), needle)
-    }
-
     /// The call as a row keeps it: shown, matched, timed and sourced.
     pub fn call(&self, at: DateTime<Utc>, source: AttributionSource) -> CallBy {
         CallBy {
@@ -211,6 +203,8 @@ impl Attribution {
         let call = self.principal.call(self.time, source);
         // The same call read again (from another source) is not newer: the first word stays.
         let newer = |kept: &Option<CallBy>| kept.as_ref().is_none_or(|kept| kept.at < self.time);
+        let after_creation =
+            |creator: &Creator| creator.created.as_ref().is_none_or(|c| c.at <= self.time);
         match self.action {
             Action::Create if newer(&creator.created) => {
                 let before =
@@ -224,8 +218,13 @@ impl Attribution {
                 creator.created = Some(call);
                 creator.parent = self.parent.clone();
             }
-            Action::Stop if newer(&creator.stopped) => creator.stopped = Some(call),
-            Action::Delete if newer(&creator.deleted) => creator.deleted = Some(call),
+            // A stop or delete of an earlier resource under the same ARN is not this one's.
+            Action::Stop if newer(&creator.stopped) && after_creation(creator) => {
+                creator.stopped = Some(call);
+            }
+            Action::Delete if newer(&creator.deleted) && after_creation(creator) => {
+                creator.deleted = Some(call);
+            }
             Action::Create | Action::Stop | Action::Delete => {}
         }
     }

@@ -64,7 +64,9 @@ pub(super) fn overlay_rows(conn: &Connection, rows: &mut [Job]) -> Result<(), Ca
         let text: Option<String> = statement
             .query_row(params![crate::creators::key(&row.arn)], |r| r.get(0))
             .optional()?;
-        if let Some(creator) = text.and_then(|t| serde_json::from_str::<Creator>(&t).ok()) {
+        if let Some(creator) = text.and_then(|t| serde_json::from_str::<Creator>(&t).ok())
+            && creator.is_of(row.created_at)
+        {
             row.created_by = Some(Box::new(creator));
         }
     }
@@ -78,7 +80,9 @@ pub(super) fn overlay_all(conn: &Connection, rows: &mut [Job]) -> Result<(), Cac
         return Ok(());
     }
     for row in rows.iter_mut() {
-        if let Some(creator) = known.get(&crate::creators::key(&row.arn)) {
+        if let Some(creator) = known.get(&crate::creators::key(&row.arn))
+            && creator.is_of(row.created_at)
+        {
             row.created_by = Some(Box::new(creator.clone()));
         }
     }
@@ -119,29 +123,19 @@ impl Cache {
         Ok(changed)
     }
 
-    /// Rewrites the rows of `scopes` with the kept records laid over them; returns each scope
-    /// whose rows changed, with all its rows, for the screen.
-    pub fn refill_scopes(
-        &mut self,
+    /// The rows of `scopes` as they now read, the kept records laid over them: for the
+    /// screen, after new records. Nothing is written: every read lays the records over.
+    pub fn scopes_with_creators(
+        &self,
         scopes: &[ScopeKey],
     ) -> Result<Vec<(ScopeKey, Vec<Job>)>, CacheError> {
-        let mut refilled = Vec::new();
+        let mut read = Vec::new();
         for scope in scopes {
-            let Some((as_of, stored)) = self.load_scope_as_stored(scope)? else {
-                continue;
-            };
-            let mut rows = stored.clone();
-            overlay_rows(&self.conn, &mut rows)?;
-            let changed = rows
-                .iter()
-                .zip(&stored)
-                .any(|(now, was)| now.created_by != was.created_by);
-            if changed {
-                self.save_scope(scope, as_of, &rows, &[])?;
-                refilled.push((scope.clone(), rows));
+            if let Some((_, rows)) = self.load_scope(scope)? {
+                read.push((scope.clone(), rows));
             }
         }
-        Ok(refilled)
+        Ok(read)
     }
 
     /// When `LookupEvents` was last read up to for `event_name` in one account-region.

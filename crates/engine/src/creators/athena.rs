@@ -217,7 +217,7 @@ pub async fn attribute(
         .await
         .ok()
         .flatten();
-    let Some((calls, since)) = plan(rows, |row| creators.has_creator(&row.arn), mark) else {
+    let Some((calls, since)) = plan(rows, |row| creators.has_creator(row), mark) else {
         return outcome;
     };
     let link = match fetcher.account_link(&table.account).await {

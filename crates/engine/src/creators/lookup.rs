@@ -17,7 +17,8 @@
 //!   2 a second); account-regions run side by side. A throttled request waits and is asked
 //!   again; a refused one ends that account-region's pass with its error, the others carry on.
 //!
-//! The pass runs last in a refresh, after everything the screen needs: lowest priority.
+//! The session runs the pass last, once the refresh is committed and its events recorded (so
+//! the stream may start): lowest priority.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -285,7 +286,7 @@ async fn attribute_from(
     };
     let asks = plan(
         rows,
-        |row| creators.has_creator(&row.arn),
+        |row| creators.has_creator(row),
         |account, region, name| {
             scans
                 .get(&(account.to_string(), region.to_string(), name))

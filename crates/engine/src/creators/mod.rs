@@ -69,6 +69,7 @@ impl Creators {
         let mut changed = 0;
         for row in rows.iter_mut() {
             if let Some(creator) = known.get(&key(&row.arn))
+                && creator.is_of(row.created_at)
                 && row.created_by.as_deref() != Some(creator)
             {
                 row.created_by = Some(Box::new(creator.clone()));
@@ -86,19 +87,12 @@ impl Creators {
         }
     }
 
-    /// Whether the creator of the resource with `arn` is known.
-    pub fn has_creator(&self, arn: &str) -> bool {
+    /// Whether the creator of `row` is known: a record of its `Create*` call, and not one of
+    /// an earlier resource under the same ARN.
+    pub fn has_creator(&self, row: &Job) -> bool {
         lock(&self.known)
-            .get(&key(arn))
-            .is_some_and(|c| c.created.is_some())
-    }
-
-    pub fn len(&self) -> usize {
-        lock(&self.known).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+            .get(&key(&row.arn))
+            .is_some_and(|c| c.created.is_some() && c.is_of(row.created_at))
     }
 }
 

@@ -127,6 +127,27 @@ fn fill_lays_the_kept_creator_over_rows_whatever_the_case_of_their_arn() {
     );
     assert!(rows[1].created_by.is_none());
     assert_eq!(creators.fill(&mut rows), 0, "nothing new the second time");
+    assert!(creators.has_creator(&rows[0]));
+    // The same name created again a week later: another resource, whose creator is not known.
+    let mut again = vec![job("Train-A", ResourceKind::Training, at(8, 10))];
+    assert_eq!(creators.fill(&mut again), 0);
+    assert!(again[0].created_by.is_none());
+    assert!(!creators.has_creator(&again[0]));
+}
+
+#[test]
+fn a_stop_or_delete_from_before_the_latest_creation_is_not_this_resources() {
+    let created = record(
+        "CreateTrainingJob",
+        "train-a",
+        "alice@example.com",
+        at(3, 10),
+    );
+    let old_stop = record("StopTrainingJob", "train-a", "user-ops", at(2, 10));
+    let changed = fold(&[created, old_stop], AttributionSource::Stream, |_| None);
+    let record = &changed[0].1;
+    assert_eq!(record.who(), Some("alice@example.com"));
+    assert!(record.stopped.is_none(), "{record:?}");
 }
 
 #[test]
@@ -196,20 +217,16 @@ fn the_cache_keeps_creators_and_lays_them_over_the_scopes_it_reads() {
             .is_empty(),
         "kept once"
     );
-    let refilled = cache
-        .refill_scopes(std::slice::from_ref(&scope))
-        .expect("refilled");
-    assert_eq!(refilled.len(), 1);
-    let (_, rows) = cache.load_scope(&scope).expect("read").expect("a scope");
-    let who: Vec<Option<&str>> = rows
+    let read = cache
+        .scopes_with_creators(std::slice::from_ref(&scope))
+        .expect("read");
+    assert_eq!(read.len(), 1);
+    let who: Vec<Option<&str>> = read[0]
+        .1
         .iter()
         .map(|r| r.created_by.as_ref().and_then(|c| c.who()))
         .collect();
     assert_eq!(who, vec![Some("alice@example.com"), None]);
-    assert!(
-        cache.refill_scopes(&[scope]).expect("refilled").is_empty(),
-        "nothing left to lay over"
-    );
     let snapshot = cache.load_snapshot().expect("read").expect("a snapshot");
     assert_eq!(
         snapshot.jobs.rows[0]

@@ -19,8 +19,8 @@ use super::drill::{self, DrillAnswer};
 use super::inflight::InFlight;
 use super::outlook::{self, Month, MonthOutlook};
 use super::{
-    Ask, CostError, CostSource, Freshness, Ledger, SpendAnswer, SpendError, SpendQuery, SpendStore,
-    TagFilter, budget_status, cached_pages,
+    Ask, CostError, CostSource, Freshness, Ledger, MineFilter, SpendAnswer, SpendError, SpendQuery,
+    SpendStore, TagFilter, budget_status, cached_pages,
 };
 use crate::cache::{Cache, CacheError};
 use crate::store::Store;
@@ -257,6 +257,19 @@ impl SpendService {
         now: DateTime<Utc>,
         notes: Notes<'_>,
     ) -> SpendOutcome {
+        // Cost Explorer filters by tags; a "me" with no owner value and no Studio profile seen
+        // (only `[me] principals`) selects nothing there, and must not become everyone's.
+        if request
+            .query
+            .mine
+            .as_ref()
+            .is_some_and(MineFilter::is_empty)
+        {
+            return SpendOutcome::failed(
+                request,
+                "no spend is yours to show: Cost Explorer filters by tags, and [me] names no                  owner value or Studio profile seen yet (principals match creators, not spend)",
+            );
+        }
         let mut out = SpendOutcome::failed(request, "");
         out.errors.clear();
         let mut tally = Tally::default();

@@ -912,3 +912,25 @@ async fn spend_from_the_cur_answers_the_panes_grouping_without_asking_cost_explo
         "Cost Explorer alone asks the grouping too"
     );
 }
+
+#[tokio::test]
+async fn a_me_of_principals_only_is_no_spend_and_asks_nothing_not_everyones() {
+    let config = demo_config();
+    let service = demo_service();
+    let mut overview = request(&config, "project", RangePreset::Days30, Target::Overview);
+    let me = sagescope_core::model::Me {
+        owner_key: "owner".into(),
+        owners: Vec::new(),
+        studio_user_profiles: Vec::new(),
+        principals: vec!["alice@example.com".into()],
+    };
+    overview.query.mine = Some(crate::spend::MineFilter::new(&me, Vec::new()));
+    let mine = service.load(overview, now(), &quiet).await;
+    assert_eq!(mine.requests, 0);
+    assert!(mine.answer.is_none(), "no rows are mine");
+    assert!(
+        mine.errors.iter().any(|e| e.contains("principals")),
+        "{:?}",
+        mine.errors
+    );
+}

@@ -240,7 +240,7 @@ impl Stream {
             .map(|(id, name)| (id.as_str(), name.as_str()))
             .collect();
         let mut changes = Vec::new();
-        let mut calls = Vec::new();
+        let mut calls: Vec<Attribution> = Vec::new();
         let mut health = lock(&self.health);
         let mut recent = lock(&self.recent);
         for event in events {
@@ -293,6 +293,7 @@ impl Stream {
             }
         }
         changes.sort_by_key(|(_, c)| (c.time, c.last_modified_at));
+        calls.sort_by_key(|call| call.time);
         (changes, calls)
     }
 
@@ -436,7 +437,7 @@ async fn attribute(
     let (changed, refilled) = store
         .run(move |cache| {
             let changed = cache.record_creators(&calls, AttributionSource::Stream)?;
-            let refilled = cache.refill_scopes(&scopes)?;
+            let refilled = cache.scopes_with_creators(&scopes)?;
             Ok::<_, crate::cache::CacheError>((changed, refilled))
         })
         .await?

@@ -159,8 +159,9 @@ impl Listed for TagFinding {
             // Known creators by name, then those not known; the most money first in each.
             FindingColumn::Creator => match (creator_of(self), creator_of(other)) {
                 (Some(a), Some(b)) => a
-                    .to_lowercase()
-                    .cmp(&b.to_lowercase())
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .cmp(b.chars().flat_map(char::to_lowercase))
                     .then_with(|| by_cost(other, self)),
                 (a, b) => b
                     .is_some()
@@ -179,9 +180,14 @@ fn by_cost(a: &TagFinding, b: &TagFinding) -> Ordering {
     }
 }
 
-/// Who created the resource, when known.
-pub fn creator_of(finding: &TagFinding) -> Option<&str> {
-    finding.created_by.as_deref().and_then(|c| c.who())
+/// Whom to ask about the resource, when known: its creator, a role's sessions together
+/// (`role/ci-deployer`), as the untagged spend is split.
+pub fn creator_of(finding: &TagFinding) -> Option<String> {
+    finding
+        .created_by
+        .as_deref()
+        .and_then(|c| c.created.as_ref())
+        .map(sagescope_core::model::CallBy::group)
 }
 
 /// Whether the resource's spend lands in Cost Explorer's untagged share for `key`: the key is

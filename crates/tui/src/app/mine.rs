@@ -83,7 +83,7 @@ impl App {
         if self.mine.me.is_some() {
             return;
         }
-        self.mine.me = Some(Me::owner(owner_key, &guess.name));
+        self.mine.me = Some(guess.me(owner_key));
         self.mine.how = Some(format!("guessed from {}; :me NAME to correct", guess.how));
     }
 

@@ -116,7 +116,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let start = findings.list.window_start(body);
     let grouped = findings.grouped();
     let by_creator = findings.by_creator();
-    let mut previous: Option<Option<&str>> = None;
+    let mut previous: Option<Option<String>> = None;
     let rows = findings
         .list
         .window(start, body)
@@ -126,9 +126,9 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             let group = if by_creator {
                 creator_of(f)
             } else {
-                Some(f.account_name.as_str())
+                Some(f.account_name.to_string())
             };
-            let first = previous != Some(group);
+            let first = previous.as_ref() != Some(&group);
             previous = Some(group);
             let show = Shown {
                 account: !grouped || first,
@@ -238,6 +238,11 @@ fn cells<'a>(
                 }
                 Some(cost) => Span::raw(cost.cell()),
                 None => Span::raw(""),
+            },
+            // Grouped by creator: the group (a role's sessions together) heads it.
+            _ if show.creator && app.findings.by_creator() => match creator_of(f) {
+                Some(group) => Span::raw(sanitize::cell(&group).into_owned()),
+                None => super::jobs::creator_cell(None, f.created_at, app.now, p),
             },
             _ if show.creator => {
                 super::jobs::creator_cell(f.created_by.as_deref(), f.created_at, app.now, p)
