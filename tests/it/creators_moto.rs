@@ -403,3 +403,45 @@ fn an_organization_trail_in_athena_names_every_creator_of_any_age_in_one_query()
         "nothing is asked again"
     );
 }
+
+/// One account-region refusing `LookupEvents` keeps its creators unknown and says why; the
+/// others are named all the same.
+#[test]
+fn a_refused_lookup_in_one_account_region_is_its_error_and_the_others_carry_on() {
+    let mut moto = moto();
+    let mut accounts = vec![DEFAULT_ACCOUNT];
+    accounts.extend(MEMBERS);
+    let answer = moto.call(json!({
+        "cmd": "seed", "accounts": accounts, "regions": REGIONS, "big": 0, "trail": true
+    }));
+    let creators = answer["creators"].as_object().expect("creators").clone();
+    moto.refuse(
+        MEMBERS[0],
+        "eu-west-1",
+        "LookupEvents",
+        100,
+        "AccessDeniedException",
+    );
+    let home = tempfile::tempdir().expect("tempdir");
+    let endpoint = moto.endpoint();
+    let config = write_config(home.path(), "[cloudtrail]\nlookup = true\n");
+    let (code, doc, stderr) = export(home.path(), &endpoint, &config, &["jobs"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "m{} eu-west-1: access denied to cloudtrail:LookupEvents",
+            MEMBERS[0]
+        )),
+        "{stderr}"
+    );
+    let rows = rows_by_arn(&doc);
+    let denied = format!(":{}:", MEMBERS[0]);
+    for (arn, expected) in &creators {
+        let row = &rows[arn];
+        if arn.contains(":eu-west-1:") && arn.contains(&denied) {
+            assert_eq!(row["created_by"], Value::Null, "{arn}: refused, not known");
+        } else {
+            assert_eq!(row["created_by"], expected["shown"], "{arn}");
+        }
+    }
+}

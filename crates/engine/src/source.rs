@@ -413,6 +413,24 @@ impl SnapshotSource for LiveSource {
                     .errors
                     .push(format!("could not write the cache: {err}"));
             }
+            // Who created what: a refused or failed pass is the error history's, like the CUR's.
+            if let Some(lookup) = &refreshed.creators {
+                if lookup.requests > 0 {
+                    tracing::info!("{}", lookup.summary());
+                }
+                outcome
+                    .errors
+                    .extend(lookup.errors.iter().map(|e| format!("creators: {e}")));
+            }
+            if let Some(athena) = &refreshed.creators_athena {
+                match &athena.error {
+                    Some(error) => outcome
+                        .errors
+                        .push(format!("creators from the trail in Athena: {error}")),
+                    None if athena.requests > 0 => tracing::info!("{}", athena.summary()),
+                    None => {}
+                }
+            }
             outcome.errors.extend(refreshed.prices.error);
             outcome.prices = Some(refreshed.prices.prices);
             if let Some(cur) = &refreshed.cur {
