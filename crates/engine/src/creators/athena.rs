@@ -27,8 +27,11 @@ use sagescope_core::config::TrailTable;
 use sagescope_core::model::{AttributionSource, Job};
 use sagescope_core::trail::{Attribution, decode_record};
 
-/// The `trail_scans` entry that marks how far the trail's table was read.
-const MARK: (&str, &str, &str) = ("athena", "*", "*");
+/// The `trail_scans` entries that mark how far the trail's table was read for an account:
+/// (account id, [`MARK_REGION`], [`MARK_CALL`]). Per account, so an account added later is
+/// asked about from its own oldest unknown resource.
+const MARK_REGION: &str = "*";
+const MARK_CALL: &str = "athena";
 
 /// What one Athena pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -98,22 +101,33 @@ const COLUMNS: [(&str, &str); 18] = [
     ),
 ];
 
-/// The query for `calls` made from `since` on. Every name in it comes from the config or
-/// from sagescope's own list of calls, quoted as Athena wants.
-pub fn sql(table: &TrailTable, calls: &BTreeSet<&str>, since: DateTime<Utc>) -> String {
+/// What one query asks: the calls, the accounts they were made in, and from when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    pub calls: BTreeSet<&'static str>,
+    pub accounts: BTreeSet<String>,
+    pub since: DateTime<Utc>,
+}
+
+/// The query for `ask`. Every name in it comes from the config, from sagescope's own list of
+/// calls or from the listed rows' account ids, quoted as Athena wants; the accounts keep the
+/// scan to the organization's accounts sagescope reads.
+pub fn sql(table: &TrailTable, ask: &Ask) -> String {
     let select: Vec<String> = COLUMNS
         .iter()
         .map(|(alias, expr)| format!("{expr} AS {alias}"))
         .collect();
-    let names: Vec<String> = calls.iter().map(|c| literal(c)).collect();
+    let names: Vec<String> = ask.calls.iter().map(|c| literal(c)).collect();
+    let accounts: Vec<String> = ask.accounts.iter().map(|a| literal(a)).collect();
     format!(
         "SELECT {} FROM {}.{} WHERE eventsource = 'sagemaker.amazonaws.com' \
-         AND eventname IN ({}) AND eventtime >= {}",
+         AND eventname IN ({}) AND recipientaccountid IN ({}) AND eventtime >= {}",
         select.join(", "),
         identifier(&table.database),
         identifier(&table.table),
         names.join(", "),
-        literal(&since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        accounts.join(", "),
+        literal(&ask.since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
     )
 }
 
@@ -177,23 +191,34 @@ pub fn record(run: &QueryRun, row: &[Option<String>]) -> Value {
     })
 }
 
-/// The calls to ask for and from when: the kinds of the `rows` without a creator created
-/// since `mark` (all of them before the first query). `None`: nothing to ask.
+/// What to ask: the calls of the kinds of the `rows` without a creator, created since their
+/// account's mark (`marked`; all of them before an account's first query), in those
+/// accounts, from just before the oldest. `None`: nothing to ask.
 pub fn plan(
     rows: &[Job],
     has_creator: impl Fn(&Job) -> bool,
-    mark: Option<DateTime<Utc>>,
-) -> Option<(BTreeSet<&'static str>, DateTime<Utc>)> {
+    marked: impl Fn(&str) -> Option<DateTime<Utc>>,
+) -> Option<Ask> {
     let pending: Vec<&Job> = rows
         .iter()
-        .filter(|row| !has_creator(row) && mark.is_none_or(|mark| row.created_at >= mark))
+        .filter(|row| {
+            !has_creator(row) && marked(&row.account_id).is_none_or(|mark| row.created_at >= mark)
+        })
         .collect();
     let oldest = pending.iter().map(|row| row.created_at).min()?;
     let calls: BTreeSet<&'static str> = pending
         .iter()
         .flat_map(|row| create_calls(row.kind))
         .collect();
-    (!calls.is_empty()).then(|| (calls, oldest - Duration::minutes(5)))
+    let accounts = pending
+        .iter()
+        .map(|row| row.account_id.to_string())
+        .collect();
+    (!calls.is_empty()).then(|| Ask {
+        calls,
+        accounts,
+        since: oldest - Duration::minutes(5),
+    })
 }
 
 /// One pass: asks the trail's table for the creators not known, records them, and marks how
@@ -207,17 +232,26 @@ pub async fn attribute(
     now: DateTime<Utc>,
 ) -> AthenaOutcome {
     let mut outcome = AthenaOutcome::default();
-    let mark = store
-        .run(|cache| {
-            cache
-                .trail_scanned_until(MARK.0, MARK.1, MARK.2)
-                .ok()
-                .flatten()
+    let ids: BTreeSet<String> = rows.iter().map(|row| row.account_id.to_string()).collect();
+    let marks: std::collections::HashMap<String, DateTime<Utc>> = store
+        .run(move |cache| {
+            ids.into_iter()
+                .filter_map(|id| {
+                    let mark = cache
+                        .trail_scanned_until(&id, MARK_REGION, MARK_CALL)
+                        .ok()
+                        .flatten()?;
+                    Some((id, mark))
+                })
+                .collect()
         })
         .await
-        .ok()
-        .flatten();
-    let Some((calls, since)) = plan(rows, |row| creators.has_creator(row), mark) else {
+        .unwrap_or_default();
+    let Some(ask) = plan(
+        rows,
+        |row| creators.has_creator(row),
+        |id| marks.get(id).copied(),
+    ) else {
         return outcome;
     };
     let link = match fetcher.account_link(&table.account).await {
@@ -245,7 +279,7 @@ pub async fn attribute(
         workgroup: table.workgroup.clone(),
         output_location: table.output_location.clone(),
     };
-    let text = sql(table, &calls, since);
+    let text = sql(table, &ask);
     let run = match crate::cur::run(source.as_ref(), &text, &place).await {
         Ok(run) => run,
         Err((err, run)) => {
@@ -267,7 +301,9 @@ pub async fn attribute(
     let recorded = store
         .run(move |cache| {
             let changed = cache.record_creators(&found, AttributionSource::Athena)?;
-            cache.set_trail_scanned_until(MARK.0, MARK.1, MARK.2, until)?;
+            for account in &ask.accounts {
+                cache.set_trail_scanned_until(account, MARK_REGION, MARK_CALL, until)?;
+            }
             Ok::<_, crate::cache::CacheError>(changed)
         })
         .await;

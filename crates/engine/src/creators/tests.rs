@@ -247,10 +247,8 @@ fn the_cache_keeps_creators_and_lays_them_over_the_scopes_it_reads() {
 }
 
 mod athena {
-    use std::collections::BTreeSet;
-
     use super::*;
-    use crate::creators::athena::{plan, record, sql};
+    use crate::creators::athena::{Ask, plan, record, sql};
     use crate::cur::QueryRun;
     use sagescope_core::config::TrailTable;
 
@@ -267,8 +265,12 @@ mod athena {
 
     #[test]
     fn the_query_asks_only_the_calls_of_unknown_resources_since_the_oldest() {
-        let calls: BTreeSet<&str> = ["CreateTrainingJob", "CreateEndpoint"].into();
-        let text = sql(&table(), &calls, at(2, 10));
+        let ask = Ask {
+            calls: ["CreateTrainingJob", "CreateEndpoint"].into(),
+            accounts: ["111111111111".to_string()].into(),
+            since: at(2, 10),
+        };
+        let text = sql(&table(), &ask);
         assert!(text.contains(r#"FROM "security"."org_trail""#), "{text}");
         assert!(
             text.contains("eventname IN ('CreateEndpoint', 'CreateTrainingJob')"),
@@ -288,16 +290,26 @@ mod athena {
             job("b", ResourceKind::Endpoint, at(1, 10)),
             job("known", ResourceKind::Notebook, at(1, 9)),
         ];
-        let (calls, since) = plan(&rows, |r| r.name == "known", None).expect("asks");
+        let ask = plan(&rows, |r| r.name == "known", |_| None).expect("asks");
         assert_eq!(
-            calls.into_iter().collect::<Vec<_>>(),
+            ask.calls.into_iter().collect::<Vec<_>>(),
             ["CreateEndpoint", "CreateTrainingJob"]
         );
-        assert_eq!(since, at(1, 10) - Duration::minutes(5));
-        // Read up to day 2 already: only what was created since is asked.
-        let (calls, _) = plan(&rows, |r| r.name == "known", Some(at(2, 0))).expect("asks");
-        assert_eq!(calls.into_iter().collect::<Vec<_>>(), ["CreateTrainingJob"]);
-        assert!(plan(&rows, |_| true, None).is_none(), "nothing unknown");
+        assert_eq!(ask.since, at(1, 10) - Duration::minutes(5));
+        assert_eq!(
+            ask.accounts.into_iter().collect::<Vec<_>>(),
+            ["111111111111"]
+        );
+        // The account read up to day 2 already: only what was created since is asked.
+        let ask = plan(&rows, |r| r.name == "known", |_| Some(at(2, 0))).expect("asks");
+        assert_eq!(
+            ask.calls.into_iter().collect::<Vec<_>>(),
+            ["CreateTrainingJob"]
+        );
+        // Another account's mark says nothing of this one's.
+        let other = |id: &str| (id == "222222222222").then(|| at(9, 0));
+        assert!(plan(&rows, |r| r.name == "known", other).is_some());
+        assert!(plan(&rows, |_| true, |_| None).is_none(), "nothing unknown");
     }
 
     #[test]
