@@ -414,8 +414,8 @@ fn stream_is_newer(mark: &Job, row: &Job) -> bool {
 /// One scope's rows with the changes applied, and the rows that changed.
 type Applied = (ScopeKey, Vec<Job>, Vec<Job>);
 
-/// Keeps who made `calls` (the creators table, then the session's copy) and lays it over the
-/// rows of the scopes they are about; returns the scopes whose rows changed.
+/// Keeps who made `calls` (the creators table, then the session's copy); returns the scopes
+/// they are about, as they now read (the records laid over), when any record changed.
 async fn attribute(
     calls: Vec<Attribution>,
     accounts: &HashMap<String, String>,
@@ -434,16 +434,20 @@ async fn attribute(
         .collect();
     scopes.sort();
     scopes.dedup();
-    let (changed, refilled) = store
+    let (changed, read) = store
         .run(move |cache| {
             let changed = cache.record_creators(&calls, AttributionSource::Stream)?;
-            let refilled = cache.scopes_with_creators(&scopes)?;
-            Ok::<_, crate::cache::CacheError>((changed, refilled))
+            let read = if changed.is_empty() {
+                Vec::new()
+            } else {
+                cache.scopes_with_creators(&scopes)?
+            };
+            Ok::<_, crate::cache::CacheError>((changed, read))
         })
         .await?
         .map_err(StoreError::from)?;
     creators.learn(changed);
-    Ok(refilled)
+    Ok(read)
 }
 
 /// Applies `changes` (each with its account's name) to their scopes' rows in the cache: each
