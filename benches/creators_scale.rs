@@ -57,22 +57,7 @@ fn main() {
 }
 
 fn write_config(home: &Path, members: &[String]) -> String {
-    let mut text =
-        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
-    for account in members {
-        text.push_str(&format!(
-            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\n\
-             regions = [\"us-east-1\", \"eu-west-1\"]\n\n",
-            moto::role(account)
-        ));
-    }
-    text.push_str(&format!(
-        "[cache]\npath = \"{}\"\n\n[cloudtrail]\nlookup = true\n",
-        home.join("cache.db").display()
-    ));
-    let path = home.join("sagescope.toml");
-    std::fs::write(&path, text).expect("config");
-    path.to_string_lossy().into_owned()
+    cli::organization_config(home, members, "[cloudtrail]\nlookup = true\n")
 }
 
 /// One `refresh`: its wall time and its `creators:` line.

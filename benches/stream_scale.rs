@@ -76,27 +76,12 @@ fn start_watch(binary: &Path, home: &Path, endpoint: &str, config: &Path) -> Wat
 }
 
 fn write_config(home: &Path, members: &[String], stream: bool) -> std::path::PathBuf {
-    let mut text =
-        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
-    for account in members {
-        text.push_str(&format!(
-            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\n\
-             regions = [\"us-east-1\", \"eu-west-1\"]\n\n",
-            moto::role(account)
-        ));
-    }
-    text.push_str(&format!(
-        "[cache]\npath = \"{}\"\n\n",
-        home.join("cache.db").display()
-    ));
-    if stream {
-        text.push_str(&format!(
-            "[stream]\naccount = \"main\"\nregion = \"us-east-1\"\nlog_group = \"{GROUP}\"\n"
-        ));
-    }
-    let path = home.join("sagescope.toml");
-    std::fs::write(&path, text).expect("config");
-    path
+    let extra = if stream {
+        format!("[stream]\naccount = \"main\"\nregion = \"us-east-1\"\nlog_group = \"{GROUP}\"\n")
+    } else {
+        String::new()
+    };
+    cli::organization_config(home, members, &extra).into()
 }
 
 fn per_minute(moto: &mut moto::Moto, window: Duration) -> BTreeMap<String, f64> {

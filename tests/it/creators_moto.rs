@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::cli::{export, run_json, sagescope};
-use support::moto::{DEFAULT_ACCOUNT, LoggedRequest, moto, role};
+use support::cli::{export, organization_config, run_json, sagescope};
+use support::moto::{DEFAULT_ACCOUNT, LoggedRequest, moto};
 use support::watch::Watch;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -20,21 +20,7 @@ const MEMBERS: [&str; 2] = ["222222222222", "333333333333"];
 
 /// Three accounts (the default one as `main`, two through their role) in two regions.
 fn write_config(home: &Path, extra: &str) -> String {
-    let mut text =
-        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
-    for account in MEMBERS {
-        text.push_str(&format!(
-            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n",
-            role(account)
-        ));
-    }
-    text.push_str(&format!(
-        "[cache]\npath = \"{}\"\n\n{extra}",
-        home.join("cache.db").display()
-    ));
-    let path = home.join("sagescope.toml");
-    std::fs::write(&path, text).expect("config");
-    path.to_string_lossy().into_owned()
+    organization_config(home, &MEMBERS, extra)
 }
 
 /// The most requests any one-second window `[t, t + 1)` holds, per (account, region).

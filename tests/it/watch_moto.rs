@@ -230,22 +230,14 @@ const GROUP: &str = "/sagescope/sagemaker-events";
 /// A config reading `accounts` (the default one as `main`, the others through their role) in
 /// two regions, with the organization's event stream in `main`'s us-east-1.
 fn stream_config(home: &Path, members: &[String]) -> String {
-    let mut text =
-        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
-    for account in members {
-        text.push_str(&format!(
-            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n",
-            support::moto::role(account)
-        ));
-    }
-    text.push_str(&format!(
-        "[cache]\npath = \"{}\"\n\n[refresh]\nreconcile_minutes = 15\n\n\
-         [stream]\naccount = \"main\"\nregion = \"us-east-1\"\nlog_group = \"{GROUP}\"\n",
-        home.join("cache.db").display()
-    ));
-    let path = home.join("sagescope.toml");
-    std::fs::write(&path, text).expect("config");
-    path.to_string_lossy().into_owned()
+    support::cli::organization_config(
+        home,
+        members,
+        &format!(
+            "[refresh]\nreconcile_minutes = 15\n\n\
+             [stream]\naccount = \"main\"\nregion = \"us-east-1\"\nlog_group = \"{GROUP}\"\n"
+        ),
+    )
 }
 
 #[test]

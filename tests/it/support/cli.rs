@@ -76,6 +76,30 @@ pub fn one_account_config(home: &Path, extra: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Writes `sagescope.toml` under `home` for an organization as the AWS tests build it: the
+/// default account as `main` and each of `members` as `m<id>` through its role, all in
+/// us-east-1 and eu-west-1, with the cache in `home`, followed by `extra` (more sections);
+/// answers its path.
+pub fn organization_config(home: &Path, members: &[impl AsRef<str>], extra: &str) -> String {
+    let mut text =
+        String::from("[[accounts]]\nname = \"main\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\n");
+    for account in members {
+        let account = account.as_ref();
+        text.push_str(&format!(
+            "[[accounts]]\nname = \"m{account}\"\nrole_arn = \"{}\"\n\
+             regions = [\"us-east-1\", \"eu-west-1\"]\n\n",
+            super::moto::role(account)
+        ));
+    }
+    text.push_str(&format!(
+        "[cache]\npath = \"{}\"\n\n{extra}",
+        home.join("cache.db").display()
+    ));
+    let path = home.join("sagescope.toml");
+    std::fs::write(&path, text).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
 /// The row named `name` in an export document's `rows`.
 pub fn row<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["rows"]

@@ -64,11 +64,8 @@ pub(super) fn overlay_rows(conn: &Connection, rows: &mut [Job]) -> Result<(), Ca
         let text: Option<String> = statement
             .query_row(params![crate::creators::key(&row.arn)], |r| r.get(0))
             .optional()?;
-        if let Some(creator) = text.and_then(|t| serde_json::from_str::<Creator>(&t).ok())
-            && creator.is_of(row.created_at)
-        {
-            row.created_by = Some(Box::new(creator));
-        }
+        let creator = text.and_then(|t| serde_json::from_str::<Creator>(&t).ok());
+        crate::creators::lay_over(row, creator.as_ref());
     }
     Ok(())
 }
@@ -80,11 +77,7 @@ pub(super) fn overlay_all(conn: &Connection, rows: &mut [Job]) -> Result<(), Cac
         return Ok(());
     }
     for row in rows.iter_mut() {
-        if let Some(creator) = known.get(&crate::creators::key(&row.arn))
-            && creator.is_of(row.created_at)
-        {
-            row.created_by = Some(Box::new(creator.clone()));
-        }
+        crate::creators::lay_over(row, known.get(&crate::creators::key(&row.arn)));
     }
     Ok(())
 }

@@ -254,31 +254,15 @@ pub async fn attribute(
     ) else {
         return outcome;
     };
-    let link = match fetcher.account_link(&table.account).await {
-        Ok(link) => link,
+    let source = match crate::cur::athena_in(fetcher, &table.account, table.region.as_deref()).await
+    {
+        Ok(source) => source,
         Err(err) => {
-            outcome.error = Some(format!("{}: {err}", table.account));
+            outcome.error = Some(err);
             return outcome;
         }
     };
-    let region = match &table.region {
-        Some(region) => region.clone(),
-        None => match link.regions().first() {
-            Some(region) => region.clone(),
-            None => {
-                outcome.error = Some(format!("account `{}` has no region", table.account));
-                return outcome;
-            }
-        },
-    };
-    let Some(source) = link.athena_source(&region) else {
-        return outcome;
-    };
-    let place = QueryPlace {
-        database: table.database.clone(),
-        workgroup: table.workgroup.clone(),
-        output_location: table.output_location.clone(),
-    };
+    let place = QueryPlace::of_trail(table);
     let text = sql(table, &ask);
     let run = match crate::cur::run(source.as_ref(), &text, &place).await {
         Ok(run) => run,
@@ -297,23 +281,24 @@ pub async fn attribute(
         .iter()
         .filter_map(|row| decode_record(&record(&run, row)).ok().flatten())
         .collect();
+    let marks = ask
+        .accounts
+        .iter()
+        .map(|account| (account.clone(), MARK_REGION.to_string(), MARK_CALL))
+        .collect();
     let until = now - DELIVERY_DELAY;
-    let recorded = store
-        .run(move |cache| {
-            let changed = cache.record_creators(&found, AttributionSource::Athena)?;
-            for account in &ask.accounts {
-                cache.set_trail_scanned_until(account, MARK_REGION, MARK_CALL, until)?;
-            }
-            Ok::<_, crate::cache::CacheError>(changed)
-        })
-        .await;
-    match recorded {
-        Ok(Ok(changed)) => {
-            outcome.recorded = changed.len();
-            creators.learn(changed);
-        }
-        Ok(Err(err)) => outcome.error = Some(format!("cannot keep the creators: {err}")),
-        Err(err) => outcome.error = Some(format!("cannot keep the creators: {err}")),
+    match super::keep(
+        store,
+        creators,
+        found,
+        AttributionSource::Athena,
+        marks,
+        until,
+    )
+    .await
+    {
+        Ok(recorded) => outcome.recorded = recorded,
+        Err(err) => outcome.error = Some(err),
     }
     outcome
 }

@@ -335,32 +335,23 @@ async fn attribute_from(
         outcome.throttled += part.throttled;
         outcome.errors.extend(part.errors);
     }
+    let marks = done
+        .into_iter()
+        .map(|ask| (ask.account_id, ask.region, ask.event_name))
+        .collect();
     let until = now - DELIVERY_DELAY;
-    let recorded = store
-        .run(move |cache| {
-            let changed = cache.record_creators(&found, AttributionSource::Lookup)?;
-            for ask in &done {
-                cache.set_trail_scanned_until(
-                    &ask.account_id,
-                    &ask.region,
-                    ask.event_name,
-                    until,
-                )?;
-            }
-            Ok::<_, crate::cache::CacheError>(changed)
-        })
-        .await;
-    match recorded {
-        Ok(Ok(changed)) => {
-            outcome.recorded = changed.len();
-            creators.learn(changed);
-        }
-        Ok(Err(err)) => outcome
-            .errors
-            .push(format!("cannot keep the creators: {err}")),
-        Err(err) => outcome
-            .errors
-            .push(format!("cannot keep the creators: {err}")),
+    match super::keep(
+        store,
+        creators,
+        found,
+        AttributionSource::Lookup,
+        marks,
+        until,
+    )
+    .await
+    {
+        Ok(recorded) => outcome.recorded = recorded,
+        Err(err) => outcome.errors.push(err),
     }
     outcome
 }

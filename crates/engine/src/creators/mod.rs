@@ -68,13 +68,8 @@ impl Creators {
         }
         let mut changed = 0;
         for row in rows.iter_mut() {
-            if let Some(creator) = known.get(&key(&row.arn))
-                && creator.is_of(row.created_at)
-                && row.created_by.as_deref() != Some(creator)
-            {
-                row.created_by = Some(Box::new(creator.clone()));
-                changed += 1;
-            }
+            let creator = known.get(&key(&row.arn));
+            changed += usize::from(lay_over(row, creator));
         }
         changed
     }
@@ -93,6 +88,52 @@ impl Creators {
         lock(&self.known)
             .get(&key(&row.arn))
             .is_some_and(|c| c.created.is_some() && c.is_of(row.created_at))
+    }
+}
+
+/// Records `found` in the cache and marks each (account, region, call) of `marks` read up to
+/// `until`, in one trip to the store; the records that changed join `creators`. How many
+/// changed, or why they could not be kept.
+pub(crate) async fn keep(
+    store: &crate::store::Store,
+    creators: &Creators,
+    found: Vec<Attribution>,
+    source: AttributionSource,
+    marks: Vec<(String, String, &'static str)>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, String> {
+    let kept = store
+        .run(move |cache| {
+            let changed = cache.record_creators(&found, source)?;
+            for (account, region, call) in &marks {
+                cache.set_trail_scanned_until(account, region, call, until)?;
+            }
+            Ok::<_, crate::cache::CacheError>(changed)
+        })
+        .await;
+    match kept {
+        Ok(Ok(changed)) => {
+            let recorded = changed.len();
+            creators.learn(changed);
+            Ok(recorded)
+        }
+        Ok(Err(err)) => Err(format!("cannot keep the creators: {err}")),
+        Err(err) => Err(format!("cannot keep the creators: {err}")),
+    }
+}
+
+/// Lays `creator` over `row` when it is the record of this resource (not of an earlier one
+/// under the same ARN) and says something new; whether the row changed. Every overlay (the
+/// session's copy, the cache's reads) goes through here.
+pub fn lay_over(row: &mut Job, creator: Option<&Creator>) -> bool {
+    match creator {
+        Some(creator)
+            if creator.is_of(row.created_at) && row.created_by.as_deref() != Some(creator) =>
+        {
+            row.created_by = Some(Box::new(creator.clone()));
+            true
+        }
+        _ => false,
     }
 }
 

@@ -38,7 +38,35 @@ pub struct QueryPlace {
     pub output_location: Option<String>,
 }
 
+/// Athena in `region` of `account` (else that account's first region, else us-east-1), as
+/// every Athena query (the CUR's, the trail's) reaches it; why not, ready to show.
+pub async fn athena_in(
+    fetcher: &crate::fetch::JobFetcher,
+    account: &str,
+    region: Option<&str>,
+) -> Result<std::sync::Arc<dyn AthenaSource>, String> {
+    let link = fetcher
+        .account_link(account)
+        .await
+        .map_err(|err| format!("account `{account}`: {err}"))?;
+    let region = region
+        .map(str::to_string)
+        .or_else(|| link.regions().first().cloned())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    link.athena_source(&region)
+        .ok_or_else(|| "this account serves no Athena".to_string())
+}
+
 impl QueryPlace {
+    /// Where `[cloudtrail] athena_table` says the trail's queries run.
+    pub fn of_trail(table: &sagescope_core::config::TrailTable) -> Self {
+        QueryPlace {
+            database: table.database.clone(),
+            workgroup: table.workgroup.clone(),
+            output_location: table.output_location.clone(),
+        }
+    }
+
     /// Where `[cur]` says queries run.
     pub fn of(config: &sagescope_core::config::CurConfig) -> Self {
         QueryPlace {

@@ -144,21 +144,12 @@ pub async fn ask(
         requests: BTreeMap::new(),
         error: None,
     };
-    let link = match fetcher.account_link(&config.account).await {
-        Ok(link) => link,
+    let source = match cur::athena_in(fetcher, &config.account, config.region.as_deref()).await {
+        Ok(source) => source,
         Err(err) => {
-            asked.error = Some(format!("CUR: account `{}`: {err}", config.account));
+            asked.error = Some(format!("CUR: {err}"));
             return asked;
         }
-    };
-    let region = config
-        .region
-        .clone()
-        .or_else(|| link.regions().first().cloned())
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let Some(source) = link.athena_source(&region) else {
-        asked.error = Some("CUR: this account serves no Athena".into());
-        return asked;
     };
     match cur::run(source.as_ref(), &sql, &cur::QueryPlace::of(config)).await {
         Ok(run) => {
